@@ -1,0 +1,26 @@
+/** Host facts gathered once per host per run (see facts/gather.ts). Exposed as `facts` in templates. */
+export interface HostFacts {
+  hostname: string;
+  fqdn?: string;
+  os: {
+    id: string; // debian, ubuntu, rocky, rhel, centos, almalinux, ol, fedora, ...
+    idLike: string[]; // from ID_LIKE
+    family: 'debian' | 'redhat' | 'suse' | 'arch' | 'alpine' | 'unknown';
+    version: string; // VERSION_ID, e.g. "12", "22.04", "9.4"
+    major: string; // "12", "22", "9"
+    codename?: string;
+    name: string; // PRETTY_NAME
+  };
+  arch: string; // uname -m: x86_64, aarch64
+  kernel: string; // uname -r
+  pkgMgr: 'apt' | 'dnf' | 'yum' | 'zypper' | 'apk' | 'unknown';
+  serviceMgr: 'systemd' | 'sysvinit' | 'openrc' | 'unknown';
+  firewall: { nft: boolean; iptables: boolean; ufw: boolean; firewalld: boolean };
+  /** Default-route IPv4 address, if any. */
+  defaultIpv4?: string;
+  addresses: string[]; // all IPv4/IPv6 addresses except loopback
+  memoryMb: number;
+  cpus: number;
+  user: string; // remote user the connection runs as
+  isRoot: boolean;
+}

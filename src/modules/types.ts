@@ -1,0 +1,92 @@
+import type { z } from 'zod';
+import type { Command } from '../commands/types.js';
+import type { Shell } from '../commands/quote.js';
+import type { HostFacts } from '../facts/types.js';
+import type { RunResult } from '../executors/types.js';
+
+/** One file's before/after, rendered as a unified diff by the reporters. */
+export interface FileDiff {
+  path: string;
+  before: string;
+  after: string;
+  /** Labels for the diff header (default: path (before) / path (after)). */
+  beforeHeader?: string;
+  afterHeader?: string;
+}
+
+/**
+ * A remote read a module needs before it can plan (file content, stat, package state).
+ * The engine runs all probes of a task in one round trip and passes the parsed values to `plan`.
+ */
+export interface Probe {
+  key: string;
+  cmd: Shell;
+  parse(result: RunResult): unknown;
+}
+
+/** Everything a plan may look at. Pure data plus a few pure helpers the engine injects. */
+export interface PlanContext {
+  host: string;
+  facts: HostFacts;
+  /** Parsed probe results, by probe key. */
+  probed: Record<string, unknown>;
+  check: boolean;
+  diff: boolean;
+  /** Host variables (already merged by precedence). */
+  vars: Record<string, unknown>;
+  /** Read a controller-side file (copy `src`, template `src`), resolved against the role's files/ or templates/ dir. */
+  readControllerFile(path: string, kind: 'files' | 'templates'): Buffer;
+  /** Render a handlebars template text with the host's variables (strict). */
+  renderTemplate(text: string, extraVars?: Record<string, unknown>): string;
+  /** Evaluate a condition expression (`when` grammar); must produce a boolean. */
+  evaluate(expr: string): boolean;
+  /** Evaluate an expression to a value (`debug: var=`). */
+  evaluateValue(expr: string): unknown;
+}
+
+/** What a module decided before anything ran. "changed" means "has commands to run" (pyinfra). */
+export interface Plan {
+  changed: boolean;
+  commands: Command[];
+  diff?: FileDiff[];
+  /** Result fields known at plan time (returned by `register`). */
+  result?: Record<string, unknown>;
+  msg?: string;
+  /** A failure known at plan time (e.g. lineinfile on a missing file without create). */
+  failed?: string;
+  /** Variables to set on the host (set_fact). */
+  setFacts?: Record<string, unknown>;
+  /**
+   * The effect cannot be known without running (command, shell, uri...): check mode reports the
+   * task as skipped ("would run") rather than guessing.
+   */
+  unpredictable?: boolean;
+  /** After the commands ran, turn their outputs into the outcome (rc, stdout, status checks...). */
+  interpret?(outputs: RunResult[]): Outcome;
+}
+
+export interface Outcome {
+  changed: boolean;
+  failed?: string;
+  result?: Record<string, unknown>;
+  msg?: string;
+}
+
+export interface ModuleDef<A = any> {
+  name: string;
+  /** Other names it answers to (`apt`, `dnf`, `yum` → package; `systemd` → service; `ansible.builtin.x`). */
+  aliases?: string[];
+  description: string;
+  /** Validates the task's args (after templating). Unknown args are an error, like Ansible. */
+  args: z.ZodType<A>;
+  /** For modules that take a free-form string (`command: ls -l`, `shell: ...`): the arg it maps to. */
+  freeForm?: string;
+  /** Runs on the controller only (debug, set_fact, assert, fail): no connection needed. */
+  local?: boolean;
+  probes?(args: A, ctx: Omit<PlanContext, 'probed'>): Probe[];
+  plan(args: A, ctx: PlanContext): Plan;
+}
+
+export function defineModule<A>(def: ModuleDef<A>): ModuleDef<A> {
+  return def;
+}
