@@ -1,0 +1,21 @@
+import type { ModuleDef } from './types.js';
+import { fileModules } from './files/index.js';
+import { systemModules } from './system/index.js';
+
+const byName = new Map<string, ModuleDef>();
+for (const m of [...fileModules, ...systemModules]) {
+  for (const n of [m.name, ...(m.aliases ?? [])]) {
+    byName.set(n, m);
+    byName.set(`ansible.builtin.${n}`, m);
+  }
+}
+
+/** Find a module by name, alias or `ansible.builtin.` FQCN. */
+export function findModule(name: string): ModuleDef | undefined {
+  return byName.get(name);
+}
+
+/** All names a task may use (for "did you mean" suggestions). */
+export function moduleNames(): string[] {
+  return [...byName.keys()].filter((n) => !n.startsWith('ansible.builtin.'));
+}
