@@ -1,9 +1,10 @@
 import type { ModuleDef } from './types.js';
 import { fileModules } from './files/index.js';
 import { systemModules } from './system/index.js';
+import { netModules } from './net/index.js';
 
 const byName = new Map<string, ModuleDef>();
-for (const m of [...fileModules, ...systemModules]) {
+for (const m of [...fileModules, ...systemModules, ...netModules]) {
   for (const n of [m.name, ...(m.aliases ?? [])]) {
     byName.set(n, m);
     byName.set(`ansible.builtin.${n}`, m);
