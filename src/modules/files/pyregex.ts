@@ -1,0 +1,458 @@
+/**
+ * Python `re` patterns (as Ansible's lineinfile/blockinfile compile them, on bytes) translated to JS RegExp.
+ *
+ * Matching runs on "binary strings": every byte of the file is one char (latin1), and the pattern's UTF-8
+ * bytes likewise, which is exactly Python's bytes-regex model (`.` and `\w` see bytes, not characters).
+ * Python-only syntax is translated (\A, \Z, (?P<n>), (?P=n), (?#), {,n}, global inline flags, Python's
+ * `$` that also matches before a final newline); what JS cannot express is rejected with a clear message.
+ */
+
+export class PyRegexError extends Error {
+  constructor(
+    readonly pattern: string,
+    detail: string,
+  ) {
+    super(`cannot use regular expression ${JSON.stringify(pattern)}: ${detail}`);
+    this.name = 'PyRegexError';
+  }
+}
+
+export interface PyRegex {
+  re: RegExp;
+  /** (?m) was given: Python's re.MULTILINE. */
+  multiline: boolean;
+  groups: number;
+  names: Map<string, number>;
+}
+
+/** Bytes → binary string (one char per byte). */
+export const bin = (b: Buffer): string => b.toString('latin1');
+/** Binary string → bytes. */
+export const unbin = (s: string): Buffer => Buffer.from(s, 'latin1');
+/** A user's (unicode) string as the binary string of its UTF-8 bytes, like Ansible's to_bytes. */
+export const utf8bin = (s: string): string => Buffer.from(s, 'utf8').toString('latin1');
+
+const hex = (code: number): string => '\\x' + code.toString(16).padStart(2, '0');
+const OCT = /[0-7]/;
+const DIGIT = /[0-9]/;
+const WS_CLASS = ' \\t\\n\\r\\f\\v';
+
+function lit(ch: string): string {
+  return /[A-Za-z0-9 _]/.test(ch) ? ch : hex(ch.charCodeAt(0));
+}
+
+/** Compile a Python regex (given as a unicode string, as in a playbook) for use on binary strings. */
+export function compilePyRegex(pattern: string): PyRegex {
+  const p = utf8bin(pattern);
+  const fail = (d: string): never => {
+    throw new PyRegexError(pattern, d);
+  };
+  let i = 0;
+  let ignoreCase = false;
+  let multiline = false;
+  let dotAll = false;
+  let verbose = false;
+  // Global inline flags, which Python 3.11 only accepts at the very start.
+  for (;;) {
+    const m = /^\(\?([aiLmsux]+)\)/.exec(p.slice(i));
+    if (!m) break;
+    for (const f of m[1]!) {
+      if (f === 'i') ignoreCase = true;
+      else if (f === 'm') multiline = true;
+      else if (f === 's') dotAll = true;
+      else if (f === 'x') verbose = true;
+      else if (f === 'L') fail('the L (locale) flag is not supported');
+      else if (f === 'u') fail('the u flag cannot be used with a bytes pattern (Python rejects it too)');
+    }
+    i += m[0].length;
+  }
+
+  let out = '';
+  let groups = 0;
+  const open: number[] = [];
+  const closed = new Set<number>();
+  const names = new Map<string, number>();
+  const groupStack: Array<number | null> = [];
+  let canQuantify = false;
+
+  const escapeOutside = (): void => {
+    const c = p[i + 1];
+    if (c === undefined) fail('bad escape (end of pattern)');
+    i += 2;
+    switch (c) {
+      case 'A':
+        out += '(?<![\\s\\S])';
+        canQuantify = false;
+        return;
+      case 'Z':
+        out += '(?![\\s\\S])';
+        canQuantify = false;
+        return;
+      case 'b':
+      case 'B':
+        out += '\\' + c;
+        canQuantify = false;
+        return;
+      case 'd':
+      case 'D':
+      case 'w':
+      case 'W':
+        out += '\\' + c;
+        canQuantify = true;
+        return;
+      case 's':
+        out += `[${WS_CLASS}]`;
+        canQuantify = true;
+        return;
+      case 'S':
+        out += `[^${WS_CLASS}]`;
+        canQuantify = true;
+        return;
+      case 'a':
+        out += '\\x07';
+        canQuantify = true;
+        return;
+      case 'f':
+      case 'n':
+      case 'r':
+      case 't':
+      case 'v':
+        out += '\\' + c;
+        canQuantify = true;
+        return;
+      case 'x': {
+        const h = p.slice(i, i + 2);
+        if (!/^[0-9a-fA-F]{2}$/.test(h)) fail(`incomplete escape \\x${h}`);
+        i += 2;
+        out += '\\x' + h;
+        canQuantify = true;
+        return;
+      }
+    }
+    if (c === '0') {
+      let o = '0';
+      while (o.length < 3 && OCT.test(p[i] ?? '')) o += p[i++];
+      out += hex(parseInt(o, 8) & 0xff);
+      canQuantify = true;
+      return;
+    }
+    if (DIGIT.test(c!)) {
+      // Octal when three octal digits, else a group reference (1-2 digits).
+      if (OCT.test(c!) && OCT.test(p[i] ?? '') && OCT.test(p[i + 1] ?? '')) {
+        const v = parseInt(c! + p[i]! + p[i + 1]!, 8);
+        if (v > 0o377) fail(`octal escape value \\${c}${p[i]}${p[i + 1]} outside of range 0-0o377`);
+        i += 2;
+        out += hex(v);
+        canQuantify = true;
+        return;
+      }
+      let num = c!;
+      if (DIGIT.test(p[i] ?? '')) num += p[i++];
+      const n = Number(num);
+      if (n > groups || !closed.has(n)) fail(n > groups ? `invalid group reference ${n}` : 'cannot refer to an open group');
+      out += `(?:\\${n})`;
+      canQuantify = true;
+      return;
+    }
+    if (/[A-Za-z]/.test(c!)) fail(`bad escape \\${c}`);
+    out += lit(c!);
+    canQuantify = true;
+  };
+
+  const parseClass = (): void => {
+    // p[i] === '['
+    i++;
+    let body = '';
+    let negate = false;
+    if (p[i] === '^') {
+      negate = true;
+      i++;
+    }
+    let first = true;
+    for (;;) {
+      const c = p[i];
+      if (c === undefined) fail('unterminated character set');
+      if (c === ']' && !first) {
+        i++;
+        break;
+      }
+      first = false;
+      if (c === '\\') {
+        const e = p[i + 1];
+        if (e === undefined) fail('bad escape (end of pattern)');
+        i += 2;
+        if ('dDwW'.includes(e!)) body += '\\' + e;
+        else if (e === 's') body += WS_CLASS;
+        else if (e === 'S') fail('\\S inside a character set is not supported; write the set out');
+        else if (e === 'b') body += '\\x08';
+        else if (e === 'a') body += '\\x07';
+        else if ('fnrtv'.includes(e!)) body += '\\' + e;
+        else if (e === 'x') {
+          const h = p.slice(i, i + 2);
+          if (!/^[0-9a-fA-F]{2}$/.test(h)) fail(`incomplete escape \\x${h}`);
+          i += 2;
+          body += '\\x' + h;
+        } else if (OCT.test(e!)) {
+          let o = e!;
+          while (o.length < 3 && OCT.test(p[i] ?? '')) o += p[i++];
+          const v = parseInt(o, 8);
+          if (v > 0o377) fail(`octal escape value \\${o} outside of range 0-0o377`);
+          body += hex(v);
+        } else if (/[A-Za-z0-9]/.test(e!)) fail(`bad escape \\${e}`);
+        else body += lit(e!);
+        continue;
+      }
+      if (c === '-') {
+        body += '-';
+        i++;
+        continue;
+      }
+      body += lit(c!);
+      i++;
+    }
+    out += body === '' && negate ? '[\\s\\S]' : `[${negate ? '^' : ''}${body}]`;
+    canQuantify = true;
+  };
+
+  const quantifierTail = (): void => {
+    if (p[i] === '?') {
+      out += '?';
+      i++;
+    } else if (p[i] === '+') fail('possessive quantifiers (*+, ++, ?+) are not supported');
+  };
+
+  while (i < p.length) {
+    const c = p[i]!;
+    if (verbose) {
+      if (/[ \t\n\r\f\v]/.test(c)) {
+        i++;
+        continue;
+      }
+      if (c === '#') {
+        while (i < p.length && p[i] !== '\n') i++;
+        continue;
+      }
+    }
+    if (c === '\\') {
+      escapeOutside();
+      continue;
+    }
+    if (c === '[') {
+      parseClass();
+      continue;
+    }
+    if (c === '(') {
+      if (p[i + 1] === '?') {
+        const rest = p.slice(i + 2);
+        let m: RegExpExecArray | null;
+        if ((m = /^P<([A-Za-z_][A-Za-z0-9_]*)>/.exec(rest))) {
+          groups++;
+          if (names.has(m[1]!)) fail(`redefinition of group name ${m[1]}`);
+          names.set(m[1]!, groups);
+          open.push(groups);
+          groupStack.push(groups);
+          out += `(?<${m[1]}>`;
+          i += 2 + m[0].length;
+        } else if ((m = /^P=([A-Za-z_][A-Za-z0-9_]*)\)/.exec(rest))) {
+          const n = names.get(m[1]!);
+          if (n === undefined) fail(`unknown group name ${m[1]}`);
+          if (!closed.has(n!)) fail('cannot refer to an open group');
+          out += `(?:\\k<${m[1]}>)`;
+          i += 2 + m[0].length;
+          canQuantify = true;
+          continue;
+        } else if (rest.startsWith('#')) {
+          const j = p.indexOf(')', i);
+          if (j < 0) fail('missing ), unterminated comment');
+          i = j + 1;
+          continue;
+        } else if (rest.startsWith(':') || rest.startsWith('=') || rest.startsWith('!')) {
+          out += '(?' + rest[0];
+          groupStack.push(null);
+          i += 3;
+        } else if (rest.startsWith('<=') || rest.startsWith('<!')) {
+          out += '(?' + rest.slice(0, 2);
+          groupStack.push(null);
+          i += 4;
+        } else if (rest.startsWith('>')) fail('atomic groups (?>...) are not supported');
+        else if (rest.startsWith('(')) fail('conditional groups (?(id)yes|no) are not supported');
+        else if (/^[aiLmsux-]+:/.test(rest)) fail('scoped inline flags (?i:...) are not supported; put global flags like (?i) at the start');
+        else if (/^[aiLmsux]+\)/.test(rest)) fail('global flags not at the start of the expression');
+        else fail(`unknown extension (?${rest.slice(0, 2)}`);
+        canQuantify = false;
+        continue;
+      }
+      groups++;
+      open.push(groups);
+      groupStack.push(groups);
+      out += '(';
+      i++;
+      canQuantify = false;
+      continue;
+    }
+    if (c === ')') {
+      if (groupStack.length === 0) fail('unbalanced parenthesis');
+      const g = groupStack.pop();
+      if (g !== null && g !== undefined) {
+        closed.add(g);
+        open.splice(open.indexOf(g), 1);
+      }
+      out += ')';
+      i++;
+      canQuantify = true;
+      continue;
+    }
+    if (c === '*' || c === '+' || c === '?') {
+      if (!canQuantify) fail('nothing to repeat');
+      out += c;
+      i++;
+      quantifierTail();
+      canQuantify = false;
+      continue;
+    }
+    if (c === '{') {
+      const m = /^\{(\d*)(?:(,)(\d*))?\}/.exec(p.slice(i));
+      if (m && (m[1] !== '' || m[2] !== undefined)) {
+        if (!canQuantify) fail('nothing to repeat');
+        const lo = m[1] === '' ? '0' : m[1]!;
+        out += m[2] === undefined ? `{${lo}}` : `{${lo},${m[3]}}`;
+        if (m[3] !== '' && m[3] !== undefined && Number(m[3]) < Number(lo)) fail('min repeat greater than max repeat');
+        i += m[0].length;
+        quantifierTail();
+        canQuantify = false;
+        continue;
+      }
+      out += '\\{';
+      i++;
+      canQuantify = true;
+      continue;
+    }
+    if (c === '.') {
+      out += dotAll ? '[\\s\\S]' : '[^\\n]';
+      i++;
+      canQuantify = true;
+      continue;
+    }
+    if (c === '^') {
+      out += multiline ? '(?:(?<![\\s\\S])|(?<=\\n))' : '(?<![\\s\\S])';
+      i++;
+      canQuantify = false;
+      continue;
+    }
+    if (c === '$') {
+      out += multiline ? '(?=\\n|(?![\\s\\S]))' : '(?=\\n?(?![\\s\\S]))';
+      i++;
+      canQuantify = false;
+      continue;
+    }
+    if (c === '|') {
+      out += '|';
+      i++;
+      canQuantify = false;
+      continue;
+    }
+    out += lit(c);
+    i++;
+    canQuantify = true;
+  }
+  if (groupStack.length > 0) fail('missing ), unterminated subpattern');
+  let re: RegExp;
+  try {
+    re = new RegExp(out, ignoreCase ? 'i' : '');
+  } catch (e) {
+    return fail((e as Error).message);
+  }
+  return { re, multiline, groups, names };
+}
+
+/**
+ * Python's `match.expand(template)` on binary strings: \1..\99, \g<n>, \g<name>, \n-style escapes, octal;
+ * an unknown escape of an ASCII letter is an error, as in Python; a group that did not take part is empty.
+ */
+export function expandTemplate(template: string, m: RegExpExecArray, rx: PyRegex): string {
+  const fail = (d: string): never => {
+    throw new PyRegexError(template, `in the replacement line: ${d}`);
+  };
+  const group = (n: number): string => {
+    if (n > rx.groups) fail(`invalid group reference ${n}`);
+    return m[n] ?? '';
+  };
+  const ESC: Record<string, string> = { a: '\x07', b: '\x08', f: '\f', n: '\n', r: '\r', t: '\t', v: '\v', '\\': '\\' };
+  let out = '';
+  for (let i = 0; i < template.length; i++) {
+    const c = template[i]!;
+    if (c !== '\\') {
+      out += c;
+      continue;
+    }
+    const e = template[i + 1];
+    if (e === undefined) fail('bad escape (end of pattern)');
+    i++;
+    if (e === 'g') {
+      const mm = /^<([^>]*)>/.exec(template.slice(i + 1));
+      if (!mm) fail('missing < or > in \\g<...>');
+      const name = mm![1]!;
+      if (/^\d+$/.test(name)) out += group(Number(name));
+      else {
+        const n = rx.names.get(name);
+        if (n === undefined) fail(`unknown group name '${name}'`);
+        out += m[n!] ?? '';
+      }
+      i += mm![0].length;
+    } else if (e === '0') {
+      let o = '0';
+      while (o.length < 3 && OCT.test(template[i + 1] ?? '')) o += template[++i];
+      out += String.fromCharCode(parseInt(o, 8) & 0xff);
+    } else if (DIGIT.test(e!)) {
+      let num = e!;
+      if (DIGIT.test(template[i + 1] ?? '')) {
+        num += template[++i];
+        if (OCT.test(e!) && OCT.test(num[1]!) && OCT.test(template[i + 1] ?? '')) {
+          const v = parseInt(num + template[++i], 8);
+          if (v > 0o377) fail(`octal escape value \\${num}${template[i]} outside of range 0-0o377`);
+          out += String.fromCharCode(v);
+          continue;
+        }
+      }
+      out += group(Number(num));
+    } else if (ESC[e!] !== undefined) out += ESC[e!];
+    else if (/[A-Za-z]/.test(e!)) fail(`bad escape \\${e}`);
+    else out += '\\' + e;
+  }
+  return out;
+}
+
+/** Python's bytes.splitlines(keepends=True): splits after \n, \r and \r\n. */
+export function splitLinesKeepEnds(s: string): string[] {
+  const out: string[] = [];
+  let start = 0;
+  for (let i = 0; i < s.length; i++) {
+    const c = s[i];
+    if (c === '\n' || c === '\r') {
+      if (c === '\r' && s[i + 1] === '\n') i++;
+      out.push(s.slice(start, i + 1));
+      start = i + 1;
+    }
+  }
+  if (start < s.length) out.push(s.slice(start));
+  return out;
+}
+
+/** Python's binary file readlines(): splits after each \n only. */
+export function readLines(s: string): string[] {
+  const out: string[] = [];
+  let start = 0;
+  for (let i = s.indexOf('\n'); i >= 0; i = s.indexOf('\n', start)) {
+    out.push(s.slice(start, i + 1));
+    start = i + 1;
+  }
+  if (start < s.length) out.push(s.slice(start));
+  return out;
+}
+
+/** Python's str.rstrip(chars). */
+export function rstripChars(s: string, chars: string): string {
+  let e = s.length;
+  while (e > 0 && chars.includes(s[e - 1]!)) e--;
+  return s.slice(0, e);
+}
