@@ -1,0 +1,82 @@
+/** Argument helpers shared by the system modules: Ansible's loose booleans, ints, lists and aliases. */
+import { z } from 'zod';
+
+const TRUE = new Set(['yes', 'on', '1', 'true', 'y', 't']);
+const FALSE = new Set(['no', 'off', '0', 'false', 'n', 'f']);
+
+/** Ansible's boolean: true/false plus yes/no/on/off/1/0 (templating may have produced a string). */
+export const bool = z.preprocess((v) => {
+  if (typeof v === 'string') {
+    const s = v.trim().toLowerCase();
+    if (TRUE.has(s)) return true;
+    if (FALSE.has(s)) return false;
+  }
+  if (v === 1) return true;
+  if (v === 0) return false;
+  return v;
+}, z.boolean());
+
+/** An integer that may arrive as a numeric string after templating. */
+export const int = z.preprocess((v) => (typeof v === 'string' && /^\s*-?\d+\s*$/.test(v) ? Number(v) : v), z.number().int());
+
+/** A non-negative number of seconds (int or float, maybe a string). */
+export const seconds = z.preprocess(
+  (v) => (typeof v === 'string' && /^\s*\d+(\.\d+)?\s*$/.test(v) ? Number(v) : v),
+  z.number().nonnegative(),
+);
+
+/** A string Ansible accepts as str although YAML typed it (numbers, booleans). */
+export const str = z.preprocess((v) => (typeof v === 'number' || typeof v === 'boolean' ? String(v) : v), z.string());
+
+/** Ansible's `type='list', elements='str'`: a list, or a comma-separated string. */
+export const strList = z.preprocess((v) => {
+  if (typeof v === 'string') return v.split(',').map((s) => s.trim()).filter((s) => s !== '');
+  if (typeof v === 'number') return [String(v)];
+  if (Array.isArray(v)) return v.map((x) => (typeof x === 'number' || typeof x === 'boolean' ? String(x) : x));
+  return v;
+}, z.array(z.string()));
+
+/** owner/group: a name or a numeric id. */
+export const idArg = z.preprocess((v) => (typeof v === 'number' ? String(v) : v), z.string().min(1));
+
+/**
+ * An octal file mode ("0644", "644", or a YAML number whose digits are read as octal, since YAML 1.2
+ * has no 0-prefixed octal). Normalised to four digits ("0644").
+ */
+export const octalMode = z.preprocess(
+  (v) => (typeof v === 'number' && Number.isInteger(v) ? String(v) : v),
+  z
+    .string()
+    .regex(/^[0-7]{3,4}$/, { message: 'mode must be an octal string like "0644" (quote it in YAML)' })
+    .transform((s) => s.padStart(4, '0')),
+);
+
+/**
+ * Rename Ansible's argument aliases to canonical names before validation. Giving an alias and its
+ * canonical name together is an error, like Ansible.
+ */
+export function withAliases<S extends z.ZodType>(aliases: Record<string, string>, schema: S) {
+  return z.preprocess((input, ctx) => {
+    if (input === null || typeof input !== 'object' || Array.isArray(input)) return input;
+    const out: Record<string, unknown> = {};
+    for (const [k, v] of Object.entries(input as Record<string, unknown>)) {
+      const canonical = aliases[k] ?? k;
+      if (canonical in out) {
+        ctx.issues.push({ code: 'custom', message: `"${k}" and "${canonical}" are the same argument; give only one`, input });
+        continue;
+      }
+      out[canonical] = v;
+    }
+    return out;
+  }, schema);
+}
+
+/** The first line of a multi-line text (for messages). */
+export function firstLine(s: string): string {
+  return s.split('\n').find((l) => l.trim() !== '')?.trim() ?? '';
+}
+
+/** Ansible's `strip_empty_ends` plus `_lines` lists. */
+export function lines(s: string): string[] {
+  return s === '' ? [] : s.split(/\r?\n/);
+}

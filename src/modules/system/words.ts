@@ -1,0 +1,149 @@
+/**
+ * Word handling for `command` and `shell`: POSIX shlex splitting (Python's `shlex.split`), the
+ * `key=value` options Ansible pulls out of a free-form string, and rendering argv words as shell
+ * words that behave like Ansible's execve (no shell syntax) with its `$VAR` / `~` expansion.
+ */
+import { quote, Shell } from '../../commands/quote.js';
+
+export class SplitError extends Error {}
+
+/** Python's `shlex.split(s)` (posix=True, no comments). Throws SplitError on an unbalanced quote. */
+export function shlexSplit(s: string): string[] {
+  const out: string[] = [];
+  let cur = '';
+  let inWord = false;
+  let i = 0;
+  while (i < s.length) {
+    const c = s[i]!;
+    if (c === ' ' || c === '\t' || c === '\n' || c === '\r') {
+      if (inWord) out.push(cur);
+      cur = '';
+      inWord = false;
+      i++;
+    } else if (c === '\\') {
+      if (i + 1 >= s.length) throw new SplitError('No escaped character');
+      cur += s[i + 1];
+      inWord = true;
+      i += 2;
+    } else if (c === "'") {
+      const end = s.indexOf("'", i + 1);
+      if (end < 0) throw new SplitError('No closing quotation');
+      cur += s.slice(i + 1, end);
+      inWord = true;
+      i = end + 1;
+    } else if (c === '"') {
+      i++;
+      inWord = true;
+      for (;;) {
+        if (i >= s.length) throw new SplitError('No closing quotation');
+        const d = s[i]!;
+        if (d === '"') {
+          i++;
+          break;
+        }
+        if (d === '\\' && i + 1 < s.length && (s[i + 1] === '"' || s[i + 1] === '\\')) {
+          cur += s[i + 1];
+          i += 2;
+          continue;
+        }
+        cur += d;
+        i++;
+      }
+    } else {
+      cur += c;
+      inWord = true;
+      i++;
+    }
+  }
+  if (inWord) out.push(cur);
+  return out;
+}
+
+/** Options Ansible accepts inside a `command`/`shell` free-form string (`ls creates=/x chdir=/y`). */
+export const FREE_FORM_KEYS = ['creates', 'removes', 'chdir', 'executable', 'stdin', 'stdin_add_newline', 'strip_empty_ends'];
+
+/**
+ * Split `key=value` options (only FREE_FORM_KEYS) out of a free-form string, like Ansible's
+ * parse_kv(check_raw=True). The rest of the string is kept byte for byte. When the string cannot be
+ * tokenised (an unbalanced quote inside a shell script) nothing is extracted.
+ */
+export function extractFreeFormOptions(text: string): { rest: string; options: Record<string, string> } {
+  const tokens: Array<{ start: number; end: number; text: string }> = [];
+  let i = 0;
+  while (i < text.length) {
+    while (i < text.length && /\s/.test(text[i]!)) i++;
+    if (i >= text.length) break;
+    const start = i;
+    let quoteChar: string | null = null;
+    while (i < text.length) {
+      const c = text[i]!;
+      if (quoteChar) {
+        if (c === '\\' && quoteChar === '"') i++;
+        else if (c === quoteChar) quoteChar = null;
+      } else if (c === '\\') i++;
+      else if (c === '"' || c === "'") quoteChar = c;
+      else if (/\s/.test(c)) break;
+      i++;
+    }
+    if (quoteChar) return { rest: text, options: {} };
+    tokens.push({ start, end: Math.min(i, text.length), text: text.slice(start, Math.min(i, text.length)) });
+  }
+  const options: Record<string, string> = {};
+  let rest = '';
+  let pos = 0;
+  for (const t of tokens) {
+    const m = /^([a-z_]+)=([\s\S]*)$/.exec(t.text);
+    if (!m || !FREE_FORM_KEYS.includes(m[1]!)) continue;
+    let value = m[2]!;
+    if (value.length >= 2 && (value[0] === '"' || value[0] === "'") && value.endsWith(value[0]!)) value = value.slice(1, -1);
+    options[m[1]!] = value;
+    // Drop the token together with the whitespace before it.
+    let cut = t.start;
+    while (cut > pos && /\s/.test(text[cut - 1]!)) cut--;
+    rest += text.slice(pos, cut);
+    pos = t.end;
+  }
+  rest += text.slice(pos);
+  return { rest: Object.keys(options).length ? rest.trim() : text, options };
+}
+
+const NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
+
+/**
+ * One argv word as a shell word that yields exactly the word, except that (when `expand`) a leading
+ * `~`/`~user` and `$NAME`/`${NAME}` of variables set on the target expand, like Python's
+ * expanduser + expandvars that Ansible's command module applies. Unset variables stay literal.
+ */
+export function shellWord(word: string, expand: boolean): string {
+  if (!expand) return quote(word);
+  let out = '';
+  let rest = word;
+  const tilde = /^~([A-Za-z0-9._-]*)(\/|$)/.exec(rest);
+  if (tilde) {
+    out += '~' + tilde[1] + tilde[2];
+    rest = rest.slice(tilde[0].length);
+    if (rest === '') return out;
+  }
+  const parts: string[] = [];
+  let lit = '';
+  const re = /\$([A-Za-z0-9_]+|\{[^}]*\})/g;
+  let last = 0;
+  for (let m = re.exec(rest); m; m = re.exec(rest)) {
+    const braced = m[1]!.startsWith('{');
+    const name = braced ? m[1]!.slice(1, -1) : m[1]!;
+    if (!NAME.test(name)) continue;
+    lit += rest.slice(last, m.index);
+    if (lit !== '') parts.push(quote(lit));
+    lit = '';
+    parts.push(braced ? `"\${${name}-\\\${${name}\\}}"` : `"\${${name}-\\$${name}}"`);
+    last = m.index + m[0].length;
+  }
+  lit += rest.slice(last);
+  if (lit !== '' || parts.length === 0) parts.push(quote(lit));
+  return out + parts.join('');
+}
+
+/** argv words as an execve-like command line: `exec` so shell keywords, builtins and `A=b` words are never interpreted. */
+export function execLine(words: string[], expand: boolean): Shell {
+  return new Shell('exec ' + words.map((w) => shellWord(w, expand)).join(' '));
+}
