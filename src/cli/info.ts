@@ -1,0 +1,51 @@
+import path from 'node:path';
+import type { Io } from './main.js';
+import { EXIT } from './exit-codes.js';
+import { TsplayError } from '../errors.js';
+import { loadInventory, formatInventory, connectionSpecFor } from '../inventory/index.js';
+import { createExecutor } from '../executors/index.js';
+import { gatherFacts } from '../facts/gather.js';
+import { listRoles, loadRole, formatRoleList, formatRoleShow, roleSearchPaths } from '../loader/index.js';
+import { lazyContext } from '../engine/vars.js';
+
+/** `tsplay facts HOST -i INV`: gather facts over the host's connection and print them as JSON. */
+export async function factsCommand(host: string, inventoryPaths: string[], io: Io): Promise<number> {
+  const inv = await loadInventory(inventoryPaths, {});
+  if (!inv.hosts.includes(host) && !['localhost', '127.0.0.1'].includes(host)) {
+    throw new TsplayError('USAGE', `host "${host}" is not in the inventory`, { hint: `known hosts: ${inv.hosts.slice(0, 10).join(', ')}${inv.hosts.length > 10 ? ', …' : ''}` });
+  }
+  const vars = lazyContext({ ...inv.hostVars(host), env: process.env, inventory_hostname: host }, { file: inventoryPaths[0] ?? 'inventory' });
+  const spec = connectionSpecFor(host, Object.fromEntries(Object.keys(vars).map((k) => [k, vars[k]])));
+  const ex = createExecutor(spec);
+  try {
+    await ex.connect();
+    const facts = await gatherFacts(ex);
+    io.out(JSON.stringify(facts, null, 2) + '\n');
+    return EXIT.OK;
+  } finally {
+    await ex.close().catch(() => undefined);
+  }
+}
+
+export async function inventoryCommand(flags: { inventory: string[]; graph?: boolean; host?: string }, io: Io): Promise<number> {
+  const inv = await loadInventory(flags.inventory, {});
+  if (flags.host) {
+    if (!inv.hosts.includes(flags.host)) throw new TsplayError('USAGE', `host "${flags.host}" is not in the inventory`);
+    const text = formatInventory(inv, { graph: false, host: flags.host });
+    io.out(text.endsWith('\n') ? text : text + '\n');
+    return EXIT.OK;
+  }
+  const text = formatInventory(inv, { graph: !!flags.graph });
+  io.out(text.endsWith('\n') ? text : text + '\n');
+  return EXIT.OK;
+}
+
+export async function rolesCommand(what: 'list' | 'show', name: string | undefined, playbook: string | undefined, io: Io): Promise<number> {
+  const paths = roleSearchPaths(playbook ? path.dirname(path.resolve(playbook)) : process.cwd());
+  if (what === 'list') {
+    io.out(formatRoleList(await listRoles(paths)));
+    return EXIT.OK;
+  }
+  io.out(formatRoleShow(await loadRole(name!, paths)));
+  return EXIT.OK;
+}

@@ -1,0 +1,75 @@
+/**
+ * The engine's view of the layers below it (loader, template, inventory, executors, facts).
+ * One adapter file so the engine's code reads the same whatever their exact signatures are.
+ */
+import type { SourceLocation } from '../errors.js';
+import type { Playbook, LoadedRole, RoleTask, TaskNode } from '../config/model.js';
+import type { ConnectionSpec, Executor } from '../executors/types.js';
+import type { HostFacts } from '../facts/types.js';
+import * as loader from '../loader/index.js';
+import * as tpl from '../template/index.js';
+import * as inv from '../inventory/index.js';
+import * as exec from '../executors/index.js';
+import * as facts from '../facts/gather.js';
+
+export type Inventory = inv.Inventory;
+
+export function loadPlaybook(path: string): Promise<Playbook> {
+  return loader.loadPlaybook(path);
+}
+
+export function loadInventory(paths: string[], playbookDir?: string): Promise<Inventory> {
+  return inv.loadInventory(paths, { playbookDir });
+}
+
+export function selectHosts(inventory: Inventory, pattern: string): string[] {
+  return inv.selectHosts(inventory, pattern);
+}
+
+export function connectionSpecFor(host: string, vars: Record<string, unknown>): ConnectionSpec {
+  return inv.connectionSpecFor(host, vars);
+}
+
+export function renderValue(value: unknown, vars: Record<string, unknown>, loc: SourceLocation): unknown {
+  return tpl.renderValue(value, vars, loc);
+}
+
+export function renderString(text: string, vars: Record<string, unknown>, loc: SourceLocation): string {
+  return tpl.renderString(text, vars, loc);
+}
+
+export function hasTemplate(value: unknown): boolean {
+  return tpl.hasTemplate(value);
+}
+
+export function evaluateCondition(expr: string, vars: Record<string, unknown>, loc: SourceLocation): boolean {
+  return tpl.evaluate(expr, vars, loc);
+}
+
+export function evaluateValue(expr: string, vars: Record<string, unknown>, loc: SourceLocation): unknown {
+  return tpl.evaluateValue(expr, vars, loc);
+}
+
+export function loadRole(name: string, searchPaths: string[]): Promise<LoadedRole> {
+  return loader.loadRole(name, searchPaths);
+}
+
+export function roleSearchPaths(playbookDir: string): string[] {
+  return loader.roleSearchPaths(playbookDir);
+}
+
+export function normalizeRoleTasks(role: LoadedRole, raw: unknown[]): TaskNode[] {
+  return loader.normalizeRoleTasks(role, raw);
+}
+
+export function validateRoleParams(role: LoadedRole, params: Record<string, unknown>, call: RoleTask): { value?: unknown; errors: import('../errors.js').TsplayError[] } {
+  return loader.validateRoleParams(role, params, call.loc);
+}
+
+export function createExecutor(spec: ConnectionSpec): Executor {
+  return exec.createExecutor(spec);
+}
+
+export function gatherFacts(executor: Executor): Promise<HostFacts> {
+  return facts.gatherFacts(executor);
+}

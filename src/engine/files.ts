@@ -1,0 +1,23 @@
+import { existsSync, readFileSync } from 'node:fs';
+import path from 'node:path';
+import { TsplayError } from '../errors.js';
+
+/**
+ * Where controller-side files (copy `src`, template `src`) are looked up, in Ansible's order:
+ * the role's files/ or templates/ dir, the role dir, then beside the playbook.
+ */
+export function controllerFileReader(playbookDir: string, roleDir?: string) {
+  return (p: string, kind: 'files' | 'templates'): Buffer => {
+    const candidates = path.isAbsolute(p)
+      ? [p]
+      : [
+          ...(roleDir ? [path.join(roleDir, kind, p), path.join(roleDir, p)] : []),
+          path.join(playbookDir, kind, p),
+          path.join(playbookDir, p),
+        ];
+    for (const c of candidates) if (existsSync(c)) return readFileSync(c);
+    throw new TsplayError('VALIDATION', `could not find ${kind === 'templates' ? 'template' : 'file'} "${p}"`, {
+      hint: `looked in: ${candidates.join(', ')}`,
+    });
+  };
+}

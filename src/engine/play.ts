@@ -1,0 +1,409 @@
+import { readFile } from 'node:fs/promises';
+import path from 'node:path';
+import pLimit from 'p-limit';
+import YAML from 'yaml';
+import type { BlockTask, LoadedRole, ModuleTask, Play, RoleTask, TaskNode } from '../config/model.js';
+import type { HostTaskResult, PlayReport, TaskReport } from './report.js';
+import { TsplayError, formatError, isUserError } from '../errors.js';
+import { evaluateCondition, loadRole, normalizeRoleTasks, renderString, renderValue, selectHosts, validateRoleParams } from './deps.js';
+import { emptyScope, type HostState, type RunContext, type Scope } from './context.js';
+import { runModuleTaskOnHost, taskLabel, type TaskOutcome } from './task.js';
+import { shouldRunTags } from './tags.js';
+import { lazyContext, mergeLayers } from './vars.js';
+
+type Lists = Map<string, TaskNode[]>;
+
+interface HandlerEntry {
+  task: ModuleTask;
+  scope: Scope;
+}
+
+/** State of one play while it runs. */
+class PlayRun {
+  readonly report: PlayReport;
+  private readonly taskReports = new Map<string, TaskReport>();
+  readonly handlers: HandlerEntry[] = [];
+  readonly seenRoleHandlers = new Set<string>();
+  readonly limit: ReturnType<typeof pLimit>;
+  batch: string[] = [];
+  free = false;
+
+  constructor(readonly run: RunContext, readonly play: Play, hosts: string[]) {
+    this.report = { name: play.name, hosts, tasks: [] };
+    this.limit = pLimit(Math.max(1, run.opts.forks ?? 10));
+    for (const h of play.handlers) this.handlers.push({ task: h, scope: emptyScope('handlers') });
+  }
+
+  active(host: string): boolean {
+    const hs = this.run.hostState(host);
+    return !hs.failed && !hs.unreachable && !this.run.aborted;
+  }
+
+  taskReport(key: string, name: string, task: ModuleTask, handler = false): TaskReport {
+    let tr = this.taskReports.get(key);
+    if (!tr) {
+      tr = { name, module: task.module, location: task.loc, role: task.role?.name, handler: handler || undefined, results: [] };
+      this.taskReports.set(key, tr);
+      this.report.tasks.push(tr);
+    }
+    return tr;
+  }
+
+  async getRole(name: string): Promise<LoadedRole> {
+    return this.run.roleCache(name, () => loadRole(name, this.run.roleSearchPaths));
+  }
+}
+
+/** Run one play: host selection, vars_files, serial batches, sections, handlers. */
+export async function runPlay(run: RunContext, play: Play): Promise<PlayReport> {
+  let hosts = selectHosts(run.inventory, play.hosts);
+  if (run.opts.limit) {
+    const limited = new Set(selectHosts(run.inventory, run.opts.limit));
+    hosts = hosts.filter((h) => limited.has(h));
+  }
+  hosts = hosts.filter((h) => {
+    const hs = run.hostState(h);
+    return !hs.failed && !hs.unreachable;
+  });
+  const pr = new PlayRun(run, play, hosts);
+  pr.free = play.strategy === 'free';
+  run.play = play;
+  run.playHosts = hosts;
+  run.playBecome = play.become;
+  run.playBecomeUser = play.becomeUser;
+  run.playVars = play.vars;
+  run.redactor.scan(play.vars);
+  run.emit({ type: 'play-start', play: play.name, hosts });
+  if (hosts.length === 0) {
+    run.emitWarning(`no hosts matched "${play.hosts}"${run.opts.limit ? ` with --limit ${run.opts.limit}` : ''}: skipping play "${play.name}"`);
+    run.emit({ type: 'play-end', play: play.name });
+    return pr.report;
+  }
+  run.varsFilesVars = await loadVarsFiles(run, play);
+  run.redactor.scan(run.varsFilesVars);
+
+  for (const batch of serialBatches(hosts, play.serial)) {
+    if (run.aborted) break;
+    pr.batch = batch;
+    if (play.gatherFacts) await gatherStep(pr, batch);
+    const sections: TaskNode[][] = [play.preTasks, [...play.roles, ...play.tasks], play.postTasks];
+    const names = ['pre_tasks', 'tasks', 'post_tasks'];
+    for (let s = 0; s < sections.length; s++) {
+      const nodes = sections[s]!;
+      if (nodes.length) {
+        const lists: Lists = new Map(batch.map((h) => [h, nodes]));
+        const scope: Scope = { ...emptyScope(names[s]!), tags: [...play.tags] };
+        if (pr.free) {
+          await Promise.all(batch.map((h) => pr.limit(() => runLists(pr, new Map([[h, nodes]]), scope))));
+        } else {
+          await runLists(pr, lists, scope);
+        }
+      }
+      await flushHandlers(pr);
+      if (run.aborted) break;
+    }
+    // Ansible stops the play when every host of a batch failed.
+    if (batch.every((h) => !pr.active(h))) break;
+  }
+  run.emit({ type: 'play-end', play: play.name });
+  return pr.report;
+}
+
+async function loadVarsFiles(run: RunContext, play: Play): Promise<Record<string, unknown>> {
+  const layers: Record<string, unknown>[] = [];
+  for (const f of play.varsFiles) {
+    const vars = lazyContext(mergeLayers([play.vars, run.extraVars, { env: run.env, playbook_dir: run.playbookDir }]), play.loc);
+    const rendered = renderString(f, vars, play.loc);
+    const file = path.resolve(run.playbookDir, rendered);
+    let text: string;
+    try {
+      text = await readFile(file, 'utf8');
+    } catch {
+      throw new TsplayError('VALIDATION', `vars_files: cannot read ${file}`, { location: play.loc, hint: 'paths are relative to the playbook directory' });
+    }
+    const doc = YAML.parseDocument(text, { prettyErrors: true });
+    if (doc.errors.length) {
+      const e = doc.errors[0]!;
+      throw new TsplayError('PARSE', e.message.split('\n')[0]!, { location: { file, line: e.linePos?.[0]?.line, col: e.linePos?.[0]?.col } });
+    }
+    const value = doc.toJS() ?? {};
+    if (typeof value !== 'object' || Array.isArray(value)) {
+      throw new TsplayError('VALIDATION', `vars_files: ${file} must hold a mapping of variables`, { location: { file, line: 1 } });
+    }
+    layers.push(value as Record<string, unknown>);
+  }
+  return mergeLayers(layers);
+}
+
+/** Split hosts into `serial` batches (numbers, percentages; the last size repeats). */
+export function serialBatches(hosts: string[], serial?: Array<number | string>): string[][] {
+  if (!serial || serial.length === 0) return [hosts];
+  const sizes = serial.map((s) => {
+    if (typeof s === 'number') return s;
+    const m = /^(\d+(?:\.\d+)?)%$/.exec(String(s).trim());
+    if (m) return Math.max(1, Math.floor((Number(m[1]) / 100) * hosts.length));
+    return Number(s);
+  });
+  const batches: string[][] = [];
+  let i = 0;
+  let k = 0;
+  while (i < hosts.length) {
+    const size = Math.max(1, sizes[Math.min(k, sizes.length - 1)]! || hosts.length);
+    batches.push(hosts.slice(i, i + size));
+    i += size;
+    k++;
+  }
+  return batches;
+}
+
+async function gatherStep(pr: PlayRun, batch: string[]): Promise<void> {
+  const { run } = pr;
+  const fake: ModuleTask = {
+    kind: 'module', module: 'gather_facts', moduleAs: 'gather_facts', args: {}, loc: pr.play.loc, when: [], tags: [], vars: {},
+    notify: [], listen: [], loopVar: 'item',
+  };
+  const name = 'Gathering Facts';
+  run.emit({ type: 'task-start', play: pr.play.name, task: name, module: 'gather_facts', hosts: batch });
+  const tr = pr.taskReport(`${pr.play.name}#facts`, name, fake);
+  await Promise.all(batch.map((h) => pr.limit(async () => {
+    const hs = run.hostState(h);
+    const t0 = Date.now();
+    try {
+      await run.ensureFacts(hs);
+      record(pr, tr, hs, { status: 'ok', changed: false, registered: {} }, Date.now() - t0, fake);
+    } catch (e) {
+      const unreachable = e instanceof TsplayError && e.code === 'CONNECTION';
+      const msg = isUserError(e) && e instanceof TsplayError ? formatError(e) : String((e as Error)?.message ?? e);
+      record(pr, tr, hs, { status: unreachable ? 'unreachable' : 'failed', changed: false, unreachable, msg, registered: {} }, Date.now() - t0, fake);
+    }
+  })));
+}
+
+/** Walk host → task-list maps in lockstep (linear strategy), one position at a time. */
+async function runLists(pr: PlayRun, lists: Lists, scope: Scope): Promise<void> {
+  const max = Math.max(0, ...[...lists.values()].map((l) => l.length));
+  for (let i = 0; i < max; i++) {
+    if (pr.run.aborted || pr.run.signal?.aborted) {
+      pr.run.aborted ??= 'interrupted';
+      return;
+    }
+    const byKind = { module: new Map<string, ModuleTask>(), block: new Map<string, BlockTask>(), role: new Map<string, RoleTask>() };
+    for (const [host, list] of lists) {
+      const node = list[i];
+      if (!node || !pr.active(host)) continue;
+      (byKind[node.kind] as Map<string, TaskNode>).set(host, node);
+    }
+    const path = `${scope.path}/${i}`;
+    if (byKind.module.size) await taskStep(pr, byKind.module, { ...scope, path });
+    if (byKind.block.size) await blockStep(pr, byKind.block, { ...scope, path });
+    if (byKind.role.size) await roleStep(pr, byKind.role, { ...scope, path });
+  }
+}
+
+function childScope(scope: Scope, node: TaskNode, path: string): Scope {
+  return {
+    ...scope,
+    path,
+    when: [...scope.when, ...node.when.map((expr) => ({ expr, loc: node.loc }))],
+    tags: [...scope.tags, ...node.tags],
+    become: node.become ?? scope.become,
+    becomeUser: node.becomeUser ?? scope.becomeUser,
+    blockVars: Object.keys(node.vars).length ? [...scope.blockVars, node.vars] : scope.blockVars,
+  };
+}
+
+async function blockStep(pr: PlayRun, blocks: Map<string, BlockTask>, scope: Scope): Promise<void> {
+  const { run } = pr;
+  const hosts = [...blocks.keys()];
+  const first = blocks.get(hosts[0]!)!;
+  const inner = childScope(scope, first, `${scope.path}/block`);
+  const hasRescue = [...blocks.values()].some((b) => b.rescue.length > 0);
+  await runLists(pr, new Map(hosts.map((h) => [h, blocks.get(h)!.block])), { ...inner, inRescuableBlock: hasRescue || scope.inRescuableBlock });
+
+  const failedHere = hosts.filter((h) => {
+    const hs = run.hostState(h);
+    return hs.failed && !hs.unreachable;
+  });
+  if (hasRescue && failedHere.length && !run.signal?.aborted) {
+    const rescuing = failedHere.filter((h) => blocks.get(h)!.rescue.length > 0);
+    for (const h of rescuing) {
+      const hs = run.hostState(h);
+      hs.failed = false;
+      hs.recap.failed = Math.max(0, hs.recap.failed - 1);
+      hs.recap.rescued++;
+    }
+    if (run.aborted === 'a task failed with any_errors_fatal') run.aborted = undefined;
+    await runLists(pr, new Map(rescuing.map((h) => [h, blocks.get(h)!.rescue])), { ...childScope(scope, first, `${scope.path}/rescue`) });
+  }
+  const withAlways = hosts.filter((h) => blocks.get(h)!.always.length > 0 && !run.hostState(h).unreachable);
+  if (withAlways.length && !run.signal?.aborted) {
+    // `always` runs on hosts that failed too; they stay failed afterwards.
+    const stillFailed = withAlways.filter((h) => run.hostState(h).failed);
+    for (const h of stillFailed) run.hostState(h).failed = false;
+    const aborted = run.aborted;
+    run.aborted = undefined;
+    await runLists(pr, new Map(withAlways.map((h) => [h, blocks.get(h)!.always])), childScope(scope, first, `${scope.path}/always`));
+    run.aborted ??= aborted;
+    for (const h of stillFailed) run.hostState(h).failed = true;
+  }
+  checkFailurePolicy(pr, scope);
+}
+
+async function roleStep(pr: PlayRun, calls: Map<string, RoleTask>, scope: Scope): Promise<void> {
+  const { run } = pr;
+  const first = calls.values().next().value as RoleTask;
+  const role = await pr.getRole(first.roleName);
+  const params = new Map<string, Record<string, unknown>>();
+  const lists: Lists = new Map();
+  const roleScopeBase = childScope(scope, { ...first, when: [] }, `${scope.path}/role:${role.name}`);
+  const fake: ModuleTask = { kind: 'module', module: 'include_role', moduleAs: 'include_role', args: {}, loc: first.loc, when: [], tags: [], vars: {}, notify: [], listen: [], loopVar: 'item', role: { name: role.name, dir: role.dir } };
+  await Promise.all([...calls].map(([host, call]) => pr.limit(async () => {
+    const hs = run.hostState(host);
+    const t0 = Date.now();
+    try {
+      const vars = run.varsForSync(hs, { ...roleScopeBase, role: { role, params: new Map() } }, call.vars, call.loc);
+      for (const expr of call.when) {
+        if (!evaluateCondition(expr, vars, call.loc)) return;
+      }
+      const rendered = renderValue(call.params, vars, call.loc) as Record<string, unknown>;
+      const { value, errors } = validateRoleParams(role, rendered, call);
+      if (errors.length) throw errors.length === 1 ? errors[0] : new TsplayError('VALIDATION', errors.map(formatError).join('\n'), { location: call.loc });
+      const typed = (value ?? rendered) as Record<string, unknown>;
+      run.redactor.scan(typed);
+      params.set(host, { ...rendered, ...typed });
+      if (role.kind === 'ts' && role.expand) {
+        const facts = await run.ensureFacts(hs);
+        const raw = role.expand(typed, {
+          host,
+          vars,
+          facts,
+          groups: run.inventory.groups,
+          hostvars: (h: string) => (vars['hostvars'] as Record<string, Record<string, unknown>>)[h] ?? {},
+        });
+        lists.set(host, normalizeRoleTasks(role, raw));
+      } else {
+        lists.set(host, role.tasks ?? []);
+      }
+    } catch (e) {
+      const tr = pr.taskReport(`${scope.path}/role:${role.name}`, `${role.name} : expand role`, fake);
+      const unreachable = e instanceof TsplayError && e.code === 'CONNECTION';
+      const msg = e instanceof TsplayError ? formatError(e) : isUserError(e) ? (e as Error).message : `internal error: ${(e as Error)?.stack ?? e}`;
+      record(pr, tr, hs, { status: unreachable ? 'unreachable' : 'failed', changed: false, unreachable, msg, registered: {} }, Date.now() - t0, fake);
+    }
+  })));
+  if (!pr.seenRoleHandlers.has(role.name)) {
+    pr.seenRoleHandlers.add(role.name);
+    for (const h of role.handlers) pr.handlers.push({ task: h, scope: { ...roleScopeBase, path: `handlers/${role.name}`, role: { role, params } } });
+  }
+  await runLists(pr, lists, { ...roleScopeBase, role: { role, params } });
+  checkFailurePolicy(pr, scope);
+}
+
+async function taskStep(pr: PlayRun, tasks: Map<string, ModuleTask>, scope: Scope, handler = false): Promise<void> {
+  const { run } = pr;
+  const entries = [...tasks].filter(([, t]) => shouldRunTags([...scope.tags, ...t.tags], { only: run.opts.tags, skip: run.opts.skipTags }) || handler);
+  if (!entries.length) return;
+  const [, firstTask] = entries[0]!;
+  const label = (firstTask.role ? `${firstTask.role.name} : ` : '') + taskLabel(firstTask);
+  const tr = pr.taskReport(`${scope.path}#${label}`, label, firstTask, handler);
+  run.emit({ type: 'task-start', play: pr.play.name, task: label, module: firstTask.module, hosts: entries.map(([h]) => h), handler });
+
+  if (firstTask.runOnce) {
+    const [host, task] = entries[0]!;
+    const t0 = Date.now();
+    const out = await runModuleTaskOnHost(run, run.hostState(host), task, scope);
+    for (const [h, t] of entries) record(pr, tr, run.hostState(h), cloneOutcome(out), Date.now() - t0, t);
+  } else {
+    const runOne = async ([host, task]: [string, ModuleTask]) => {
+      const t0 = Date.now();
+      const out = await runModuleTaskOnHost(run, run.hostState(host), task, scope);
+      record(pr, tr, run.hostState(host), out, Date.now() - t0, task);
+    };
+    if (pr.free) {
+      for (const e of entries) await runOne(e);
+    } else {
+      await Promise.all(entries.map((e) => pr.limit(() => runOne(e))));
+    }
+  }
+  checkFailurePolicy(pr, scope);
+}
+
+function cloneOutcome(o: TaskOutcome): TaskOutcome {
+  return { ...o, registered: { ...o.registered } };
+}
+
+/** Apply an outcome to the host: register, set_fact, notify, recap, failure flags; then report it. */
+function record(pr: PlayRun, tr: TaskReport, hs: HostState, out: TaskOutcome, durationMs: number, task: ModuleTask): void {
+  const { run } = pr;
+  let status = out.status;
+  if (status === 'failed' && task.ignoreErrors) status = 'ignored';
+  if (status === 'unreachable' && task.ignoreUnreachable) status = 'ignored';
+  if (task.register) hs.hostVars[task.register] = out.registered;
+  if (out.setFacts && status !== 'failed') Object.assign(hs.hostVars, out.setFacts);
+  if (out.changed && status !== 'failed') for (const n of task.notify) hs.notified.add(n);
+  if (status === 'failed') {
+    hs.failed = true;
+    hs.hostVars['ansible_failed_result'] = out.registered;
+    hs.hostVars['ansible_failed_task'] = { name: taskLabel(task), module: task.module };
+  }
+  if (status === 'unreachable') hs.unreachable = true;
+  const r = hs.recap;
+  if (status === 'ok' || status === 'changed') r.ok++;
+  if (out.changed && status !== 'failed') r.changed++;
+  if (status === 'skipped') r.skipped++;
+  if (status === 'failed') r.failed++;
+  if (status === 'unreachable') r.unreachable++;
+  if (status === 'ignored') r.ignored++;
+
+  const hidden = task.noLog;
+  const result: HostTaskResult = run.redactor.value({
+    host: hs.name,
+    status,
+    changed: out.changed,
+    msg: hidden ? (status === 'failed' ? "the output has been hidden due to the fact that 'no_log: true' was specified for this result" : undefined) : out.msg,
+    diff: hidden ? undefined : out.diff,
+    durationMs,
+    result: hidden ? { censored: "the output has been hidden due to the fact that 'no_log: true' was specified for this result", changed: out.changed } : stripBig(out.registered),
+    items: hidden ? undefined : out.items,
+    check: run.opts.check || undefined,
+  });
+  if (run.opts.mode === 'fix' && out.changed) result.corrective = true;
+  tr.results.push(result);
+  run.emit({ type: 'host-result', play: pr.play.name, task: tr.name, result });
+}
+
+function stripBig(r: Record<string, unknown>): Record<string, unknown> {
+  const out: Record<string, unknown> = {};
+  for (const [k, v] of Object.entries(r)) {
+    if (Buffer.isBuffer(v)) continue;
+    out[k] = typeof v === 'string' && v.length > 65536 ? v.slice(0, 65536) + '…(truncated)' : v;
+  }
+  return out;
+}
+
+/** any_errors_fatal and max_fail_percentage, checked after every step outside rescuable blocks. */
+function checkFailurePolicy(pr: PlayRun, scope: Scope): void {
+  if (scope.inRescuableBlock || pr.run.aborted) return;
+  const failed = pr.batch.filter((h) => pr.run.hostState(h).failed);
+  if (!failed.length) return;
+  if (pr.play.anyErrorsFatal) {
+    pr.run.aborted = 'a task failed with any_errors_fatal';
+    return;
+  }
+  const max = pr.play.maxFailPercentage;
+  if (max !== undefined && (failed.length / pr.batch.length) * 100 > max) {
+    pr.run.aborted = `max_fail_percentage ${max}% exceeded (${failed.length}/${pr.batch.length} hosts failed)`;
+  }
+}
+
+/** Run notified handlers once, in definition order, on the hosts that notified them. */
+async function flushHandlers(pr: PlayRun): Promise<void> {
+  const { run } = pr;
+  for (const { task, scope } of pr.handlers) {
+    const names = [task.name ?? '', ...task.listen].filter(Boolean);
+    const hosts = pr.batch.filter((h) => pr.active(h) && names.some((n) => run.hostState(h).notified.has(n)));
+    if (!hosts.length) continue;
+    for (const h of hosts) for (const n of names) run.hostState(h).notified.delete(n);
+    await taskStep(pr, new Map(hosts.map((h) => [h, task])), { ...scope, path: `handlers/${scope.path}/${task.name}` }, true);
+  }
+}

@@ -1,0 +1,61 @@
+/**
+ * Keeps secrets out of output, reports and history. Values are registered as they are discovered
+ * (secret-named variables, role params, secret env of commands) and replaced everywhere afterwards.
+ */
+export const REDACTED = '********';
+const SECRET_KEY = /(token|passw(or)?d|passwd|secret|private_?key|api_?key|credential)/i;
+
+export class Redactor {
+  private readonly secrets = new Set<string>();
+
+  /** True when a variable or param name looks like it holds a secret. */
+  static isSecretKey(key: string): boolean {
+    return SECRET_KEY.test(key);
+  }
+
+  add(value: unknown): void {
+    if (typeof value === 'string' && value.length >= 4) this.secrets.add(value);
+  }
+
+  /** Register the values of secret-named keys found anywhere inside `obj`. */
+  scan(obj: unknown, depth = 0): void {
+    if (depth > 8 || obj === null || typeof obj !== 'object') return;
+    for (const [k, v] of Object.entries(obj as Record<string, unknown>)) {
+      if (Redactor.isSecretKey(k)) {
+        if (typeof v === 'string') this.add(v);
+        else if (v && typeof v === 'object') this.scanAll(v, depth + 1);
+      } else this.scan(v, depth + 1);
+    }
+  }
+
+  private scanAll(obj: unknown, depth: number): void {
+    if (depth > 8) return;
+    if (typeof obj === 'string') this.add(obj);
+    else if (obj && typeof obj === 'object') for (const v of Object.values(obj)) this.scanAll(v, depth + 1);
+  }
+
+  text(s: string): string {
+    let out = s;
+    // Longest first so a secret containing another is replaced whole.
+    for (const secret of [...this.secrets].sort((a, b) => b.length - a.length)) {
+      if (out.includes(secret)) out = out.split(secret).join(REDACTED);
+    }
+    return out;
+  }
+
+  /** Deep copy of `value` with every secret replaced. */
+  value<T>(value: T): T {
+    if (this.secrets.size === 0) return value;
+    return this.walk(value, 0) as T;
+  }
+
+  private walk(v: unknown, depth: number): unknown {
+    if (typeof v === 'string') return this.text(v);
+    if (depth > 20 || v === null || typeof v !== 'object') return v;
+    if (Buffer.isBuffer(v)) return v;
+    if (Array.isArray(v)) return v.map((x) => this.walk(x, depth + 1));
+    const out: Record<string, unknown> = {};
+    for (const [k, x] of Object.entries(v)) out[k] = this.walk(x, depth + 1);
+    return out;
+  }
+}

@@ -1,0 +1,119 @@
+import type { Playbook, RoleTask, TaskNode } from '../config/model.js';
+import type { RunPlaybookOptions } from './api.js';
+import type { RunReport } from './report.js';
+import { TsplayError, TsplayErrors } from '../errors.js';
+import { loadInventory, loadPlaybook, loadRole, renderValue, selectHosts, validateRoleParams } from './deps.js';
+import { RunContext, emptyScope } from './context.js';
+import { runPlay } from './play.js';
+import { VERSION } from '../version.js';
+
+/** Load, validate (every host, before any is contacted), run every play, and return the report. */
+export async function runPlaybook(opts: RunPlaybookOptions): Promise<RunReport> {
+  const started = Date.now();
+  const playbook = await loadPlaybook(opts.playbook);
+  const inventory = await loadInventory(opts.inventory, playbook.dir);
+  const run = new RunContext(opts, playbook, inventory, opts.reporters ?? []);
+  await preflight(run, playbook);
+
+  const report: RunReport = {
+    tool: 'tsplay',
+    version: VERSION,
+    playbook: opts.playbook,
+    inventory: opts.inventory,
+    mode: opts.mode ?? (opts.check ? 'check' : 'run'),
+    startedAt: new Date(started).toISOString(),
+    finishedAt: '',
+    durationMs: 0,
+    plays: [],
+    recap: {},
+    exitCode: 0,
+  };
+  run.emit({ type: 'run-start', playbook: opts.playbook, mode: report.mode, check: !!opts.check });
+  try {
+    for (const play of playbook.plays) {
+      if (run.aborted || opts.signal?.aborted) break;
+      report.plays.push(await runPlay(run, play));
+    }
+  } finally {
+    await run.closeAll();
+  }
+  if (opts.signal?.aborted) run.aborted = 'interrupted';
+  for (const [name, hs] of run.hostStates) {
+    if (report.plays.some((p) => p.hosts.includes(name))) report.recap[name] = hs.recap;
+  }
+  const recaps = Object.values(report.recap);
+  report.exitCode = run.aborted === 'interrupted' ? 99 : recaps.some((r) => r.failed > 0) ? 2 : recaps.some((r) => r.unreachable > 0) ? 3 : run.aborted ? 2 : 0;
+  if (run.aborted) report.aborted = run.aborted;
+  report.finishedAt = new Date().toISOString();
+  report.durationMs = Date.now() - started;
+  run.emit({ type: 'run-end', report });
+  return report;
+}
+
+function* roleCalls(nodes: TaskNode[]): Generator<RoleTask> {
+  for (const n of nodes) {
+    if (n.kind === 'role') yield n;
+    if (n.kind === 'block') yield* roleCalls([...n.block, ...n.rescue, ...n.always]);
+  }
+}
+
+/**
+ * Role params are validated for every host before any host is contacted. Params that need facts
+ * (or anything only known at run time) are checked again when the role runs.
+ */
+async function preflight(run: RunContext, playbook: Playbook): Promise<void> {
+  const errors: TsplayError[] = [];
+  const seen = new Set<string>();
+  const add = (e: TsplayError) => {
+    const key = `${e.location?.file}:${e.location?.line}:${e.message}`;
+    if (!seen.has(key)) {
+      seen.add(key);
+      errors.push(e);
+    }
+  };
+  for (const play of playbook.plays) {
+    let hosts = selectHosts(run.inventory, play.hosts);
+    if (run.opts.limit) {
+      const limited = new Set(selectHosts(run.inventory, run.opts.limit));
+      hosts = hosts.filter((h) => limited.has(h));
+    }
+    run.playVars = play.vars;
+    for (const call of roleCalls([...play.preTasks, ...play.roles, ...play.tasks, ...play.postTasks])) {
+      let role;
+      try {
+        role = await run.roleCache(call.roleName, () => loadRole(call.roleName, run.roleSearchPaths));
+      } catch (e) {
+        if (e instanceof TsplayError) add(new TsplayError(e.code, e.message, { location: e.location ?? call.loc, hint: e.hint }));
+        else if (e instanceof TsplayErrors) e.errors.forEach(add);
+        else throw e;
+        continue;
+      }
+      for (const host of hosts) {
+        const hs = run.hostState(host);
+        const vars = run.varsForSync(hs, { ...emptyScope(), role: { role, params: new Map() } }, call.vars, call.loc);
+        let rendered: Record<string, unknown>;
+        try {
+          rendered = renderValue(call.params, vars, call.loc) as Record<string, unknown>;
+        } catch (e) {
+          // Facts and registered values are unknown before the run: leave those params to run time.
+          if (e instanceof TsplayError && e.code === 'TEMPLATE' && /facts|hostvars|ansible_|register/.test(JSON.stringify(call.params))) continue;
+          if (e instanceof TsplayError) add(e);
+          continue;
+        }
+        const { errors: es } = validateRoleParams(role, rendered, call);
+        for (const e of es) add(new TsplayError(e.code, `${e.message} (host ${host})`, { location: e.location ?? call.loc, hint: e.hint }));
+      }
+    }
+  }
+  run.playVars = {};
+  if (errors.length) throw new TsplayErrors(errors);
+}
+
+/** `tsplay validate`: load and check everything a run would check before contacting hosts. */
+export async function validateRun(opts: Pick<RunPlaybookOptions, 'playbook' | 'inventory' | 'extraVars' | 'limit'>): Promise<Playbook> {
+  const playbook = await loadPlaybook(opts.playbook);
+  const inventory = await loadInventory(opts.inventory, playbook.dir);
+  const run = new RunContext({ ...opts, reporters: [] }, playbook, inventory, []);
+  await preflight(run, playbook);
+  return playbook;
+}

@@ -1,0 +1,50 @@
+import type { SourceLocation } from '../errors.js';
+import { TsplayError } from '../errors.js';
+import { hasTemplate, renderValue } from './deps.js';
+
+/**
+ * Merge variable layers, lowest precedence first (Ansible's default hash_behaviour=replace:
+ * a later layer replaces a key whole).
+ */
+export function mergeLayers(layers: Array<Record<string, unknown> | undefined>): Record<string, unknown> {
+  const out: Record<string, unknown> = {};
+  for (const layer of layers) if (layer) for (const [k, v] of Object.entries(layer)) out[k] = v;
+  return out;
+}
+
+/**
+ * Make variables whose values are templates resolve lazily against the whole context, like
+ * Ansible's lazy templating: `url: "{{ base }}/x"` in play vars sees `base` from any layer.
+ * Values are rendered on first access and memoised; a self-reference is an error, not a hang.
+ */
+export function lazyContext(merged: Record<string, unknown>, loc: SourceLocation): Record<string, unknown> {
+  const ctx: Record<string, unknown> = {};
+  const resolving = new Set<string>();
+  for (const [key, value] of Object.entries(merged)) {
+    if (!hasTemplate(value)) {
+      ctx[key] = value;
+      continue;
+    }
+    let done = false;
+    let cached: unknown;
+    Object.defineProperty(ctx, key, {
+      enumerable: true,
+      configurable: true,
+      get() {
+        if (done) return cached;
+        if (resolving.has(key)) {
+          throw new TsplayError('TEMPLATE', `variable "${key}" refers to itself`, { location: loc, hint: 'break the loop in its definition' });
+        }
+        resolving.add(key);
+        try {
+          cached = renderValue(value, ctx, loc);
+          done = true;
+          return cached;
+        } finally {
+          resolving.delete(key);
+        }
+      },
+    });
+  }
+  return ctx;
+}
