@@ -367,7 +367,7 @@ class Evaluator {
     if (obj instanceof Undef) return new Undef(sub);
     if (typeof key === 'string' && FORBIDDEN_KEYS.has(key)) return new Undef(sub);
     if (Array.isArray(obj) || typeof obj === 'string') {
-      const i = typeof key === 'number' ? key : /^-?\d+$/.test(key) ? Number(key) : NaN;
+      const i = typeof key === 'number' ? key : /^-?\d+$/.test(String(key)) ? Number(key) : NaN;
       if (!Number.isInteger(i)) return new Undef(sub);
       const at = i < 0 ? obj.length + i : i;
       return at >= 0 && at < obj.length ? obj[at] : new Undef(sub);

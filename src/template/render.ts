@@ -99,7 +99,7 @@ function lookup(obj: unknown, key: string): { found: boolean; value: unknown } {
 }
 
 function checkPath(p: hbs.AST.PathExpression, vars: Record<string, unknown>, text: string, loc: SourceLocation): void {
-  if (p.data || p.depth > 0 || p.this_ || p.parts.length === 0) return;
+  if (p.data || p.depth > 0 || (p as { this_?: boolean }).this_ || p.parts.length === 0) return;
   let cur: unknown = vars;
   for (let i = 0; i < p.parts.length; i++) {
     const r = lookup(cur, p.parts[i]!);
