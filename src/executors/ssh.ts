@@ -1,0 +1,524 @@
+/**
+ * SshExecutor: one ssh2 connection per host for the whole run, channels capped below OpenSSH's
+ * MaxSessions, commands through `/bin/sh -c`, become through sudo, files over SFTP.
+ */
+import { existsSync, readFileSync } from 'node:fs';
+import { constants as osConstants } from 'node:os';
+import type { Duplex } from 'node:stream';
+import pLimit from 'p-limit';
+import ssh2 from 'ssh2';
+import type { AnyAuthMethod, AuthenticationType, ClientChannel, ConnectConfig, SFTPWrapper } from 'ssh2';
+import { TsplayError } from '../errors.js';
+import { quote } from '../commands/quote.js';
+import {
+  becomeError,
+  becomeTarget,
+  buildCommandLine,
+  buildScript,
+  dirnameOf,
+  installFromStdinScript,
+  parseMode,
+  randomTag,
+  sudoWantsPassword,
+  sudoWrongPassword,
+} from './command-line.js';
+import { knownHostName, parseKnownHosts, preferredHostKeyAlgorithms, verifyHostKey, type HostKeyPolicy } from './known-hosts.js';
+import { resolveTarget, type IdentityCandidate, type ResolveEnv, type ResolvedTarget } from './ssh-config.js';
+import type { ConnectionSpec, Executor, PutOptions, RunOptions, RunResult } from './types.js';
+
+const { Client, utils } = ssh2;
+type Client = InstanceType<typeof Client>;
+
+/** Default concurrent channels per connection: below OpenSSH's MaxSessions 10, leaving room for SFTP. */
+export const DEFAULT_MAX_CHANNELS = 8;
+const DEFAULT_CONNECT_TIMEOUT_MS = 15_000;
+const DEFAULT_KEEPALIVE_MS = 15_000;
+/** rc reported for a command killed by its timeout (as coreutils `timeout` does). */
+export const TIMEOUT_RC = 124;
+/** rc of the `get` helper script when the file does not exist. */
+const MISSING_RC = 44;
+const SUPPORTED_HOST_KEY_ALGOS = new Set([
+  'ssh-ed25519',
+  'ecdsa-sha2-nistp256',
+  'ecdsa-sha2-nistp384',
+  'ecdsa-sha2-nistp521',
+  'rsa-sha2-512',
+  'rsa-sha2-256',
+  'ssh-rsa',
+]);
+
+interface RawResult {
+  rc: number;
+  stdout: Buffer;
+  stderr: Buffer;
+  durationMs: number;
+  timedOut?: boolean;
+}
+
+interface Endpoint {
+  label: string; // for messages: "user@address:port"
+  address: string;
+  port: number;
+  user: string;
+  identityFiles: IdentityCandidate[];
+}
+
+export class SshExecutor implements Executor {
+  readonly host: string;
+  private readonly spec: ConnectionSpec;
+  private readonly env: ResolveEnv;
+  private target?: ResolvedTarget;
+  private client?: Client;
+  private hops: Client[] = [];
+  private connecting?: Promise<Client>;
+  private sftpSession?: Promise<SFTPWrapper>;
+  private readonly limit: ReturnType<typeof pLimit>;
+  /** Become users for which sudo asked for a password (skip the `sudo -n` probe next time). */
+  private readonly sudoNeedsPassword = new Set<string>();
+  private closed = false;
+
+  constructor(spec: ConnectionSpec, env: ResolveEnv = {}) {
+    this.host = spec.host;
+    this.spec = spec;
+    this.env = env;
+    const cap = Math.min(Math.max(spec.maxChannels ?? DEFAULT_MAX_CHANNELS, 1), 9);
+    this.limit = pLimit(cap);
+  }
+
+  /** The login user (after ssh config resolution). */
+  get user(): string {
+    return this.resolved().user;
+  }
+
+  private resolved(): ResolvedTarget {
+    this.target ??= resolveTarget(this.spec, this.env);
+    return this.target;
+  }
+
+  async connect(): Promise<void> {
+    await this.ensureClient();
+  }
+
+  private ensureClient(): Promise<Client> {
+    if (this.client) return Promise.resolve(this.client);
+    if (this.closed) this.closed = false;
+    this.connecting ??= this.openChain().finally(() => {
+      this.connecting = undefined;
+    });
+    return this.connecting;
+  }
+
+  private async openChain(): Promise<Client> {
+    const t = this.resolved();
+    const hops: Client[] = [];
+    try {
+      let sock: Duplex | undefined;
+      for (const hop of t.jumps) {
+        const ep: Endpoint = { ...hop, label: `${hop.user}@${hop.address}:${hop.port}` };
+        const c = await this.openClient(ep, sock, `jump host ${hop.label}`);
+        hops.push(c);
+        sock = await forwardOut(c, t.jumps[hops.length]?.address ?? t.address, t.jumps[hops.length]?.port ?? t.port, this.host, hop.label);
+      }
+      const ep: Endpoint = { label: `${t.user}@${t.address}:${t.port}`, address: t.address, port: t.port, user: t.user, identityFiles: t.identityFiles };
+      const client = await this.openClient(ep, sock, undefined);
+      this.hops = hops;
+      this.client = client;
+      const onGone = (): void => {
+        if (this.client === client) {
+          this.client = undefined;
+          this.sftpSession = undefined;
+        }
+      };
+      client.on('close', onGone);
+      client.on('end', onGone);
+      return client;
+    } catch (e) {
+      for (const h of hops) h.end();
+      throw e;
+    }
+  }
+
+  private openClient(ep: Endpoint, sock: Duplex | undefined, via: string | undefined): Promise<Client> {
+    const t = this.resolved();
+    const policy: HostKeyPolicy = this.spec.hostKeyChecking ?? 'accept-new';
+    const name = knownHostName(ep.address, ep.port);
+    const what = via ? `${this.host} (${via})` : this.host;
+    const tried: string[] = [];
+    const methods = this.authMethods(ep, tried);
+    const timeoutMs = t.connectTimeoutMs ?? DEFAULT_CONNECT_TIMEOUT_MS;
+    let hostKeyError: TsplayError | undefined;
+
+    const cfg: ConnectConfig = {
+      host: ep.address,
+      port: ep.port,
+      username: ep.user,
+      readyTimeout: timeoutMs,
+      keepaliveInterval: t.keepaliveIntervalMs ?? DEFAULT_KEEPALIVE_MS,
+      keepaliveCountMax: 4,
+      hostVerifier: (key: Buffer): boolean => {
+        const v = verifyHostKey({ host: what, names: [name], blob: key, policy, file: t.knownHostsFile });
+        if (!v.ok) hostKeyError = v.error;
+        return v.ok;
+      },
+      authHandler: ((methodsLeft: AuthenticationType[] | null, _partial: boolean | null, next: (m: AnyAuthMethod | false) => void) => {
+        for (;;) {
+          const m = methods.shift();
+          if (!m) return next(false);
+          if (methodsLeft && !methodsLeft.includes(m.method.type === 'agent' ? 'publickey' : m.method.type)) continue;
+          tried.push(m.label);
+          return next(m.method);
+        }
+      }) as unknown as ConnectConfig['authHandler'],
+    };
+    if (sock) cfg.sock = sock;
+    if (policy !== 'off' && existsSync(t.knownHostsFile)) {
+      const preferred = preferredHostKeyAlgorithms(parseKnownHosts(readFileSync(t.knownHostsFile, 'utf8')), name);
+      const usable = preferred.filter((a) => SUPPORTED_HOST_KEY_ALGOS.has(a));
+      // ssh2's `prepend` skips algorithms already listed, so remove them first to move them up front.
+      if (usable.length > 0) cfg.algorithms = { serverHostKey: { remove: usable, prepend: usable } } as unknown as ConnectConfig['algorithms'];
+    }
+
+    return new Promise<Client>((resolve, reject) => {
+      const c = new Client();
+      let settled = false;
+      c.once('ready', () => {
+        settled = true;
+        resolve(c);
+      });
+      c.on('error', (err: Error & { level?: string; code?: string }) => {
+        if (settled) return; // later errors surface as a closed connection on the next command
+        settled = true;
+        c.end();
+        reject(hostKeyError ?? mapConnectError(err, { what, ep, tried, timeoutMs, methodsConfigured: tried.length }));
+      });
+      c.once('close', () => {
+        if (settled) return;
+        settled = true;
+        reject(hostKeyError ?? new TsplayError('CONNECTION', `${what}: connection to ${ep.label} closed during the handshake`, { hint: 'check that the port speaks SSH' }));
+      });
+      try {
+        c.connect(cfg);
+      } catch (e) {
+        settled = true;
+        reject(new TsplayError('CONNECTION', `${what}: cannot connect to ${ep.label}: ${(e as Error).message}`, { cause: e }));
+      }
+    });
+  }
+
+  /** Auth methods in OpenSSH's spirit: configured key files, then the agent, then a password. */
+  private authMethods(ep: Endpoint, tried: string[]): Array<{ label: string; method: AnyAuthMethod }> {
+    const out: Array<{ label: string; method: AnyAuthMethod }> = [];
+    for (const id of ep.identityFiles) {
+      if (!existsSync(id.path)) {
+        if (id.explicit) tried.push(`key ${id.path} (file not found)`);
+        continue;
+      }
+      let parsed: ReturnType<typeof utils.parseKey>;
+      try {
+        parsed = utils.parseKey(readFileSync(id.path));
+      } catch (e) {
+        tried.push(`key ${id.path} (unreadable: ${(e as Error).message})`);
+        continue;
+      }
+      if (parsed instanceof Error) {
+        const why = /encrypted|passphrase/i.test(parsed.message) ? 'encrypted; load it into ssh-agent' : 'not a private key ssh2 can read';
+        tried.push(`key ${id.path} (${why})`);
+        continue;
+      }
+      const key = Array.isArray(parsed) ? parsed[0] : parsed;
+      out.push({ label: `key ${id.path}`, method: { type: 'publickey', username: ep.user, key } });
+    }
+    const agent = process.env['SSH_AUTH_SOCK'];
+    if (agent) out.push({ label: `ssh-agent (${agent})`, method: { type: 'agent', username: ep.user, agent } });
+    if (this.spec.password !== undefined) out.push({ label: 'password', method: { type: 'password', username: ep.user, password: this.spec.password } });
+    return out;
+  }
+
+  private sftp(): Promise<SFTPWrapper> {
+    if (this.sftpSession) return this.sftpSession;
+    const p = this.ensureClient().then(
+      (c) =>
+        new Promise<SFTPWrapper>((resolve, reject) => {
+          c.sftp((err, s) => {
+            if (err) return reject(new TsplayError('CONNECTION', `${this.host}: cannot open an SFTP session: ${err.message}`, { hint: 'is the sftp subsystem enabled in sshd_config?', cause: err }));
+            s.on('close', () => {
+              if (this.sftpSession === p) this.sftpSession = undefined;
+            });
+            resolve(s);
+          });
+        }),
+    );
+    this.sftpSession = p;
+    p.catch(() => {
+      if (this.sftpSession === p) this.sftpSession = undefined;
+    });
+    return p;
+  }
+
+  /** Open a channel and run one command line; reconnects once when the connection had dropped. */
+  private execLine(line: string, stdin: string | Buffer | undefined, timeoutMs: number | undefined): Promise<RawResult> {
+    return this.limit(async () => {
+      let client = await this.ensureClient();
+      let channel: ClientChannel;
+      try {
+        channel = await openExec(client, line);
+      } catch (e) {
+        // The command never started, so trying again on a fresh connection is safe.
+        if (this.client === client) {
+          this.client = undefined;
+          this.sftpSession = undefined;
+          client.end();
+        }
+        client = await this.ensureClient();
+        try {
+          channel = await openExec(client, line);
+        } catch (e2) {
+          throw new TsplayError('CONNECTION', `${this.host}: cannot open a channel: ${(e2 as Error).message}`, { cause: e2 ?? e });
+        }
+      }
+      return collect(channel, stdin, timeoutMs);
+    });
+  }
+
+  /** Run a script with become handling (sudo -n, then sudo -S with become_password). */
+  private async runScript(script: string, opts: { become?: boolean; becomeUser?: string; stdin?: string | Buffer; timeoutMs?: number }): Promise<RawResult> {
+    const login = this.user;
+    const target = becomeTarget(login, opts.become ?? this.spec.become, opts.becomeUser ?? this.spec.becomeUser);
+    const timeoutMs = opts.timeoutMs ?? this.spec.commandTimeoutMs;
+    if (!target) return this.execLine(buildCommandLine(script), opts.stdin, timeoutMs);
+    const password = this.spec.becomePassword;
+    if (!this.sudoNeedsPassword.has(target) || password === undefined) {
+      const res = await this.execLine(buildCommandLine(script, { user: target, loginIsRoot: login === 'root' }), opts.stdin, timeoutMs);
+      if (!sudoWantsPassword(res.rc, res.stderr.toString('utf8'))) return res;
+      this.sudoNeedsPassword.add(target);
+      if (password === undefined) throw becomeError(this.host, target);
+    }
+    const stdin = Buffer.concat([Buffer.from(password + '\n'), opts.stdin === undefined ? Buffer.alloc(0) : Buffer.from(opts.stdin)]);
+    const res = await this.execLine(buildCommandLine(script, { user: target, withPassword: true }), stdin, timeoutMs);
+    if (sudoWrongPassword(res.rc, res.stderr.toString('utf8'))) throw becomeError(this.host, target, true);
+    return res;
+  }
+
+  async run(command: string, opts: RunOptions = {}): Promise<RunResult> {
+    const script = buildScript(command, { ...(opts.env ? { env: opts.env } : {}), ...(opts.cwd !== undefined ? { cwd: opts.cwd } : {}) });
+    const r = await this.runScript(script, opts);
+    const out: RunResult = { rc: r.rc, stdout: r.stdout.toString('utf8'), stderr: r.stderr.toString('utf8'), durationMs: r.durationMs };
+    if (r.timedOut) out.timedOut = true;
+    return out;
+  }
+
+  async put(remotePath: string, content: string | Buffer, opts: PutOptions = {}): Promise<void> {
+    const data = typeof content === 'string' ? Buffer.from(content, 'utf8') : content;
+    if (opts.mode !== undefined) parseMode(opts.mode);
+    const target = becomeTarget(this.user, opts.become ?? this.spec.become, opts.becomeUser ?? this.spec.becomeUser);
+    if (target) {
+      // The login user may not be able to write there: stream the bytes to a sudo'd shell on stdin.
+      const r = await this.runScript(installFromStdinScript(remotePath, opts), { ...opts, stdin: data });
+      if (r.rc !== 0) throw this.fileError('write', remotePath, r.stderr.toString('utf8').trim() || `rc ${r.rc}`);
+      return;
+    }
+    const sftp = await this.sftp();
+    const dir = dirnameOf(remotePath);
+    const base = remotePath.slice(dir.length).replace(/^\/+/, '');
+    const tmp = `${dir === '' ? '.' : dir === '/' ? '' : dir}/.${base}.tsplay-${randomTag()}`;
+    try {
+      let mode = opts.mode !== undefined ? parseMode(opts.mode) : undefined;
+      if (mode === undefined) {
+        const st = await sftpCall<{ mode: number } | null>((cb) => sftp.stat(remotePath, cb)).catch(() => null);
+        mode = st ? st.mode & 0o7777 : 0o644;
+      }
+      await writeSftp(sftp, tmp, data);
+      await sftpCall((cb) => sftp.chmod(tmp, mode!, cb));
+      if (opts.owner || opts.group) {
+        const spec = `${opts.owner ?? ''}${opts.group ? ':' + opts.group : ''}`;
+        const r = await this.execLine(buildCommandLine(`chown ${quote(spec)} -- ${quote(tmp)}`), undefined, undefined);
+        if (r.rc !== 0) throw new Error(r.stderr.toString('utf8').trim() || `chown rc ${r.rc}`);
+      }
+      await sftpCall((cb) => sftp.ext_openssh_rename(tmp, remotePath, cb)).catch(async () => {
+        // Servers without posix-rename: plain mv keeps the replace atomic.
+        const r = await this.execLine(buildCommandLine(`mv -f -- ${quote(tmp)} ${quote(remotePath)}`), undefined, undefined);
+        if (r.rc !== 0) throw new Error(r.stderr.toString('utf8').trim());
+      });
+    } catch (e) {
+      await sftpCall((cb) => sftp.unlink(tmp, cb)).catch(() => undefined);
+      if (e instanceof TsplayError) throw e;
+      throw this.fileError('write', remotePath, (e as Error).message);
+    }
+  }
+
+  async get(remotePath: string, opts: { become?: boolean } = {}): Promise<Buffer | null> {
+    const target = becomeTarget(this.user, opts.become ?? this.spec.become, this.spec.becomeUser);
+    if (target) {
+      const r = await this.runScript(`if [ ! -e ${quote(remotePath)} ]; then exit ${MISSING_RC}; fi; exec cat -- ${quote(remotePath)}`, { become: true });
+      if (r.rc === MISSING_RC) return null;
+      if (r.rc !== 0) throw this.fileError('read', remotePath, r.stderr.toString('utf8').trim() || `rc ${r.rc}`);
+      return r.stdout;
+    }
+    const sftp = await this.sftp();
+    try {
+      return await sftpCall<Buffer>((cb) => sftp.readFile(remotePath, cb));
+    } catch (e) {
+      if ((e as { code?: number }).code === 2) return null; // SSH_FX_NO_SUCH_FILE
+      throw this.fileError('read', remotePath, (e as Error).message);
+    }
+  }
+
+  private fileError(verb: string, path: string, why: string): TsplayError {
+    return new TsplayError('MODULE', `cannot ${verb} ${path} on ${this.host}: ${why}`, {
+      hint: verb === 'write' ? 'check the directory exists and permissions, or use become' : 'check permissions, or use become',
+    });
+  }
+
+  async close(): Promise<void> {
+    this.closed = true;
+    const s = this.sftpSession;
+    this.sftpSession = undefined;
+    if (s) await s.then((x) => x.end()).catch(() => undefined);
+    const c = this.client;
+    this.client = undefined;
+    if (c) await endClient(c);
+    for (const h of this.hops.reverse()) await endClient(h);
+    this.hops = [];
+  }
+}
+
+function endClient(c: Client): Promise<void> {
+  return new Promise((resolve) => {
+    const done = (): void => resolve();
+    c.once('close', done);
+    c.end();
+    setTimeout(done, 2000).unref();
+  });
+}
+
+function openExec(c: Client, line: string): Promise<ClientChannel> {
+  return new Promise((resolve, reject) => {
+    try {
+      c.exec(line, (err, ch) => (err ? reject(err) : resolve(ch)));
+    } catch (e) {
+      reject(e as Error);
+    }
+  });
+}
+
+function forwardOut(c: Client, address: string, port: number, host: string, via: string): Promise<Duplex> {
+  return new Promise((resolve, reject) => {
+    c.forwardOut('127.0.0.1', 0, address, port, (err, stream) => {
+      if (err) {
+        return reject(
+          new TsplayError('CONNECTION', `${host}: jump host ${via} cannot reach ${address}:${port}: ${err.message}`, {
+            hint: 'check the address as seen from the jump host, and that it allows TCP forwarding (AllowTcpForwarding)',
+            cause: err,
+          }),
+        );
+      }
+      resolve(stream as unknown as Duplex);
+    });
+  });
+}
+
+function signalNumber(name: string | undefined): number {
+  if (!name) return 0;
+  const n = (osConstants.signals as Record<string, number>)[`SIG${name}`];
+  return n ?? 0;
+}
+
+function collect(ch: ClientChannel, stdin: string | Buffer | undefined, timeoutMs: number | undefined): Promise<RawResult> {
+  const started = Date.now();
+  return new Promise((resolve) => {
+    const out: Buffer[] = [];
+    const err: Buffer[] = [];
+    let rc: number | undefined;
+    let done = false;
+    let timer: NodeJS.Timeout | undefined;
+    const finish = (timedOut: boolean): void => {
+      if (done) return;
+      done = true;
+      if (timer) clearTimeout(timer);
+      const r: RawResult = {
+        rc: timedOut ? TIMEOUT_RC : (rc ?? 255),
+        stdout: Buffer.concat(out),
+        stderr: Buffer.concat(err),
+        durationMs: Date.now() - started,
+      };
+      if (timedOut) r.timedOut = true;
+      resolve(r);
+    };
+    ch.on('data', (d: Buffer) => out.push(d));
+    ch.stderr.on('data', (d: Buffer) => err.push(d));
+    ch.on('exit', (code: number | null, signal?: string) => {
+      rc = code ?? 128 + signalNumber(signal);
+    });
+    ch.on('close', () => finish(false));
+    ch.on('error', () => finish(false));
+    if (timeoutMs !== undefined && timeoutMs > 0) {
+      timer = setTimeout(() => {
+        try {
+          ch.signal('KILL');
+        } catch {
+          /* servers may refuse signals; closing the channel is what matters */
+        }
+        ch.close();
+        finish(true);
+      }, timeoutMs);
+    }
+    if (stdin !== undefined && stdin.length > 0) ch.end(stdin);
+    else ch.end();
+  });
+}
+
+function sftpCall<T = void>(fn: (cb: (err: Error | null | undefined, v?: T) => void) => void): Promise<T> {
+  return new Promise((resolve, reject) => {
+    fn((err, v) => (err ? reject(err) : resolve(v as T)));
+  });
+}
+
+function writeSftp(sftp: SFTPWrapper, path: string, data: Buffer): Promise<void> {
+  return new Promise((resolve, reject) => {
+    const ws = sftp.createWriteStream(path, { flags: 'w', mode: 0o600 });
+    ws.on('error', reject);
+    ws.on('close', () => resolve());
+    ws.end(data);
+  });
+}
+
+interface MapCtx {
+  what: string;
+  ep: Endpoint;
+  tried: string[];
+  timeoutMs: number;
+  methodsConfigured: number;
+}
+
+/** ssh2/socket errors → CONNECTION errors that say what to check. */
+export function mapConnectError(err: Error & { level?: string; code?: string }, ctx: MapCtx): TsplayError {
+  const { what, ep } = ctx;
+  const where = `${ep.address}:${ep.port}`;
+  if (err.level === 'client-authentication') {
+    const tried = ctx.tried.length > 0 ? ctx.tried.join(', ') : 'nothing (no key file found, no SSH_AUTH_SOCK, no password)';
+    return new TsplayError('CONNECTION', `${what}: authentication as ${ep.user} on ${where} failed`, {
+      hint: `tried: ${tried}. Set identity_file (ansible_ssh_private_key_file), load a key into ssh-agent, or check the user`,
+      cause: err,
+    });
+  }
+  if (err.level === 'client-timeout' || err.code === 'ETIMEDOUT') {
+    return new TsplayError('CONNECTION', `${what}: timed out after ${ctx.timeoutMs} ms connecting to ${where}`, {
+      hint: 'check the address and port, that sshd is running, and firewalls in between (connect_timeout raises the limit)',
+      cause: err,
+    });
+  }
+  switch (err.code) {
+    case 'ECONNREFUSED':
+      return new TsplayError('CONNECTION', `${what}: connection refused by ${where}`, { hint: `is sshd running and listening on port ${ep.port}?`, cause: err });
+    case 'ENOTFOUND':
+    case 'EAI_AGAIN':
+      return new TsplayError('CONNECTION', `${what}: cannot resolve host name ${ep.address}`, { hint: 'check address / ansible_host in the inventory or HostName in ~/.ssh/config', cause: err });
+    case 'EHOSTUNREACH':
+    case 'ENETUNREACH':
+      return new TsplayError('CONNECTION', `${what}: ${where} is unreachable (${err.code})`, { hint: 'check routing and the address', cause: err });
+    case 'ECONNRESET':
+      return new TsplayError('CONNECTION', `${what}: ${where} reset the connection`, { hint: 'sshd may be refusing this client (MaxStartups, tcp wrappers, fail2ban)', cause: err });
+    default:
+      return new TsplayError('CONNECTION', `${what}: cannot connect to ${where}: ${err.message}`, { cause: err });
+  }
+}
