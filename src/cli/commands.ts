@@ -11,6 +11,8 @@ import { JsonReporter } from '../reporters/json.js';
 import { JunitReporter } from '../reporters/junit.js';
 import { validatePlaybook } from './validate.js';
 import { factsCommand, inventoryCommand, rolesCommand } from './info.js';
+import { registerDriftCommands } from './drift.js';
+import { HistoryReporter } from '../history/reporter.js';
 
 type SetCode = (code: number) => void;
 
@@ -105,10 +107,14 @@ export function registerCommands(program: Command, io: Io, setCode: SetCode): vo
       .description('apply a playbook to the inventory')
       .argument('<playbook>', 'playbook YAML file')
       .option('-C, --check', 'check mode: report what would change, change nothing')
-      .option('-D, --diff', 'show file differences'),
-  ).action(async (playbook: string, flags: CommonRunFlags) => {
+      .option('-D, --diff', 'show file differences')
+      .option('--history <file>', 'run history file (default $TSPLAY_HISTORY or ~/.local/state/tsplay/history.sqlite)')
+      .option('--no-history', 'do not record this run'),
+  ).action(async (playbook: string, flags: CommonRunFlags & { history?: string | boolean }) => {
     try {
-      const report = await runWithSignals(runOptionsFrom(playbook, flags, io));
+      const opts = runOptionsFrom(playbook, flags, io);
+      if (flags.history !== false) opts.reporters!.push(new HistoryReporter(typeof flags.history === 'string' ? flags.history : undefined, 'run', (m) => io.err(`[WARNING] ${m}\n`)));
+      const report = await runWithSignals(opts);
       setCode(report.exitCode);
     } catch (e) {
       setCode(reportError(e, io));
@@ -157,6 +163,8 @@ export function registerCommands(program: Command, io: Io, setCode: SetCode): vo
         setCode(reportError(e, io));
       }
     });
+
+  registerDriftCommands(program, io, setCode);
 
   const roles = program.command('roles').description('list and document roles');
   roles
