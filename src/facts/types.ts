@@ -15,7 +15,8 @@ export interface HostFacts {
   kernel: string; // uname -r
   pkgMgr: 'apt' | 'dnf' | 'yum' | 'zypper' | 'apk' | 'unknown';
   serviceMgr: 'systemd' | 'sysvinit' | 'openrc' | 'unknown';
-  firewall: { nft: boolean; iptables: boolean; ufw: boolean; firewalld: boolean };
+  /** Binaries present (firewalld = firewall-cmd); firewalldActive: the firewalld unit is running. */
+  firewall: { nft: boolean; iptables: boolean; ufw: boolean; firewalld: boolean; firewalldActive?: boolean };
   /** Default-route IPv4 address, if any. */
   defaultIpv4?: string;
   addresses: string[]; // all IPv4/IPv6 addresses except loopback
