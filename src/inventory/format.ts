@@ -1,0 +1,67 @@
+import { SECRET_VARS } from './connection.js';
+import type { GroupTreeNode, Inventory } from './load.js';
+
+/** Variables Ansible keeps internal and ansible-inventory does not print. */
+const INTERNAL_VARS = new Set(['inventory_file', 'inventory_dir']);
+
+/** True for variable names whose values must never be printed. */
+export function isSecretVar(name: string): boolean {
+  return SECRET_VARS.has(name) || /(^|_)(pass|passwd|password|secret|token|api_key|private_key)$/i.test(name);
+}
+
+/** A copy of a host's vars fit for printing: internal vars dropped, secrets shown as ********. */
+export function printableVars(vars: Record<string, unknown>): Record<string, unknown> {
+  const out: Record<string, unknown> = {};
+  for (const [k, v] of Object.entries(vars)) {
+    if (INTERNAL_VARS.has(k)) continue;
+    out[k] = isSecretVar(k) && v !== null && v !== undefined && v !== '' ? '********' : v;
+  }
+  return out;
+}
+
+/**
+ * `tsplay inventory`: without graph, JSON shaped like `ansible-inventory --list` (groups with hosts and
+ * children, `_meta.hostvars`); with graph, the `ansible-inventory --graph` tree; with host, that host's vars.
+ */
+export function formatInventory(inv: Inventory, opts: { graph?: boolean; host?: string } = {}): string {
+  if (opts.host !== undefined) return stableJson(printableVars(inv.hostVars(opts.host)));
+  if (opts.graph) return graphLines(inv.groupTree, 0).join('\n');
+
+  const result: Record<string, unknown> = {};
+  for (const g of Object.values(inv.groupInfo)) {
+    const entry: Record<string, unknown> = {};
+    if (g.name !== 'all' && g.hosts.length) entry.hosts = [...g.hosts];
+    if (g.children.length) entry.children = [...g.children];
+    if (Object.keys(entry).length) result[g.name] = entry;
+  }
+  const hostvars: Record<string, unknown> = {};
+  for (const h of inv.groups.all ?? inv.hosts) {
+    const vars = printableVars(inv.hostVars(h));
+    if (Object.keys(vars).length) hostvars[h] = vars;
+  }
+  result._meta = { hostvars };
+  return stableJson(result);
+}
+
+function graphLines(node: GroupTreeNode, depth: number): string[] {
+  const name = (text: string, d: number) => (d ? '  |'.repeat(d) + '--' + text : text);
+  const out = [name(`@${node.name}:`, depth)];
+  for (const c of node.children) out.push(...graphLines(c, depth + 1));
+  if (node.name !== 'all') for (const h of node.hosts) out.push(name(h, depth + 1));
+  return out;
+}
+
+/** JSON with keys sorted at every level and 4-space indent, like ansible-inventory. */
+export function stableJson(v: unknown): string {
+  return JSON.stringify(sortKeys(v), null, 4);
+}
+
+function sortKeys(v: unknown): unknown {
+  if (Array.isArray(v)) return v.map(sortKeys);
+  if (v && typeof v === 'object' && Object.getPrototypeOf(v) === Object.prototype) {
+    const out: Record<string, unknown> = {};
+    for (const k of Object.keys(v).sort()) out[k] = sortKeys((v as Record<string, unknown>)[k]);
+    return out;
+  }
+  return v;
+}

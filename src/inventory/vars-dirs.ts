@@ -1,0 +1,75 @@
+import { readdir, readFile, stat } from 'node:fs/promises';
+import { join } from 'node:path';
+import { TsplayError } from '../errors.js';
+import { readVarsYaml } from './yaml.js';
+
+/** Extensions Ansible accepts for vars files (C.YAML_FILENAME_EXTENSIONS), after the bare name. */
+const VARS_EXTENSIONS = ['', '.yml', '.yaml', '.json'];
+
+/**
+ * One `group_vars/` or `host_vars/` folder, read lazily per entity the way Ansible's host_group_vars
+ * plugin does: the first of NAME, NAME.yml, NAME.yaml, NAME.json wins; a NAME/ directory merges its
+ * files (recursively, sorted, hidden and backup files skipped).
+ */
+export class VarsFolder {
+  private entries?: Set<string>;
+  private readonly cache = new Map<string, Record<string, unknown>>();
+
+  constructor(readonly dir: string) {}
+
+  /** Load the folder listing once; a missing folder is simply empty. */
+  async open(): Promise<void> {
+    try {
+      this.entries = new Set(await readdir(this.dir));
+    } catch {
+      this.entries = new Set();
+    }
+  }
+
+  get isEmpty(): boolean {
+    return !this.entries || this.entries.size === 0;
+  }
+
+  /** Variables for one group or host name ({} when there is no file). */
+  async load(name: string): Promise<Record<string, unknown>> {
+    const hit = this.cache.get(name);
+    if (hit) return hit;
+    let vars: Record<string, unknown> = {};
+    for (const ext of VARS_EXTENSIONS) {
+      if (!this.entries?.has(name + ext)) continue;
+      const path = join(this.dir, name + ext);
+      const st = await stat(path);
+      if (st.isDirectory()) {
+        for (const file of await listVarsDir(path)) vars = { ...vars, ...(await readVarsFile(file)) };
+      } else {
+        vars = await readVarsFile(path);
+      }
+      break;
+    }
+    this.cache.set(name, vars);
+    return vars;
+  }
+}
+
+async function listVarsDir(dir: string): Promise<string[]> {
+  const out: string[] = [];
+  for (const name of (await readdir(dir)).sort()) {
+    if (name.startsWith('.') || name.endsWith('~')) continue;
+    const full = join(dir, name);
+    const ext = /\.[^.]*$/.exec(name)?.[0] ?? '';
+    const st = await stat(full);
+    if (st.isDirectory() && !ext) out.push(...(await listVarsDir(full)));
+    else if (st.isFile() && (!ext || VARS_EXTENSIONS.includes(ext))) out.push(full);
+  }
+  return out;
+}
+
+async function readVarsFile(path: string): Promise<Record<string, unknown>> {
+  let text: string;
+  try {
+    text = await readFile(path, 'utf8');
+  } catch (e) {
+    throw new TsplayError('VALIDATION', `cannot read variables file: ${(e as Error).message}`, { location: { file: path } });
+  }
+  return readVarsYaml(text, path);
+}
