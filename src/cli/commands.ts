@@ -12,6 +12,7 @@ import { JunitReporter } from '../reporters/junit.js';
 import { validatePlaybook } from './validate.js';
 import { factsCommand, inventoryCommand, rolesCommand } from './info.js';
 import { registerDriftCommands } from './drift.js';
+import { registerScheduleCommands } from './schedule.js';
 import { HistoryReporter } from '../history/reporter.js';
 
 type SetCode = (code: number) => void;
@@ -165,6 +166,7 @@ export function registerCommands(program: Command, io: Io, setCode: SetCode): vo
     });
 
   registerDriftCommands(program, io, setCode);
+  registerScheduleCommands(program, io, setCode);
 
   const roles = program.command('roles').description('list and document roles');
   roles

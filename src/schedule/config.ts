@@ -1,0 +1,103 @@
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
+import YAML, { LineCounter, isMap, isSeq, type Node } from 'yaml';
+import { z } from 'zod';
+import { Cron } from 'croner';
+import { TsplayError, TsplayErrors } from '../errors.js';
+
+/** One scheduled playbook run. */
+export const ScheduleEntrySchema = z
+  .object({
+    name: z.string().regex(/^[A-Za-z0-9][A-Za-z0-9_.-]*$/, 'use letters, digits, ".", "_" and "-" (it names lock files and systemd units)'),
+    playbook: z.string().min(1),
+    inventory: z.union([z.string(), z.array(z.string())]).optional(),
+    cron: z.string().min(1).describe('five-field cron expression (minute hour day-of-month month day-of-week)'),
+    mode: z.enum(['check', 'fix']).default('check'),
+    limit: z.string().optional(),
+    tags: z.array(z.string()).optional(),
+    jitter: z.number().int().min(0).default(0).describe('random delay before each run, in seconds'),
+    extra_vars: z.record(z.string(), z.unknown()).optional(),
+  })
+  .strict();
+
+export const ScheduleFileSchema = z
+  .object({
+    history: z.string().optional(),
+    schedules: z.array(ScheduleEntrySchema).min(1),
+  })
+  .strict();
+
+export interface ScheduleEntry {
+  name: string;
+  playbook: string;
+  inventory: string[];
+  cron: string;
+  mode: 'check' | 'fix';
+  limit?: string;
+  tags?: string[];
+  jitter: number;
+  extraVars?: Record<string, unknown>;
+}
+
+export interface ScheduleFile {
+  file: string;
+  history?: string;
+  entries: ScheduleEntry[];
+}
+
+/** Load schedules.yml; paths inside are relative to the file. All errors at once, with file:line. */
+export function loadSchedules(file: string): ScheduleFile {
+  const abs = path.resolve(file);
+  let text: string;
+  try {
+    text = readFileSync(abs, 'utf8');
+  } catch {
+    throw new TsplayError('USAGE', `cannot read schedule file ${abs}`, { hint: 'give the path of a schedules YAML file' });
+  }
+  const lc = new LineCounter();
+  const doc = YAML.parseDocument(text, { lineCounter: lc });
+  if (doc.errors.length) {
+    const e = doc.errors[0]!;
+    throw new TsplayError('PARSE', e.message.split('\n')[0]!, { location: { file: abs, line: e.linePos?.[0]?.line, col: e.linePos?.[0]?.col } });
+  }
+  const parsed = ScheduleFileSchema.safeParse(doc.toJS());
+  const errors: TsplayError[] = [];
+  const locOf = (p: PropertyKey[]) => {
+    let node = doc.getIn(p as unknown[], true) as Node | undefined;
+    for (let i = p.length; !node && i > 0; i--) node = doc.getIn(p.slice(0, i) as unknown[], true) as Node | undefined;
+    const off = node?.range?.[0] ?? 0;
+    const pos = lc.linePos(off);
+    return { file: abs, line: pos.line, col: pos.col };
+  };
+  if (!parsed.success) {
+    for (const i of parsed.error.issues) errors.push(new TsplayError('VALIDATION', `${i.path.join('.') || 'schedule file'}: ${i.message}`, { location: locOf(i.path) }));
+    throw new TsplayErrors(errors);
+  }
+  const dir = path.dirname(abs);
+  const names = new Set<string>();
+  const entries = parsed.data.schedules.map((s, idx) => {
+    if (names.has(s.name)) errors.push(new TsplayError('VALIDATION', `schedule "${s.name}" is defined twice`, { location: locOf(['schedules', idx, 'name']), hint: 'names must be unique: they key the locks' }));
+    names.add(s.name);
+    try {
+      new Cron(s.cron, { paused: true });
+    } catch (e) {
+      errors.push(new TsplayError('VALIDATION', `schedule "${s.name}": bad cron expression "${s.cron}": ${(e as Error).message}`, { location: locOf(['schedules', idx, 'cron']), hint: 'five fields: minute hour day-of-month month day-of-week, e.g. "*/30 * * * *"' }));
+    }
+    const inv = s.inventory === undefined ? [] : Array.isArray(s.inventory) ? s.inventory : [s.inventory];
+    return {
+      name: s.name,
+      playbook: path.resolve(dir, s.playbook),
+      inventory: inv.map((i) => path.resolve(dir, i)),
+      cron: s.cron,
+      mode: s.mode,
+      limit: s.limit,
+      tags: s.tags,
+      jitter: s.jitter,
+      extraVars: s.extra_vars,
+    } satisfies ScheduleEntry;
+  });
+  if (errors.length) throw new TsplayErrors(errors);
+  void isMap;
+  void isSeq;
+  return { file: abs, history: parsed.data.history ? path.resolve(dir, parsed.data.history) : undefined, entries };
+}
