@@ -1,3 +1,14 @@
 import type { ModuleDef } from '../types.js';
+import { blockinfile } from './blockinfile.js';
+import { copy } from './copy.js';
+import { envFile } from './env_file.js';
+import { file } from './file.js';
+import { lineinfile } from './lineinfile.js';
+import { template } from './template.js';
+import { yamlEdit } from './yaml_edit.js';
+
 /** File-editing modules: file, copy, template, lineinfile, blockinfile, env_file, yaml_edit. */
-export const fileModules: ModuleDef[] = [];
+export const fileModules: ModuleDef[] = [file, copy, template, lineinfile, blockinfile, envFile, yamlEdit];
+
+export { probeFileState, parseFileState, fileStateCommand, fileStateOf, dirStateOf } from './state.js';
+export type { FileState, InodeInfo, ProbeFileOptions } from './state.js';

@@ -34,6 +34,8 @@ export interface FileState {
   realPath?: string;
   /** File bytes (following symlinks) when asked for and the path resolves to a regular file. */
   content?: Buffer;
+  /** With `emptiness`: a directory with no entries. */
+  dirEmpty?: boolean;
   /** With `children`: does anything below a directory differ from the wanted attributes? */
   childrenDiffer?: boolean;
 }
@@ -43,6 +45,8 @@ export interface ProbeFileOptions {
   content?: boolean;
   /** For `file state=directory recurse=yes`: report whether any entry below differs (octal mode / owner / group). */
   children?: { mode?: string; owner?: string; group?: string };
+  /** For `file state=link force=yes` over a directory: report whether the directory is empty. */
+  emptiness?: boolean;
   /** Probe key; default `file:<path>`. */
   key?: string;
 }
@@ -71,6 +75,7 @@ export function fileStateCommand(path: string, opts: ProbeFileOptions = {}): She
       parts.push(raw(`if [ -d ${sh`${path}`.text} ]; then printf 'k '; find ${sh`${path}`.text} -mindepth 1 \\( ${expr} \\) -print 2>/dev/null | head -n 1 | wc -l; fi;`));
     }
   }
+  if (opts.emptiness) parts.push(sh`if [ -d ${path} ] && [ ! -L ${path} ]; then printf 'e '; ls -A -- ${path} | head -n 1 | wc -l; fi;`);
   parts.push(raw('else echo absent; fi'));
   return raw(parts.map((p) => p.text).join(' '));
 }
@@ -118,6 +123,7 @@ export function parseFileState(path: string, r: RunResult): FileState {
     else if (line.startsWith('s ')) st.resolved = parseInode(line.slice(2));
     else if (line.startsWith('r ')) st.realPath = Buffer.from(line.slice(2), 'base64').toString('utf8');
     else if (line.startsWith('k ')) st.childrenDiffer = Number(line.slice(2).trim()) > 0;
+    else if (line.startsWith('e ')) st.dirEmpty = Number(line.slice(2).trim()) === 0;
     else if (line === 'c') {
       const b64: string[] = [];
       let j = i + 1;

@@ -1,0 +1,141 @@
+import { z } from 'zod';
+import { createHash } from 'node:crypto';
+import { posix } from 'node:path';
+import { defineModule, type Plan, type PlanContext } from '../types.js';
+import { probeFileState, type FileState } from './state.js';
+import {
+  attrArgs,
+  attrChanges,
+  bool,
+  contentDiff,
+  failedPlan,
+  probed,
+  resolveMode,
+  validateProblem,
+  withAliases,
+  withBackupResult,
+  writeCommands,
+  type AttrWant,
+} from './common.js';
+
+const schema = z
+  .object({
+    src: z.string().min(1).optional(),
+    content: z.preprocess((v) => (typeof v === 'number' || typeof v === 'boolean' ? String(v) : v), z.string()).optional(),
+    dest: z.string().min(1),
+    force: bool.default(true),
+    backup: bool.default(false),
+    validate: z.string().optional(),
+    ...attrArgs,
+  })
+  .strict()
+  .superRefine((a, ctx) => {
+    if (a.src !== undefined && a.content !== undefined) ctx.addIssue({ code: 'custom', message: 'parameters are mutually exclusive: content|src', path: ['content'] });
+    if (a.src === undefined && a.content === undefined) ctx.addIssue({ code: 'custom', message: 'src (or content) is required', path: ['src'] });
+    if (a.content !== undefined && a.dest.endsWith('/')) ctx.addIssue({ code: 'custom', message: 'can not use content with a dir as dest', path: ['dest'] });
+    const v = validateProblem(a.validate);
+    if (v) ctx.addIssue({ code: 'custom', message: v, path: ['validate'] });
+  });
+
+export type CopyArgs = z.infer<typeof schema>;
+
+/** What to put where, once the source bytes are known (shared by copy and template). */
+export interface PutFileSpec {
+  dest: string;
+  content: Buffer;
+  force: boolean;
+  backup: boolean;
+  validate?: string;
+  want: AttrWant;
+  /** Extra result fields (src). */
+  result?: Record<string, unknown>;
+}
+
+/** Probe keys used by copy/template: the dest, dest/<basename(src)> (dest may be a directory), the parent. */
+export function putFileProbes(dest: string, src: string | undefined) {
+  const probes = [probeFileState(dest, { content: true, key: 'dest' }), probeFileState(posix.dirname(dest), { key: 'parent' })];
+  if (src !== undefined) probes.push(probeFileState(posix.join(dest, posix.basename(src)), { content: true, key: 'dest_in_dir' }));
+  return probes;
+}
+
+/**
+ * Plan writing whole-file content: changed when the bytes differ (force) or mode/owner/group differ.
+ * `states` are the probes of putFileProbes.
+ */
+export function planPutFile(spec: PutFileSpec, states: { dest: FileState; parent?: FileState; destInDir?: FileState }, srcName?: string, ctx: Pick<PlanContext, 'diff'> = { diff: true }): Plan {
+  let dest = spec.dest;
+  let st = states.dest;
+  if (dest.endsWith('/') || st.resolved?.type === 'directory') {
+    if (srcName === undefined) return failedPlan('can not use content with a dir as dest');
+    dest = posix.join(dest, posix.basename(srcName));
+    st = states.destInDir ?? { path: dest, exists: false, state: 'absent' };
+  } else if (states.parent && !states.parent.exists) {
+    return failedPlan(`Destination directory ${posix.dirname(dest)} does not exist`);
+  }
+  if (st.exists && st.resolved && st.resolved.type !== 'file') return failedPlan(`Destination ${dest} exists and is not a regular file (${st.state})`);
+  const exists = st.exists && st.resolved !== undefined;
+  const same = exists && st.content !== undefined && st.content.equals(spec.content);
+  const checksum = createHash('sha1').update(spec.content).digest('hex');
+  const finalMode = spec.want.mode !== undefined ? resolveMode(spec.want.mode, st.resolved?.mode ?? '0644', false) : (st.resolved?.mode ?? undefined);
+  const result: Record<string, unknown> = {
+    dest,
+    ...(spec.result ?? {}),
+    checksum,
+    size: spec.content.length,
+    state: 'file',
+    ...(finalMode ? { mode: finalMode } : {}),
+    ...(spec.want.owner ?? st.resolved?.owner ? { owner: spec.want.owner ?? st.resolved?.owner } : {}),
+    ...(spec.want.group ?? st.resolved?.group ? { group: spec.want.group ?? st.resolved?.group } : {}),
+  };
+  const target = st.realPath ?? dest;
+
+  if (exists && !same && !spec.force) {
+    // Ansible: force=no never touches an existing file.
+    return { changed: false, commands: [], result: { ...result, changed: false } };
+  }
+  if (!same) {
+    const commands = writeCommands({
+      path: dest,
+      target,
+      content: spec.content,
+      existing: exists ? st.resolved : undefined,
+      want: spec.want,
+      backup: spec.backup,
+      validate: spec.validate,
+    });
+    const plan: Plan = { changed: true, commands, result: { ...result, changed: true } };
+    if (ctx.diff) plan.diff = [contentDiff(dest, exists ? st.content : undefined, spec.content)];
+    return withBackupResult(plan);
+  }
+  const attrs = attrChanges(target, st.resolved, spec.want);
+  const changed = attrs.commands.length > 0;
+  return { changed, commands: attrs.commands, result: { ...result, changed } };
+}
+
+export const copy = defineModule<CopyArgs>({
+  name: 'copy',
+  description: 'Write a file from inline content or a controller file (files/), with mode/owner/group, backup and validate',
+  args: withAliases({ thirsty: 'force' }, schema) as unknown as z.ZodType<CopyArgs>,
+  probes: (a) => putFileProbes(a.dest, a.src),
+  plan: (a, ctx) => {
+    const content = a.content !== undefined ? Buffer.from(a.content, 'utf8') : ctx.readControllerFile(a.src!, 'files');
+    return planPutFile(
+      {
+        dest: a.dest,
+        content,
+        force: a.force,
+        backup: a.backup,
+        validate: a.validate,
+        want: { mode: a.mode, owner: a.owner, group: a.group },
+        result: a.src !== undefined ? { src: a.src } : {},
+      },
+      {
+        dest: probed<FileState>(ctx.probed, 'dest'),
+        parent: ctx.probed.parent as FileState | undefined,
+        destInDir: ctx.probed.dest_in_dir as FileState | undefined,
+      },
+      a.src,
+      ctx,
+    );
+  },
+});
