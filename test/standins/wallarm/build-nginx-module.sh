@@ -3,7 +3,7 @@
 #
 #   build-nginx-module.sh OUTDIR [SUITE...]      (default suites: bookworm trixie)
 #
-# For each suite it builds inside a debootstrap chroot of that suite (same nginx version, same
+# Default suites: bullseye (nginx 1.18) bookworm (1.22) trixie (1.26). For each suite it builds inside a debootstrap chroot of that suite (same nginx version, same
 # glibc as the lab image), from Debian's own nginx source (`apt-get source nginx`):
 #   ./configure --with-compat --add-dynamic-module=nginx-module && make modules
 # and copies ngx_http_wallarm_module-<nginx-version>.so into OUTDIR. Each built module is then
@@ -21,12 +21,15 @@ here=$(cd "$(dirname "$0")" && pwd)
 out=${1:?usage: build-nginx-module.sh OUTDIR [SUITE...]}
 shift
 suites=("$@")
-[ ${#suites[@]} -gt 0 ] || suites=(bookworm trixie)
+[ ${#suites[@]} -gt 0 ] || suites=(bullseye bookworm trixie)
 mirror=${DEBIAN_MIRROR:-http://deb.debian.org/debian}
 cache=${WALLARM_STANDIN_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/tsplay/wallarm-standin}
 moddir=$here/nginx-module
 srchash=$(cat "$moddir/config" "$moddir/ngx_http_wallarm_module.c" "$0" | sha256sum | cut -c1-16)
 mkdir -p "$out" "$cache/modules/$srchash"
+# One builder at a time per cache (parallel test workers share the chroots).
+exec 9>"$cache/.lock"
+flock 9
 
 log() { printf '[build-nginx-module] %s\n' "$*" >&2; }
 
