@@ -79,6 +79,8 @@ export interface Play {
   maxFailPercentage?: number;
   anyErrorsFatal: boolean;
   strategy: 'linear' | 'free';
+  /** Play-level `connection: local` (Ansible's way to run a play on the controller); absent = inventory decides. */
+  connection?: 'local' | 'ssh';
   tags: string[];
   /** pre_tasks, roles (as RoleTasks), tasks, post_tasks, in Ansible's order. */
   preTasks: TaskNode[];

@@ -1,0 +1,593 @@
+import { statSync } from 'node:fs';
+import path from 'node:path';
+import type { BlockTask, ModuleTask, RoleInstanceRef, RoleTask, TaskCommon, TaskNode } from '../config/model.js';
+import { BLOCK_KEYWORDS, TASK_KEYWORDS, UNSUPPORTED_KEYWORDS } from '../config/schemas.js';
+import { TsplayError, TsplayErrors, type SourceLocation } from '../errors.js';
+import { findModule, moduleNames } from '../modules/registry.js';
+import type { ModuleDef } from '../modules/types.js';
+import { checkExpression } from '../template/expr.js';
+import { checkTemplate } from '../template/render.js';
+import { parseStringArgs, validateModuleArgs } from './args.js';
+import { didYouMean, suggest } from './suggest.js';
+import { readYamlFile, SourceMap } from './yaml.js';
+
+/** Where module definitions come from (the registry by default; tests pass their own). */
+export interface ModuleLookup {
+  find(name: string): ModuleDef | undefined;
+  names(): string[];
+}
+
+export const registryModules: ModuleLookup = { find: findModule, names: moduleNames };
+
+export interface NormalizeOptions {
+  /** Positions of the raw objects (YAML); without it every location is `fallback` / the file. */
+  map?: SourceMap;
+  role?: RoleInstanceRef;
+  /** `handlers` lists accept `listen:` and only module tasks. */
+  section?: 'tasks' | 'handlers';
+  modules?: ModuleLookup;
+  /** Directories `include_tasks` paths are tried against, first match wins (default: the file's dir). */
+  includeDirs?: string[];
+  /** Files currently being included (cycle detection). */
+  includeStack?: string[];
+}
+
+const IDENT = /^[A-Za-z_][A-Za-z0-9_]*$/;
+const TASK_KW = new Set<string>(TASK_KEYWORDS);
+const BLOCK_KW = new Set<string>(BLOCK_KEYWORDS);
+const INCLUDE_ROLE_KEYS = new Set(['name', 'vars']);
+
+function isMapping(v: unknown): v is Record<string, unknown> {
+  return v !== null && typeof v === 'object' && !Array.isArray(v);
+}
+
+function typeName(v: unknown): string {
+  return v === null ? 'null' : Array.isArray(v) ? 'a list' : typeof v === 'object' ? 'a mapping' : `a ${typeof v}`;
+}
+
+/** Collects errors while normalizing one file's worth of tasks. */
+class Normalizer {
+  readonly errors: TsplayError[] = [];
+  readonly map: SourceMap;
+  readonly modules: ModuleLookup;
+
+  constructor(
+    readonly file: string,
+    readonly opts: NormalizeOptions,
+  ) {
+    this.map = opts.map ?? new SourceMap(file);
+    this.modules = opts.modules ?? registryModules;
+  }
+
+  err(message: string, location: SourceLocation, hint?: string, code: 'VALIDATION' | 'PARSE' = 'VALIDATION'): void {
+    this.errors.push(new TsplayError(code, message, { location, hint }));
+  }
+
+  list(raw: unknown, where: SourceLocation, what = 'tasks'): TaskNode[] {
+    if (raw === null || raw === undefined) return [];
+    if (!Array.isArray(raw)) {
+      this.err(`${what} must be a list of tasks, got ${typeName(raw)}`, where, `write each task as a list item: "- name: …"`);
+      return [];
+    }
+    const out: TaskNode[] = [];
+    raw.forEach((t, i) => out.push(...this.task(t, this.map.value(raw, i))));
+    return out;
+  }
+
+  // ---- value helpers ------------------------------------------------------------------------
+
+  str(t: Record<string, unknown>, k: string): string | undefined {
+    const v = t[k];
+    if (v === undefined || v === null) return undefined;
+    if (typeof v === 'string') return v;
+    if (typeof v === 'number' || typeof v === 'boolean') return String(v);
+    this.err(`'${k}' must be a string, got ${typeName(v)}`, this.map.value(t, k));
+    return undefined;
+  }
+
+  bool(t: Record<string, unknown>, k: string): boolean | undefined {
+    const v = t[k];
+    if (v === undefined || v === null) return undefined;
+    if (typeof v === 'boolean') return v;
+    if (typeof v === 'string') {
+      const l = v.trim().toLowerCase();
+      if (['yes', 'true', 'on', 'y'].includes(l)) return true;
+      if (['no', 'false', 'off', 'n'].includes(l)) return false;
+    }
+    this.err(
+      `'${k}' must be true or false, got ${JSON.stringify(v)}`,
+      this.map.value(t, k),
+      typeof v === 'string' && v.includes('{{') ? 'tsplay does not template this keyword; use a literal true/false' : undefined,
+    );
+    return undefined;
+  }
+
+  num(t: Record<string, unknown>, k: string): number | undefined {
+    const v = t[k];
+    if (v === undefined || v === null) return undefined;
+    if (typeof v === 'number' && Number.isFinite(v) && v >= 0) return v;
+    if (typeof v === 'string' && /^\s*\d+(\.\d+)?\s*$/.test(v)) return Number(v);
+    this.err(`'${k}' must be a non-negative number, got ${JSON.stringify(v)}`, this.map.value(t, k));
+    return undefined;
+  }
+
+  strList(t: Record<string, unknown>, k: string, splitComma = false): string[] {
+    const v = t[k];
+    if (v === undefined || v === null) return [];
+    const one = (x: unknown, i?: number): string[] => {
+      if (typeof x === 'string') return splitComma ? x.split(',').map((s) => s.trim()).filter(Boolean) : [x];
+      if (typeof x === 'number') return [String(x)];
+      this.err(`'${k}' must be a string or a list of strings, got ${typeName(x)}`, i === undefined ? this.map.value(t, k) : this.map.value(v, i));
+      return [];
+    };
+    return Array.isArray(v) ? v.flatMap((x, i) => one(x, i)) : one(v);
+  }
+
+  /** `when` / `changed_when` / `failed_when`: string, bool or a list of them (AND). */
+  conditions(t: Record<string, unknown>, k: string): string[] | undefined {
+    const v = t[k];
+    if (v === undefined || v === null) return undefined;
+    const items = Array.isArray(v) ? v : [v];
+    const out: string[] = [];
+    items.forEach((x, i) => {
+      const loc = Array.isArray(v) ? this.map.value(v, i) : this.map.value(t, k);
+      if (typeof x === 'boolean') out.push(x ? 'true' : 'false');
+      else if (typeof x === 'string') {
+        out.push(x);
+        this.errors.push(...checkExpression(x, loc));
+      } else this.err(`'${k}' must be a condition (string or true/false), got ${typeName(x)}`, loc);
+    });
+    return out;
+  }
+
+  vars(t: Record<string, unknown>, k = 'vars'): Record<string, unknown> {
+    const v = t[k];
+    if (v === undefined || v === null) return {};
+    if (!isMapping(v)) {
+      this.err(`'${k}' must be a mapping of names to values, got ${typeName(v)}`, this.map.value(t, k));
+      return {};
+    }
+    for (const name of Object.keys(v)) {
+      if (!IDENT.test(name)) this.err(`variable name '${name}' is not valid`, this.map.key(v, name), 'use letters, digits and _ (not starting with a digit)');
+    }
+    this.errors.push(...checkTemplate(v, this.map.value(t, k)));
+    return v;
+  }
+
+  /** Fields shared by all task kinds. */
+  common(t: Record<string, unknown>, loc: SourceLocation): TaskCommon {
+    const c: TaskCommon = {
+      loc,
+      when: this.conditions(t, 'when') ?? [],
+      tags: this.strList(t, 'tags', true),
+      vars: this.vars(t),
+    };
+    const name = this.str(t, 'name');
+    if (name !== undefined) {
+      c.name = name;
+      this.errors.push(...checkTemplate(name, this.map.value(t, 'name')));
+    }
+    const become = this.bool(t, 'become');
+    if (become !== undefined) c.become = become;
+    const bu = this.str(t, 'become_user');
+    if (bu !== undefined) c.becomeUser = bu;
+    if (t.become_method !== undefined && t.become_method !== 'sudo') {
+      this.err(`become_method '${String(t.become_method)}' is not supported`, this.map.value(t, 'become_method'), 'tsplay becomes with `sudo -n`');
+    }
+    const ie = this.bool(t, 'ignore_errors');
+    if (ie !== undefined) c.ignoreErrors = ie;
+    const iu = this.bool(t, 'ignore_unreachable');
+    if (iu !== undefined) c.ignoreUnreachable = iu;
+    const ro = this.bool(t, 'run_once');
+    if (ro !== undefined) c.runOnce = ro;
+    const dt = this.str(t, 'delegate_to');
+    if (dt !== undefined) c.delegateTo = dt;
+    const nl = this.bool(t, 'no_log');
+    if (nl !== undefined) c.noLog = nl;
+    const cm = this.bool(t, 'check_mode');
+    if (cm !== undefined) c.checkMode = cm;
+    const aef = this.bool(t, 'any_errors_fatal');
+    if (aef !== undefined) c.any_errors_fatal = aef;
+    if (this.opts.role) c.role = this.opts.role;
+    return c;
+  }
+
+  /** Report keys that are not allowed here; `extra` are candidates for suggestions. */
+  unknownKeys(t: Record<string, unknown>, allowed: Set<string>, what: string, extra: string[] = []): void {
+    for (const k of Object.keys(t)) {
+      if (allowed.has(k)) continue;
+      const loc = this.map.key(t, k);
+      if (Object.hasOwn(UNSUPPORTED_KEYWORDS, k)) {
+        this.err(`'${k}' is not supported by tsplay`, loc, UNSUPPORTED_KEYWORDS[k]);
+        continue;
+      }
+      if (this.modules.find(k)) {
+        this.err(`${what} cannot also call a module ('${k}')`, loc, what === 'a block' ? 'move the module call into a task inside block:' : 'put it in a task of its own');
+        continue;
+      }
+      if (TASK_KW.has(k) || BLOCK_KW.has(k)) {
+        this.err(`'${k}' is not valid on ${what}`, loc);
+        continue;
+      }
+      this.err(`unknown keyword '${k}' on ${what}`, loc, didYouMean(k, [...allowed, ...extra]));
+    }
+  }
+
+  // ---- tasks ----------------------------------------------------------------------------------
+
+  task(t: unknown, where: SourceLocation): TaskNode[] {
+    if (!isMapping(t)) {
+      this.err(
+        `a task must be a mapping, got ${typeName(t)}${typeof t === 'string' ? ` (${JSON.stringify(t.length > 40 ? t.slice(0, 40) + '…' : t)})` : ''}`,
+        where,
+        'write a task as "- name: …" followed by the module: "  command: …"',
+      );
+      return [];
+    }
+    const loc = this.map.of(t, where);
+    if ('block' in t) return [this.block(t, loc)];
+    for (const k of ['include_role', 'import_role', 'ansible.builtin.include_role', 'ansible.builtin.import_role']) {
+      if (k in t) return [this.includeRole(t, k, loc)];
+    }
+    for (const k of ['include_tasks', 'import_tasks', 'ansible.builtin.include_tasks', 'ansible.builtin.import_tasks']) {
+      if (k in t) return this.includeTasks(t, k, loc);
+    }
+    const m = this.moduleTask(t, loc);
+    return m ? [m] : [];
+  }
+
+  block(t: Record<string, unknown>, loc: SourceLocation): BlockTask {
+    this.unknownKeys(t, BLOCK_KW, 'a block');
+    if (this.opts.section === 'handlers') this.err('handlers must be module tasks, not blocks', loc);
+    const b: BlockTask = {
+      kind: 'block',
+      ...this.common(t, loc),
+      block: this.list(t.block, this.map.value(t, 'block'), 'block'),
+      rescue: this.list(t.rescue, this.map.value(t, 'rescue'), 'rescue'),
+      always: this.list(t.always, this.map.value(t, 'always'), 'always'),
+    };
+    if (!Array.isArray(t.block) || t.block.length === 0) {
+      if (Array.isArray(t.block)) this.err('block is empty', this.map.value(t, 'block'), 'a block needs at least one task');
+    }
+    return b;
+  }
+
+  includeRole(t: Record<string, unknown>, key: string, loc: SourceLocation): RoleTask {
+    const allowed = new Set<string>([key, ...BLOCK_KW].filter((k) => !['block', 'rescue', 'always'].includes(k)));
+    this.unknownKeys(t, allowed, `an ${key.replace('ansible.builtin.', '')} task`);
+    const spec = t[key];
+    const common = this.common(t, loc);
+    let roleName = '';
+    let params: Record<string, unknown> = {};
+    if (typeof spec === 'string') roleName = spec;
+    else if (isMapping(spec)) {
+      const n = spec.name ?? spec.role;
+      if (typeof n !== 'string' || n === '') this.err(`${key} needs the role's name: ${key}: { name: ROLE }`, this.map.value(t, key));
+      else roleName = n;
+      for (const k of Object.keys(spec)) {
+        if (INCLUDE_ROLE_KEYS.has(k) || k === 'role') continue;
+        if (Object.hasOwn(UNSUPPORTED_KEYWORDS, k)) this.err(`'${k}' is not supported by tsplay`, this.map.key(spec, k), UNSUPPORTED_KEYWORDS[k]);
+        else Object.defineProperty(params, k, { value: spec[k], enumerable: true, writable: true, configurable: true });
+      }
+      if (spec.vars !== undefined) params = { ...params, ...this.vars(spec) };
+    } else {
+      this.err(`${key} needs a role name, got ${typeName(spec)}`, this.map.value(t, key));
+    }
+    if (roleName.includes('{{')) this.err(`the role name of ${key} cannot be a template`, this.map.value(t, key), 'tsplay loads roles before the run; name the role literally');
+    params = { ...params, ...common.vars };
+    this.errors.push(...checkTemplate(params, this.map.value(t, key)));
+    return { kind: 'role', ...common, roleName, params };
+  }
+
+  includeTasks(t: Record<string, unknown>, key: string, loc: SourceLocation): TaskNode[] {
+    const allowed = new Set<string>([key, 'name', 'when', 'tags', 'vars', 'become', 'become_user', 'ignore_errors', 'no_log', 'check_mode', 'delegate_to', 'run_once', 'any_errors_fatal']);
+    this.unknownKeys(t, allowed, `an ${key.replace('ansible.builtin.', '')} task`);
+    const spec = t[key];
+    const fileRef = typeof spec === 'string' ? spec : isMapping(spec) && typeof spec.file === 'string' ? spec.file : undefined;
+    const refLoc = this.map.value(t, key);
+    const common = this.common(t, loc);
+    if (fileRef === undefined) {
+      this.err(`${key} needs a file name: ${key}: FILE.yml`, refLoc);
+      return [];
+    }
+    if (fileRef.includes('{{')) {
+      this.err(`the file of ${key} cannot be a template`, refLoc, 'tsplay includes task files statically, when the playbook loads');
+      return [];
+    }
+    const dirs = this.opts.includeDirs?.length ? this.opts.includeDirs : [path.dirname(this.file)];
+    const candidates = path.isAbsolute(fileRef) ? [fileRef] : dirs.map((d) => path.resolve(d, fileRef));
+    const target = candidates.find((c) => fileExists(c)) ?? candidates[0]!;
+    const stack = this.opts.includeStack ?? [path.resolve(this.file)];
+    if (stack.includes(target)) {
+      this.err(`${key} of ${fileRef} includes itself`, refLoc, `include chain: ${[...stack, target].map((f) => path.basename(f)).join(' → ')}`);
+      return [];
+    }
+    if (!fileExists(target)) {
+      this.err(`${key}: file not found: ${fileRef}`, refLoc, `looked in ${dirs.join(', ')}`);
+      return [];
+    }
+    const parsed = readYamlFile(target, refLoc);
+    this.errors.push(...parsed.errors);
+    if (parsed.errors.length) return [];
+    const sub = new Normalizer(target, {
+      ...this.opts,
+      map: parsed.map,
+      includeDirs: [path.dirname(target), ...dirs.filter((d) => d !== path.dirname(target))],
+      includeStack: [...stack, target],
+    });
+    const tasks = sub.list(parsed.value, { file: target, line: 1, col: 1 });
+    this.errors.push(...sub.errors);
+    const hasKeywords = common.when.length > 0 || common.tags.length > 0 || Object.keys(common.vars).length > 0 || Object.keys(t).some((k) => !['name', key].includes(k));
+    if (!hasKeywords) return tasks;
+    const b: BlockTask = { kind: 'block', ...common, block: tasks, rescue: [], always: [] };
+    if (!b.name) b.name = `${key.replace('ansible.builtin.', '')}: ${fileRef}`;
+    return [b];
+  }
+
+  moduleTask(t: Record<string, unknown>, loc: SourceLocation): ModuleTask | undefined {
+    const keys = Object.keys(t);
+    const moduleKeys: string[] = [];
+    const unknown: string[] = [];
+    for (const k of keys) {
+      if (TASK_KW.has(k)) continue;
+      if (this.opts.section !== 'handlers' && k === 'listen') continue;
+      if (this.modules.find(k)) moduleKeys.push(k);
+      else unknown.push(k);
+    }
+    let moduleAs: string | undefined;
+    let rawArgs: unknown;
+    let argsLoc: SourceLocation = loc;
+    let delegateLocal = false;
+    // `action: shell echo hi` / `local_action: …`: the module is the first word.
+    for (const ak of ['action', 'local_action']) {
+      if (!(ak in t)) continue;
+      const v = t[ak];
+      const vloc = this.map.value(t, ak);
+      if (typeof v === 'string' && v.trim()) {
+        const [first, ...rest] = v.trim().split(/\s+/);
+        moduleKeys.push(first!);
+        moduleAs = first;
+        rawArgs = rest.join(' ');
+      } else if (isMapping(v) && typeof v.module === 'string') {
+        moduleKeys.push(v.module);
+        moduleAs = v.module;
+        const { module: _m, ...rest } = v;
+        rawArgs = rest;
+      } else this.err(`'${ak}' needs "MODULE ARGS" or { module: NAME, … }`, vloc);
+      argsLoc = vloc;
+      if (ak === 'local_action') delegateLocal = true;
+    }
+    for (const k of unknown) {
+      const kloc = this.map.key(t, k);
+      if (Object.hasOwn(UNSUPPORTED_KEYWORDS, k)) {
+        this.err(`'${k}' is not supported by tsplay`, kloc, UNSUPPORTED_KEYWORDS[k]);
+      } else if (k === 'listen') {
+        this.err(`'listen' is only valid on handlers`, kloc);
+      } else if (k.includes('.') && !this.modules.find(k)) {
+        const short = k.split('.').at(-1)!;
+        this.err(`module '${k}' is not available in tsplay`, kloc, this.modules.find(short) ? `use '${short}'` : didYouMean(short, this.modules.names()));
+      } else if (moduleKeys.length === 0 && unknown.length === 1) {
+        // The lone unknown key is the module the user meant.
+        const s = suggest(k, this.modules.names());
+        const kw = suggest(k, [...TASK_KEYWORDS]);
+        this.err(`unknown module '${k}'`, kloc, s ? `did you mean ${s}?` : kw ? `did you mean ${kw}?` : 'see the module list in the README');
+      } else {
+        const s = suggest(k, [...TASK_KEYWORDS, ...(moduleKeys.length ? [] : this.modules.names())]);
+        this.err(`unknown task keyword '${k}'`, kloc, s ? `did you mean ${s}?` : undefined);
+      }
+    }
+    const distinct = [...new Set(moduleKeys)];
+    if (distinct.length > 1) {
+      this.err(`a task calls one module; this one has ${distinct.map((m) => `'${m}'`).join(' and ')}`, this.map.key(t, distinct[1]!), 'split it into two tasks');
+      return undefined;
+    }
+    if (distinct.length === 0) {
+      if (unknown.length === 0) {
+        this.err(`task${t.name ? ` '${String(t.name)}'` : ''} has no module`, loc, 'add a module call, e.g. "command: …", "copy: …", or a "block:"');
+      }
+      return undefined;
+    }
+    moduleAs ??= distinct[0]!;
+    const mod = this.modules.find(moduleAs);
+    if (!mod) {
+      this.err(`unknown module '${moduleAs}'`, argsLoc, didYouMean(moduleAs, this.modules.names()));
+      return undefined;
+    }
+    if (rawArgs === undefined) {
+      rawArgs = t[moduleAs];
+      argsLoc = this.map.value(t, moduleAs);
+    }
+    const args = this.moduleArgs(mod, moduleAs, rawArgs, argsLoc, t);
+    const common = this.common(t, loc);
+    if (delegateLocal) common.delegateTo = 'localhost';
+    const task: ModuleTask = {
+      kind: 'module',
+      ...common,
+      module: mod.name,
+      moduleAs,
+      args,
+      notify: this.strList(t, 'notify'),
+      listen: this.strList(t, 'listen'),
+      loopVar: 'item',
+    };
+    this.loopFields(t, task);
+    const reg = this.str(t, 'register');
+    if (reg !== undefined) {
+      if (!IDENT.test(reg)) this.err(`register name '${reg}' is not a valid variable name`, this.map.value(t, 'register'), 'use letters, digits and _ (not starting with a digit), e.g. register: result');
+      else task.register = reg;
+    }
+    const cw = this.conditions(t, 'changed_when');
+    if (cw) task.changedWhen = cw;
+    const fw = this.conditions(t, 'failed_when');
+    if (fw) task.failedWhen = fw;
+    const until = this.conditions(t, 'until');
+    if (until) task.until = until.length === 1 ? until[0] : until.map((u) => `(${u})`).join(' and ');
+    const retries = this.num(t, 'retries');
+    if (retries !== undefined) task.retries = retries;
+    const delay = this.num(t, 'delay');
+    if (delay !== undefined) task.delay = delay;
+    if (task.until !== undefined && task.retries === undefined) task.retries = 3;
+    if (this.opts.section === 'handlers' && !task.name && task.listen.length === 0) {
+      this.err('a handler needs a name (or listen:) so tasks can notify it', loc);
+    }
+    for (const n of task.notify) this.errors.push(...checkTemplate(n, this.map.value(t, 'notify')));
+    if (t.notify !== undefined) notifyLocs.set(task, this.map.value(t, 'notify'));
+    return task;
+  }
+
+  loopFields(t: Record<string, unknown>, task: ModuleTask): void {
+    const loopKeys = ['loop', 'with_items', 'with_list'].filter((k) => k in t);
+    if (loopKeys.length > 1) this.err(`use one of ${loopKeys.join(' / ')}, not several`, this.map.key(t, loopKeys[1]!));
+    const lk = loopKeys[0];
+    if (lk) {
+      let v = t[lk];
+      const vloc = this.map.value(t, lk);
+      if (typeof v === 'string' && !v.includes('{{')) {
+        this.err(`'${lk}' needs a list or a "{{ … }}" template, got the string ${JSON.stringify(v)}`, vloc, `write loop: "{{ ${v} }}" to loop over a variable`);
+      } else if (isMapping(v)) {
+        this.err(`'${lk}' needs a list, got a mapping`, vloc, 'loop over a mapping with loop: "{{ mydict | dict2items }}"');
+      } else if (v === null || typeof v === 'number' || typeof v === 'boolean') {
+        this.err(`'${lk}' needs a list, got ${typeName(v)}`, vloc);
+      } else {
+        // with_items flattens one level, as in Ansible.
+        if (lk === 'with_items' && Array.isArray(v)) v = v.flat(1);
+        task.loop = v;
+        this.errors.push(...checkTemplate(v, vloc));
+      }
+    }
+    const lc = t.loop_control;
+    if (lc !== undefined && lc !== null) {
+      const lcLoc = this.map.value(t, 'loop_control');
+      if (!isMapping(lc)) this.err(`'loop_control' must be a mapping`, lcLoc);
+      else {
+        for (const k of Object.keys(lc)) {
+          if (k === 'loop_var') {
+            if (typeof lc.loop_var !== 'string' || !IDENT.test(lc.loop_var)) this.err(`loop_var must be a variable name`, this.map.value(lc, k));
+            else task.loopVar = lc.loop_var;
+          } else if (k === 'label') {
+            if (typeof lc.label !== 'string') this.err(`label must be a string`, this.map.value(lc, k));
+            else task.loopLabel = lc.label;
+          } else if (['index_var', 'pause', 'extended', 'extended_allitems', 'break_when'].includes(k)) {
+            this.err(`loop_control.${k} is not supported by tsplay`, this.map.key(lc, k), 'supported: loop_var, label');
+          } else this.err(`unknown loop_control key '${k}'`, this.map.key(lc, k), didYouMean(k, ['loop_var', 'label']));
+        }
+      }
+      if (!lk) this.err(`loop_control without loop`, lcLoc);
+    }
+  }
+
+  moduleArgs(mod: ModuleDef, as: string, raw: unknown, rawLoc: SourceLocation, t: Record<string, unknown>): Record<string, unknown> {
+    let args: Record<string, unknown> = {};
+    const argsMap = t.args;
+    let fromArgs: Record<string, unknown> = {};
+    if (argsMap !== undefined && argsMap !== null) {
+      if (isMapping(argsMap)) fromArgs = argsMap;
+      else this.err(`'args' must be a mapping, got ${typeName(argsMap)}`, this.map.value(t, 'args'));
+    }
+    if (raw === null || raw === undefined) args = {};
+    else if (typeof raw === 'string' || ((typeof raw === 'number' || typeof raw === 'boolean') && mod.freeForm)) {
+      const parsed = parseStringArgs(mod, String(raw));
+      args = parsed.args;
+      if (parsed.stray.length) {
+        this.err(
+          `module ${as} takes key=value arguments; ${parsed.stray.map((s) => `'${s}'`).join(', ')} ${parsed.stray.length > 1 ? 'are' : 'is'} not`,
+          rawLoc,
+          'write the arguments as a YAML mapping under the module name',
+        );
+      }
+    } else if (isMapping(raw)) args = raw;
+    else {
+      this.err(`the arguments of ${as} must be a mapping${mod.freeForm ? ' or a command string' : ''}, got ${typeName(raw)}`, rawLoc);
+      return {};
+    }
+    const merged: Record<string, unknown> = {};
+    for (const src of [fromArgs, args]) {
+      for (const [k, v] of Object.entries(src)) Object.defineProperty(merged, k, { value: v, enumerable: true, writable: true, configurable: true });
+    }
+    const argLoc = (k: string): SourceLocation =>
+      isMapping(raw) && Object.hasOwn(raw, k) ? this.map.key(raw, k) : Object.hasOwn(fromArgs, k) ? this.map.key(fromArgs, k) : rawLoc;
+    this.errors.push(...checkTemplate(merged, rawLoc));
+    const { errors } = validateModuleArgs(mod, merged, rawLoc, { as, argLoc, partial: true });
+    this.errors.push(...errors);
+    return merged;
+  }
+}
+
+function fileExists(p: string): boolean {
+  try {
+    return statSync(p).isFile();
+  } catch {
+    return false;
+  }
+}
+
+/** Where each task's `notify:` is written (for handler-not-found errors). */
+const notifyLocs = new WeakMap<ModuleTask, SourceLocation>();
+
+/** Normalize a raw task list, collecting every error instead of stopping at the first. */
+export function normalizeTaskList(raw: unknown, file: string, opts: NormalizeOptions = {}): { tasks: TaskNode[]; errors: TsplayError[] } {
+  const n = new Normalizer(file, opts);
+  const tasks = n.list(raw, n.map.of(raw, { file }));
+  return { tasks, errors: n.errors };
+}
+
+/**
+ * Normalize Ansible-shaped task objects (from YAML, or from a typed role's `tasks()`) into the
+ * model. Throws TsplayErrors listing every problem.
+ */
+export function normalizeTasks(raw: unknown[], file: string, opts: NormalizeOptions = {}): TaskNode[] {
+  const { tasks, errors } = normalizeTaskList(raw, file, opts);
+  if (errors.length) throw new TsplayErrors(errors);
+  return tasks;
+}
+
+/** The names and `listen` topics handlers answer to. */
+export function handlerTopics(handlers: ModuleTask[]): Set<string> {
+  const s = new Set<string>();
+  for (const h of handlers) {
+    if (h.name) s.add(h.name);
+    for (const l of h.listen) s.add(l);
+  }
+  return s;
+}
+
+/** Every module task (recursively through blocks), for whole-play checks. */
+export function* moduleTasks(list: TaskNode[]): Generator<ModuleTask> {
+  for (const t of list) {
+    if (t.kind === 'module') yield t;
+    else if (t.kind === 'block') {
+      yield* moduleTasks(t.block);
+      yield* moduleTasks(t.rescue);
+      yield* moduleTasks(t.always);
+    }
+  }
+}
+
+/** Every role call (recursively through blocks). */
+export function* roleCalls(list: TaskNode[]): Generator<RoleTask> {
+  for (const t of list) {
+    if (t.kind === 'role') yield t;
+    else if (t.kind === 'block') {
+      yield* roleCalls(t.block);
+      yield* roleCalls(t.rescue);
+      yield* roleCalls(t.always);
+    }
+  }
+}
+
+/** Ansible's message for a notify that no handler answers. */
+export function checkNotifies(tasks: Iterable<ModuleTask>, topics: Set<string>, map?: (t: ModuleTask) => SourceLocation): TsplayError[] {
+  const errs: TsplayError[] = [];
+  for (const t of tasks) {
+    for (const n of t.notify) {
+      if (n.includes('{{') || topics.has(n)) continue;
+      errs.push(
+        new TsplayError('VALIDATION', `The requested handler '${n}' was not found in either the main handlers list nor in the listening handlers list`, {
+          location: map ? map(t) : (notifyLocs.get(t) ?? t.loc),
+          hint: didYouMean(n, topics) ?? (topics.size ? `handlers: ${[...topics].join(', ')}` : 'this play has no handlers'),
+        }),
+      );
+    }
+  }
+  return errs;
+}
