@@ -27,6 +27,8 @@ export interface SshdOptions {
 
 export interface Sshd {
   port: number;
+  /** pid of the listening sshd (its per-connection children have other pids). */
+  pid: number;
   /** Login user the client key is authorized for (the current user). */
   user: string;
   /** Private key that logs in as any user (authorized for every account via AuthorizedKeysFile). */
@@ -160,6 +162,7 @@ export async function startSshd(opts: SshdOptions = {}): Promise<Sshd> {
   const finalKeyPath = keyPath;
   return {
     port,
+    pid: proc.pid ?? 0,
     user,
     keyPath: finalKeyPath,
     knownHostsPath,
