@@ -65,7 +65,7 @@ export interface LoadInventoryOptions {
   playbookDir?: string;
 }
 
-// Ansible's INVENTORY_IGNORE_EXTS and IGNORED_ALWAYS for directory sources.
+// Ansible's INVENTORY_IGNORE_EXTS (which also holds .ini, handled apart to warn) and IGNORED_ALWAYS for directory sources.
 const IGNORED_EXTS = ['.pyc', '.pyo', '.swp', '.bak', '~', '.rpm', '.md', '.txt', '.rst', '.orig', '.cfg', '.retry'];
 const IGNORED_NAMES = ['host_vars', 'group_vars', 'vars_plugins'];
 
@@ -78,7 +78,6 @@ export async function loadInventory(paths: string[], opts: LoadInventoryOptions 
     if (!st) {
       if (p.includes(',')) {
         parseHostList(p, data);
-        data.reconcile();
         continue;
       }
       throw new TsplayError('VALIDATION', `inventory "${p}" does not exist`, {
@@ -92,10 +91,10 @@ export async function loadInventory(paths: string[], opts: LoadInventoryOptions 
       basedirs.push(abs);
     } else {
       await parseFile(abs, data);
-      data.reconcile();
       basedirs.push(dirname(abs));
     }
   }
+  // Like Ansible, orphan groups join `all` once, after every source is read.
   data.reconcile();
 
   const invFolders = await openFolders(unique(basedirs));
@@ -125,10 +124,9 @@ async function parseDirectory(dir: string, data: InventoryData): Promise<void> {
     const full = join(dir, name);
     const st = await stat(full);
     if (st.isDirectory()) await parseDirectory(full, data);
-    else {
-      await parseFile(full, data);
-      data.reconcile();
-    }
+    else if (name.endsWith('.ini')) {
+      data.warnings.push(`${full}: skipped, as Ansible does: .ini files inside an inventory directory are ignored (pass the file itself with -i)`);
+    } else await parseFile(full, data);
   }
 }
 
@@ -226,13 +224,13 @@ async function buildInventory(
     if (cached) return cached;
     const all = data.groups.get('all')!;
     // Ansible: groups sorted by depth, then ansible_group_priority, then name; `all` comes first.
-    const hostGroups = isImplicit(host) ? [] : sortGroups(data, data.hostGroups(host));
+    const hostGroups = isImplicit(host) ? [] : sortGroups(data, [...data.hostGroups(host)].filter((g) => g !== 'all'));
     const layers: VarLayer[] = [
       { name: 'inventory group vars: all', vars: all.vars },
-      ...hostGroups.filter((g) => g !== 'all').map((g) => ({ name: `inventory group vars: ${g}`, vars: data.groups.get(g)!.vars })),
+      ...hostGroups.map((g) => ({ name: `inventory group vars: ${g}`, vars: data.groups.get(g)!.vars })),
       ...invFolders.map((f) => ({ name: `${f.groupVars.dir}/all`, vars: gv(f, 'all') })),
       ...pbFolders.map((f) => ({ name: `${f.groupVars.dir}/all`, vars: gv(f, 'all') })),
-      // Ansible walks each folder over all of the host's groups (`all` included) before the next folder.
+      // Ansible walks each folder over all of the host's other groups before the next folder.
       ...invFolders.flatMap((f) => hostGroups.map((g) => ({ name: `${f.groupVars.dir}/${g}`, vars: gv(f, g) }))),
       ...pbFolders.flatMap((f) => hostGroups.map((g) => ({ name: `${f.groupVars.dir}/${g}`, vars: gv(f, g) }))),
       { name: `inventory host vars: ${host}`, vars: isImplicit(host) ? { ansible_connection: 'local' } : data.hosts.get(host)!.vars },
