@@ -110,6 +110,8 @@ export async function startSshd(opts: SshdOptions = {}): Promise<Sshd> {
   writeFileSync(
     config,
     [
+      // sshd keeps the first value it reads for a keyword, so overrides go first.
+      ...(opts.extraConfig ?? []),
       'ListenAddress 127.0.0.1',
       `HostKey ${hostKey}`,
       `PidFile ${join(dir, 'sshd.pid')}`,
@@ -127,7 +129,6 @@ export async function startSshd(opts: SshdOptions = {}): Promise<Sshd> {
       'UseDNS no',
       `LogLevel ${opts.logLevel ?? 'VERBOSE'}`,
       'Subsystem sftp internal-sftp',
-      ...(opts.extraConfig ?? []),
       '',
     ].join('\n'),
   );
