@@ -87,6 +87,8 @@ export function expandHostRange(name: string): string[] {
     if (!/^[0-9]+$/.test(beg) || !/^[0-9]+$/.test(end)) throw new Error(`host range [${range}] must be numbers or single letters`);
     const b = parseInt(beg, 10);
     const e = parseInt(end, 10);
+    // Ansible silently yields no hosts here; a typo that drops hosts deserves an error.
+    if (b > e) throw new Error('host range must have begin <= end');
     seq = [];
     for (let i = b; i <= e; i += step) seq.push(i);
   }
