@@ -524,6 +524,13 @@ function fileExists(p: string): boolean {
 /** Where each task's `notify:` is written (for handler-not-found errors). */
 const notifyLocs = new WeakMap<ModuleTask, SourceLocation>();
 
+/** The shared task keywords (when, tags, become, vars…) of a mapping that is not a task (a play's role entry). */
+export function normalizeCommon(o: Record<string, unknown>, loc: SourceLocation, file: string, opts: NormalizeOptions = {}): { common: TaskCommon; errors: TsplayError[] } {
+  const n = new Normalizer(file, opts);
+  const common = n.common(o, loc);
+  return { common, errors: n.errors };
+}
+
 /** Normalize a raw task list, collecting every error instead of stopping at the first. */
 export function normalizeTaskList(raw: unknown, file: string, opts: NormalizeOptions = {}): { tasks: TaskNode[]; errors: TsplayError[] } {
   const n = new Normalizer(file, opts);

@@ -1,0 +1,30 @@
+/** The loader's public surface: playbooks, task lists, roles, validation helpers. */
+export { loadPlaybook, type LoadPlaybookOptions } from './playbook.js';
+export {
+  normalizeTasks,
+  normalizeTaskList,
+  registryModules,
+  handlerTopics,
+  moduleTasks,
+  roleCalls,
+  checkNotifies,
+  type ModuleLookup,
+  type NormalizeOptions,
+} from './tasks.js';
+export {
+  loadRole,
+  listRoles,
+  roleNames,
+  findRoleDir,
+  formatRoleList,
+  formatRoleShow,
+  validateRoleParams,
+  normalizeRoleTasks,
+  roleSearchPaths,
+  schemaFromSpecs,
+  SHIPPED_ROLES_DIR,
+} from './roles.js';
+export { validateModuleArgs, parseStringArgs, splitArgs } from './args.js';
+export { suggest, didYouMean, editDistance } from './suggest.js';
+export { parseYaml, readYamlFile, SourceMap } from './yaml.js';
+export { paramDocsFromZod, typeString } from './zodinfo.js';

@@ -1,0 +1,308 @@
+import fs from 'node:fs';
+import path from 'node:path';
+import type { LoadedRole, ModuleTask, Play, Playbook, RoleTask, TaskNode } from '../config/model.js';
+import { PLAY_KEYWORDS, ROLE_ENTRY_KEYWORDS, UNSUPPORTED_KEYWORDS } from '../config/schemas.js';
+import { TsplayError, TsplayErrors, formatError, type SourceLocation } from '../errors.js';
+import { checkTemplate } from '../template/render.js';
+import { roleSearchPaths, loadRole } from './roles.js';
+import { didYouMean } from './suggest.js';
+import { checkNotifies, handlerTopics, moduleTasks, normalizeCommon, normalizeTaskList, registryModules, roleCalls, type ModuleLookup } from './tasks.js';
+import { readYamlFile, type SourceMap } from './yaml.js';
+
+export interface LoadPlaybookOptions {
+  modules?: ModuleLookup;
+  /** Role search path (default: roles/ beside the playbook, then the shipped roles). */
+  rolePaths?: string[];
+  /** Load and check the roles the playbook uses (default true). */
+  checkRoles?: boolean;
+}
+
+const PLAY_KW = new Set<string>(PLAY_KEYWORDS);
+const ROLE_KW = new Set<string>(ROLE_ENTRY_KEYWORDS);
+
+function isMapping(v: unknown): v is Record<string, unknown> {
+  return v !== null && typeof v === 'object' && !Array.isArray(v);
+}
+
+function typeName(v: unknown): string {
+  return v === null ? 'null' : Array.isArray(v) ? 'a list' : typeof v === 'object' ? 'a mapping' : `a ${typeof v}`;
+}
+
+class PlaybookLoader {
+  readonly errors: TsplayError[] = [];
+  constructor(readonly opts: LoadPlaybookOptions) {}
+
+  err(message: string, location: SourceLocation, hint?: string): void {
+    this.errors.push(new TsplayError('VALIDATION', message, { location, hint }));
+  }
+
+  file(file: string, stack: string[], from?: SourceLocation): Play[] {
+    const parsed = readYamlFile(file, from);
+    this.errors.push(...parsed.errors);
+    if (parsed.errors.length) return [];
+    const root = parsed.value;
+    const map = parsed.map;
+    if (root === null || root === undefined) {
+      this.err('the playbook is empty', { file, line: 1, col: 1 }, 'a playbook is a list of plays: "- hosts: all\\n  tasks: …"');
+      return [];
+    }
+    if (!Array.isArray(root)) {
+      this.err(
+        `a playbook must be a list of plays, got ${typeName(root)}`,
+        map.of(root, { file, line: 1, col: 1 }),
+        isMapping(root) && ('hosts' in root || 'tasks' in root) ? 'start the play with a dash: "- hosts: all"' : isMapping(root) && Object.keys(root).some((k) => k === 'name') ? 'is this a task file? run it from a play with include_tasks' : undefined,
+      );
+      return [];
+    }
+    const plays: Play[] = [];
+    root.forEach((p, i) => {
+      const where = map.value(root, i);
+      if (isMapping(p) && 'import_playbook' in p) {
+        plays.push(...this.importPlaybook(p, file, map, stack));
+        return;
+      }
+      const play = this.play(p, file, map, where);
+      if (play) plays.push(play);
+    });
+    return plays;
+  }
+
+  importPlaybook(p: Record<string, unknown>, file: string, map: SourceMap, stack: string[]): Play[] {
+    for (const k of Object.keys(p)) {
+      if (k !== 'import_playbook' && k !== 'name') this.err(`'${k}' is not valid on import_playbook`, map.key(p, k));
+    }
+    const ref = p.import_playbook;
+    const loc = map.value(p, 'import_playbook');
+    if (typeof ref !== 'string' || ref.includes('{{')) {
+      this.err('import_playbook needs a literal file name', loc);
+      return [];
+    }
+    const target = path.resolve(path.dirname(file), ref);
+    if (stack.includes(target)) {
+      this.err(`import_playbook of ${ref} imports itself`, loc);
+      return [];
+    }
+    return this.file(target, [...stack, target], loc);
+  }
+
+  play(p: unknown, file: string, map: SourceMap, where: SourceLocation): Play | undefined {
+    if (!isMapping(p)) {
+      this.err(`a play must be a mapping, got ${typeName(p)}`, where);
+      return undefined;
+    }
+    const loc = map.of(p, where);
+    const dir = path.dirname(file);
+    for (const k of Object.keys(p)) {
+      if (PLAY_KW.has(k)) continue;
+      const kl = map.key(p, k);
+      if (Object.hasOwn(UNSUPPORTED_KEYWORDS, k)) this.err(`'${k}' is not supported by tsplay`, kl, UNSUPPORTED_KEYWORDS[k]);
+      else if ((this.opts.modules ?? registryModules).find(k)) this.err(`a play cannot call a module ('${k}') directly`, kl, 'put it under tasks:');
+      else this.err(`unknown play keyword '${k}'`, kl, didYouMean(k, PLAY_KEYWORDS) ?? (['block', 'include_tasks', 'import_tasks'].includes(k) ? 'put it under tasks:' : undefined));
+    }
+    let hosts = '';
+    if (p.hosts === undefined || p.hosts === null) this.err(`play${typeof p.name === 'string' ? ` '${p.name}'` : ''} has no hosts`, loc, 'add "hosts: all" (or a group / pattern)');
+    else if (typeof p.hosts === 'string') hosts = p.hosts;
+    else if (Array.isArray(p.hosts) && p.hosts.every((h) => typeof h === 'string')) hosts = p.hosts.join(':');
+    else this.err(`hosts must be a pattern string or a list of them, got ${typeName(p.hosts)}`, map.value(p, 'hosts'));
+
+    const bool = (k: string): boolean | undefined => {
+      const v = p[k];
+      if (v === undefined || v === null) return undefined;
+      if (typeof v === 'boolean') return v;
+      if (typeof v === 'string' && ['yes', 'no', 'true', 'false'].includes(v.toLowerCase())) return ['yes', 'true'].includes(v.toLowerCase());
+      this.err(`'${k}' must be true or false, got ${JSON.stringify(v)}`, map.value(p, k));
+      return undefined;
+    };
+    const strList = (k: string): string[] => {
+      const v = p[k];
+      if (v === undefined || v === null) return [];
+      if (typeof v === 'string') return k === 'tags' ? v.split(',').map((s) => s.trim()).filter(Boolean) : [v];
+      if (Array.isArray(v) && v.every((x) => typeof x === 'string' || typeof x === 'number')) return v.map(String);
+      this.err(`'${k}' must be a string or a list of strings, got ${typeName(v)}`, map.value(p, k));
+      return [];
+    };
+
+    let vars: Record<string, unknown> = {};
+    if (Array.isArray(p.vars) && p.vars.every(isMapping)) vars = Object.assign({}, ...(p.vars as object[]));
+    else if (isMapping(p.vars)) vars = p.vars;
+    else if (p.vars !== undefined && p.vars !== null) this.err(`vars must be a mapping, got ${typeName(p.vars)}`, map.value(p, 'vars'));
+    this.errors.push(...checkTemplate(vars, map.value(p, 'vars')));
+
+    const varsFiles = strList('vars_files');
+    varsFiles.forEach((vf, i) => {
+      if (vf.includes('{{')) return;
+      const vloc = Array.isArray(p.vars_files) ? map.value(p.vars_files, i) : map.value(p, 'vars_files');
+      if (!fs.existsSync(path.resolve(dir, vf))) this.err(`vars_files: file not found: ${vf}`, vloc, `paths are relative to ${dir}`);
+    });
+
+    const play: Play = {
+      name: typeof p.name === 'string' ? p.name : hosts,
+      loc,
+      hosts,
+      vars,
+      varsFiles,
+      gatherFacts: bool('gather_facts') ?? true,
+      anyErrorsFatal: bool('any_errors_fatal') ?? false,
+      strategy: 'linear',
+      tags: strList('tags'),
+      preTasks: [],
+      roles: [],
+      tasks: [],
+      postTasks: [],
+      handlers: [],
+    };
+    const become = bool('become');
+    if (become !== undefined) play.become = become;
+    if (p.become_user !== undefined && p.become_user !== null) {
+      if (typeof p.become_user === 'string') play.becomeUser = p.become_user;
+      else this.err('become_user must be a string', map.value(p, 'become_user'));
+    }
+    if (p.become_method !== undefined && p.become_method !== 'sudo') this.err(`become_method '${String(p.become_method)}' is not supported`, map.value(p, 'become_method'), 'tsplay becomes with `sudo -n`');
+    if (p.connection !== undefined) {
+      if (p.connection === 'local' || p.connection === 'ssh') play.connection = p.connection;
+      else this.err(`connection '${String(p.connection)}' is not supported`, map.value(p, 'connection'), 'use local or ssh');
+    }
+    if (p.strategy !== undefined) {
+      if (p.strategy === 'linear' || p.strategy === 'free') play.strategy = p.strategy;
+      else this.err(`unknown strategy '${String(p.strategy)}'`, map.value(p, 'strategy'), didYouMean(String(p.strategy), ['linear', 'free']) ?? 'use linear or free');
+    }
+    if (p.serial !== undefined && p.serial !== null) {
+      const items = Array.isArray(p.serial) ? p.serial : [p.serial];
+      const serial: Array<number | string> = [];
+      items.forEach((s, i) => {
+        const sloc = Array.isArray(p.serial) ? map.value(p.serial, i) : map.value(p, 'serial');
+        if (typeof s === 'number' && Number.isInteger(s) && s > 0) serial.push(s);
+        else if (typeof s === 'string' && /^\s*\d+(\.\d+)?\s*%\s*$/.test(s) && parseFloat(s) > 0) serial.push(s.replace(/\s/g, ''));
+        else if (typeof s === 'string' && /^\s*\d+\s*$/.test(s) && Number(s) > 0) serial.push(Number(s));
+        else this.err(`serial must be a positive number, a percentage like "30%", or a list of them; got ${JSON.stringify(s)}`, sloc);
+      });
+      play.serial = serial;
+    }
+    if (p.max_fail_percentage !== undefined && p.max_fail_percentage !== null) {
+      const v = p.max_fail_percentage;
+      const n = typeof v === 'number' ? v : typeof v === 'string' && /^\s*\d+(\.\d+)?%?\s*$/.test(v) ? parseFloat(v) : NaN;
+      if (!(n >= 0 && n <= 100)) this.err(`max_fail_percentage must be a number from 0 to 100, got ${JSON.stringify(v)}`, map.value(p, 'max_fail_percentage'));
+      else play.maxFailPercentage = n;
+    }
+
+    const section = (k: 'pre_tasks' | 'tasks' | 'post_tasks' | 'handlers'): TaskNode[] => {
+      const r = normalizeTaskList(p[k], file, {
+        map,
+        modules: this.opts.modules,
+        section: k === 'handlers' ? 'handlers' : 'tasks',
+        includeDirs: [dir],
+      });
+      this.errors.push(...r.errors);
+      if (p[k] !== undefined && p[k] !== null && !Array.isArray(p[k])) return [];
+      return r.tasks;
+    };
+    play.preTasks = section('pre_tasks');
+    play.tasks = section('tasks');
+    play.postTasks = section('post_tasks');
+    play.handlers = section('handlers').filter((t): t is ModuleTask => t.kind === 'module');
+    play.roles = this.roles(p, map);
+    return play;
+  }
+
+  roles(p: Record<string, unknown>, map: SourceMap): RoleTask[] {
+    const v = p.roles;
+    if (v === undefined || v === null) return [];
+    if (!Array.isArray(v)) {
+      this.err(`roles must be a list, got ${typeName(v)}`, map.value(p, 'roles'));
+      return [];
+    }
+    const out: RoleTask[] = [];
+    v.forEach((r, i) => {
+      const loc = map.value(v, i);
+      if (typeof r === 'string') {
+        out.push({ kind: 'role', roleName: r, params: {}, loc, when: [], tags: [], vars: {} });
+        return;
+      }
+      if (!isMapping(r)) {
+        this.err(`a role entry must be a name or a mapping, got ${typeName(r)}`, loc);
+        return;
+      }
+      const name = r.role ?? r.name;
+      if (typeof name !== 'string' || !name) {
+        this.err('a role entry needs `role: NAME`', map.of(r, loc));
+        return;
+      }
+      const { common, errors } = normalizeCommon(r, map.of(r, loc), map.file, { map, modules: this.opts.modules });
+      this.errors.push(...errors);
+      const params: Record<string, unknown> = {};
+      for (const [k, val] of Object.entries(r)) {
+        if (ROLE_KW.has(k)) continue;
+        if (Object.hasOwn(UNSUPPORTED_KEYWORDS, k)) {
+          this.err(`'${k}' is not supported by tsplay`, map.key(r, k), UNSUPPORTED_KEYWORDS[k]);
+          continue;
+        }
+        Object.defineProperty(params, k, { value: val, enumerable: true, writable: true, configurable: true });
+      }
+      if (r.vars !== undefined && r.vars !== null) {
+        if (isMapping(r.vars)) Object.assign(params, r.vars);
+        else this.err(`vars must be a mapping, got ${typeName(r.vars)}`, map.value(r, 'vars'));
+      }
+      this.errors.push(...checkTemplate(params, map.of(r, loc)));
+      out.push({ kind: 'role', ...common, roleName: name, params, vars: {} });
+    });
+    return out;
+  }
+}
+
+/**
+ * Load a playbook: YAML with positions → validated model. Every problem (YAML syntax, unknown
+ * keys and modules, module args, expressions, templates, includes, roles, handlers) is collected
+ * and thrown at once as TsplayErrors, each `FILE:LINE:COL: message` with a hint.
+ */
+export async function loadPlaybook(file: string, opts: LoadPlaybookOptions = {}): Promise<Playbook> {
+  const abs = path.resolve(file);
+  const loader = new PlaybookLoader(opts);
+  if (!fs.existsSync(abs)) throw new TsplayErrors([new TsplayError('VALIDATION', `playbook not found: ${file}`, { location: { file } })]);
+  const plays = loader.file(abs, [abs]);
+  const errors = loader.errors;
+  const dir = path.dirname(abs);
+  if (opts.checkRoles !== false) {
+    const searchPaths = opts.rolePaths ?? roleSearchPaths(dir);
+    const cache = new Map<string, LoadedRole | null>();
+    for (const play of plays) {
+      const sections = [play.preTasks, play.roles, play.tasks, play.postTasks];
+      const calls = sections.flatMap((s) => [...roleCalls(s)]);
+      const roles: LoadedRole[] = [];
+      for (const call of calls) {
+        if (!call.roleName || call.roleName.includes('{{')) continue;
+        if (!cache.has(call.roleName)) {
+          try {
+            cache.set(call.roleName, await loadRole(call.roleName, searchPaths, { modules: opts.modules, from: call.loc }));
+          } catch (e) {
+            cache.set(call.roleName, null);
+            if (e instanceof TsplayErrors) errors.push(...e.errors);
+            else if (e instanceof TsplayError) errors.push(e);
+            else throw e;
+          }
+        }
+        const r = cache.get(call.roleName);
+        if (r && !roles.includes(r)) roles.push(r);
+      }
+      const topics = handlerTopics([...play.handlers, ...roles.flatMap((r) => r.handlers)]);
+      const tasks = [...sections.flatMap((s) => [...moduleTasks(s)]), ...play.handlers, ...roles.flatMap((r) => [...moduleTasks(r.tasks ?? []), ...r.handlers])];
+      errors.push(...checkNotifies(tasks, topics));
+    }
+  } else {
+    for (const play of plays) {
+      const topics = handlerTopics(play.handlers);
+      errors.push(...checkNotifies([play.preTasks, play.tasks, play.postTasks, play.handlers].flatMap((s) => [...moduleTasks(s)]), topics));
+    }
+  }
+  if (errors.length) throw new TsplayErrors(dedupe(errors));
+  return { path: abs, dir, plays };
+}
+
+function dedupe(errors: TsplayError[]): TsplayError[] {
+  const seen = new Set<string>();
+  return errors.filter((e) => {
+    const k = formatError(e);
+    if (seen.has(k)) return false;
+    seen.add(k);
+    return true;
+  });
+}
