@@ -90,9 +90,13 @@ export function blockInFile(original: string | null, a: BlockInFileArgs): BlockE
 
   let n0: number | null = null;
   let n1: number | null = null;
+  // Marker lines ending in CRLF count too (ansible-core devel, test crlf_markers.yml; 2.14 appended a second block).
+  const m0 = marker0.slice(0, -1);
+  const m1 = marker1.slice(0, -1);
   lines.forEach((line, i) => {
-    if (line === marker0) n0 = i;
-    if (line === marker1) n1 = i;
+    const bare = line.endsWith('\r\n') ? line.slice(0, -2) : line.endsWith('\n') ? line.slice(0, -1) : null;
+    if (bare === m0) n0 = i;
+    if (bare === m1) n1 = i;
   });
 
   if (n0 === null || n1 === null) {
