@@ -160,6 +160,11 @@ export async function startSshd(opts: SshdOptions = {}): Promise<Sshd> {
   writeFileSync(sshConfigPath, '# empty: tests must not read the real ~/.ssh/config\n');
   writeFileSync(knownHostsPath, `[127.0.0.1]:${port} ${hostPublicKey}\n`);
   const proc = child;
+  // If the test process dies without stop(), do not leave a listening sshd behind.
+  const killOnExit = (): void => {
+    proc.kill('SIGKILL');
+  };
+  process.once('exit', killOnExit);
   const finalKeyPath = keyPath;
   return {
     port,
@@ -184,6 +189,7 @@ export async function startSshd(opts: SshdOptions = {}): Promise<Sshd> {
       ...overrides,
     }),
     stop: async () => {
+      process.removeListener('exit', killOnExit);
       if (proc.exitCode === null && proc.signalCode === null) {
         const gone = new Promise((r) => proc.once('exit', r));
         proc.kill('SIGTERM');

@@ -1,4 +1,6 @@
+import { spawn } from 'node:child_process';
 import { mkdtempSync, readFileSync, existsSync } from 'node:fs';
+import { createServer, type Socket } from 'node:net';
 import { cpus, hostname, tmpdir, userInfo } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -144,5 +146,45 @@ describe.runIf(available)('SshExecutor against a real sshd on loopback', () => {
   it('a closed port fails with CONNECTION: connection refused', async () => {
     const other = new SshExecutor(sshd.spec({ port: 1 }));
     await expect(other.connect()).rejects.toMatchObject({ code: 'CONNECTION', message: expect.stringContaining('connection refused') });
+  });
+
+  it('authenticates through ssh-agent (SSH_AUTH_SOCK) when no key file is given', async () => {
+    const sock = join(work, 'agent.sock');
+    const agent = spawn('/usr/bin/ssh-agent', ['-D', '-a', sock], { stdio: 'ignore' });
+    const saved = process.env['SSH_AUTH_SOCK'];
+    try {
+      for (let i = 0; i < 100 && !existsSync(sock); i++) await new Promise((r) => setTimeout(r, 50));
+      await new Promise<void>((resolve, reject) => {
+        const add = spawn('/usr/bin/ssh-add', [sshd.keyPath], { env: { ...process.env, SSH_AUTH_SOCK: sock }, stdio: 'ignore' });
+        add.once('exit', (code) => (code === 0 ? resolve() : reject(new Error(`ssh-add exited ${code}`))));
+      });
+      process.env['SSH_AUTH_SOCK'] = sock;
+      const viaAgent = new SshExecutor(sshd.spec({ identityFile: join(work, 'not-a-key') }));
+      try {
+        expect((await viaAgent.run('echo agent-ok')).stdout).toBe('agent-ok\n');
+      } finally {
+        await viaAgent.close();
+      }
+    } finally {
+      if (saved === undefined) delete process.env['SSH_AUTH_SOCK'];
+      else process.env['SSH_AUTH_SOCK'] = saved;
+      agent.kill();
+    }
+  });
+
+  it('a server that never completes the handshake hits the connect timeout with a clear error', async () => {
+    const sockets: Socket[] = [];
+    const silent = createServer((s) => sockets.push(s)); // accepts, never speaks SSH
+    await new Promise<void>((r) => silent.listen(0, '127.0.0.1', () => r()));
+    const port = (silent.address() as { port: number }).port;
+    try {
+      const ex2 = new SshExecutor(sshd.spec({ port, connectTimeoutMs: 500 }));
+      const err = (await ex2.connect().catch((e: unknown) => e)) as TsplayError;
+      expect(err.code).toBe('CONNECTION');
+      expect(err.message).toContain(`timed out after 500 ms connecting to 127.0.0.1:${port}`);
+    } finally {
+      for (const s of sockets) s.destroy();
+      silent.close();
+    }
   });
 });

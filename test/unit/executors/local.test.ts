@@ -1,8 +1,9 @@
 import { existsSync, mkdtempSync, readdirSync, statSync, writeFileSync } from 'node:fs';
-import { tmpdir, userInfo } from 'node:os';
+import { hostname, tmpdir, userInfo } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { createExecutor, LocalExecutor, SshExecutor } from '../../../src/executors/index.js';
+import { gatherFacts } from '../../../src/facts/gather.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'tsplay-local-'));
 const ex = new LocalExecutor({ host: 'localhost' });
@@ -59,6 +60,16 @@ describe('LocalExecutor', () => {
     writeFileSync(owned, 'x');
     await ex.put(owned, 'y', { owner: 'nobody', mode: '0644' });
     expect(statSync(owned).uid).not.toBe(0);
+  });
+});
+
+describe('facts through LocalExecutor', () => {
+  it('the same script gathers this machine’s facts without ssh', async () => {
+    const f = await gatherFacts(ex);
+    expect(f.hostname).toBe(hostname());
+    expect(f.user).toBe(userInfo().username);
+    expect(f.cpus).toBeGreaterThan(0);
+    expect(f.os.id).not.toBe('unknown');
   });
 });
 
