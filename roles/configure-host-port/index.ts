@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { defineRole } from '../define.js';
-import { versionParam, portParam, boolParam } from '../../src/modules/net/wallarm-params.js';
+import { versionParam, portParam, boolParam, blank } from '../../src/modules/net/wallarm-params.js';
 import { generationOf, supportsTls, WALLARM_PATHS } from '../../src/modules/net/wallarm-facts.js';
 
 const tls = z
@@ -18,14 +18,10 @@ const tls = z
 const params = z
   .object({
     version: versionParam,
-    slab_alloc_arena: z.coerce
-      .number()
-      .positive('SLAB_ALLOC_ARENA is memory in GB and must be positive')
-      .optional()
-      .describe('memory for postanalytics in GB (SLAB_ALLOC_ARENA in env.list; integer or decimal); unset leaves the installed value'),
+    slab_alloc_arena: blank(z.coerce.number().positive('SLAB_ALLOC_ARENA is memory in GB and must be positive').optional()).describe('memory for postanalytics in GB (SLAB_ALLOC_ARENA in env.list; integer or decimal); unset leaves the installed value'),
     host: z.string().min(1).default('0.0.0.0').describe('address postanalytics listens on (0.0.0.0 = all IPv4 addresses)'),
     port: portParam(3313, 'port postanalytics listens on'),
-    tls: tls.optional().describe('TLS/mTLS listener between NGINX and postanalytics (6.2+)'),
+    tls: blank(tls.optional(), true).describe('TLS/mTLS listener between NGINX and postanalytics (6.2+)'),
   })
   .superRefine((p, ctx) => {
     if (p.tls && !supportsTls(p.version))

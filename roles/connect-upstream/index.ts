@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { defineRole } from '../define.js';
-import { versionParam, portParam, stringList, boolParam, groupAddresses, failTask } from '../../src/modules/net/wallarm-params.js';
+import { versionParam, portParam, stringList, boolParam, blank, groupAddresses, failTask } from '../../src/modules/net/wallarm-params.js';
 import { generationOf, supportsTls, upstreamNames } from '../../src/modules/net/wallarm-facts.js';
 
 const server = z.string().regex(/^(\[[0-9A-Fa-f:.]+\]|[A-Za-z0-9._-]+):\d{1,5}$/, 'a server is HOST:PORT');
@@ -8,14 +8,15 @@ const server = z.string().regex(/^(\[[0-9A-Fa-f:.]+\]|[A-Za-z0-9._-]+):\d{1,5}$/
 const params = z
   .object({
     version: versionParam,
-    servers: stringList(server).optional().describe('postanalytics servers as HOST:PORT (default: the addresses of postanalytics_group with port)'),
+    servers: blank(stringList(server).optional()).describe('postanalytics servers as HOST:PORT (default: the addresses of postanalytics_group with port)'),
     postanalytics_group: z.string().min(1).default('postanalytics').describe('inventory group of the new postanalytics hosts'),
     port: portParam(3313, 'postanalytics port used with the group addresses (the TLS port, e.g. 6388, when tls is on)'),
-    keepalive: z.coerce.number().int().positive().optional().describe('upstream keepalive; must not be lower than the number of servers (default: that number)'),
+    keepalive: blank(z.coerce.number().int().positive().optional()).describe('upstream keepalive; must not be lower than the number of servers (default: that number)'),
     path: z.string().min(1).default('/etc/nginx/nginx.conf').describe('NGINX file with http {} (or a conf.d file included in http {}) that holds the upstream'),
-    upstream_name: z.string().regex(/^[A-Za-z0-9_.-]+$/).optional().describe('upstream name (default wallarm_wstore for 6.x+, wallarm_tarantool for 4.x/5.x)'),
+    upstream_name: blank(z.string().regex(/^[A-Za-z0-9_.-]+$/).optional()).describe('upstream name (default wallarm_wstore for 6.x+, wallarm_tarantool for 4.x/5.x)'),
     replace_old_upstream: boolParam.default(true).describe('on 6.x+, remove an old wallarm_tarantool upstream (the directive is renamed to wallarm_wstore_upstream)'),
-    tls: z
+    tls: blank(
+      z
       .object({
         enabled: boolParam.default(true).describe('ssl=on on the upstream directive'),
         ca_cert_file: z.string().min(1).optional().describe('wallarm_wstore_ssl_ca_cert_file: CA of the postanalytics certificate'),
@@ -23,8 +24,9 @@ const params = z
         key_file: z.string().min(1).optional().describe('wallarm_wstore_ssl_key_file: client key (mTLS)'),
       })
       .strict()
-      .optional()
-      .describe('TLS/mTLS from NGINX to postanalytics (6.2+)'),
+      .optional(),
+      true,
+    ).describe('TLS/mTLS from NGINX to postanalytics (6.2+)'),
     backup: boolParam.default(true).describe('keep PATH.tsplay-backup (the upgrade playbook restores it if verify fails)'),
     validate: boolParam.default(true).describe('run nginx -t after the edit; the backup is restored when it fails'),
     restart: boolParam.default(true).describe('restart NGINX right after a change (systemctl restart nginx, or service nginx restart)'),

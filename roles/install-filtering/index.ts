@@ -1,18 +1,19 @@
 import { z } from 'zod';
 import { defineRole } from '../define.js';
 import type { RoleExpandContext } from '../../src/config/model.js';
-import { installerParams, requireGroupForApiToken, failTask } from '../../src/modules/net/wallarm-params.js';
+import { installerParams, requireGroupForApiToken, failTask, blank } from '../../src/modules/net/wallarm-params.js';
 import { compareVersions, generationOf } from '../../src/modules/net/wallarm-facts.js';
 
 const params = z
   .object({
     ...installerParams,
     postanalytics_group: z.string().min(1).default('postanalytics').describe('inventory group of the postanalytics hosts these filtering nodes use'),
-    postanalytics_version: z
-      .string()
-      .regex(/^\d+\.\d+\.\d+$/)
-      .optional()
-      .describe('version the postanalytics hosts run (default: read from the group: wallarm_installed_version, else wallarm_version)'),
+    postanalytics_version: blank(
+      z
+        .string()
+        .regex(/^\d+\.\d+\.\d+$/)
+        .optional(),
+    ).describe('version the postanalytics hosts run (default: read from the group: wallarm_installed_version, else wallarm_version)'),
   })
   .superRefine(requireGroupForApiToken);
 
@@ -76,7 +77,6 @@ export default defineRole({
           extra_args: p.installer_extra_args,
           environment: p.environment,
         },
-        no_log: true,
         register: 'wallarm_install_result',
       },
       { name: 'Remember the filtering node version', set_fact: { wallarm_installed_version: p.version, wallarm_generation: generationOf(p.version) } },

@@ -27,7 +27,6 @@ export default defineRole({
         extra_args: p.installer_extra_args,
         environment: p.environment,
       },
-      no_log: true,
       register: 'wallarm_install_result',
     },
     {

@@ -1,12 +1,12 @@
 import { isIP } from 'node:net';
 import { z } from 'zod';
 import { defineRole } from '../define.js';
-import { portParam, stringList, groupAddresses, failTask } from '../../src/modules/net/wallarm-params.js';
+import { portParam, stringList, blank, groupAddresses, failTask } from '../../src/modules/net/wallarm-params.js';
 
 const params = z.object({
   port: portParam(3313, 'postanalytics port to guard'),
   extra_ports: stringList(z.coerce.number().int().min(1).max(65535)).default([]).describe('more ports with the same sources (e.g. the TLS listener 6388)'),
-  sources: stringList(z.string().min(1)).optional().describe('addresses admitted to the port (default: the addresses of sources_group)'),
+  sources: blank(stringList(z.string().min(1)).optional()).describe('addresses admitted to the port (default: the addresses of sources_group)'),
   sources_group: z.string().min(1).default('filtering').describe('inventory group whose addresses are admitted when sources is not given'),
   protocols: stringList(z.enum(['tcp', 'udp'])).default(['tcp', 'udp']).describe('protocols guarded (the seeds say TCP and UDP)'),
   backend: z.enum(['auto', 'nftables', 'iptables', 'ufw', 'firewalld']).default('auto').describe('firewall tool; auto: an active ufw, a running firewalld, else nftables, else iptables'),

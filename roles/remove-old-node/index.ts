@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { defineRole } from '../define.js';
-import { failTask } from '../../src/modules/net/wallarm-params.js';
+import { failTask, blank } from '../../src/modules/net/wallarm-params.js';
 
 const CONSOLE = { US: 'https://us1.my.wallarm.com/nodes', EU: 'https://my.wallarm.com/nodes', ME: 'https://me1.my.wallarm.com/nodes' } as const;
 
@@ -12,11 +12,7 @@ const params = z.object({
   package: z.string().regex(/^[A-Za-z0-9.+_-]+$/).default('wallarm-node-tarantool').describe('package of the old postanalytics'),
   service: z.string().regex(/^[A-Za-z0-9@.:_-]+$/).default('wallarm-tarantool').describe('service of the package install, stopped first'),
   cloud: z.enum(['US', 'EU', 'ME']).default('EU').describe('Wallarm Cloud of the node (for the Console link)'),
-  require_verified_group: z
-    .string()
-    .min(1)
-    .optional()
-    .describe('refuse unless every host of this group passed verify in this run (wallarm_verified); the upgrade playbook sets it to filtering'),
+  require_verified_group: blank(z.string().min(1).optional()).describe('refuse unless every host of this group passed verify in this run (wallarm_verified); the upgrade playbook sets it to filtering'),
 });
 
 /** Seed 000 step 8: delete the old node in the Console, then take it off the machine. */

@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { defineRole } from '../define.js';
-import { portParam, stringList } from '../../src/modules/net/wallarm-params.js';
+import { portParam, stringList, blank } from '../../src/modules/net/wallarm-params.js';
 import { generationOf, VERSION_RE } from '../../src/modules/net/wallarm-facts.js';
 
 const params = z.object({
@@ -9,12 +9,12 @@ const params = z.object({
     .default('auto')
     .describe('what to check; auto: postanalytics on hosts of postanalytics_group, filtering elsewhere'),
   postanalytics_group: z.string().min(1).default('postanalytics').describe('group whose hosts are checked as postanalytics with component auto'),
-  version: z.string().regex(VERSION_RE).optional().describe('Wallarm version (chooses wstore/tarantool log names; default 6.x+ names)'),
+  version: blank(z.string().regex(VERSION_RE).optional()).describe('Wallarm version (chooses wstore/tarantool log names; default 6.x+ names)'),
   attack_url: z.string().min(1).default('http://localhost/etc/passwd').describe('the test attack, sent through the protected application'),
   status_url: z.string().min(1).default('http://127.0.0.8/wallarm-status').describe('the statistics page'),
-  interval_seconds: z.coerce.number().min(0).max(300).default(2).describe('pause between the two status samples (tnt_errors must not grow)'),
+  interval_seconds: z.coerce.number().min(0).max(300).default(3).describe('wait after each test request before reading the status (longer than the 2 s postanalytics connect timeout); two samples, tnt_errors must not grow'),
   nginx_error_log: z.string().min(1).default('/var/log/nginx/error.log').describe('NGINX error log (only lines written during the check are read)'),
-  services: stringList(z.string().min(1)).optional().describe('services that must be active (default: nginx on filtering, wallarm on postanalytics)'),
+  services: blank(stringList(z.string().min(1)).optional()).describe('services that must be active (default: nginx on filtering, wallarm on postanalytics)'),
   port: portParam(3313, 'port postanalytics must listen on'),
 });
 

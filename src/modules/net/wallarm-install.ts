@@ -39,7 +39,7 @@ function stateProbeCmd(installerPath?: string) {
   const inst = installerPath
     ? sh`if [ -f ${installerPath} ]; then echo "installer_sha256=$(sha256sum ${installerPath} | cut -d' ' -f1)"; fi;`
     : raw('');
-  return sh`echo ${STATE_SEP}; if [ -e ${p.root} ]; then echo opt_wallarm=yes; fi; if [ -s ${p.nodeYaml} ]; then echo registered=yes; fi; if [ -f ${p.versionMarker} ]; then echo "version=$(head -n 1 ${p.versionMarker})"; fi; if id -u wallarm >/dev/null 2>&1; then echo user=yes; fi; if command -v dpkg-query >/dev/null 2>&1; then dpkg-query -W -f='pkg=\${Package} \${Status}\\n' 'wallarm*' 2>/dev/null | grep ' installed$' | cut -d' ' -f1; fi; if command -v rpm >/dev/null 2>&1; then rpm -qa --qf 'pkg=%{NAME}\n' 'wallarm*' 2>/dev/null; fi; ${inst} true`;
+  return sh`echo ${STATE_SEP}; if [ -e ${p.root} ]; then echo opt_wallarm=yes; fi; if [ -s ${p.nodeYaml} ]; then echo registered=yes; fi; if [ -f ${p.versionMarker} ]; then echo "version=$(head -n 1 ${p.versionMarker})"; elif [ -f ${p.root}/setup.sh ]; then echo "version=$(sh ${p.root}/setup.sh --version 2>/dev/null | grep -oE '[0-9]+\.[0-9]+\.[0-9]+' | head -n 1)"; fi; if id -u wallarm >/dev/null 2>&1; then echo user=yes; fi; if command -v dpkg-query >/dev/null 2>&1; then dpkg-query -W -f='pkg=\${Package} \${Status}\\n' 'wallarm*' 2>/dev/null | grep ' installed$' | cut -d' ' -f1; fi; if command -v rpm >/dev/null 2>&1; then rpm -qa --qf 'pkg=%{NAME}\n' 'wallarm*' 2>/dev/null; fi; ${inst} true`;
 }
 
 export function parseMachineState(stdout: string): WallarmMachineState {

@@ -25,6 +25,13 @@ export const stringList = <T extends z.ZodType>(item: T) =>
     z.array(item),
   );
 
+/**
+ * Optional param that a playbook may pass as `{{ x | default('') }}`: '' and null mean "not set"
+ * (pass `orFalse` to treat false the same, for objects like tls).
+ */
+export const blank = <T extends z.ZodType>(schema: T, orFalse = false) =>
+  z.preprocess((v) => (v === '' || v === null || (orFalse && v === false) ? undefined : v), schema);
+
 export const boolParam = z.preprocess((v) => (v === 'true' || v === 'yes' ? true : v === 'false' || v === 'no' || v === '' ? false : v), z.boolean());
 
 /** The installer options both install roles take. */
@@ -32,20 +39,21 @@ export const installerParams = {
   version: versionParam,
   token: z.string().min(1, 'the Wallarm token is empty').describe('Wallarm API token or node token; a secret: pass it from the environment ({{ env.WALLARM_API_TOKEN }}), never as a literal'),
   token_type: z.enum(['api', 'node']).default('api').describe('api: an API token of usage "Node deployment/Deployment" (needs group); node: a node token (no labels)'),
-  group: z.string().min(1).optional().describe("node group label, sent as WALLARM_LABELS='group=<GROUP>' (required with an API token)"),
+  group: blank(z.string().min(1).optional()).describe("node group label, sent as WALLARM_LABELS='group=<GROUP>' (required with an API token)"),
   cloud: z.enum(['US', 'EU', 'ME']).default('EU').describe('Wallarm Cloud: US (us1.api.wallarm.com), EU (api.wallarm.com) or ME (me1.api.wallarm.com)'),
-  api_host: z.string().min(1).optional().describe('explicit Wallarm API host (installer -H); overrides cloud'),
-  api_port: z.coerce.number().int().min(1).max(65535).optional().describe('Wallarm API port (installer -P)'),
+  api_host: blank(z.string().min(1).optional()).describe('explicit Wallarm API host (installer -H); overrides cloud'),
+  api_port: blank(z.coerce.number().int().min(1).max(65535).optional()).describe('Wallarm API port (installer -P)'),
   installer_base_url: z
     .string()
     .min(1)
     .default('https://meganode.wallarm.com')
     .describe('where installers live: <base>/<major.minor>/wallarm-<version>.<arch>-glibc.sh (a mirror or file server for air-gapped sites; file:// works)'),
-  installer_sha256: z
-    .string()
-    .regex(/^[0-9a-fA-F]{64}$/, 'installer_sha256 is 64 hex digits')
-    .optional()
-    .describe('expected sha256 of the installer; the run stops on a mismatch'),
+  installer_sha256: blank(
+    z
+      .string()
+      .regex(/^[0-9a-fA-F]{64}$/, 'installer_sha256 is 64 hex digits')
+      .optional(),
+  ).describe('expected sha256 of the installer; the run stops on a mismatch'),
   installer_dir: z.string().min(1).default('/var/tmp/tsplay-wallarm').describe('download directory on the host'),
   installer_extra_args: stringList(z.string()).default([]).describe('more installer options after -- (e.g. --no-verify, --skip-ngx-config)'),
   environment: z.record(z.string(), z.string()).default({}).describe('extra environment for the installer (https_proxy, http_proxy, no_proxy)'),

@@ -15,7 +15,7 @@ export const wallarmVerifyArgs = z
     generation: z.enum(['wstore', 'tarantool']).default('wstore'),
     attack_url: z.string().min(1).default('http://localhost/etc/passwd'),
     status_url: z.string().min(1).default('http://127.0.0.8/wallarm-status'),
-    interval_seconds: z.coerce.number().min(0).max(300).default(2),
+    interval_seconds: z.coerce.number().min(0).max(300).default(3),
     nginx_error_log: z.string().min(1).default('/var/log/nginx/error.log'),
     postanalytics_log: z.string().min(1).optional(),
     services: z.array(z.string().min(1)).optional(),
@@ -189,9 +189,11 @@ function probeScript(a: WallarmVerifyArgs) {
     const log = a.postanalytics_log ?? postanalyticsLog(a.generation);
     return sh`${services} ${mark('listening')}; (ss -ltnH 2>/dev/null || netstat -ltn 2>/dev/null) | awk '{for(i=1;i<=NF;i++) if ($i ~ /:[0-9]+$/) {print $i; break}}'; ${mark('log')}; tail -n 200 ${log} 2>/dev/null; true`;
   }
+  // Each sample is read `interval` after its attack: the node reports a failed postanalytics
+  // connection only after the connect timeout, so an immediate read could miss it.
   const attack = (n: number) =>
-    sh`${mark(`attack${n}`)}; curl -s -o /dev/null -m 10 -w '%{http_code}' ${a.attack_url} 2>/dev/null; ${mark(`status${n}`)}; curl -sS -m 10 ${a.status_url} 2>&1;`;
-  return sh`size=$(stat -c %s ${a.nginx_error_log} 2>/dev/null || echo 0); ${services} ${attack(1)} sleep ${a.interval_seconds}; ${attack(2)} ${mark('log')}; tail -c +$((size + 1)) ${a.nginx_error_log} 2>/dev/null | tail -n 200; true`;
+    sh`${mark(`attack${n}`)}; curl -s -o /dev/null -m 10 -w '%{http_code}' ${a.attack_url} 2>/dev/null; sleep ${a.interval_seconds}; ${mark(`status${n}`)}; curl -sS -m 10 ${a.status_url} 2>&1;`;
+  return sh`size=$(stat -c %s ${a.nginx_error_log} 2>/dev/null || echo 0); ${services} ${attack(1)} ${attack(2)} ${mark('log')}; tail -c +$((size + 1)) ${a.nginx_error_log} 2>/dev/null | tail -n 200; true`;
 }
 
 /** Parse the probe output into evidence. Exported for tests. */
