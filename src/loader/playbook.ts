@@ -297,12 +297,28 @@ export async function loadPlaybook(file: string, opts: LoadPlaybookOptions = {})
   return { path: abs, dir, plays };
 }
 
+/** Drop repeats; order by file (first appearance), then line and column. */
 function dedupe(errors: TsplayError[]): TsplayError[] {
   const seen = new Set<string>();
-  return errors.filter((e) => {
+  const unique = errors.filter((e) => {
     const k = formatError(e);
     if (seen.has(k)) return false;
     seen.add(k);
     return true;
   });
+  const fileOrder = new Map<string, number>();
+  for (const e of unique) if (!fileOrder.has(e.location?.file ?? '')) fileOrder.set(e.location?.file ?? '', fileOrder.size);
+  return unique
+    .map((e, i) => ({ e, i }))
+    .sort((a, b) => {
+      const la = a.e.location;
+      const lb = b.e.location;
+      return (
+        fileOrder.get(la?.file ?? '')! - fileOrder.get(lb?.file ?? '')! ||
+        (la?.line ?? 0) - (lb?.line ?? 0) ||
+        (la?.col ?? 0) - (lb?.col ?? 0) ||
+        a.i - b.i
+      );
+    })
+    .map((x) => x.e);
 }

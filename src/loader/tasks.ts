@@ -377,21 +377,29 @@ class Normalizer {
       }
     }
     const distinct = [...new Set(moduleKeys)];
+    // Keep checking the task's keywords when the module is wrong, so all errors show at once.
+    const giveUp = (): undefined => {
+      this.common(t, loc);
+      this.conditions(t, 'changed_when');
+      this.conditions(t, 'failed_when');
+      this.conditions(t, 'until');
+      return undefined;
+    };
     if (distinct.length > 1) {
       this.err(`a task calls one module; this one has ${distinct.map((m) => `'${m}'`).join(' and ')}`, this.map.key(t, distinct[1]!), 'split it into two tasks');
-      return undefined;
+      return giveUp();
     }
     if (distinct.length === 0) {
       if (unknown.length === 0) {
         this.err(`task${t.name ? ` '${String(t.name)}'` : ''} has no module`, loc, 'add a module call, e.g. "command: …", "copy: …", or a "block:"');
       }
-      return undefined;
+      return giveUp();
     }
     moduleAs ??= distinct[0]!;
     const mod = this.modules.find(moduleAs);
     if (!mod) {
       this.err(`unknown module '${moduleAs}'`, argsLoc, didYouMean(moduleAs, this.modules.names()));
-      return undefined;
+      return giveUp();
     }
     if (rawArgs === undefined) {
       rawArgs = t[moduleAs];
@@ -506,7 +514,10 @@ class Normalizer {
     }
     const argLoc = (k: string): SourceLocation =>
       isMapping(raw) && Object.hasOwn(raw, k) ? this.map.key(raw, k) : Object.hasOwn(fromArgs, k) ? this.map.key(fromArgs, k) : rawLoc;
-    this.errors.push(...checkTemplate(merged, rawLoc));
+    for (const [k, v] of Object.entries(merged)) {
+      const vloc = isMapping(raw) && Object.hasOwn(raw, k) ? this.map.value(raw, k) : Object.hasOwn(fromArgs, k) ? this.map.value(fromArgs, k) : rawLoc;
+      this.errors.push(...checkTemplate(v, vloc));
+    }
     const { errors } = validateModuleArgs(mod, merged, rawLoc, { as, argLoc, partial: true });
     this.errors.push(...errors);
     return merged;

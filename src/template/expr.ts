@@ -153,8 +153,11 @@ function validateShape(n: Node): void {
       return;
     case 'ThisExpression':
       throw new ExprError('`this` is not available in conditions');
-    case 'Compound':
+    case 'Compound': {
+      const word = (n as jsep.Compound).body.find((b) => b.type === 'Identifier' && ['and', 'or', 'not', 'in', 'is'].includes((b as jsep.Identifier).name));
+      if (word) throw new ExprError(`\`${(word as jsep.Identifier).name}\` is missing an operand`);
       throw new ExprError('several expressions in one condition', 'use `and` / `or` to combine conditions');
+    }
     case 'SequenceExpression':
       throw new ExprError('comma-separated expressions are not supported');
     case 'ConditionalExpression':
