@@ -1,0 +1,84 @@
+/**
+ * Lab image recipes. Adding an image = adding an entry here (see docs/lab.md). The recipe object
+ * is hashed into the image's `tsplay.recipe-hash` label: change it and `tsplay lab build` rebuilds.
+ */
+
+/** Packages every Debian-based SSH target gets. */
+export const TARGET_PACKAGES = [
+  'systemd',
+  'systemd-sysv',
+  'dbus',
+  'openssh-server',
+  'ca-certificates',
+  'curl',
+  'iproute2',
+  'procps',
+  'sudo',
+  'python3-minimal',
+  'nftables',
+  'iptables',
+];
+
+interface RecipeBase {
+  /** Short name: the image is `tsplay/<name>` and `--image <name>` picks it. */
+  name: string;
+  description: string;
+  /** `tsplay.family` label: what package/service world the image exercises. */
+  family: 'debian' | 'ubuntu' | 'rhel' | 'rpm-on-debian';
+}
+
+/** A root filesystem made by debootstrap from Debian's archive. */
+export interface DebootstrapRecipe extends RecipeBase {
+  kind: 'debootstrap';
+  suite: string;
+  packages: string[];
+}
+
+/** Another recipe's root filesystem plus packages installed with apt-get in a chroot. */
+export interface DeriveRecipe extends RecipeBase {
+  kind: 'derive';
+  from: string;
+  packages: string[];
+}
+
+/**
+ * A registry image (`docker load`ed or pullable) made into an SSH target by a Dockerfile in this
+ * folder. Built only when the base image is present locally; otherwise skipped, saying why.
+ */
+export interface DockerfileRecipe extends RecipeBase {
+  kind: 'dockerfile';
+  baseImage: string;
+  dockerfile: string;
+}
+
+export type Recipe = DebootstrapRecipe | DeriveRecipe | DockerfileRecipe;
+
+export const RECIPES: Recipe[] = [
+  { kind: 'debootstrap', name: 'debian-11', family: 'debian', suite: 'bullseye', packages: TARGET_PACKAGES, description: 'Debian 11 (bullseye), systemd + OpenSSH' },
+  { kind: 'debootstrap', name: 'debian-12', family: 'debian', suite: 'bookworm', packages: TARGET_PACKAGES, description: 'Debian 12 (bookworm), systemd + OpenSSH' },
+  { kind: 'debootstrap', name: 'debian-13', family: 'debian', suite: 'trixie', packages: TARGET_PACKAGES, description: 'Debian 13 (trixie), systemd + OpenSSH' },
+  { kind: 'derive', name: 'debian-12-nginx', family: 'debian', from: 'debian-12', packages: ['nginx'], description: 'Debian 12 + NGINX (filtering-node tests)' },
+  { kind: 'derive', name: 'debian-13-nginx', family: 'debian', from: 'debian-13', packages: ['nginx'], description: 'Debian 13 + NGINX (filtering-node tests)' },
+  {
+    kind: 'derive',
+    name: 'rpmfamily-debian12',
+    family: 'rpm-on-debian',
+    from: 'debian-12',
+    packages: ['dnf', 'rpm', 'firewalld', 'python3'],
+    description:
+      'NOT Rocky/RHEL: Debian 12 with Debian\'s dnf, rpm and firewalld, so the dnf/rpm/firewalld code paths run for real (os-release stays Debian\'s)',
+  },
+  { kind: 'dockerfile', name: 'ubuntu-22.04', family: 'ubuntu', baseImage: 'ubuntu:22.04', dockerfile: 'apt-registry.Dockerfile', description: 'Ubuntu 22.04 registry image + systemd + OpenSSH' },
+  { kind: 'dockerfile', name: 'ubuntu-24.04', family: 'ubuntu', baseImage: 'ubuntu:24.04', dockerfile: 'apt-registry.Dockerfile', description: 'Ubuntu 24.04 registry image + systemd + OpenSSH' },
+  { kind: 'dockerfile', name: 'rocky-9', family: 'rhel', baseImage: 'rockylinux:9', dockerfile: 'dnf-registry.Dockerfile', description: 'Rocky Linux 9 registry image + systemd + OpenSSH' },
+];
+
+export function findRecipe(name: string): Recipe | undefined {
+  const short = name.replace(/^tsplay\//, '').replace(/:latest$/, '');
+  return RECIPES.find((r) => r.name === short);
+}
+
+/** Docker image reference for a recipe name. */
+export function imageTag(name: string): string {
+  return `tsplay/${name}`;
+}
