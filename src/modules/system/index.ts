@@ -1,3 +1,30 @@
 import type { ModuleDef } from '../types.js';
+import { commandModule } from './command.js';
+import { shellModule } from './shell.js';
+import { packageModule, aptModule, dnfModule } from './package.js';
+import { serviceModule, systemdModule } from './service.js';
+import { getUrlModule } from './get_url.js';
+import { waitForModule } from './wait_for.js';
+import { uriModule } from './uri.js';
+import { assertModule } from './assert.js';
+import { failModule } from './fail.js';
+import { debugModule } from './debug.js';
+import { setFactModule } from './set_fact.js';
+
 /** Command, package, service, network and control modules. */
-export const systemModules: ModuleDef[] = [];
+export const systemModules: ModuleDef[] = [
+  commandModule,
+  shellModule,
+  packageModule,
+  aptModule,
+  dnfModule,
+  serviceModule,
+  systemdModule,
+  getUrlModule,
+  waitForModule,
+  uriModule,
+  assertModule,
+  failModule,
+  debugModule,
+  setFactModule,
+];
