@@ -69,10 +69,11 @@ export function parseYaml(text: string, file: string): ParsedYaml {
     return { file, line: p.line, col: p.col };
   };
   for (const e of doc.errors) {
-    const lineText = e.linePos ? (text.split('\n')[e.linePos[0].line - 1] ?? '') : '';
+    const lp = e.linePos?.[0] ?? (e.pos ? lc.linePos(e.pos[0]) : undefined);
+    const lineText = lp ? (text.split('\n')[lp.line - 1] ?? '') : '';
     errors.push(
       new TsplayError('PARSE', `YAML syntax error: ${e.message.split('\n')[0]}`, {
-        location: e.linePos ? { file, line: e.linePos[0].line, col: e.linePos[0].col } : { file },
+        location: lp ? { file, line: lp.line, col: lp.col } : { file },
         hint: lineText.includes('{{') ? 'a value that starts with {{ must be quoted: key: "{{ var }}"' : undefined,
       }),
     );
@@ -113,7 +114,7 @@ export function parseYaml(text: string, file: string): ParsedYaml {
         if (k !== null && !isScalar(k)) {
           errors.push(
             new TsplayError('PARSE', 'a mapping key must be a plain value', {
-              location: keyLoc,
+              location: locAt(node.range?.[0]),
               hint: 'a value that starts with {{ must be quoted: key: "{{ var }}"',
             }),
           );
