@@ -121,6 +121,7 @@ export class SshExecutor implements Executor {
       }
       const ep: Endpoint = { label: `${t.user}@${t.address}:${t.port}`, address: t.address, port: t.port, user: t.user, identityFiles: t.identityFiles };
       const client = await this.openClient(ep, sock, undefined);
+      for (const h of this.hops) h.end(); // tunnels of a connection that dropped
       this.hops = hops;
       this.client = client;
       const onGone = (): void => {
@@ -263,7 +264,9 @@ export class SshExecutor implements Executor {
       try {
         channel = await openExec(client, line);
       } catch (e) {
-        // The command never started, so trying again on a fresh connection is safe.
+        const gone = this.client !== client || /not connected|no response|socket|closed/i.test((e as Error).message);
+        if (!gone) throw new TsplayError('CONNECTION', `${this.host}: the server refused a channel: ${(e as Error).message}`, { hint: 'sshd may limit sessions (MaxSessions); lower max_channels', cause: e });
+        // The connection dropped and the command never started, so trying again on a fresh connection is safe.
         if (this.client === client) {
           this.client = undefined;
           this.sftpSession = undefined;

@@ -187,4 +187,19 @@ describe.runIf(available)('SshExecutor against a real sshd on loopback', () => {
       silent.close();
     }
   });
+
+  it('a server with fewer sessions than max_channels refuses channels: a CONNECTION error, not a hang or a reconnect storm', async () => {
+    const tight = await startSshd({ clientKeyPath: sshd.keyPath, extraConfig: ['MaxSessions 2'] });
+    const ex3 = new SshExecutor(tight.spec({ maxChannels: 4 }));
+    try {
+      const results = await Promise.allSettled(Array.from({ length: 4 }, () => ex3.run('sleep 1; echo done')));
+      const refused = results.filter((r) => r.status === 'rejected');
+      expect(refused.length).toBeGreaterThan(0);
+      expect((refused[0] as PromiseRejectedResult).reason).toMatchObject({ code: 'CONNECTION', message: expect.stringContaining('refused a channel') });
+      expect(results.some((r) => r.status === 'fulfilled' && r.value.stdout === 'done\n')).toBe(true);
+    } finally {
+      await ex3.close();
+      await tight.stop();
+    }
+  });
 });
