@@ -329,8 +329,11 @@ class Normalizer {
     const moduleKeys: string[] = [];
     const unknown: string[] = [];
     for (const k of keys) {
+      if (k === 'listen' && this.opts.section !== 'handlers') {
+        unknown.push(k);
+        continue;
+      }
       if (TASK_KW.has(k)) continue;
-      if (this.opts.section !== 'handlers' && k === 'listen') continue;
       if (this.modules.find(k)) moduleKeys.push(k);
       else unknown.push(k);
     }

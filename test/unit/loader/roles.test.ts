@@ -1,0 +1,191 @@
+import path from 'node:path';
+import { describe, expect, it } from 'vitest';
+import {
+  formatRoleList,
+  formatRoleShow,
+  listRoles,
+  loadRole,
+  normalizeRoleTasks,
+  normalizeTasks,
+  roleSearchPaths,
+  suggest,
+  validateRoleParams,
+  SHIPPED_ROLES_DIR,
+} from '../../../src/loader/index.js';
+import { TsplayErrors, formatError } from '../../../src/errors.js';
+import type { ModuleTask, RoleExpandContext } from '../../../src/config/model.js';
+import { fakeModules } from './fake-modules.js';
+
+const FIX = path.resolve(__dirname, '../../fixtures/playbooks');
+const paths = roleSearchPaths(FIX);
+const call = { file: 'site.yml', line: 19, col: 7 };
+const ctx: RoleExpandContext = { host: 'h1', vars: {}, groups: {}, hostvars: () => ({}) };
+
+describe('role search path', () => {
+  it('is roles/ beside the playbook, then the shipped roles', () => {
+    expect(paths).toEqual([path.join(FIX, 'roles'), SHIPPED_ROLES_DIR]);
+    expect(SHIPPED_ROLES_DIR).toBe(path.resolve(__dirname, '../../../roles'));
+  });
+});
+
+describe('YAML role', async () => {
+  const web = await loadRole('web', paths, { modules: fakeModules });
+
+  it('loads tasks, handlers, defaults, vars and the description', () => {
+    expect(web).toMatchObject({ name: 'web', kind: 'yaml', dir: path.join(FIX, 'roles/web'), description: 'Configure the web server' });
+    expect(web.defaults).toEqual({ web_port: 80, web_user: 'www' });
+    expect(web.vars).toEqual({ web_conf: '/etc/web.conf' });
+    expect(web.tasks!.map((t) => (t as ModuleTask).name)).toEqual(['web config', 'more web']);
+    expect(web.tasks![0]!.role).toEqual({ name: 'web', dir: path.join(FIX, 'roles/web') });
+    // include_tasks inside a role resolves against the role's tasks/ dir.
+    expect(web.tasks![1]!.loc).toEqual({ file: path.join(FIX, 'roles/web/tasks/more.yml'), line: 1, col: 3 });
+    expect(web.handlers.map((h) => h.name)).toEqual(['restart web']);
+  });
+
+  it('builds param docs from meta/argument_specs.yml', () => {
+    expect(web.paramDocs).toEqual([
+      { name: 'web_port', type: 'integer', required: false, default: 80, description: 'Port to listen on' },
+      { name: 'web_user', type: 'string', required: true, description: 'Service user' },
+      { name: 'web_mode', type: '"fast"|"safe"', required: false, description: 'Operating mode', choices: ['fast', 'safe'] },
+      { name: 'web_hosts', type: 'string[]', required: false, description: 'Virtual hosts' },
+      { name: 'web_tls', type: 'boolean', required: false, default: false },
+    ]);
+  });
+
+  it('validates params with a schema built from argument_specs', () => {
+    const ok = validateRoleParams(web, { web_user: 'nginx', web_port: '8080', web_tls: 'yes', web_hosts: 'a, b' }, call);
+    expect(ok.errors).toEqual([]);
+    expect(ok.value).toMatchObject({ web_user: 'nginx', web_port: 8080, web_tls: true, web_hosts: ['a', 'b'] });
+    const bad = validateRoleParams(web, { web_port: 'eighty', web_mode: 'slow', web_prot: 1 }, call);
+    expect(bad.errors.map(formatError)).toEqual([
+      "site.yml:19:7: role web has no param 'web_prot'\n    hint: did you mean web_port?",
+      "site.yml:19:7: role web: param 'web_port': Invalid input: expected number, received string\n    hint: web_port (integer): Port to listen on",
+      "site.yml:19:7: role web: missing required param 'web_user'\n    hint: web_user (string): Service user",
+      "site.yml:19:7: role web: param 'web_mode': must be one of \"fast\", \"safe\"\n    hint: web_mode (\"fast\"|\"safe\"): Operating mode",
+    ]);
+  });
+
+  it('formats roles show as a table', () => {
+    const out = formatRoleShow(web);
+    expect(out).toContain('web (YAML role, ');
+    expect(out).toContain('Configure the web server');
+    const lines = out.split('\n');
+    expect(lines.find((l) => l.startsWith('PARAM'))).toMatch(/^PARAM\s+TYPE\s+DEFAULT\s+REQUIRED\s+DESCRIPTION$/);
+    expect(lines.find((l) => l.startsWith('web_user'))).toMatch(/^web_user\s+string\s+yes\s+Service user$/);
+    expect(lines.find((l) => l.startsWith('web_port'))).toMatch(/^web_port\s+integer\s+80\s+no\s+Port to listen on$/);
+  });
+});
+
+describe('typed TS role', async () => {
+  const typed = await loadRole('typed', paths, { modules: fakeModules });
+
+  it('loads description, defaults, handlers and param docs from the zod schema', () => {
+    expect(typed).toMatchObject({ name: 'typed', kind: 'ts', description: 'A typed fixture role', defaults: { typed_default: true } });
+    expect(typed.paramDocs).toEqual([
+      { name: 'region', type: '"US"|"EU"', required: true, description: 'Cloud region', choices: ['US', 'EU'] },
+      { name: 'replicas', type: 'number', required: false, default: 1, description: 'How many' },
+      { name: 'tags', type: 'string[]', required: false },
+    ]);
+    expect(typed.handlers.map((h) => [h.name, h.module])).toEqual([['typed restart', 'service']]);
+  });
+
+  it('validates params and names the param and the call site', () => {
+    const r = validateRoleParams(typed, { region: 'ASIA' }, call);
+    expect(r.errors.map((e) => formatError(e).split('\n')[0])).toEqual([`site.yml:19:7: role typed: param 'region': Invalid option: expected one of "US"|"EU"`]);
+    const ok = validateRoleParams(typed, { region: 'EU' }, call);
+    expect(ok.value).toEqual({ region: 'EU', replicas: 1 });
+  });
+
+  it('expands params into tasks normalized like YAML, located in index.ts', () => {
+    const raw = typed.expand!({ region: 'EU', replicas: 3 }, ctx);
+    const tasks = normalizeRoleTasks(typed, raw, { modules: fakeModules });
+    expect(tasks.map((t) => [(t as ModuleTask).name, (t as ModuleTask).module, (t as ModuleTask).args])).toEqual([
+      ['deploy to EU', 'command', { cmd: 'deploy --replicas 3' }],
+      ['check', 'debug', { msg: 'ok' }],
+    ]);
+    expect(tasks[0]!.loc).toEqual({ file: path.join(FIX, 'roles/typed/index.ts') });
+    expect(tasks[0]!.role).toEqual({ name: 'typed', dir: path.join(FIX, 'roles/typed') });
+    expect((tasks[1] as ModuleTask).when).toEqual(['true']);
+  });
+
+  it('reports bad tasks from a typed role as errors in its index.ts', () => {
+    expect(() => normalizeRoleTasks(typed, [{ name: 'x', copi: { dest: '/x' } }], { modules: fakeModules })).toThrow(TsplayErrors);
+    try {
+      normalizeRoleTasks(typed, [{ name: 'x', copi: { dest: '/x' } }], { modules: fakeModules });
+    } catch (e) {
+      expect(formatError((e as TsplayErrors).errors[0]!)).toBe(`${path.join(FIX, 'roles/typed/index.ts')}: unknown module 'copi'\n    hint: did you mean copy?`);
+    }
+  });
+});
+
+describe('listing and lookup', () => {
+  it('lists roles with their type and description', async () => {
+    const roles = await listRoles([path.join(FIX, 'roles')], { modules: fakeModules });
+    expect(roles.map((r) => r.name)).toEqual(['typed', 'web']);
+    const text = formatRoleList(roles);
+    expect(text.split('\n')[0]).toMatch(/^NAME\s+TYPE\s+DESCRIPTION$/);
+    expect(text).toMatch(/typed\s+typed\s+A typed fixture role/);
+    expect(text).toMatch(/web\s+yaml\s+Configure the web server/);
+  });
+
+  it('a missing role suggests a close name', async () => {
+    await expect(loadRole('wbe', paths, { from: call })).rejects.toThrow("site.yml:19:7: role 'wbe' not found\n    hint: did you mean web?");
+  });
+});
+
+describe('normalizeTasks on plain objects', () => {
+  const norm = (raw: unknown[]) => normalizeTasks(raw, 'x.ts', { modules: fakeModules });
+  const errs = (raw: unknown[]) => {
+    try {
+      norm(raw);
+    } catch (e) {
+      return (e as TsplayErrors).errors.map((x) => x.message + (x.hint ? ` | ${x.hint}` : ''));
+    }
+    return [];
+  };
+
+  it('parses key=value strings with quotes and coerces by the module schema', () => {
+    const [t] = norm([{ copy: 'dest=/etc/x content="a b c" force=no mode=0644' }]);
+    expect((t as ModuleTask).args).toEqual({ dest: '/etc/x', content: 'a b c', force: false, mode: '0644' });
+  });
+
+  it('keeps templates with spaces whole in key=value strings', () => {
+    const [t] = norm([{ debug: "msg={{ x | default('a b') }}" }]);
+    expect((t as ModuleTask).args).toEqual({ msg: "{{ x | default('a b') }}" });
+  });
+
+  it('local_action delegates to localhost', () => {
+    const [t] = norm([{ local_action: 'command echo hi' }]);
+    expect(t).toMatchObject({ module: 'command', args: { cmd: 'echo hi' }, delegateTo: 'localhost' });
+  });
+
+  it('until without retries defaults to 3 retries (Ansible)', () => {
+    const [t] = norm([{ command: 'x', register: 'r', until: 'r.rc == 0' }]);
+    expect(t).toMatchObject({ until: 'r.rc == 0', retries: 3 });
+  });
+
+  it('validates literal args at load time and skips templated values', () => {
+    expect(errs([{ service: { name: 'x', state: 'bounced' } }])).toEqual([
+      `module service: argument 'state': Invalid option: expected one of "started"|"stopped"|"restarted"|"reloaded"`,
+    ]);
+    expect(errs([{ service: { name: 'x', state: '{{ wanted }}' } }])).toEqual([]);
+    expect(errs([{ service: { name: 'x', stat: '{{ wanted }}' } }])).toEqual(["unknown argument 'stat' for module service | did you mean state?"]);
+  });
+
+  it('errors on things that are not tasks', () => {
+    expect(errs(['command: ls'])).toEqual(['a task must be a mapping, got a string ("command: ls") | write a task as "- name: …" followed by the module: "  command: …"']);
+    expect(errs([{ name: 'nothing' }])).toEqual(["task 'nothing' has no module | add a module call, e.g. \"command: …\", \"copy: …\", or a \"block:\""]);
+    expect(errs([{ command: 'ls', regsiter: 'x' }])).toEqual(["unknown task keyword 'regsiter' | did you mean register?"]);
+    expect(errs([{ command: 'ls', loop: { a: 1 } }])[0]).toMatch(/^'loop' needs a list, got a mapping/);
+    expect(errs([{ command: 'ls', loop_control: { index_var: 'i' }, loop: [1] }])).toEqual(['loop_control.index_var is not supported by tsplay | supported: loop_var, label']);
+    expect(errs([{ copy: 'dest=/x stray' }])).toEqual(["module copy takes key=value arguments; 'stray' is not | write the arguments as a YAML mapping under the module name"]);
+    expect(errs([{ 'community.general.ufw': {} }])[0]).toMatch(/^module 'community\.general\.ufw' is not available in tsplay/);
+    expect(errs([{ command: 'ls', listen: 'x' }])).toEqual(["'listen' is only valid on handlers"]);
+  });
+
+  it('suggest() finds plausible typos only', () => {
+    expect(suggest('lineinfle', ['lineinfile', 'copy'])).toBe('lineinfile');
+    expect(suggest('cpoy', ['lineinfile', 'copy'])).toBe('copy');
+    expect(suggest('zzzzzz', ['lineinfile', 'copy'])).toBeUndefined();
+  });
+});
