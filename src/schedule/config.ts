@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
-import YAML, { LineCounter, isMap, isSeq, type Node } from 'yaml';
+import YAML, { LineCounter, type Node } from 'yaml';
 import { z } from 'zod';
 import { Cron } from 'croner';
 import { TsplayError, TsplayErrors } from '../errors.js';
@@ -60,7 +60,6 @@ export function loadSchedules(file: string): ScheduleFile {
     const e = doc.errors[0]!;
     throw new TsplayError('PARSE', e.message.split('\n')[0]!, { location: { file: abs, line: e.linePos?.[0]?.line, col: e.linePos?.[0]?.col } });
   }
-  const parsed = ScheduleFileSchema.safeParse(doc.toJS());
   const errors: TsplayError[] = [];
   const locOf = (p: PropertyKey[]) => {
     let node = doc.getIn(p as unknown[], true) as Node | undefined;
@@ -69,22 +68,38 @@ export function loadSchedules(file: string): ScheduleFile {
     const pos = lc.linePos(off);
     return { file: abs, line: pos.line, col: pos.col };
   };
-  if (!parsed.success) {
-    for (const i of parsed.error.issues) errors.push(new TsplayError('VALIDATION', `${i.path.join('.') || 'schedule file'}: ${i.message}`, { location: locOf(i.path) }));
+  const issue = (p: PropertyKey[], message: string) =>
+    errors.push(new TsplayError('VALIDATION', `${p.join('.') || 'schedule file'}: ${message}`, { location: locOf(p) }));
+  const raw = doc.toJS() as unknown;
+  const top = z.object({ history: z.string().optional(), schedules: z.array(z.unknown()).min(1) }).strict().safeParse(raw);
+  if (!top.success) {
+    for (const i of top.error.issues) issue(i.path, i.message);
     throw new TsplayErrors(errors);
   }
+  // Each entry is checked on its own so every mistake in the file is reported at once.
   const dir = path.dirname(abs);
   const names = new Set<string>();
-  const entries = parsed.data.schedules.map((s, idx) => {
+  const entries: ScheduleEntry[] = [];
+  top.data.schedules.forEach((rawEntry, idx) => {
+    const cron = (rawEntry as { cron?: unknown } | null)?.cron;
+    const name = String((rawEntry as { name?: unknown } | null)?.name ?? `#${idx + 1}`);
+    if (typeof cron === 'string') {
+      try {
+        new Cron(cron, { paused: true });
+      } catch (e) {
+        errors.push(new TsplayError('VALIDATION', `schedule "${name}": bad cron expression "${cron}": ${(e as Error).message}`, { location: locOf(['schedules', idx, 'cron']), hint: 'five fields: minute hour day-of-month month day-of-week, e.g. "*/30 * * * *"' }));
+      }
+    }
+    const r = ScheduleEntrySchema.safeParse(rawEntry);
+    if (!r.success) {
+      for (const i of r.error.issues) issue(['schedules', idx, ...i.path], i.message);
+      return;
+    }
+    const s = r.data;
     if (names.has(s.name)) errors.push(new TsplayError('VALIDATION', `schedule "${s.name}" is defined twice`, { location: locOf(['schedules', idx, 'name']), hint: 'names must be unique: they key the locks' }));
     names.add(s.name);
-    try {
-      new Cron(s.cron, { paused: true });
-    } catch (e) {
-      errors.push(new TsplayError('VALIDATION', `schedule "${s.name}": bad cron expression "${s.cron}": ${(e as Error).message}`, { location: locOf(['schedules', idx, 'cron']), hint: 'five fields: minute hour day-of-month month day-of-week, e.g. "*/30 * * * *"' }));
-    }
     const inv = s.inventory === undefined ? [] : Array.isArray(s.inventory) ? s.inventory : [s.inventory];
-    return {
+    entries.push({
       name: s.name,
       playbook: path.resolve(dir, s.playbook),
       inventory: inv.map((i) => path.resolve(dir, i)),
@@ -94,10 +109,8 @@ export function loadSchedules(file: string): ScheduleFile {
       tags: s.tags,
       jitter: s.jitter,
       extraVars: s.extra_vars,
-    } satisfies ScheduleEntry;
+    });
   });
   if (errors.length) throw new TsplayErrors(errors);
-  void isMap;
-  void isSeq;
-  return { file: abs, history: parsed.data.history ? path.resolve(dir, parsed.data.history) : undefined, entries };
+  return { file: abs, history: top.data.history ? path.resolve(dir, top.data.history) : undefined, entries };
 }

@@ -1,0 +1,24 @@
+import { describe, expect, it } from 'vitest';
+import { Redactor, REDACTED } from '../../../src/engine/redact.js';
+
+describe('Redactor', () => {
+  it('replaces the values of secret-named keys wherever they appear later', () => {
+    const r = new Redactor();
+    r.scan({ wallarm_api_token: 'tok-abc-123456', nested: { db_password: 'hunter22' }, harmless: 'visible' });
+    const out = r.value({ msg: 'installer -t tok-abc-123456 failed', list: ['x hunter22 y'], harmless: 'visible' });
+    expect(out).toEqual({ msg: `installer -t ${REDACTED} failed`, list: [`x ${REDACTED} y`], harmless: 'visible' });
+  });
+
+  it('replaces a longer secret whole even when it contains a shorter one', () => {
+    const r = new Redactor();
+    r.add('abcd');
+    r.add('abcdefgh');
+    expect(r.text('key=abcdefgh')).toBe(`key=${REDACTED}`);
+  });
+
+  it('ignores values too short to be secrets and non-secret keys', () => {
+    const r = new Redactor();
+    r.scan({ token: 'ab', port: '3313' });
+    expect(r.text('port 3313 ab')).toBe('port 3313 ab');
+  });
+});
