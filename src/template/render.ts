@@ -150,7 +150,8 @@ function execute(c: Compiled, vars: Record<string, unknown>, text: string, loc: 
   } catch (e) {
     if (e instanceof TsplayError) throw e;
     const msg = (e as Error).message;
-    const nd = /^"([^"]+)" not defined in/.exec(msg);
+    // Strict lookups inside blocks: a missing key, or a key looked up on a string/number item.
+    const nd = /^"([^"]+)" not defined in/.exec(msg) ?? /^Cannot use 'in' operator to search for '([^']+)' in/.exec(msg);
     if (nd) {
       throw new TsplayError('TEMPLATE', `undefined variable '${nd[1]}' in ${where(text)}`, {
         location: loc,
