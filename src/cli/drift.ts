@@ -5,6 +5,8 @@ import { addRunOptions, runOptionsFrom, runWithSignals, type CommonRunFlags } fr
 import { HistoryReporter } from '../history/reporter.js';
 import { HistoryStore, parseSince } from '../history/store.js';
 import { summarizeDrift } from '../history/drift.js';
+import { renderHtmlReport } from '../history/html.js';
+import { writeFileSync } from 'node:fs';
 import { renderDiff } from '../reporters/diff.js';
 import { EXIT } from './exit-codes.js';
 
@@ -31,6 +33,29 @@ export function registerDriftCommands(program: Command, io: Io, setCode: (c: num
       setCode(code === EXIT.OK ? EXIT.OK : 1);
     }
   });
+
+  program
+    .command('report')
+    .description('write one static HTML page: hosts × runs with drift and corrections, per-item diffs, trend')
+    .requiredOption('--html <file>', 'output HTML file')
+    .option('--since <when>', 'only runs since a duration (7d, 12h) or a date')
+    .option('--history <file>', 'run history file')
+    .action((flags: { html: string; since?: string; history?: string }) => {
+      try {
+        const store = new HistoryStore(flags.history);
+        try {
+          const runs = store.runs({ sinceIso: flags.since ? parseSince(flags.since) : undefined });
+          const items = store.items(runs.map((r) => r.id));
+          writeFileSync(flags.html, renderHtmlReport(runs, items, { source: store.file }));
+          io.out(`wrote ${flags.html}: ${runs.length} run(s)\n`);
+        } finally {
+          store.close();
+        }
+        setCode(EXIT.OK);
+      } catch (e) {
+        setCode(reportError(e, io));
+      }
+    });
 
   program
     .command('history')
