@@ -1,106 +1,13 @@
 // The Wallarm stand-ins on real containers: the installer downloaded with real curl from the lab's
 // installer server, real systemd, real NGINX (`nginx -t`, restarts), real TCP between containers.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { docker, imageExists, mustDocker } from '../../../src/lab/docker.js';
-import { startInstallerServer, type InstallerServer } from '../../../src/lab/wallarm-server.js';
-
-const NGINX_IMAGE = process.env.WALLARM_STANDIN_NGINX_IMAGE ?? 'tsplay/debian-12-nginx';
-const PLAIN_IMAGE = process.env.WALLARM_STANDIN_PLAIN_IMAGE ?? 'tsplay/debian-12';
-const RUN = `standin-${process.pid}`;
-const NET = `tsplay-${RUN}`;
-const LABELS = ['--label', 'tsplay.lab=1', '--label', `tsplay.test=${RUN}`];
-// Stand-in token kinds: `api-…` = API token, anything else = node token (see README).
-const API_TOKEN = 'api-Zq8tK3secretApiTokenValue0001';
-const NODE_TOKEN = 'nodeTok3nSecretValueW4llarm0002';
-
-let server: InstallerServer;
-const started: string[] = [];
-
-interface Exec {
-  rc: number;
-  out: string;
-  err: string;
-}
-
-async function sh(container: string, script: string, env: Record<string, string> = {}): Promise<Exec> {
-  const args = ['exec'];
-  for (const [k, v] of Object.entries(env)) args.push('-e', `${k}=${v}`);
-  const r = await docker([...args, container, 'sh', '-c', script]);
-  return { rc: r.rc, out: r.stdout, err: r.stderr };
-}
-
-async function target(name: string, image: string): Promise<{ name: string; ip: string }> {
-  const full = `${RUN}-${name}`;
-  await mustDocker([
-    'run', '-d', '--name', full, '--hostname', name, ...LABELS, '--network', NET,
-    '--tmpfs', '/run', '--tmpfs', '/run/lock', '-v', '/sys/fs/cgroup:/sys/fs/cgroup:ro',
-    image, '/sbin/init',
-  ]);
-  started.push(full);
-  for (let i = 0; ; i++) {
-    const r = await sh(full, 'systemctl is-system-running');
-    if (/running|degraded/.test(r.out)) break;
-    if (i > 100) throw new Error(`${full}: systemd did not come up: ${r.out}${r.err}`);
-    await new Promise((res) => setTimeout(res, 200));
-  }
-  const ip = (await mustDocker(['inspect', '-f', `{{(index .NetworkSettings.Networks "${NET}").IPAddress}}`, full])).stdout.trim();
-  return { name: full, ip };
-}
-
-/** Download with real curl from the installer server, then run it like the docs do. */
-async function install(c: string, version: string, opts: string, env: Record<string, string> = {}): Promise<Exec> {
-  const mm = version.split('.').slice(0, 2).join('.');
-  const file = `wallarm-${version}.x86_64-glibc.sh`;
-  const dl = await sh(c, `cd /root && curl -fsSO ${server.baseUrl}/${mm}/${file}`);
-  expect(dl.rc, dl.err).toBe(0);
-  return sh(c, `cd /root && sh ${file} ${opts}`, env);
-}
-
-async function status(c: string): Promise<Record<string, unknown>> {
-  const r = await sh(c, 'curl -fsS http://127.0.0.8/wallarm-status');
-  expect(r.rc, r.err).toBe(0);
-  return JSON.parse(r.out) as Record<string, unknown>;
-}
-
-/** Wait until the status page satisfies `ok` (the agent works asynchronously, like collectd). */
-async function statusUntil(c: string, ok: (s: Record<string, number>) => boolean): Promise<Record<string, number>> {
-  let last: Record<string, number> = {};
-  for (let i = 0; i < 100; i++) {
-    last = (await status(c)) as Record<string, number>;
-    if (ok(last)) return last;
-    await new Promise((res) => setTimeout(res, 100));
-  }
-  return last;
-}
-
-async function setUpstream(c: string, servers: string, directive = 'wallarm_wstore_upstream wallarm_wstore;'): Promise<Exec> {
-  // Rewrite the placeholder block the installer put into http {} (the role does this structurally).
-  const script = [
-    `awk -v servers='${servers}' -v dir='${directive}' '`,
-    '/^ *upstream wallarm_wstore \\{/ { print; n = split(servers, s, " "); for (i = 1; i <= n; i++) print "        server " s[i] " max_fails=0 fail_timeout=0 max_conns=1;"; print "        keepalive " n ";"; skip = 1; next }',
-    'skip && /^ *\\}/ { skip = 0 }',
-    'skip { next }',
-    '/wallarm_wstore_upstream/ { print "    " dir; next }',
-    "{ print }' /etc/nginx/nginx.conf > /tmp/nginx.conf && cat /tmp/nginx.conf > /etc/nginx/nginx.conf",
-  ].join('\n');
-  const w = await sh(c, script);
-  expect(w.rc, w.err).toBe(0);
-  return sh(c, 'nginx -t 2>&1 && systemctl restart nginx');
-}
+import { API_TOKEN, NGINX_IMAGE, NODE_TOKEN, PLAIN_IMAGE, install, setUpLab, setUpstream, sh, status, statusUntil, target, tearDownLab } from './harness.js';
 
 beforeAll(async () => {
-  for (const img of [NGINX_IMAGE, PLAIN_IMAGE]) {
-    if (!(await imageExists(img))) throw new Error(`lab image ${img} is missing: build the lab images first (tsplay lab build)`);
-  }
-  await mustDocker(['network', 'create', ...LABELS, NET]);
-  server = await startInstallerServer({ network: NET, versions: ['4.10.5', '6.12.1'], image: PLAIN_IMAGE });
+  await setUpLab(['4.10.5', '6.12.1']);
 });
 
-afterAll(async () => {
-  for (const c of started) await docker(['rm', '-f', c]);
-  await server?.stop();
-  await docker(['network', 'rm', NET]);
-});
+afterAll(tearDownLab);
 
 describe('stand-in postanalytics (6.x, wstore)', () => {
   let pa: { name: string; ip: string };
