@@ -8,9 +8,9 @@ const server = z.string().regex(/^(\[[0-9A-Fa-f:.]+\]|[A-Za-z0-9._-]+):\d{1,5}$/
 const params = z
   .object({
     version: versionParam,
-    servers: blank(stringList(server).optional()).describe('postanalytics servers as HOST:PORT (default: the addresses of postanalytics_group with port)'),
+    servers: blank(stringList(server).optional()).describe('postanalytics servers as HOST:PORT (default: the addresses of postanalytics_group with postanalytics_port)'),
     postanalytics_group: z.string().min(1).default('postanalytics').describe('inventory group of the new postanalytics hosts'),
-    port: portParam(3313, 'postanalytics port used with the group addresses (the TLS port, e.g. 6388, when tls is on)'),
+    postanalytics_port: portParam(3313, 'postanalytics port used with the group addresses (the TLS port, e.g. 6388, when tls is on)'),
     keepalive: blank(z.coerce.number().int().positive().optional()).describe('upstream keepalive; must not be lower than the number of servers (default: that number)'),
     path: z.string().min(1).default('/etc/nginx/nginx.conf').describe('NGINX file with http {} (or a conf.d file included in http {}) that holds the upstream'),
     upstream_name: blank(z.string().regex(/^[A-Za-z0-9_.-]+$/).optional()).describe('upstream name (default wallarm_wstore for 6.x+, wallarm_tarantool for 4.x/5.x)'),
@@ -56,7 +56,7 @@ export default defineRole({
       if (g.hosts.length === 0) return [failTask('Postanalytics servers', `no servers: inventory group "${p.postanalytics_group}" is empty and servers is not set`)];
       if (g.missing.length)
         return [failTask('Postanalytics servers', `cannot tell the address of ${g.missing.join(', ')} (group ${p.postanalytics_group}): set wallarm_address on those hosts or give servers`)];
-      servers = g.addresses.map((a) => (a.includes(':') && !a.startsWith('[') ? `[${a}]` : a) + `:${p.port}`);
+      servers = g.addresses.map((a) => (a.includes(':') && !a.startsWith('[') ? `[${a}]` : a) + `:${p.postanalytics_port}`);
     }
     if (p.keepalive !== undefined && p.keepalive < servers.length)
       return [failTask('Upstream keepalive', `keepalive (${p.keepalive}) must not be lower than the number of servers (${servers.length}: ${servers.join(', ')})`)];

@@ -4,7 +4,7 @@ import { defineRole } from '../define.js';
 import { portParam, stringList, blank, groupAddresses, failTask } from '../../src/modules/net/wallarm-params.js';
 
 const params = z.object({
-  port: portParam(3313, 'postanalytics port to guard'),
+  postanalytics_port: portParam(3313, 'postanalytics port to guard'),
   extra_ports: stringList(z.coerce.number().int().min(1).max(65535)).default([]).describe('more ports with the same sources (e.g. the TLS listener 6388)'),
   sources: blank(stringList(z.string().min(1)).optional()).describe('addresses admitted to the port (default: the addresses of sources_group)'),
   sources_group: z.string().min(1).default('filtering').describe('inventory group whose addresses are admitted when sources is not given'),
@@ -14,7 +14,7 @@ const params = z.object({
   ssh_port: portParam(22, 'SSH port, never filtered (the connection port of the host is also refused)'),
   persist: z.boolean().default(true).describe('also save the rules for the next boot'),
 }).superRefine((p, ctx) => {
-  for (const port of [p.port, ...p.extra_ports])
+  for (const port of [p.postanalytics_port, ...p.extra_ports])
     if (port === 22 || port === p.ssh_port)
       ctx.addIssue({ code: 'custom', path: ['port'], message: `refusing to filter port ${port}: it is the SSH port` });
 });
@@ -37,7 +37,7 @@ export default defineRole({
     const bad = (sources ?? []).filter((s) => !isIP(s.split('/')[0]!));
     if (bad.length) return [failTask('Firewall sources', `firewall sources must be IP addresses, not names: ${bad.join(', ')} (set wallarm_address on those hosts)`)];
     const sshPort = Number(ctx.vars.ansible_port ?? ctx.vars.tsplay_port ?? p.ssh_port);
-    return [p.port, ...p.extra_ports].map((port) => ({
+    return [p.postanalytics_port, ...p.extra_ports].map((port) => ({
       name: `${p.state === 'present' ? 'Admit' : 'Stop guarding'} port ${port}${p.state === 'present' ? ` only from ${(sources ?? []).join(', ')}` : ''}`,
       firewall_port: {
         port,

@@ -15,7 +15,7 @@ const params = z.object({
   interval_seconds: z.coerce.number().min(0).max(300).default(3).describe('wait after each test request before reading the status (longer than the 2 s postanalytics connect timeout); two samples, tnt_errors must not grow'),
   nginx_error_log: z.string().min(1).default('/var/log/nginx/error.log').describe('NGINX error log (only lines written during the check are read)'),
   services: blank(stringList(z.string().min(1)).optional()).describe('services that must be active (default: nginx on filtering, wallarm on postanalytics)'),
-  port: portParam(3313, 'port postanalytics must listen on'),
+  postanalytics_port: portParam(3313, 'port postanalytics must listen on (component postanalytics)'),
 });
 
 /** Seed 000 step 7 and seed 004: check, and on failure say what is wrong and what to do. */
@@ -40,7 +40,7 @@ export default defineRole({
           interval_seconds: p.interval_seconds,
           nginx_error_log: p.nginx_error_log,
           ...(p.services ? { services: p.services } : {}),
-          ...(component === 'postanalytics' ? { listen_port: p.port } : {}),
+          ...(component === 'postanalytics' ? { listen_port: p.postanalytics_port } : {}),
         },
         register: 'wallarm_verify_result',
       },
