@@ -5,6 +5,7 @@ import type { FileDiff } from '../modules/types.js';
 export function renderDiff(d: FileDiff): string {
   return createTwoFilesPatch(d.beforeHeader ?? `${d.path} (before)`, d.afterHeader ?? `${d.path} (after)`, d.before, d.after, undefined, undefined, { context: 3 })
     .split('\n')
-    .slice(1) // drop the "===" line
-    .join('\n');
+    .filter((l) => !/^(={10,}|Index: )/.test(l))
+    .join('\n')
+    .trimEnd();
 }

@@ -12,6 +12,7 @@ const COLORS: Record<string, string> = { ok: '32', changed: '33', failed: '31', 
 
 /** Ansible-style line output: PLAY / TASK headers, one line per host, PLAY RECAP. For CI and pipes. */
 export class PlainReporter implements Reporter {
+  private module = '';
   constructor(private readonly o: PlainOptions) {}
 
   private c(status: string, text: string): string {
@@ -25,6 +26,7 @@ export class PlainReporter implements Reporter {
         w(`\n${banner(`PLAY [${e.play}]`)}\n`);
         break;
       case 'task-start':
+        this.module = e.module;
         w(`\n${banner(`${e.handler ? 'RUNNING HANDLER' : 'TASK'} [${e.task}]`)}\n`);
         break;
       case 'host-result':
@@ -48,7 +50,7 @@ export class PlainReporter implements Reporter {
     if (r.status === 'failed') line += ': FAILED!';
     if (r.check && r.changed) line += ' (check mode: would change)';
     if ((r.status === 'failed' || r.status === 'unreachable' || r.status === 'ignored') && r.msg) line += ` => ${r.msg}`;
-    else if (r.msg && (this.o.verbose ?? 0) > 0) line += ` => ${r.msg}`;
+    else if (r.msg && ((this.o.verbose ?? 0) > 0 || this.module === 'debug')) line += ` => ${r.msg}`;
     if (r.status === 'ignored') line += ' ...ignoring';
     let out = this.c(r.status, line) + '\n';
     for (const it of r.items ?? []) {
