@@ -48,9 +48,9 @@ export async function target(name: string, image: string): Promise<{ name: strin
 }
 
 /** Download with real curl from the installer server, then run it like the docs do. */
-export async function install(c: string, version: string, opts: string, env: Record<string, string> = {}): Promise<Exec> {
+export async function install(c: string, version: string, opts: string, env: Record<string, string> = {}, arch = 'x86_64'): Promise<Exec> {
   const mm = version.split('.').slice(0, 2).join('.');
-  const file = `wallarm-${version}.x86_64-glibc.sh`;
+  const file = `wallarm-${version}.${arch}-glibc.sh`;
   const dl = await sh(c, `cd /root && curl -fsSO ${server!.baseUrl}/${mm}/${file}`);
   expect(dl.rc, dl.err).toBe(0);
   return sh(c, `cd /root && sh ${file} ${opts}`, env);

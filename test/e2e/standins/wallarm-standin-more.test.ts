@@ -1,0 +1,99 @@
+// More of the installer's command line: both parts on one host (4.x names), two-stage install,
+// usage errors, Debian 13's NGINX, and the SLAB_ALLOC_ARENA → export_drops_flag signal.
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { NGINX_IMAGE, NODE_TOKEN, PLAIN_IMAGE, install, setUpLab, sh, status, statusUntil, target, tearDownLab } from './harness.js';
+
+const NGINX13_IMAGE = process.env.WALLARM_STANDIN_NGINX13_IMAGE ?? 'tsplay/debian-13-nginx';
+
+beforeAll(async () => {
+  await setUpLab(['4.10.5', '6.12.1', '7.1.0']);
+});
+
+afterAll(tearDownLab);
+
+describe('4.10 with both parts on one NGINX host (tarantool names)', () => {
+  let node: { name: string; ip: string };
+  beforeAll(async () => {
+    node = await target('aio4', NGINX_IMAGE);
+    const r = await install(node.name, '4.10.5', `-- --batch -t ${NODE_TOKEN}`);
+    expect(r.rc, r.err).toBe(0);
+  });
+
+  it('ships the tarantool placeholder and the 4.x status keys', async () => {
+    const conf = await sh(node.name, 'cat /etc/nginx/nginx.conf');
+    expect(conf.out).toContain('upstream wallarm_tarantool {');
+    expect(conf.out).toContain('# wallarm_tarantool_upstream wallarm_tarantool;');
+    expect(await status(node.name)).toHaveProperty('abnormal');
+    const logs = await sh(node.name, 'ls /opt/wallarm/var/log/wallarm');
+    expect(logs.out).toContain('tarantool-out.log');
+  });
+
+  it('analyses locally through the default upstream, then through the uncommented directive', async () => {
+    await sh(node.name, 'curl -s -o /dev/null http://localhost/etc/passwd');
+    expect((await statusUntil(node.name, (x) => x.requests >= 1)).tnt_errors).toBe(0);
+    const r = await sh(node.name, "sed -i 's/# wallarm_tarantool_upstream wallarm_tarantool;/wallarm_tarantool_upstream wallarm_tarantool;/' /etc/nginx/nginx.conf && nginx -t 2>&1 && systemctl restart nginx");
+    expect(r.rc, r.out).toBe(0);
+    expect((await sh(node.name, 'cat /opt/wallarm/var/lib/wallarm-standin/nginx-upstream.conf')).out).toContain('directive=wallarm_tarantool_upstream\nupstream=wallarm_tarantool\n');
+    await sh(node.name, 'curl -s -o /dev/null "http://localhost/?q=<script>alert(1)</script>"');
+    const s = await statusUntil(node.name, (x) => x.requests >= 1);
+    expect(s.tnt_errors).toBe(0);
+    expect(s.attacks).toBe(1);
+    const rec = await sh(node.name, 'tail -n 1 /opt/wallarm/var/lib/wallarm-standin/requests.jsonl');
+    expect((JSON.parse(rec.out) as { request: { attack: string } }).request.attack).toBe('xss');
+  });
+
+  it('reports export drops when SLAB_ALLOC_ARENA is too small', async () => {
+    const r = await sh(node.name, "sed -i 's/^SLAB_ALLOC_ARENA=.*/SLAB_ALLOC_ARENA=0.25/' /opt/wallarm/env.list && systemctl restart wallarm && sleep 0.5 && curl -s -o /dev/null http://localhost/");
+    expect(r.rc).toBe(0);
+    const s = await statusUntil(node.name, (x) => x.export_drops_flag === 1);
+    expect(s.export_drops_flag).toBe(1);
+    expect(s.timeframe_size).toBe(150);
+  });
+});
+
+describe('two-stage install and usage errors (6.12)', () => {
+  let pa: { name: string; ip: string };
+  beforeAll(async () => {
+    pa = await target('two', PLAIN_IMAGE);
+  });
+
+  it('rejects usage errors with exit 2 before touching the machine', async () => {
+    expect((await install(pa.name, '6.12.1', '-- --batch postanalytics')).err).toContain('the token is required in batch mode');
+    expect((await install(pa.name, '6.12.1', '-- --batch postanalytics')).rc).toBe(2);
+    expect((await install(pa.name, '6.12.1', `-- -b -t ${NODE_TOKEN} -c MARS postanalytics`)).rc).toBe(2);
+    expect((await install(pa.name, '6.12.1', `-- -b -t ${NODE_TOKEN} --frobnicate`)).rc).toBe(2);
+    expect((await sh(pa.name, 'test -e /opt/wallarm')).rc).not.toBe(0);
+  });
+
+  it('refuses the aarch64 installer on an x86_64 machine', async () => {
+    const r = await install(pa.name, '6.12.1', `-- -b -t ${NODE_TOKEN} postanalytics`, {}, 'aarch64');
+    expect(r.rc).toBe(1);
+    expect(r.err).toContain('this installer is for aarch64, but this machine is x86_64');
+  });
+
+  it('installs without registering, then registers with --register-only', async () => {
+    const i = await install(pa.name, '6.12.1', '-- --batch --install-only postanalytics');
+    expect(i.rc, i.err).toBe(0);
+    expect((await sh(pa.name, 'test -e /opt/wallarm/etc/wallarm/node.yaml')).rc).not.toBe(0);
+    expect((await sh(pa.name, 'systemctl is-active wallarm')).out.trim()).not.toBe('active');
+    const r = await sh(pa.name, `/opt/wallarm/setup.sh --register-only --batch -t ${NODE_TOKEN}`);
+    expect(r.rc, r.err).toBe(0);
+    expect((await sh(pa.name, 'test -s /opt/wallarm/etc/wallarm/node.yaml')).rc).toBe(0);
+    expect((await sh(pa.name, 'systemctl is-active wallarm')).out.trim()).toBe('active');
+  });
+});
+
+describe('filtering on Debian 13 (NGINX 1.26) with 7.1', () => {
+  it('loads the matching module, passes nginx -t and serves the status page', async () => {
+    const ng = await target('ng13', NGINX13_IMAGE);
+    const r = await install(ng.name, '7.1.0', `-- -b -t ${NODE_TOKEN} filtering`);
+    expect(r.rc, r.err).toBe(0);
+    expect((await sh(ng.name, 'cat /etc/nginx/modules-enabled/50-mod-http-wallarm.conf')).out).toMatch(/nginx-1\.26\.\d+\/ngx_http_wallarm_module\.so;/);
+    expect((await sh(ng.name, 'nginx -t 2>&1')).out).toContain('test is successful');
+    await sh(ng.name, 'curl -s -o /dev/null http://localhost/etc/passwd');
+    const s = await statusUntil(ng.name, (x) => x.tnt_errors >= 1);
+    // No postanalytics anywhere yet: the default upstream 127.0.0.1:3313 is closed.
+    expect(s.tnt_errors).toBe(1);
+    expect(s).not.toHaveProperty('abnormal');
+  });
+});
