@@ -4,6 +4,7 @@ import {
   isAlias,
   isMap,
   isScalar,
+  isSeq,
   type Document,
   type Node,
   type Pair,
@@ -83,6 +84,26 @@ function keyText(src: YamlSource, pair: Pair): { key: unknown; loc: SourceLocati
   return { key: isScalar(k) ? k.value : k, loc: locOf(src, pair.key as Node) };
 }
 
+/**
+ * The pairs of a mapping with YAML merge keys (`<<: *anchor`, `<<: [*a, *b]`) expanded the way
+ * PyYAML does: merged keys first, explicit keys override, earlier merge sources beat later ones.
+ */
+function pairsOf(src: YamlSource, map: YAMLMap): Pair[] {
+  const merged: Pair[] = [];
+  const own: Pair[] = [];
+  for (const p of map.items) {
+    const k = deref(src, p.key);
+    if (isScalar(k) && (typeof k.value === 'symbol' || k.value === '<<')) {
+      const v = deref(src, p.value);
+      const sources = isSeq(v) ? v.items.map((i) => deref(src, i)) : [v];
+      for (const s of sources.reverse()) if (isMap(s)) merged.push(...pairsOf(src, s));
+    } else own.push(p);
+  }
+  const byKey = new Map<unknown, Pair>();
+  for (const p of [...merged, ...own]) byKey.set(keyText(src, p).key, p);
+  return [...byKey.values()];
+}
+
 /** Plain JS value of a node (anchors resolved). */
 export function toValue(src: YamlSource, node: unknown): unknown {
   if (node === null || node === undefined) return null;
@@ -127,14 +148,14 @@ export function parseYamlInventory(text: string, file: string, inv: InventoryDat
       hint: 'start with `all:` and put `hosts:`, `vars:` and `children:` under it',
     });
   }
-  const plugin = root.items.find((p) => keyText(src, p).key === 'plugin');
+  const plugin = pairsOf(src, root).find((p) => keyText(src, p).key === 'plugin');
   if (plugin) {
     throw new TsplayError('VALIDATION', 'inventory plugin configurations (plugin: ...) are not supported', {
       location: locOf(src, plugin.key as Node),
       hint: 'export the plugin\'s result with `ansible-inventory -i FILE --list -y` and use that file',
     });
   }
-  for (const pair of root.items) {
+  for (const pair of pairsOf(src, root)) {
     const { key, loc } = keyText(src, pair);
     parseGroup(src, inv, String(key), deref(src, pair.value), loc);
   }
@@ -148,7 +169,7 @@ function parseGroup(src: YamlSource, inv: InventoryData, name: string, node: unk
   inv.addGroup(name, loc);
   if (isNullNode(node)) return name;
   const map = node as YAMLMap;
-  for (const pair of map.items) {
+  for (const pair of pairsOf(src, map)) {
     const { key, loc: kloc } = keyText(src, pair);
     const value = deref(src, pair.value);
     const section = String(key);
@@ -178,7 +199,7 @@ function parseGroup(src: YamlSource, inv: InventoryData, name: string, node: unk
       continue;
     }
     if (isNullNode(value)) continue;
-    const items = (value as YAMLMap).items;
+    const items = pairsOf(src, value as YAMLMap);
     if (section === 'vars') {
       for (const p of items) inv.setGroupVar(name, String(keyText(src, p).key), toValue(src, deref(src, p.value)));
     } else if (section === 'children') {
