@@ -72,7 +72,8 @@ export function withAliases<S extends z.ZodType>(aliases: Record<string, string>
 /** Ansible's mutually_exclusive check, as a zod refinement message. */
 export function exclusive(args: Record<string, unknown>, groups: string[][], ctx: z.RefinementCtx): void {
   for (const g of groups) {
-    const given = g.filter((k) => args[k] !== undefined && args[k] !== null);
+    // A boolean left at its default (false) does not count as given.
+    const given = g.filter((k) => args[k] !== undefined && args[k] !== null && args[k] !== false);
     if (given.length > 1) ctx.addIssue({ code: 'custom', message: `parameters are mutually exclusive: ${g.join('|')}`, path: [given[1]!] });
   }
 }
