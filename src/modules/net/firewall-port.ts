@@ -194,7 +194,7 @@ function planNft(a: FirewallPortArgs, d: Desired, p: FirewallProbe): Command[] {
     cmds.push({ kind: 'shell', cmd: raw('nft -f -'), stdin: nftApplyText(d), describe: `nft -f: port ${a.port} only from ${d.sources.join(', ')}` });
   if (a.persist) {
     const text = nftPersistText(d);
-    if (p.nftPersisted !== text) {
+    if (p.nftPersisted == null || p.nftPersisted.trimEnd() !== text.trimEnd()) {
       cmds.push({ kind: 'shell', cmd: sh`mkdir -p ${file.slice(0, file.lastIndexOf('/'))}`, describe: 'persist directory' });
       cmds.push({ kind: 'put', path: file, content: text, mode: '0644', describe: `persist rules in ${file}` });
     }
