@@ -95,5 +95,7 @@ describe('filtering on Debian 13 (NGINX 1.26) with 7.1', () => {
     // No postanalytics anywhere yet: the default upstream 127.0.0.1:3313 is closed.
     expect(s.tnt_errors).toBe(1);
     expect(s).not.toHaveProperty('abnormal');
+    const prom = await sh(ng.name, "curl -fsS 'http://127.0.0.8/wallarm-status?format=prometheus'");
+    expect(prom.out).toMatch(/^wallarm_tnt_errors 1$/m);
   });
 });

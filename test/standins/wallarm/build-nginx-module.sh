@@ -14,6 +14,7 @@
 #   modules/<src-hash>/<suite>.so   result, keyed by the module source hash
 #   modules/<src-hash>/<suite>.version  the nginx version it was built for
 # A suite is rebuilt only when the module source changed or the cache is gone.
+# WALLARM_STANDIN_REFRESH=1 re-creates the chroots (pick up a new nginx version from the archive).
 # Needs root, debootstrap and Debian's archive (http://deb.debian.org/debian).
 set -euo pipefail
 
@@ -42,7 +43,7 @@ pcre_dev() {
 
 ensure_chroot() {
   local suite=$1 root=$cache/build-$1
-  if [ -f "$root/.tsplay-ready" ]; then return 0; fi
+  if [ -f "$root/.tsplay-ready" ] && [ "${WALLARM_STANDIN_REFRESH:-0}" != 1 ]; then return 0; fi
   rm -rf "$root"
   log "$suite: debootstrap build chroot into $root"
   debootstrap --variant=minbase \
@@ -60,7 +61,7 @@ ensure_chroot() {
 
 build_suite() {
   local suite=$1 root=$cache/build-$1 key=$cache/modules/$srchash/$1
-  if [ -f "$key.so" ] && [ -f "$key.version" ]; then
+  if [ -f "$key.so" ] && [ -f "$key.version" ] && [ "${WALLARM_STANDIN_REFRESH:-0}" != 1 ]; then
     local v; v=$(cat "$key.version")
     cp "$key.so" "$out/ngx_http_wallarm_module-$v.so"
     log "$suite: cached nginx $v module ($srchash)"
