@@ -199,7 +199,7 @@ function planNft(a: FirewallPortArgs, d: Desired, p: FirewallProbe): Command[] {
       cmds.push({ kind: 'put', path: file, content: text, mode: '0644', describe: `persist rules in ${file}` });
     }
     if (p.nftConfExists && !p.nftConfIncludes)
-      cmds.push({ kind: 'shell', cmd: sh`printf '%s\n' ${includeLine} >> /etc/nftables.conf`, describe: `include ${file} from /etc/nftables.conf` });
+      cmds.push({ kind: 'shell', cmd: sh`printf '%s\\n' ${includeLine} >> /etc/nftables.conf`, describe: `include ${file} from /etc/nftables.conf` });
   }
   return cmds;
 }

@@ -302,7 +302,7 @@ function validateScript(a: NginxUpstreamArgs, path: string, restore: 'backup' | 
       : restore === 'remove'
         ? sh`rm -f -- ${path}`
         : raw(':');
-  return sh`out=$(${argv(a.validate_command)} 2>&1); rc=$?; printf '%s\n' "$out"; echo "@@tsplay-validate rc=$rc"; if [ "$rc" -ne 0 ]; then ${undo}; exit 3; fi`;
+  return sh`out=$(${argv(a.validate_command)} 2>&1); rc=$?; printf '%s\\n' "$out"; echo "@@tsplay-validate rc=$rc"; if [ "$rc" -ne 0 ]; then ${undo}; exit 3; fi`;
 }
 
 /** Find the validate marker among command outputs: nginx's message and its exit code. */
@@ -390,7 +390,7 @@ export const nginxUpstreamModule = defineModule<NginxUpstreamArgs>({
     return [
       {
         key: 'file',
-        cmd: sh`if [ -f ${a.path} ]; then printf '${raw(MARK)} present %s\n' "$(stat -c %a ${a.path})"; cat -- ${a.path}; else echo '${raw(MARK)} absent'; fi; if [ -f ${backup} ]; then echo '${raw(BMARK)}'; cat -- ${backup}; fi; echo '${raw(EMARK)}'`,
+        cmd: sh`if [ -f ${a.path} ]; then printf '${raw(MARK)} present %s\\n' "$(stat -c %a ${a.path})"; cat -- ${a.path}; else echo '${raw(MARK)} absent'; fi; if [ -f ${backup} ]; then echo '${raw(BMARK)}'; cat -- ${backup}; fi; echo '${raw(EMARK)}'`,
         parse: (r) => parseNginxProbe(r.stdout),
       },
     ];

@@ -39,7 +39,7 @@ function stateProbeCmd(installerPath?: string) {
   const inst = installerPath
     ? sh`if [ -f ${installerPath} ]; then echo "installer_sha256=$(sha256sum ${installerPath} | cut -d' ' -f1)"; fi;`
     : raw('');
-  return sh`echo ${STATE_SEP}; if [ -e ${p.root} ]; then echo opt_wallarm=yes; fi; if [ -s ${p.nodeYaml} ]; then echo registered=yes; fi; if [ -f ${p.versionMarker} ]; then echo "version=$(head -n 1 ${p.versionMarker})"; elif [ -f ${p.root}/setup.sh ]; then echo "version=$(sh ${p.root}/setup.sh --version 2>/dev/null | grep -oE '[0-9]+\.[0-9]+\.[0-9]+' | head -n 1)"; fi; if id -u wallarm >/dev/null 2>&1; then echo user=yes; fi; if command -v dpkg-query >/dev/null 2>&1; then dpkg-query -W -f='pkg=\${Package} \${Status}\\n' 'wallarm*' 2>/dev/null | grep ' installed$' | cut -d' ' -f1; fi; if command -v rpm >/dev/null 2>&1; then rpm -qa --qf 'pkg=%{NAME}\n' 'wallarm*' 2>/dev/null; fi; ${inst} true`;
+  return sh`echo ${STATE_SEP}; if [ -e ${p.root} ]; then echo opt_wallarm=yes; fi; if [ -s ${p.nodeYaml} ]; then echo registered=yes; fi; if [ -f ${p.versionMarker} ]; then echo "version=$(head -n 1 ${p.versionMarker})"; elif [ -f ${p.root}/setup.sh ]; then echo "version=$(sh ${p.root}/setup.sh --version 2>/dev/null | grep -oE '[0-9]+\.[0-9]+\.[0-9]+' | head -n 1)"; fi; if id -u wallarm >/dev/null 2>&1; then echo user=yes; fi; if command -v dpkg-query >/dev/null 2>&1; then dpkg-query -W -f='pkg=\${Package} \${Status}\\n' 'wallarm*' 2>/dev/null | grep ' installed$' | cut -d' ' -f1; fi; if command -v rpm >/dev/null 2>&1; then rpm -qa --qf 'pkg=%{NAME}\\n' 'wallarm*' 2>/dev/null; fi; ${inst} true`;
 }
 
 export function parseMachineState(stdout: string): WallarmMachineState {
@@ -154,7 +154,7 @@ function installScript(a: WallarmInstallArgs, url: string, dest: string, downloa
     ? sh`got=$(sha256sum ${dest} | cut -d' ' -f1); if [ "$got" != ${a.sha256.toLowerCase()} ]; then echo "tsplay: sha256 mismatch for ${raw(installerFile(a.version, a.arch ?? 'x86_64'))}: expected ${raw(a.sha256.toLowerCase())}, got $got"; rm -f ${dest}; exit 93; fi;`
     : raw('');
   // The token arrives on stdin: never on our command line, in the environment listing or in a report.
-  return sh`IFS= read -r WALLARM_TOKEN || { echo 'tsplay: no token on stdin'; exit 90; }; ${fetch} ${check} sh ${dest} -- ${raw('-t "$WALLARM_TOKEN"')} ${installerArgs(a)}; rc=$?; unset WALLARM_TOKEN; if [ "$rc" -ne 0 ]; then echo "tsplay: installer exited $rc"; exit "$rc"; fi; if [ ! -s ${p.nodeYaml} ]; then echo 'tsplay: the installer finished but node.yaml is empty (registration failed)'; exit 91; fi; printf '%s\n' ${a.version} > ${p.versionMarker}`;
+  return sh`IFS= read -r WALLARM_TOKEN || { echo 'tsplay: no token on stdin'; exit 90; }; ${fetch} ${check} sh ${dest} -- ${raw('-t "$WALLARM_TOKEN"')} ${installerArgs(a)}; rc=$?; unset WALLARM_TOKEN; if [ "$rc" -ne 0 ]; then echo "tsplay: installer exited $rc"; exit "$rc"; fi; if [ ! -s ${p.nodeYaml} ]; then echo 'tsplay: the installer finished but node.yaml is empty (registration failed)'; exit 91; fi; printf '%s\\n' ${a.version} > ${p.versionMarker}`;
 }
 
 /** Turn installer output into a message: token redacted, the known failure lines explained. */

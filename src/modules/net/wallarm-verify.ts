@@ -184,7 +184,7 @@ function defaultServices(a: WallarmVerifyArgs): string[] {
 
 function probeScript(a: WallarmVerifyArgs) {
   const mark = (n: string) => raw(`echo; echo '${SEP} ${n}'`);
-  const services = sh`${mark('services')}; for s in ${defaultServices(a)}; do if command -v systemctl >/dev/null 2>&1; then printf '%s %s\n' "$s" "$(systemctl is-active "$s" 2>/dev/null)"; else printf '%s unknown\n' "$s"; fi; done;`;
+  const services = sh`${mark('services')}; for s in ${defaultServices(a)}; do if command -v systemctl >/dev/null 2>&1; then printf '%s %s\\n' "$s" "$(systemctl is-active "$s" 2>/dev/null)"; else printf '%s unknown\n' "$s"; fi; done;`;
   if (a.component === 'postanalytics') {
     const log = a.postanalytics_log ?? postanalyticsLog(a.generation);
     return sh`${services} ${mark('listening')}; (ss -ltnH 2>/dev/null || netstat -ltn 2>/dev/null) | awk '{for(i=1;i<=NF;i++) if ($i ~ /:[0-9]+$/) {print $i; break}}'; ${mark('log')}; tail -n 200 ${log} 2>/dev/null; true`;
