@@ -168,6 +168,14 @@ describe('uri against a local HTTP server', () => {
     expect((at.outcome.result?.json as { body: string }).body).toBe('@/etc/passwd');
   });
 
+  it('HEAD and DELETE send the right method', async () => {
+    const head = await apply(uriModule, { url: `${srv.base}/json`, method: 'HEAD' });
+    expect(head.outcome.result).toMatchObject({ status: 200, content_type: 'application/json' });
+    expect(srv.seen[srv.seen.length - 1]!.method).toBe('HEAD');
+    const del = await apply(uriModule, { url: `${srv.base}/echo`, method: 'DELETE', status_code: 201, return_content: true });
+    expect(del.outcome.result?.json).toMatchObject({ method: 'DELETE', body: '' });
+  });
+
   it('follows redirects for GET', async () => {
     const { outcome } = await apply(uriModule, { url: `${srv.base}/redirect` });
     expect(outcome.result).toMatchObject({ status: 200, redirected: true, url: `${srv.base}/json` });

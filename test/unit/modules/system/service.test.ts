@@ -153,3 +153,28 @@ describe('service probes are valid shell', () => {
     expect(st.enabled).toBe(false);
   });
 });
+
+describe('systemd probe against a fake systemctl', () => {
+  it('captures show properties and is-enabled’s rc', async () => {
+    const { mkdtempSync, writeFileSync, chmodSync } = await import('node:fs');
+    const { tmpdir } = await import('node:os');
+    const { join } = await import('node:path');
+    const { runLocal } = await import('../../../fixtures/modules/system/sh.js');
+    const dir = mkdtempSync(join(tmpdir(), 'tsplay-sd-'));
+    writeFileSync(
+      join(dir, 'systemctl'),
+      `#!/bin/sh
+case "$1" in
+  show) printf 'Id=nginx.service\\nLoadState=loaded\\nActiveState=inactive\\nSubState=dead\\nUnitFileState=disabled\\n';;
+  is-enabled) echo disabled; exit 1;;
+esac
+`,
+    );
+    chmodSync(join(dir, 'systemctl'), 0o755);
+    const first = planWith(serviceModule, { args: { name: 'nginx', state: 'started', enabled: true }, probes: { unit: RUNNING_ENABLED } });
+    const out = runLocal(first.probeCmds[0]!, { env: { PATH: `${dir}:${process.env.PATH}` } });
+    const { plan } = planWith(serviceModule, { args: { name: 'nginx', state: 'started', enabled: true }, probes: { unit: out.stdout } });
+    expect(cmdTexts(plan.commands)).toEqual(['systemctl enable -- nginx', 'systemctl start -- nginx']);
+    expect(plan.result).toMatchObject({ status: { ActiveState: 'inactive', UnitFileState: 'disabled' }, enabled: true });
+  });
+});
