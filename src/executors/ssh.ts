@@ -257,7 +257,7 @@ export class SshExecutor implements Executor {
   }
 
   /** Open a channel and run one command line; reconnects once when the connection had dropped. */
-  private execLine(line: string, stdin: string | Buffer | undefined, timeoutMs: number | undefined): Promise<RawResult> {
+  private execLine(line: string, stdin: string | Buffer | undefined, timeoutMs: number | undefined, waitForPgid = false): Promise<RawResult> {
     return this.limit(async () => {
       let client = await this.ensureClient();
       let channel: ClientChannel;
@@ -279,25 +279,42 @@ export class SshExecutor implements Executor {
           throw new TsplayError('CONNECTION', `${this.host}: cannot open a channel: ${(e2 as Error).message}`, { cause: e2 ?? e });
         }
       }
-      return collect(channel, stdin, timeoutMs);
+      return collect(channel, stdin, timeoutMs, waitForPgid);
     });
   }
 
-  /** Run a script with become handling (sudo -n, then sudo -S with become_password). */
+  /**
+   * Run a script with become handling; with a timeout, the script first reports its process group
+   * so a timed-out command is killed on the host too (closing the channel alone leaves it running).
+   */
   private async runScript(script: string, opts: { become?: boolean; becomeUser?: string; stdin?: string | Buffer; timeoutMs?: number }): Promise<RawResult> {
+    const timeoutMs = opts.timeoutMs ?? this.spec.commandTimeoutMs;
+    if (timeoutMs === undefined || timeoutMs <= 0) return this.runScriptOnce(script, { ...opts, timeoutMs: undefined });
+    const res = await this.runScriptOnce(PGID_PROBE + script, { ...opts, timeoutMs, waitForPgid: true });
+    const { pgid, stderr } = takePgid(res.stderr);
+    res.stderr = stderr;
+    if (res.timedOut && pgid !== undefined) {
+      // sshd made the session a process group of its own (setsid): kill all of it.
+      const kill = `kill -s KILL -- -${pgid} 2>/dev/null || kill -9 -${pgid} 2>/dev/null; exit 0`;
+      await this.runScriptOnce(kill, { become: opts.become, becomeUser: opts.becomeUser, timeoutMs: 10_000 }).catch(() => undefined);
+    }
+    return res;
+  }
+
+  private async runScriptOnce(script: string, opts: { become?: boolean; becomeUser?: string; stdin?: string | Buffer; timeoutMs: number | undefined; waitForPgid?: boolean }): Promise<RawResult> {
     const login = this.user;
     const target = becomeTarget(login, opts.become ?? this.spec.become, opts.becomeUser ?? this.spec.becomeUser);
-    const timeoutMs = opts.timeoutMs ?? this.spec.commandTimeoutMs;
-    if (!target) return this.execLine(buildCommandLine(script), opts.stdin, timeoutMs);
+    const timeoutMs = opts.timeoutMs;
+    if (!target) return this.execLine(buildCommandLine(script), opts.stdin, timeoutMs, opts.waitForPgid);
     const password = this.spec.becomePassword;
     if (!this.sudoNeedsPassword.has(target) || password === undefined) {
-      const res = await this.execLine(buildCommandLine(script, { user: target, loginIsRoot: login === 'root' }), opts.stdin, timeoutMs);
+      const res = await this.execLine(buildCommandLine(script, { user: target, loginIsRoot: login === 'root' }), opts.stdin, timeoutMs, opts.waitForPgid);
       if (!sudoWantsPassword(res.rc, res.stderr.toString('utf8'))) return res;
       this.sudoNeedsPassword.add(target);
       if (password === undefined) throw becomeError(this.host, target);
     }
     const stdin = Buffer.concat([Buffer.from(password + '\n'), opts.stdin === undefined ? Buffer.alloc(0) : Buffer.from(opts.stdin)]);
-    const res = await this.execLine(buildCommandLine(script, { user: target, withPassword: true }), stdin, timeoutMs);
+    const res = await this.execLine(buildCommandLine(script, { user: target, withPassword: true }), stdin, timeoutMs, opts.waitForPgid);
     if (sudoWrongPassword(res.rc, res.stderr.toString('utf8'))) throw becomeError(this.host, target, true);
     return res;
   }
@@ -385,6 +402,21 @@ export class SshExecutor implements Executor {
   }
 }
 
+/** Prints the shell's process group id on stderr (Linux /proc; silently nothing elsewhere). */
+const PGID_MARK = 'TSPLAY-PGID:';
+const PGID_PROBE = `printf '${PGID_MARK}%s\\n' "$(cut -d' ' -f5 /proc/$$/stat 2>/dev/null)" >&2; `;
+
+/** Remove the PGID marker line from stderr and return the pgid it names. */
+export function takePgid(stderr: Buffer): { pgid?: number; stderr: Buffer } {
+  const text = stderr.toString('latin1');
+  const m = /(^|\n)TSPLAY-PGID:(\d*)\n/.exec(text);
+  if (!m) return { stderr };
+  const start = m.index + m[1]!.length;
+  const rest = Buffer.concat([stderr.subarray(0, start), stderr.subarray(start + m[0].length - m[1]!.length)]);
+  const pgid = m[2] ? Number(m[2]) : undefined;
+  return pgid && pgid > 1 ? { pgid, stderr: rest } : { stderr: rest };
+}
+
 function endClient(c: Client): Promise<void> {
   return new Promise((resolve) => {
     const done = (): void => resolve();
@@ -426,7 +458,10 @@ function signalNumber(name: string | undefined): number {
   return n ?? 0;
 }
 
-function collect(ch: ClientChannel, stdin: string | Buffer | undefined, timeoutMs: number | undefined): Promise<RawResult> {
+/** Grace period after a timeout to learn the command's process group (slow session start-up). */
+const PGID_GRACE_MS = 10_000;
+
+function collect(ch: ClientChannel, stdin: string | Buffer | undefined, timeoutMs: number | undefined, waitForPgid = false): Promise<RawResult> {
   const started = Date.now();
   return new Promise((resolve) => {
     const out: Buffer[] = [];
@@ -447,22 +482,33 @@ function collect(ch: ClientChannel, stdin: string | Buffer | undefined, timeoutM
       if (timedOut) r.timedOut = true;
       resolve(r);
     };
+    let timedOut = false;
+    const pgidKnown = (): boolean => /(^|\n)TSPLAY-PGID:\d*\n/.test(Buffer.concat(err).toString('latin1'));
+    const stop = (): void => {
+      try {
+        ch.signal('KILL');
+      } catch {
+        /* servers may refuse signals; the caller kills the process group */
+      }
+      ch.close();
+      finish(true);
+    };
     ch.on('data', (d: Buffer) => out.push(d));
-    ch.stderr.on('data', (d: Buffer) => err.push(d));
+    ch.stderr.on('data', (d: Buffer) => {
+      err.push(d);
+      if (timedOut && !done && pgidKnown()) stop();
+    });
     ch.on('exit', (code: number | null, signal?: string) => {
       rc = code ?? 128 + signalNumber(signal);
     });
-    ch.on('close', () => finish(false));
-    ch.on('error', () => finish(false));
+    ch.on('close', () => finish(timedOut));
+    ch.on('error', () => finish(timedOut));
     if (timeoutMs !== undefined && timeoutMs > 0) {
       timer = setTimeout(() => {
-        try {
-          ch.signal('KILL');
-        } catch {
-          /* servers may refuse signals; closing the channel is what matters */
-        }
-        ch.close();
-        finish(true);
+        timedOut = true;
+        if (!waitForPgid || pgidKnown()) return stop();
+        // The command has not reported its process group yet: wait a little so it can be killed.
+        timer = setTimeout(stop, PGID_GRACE_MS);
       }, timeoutMs);
     }
     if (stdin !== undefined && stdin.length > 0) ch.end(stdin);

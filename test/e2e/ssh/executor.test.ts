@@ -67,11 +67,16 @@ describe.runIf(available)('SshExecutor against a real sshd on loopback', () => {
   });
 
   it('a command past its timeout is cut off with timedOut and rc 124; the connection stays usable', async () => {
-    const r = await ex.run('sleep 30; echo finished', { timeoutMs: 500 });
+    const r = await ex.run('echo started >&2; sleep 37; echo finished', { timeoutMs: 500 });
     expect(r.timedOut).toBe(true);
     expect(r.rc).toBe(124);
     expect(r.stdout).not.toContain('finished');
+    expect(r.stderr).not.toContain('TSPLAY'); // tsplay's own bookkeeping never shows
+    // the command was killed on the host, not just abandoned
+    const left = await ex.run(`for p in /proc/[0-9]*; do tr '\\0' ' ' < $p/cmdline 2>/dev/null; echo; done | grep -c '^sleep 37' || true`);
+    expect(left.stdout.trim()).toBe('0');
     expect((await ex.run('echo alive')).stdout).toBe('alive\n');
+    expect((await ex.run('echo e >&2', { timeoutMs: 5000 })).stderr).toBe('e\n');
   });
 
   it('20 concurrent runs on one connection all succeed, never more than 8 channels at once', async () => {
