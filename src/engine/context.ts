@@ -70,6 +70,7 @@ export class RunContext {
   aborted?: string;
   readonly roleSearchPaths: string[];
   private readonly roles = new Map<string, Promise<LoadedRole>>();
+  private readonly localExecutors = new Map<string, Executor>();
 
   constructor(
     readonly opts: RunPlaybookOptions,
@@ -180,6 +181,16 @@ export class RunContext {
   }
 
   async executorFor(hs: HostState): Promise<Executor> {
+    if (this.play?.connection === 'local') {
+      // Play-level `connection: local`: this play's tasks run on the controller for every host.
+      let ex = this.localExecutors.get(hs.name);
+      if (!ex) {
+        ex = createExecutor({ host: hs.name, connection: 'local', address: 'localhost' });
+        await ex.connect();
+        this.localExecutors.set(hs.name, ex);
+      }
+      return ex;
+    }
     if (hs.executor) return hs.executor;
     if (!hs.connecting) {
       hs.connecting = (async () => {
@@ -218,9 +229,9 @@ export class RunContext {
   }
 
   async closeAll(): Promise<void> {
-    await Promise.all([...this.hostStates.values()].map(async (hs) => {
+    await Promise.all([...[...this.hostStates.values()].map((hs) => hs.executor), ...this.localExecutors.values()].map(async (ex) => {
       try {
-        await hs.executor?.close();
+        await ex?.close();
       } catch {
         /* closing a dead connection is not an error */
       }
