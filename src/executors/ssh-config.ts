@@ -177,7 +177,14 @@ export function resolveTarget(spec: ConnectionSpec, env: ResolveEnv = {}): Resol
       address: jAddress,
       port: jPort,
       user: jUser,
-      identityFiles: identities(undefined, list(jc['identityfile']), { home, host: jAddress, user: jUser, localUser, port: jPort }),
+      // The inventory's identity_file is tried on jump hosts too, after their own IdentityFile.
+      identityFiles: identities(undefined, [...list(jc['identityfile']), ...(spec.identityFile ? [spec.identityFile] : [])], {
+        home,
+        host: jAddress,
+        user: jUser,
+        localUser,
+        port: jPort,
+      }),
     };
   });
 

@@ -62,6 +62,10 @@ describe('resolveTarget with ~/.ssh/config', () => {
     expect(t.identityFiles[0]).toEqual({ path: '/home/me/keys/ops', explicit: true });
     expect(t.jumps).toEqual([]);
     expect(t.knownHostsFile).toBe('/tmp/kh');
+    const viaJump = resolveTarget(spec({ identityFile: '~/keys/ops', proxyJump: 'ops@gw:2022' }), env(''));
+    expect(viaJump.jumps).toEqual([
+      { label: 'ops@gw:2022', address: 'gw', port: 2022, user: 'ops', identityFiles: [{ path: '/home/me/keys/ops', explicit: true }] },
+    ]);
     expect(t.connectTimeoutMs).toBe(1000);
   });
 
