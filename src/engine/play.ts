@@ -10,6 +10,7 @@ import { emptyScope, type HostState, type RunContext, type Scope } from './conte
 import { runModuleTaskOnHost, taskLabel, type TaskOutcome } from './task.js';
 import { shouldRunTags } from './tags.js';
 import { lazyContext, mergeLayers } from './vars.js';
+import { pyyamlBooleans } from '../loader/yaml.js';
 
 type Lists = Map<string, TaskNode[]>;
 
@@ -121,7 +122,8 @@ async function loadVarsFiles(run: RunContext, play: Play): Promise<Record<string
     } catch {
       throw new TsplayError('VALIDATION', `vars_files: cannot read ${file}`, { location: play.loc, hint: 'paths are relative to the playbook directory' });
     }
-    const doc = YAML.parseDocument(text, { prettyErrors: true });
+    // YAML 1.1 as Ansible reads vars files (`yes` is true), like the playbook itself.
+    const doc = YAML.parseDocument(text, { prettyErrors: true, version: '1.1', customTags: pyyamlBooleans });
     if (doc.errors.length) {
       const e = doc.errors[0]!;
       throw new TsplayError('PARSE', e.message.split('\n')[0]!, { location: { file, line: e.linePos?.[0]?.line, col: e.linePos?.[0]?.col } });

@@ -265,7 +265,9 @@ async function runOnce(run: RunContext, hs: HostState, task: ModuleTask, scope: 
   }
   status = outcome.failed ? 'failed' : outcome.changed ? 'changed' : 'ok';
   const registered: Registered = { ...(plan.result ?? {}), ...(outcome.result ?? {}), changed: outcome.changed, failed: !!outcome.failed };
-  if (outcome.msg ?? outcome.failed) registered.msg = outcome.failed ?? outcome.msg;
+  // A module's own result.msg keeps its native type (debug msg: a list stays a list, like Ansible).
+  if (outcome.failed) registered.msg = outcome.failed;
+  else if (outcome.msg && registered.msg === undefined) registered.msg = outcome.msg;
   if (check) registered.check_mode = true;
   return finish(run, task, vars, {
     status,

@@ -1,5 +1,5 @@
 import fs from 'node:fs';
-import { isAlias, isMap, isScalar, isSeq, LineCounter, parseDocument, type Document, type Node as YamlNode } from 'yaml';
+import { isAlias, isMap, isScalar, isSeq, LineCounter, parseDocument, type CollectionTag, type Document, type Node as YamlNode, type ScalarTag } from 'yaml';
 import { TsplayError, type SourceLocation } from '../errors.js';
 
 /**
@@ -55,12 +55,26 @@ export interface ParsedYaml {
 const MAX_ALIAS_EXPANSIONS = 10_000;
 
 /**
+ * YAML 1.1 booleans as PyYAML (and so Ansible) reads them: yes/no, true/false, on/off. The `yaml`
+ * package's 1.1 schema also takes y/Y/n/N, which would turn `n: 3` or `set_fact: { y: 1 }` into
+ * a `false`/`true` key.
+ */
+export function pyyamlBooleans(tags: Tags): Tags {
+  return tags.map((t) => {
+    if (typeof t !== 'object' || t.tag !== 'tag:yaml.org,2002:bool' || !('test' in t) || !t.test) return t;
+    const isTrue = t.test.test('true');
+    return { ...t, test: isTrue ? /^(?:[Yy]es|YES|[Tt]rue|TRUE|[Oo]n|ON)$/ : /^(?:[Nn]o|NO|[Ff]alse|FALSE|[Oo]ff|OFF)$/ } as ScalarTag;
+  });
+}
+type Tags = Array<ScalarTag | CollectionTag>;
+
+/**
  * Parse YAML text as Ansible does (YAML 1.1: `yes`/`no` are booleans, merge keys `<<`), into
  * plain JS plus a SourceMap. Syntax errors are returned, not thrown, so callers can report all.
  */
 export function parseYaml(text: string, file: string): ParsedYaml {
   const lc = new LineCounter();
-  const doc = parseDocument(text, { lineCounter: lc, version: '1.1', prettyErrors: false, uniqueKeys: true });
+  const doc = parseDocument(text, { lineCounter: lc, version: '1.1', prettyErrors: false, uniqueKeys: true, customTags: pyyamlBooleans });
   const map = new SourceMap(file);
   const errors: TsplayError[] = [];
   const locAt = (offset: number | undefined): SourceLocation => {
