@@ -6,7 +6,7 @@ import { parseAddress } from './hostnames.js';
 import { parseIniInventory } from './ini.js';
 import { mergeVarLayers } from './merge.js';
 import { VarsFolder } from './vars-dirs.js';
-import { looksLikeYamlInventory, parseYamlInventory } from './yaml.js';
+import { isYamlMapping, looksLikeYamlInventory, parseYamlInventory } from './yaml.js';
 
 /** One node of `tsplay inventory --graph`. */
 export interface GroupTreeNode {
@@ -143,7 +143,10 @@ async function parseFile(file: string, data: InventoryData): Promise<void> {
   const ext = /\.[^./]*$/.exec(basename(file))?.[0]?.toLowerCase() ?? '';
   if (ext === '.yml' || ext === '.yaml' || ext === '.json') parseYamlInventory(text, file, data);
   else if (ext === '' && looksLikeYamlInventory(text)) parseYamlInventory(text, file, data);
-  else parseIniInventory(text, file, data);
+  else if (ext === '' && isYamlMapping(text)) {
+    // A YAML inventory with a mistake in it: report the YAML problem, not a confusing INI one.
+    parseYamlInventory(text, file, data);
+  } else parseIniInventory(text, file, data);
 }
 
 /** Ansible's host_list source: `-i web1,web2:2222,` (hosts land in `ungrouped`). */

@@ -135,12 +135,24 @@ export function looksLikeYamlInventory(text: string): boolean {
   }
 }
 
+/** True when the text is YAML whose top level is a mapping holding at least one nested mapping (so not `host:2222`). */
+export function isYamlMapping(text: string): boolean {
+  try {
+    const doc = parseDocument(text, { version: '1.1', uniqueKeys: false });
+    return doc.errors.length === 0 && isMap(doc.contents) && doc.contents.items.some((p) => isMap(p.value));
+  } catch {
+    return false;
+  }
+}
+
 /** Ansible's YAML inventory (plugins/inventory/yaml.py): groups with `hosts`, `vars`, `children`, nested. */
 export function parseYamlInventory(text: string, file: string, inv: InventoryData): void {
   const src = readYaml(text, file);
   const root = src.doc.contents;
   if (isNullNode(root)) {
-    throw new TsplayError('VALIDATION', 'the inventory file is empty', { location: { file, line: 1 }, hint: 'start with `all:` and list `hosts:` under it' });
+    // Ansible falls back to its INI reader here, which accepts an empty file: no hosts.
+    inv.warnings.push(`${file}: the inventory file is empty`);
+    return;
   }
   if (!isMap(root)) {
     throw new TsplayError('VALIDATION', 'a YAML inventory must be a mapping of group names', {

@@ -81,3 +81,25 @@ describe('YAML errors carry file, line and column', () => {
     expect(e.hint).toMatch(/decrypt/);
   });
 });
+
+describe('files without extension', () => {
+  it('a YAML inventory with a mistake reports the YAML problem, not an INI one', async () => {
+    const dir = tree({ hosts: 'all:\n  children:\n    web:\n      hosts:\n        - w1\n' });
+    const e = await errorOf(() => loadInventory([join(dir, 'hosts')]));
+    expect(e.message).toBe('"hosts" of group "web" must be a mapping');
+  });
+
+  it('an empty YAML inventory is empty, with a warning (Ansible loads it too)', async () => {
+    const dir = tree({ 'inv.yml': '# nothing yet\n' });
+    const inv = await loadInventory([join(dir, 'inv.yml')]);
+    expect(inv.hosts).toEqual([]);
+    expect(inv.warnings).toEqual([`${join(dir, 'inv.yml')}: the inventory file is empty`]);
+  });
+});
+
+it('a one-line `host:port` file without extension is INI', async () => {
+  const dir = tree({ hosts: 'db1.example.com:2222\n' });
+  const inv = await loadInventory([join(dir, 'hosts')]);
+  expect(inv.hosts).toEqual(['db1.example.com']);
+  expect(inv.hostVars('db1.example.com').ansible_port).toBe(2222);
+});
