@@ -8,8 +8,8 @@ import { bool, lines, str, strList } from './args.js';
 import { execLine, extractFreeFormOptions, shellWord, shlexSplit, SplitError } from './words.js';
 
 const common = {
-  _raw_params: z.string().optional(),
-  cmd: z.string().optional(),
+  _raw_params: str.optional(),
+  cmd: str.optional(),
   chdir: str.optional(),
   creates: str.optional(),
   removes: str.optional(),

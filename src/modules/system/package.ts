@@ -29,6 +29,9 @@ export const packageArgs = withAliases(
     use: z.enum(['auto', 'apt', 'dnf', 'yum']).optional(),
     update_cache: bool.optional(),
     autoremove: bool.optional(),
+    // apt-only, passed through like Ansible's package module does with backend args.
+    cache_valid_time: int.optional(),
+    purge: bool.optional(),
   }),
 );
 export type PackageArgs = z.infer<typeof packageArgs>;
@@ -433,6 +436,10 @@ export const packageModule = defineModule<PackageArgs>({
     const m = managerFor(args.use ?? 'auto', ctx.facts);
     if ('error' in m) return fail(m.error);
     if (!args.name?.length && !args.update_cache) return fail('missing required arguments: name');
+    if (m.mgr !== 'apt') {
+      const aptOnly = (['cache_valid_time', 'purge'] as const).filter((k) => args[k] !== undefined);
+      if (aptOnly.length) return fail(`Unsupported parameters for (${m.mgr}) module: ${aptOnly.join(', ')}`);
+    }
     return planFor(request(m.mgr, args), ctx);
   },
 });

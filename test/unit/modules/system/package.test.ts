@@ -167,3 +167,12 @@ case "$last" in curl) printf 'curl\\t7.76.1-29.el9\\n';; nginx) printf 'nginx\\t
     expect(plan.failed).toMatch(/does not support the package manager 'apk'/);
   });
 });
+
+describe('package passes apt-only args through', () => {
+  it('purge works on apt and is refused on dnf', () => {
+    const a = planWith(packageModule, { args: { name: 'curl', state: 'absent', purge: true }, probes: { apt: 'pkg\tcurl\t\tinstall ok installed\t7.88\n' } }).plan;
+    expect(cmdTexts(a.commands)).toEqual([`${APT} purge curl`]);
+    const d = planWith(packageModule, { args: { name: 'curl', state: 'absent', purge: true }, facts: rocky9, probes: { dnf: '' } }).plan;
+    expect(d.failed).toBe('Unsupported parameters for (dnf) module: purge');
+  });
+});
