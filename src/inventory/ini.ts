@@ -1,6 +1,7 @@
 import { TsplayError } from '../errors.js';
 import type { InventoryData } from './data.js';
 import { expandHostPattern } from './hostnames.js';
+import { isSecretVar } from './format.js';
 import { parseIniValue } from './pyliteral.js';
 
 /**
@@ -50,7 +51,8 @@ export function parseIniInventory(text: string, file: string, inv: InventoryData
       try {
         tokens = shlexSplit(line);
       } catch (e) {
-        return fail(lineNo, `cannot parse host line "${line}": ${(e as Error).message}`, 'close the quote; quote values that contain spaces');
+        // Not echoing the line: it may hold a password.
+        return fail(lineNo, `cannot parse the host line for "${line.split(/\s/)[0]}": ${(e as Error).message}`, 'close the quote; quote values that contain spaces');
       }
       if (tokens.length === 0) continue;
       const pattern = tokens[0]!;
@@ -67,9 +69,15 @@ export function parseIniInventory(text: string, file: string, inv: InventoryData
         fail(lineNo, 'found "---" in an INI inventory', 'this looks like a YAML file: give it a .yml extension');
       }
       const vars: Record<string, unknown> = {};
+      let prevKey = '';
       for (const t of tokens.slice(1)) {
         const eq = t.indexOf('=');
-        if (eq < 0) fail(lineNo, `expected \`host key=value\`, got "${t}"`, 'host variables are written key=value after the host name; quote values with spaces');
+        if (eq < 0) {
+          // `password=two words` leaves "words" here: never print what may be the rest of a secret.
+          const shown = isSecretVar(prevKey) ? '********' : t;
+          fail(lineNo, `expected \`host key=value\`, got "${shown}"`, 'host variables are written key=value after the host name; quote values with spaces');
+        }
+        prevKey = t.slice(0, eq);
         vars[t.slice(0, eq)] = parseIniValue(t.slice(eq + 1));
       }
       for (const h of expanded.hosts) {

@@ -113,3 +113,15 @@ describe('INI errors point at file and line with a hint', () => {
     expect(e.hint).toMatch(hint);
   });
 });
+
+describe('INI errors never print secrets', () => {
+  it.each([
+    ['[web]\nw1 ansible_password=two words\n', 'words'],
+    ['[web]\nw1 ansible_become_pass="unclosed secret\n', 'unclosed secret'],
+  ])('%j', async (text, secret) => {
+    const dir = tree({ 'inv.ini': text });
+    const e = await errorOf(() => loadInventory([join(dir, 'inv.ini')]));
+    expect(e.message + (e.hint ?? '')).not.toContain(secret);
+    expect(e.location?.line).toBe(2);
+  });
+});
