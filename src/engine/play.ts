@@ -350,7 +350,8 @@ function record(pr: PlayRun, tr: TaskReport, hs: HostState, out: TaskOutcome, du
   }
   if (status === 'unreachable') hs.unreachable = true;
   const r = hs.recap;
-  if (status === 'ok' || status === 'changed') r.ok++;
+  // Like Ansible's recap, an ignored failure also counts as ok (PLAY RECAP ok=… ignored=…).
+  if (status === 'ok' || status === 'changed' || status === 'ignored') r.ok++;
   if (out.changed && status !== 'failed') r.changed++;
   if (status === 'skipped') r.skipped++;
   if (status === 'failed') r.failed++;
