@@ -75,7 +75,6 @@ export class SshExecutor implements Executor {
   private readonly limit: ReturnType<typeof pLimit>;
   /** Become users for which sudo asked for a password (skip the `sudo -n` probe next time). */
   private readonly sudoNeedsPassword = new Set<string>();
-  private closed = false;
 
   constructor(spec: ConnectionSpec, env: ResolveEnv = {}) {
     this.host = spec.host;
@@ -101,7 +100,6 @@ export class SshExecutor implements Executor {
 
   private ensureClient(): Promise<Client> {
     if (this.client) return Promise.resolve(this.client);
-    if (this.closed) this.closed = false;
     this.connecting ??= this.openChain().finally(() => {
       this.connecting = undefined;
     });
@@ -390,7 +388,6 @@ export class SshExecutor implements Executor {
   }
 
   async close(): Promise<void> {
-    this.closed = true;
     const s = this.sftpSession;
     this.sftpSession = undefined;
     if (s) await s.then((x) => x.end()).catch(() => undefined);
