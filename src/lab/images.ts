@@ -105,6 +105,18 @@ export async function buildImages(opts: BuildOptions): Promise<BuildSummary> {
   const recipes = selectRecipes(opts.images);
   const cacheDir = opts.cacheDir ?? labCacheDir();
   mkdirSync(cacheDir, { recursive: true });
+  // Several test runs (or a CLI and a test run) may build at once: one builder at a time, the
+  // others wait and then find the images cached.
+  const release = await acquireBuildLock(cacheDir, log);
+  try {
+    return await buildLocked(opts, recipes, cacheDir, started);
+  } finally {
+    release();
+  }
+}
+
+async function buildLocked(opts: BuildOptions, recipes: Recipe[], cacheDir: string, started: number): Promise<BuildSummary> {
+  const log = opts.log;
   const limit = pLimit(opts.parallel ?? 2);
   const configureScript = readFileSync(CONFIGURE_SCRIPT, 'utf8');
 
@@ -188,7 +200,50 @@ export async function buildImages(opts: BuildOptions): Promise<BuildSummary> {
   };
 
   const images = await Promise.all(recipes.map(one));
+  // A rebuilt tag leaves the previous image dangling.
+  if (images.some((i) => i.status === 'built')) await docker(['image', 'prune', '-f', '--filter', `label=${LABELS.image}=1`]);
   return { images, durationMs: Date.now() - started, cacheDir };
+}
+
+function pidAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (e) {
+    return (e as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}
+
+/** A lock directory holding the owner's pid; a lock whose owner died is taken over. */
+async function acquireBuildLock(cacheDir: string, log: (l: string) => void, timeoutMs = 45 * 60_000): Promise<() => void> {
+  const dir = path.join(cacheDir, 'build.lock');
+  const deadline = Date.now() + timeoutMs;
+  let said = false;
+  for (;;) {
+    try {
+      mkdirSync(dir);
+      writeFileSync(path.join(dir, 'pid'), String(process.pid));
+      return () => rmSync(dir, { recursive: true, force: true });
+    } catch (e) {
+      if ((e as NodeJS.ErrnoException).code !== 'EEXIST') throw e;
+    }
+    let owner = NaN;
+    try {
+      owner = Number(readFileSync(path.join(dir, 'pid'), 'utf8'));
+    } catch {
+      /* being created right now */
+    }
+    if (Number.isInteger(owner) && owner > 0 && !pidAlive(owner)) {
+      rmSync(dir, { recursive: true, force: true });
+      continue;
+    }
+    if (Date.now() > deadline) throw new TsplayError('LAB', `another lab build (pid ${owner}) holds ${dir}`, { hint: 'wait for it, or remove the directory if no build is running' });
+    if (!said) {
+      log(`waiting for another lab build (pid ${Number.isNaN(owner) ? '?' : owner}) to finish`);
+      said = true;
+    }
+    await new Promise((r) => setTimeout(r, 1000));
+  }
 }
 
 function requireRoot(name: string): void {
