@@ -30,7 +30,7 @@ export const stringList = <T extends z.ZodType>(item: T) =>
  * (pass `orFalse` to treat false the same, for objects like tls).
  */
 export const blank = <T extends z.ZodType>(schema: T, orFalse = false) =>
-  z.preprocess((v) => (v === '' || v === null || (orFalse && v === false) ? undefined : v), schema);
+  z.preprocess((v) => (v === '' || v === null || (orFalse && (v === false || v === 'false')) ? undefined : v), schema);
 
 export const boolParam = z.preprocess((v) => (v === 'true' || v === 'yes' ? true : v === 'false' || v === 'no' || v === '' ? false : v), z.boolean());
 

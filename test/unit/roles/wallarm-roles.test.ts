@@ -108,6 +108,7 @@ describe('configure-host-port', () => {
       },
     });
     expect(expand(configure, { version: '6.12.1', tls: false })).toHaveLength(2);
+    expect(expand(configure, { version: '6.12.1', tls: 'false' })).toHaveLength(2);
   });
   it('schema errors: SLAB_ALLOC_ARENA ≤ 0, TLS before 6.2, TLS without cert/key', () => {
     expect(issues(configure, { version: '6.12.1', slab_alloc_arena: 0 })[0]).toMatch(/^slab_alloc_arena: SLAB_ALLOC_ARENA is memory in GB and must be positive/);
