@@ -92,6 +92,17 @@ describe('get_url against a local HTTP server', () => {
     expect(readdirSync(dir)).toEqual([]);
   });
 
+  it('a hostile dest path is used literally and nothing executes', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'tsplay-get-'));
+    const marker = join(dir, 'pwned');
+    process.env.TSPLAY_PWNED = marker;
+    const name = `we'ird "$(touch "$TSPLAY_PWNED")" \`touch $TSPLAY_PWNED\` ✓.txt`;
+    const { outcome } = await apply(getUrlModule, { url: `${srv.base}/file.txt`, dest: join(dir, name) });
+    expect(outcome.failed).toBeUndefined();
+    expect(readdirSync(dir)).toEqual([name]);
+    expect(existsSync(marker)).toBe(false);
+  });
+
   it('dest directory → file named after the URL', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'tsplay-get-'));
     const { outcome } = await apply(getUrlModule, { url: `${srv.base}/file.txt`, dest: dir });

@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createServer, type Server } from 'node:net';
 import type { AddressInfo } from 'node:net';
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { waitForModule } from '../../../../src/modules/system/wait_for.js';
@@ -78,6 +78,18 @@ describe('wait_for (real shell loop on loopback)', () => {
     expect((await wait({ path: join(dir, 'gone'), state: 'absent', timeout: 2 })).failed).toBeUndefined();
     expect((await wait({ path: f, state: 'absent', timeout: 1, sleep: 0.2, msg: 'still there' })).failed).toBe('still there');
     expect((await wait({ path: join(dir, 'nope'), timeout: 1, sleep: 0.2 })).failed).toBe(`Timeout when waiting for file ${join(dir, 'nope')}`);
+  });
+
+  it('hostile host, path and regex never execute', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'tsplay-wait-'));
+    const marker = join(dir, 'pwned');
+    process.env.TSPLAY_PWNED = marker;
+    const evil = `$(touch "$TSPLAY_PWNED")\`touch $TSPLAY_PWNED\`'"`;
+    await wait({ host: evil, port: 1, timeout: 0, sleep: 0.1, connect_timeout: 1 });
+    await wait({ path: join(dir, evil), timeout: 0, sleep: 0.1 });
+    writeFileSync(join(dir, 'f'), 'x');
+    await wait({ path: join(dir, 'f'), search_regex: evil, timeout: 0, sleep: 0.1 });
+    expect(existsSync(marker)).toBe(false);
   });
 
   it('argument rules and check mode', () => {
