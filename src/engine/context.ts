@@ -146,10 +146,7 @@ export class RunContext {
       this.extraVars,
     ]);
     const magic: Record<string, unknown> = {
-      inventory_hostname: hs.name,
-      inventory_hostname_short: hs.name.split('.')[0],
-      group_names: this.inventory.groupNames(hs.name),
-      groups: this.inventory.groups,
+      ...this.inventory.magicVars(hs.name),
       hostvars: this.hostvarsView(),
       facts: hs.facts ?? this.emptyFacts,
       env: this.env,

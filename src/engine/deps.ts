@@ -26,6 +26,11 @@ export function selectHosts(inventory: Inventory, pattern: string): string[] {
   return inv.selectHosts(inventory, pattern);
 }
 
+/** Hosts of a play pattern intersected with --limit, plus the warnings to show the user. */
+export function selectPlayHosts(inventory: Inventory, pattern: string, limit?: string): { hosts: string[]; warnings: string[] } {
+  return inv.selectHostsDetailed(inventory, pattern, { limit });
+}
+
 export function connectionSpecFor(host: string, vars: Record<string, unknown>): ConnectionSpec {
   return inv.connectionSpecFor(host, vars);
 }

@@ -5,7 +5,7 @@ import YAML from 'yaml';
 import type { BlockTask, LoadedRole, ModuleTask, Play, RoleTask, TaskNode } from '../config/model.js';
 import type { HostTaskResult, PlayReport, TaskReport } from './report.js';
 import { TsplayError, formatError, isUserError } from '../errors.js';
-import { evaluateCondition, loadRole, normalizeRoleTasks, renderString, renderValue, selectHosts, validateRoleParams } from './deps.js';
+import { evaluateCondition, loadRole, normalizeRoleTasks, renderString, renderValue, selectPlayHosts, validateRoleParams } from './deps.js';
 import { emptyScope, type HostState, type RunContext, type Scope } from './context.js';
 import { runModuleTaskOnHost, taskLabel, type TaskOutcome } from './task.js';
 import { shouldRunTags } from './tags.js';
@@ -57,11 +57,8 @@ class PlayRun {
 
 /** Run one play: host selection, vars_files, serial batches, sections, handlers. */
 export async function runPlay(run: RunContext, play: Play): Promise<PlayReport> {
-  let hosts = selectHosts(run.inventory, play.hosts);
-  if (run.opts.limit) {
-    const limited = new Set(selectHosts(run.inventory, run.opts.limit));
-    hosts = hosts.filter((h) => limited.has(h));
-  }
+  const selection = selectPlayHosts(run.inventory, play.hosts, run.opts.limit);
+  let hosts = selection.hosts;
   hosts = hosts.filter((h) => {
     const hs = run.hostState(h);
     return !hs.failed && !hs.unreachable;
@@ -75,8 +72,9 @@ export async function runPlay(run: RunContext, play: Play): Promise<PlayReport> 
   run.playVars = play.vars;
   run.redactor.scan(play.vars);
   run.emit({ type: 'play-start', play: play.name, hosts });
+  for (const w of selection.warnings) run.emitWarning(w);
   if (hosts.length === 0) {
-    run.emitWarning(`no hosts matched "${play.hosts}"${run.opts.limit ? ` with --limit ${run.opts.limit}` : ''}: skipping play "${play.name}"`);
+    run.emitWarning(`skipping play "${play.name}": no hosts to run on`);
     run.emit({ type: 'play-end', play: play.name });
     return pr.report;
   }
