@@ -85,6 +85,11 @@ export class RunContext {
     this.roleSearchPaths = roleSearchPaths(playbook.dir);
   }
 
+  /** Rendered values of secret-named variables become secrets too (e.g. `token: "{{ env.T }}"`). */
+  private readonly onResolved = (key: string, value: unknown): void => {
+    if (Redactor.isSecretKey(key)) this.redactor.scan({ [key]: value });
+  };
+
   /** Each role is loaded once per run. */
   roleCache(name: string, load: () => Promise<LoadedRole>): Promise<LoadedRole> {
     let p = this.roles.get(name);
@@ -156,7 +161,7 @@ export class RunContext {
       playbook_dir: this.playbook.dir,
       ...(role ? { role_path: role.role.dir, role_name: role.role.name } : {}),
     };
-    return lazyContext({ ...merged, ...magic }, loc);
+    return lazyContext(merged, loc, magic, this.onResolved);
   }
 
   /** `hostvars[name]` for every inventory host, resolved on access. */
@@ -167,10 +172,11 @@ export class RunContext {
         enumerable: true,
         get: () => {
           const hs = this.hostState(name);
-          return lazyContext(
-            { ...mergeLayers([hs.inventoryVars, this.playVars, hs.hostVars, this.extraVars]), inventory_hostname: name, facts: hs.facts ?? this.emptyFacts },
-            { file: this.playbook.path },
-          );
+          return lazyContext(mergeLayers([hs.inventoryVars, this.playVars, hs.hostVars, this.extraVars]), { file: this.playbook.path }, {
+            ...this.inventory.magicVars(name),
+            facts: hs.facts ?? this.emptyFacts,
+            env: this.env,
+          }, this.onResolved);
         },
       });
     }

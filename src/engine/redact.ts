@@ -14,7 +14,8 @@ export class Redactor {
   }
 
   add(value: unknown): void {
-    if (typeof value === 'string' && value.length >= 4) this.secrets.add(value);
+    // A template is not the secret itself; its rendered value is registered when it is known.
+    if (typeof value === 'string' && value.length >= 4 && !value.includes('{{')) this.secrets.add(value);
   }
 
   /** Register the values of secret-named keys found anywhere inside `obj`. */

@@ -17,10 +17,19 @@ export function mergeLayers(layers: Array<Record<string, unknown> | undefined>):
  * Ansible's lazy templating: `url: "{{ base }}/x"` in play vars sees `base` from any layer.
  * Values are rendered on first access and memoised; a self-reference is an error, not a hang.
  */
-export function lazyContext(merged: Record<string, unknown>, loc: SourceLocation): Record<string, unknown> {
+export function lazyContext(
+  merged: Record<string, unknown>,
+  loc: SourceLocation,
+  fixed: Record<string, unknown> = {},
+  onResolved?: (key: string, value: unknown) => void,
+): Record<string, unknown> {
   const ctx: Record<string, unknown> = {};
+  // Magic values (facts, env, hostvars…) are taken as they are: never scanned for templates,
+  // which would also force every lazy hostvars entry to resolve.
+  for (const [key, value] of Object.entries(fixed)) ctx[key] = value;
   const resolving = new Set<string>();
   for (const [key, value] of Object.entries(merged)) {
+    if (Object.hasOwn(fixed, key)) continue;
     if (!hasTemplate(value)) {
       ctx[key] = value;
       continue;
@@ -39,6 +48,7 @@ export function lazyContext(merged: Record<string, unknown>, loc: SourceLocation
         try {
           cached = renderValue(value, ctx, loc);
           done = true;
+          onResolved?.(key, cached);
           return cached;
         } finally {
           resolving.delete(key);
