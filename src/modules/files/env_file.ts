@@ -5,7 +5,7 @@ import { attrArgs, attrChanges, bool, contentDiff, failedPlan, probed, withAlias
 
 const KEY = /^[A-Za-z_][A-Za-z0-9_]*$/;
 
-const value = z.union([z.string(), z.number(), z.boolean(), z.null()]);
+const value = z.union([z.string().refine((v) => !/[\r\n\0]/.test(v), 'an env file value cannot contain a newline or NUL'), z.number(), z.boolean(), z.null()]);
 
 const schema = z
   .object({

@@ -54,6 +54,9 @@ describe('env_file plan fixtures', () => {
     const plan = runPlan(envFile, { path: P, set: { A: '1' }, mode: '0600' }, { dest: fileStateOf(P, 'A=1\n') });
     expect(cmdLines(plan.commands)).toEqual([`chmod 0600 -- ${P}`]);
   });
+  it('rejects values with a newline (they would break the line format)', () => {
+    expect(() => envFile.args.parse({ path: P, set: { A: 'x\ny' } })).toThrow(/newline/);
+  });
   it('rejects keys that are not variable names', () => {
     expect(() => envFile.args.parse({ path: P, set: { 'A-B': 1 } })).toThrow(/shell variable names/);
   });
