@@ -1,4 +1,4 @@
-import { Command, Option } from 'commander';
+import { Command, InvalidArgumentError, Option } from 'commander';
 import type { Io } from './main.js';
 import { parseExtraVars, reportError } from './main.js';
 import { EXIT } from './exit-codes.js';
@@ -36,7 +36,7 @@ export function addRunOptions(cmd: Command): Command {
 
 function positiveInt(v: string, name: string): number {
   const n = Number(v);
-  if (!Number.isInteger(n) || n < 1) throw new Error(`${name} takes a whole number ≥ 1, got "${v}"`);
+  if (!Number.isInteger(n) || n < 1) throw new InvalidArgumentError(`${name} takes a whole number ≥ 1, got "${v}"`); // commander prints it, exit 5
   return n;
 }
 
