@@ -158,6 +158,7 @@ export class RunContext {
       play_hosts: this.playHosts,
       ansible_play_hosts: this.playHosts,
       ansible_check_mode: !!this.opts.check,
+      ansible_verbosity: this.opts.verbose ?? 0,
       playbook_dir: this.playbook.dir,
       ...(role ? { role_path: role.role.dir, role_name: role.role.name } : {}),
     };

@@ -263,7 +263,8 @@ async function runOnce(run: RunContext, hs: HostState, task: ModuleTask, scope: 
       outcome = { changed: plan.changed, result: plan.result, msg: plan.msg };
     }
   }
-  status = outcome.failed ? 'failed' : outcome.changed ? 'changed' : 'ok';
+  // A module may decide at plan time that it has nothing to do here (debug below its verbosity).
+  status = outcome.failed ? 'failed' : outcome.result?.['skipped'] === true ? 'skipped' : outcome.changed ? 'changed' : 'ok';
   const registered: Registered = { ...(plan.result ?? {}), ...(outcome.result ?? {}), changed: outcome.changed, failed: !!outcome.failed };
   // A module's own result.msg keeps its native type (debug msg: a list stays a list, like Ansible).
   if (outcome.failed) registered.msg = outcome.failed;

@@ -1,3 +1,4 @@
+import { extractFreeFormOptions } from '../modules/system/words.js';
 import type { z } from 'zod';
 import { TsplayError, type SourceLocation } from '../errors.js';
 import type { ModuleDef } from '../modules/types.js';
@@ -90,18 +91,12 @@ export function parseStringArgs(module: ModuleDef, text: string): ParsedStringAr
   const stray: string[] = [];
   const define = (k: string, v: unknown) => Object.defineProperty(args, k, { value: v, enumerable: true, writable: true, configurable: true });
   if (module.freeForm) {
-    known.delete(module.freeForm);
-    const free: string[] = [];
-    let extracted = false;
-    for (const w of words) {
-      const m = KV.exec(w);
-      if (m && known.has(m[1]!)) {
-        define(m[1]!, coerce(module.args, m[1]!, unquote(m[2]!)));
-        extracted = true;
-      } else free.push(w);
-    }
-    const freeText = extracted ? free.join(' ') : text.trim();
-    if (freeText !== '') define(module.freeForm, freeText);
+    // Ansible's parse_kv(check_raw=True): only its free-form option names are taken out of the
+    // text, and the rest stays byte for byte (line breaks of a multi-line shell script included).
+    const { rest, options } = extractFreeFormOptions(text);
+    for (const [k, v] of Object.entries(options)) if (known.has(k)) define(k, coerce(module.args, k, v));
+    const freeText = Object.keys(options).length ? rest : text.trim();
+    if (freeText.trim() !== '') define(module.freeForm, freeText);
     return { args, stray };
   }
   for (const w of words) {
