@@ -4,7 +4,7 @@ import { reportError } from './main.js';
 import { addRunOptions, runOptionsFrom, runWithSignals, type CommonRunFlags } from './commands.js';
 import { HistoryReporter } from '../history/reporter.js';
 import { HistoryStore, parseSince } from '../history/store.js';
-import { summarizeDrift } from '../history/drift.js';
+import { summarizeDrift, userExitCode } from '../history/drift.js';
 import { renderHtmlReport } from '../history/html.js';
 import { writeFileSync } from 'node:fs';
 import { renderDiff } from '../reporters/diff.js';
@@ -87,7 +87,9 @@ export async function driftCommand(playbook: string, flags: DriftFlags, io: Io):
   if (flags.fix) {
     const fixed = summary.items;
     io.out(`\n${fixed.length ? `corrected ${fixed.length} drift item(s) on ${summary.driftedHosts.length} host(s): ${summary.driftedHosts.join(', ')}` : 'no drift: nothing to correct'}\n`);
-    return summary.failedHosts.length || summary.unreachableHosts.length || report.aborted ? 1 : 0;
+    if (summary.failedHosts.length) io.out(`could not correct drift on (failed): ${summary.failedHosts.join(', ')}\n`);
+    if (summary.unreachableHosts.length) io.out(`could not correct drift on (unreachable): ${summary.unreachableHosts.join(', ')}\n`);
+    return userExitCode(report);
   }
   io.out('\nDRIFT SUMMARY\n');
   if (!summary.items.length) io.out('no drift: every host is converged\n');
@@ -100,7 +102,7 @@ export async function driftCommand(playbook: string, flags: DriftFlags, io: Io):
   }
   if (summary.failedHosts.length) io.out(`could not determine drift on (failed): ${summary.failedHosts.join(', ')}\n`);
   if (summary.unreachableHosts.length) io.out(`could not determine drift on (unreachable): ${summary.unreachableHosts.join(', ')}\n`);
-  return summary.exitCode;
+  return userExitCode(report);
 }
 
 export function historyCommand(flags: { host?: string; since?: string; driftOnly?: boolean; history?: string; json?: boolean; limit?: number }, io: Io): number {

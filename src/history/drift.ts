@@ -37,3 +37,13 @@ export function summarizeDrift(report: RunReport): DriftSummary {
   const undetermined = failedHosts.length > 0 || unreachableHosts.length > 0 || report.exitCode === 99 || !!report.aborted;
   return { items, driftedHosts, failedHosts, unreachableHosts, exitCode: undetermined ? 1 : items.length ? 2 : 0 };
 }
+
+/**
+ * The exit code a user sees for a run: `drift` → 0/2/1 as above; `drift --fix` → 0 when every
+ * host is now converged, 1 when that could not be done; other modes keep the engine's code.
+ */
+export function userExitCode(report: RunReport): number {
+  if (report.mode === 'drift') return summarizeDrift(report).exitCode;
+  if (report.mode === 'fix') return summarizeDrift(report).exitCode === 1 ? 1 : 0;
+  return report.exitCode;
+}

@@ -51,23 +51,32 @@ export function renderHtmlReport(runs: RunRow[], items: ItemRow[], meta: { title
   }));
 
   const max = Math.max(1, ...perRun.map((p) => p.drift + p.corrective + p.failure));
-  const barW = 14;
-  const chartH = 80;
+  const barW = 16;
+  const gap = 8;
+  const plotH = 90;
+  const left = 28;
+  const chartH = plotH + 22;
+  const chartW = Math.max(240, left + 8 + perRun.length * (barW + gap));
   const bars = perRun
     .map((p, i) => {
-      const x = 4 + i * (barW + 4);
-      let y = chartH;
-      return (['failure', 'corrective', 'drift'] as const)
+      const x = left + 6 + i * (barW + gap);
+      let y = plotH;
+      const stack = (['failure', 'corrective', 'drift'] as const)
         .map((k) => {
-          const h = Math.round((p[k] / max) * (chartH - 4));
+          const h = Math.round((p[k] / max) * (plotH - 6));
           y -= h;
           const color = k === 'failure' ? COLORS.failed : k === 'corrective' ? COLORS.corrected : COLORS.drift;
-          return h > 0 ? `<rect x="${x}" y="${y}" width="${barW}" height="${h}" fill="${color}"><title>run #${p.run.id}: ${p[k]} ${k}</title></rect>` : '';
+          return h > 0 ? `<rect class="bar ${k}" x="${x}" y="${y}" width="${barW}" height="${h}" fill="${color}"><title>run #${p.run.id}: ${p[k]} ${k}</title></rect>` : '';
         })
         .join('');
+      const label = perRun.length <= 40 || i % Math.ceil(perRun.length / 40) === 0 ? `<text x="${x + barW / 2}" y="${plotH + 15}" text-anchor="middle">#${p.run.id}</text>` : '';
+      return stack + label;
     })
     .join('');
-  const chartW = Math.max(200, 8 + perRun.length * (barW + 4));
+  const axis =
+    `<line x1="${left}" y1="${plotH + 0.5}" x2="${chartW}" y2="${plotH + 0.5}" stroke="#bbb"/>` +
+    `<line x1="${left - 0.5}" y1="4" x2="${left - 0.5}" y2="${plotH}" stroke="#bbb"/>` +
+    `<text x="${left - 5}" y="${plotH}" text-anchor="end">0</text><text x="${left - 5}" y="14" text-anchor="end">${max}</text>`;
 
   const header = chrono
     .map((r) => `<th class="run" title="${esc(`${r.playbook} (${r.mode}, exit ${r.exitCode})`)}"><a href="#run-${r.id}">#${r.id}</a><br><span class="mode">${esc(r.mode)}</span><br><span class="when">${esc(r.startedAt.slice(5, 16).replace('T', ' '))}</span></th>`)
@@ -92,7 +101,7 @@ export function renderHtmlReport(runs: RunRow[], items: ItemRow[], meta: { title
     .filter((r) => items.some((i) => i.runId === r.id && i.kind !== 'change'))
     .map((r) => {
       const its = items.filter((i) => i.runId === r.id && i.kind !== 'change');
-      return `<section id="run-${r.id}"><h3>Run #${r.id} — ${esc(r.mode)} of ${esc(r.playbook)} at ${esc(r.startedAt)} (exit ${r.exitCode}${r.source ? `, ${esc(r.source)}` : ''})</h3>
+      return `<section id="run-${r.id}"><h3>Run #${r.id} · ${esc(r.mode)} <span class="meta">${esc(r.startedAt.replace('T', ' ').replace(/\.\d+Z$/, 'Z'))} · exit ${r.exitCode}${r.source ? ` · ${esc(r.source)}` : ''}</span></h3><div class="pb">${esc(r.playbook)}</div>
 ${its
   .map(
     (i) => `<details class="item ${i.kind}"><summary><span class="badge ${i.kind}">${esc({ drift: 'drift', corrective: 'corrected', failure: 'failed', change: 'changed' }[i.kind])}</span> <b>${esc(i.host)}</b> — ${esc(i.task)}${i.msg ? ` <span class="msg">${esc(i.msg.split('\n')[0])}</span>` : ''}</summary>
@@ -109,7 +118,7 @@ body{font:14px/1.4 system-ui,sans-serif;margin:24px;color:#222}
 h1{font-size:22px;margin:0 0 4px} .sub{color:#666;margin-bottom:16px}
 .cards{display:flex;gap:12px;margin:12px 0 20px}.card{border:1px solid #ddd;border-radius:6px;padding:8px 14px}.card b{font-size:20px;display:block}
 table.matrix{border-collapse:collapse}table.matrix th,table.matrix td{border:1px solid #fff;padding:2px 4px;text-align:center}
-th.host{text-align:left;padding-right:12px;white-space:nowrap} td.num{color:#555;min-width:32px}
+table.matrix th.host{text-align:left;padding-right:16px;white-space:nowrap;font-family:ui-monospace,monospace} td.num{color:#555;min-width:32px}
 th.run{font-weight:normal;font-size:11px;color:#444} .mode{font-weight:bold}.when{color:#888}
 td.cell{width:44px;height:26px;color:#fff;font-weight:bold}
 ${(Object.keys(COLORS) as CellState[]).map((k) => `td.${k},.badge.${k === 'corrected' ? 'corrective' : k === 'failed' ? 'failure' : k}{background:${COLORS[k]}}`).join('\n')}
@@ -118,12 +127,15 @@ td.absent{color:#999}
 .badge{color:#fff;border-radius:3px;padding:0 6px;font-size:12px}
 pre.diff{background:#f7f7f7;padding:8px;overflow:auto}pre.diff .a{color:#17692f}pre.diff .d{color:#a12020}pre.diff .h{color:#666}
 .msg{color:#666} details{margin:4px 0} section{margin-top:18px}
+h2{font-size:17px;margin:22px 0 8px} h3{font-size:15px;margin:0 0 2px} h3 .meta{font-weight:normal;color:#777;font-size:13px}
+.pb{font:12px ui-monospace,monospace;color:#777;margin-bottom:6px} summary{cursor:pointer}
+#trend text{font-size:10px;fill:#777}
 </style></head><body>
 <h1>${esc(meta.title ?? 'tsplay drift report')}</h1>
 <div class="sub">generated ${esc(meta.generatedAt ?? new Date().toISOString())}${meta.source ? ` from ${esc(meta.source)}` : ''} — ${chrono.length} run(s), ${hosts.length} host(s)</div>
 <div class="cards"><div class="card"><b id="n-runs">${chrono.length}</b>runs</div><div class="card"><b id="n-drift">${count('drift')}</b>drift items</div><div class="card"><b id="n-corrective">${count('corrective')}</b>corrections</div><div class="card"><b id="n-failures">${count('failure')}</b>failures</div></div>
 <h2>Trend</h2>
-<svg id="trend" width="${chartW}" height="${chartH}" role="img" aria-label="drift per run">${bars}</svg>
+<svg id="trend" width="${chartW}" height="${chartH}" role="img" aria-label="drift, corrections and failures per run">${axis}${bars}</svg>
 <h2>Hosts × runs</h2>
 <div class="legend">${(['converged', 'drift', 'corrected', 'changed', 'failed'] as CellState[]).map((k) => `<span style="background:${COLORS[k]}">${k}</span>`).join('')}</div>
 <table class="matrix"><thead><tr><th class="host">host</th><th>drift</th><th>fixed</th>${header}</tr></thead>

@@ -1,5 +1,6 @@
 import type { Reporter, RunEvent } from '../engine/report.js';
 import { HistoryStore } from './store.js';
+import { userExitCode } from './drift.js';
 
 /** Records every finished run (run, drift, fix, scheduler, pull) into the history store. */
 export class HistoryReporter implements Reporter {
@@ -10,7 +11,8 @@ export class HistoryReporter implements Reporter {
     try {
       const store = new HistoryStore(this.file);
       try {
-        this.runId = store.record(e.report, this.source);
+        // Stored with the exit code the command gave (drift: 0/2/1), not the engine's Ansible-style one.
+        this.runId = store.record({ ...e.report, exitCode: userExitCode(e.report) }, this.source);
       } finally {
         store.close();
       }

@@ -3,6 +3,7 @@ import { closeSync, mkdirSync, openSync, readFileSync, rmSync, writeSync } from 
 import path from 'node:path';
 import type { RunReport } from '../engine/report.js';
 import type { ScheduleEntry, ScheduleFile } from './config.js';
+import { userExitCode } from '../history/drift.js';
 
 /** A cross-process lock file per entry: no two runs of the same entry overlap, even from two schedulers. */
 export class EntryLock {
@@ -123,7 +124,7 @@ export class Scheduler {
       const changed = Object.values(report.recap).reduce((a, r) => a + r.changed, 0);
       const failed = Object.values(report.recap).filter((r) => r.failed || r.unreachable).length;
       this.deps.log(
-        `schedule ${entry.name}: run finished mode=${entry.mode} exit=${report.exitCode} hosts=${Object.keys(report.recap).length} ` +
+        `schedule ${entry.name}: run finished mode=${entry.mode} exit=${userExitCode(report)} hosts=${Object.keys(report.recap).length} ` +
           `${entry.mode === 'check' ? 'drift' : 'corrected'}=${changed} failed_hosts=${failed} duration=${((Date.now() - t0) / 1000).toFixed(1)}s${report.aborted ? ` aborted=${report.aborted}` : ''}`,
       );
     } catch (e) {
