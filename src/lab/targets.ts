@@ -1,5 +1,8 @@
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
-import { utils as sshUtils } from 'ssh2';
+import ssh2 from 'ssh2';
+
+// ssh2 is CommonJS: Node's ESM loader (tsx at run time) gives no named exports, only the default.
+const sshUtils = ssh2.utils;
 import { TsplayError } from '../errors.js';
 import { docker } from './docker.js';
 
