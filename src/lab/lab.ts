@@ -2,7 +2,7 @@ import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node
 import path from 'node:path';
 import pLimit from 'p-limit';
 import { TsplayError } from '../errors.js';
-import { LABELS, containerIp, containersWithLabel, docker, ensureNetwork, imageLabel, mustDocker, networksWithLabel, removeNetworkIfUnused, requireDocker } from './docker.js';
+import { LABELS, containerIp, containersWithLabel, docker, ensureNetwork, imageLabel, mustDocker, removeNetworkIfUnused, requireDocker } from './docker.js';
 import { buildImages, formatBuildSummary, recipeHash } from './images.js';
 import { labInventoryYaml, type LabHost } from './inventory.js';
 import { findRecipe, imageTag } from './recipes/index.js';
@@ -175,16 +175,56 @@ export async function labDown(opts: LabDownOptions): Promise<{ containers: numbe
 }
 
 /**
- * Remove what the e2e harness left behind (containers and networks labelled `tsplay.test`), and
- * with `labs: true` every `tsplay lab up` container too. Returns what it removed.
+ * Value of the `tsplay.test` label for what this test run starts: `run-<pid>` of the vitest main
+ * process (the e2e global setup exports TSPLAY_TEST_RUN_PID), so a sweep can tell live runs apart.
  */
-export async function sweepLeftovers(opts: { labs?: boolean; log?: (line: string) => void } = {}): Promise<{ containers: number; networks: number }> {
-  const ids = await containersWithLabel(LABELS.test);
+export function testRunLabel(): string {
+  return `run-${process.env['TSPLAY_TEST_RUN_PID'] ?? process.pid}`;
+}
+
+function pidAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (e) {
+    return (e as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}
+
+/** Whether a `tsplay.test` label value belongs to a run that is gone (its pid is dead or unknown). */
+export function isLeftover(labelValue: string, ownRun?: string): boolean {
+  if (ownRun !== undefined && labelValue === ownRun) return true;
+  const m = /(\d{2,})/.exec(labelValue);
+  if (!m) return true;
+  return !pidAlive(Number(m[1]));
+}
+
+async function labelled(kind: 'ps -a' | 'network ls', label: string): Promise<Array<{ id: string; value: string }>> {
+  const args = kind === 'ps -a' ? ['ps', '-a'] : ['network', 'ls'];
+  const r = await docker([...args, '--filter', `label=${label}`, '--format', `{{.ID}} {{.Label "${label}"}}`]);
+  if (r.rc !== 0) return [];
+  return r.stdout
+    .split('\n')
+    .map((l) => l.trim())
+    .filter(Boolean)
+    .map((l) => {
+      const i = l.indexOf(' ');
+      return i < 0 ? { id: l, value: '' } : { id: l.slice(0, i), value: l.slice(i + 1) };
+    });
+}
+
+/**
+ * Remove what e2e runs left behind: containers and networks labelled `tsplay.test` whose run is
+ * gone (another run's live containers on a shared machine are left alone), plus this run's own
+ * when `ownRun` is given (global teardown). With `labs: true` every `tsplay lab up` container too.
+ */
+export async function sweepLeftovers(opts: { labs?: boolean; ownRun?: string; log?: (line: string) => void } = {}): Promise<{ containers: number; networks: number }> {
+  const ids = (await labelled('ps -a', LABELS.test)).filter((c) => isLeftover(c.value, opts.ownRun)).map((c) => c.id);
   if (opts.labs) ids.push(...(await containersWithLabel(LABELS.labInstance)));
   if (ids.length) await docker(['rm', '-f', '-v', ...ids]);
-  const nets = await networksWithLabel(LABELS.test);
+  const nets = (await labelled('network ls', LABELS.test)).filter((n) => isLeftover(n.value, opts.ownRun));
   let removedNets = 0;
-  for (const n of nets) if ((await docker(['network', 'rm', n])).rc === 0) removedNets++;
+  for (const n of nets) if ((await docker(['network', 'rm', n.id])).rc === 0) removedNets++;
   if (opts.labs && (await removeNetworkIfUnused(LAB_NETWORK))) removedNets++;
   if ((ids.length || removedNets) && opts.log) opts.log(`sweep: removed ${ids.length} container(s), ${removedNets} network(s)`);
   return { containers: ids.length, networks: removedNets };

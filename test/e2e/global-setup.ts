@@ -4,7 +4,7 @@ import './harness/env.js';
 import type { TestProject } from 'vitest/node';
 import { dockerAvailable } from '../../src/lab/docker.js';
 import { buildImages, formatBuildSummary } from '../../src/lab/images.js';
-import { sweepLeftovers } from '../../src/lab/lab.js';
+import { sweepLeftovers, testRunLabel } from '../../src/lab/lab.js';
 import { raiseInotifyLimits } from '../../src/lab/targets.js';
 import type { LabContext } from './harness/lab-context.js';
 
@@ -25,6 +25,10 @@ export default async function setup(project: TestProject): Promise<(() => Promis
     return;
   }
   const log = (l: string): void => console.log(`e2e: ${l}`);
+  // Workers inherit this: what the harness starts is labelled with this run, so sweeps by other
+  // runs on the same machine leave it alone.
+  process.env['TSPLAY_TEST_RUN_PID'] = String(process.pid);
+  const ownRun = testRunLabel();
   raiseInotifyLimits();
   await sweepLeftovers({ log });
   // Cached images cost one `docker image inspect` each; a changed recipe is rebuilt here.
@@ -36,6 +40,6 @@ export default async function setup(project: TestProject): Promise<(() => Promis
   for (const i of summary.images.filter((x) => x.status === 'skipped')) log(`tests on ${i.name} are skipped: ${i.reason}`);
   project.provide('lab', { docker: true, images });
   return async () => {
-    await sweepLeftovers({ log });
+    await sweepLeftovers({ log, ownRun });
   };
 }

@@ -48,11 +48,12 @@ if [ -e /usr/lib/systemd/system/sshd.service ] && [ ! -e /usr/lib/systemd/system
   systemctl enable sshd.service >/dev/null 2>&1 || true
 fi
 
-# Units that only make sense on real hardware or with a console fail or hang in a container.
+# Units that only make sense on real hardware or with a console fail or hang in a container
+# (tmp.mount: trixie mounts a tmpfs on /tmp, which needs CAP_SYS_ADMIN).
 for u in getty@tty1.service serial-getty@console.service console-getty.service systemd-udevd.service \
          systemd-udev-trigger.service systemd-modules-load.service sys-kernel-config.mount \
          sys-kernel-debug.mount systemd-remount-fs.service systemd-firstboot.service \
-         systemd-networkd-wait-online.service; do
+         systemd-networkd-wait-online.service tmp.mount; do
   ln -sf /dev/null "/etc/systemd/system/$u"
 done
 # firewalld is installed (rpm-family images) but off: it needs NET_ADMIN; firewall roles enable it.

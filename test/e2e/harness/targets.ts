@@ -6,6 +6,7 @@ import path from 'node:path';
 import { GenericContainer, Wait, type StartedTestContainer } from 'testcontainers';
 import { Client } from 'ssh2';
 import { docker, mustDocker, LABELS } from '../../../src/lab/docker.js';
+import { testRunLabel } from '../../../src/lab/lab.js';
 import { labInventory, labInventoryYaml, type LabHost } from '../../../src/lab/inventory.js';
 import { findRecipe, imageTag } from '../../../src/lab/recipes/index.js';
 import { AUTHORIZED_KEYS_PATH, isCgroupV2, makeKeyPair } from '../../../src/lab/targets.js';
@@ -45,7 +46,7 @@ export interface Targets {
 /** Make a docker network for one test file (labelled for the sweep). */
 export async function createTestNetwork(): Promise<string> {
   const name = `tsplay-test-${randomBytes(4).toString('hex')}`;
-  await mustDocker(['network', 'create', '--label', `${LABELS.test}=1`, name]);
+  await mustDocker(['network', 'create', '--label', `${LABELS.test}=${testRunLabel()}`, name]);
   return name;
 }
 
@@ -81,7 +82,7 @@ export async function startTargets(specs: TargetSpec[], opts: { network?: string
         let c = new GenericContainer(imageTag(recipe.name))
           .withName(`tsplay-test-${tag}-${name.replace(/[^A-Za-z0-9_.-]/g, '-')}`)
           .withHostname(name.replace(/[^A-Za-z0-9-]/g, '-'))
-          .withLabels({ [LABELS.test]: '1' })
+          .withLabels({ [LABELS.test]: testRunLabel() })
           .withTmpFs({ '/run': 'rw', '/run/lock': 'rw' })
           .withBindMounts([{ source: '/sys/fs/cgroup', target: '/sys/fs/cgroup', mode: isCgroupV2() ? 'rw' : 'ro' }])
           .withCommand(['/sbin/init'])

@@ -2,6 +2,7 @@
 import { describe, expect, it } from 'vitest';
 import { docker } from '../../../src/lab/docker.js';
 import { buildImages, recipeHash } from '../../../src/lab/images.js';
+import { testRunLabel } from '../../../src/lab/lab.js';
 import { RECIPES, imageTag } from '../../../src/lab/recipes/index.js';
 import { reposSourceHash } from '../../../src/lab/repos.js';
 import { imageSkipped, noDocker } from '../harness/lab-context.js';
@@ -15,7 +16,7 @@ async function labels(tag: string): Promise<Record<string, string>> {
 }
 
 async function osRelease(tag: string): Promise<string> {
-  const r = await docker(['run', '--rm', '--label', 'tsplay.test=1', '--entrypoint', 'cat', tag, '/etc/os-release']);
+  const r = await docker(['run', '--rm', '--label', `tsplay.test=${testRunLabel()}`, '--entrypoint', 'cat', tag, '/etc/os-release']);
   expect(r.rc, r.stderr).toBe(0);
   return r.stdout;
 }
@@ -48,7 +49,7 @@ describe.skipIf(noDocker())('lab images', () => {
     const l = await labels(tag);
     expect(l['tsplay.family']).toBe('rpm-on-debian');
     expect(l['org.opencontainers.image.description']).toMatch(/NOT Rocky/);
-    const r = await docker(['run', '--rm', '--label', 'tsplay.test=1', '--entrypoint', 'sh', tag, '-c', 'dnf --version | head -1 && rpm --version && firewall-cmd --version']);
+    const r = await docker(['run', '--rm', '--label', `tsplay.test=${testRunLabel()}`, '--entrypoint', 'sh', tag, '-c', 'dnf --version | head -1 && rpm --version && command -v firewall-cmd firewalld']);
     expect(r.rc, r.stderr).toBe(0);
     expect(r.stdout).toMatch(/RPM version 4\./);
   });
