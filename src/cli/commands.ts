@@ -14,6 +14,8 @@ import { factsCommand, inventoryCommand, rolesCommand } from './info.js';
 import { registerDriftCommands } from './drift.js';
 import { registerScheduleCommands } from './schedule.js';
 import { HistoryReporter } from '../history/reporter.js';
+import { registerLabCommands } from './lab.js';
+import { registerDemoCommand } from './demo.js';
 
 type SetCode = (code: number) => void;
 
@@ -167,6 +169,8 @@ export function registerCommands(program: Command, io: Io, setCode: SetCode): vo
 
   registerDriftCommands(program, io, setCode);
   registerScheduleCommands(program, io, setCode);
+  registerLabCommands(program, io, setCode);
+  registerDemoCommand(program, io, setCode);
 
   const roles = program.command('roles').description('list and document roles');
   roles
