@@ -24,6 +24,7 @@ const schema = z
     content: z.preprocess((v) => (typeof v === 'number' || typeof v === 'boolean' ? String(v) : v), z.string()).optional(),
     dest: z.string().min(1),
     force: bool.default(true),
+    remote_src: bool.default(false),
     backup: bool.default(false),
     validate: z.string().optional(),
     ...attrArgs,
@@ -32,6 +33,7 @@ const schema = z
   .superRefine((a, ctx) => {
     if (a.src !== undefined && a.content !== undefined) ctx.addIssue({ code: 'custom', message: 'parameters are mutually exclusive: content|src', path: ['content'] });
     if (a.src === undefined && a.content === undefined) ctx.addIssue({ code: 'custom', message: 'src (or content) is required', path: ['src'] });
+    if (a.remote_src && a.src === undefined) ctx.addIssue({ code: 'custom', message: 'remote_src needs src (a path on the host)', path: ['remote_src'] });
     if (a.content !== undefined && a.dest.endsWith('/')) ctx.addIssue({ code: 'custom', message: 'can not use content with a dir as dest', path: ['dest'] });
     const v = validateProblem(a.validate);
     if (v) ctx.addIssue({ code: 'custom', message: v, path: ['validate'] });
@@ -116,9 +118,16 @@ export const copy = defineModule<CopyArgs>({
   name: 'copy',
   description: 'Write a file from inline content or a controller file (files/), with mode/owner/group, backup and validate',
   args: withAliases({ thirsty: 'force' }, schema) as unknown as z.ZodType<CopyArgs>,
-  probes: (a) => putFileProbes(a.dest, a.src),
+  probes: (a) => [...putFileProbes(a.dest, a.src), ...(a.remote_src ? [probeFileState(a.src!, { content: true, key: 'remote_src' })] : [])],
   plan: (a, ctx) => {
-    const content = a.content !== undefined ? Buffer.from(a.content, 'utf8') : ctx.readControllerFile(a.src!, 'files');
+    let content: Buffer;
+    if (a.remote_src) {
+      // The bytes come from the host (read by the probe) and go back with one put.
+      const src = probed<FileState>(ctx.probed, 'remote_src');
+      if (!src.exists || !src.resolved) return failedPlan(`Source ${a.src} not found`);
+      if (src.resolved.type !== 'file' || src.content === undefined) return failedPlan(`Source ${a.src} is a ${src.state}: tsplay copies single files with remote_src`);
+      content = src.content;
+    } else content = a.content !== undefined ? Buffer.from(a.content, 'utf8') : ctx.readControllerFile(a.src!, 'files');
     return planPutFile(
       {
         dest: a.dest,

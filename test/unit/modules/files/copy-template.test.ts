@@ -50,6 +50,14 @@ describe('copy plan fixtures', () => {
     expect(plan.interpret!([{ rc: 0, stdout: 'tsplay-backup-file=/etc/app/app.conf.1.x~\n', stderr: '', durationMs: 0 }, { rc: 0, stdout: '', stderr: '', durationMs: 0 }]).result?.backup_file).toBe('/etc/app/app.conf.1.x~');
   });
 
+  it('remote_src copies bytes the probe read on the host', () => {
+    const probed = { ...probes('old'), remote_src: fileStateOf('/opt/app/default.conf', 'from host\n') };
+    const plan = runPlan(copy, { src: '/opt/app/default.conf', dest: D, remote_src: true }, probed);
+    expect(putOf(plan)?.content.toString()).toBe('from host\n');
+    expect(runPlan(copy, { src: '/opt/app/default.conf', dest: D, remote_src: true }, { ...probed, dest: fileStateOf(D, 'from host\n') }).commands).toEqual([]);
+    expect(runPlan(copy, { src: '/nope', dest: D, remote_src: true }, { ...probes('old'), remote_src: fileStateOf('/nope', null) }).failed).toBe('Source /nope not found');
+  });
+
   it('needs content or src, not both', () => {
     expect(() => copy.args.parse({ dest: D })).toThrow(/src \(or content\) is required/);
     expect(() => copy.args.parse({ dest: D, src: 'a', content: 'b' })).toThrow(/mutually exclusive/);
