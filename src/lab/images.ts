@@ -117,23 +117,14 @@ export async function buildImages(opts: BuildOptions): Promise<BuildSummary> {
 
 async function buildLocked(opts: BuildOptions, recipes: Recipe[], cacheDir: string, started: number): Promise<BuildSummary> {
   const log = opts.log;
+  await cleanStaleWork(cacheDir);
   const limit = pLimit(opts.parallel ?? 2);
   const configureScript = readFileSync(CONFIGURE_SCRIPT, 'utf8');
 
-  let repos: BuiltRepos | undefined;
-  let reposError: unknown;
   const reposHash = reposSourceHash();
-  const needRepos = async (): Promise<BuiltRepos> => {
-    if (repos) return repos;
-    if (reposError) throw reposError;
-    try {
-      repos = await buildLabRepos(cacheDir, log);
-      return repos;
-    } catch (e) {
-      reposError = e;
-      throw e;
-    }
-  };
+  // One repository build shared by every image (memoized as a promise: images ask concurrently).
+  let reposJob: Promise<BuiltRepos> | undefined;
+  const needRepos = (): Promise<BuiltRepos> => (reposJob ??= buildLabRepos(cacheDir, log));
 
   const rootfsJobs = new Map<string, Promise<{ tar: string; cached: boolean }>>();
   const ensureRootfs = (recipe: Recipe): Promise<{ tar: string; cached: boolean }> => {
@@ -203,6 +194,26 @@ async function buildLocked(opts: BuildOptions, recipes: Recipe[], cacheDir: stri
   // A rebuilt tag leaves the previous image dangling.
   if (images.some((i) => i.status === 'built')) await docker(['image', 'prune', '-f', '--filter', `label=${LABELS.image}=1`]);
   return { images, durationMs: Date.now() - started, cacheDir };
+}
+
+/**
+ * Remove work dirs an interrupted build left (we hold the lock, so none is in use), unmounting the
+ * chroot's /proc first so the removal never walks into it.
+ */
+async function cleanStaleWork(cacheDir: string): Promise<void> {
+  const work = path.join(cacheDir, 'work');
+  if (!existsSync(work)) return;
+  let mounts: string[] = [];
+  try {
+    mounts = readFileSync('/proc/mounts', 'utf8').split('\n').map((l) => l.split(' ')[1] ?? '');
+  } catch {
+    /* no procfs */
+  }
+  for (const m of mounts.filter((x) => x.startsWith(work + '/')).sort().reverse()) await runProgram('umount', ['-l', m]);
+  if (mounts.some((x) => x.startsWith(work + '/') && existsSync(path.join(x, 'self')))) {
+    throw new TsplayError('LAB', `a chroot /proc under ${work} is still mounted; unmount it and retry`);
+  }
+  rmSync(work, { recursive: true, force: true });
 }
 
 function pidAlive(pid: number): boolean {
