@@ -140,6 +140,7 @@ export function parseFacts(stdout: string): HostFacts {
           : pkgs.includes('apk')
             ? 'apk'
             : 'unknown';
+  const pkgMgrs = pkgs.map((p) => (p === 'apt-get' ? 'apt' : p)).filter((p): p is NonNullable<HostFacts['pkgMgrs']>[number] => ['apt', 'dnf', 'yum', 'zypper', 'apk'].includes(p));
   const svc = one('service');
   const serviceMgr: HostFacts['serviceMgr'] = svc === 'systemd' || svc === 'openrc' || svc === 'sysvinit' ? svc : 'unknown';
   const fw = new Set(get('firewall').map((s) => s.trim()));
@@ -185,6 +186,7 @@ export function parseFacts(stdout: string): HostFacts {
     arch: one('arch'),
     kernel: one('kernel'),
     pkgMgr,
+    pkgMgrs,
     serviceMgr,
     firewall,
     addresses,

@@ -14,6 +14,8 @@ export interface HostFacts {
   arch: string; // uname -m: x86_64, aarch64
   kernel: string; // uname -r
   pkgMgr: 'apt' | 'dnf' | 'yum' | 'zypper' | 'apk' | 'unknown';
+  /** Every package manager found on the host (pkgMgr is the preferred one), e.g. dnf installed on Debian. */
+  pkgMgrs?: Array<'apt' | 'dnf' | 'yum' | 'zypper' | 'apk'>;
   serviceMgr: 'systemd' | 'sysvinit' | 'openrc' | 'unknown';
   /** Binaries present (firewalld = firewall-cmd); firewalldActive: the firewalld unit is running. */
   firewall: { nft: boolean; iptables: boolean; ufw: boolean; firewalld: boolean; firewalldActive?: boolean };

@@ -111,9 +111,13 @@ export function managerFor(wanted: 'auto' | Manager, facts: HostFacts): { mgr: M
     if (have === 'apt' || have === 'dnf' || have === 'yum') return { mgr: have };
     return { error: `The package module does not support the package manager '${have}' on this host (${facts.os.name}); supported: apt, dnf, yum` };
   }
-  if (wanted === 'apt') return have === 'apt' ? { mgr: 'apt' } : { error: `apt is not available on this host (${facts.os.name} uses ${have})` };
+  // An explicit manager is used when the host has it, even if another one is preferred (dnf on Debian).
+  const present = facts.pkgMgrs ?? [];
+  if (wanted === 'apt') return have === 'apt' || present.includes('apt') ? { mgr: 'apt' } : { error: `apt is not available on this host (${facts.os.name} uses ${have})` };
   // `yum` is an alias of dnf (as in ansible-core 2.17+): use whichever of the two the host has.
   if (have === 'dnf' || have === 'yum') return { mgr: have };
+  if (present.includes('dnf')) return { mgr: 'dnf' };
+  if (present.includes('yum')) return { mgr: 'yum' };
   return { error: `${wanted} is not available on this host (${facts.os.name} uses ${have})` };
 }
 
