@@ -66,12 +66,14 @@ export interface InstallerServerOptions {
   image?: string;
   /** Progress lines (module build, generation). */
   log?: (line: string) => void;
+  /** Extra container labels (e.g. `tsplay.test` so the e2e sweep removes a leftover server). */
+  labels?: Record<string, string>;
 }
 
 export interface InstallerServer {
   /** Base URL for `installer_base_url` as seen from containers on `network`. */
   baseUrl: string;
-  /** Same content through a loopback port published on this machine. */
+  /** URL to use from this machine (the container's address is routable from the Docker host). */
   hostUrl: string;
   /** Directory holding `<major.minor>/wallarm-*.sh`. */
   dir: string;
@@ -120,10 +122,9 @@ export async function startInstallerServer(opts: InstallerServerOptions): Promis
   const image = await pickImage(opts.image);
   const network = opts.network ?? 'bridge';
   const args = ['run', '-d', '--rm'];
-  for (const [k, v] of Object.entries(INSTALLER_SERVER_LABELS)) args.push('--label', `${k}=${v}`);
+  for (const [k, v] of Object.entries({ ...INSTALLER_SERVER_LABELS, ...opts.labels })) args.push('--label', `${k}=${v}`);
   args.push(
     '--network', network,
-    '-p', '127.0.0.1::8080',
     '-v', `${dir}:/srv/wallarm:ro`,
     '-v', `${join(STANDIN_DIR, 'fileserver.py')}:/usr/local/bin/wallarm-fileserver.py:ro`,
     '--entrypoint', '/usr/bin/python3',
@@ -135,19 +136,15 @@ export async function startInstallerServer(opts: InstallerServerOptions): Promis
     if (ownDir) await rm(dir, { recursive: true, force: true });
   };
   try {
-    const insp = await mustDocker(['inspect', '--format', '{{json .NetworkSettings}}', id]);
-    const ns = JSON.parse(insp.stdout) as {
-      Networks: Record<string, { IPAddress?: string }>;
-      Ports: Record<string, Array<{ HostIp: string; HostPort: string }> | null>;
-    };
-    const ip = ns.Networks[network]?.IPAddress;
-    const hostPort = ns.Ports['8080/tcp']?.[0]?.HostPort;
-    if (!ip || !hostPort) throw new TsplayError('LAB', `installer server ${id.slice(0, 12)} has no address on ${network}`);
-    const hostUrl = `http://127.0.0.1:${hostPort}`;
+    const insp = await mustDocker(['inspect', '--format', '{{json .NetworkSettings.Networks}}', id]);
+    const nets = JSON.parse(insp.stdout) as Record<string, { IPAddress?: string }>;
+    const ip = nets[network]?.IPAddress;
+    if (!ip) throw new TsplayError('LAB', `installer server ${id.slice(0, 12)} has no address on ${network}`);
+    const hostUrl = `http://${ip}:8080`;
     const probe = installerUrl(hostUrl, opts.versions[0]!);
     for (let i = 0; ; i++) {
       try {
-        const res = await fetch(probe, { method: 'HEAD' });
+        const res = await fetch(probe, { method: 'HEAD', signal: AbortSignal.timeout(2000) });
         if (res.ok) break;
       } catch {
         /* not listening yet */
@@ -155,7 +152,7 @@ export async function startInstallerServer(opts: InstallerServerOptions): Promis
       if (i >= 100) throw new TsplayError('LAB', `installer server did not answer on ${hostUrl}`);
       await new Promise((r) => setTimeout(r, 100));
     }
-    return { baseUrl: `http://${ip}:8080`, hostUrl, dir, nginxVersions, containerId: id, stop };
+    return { baseUrl: hostUrl, hostUrl, dir, nginxVersions, containerId: id, stop };
   } catch (e) {
     await stop();
     throw e;

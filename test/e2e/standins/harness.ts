@@ -94,7 +94,7 @@ export async function setUpLab(versions: string[]): Promise<InstallerServer> {
     if (!(await imageExists(img))) throw new Error(`lab image ${img} is missing: build the lab images first (tsplay lab build)`);
   }
   await mustDocker(['network', 'create', ...LABELS, NET]);
-  server = await startInstallerServer({ network: NET, versions, image: PLAIN_IMAGE });
+  server = await startInstallerServer({ network: NET, versions, image: PLAIN_IMAGE, labels: { 'tsplay.test': RUN } });
   return server;
 }
 

@@ -97,5 +97,14 @@ describe('filtering on Debian 13 (NGINX 1.26) with 7.1', () => {
     expect(s).not.toHaveProperty('abnormal');
     const prom = await sh(ng.name, "curl -fsS 'http://127.0.0.8/wallarm-status?format=prometheus'");
     expect(prom.out).toMatch(/^wallarm_tnt_errors 1$/m);
+    // A listener that takes records and never answers, like the lab's old wallarm-tarantool
+    // stand-in: delivered, so tnt_errors stays where it was.
+    const silent = "import socket,time\ns=socket.socket(); s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1); s.bind(('127.0.0.1',3313)); s.listen(8)\nkeep=[]\nwhile True: keep.append(s.accept()[0])";
+    const run = await sh(ng.name, `systemd-run --unit silent-pa python3 -c "${silent}" && for i in 1 2 3 4 5 6 7 8 9 10; do ss -ltnH 'sport = :3313' | grep -q . && break; sleep 0.2; done`);
+    expect(run.rc, run.err).toBe(0);
+    await sh(ng.name, 'curl -s -o /dev/null http://localhost/');
+    const after = await statusUntil(ng.name, (x) => x.requests >= 2);
+    expect(after.requests).toBe(2);
+    expect(after.tnt_errors).toBe(1);
   });
 });
