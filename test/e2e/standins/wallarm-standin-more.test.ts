@@ -4,9 +4,10 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { NGINX_IMAGE, NODE_TOKEN, PLAIN_IMAGE, install, setUpLab, sh, status, statusUntil, target, tearDownLab } from './harness.js';
 
 const NGINX13_IMAGE = process.env.WALLARM_STANDIN_NGINX13_IMAGE ?? 'tsplay/debian-13-nginx';
+const DEBIAN11_IMAGE = process.env.WALLARM_STANDIN_DEBIAN11_IMAGE ?? 'tsplay/debian-11';
 
 beforeAll(async () => {
-  await setUpLab(['4.10.5', '6.12.1', '7.1.0']);
+  await setUpLab(['4.10.5', '5.3.0', '6.12.1', '7.1.0']);
 });
 
 afterAll(tearDownLab);
@@ -106,5 +107,21 @@ describe('filtering on Debian 13 (NGINX 1.26) with 7.1', () => {
     const after = await statusUntil(ng.name, (x) => x.requests >= 2);
     expect(after.requests).toBe(2);
     expect(after.tnt_errors).toBe(1);
+  });
+});
+
+describe('5.3 postanalytics on Debian 11 (python 3.9)', () => {
+  it('keeps the tarantool generation and serves records', async () => {
+    const pa = await target('pa11', DEBIAN11_IMAGE);
+    const r = await install(pa.name, '5.3.0', `-- -b -t ${NODE_TOKEN} postanalytics`);
+    expect(r.rc, r.err).toBe(0);
+    const probe = await sh(pa.name, [
+      "for i in 1 2 3 4 5 6 7 8 9 10; do ss -ltnH 'sport = :3313' | grep -q . && break; sleep 0.2; done",
+      `python3 -c "import socket; s=socket.create_connection(('127.0.0.1',3313)); s.sendall(b'{\\"uri\\":\\"/etc/passwd\\",\\"attack\\":\\"ptrav\\"}\\n'); print(s.recv(100).decode())"`,
+      'cat /opt/wallarm/var/lib/wallarm-standin/postanalytics.json',
+    ].join('; '));
+    expect(probe.out).toContain('OK timeframe_size=600 export_drops_flag=0 export_delay=0');
+    expect(probe.out).toContain('"records":1,"attacks":1');
+    expect((await sh(pa.name, 'grep -c tarantool /opt/wallarm/etc/wallarm/node.yaml /opt/wallarm/env.list')).rc).toBe(0);
   });
 });
