@@ -1,5 +1,5 @@
 import fs from 'node:fs';
-import { isAlias, isMap, isScalar, isSeq, LineCounter, parseDocument, type CollectionTag, type Document, type Node as YamlNode, type ScalarTag } from 'yaml';
+import { isAlias, isMap, isScalar, isSeq, LineCounter, parseDocument, type Document, type Node as YamlNode, type ScalarTag, type Tags } from 'yaml';
 import { TsplayError, type SourceLocation } from '../errors.js';
 
 /**
@@ -66,7 +66,8 @@ export function pyyamlBooleans(tags: Tags): Tags {
     return { ...t, test: isTrue ? /^(?:[Yy]es|YES|[Tt]rue|TRUE|[Oo]n|ON)$/ : /^(?:[Nn]o|NO|[Ff]alse|FALSE|[Oo]ff|OFF)$/ } as ScalarTag;
   });
 }
-type Tags = Array<ScalarTag | CollectionTag>;
+/** The yaml package's tag list: tag objects, or names of built-in tags. */
+type Tags = Array<ScalarTag | CollectionTag | string>;
 
 /**
  * Parse YAML text as Ansible does (YAML 1.1: `yes`/`no` are booleans, merge keys `<<`), into
