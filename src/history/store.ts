@@ -5,6 +5,7 @@ import path from 'node:path';
 import type { FileDiff } from '../modules/types.js';
 import type { Recap, RunReport } from '../engine/report.js';
 import { TsplayError } from '../errors.js';
+import { stateChange } from './drift.js';
 
 /** Default history file: $TSPLAY_HISTORY, else $XDG_STATE_HOME/tsplay/history.sqlite (~/.local/state). */
 export function defaultHistoryPath(): string {
@@ -161,7 +162,7 @@ export class HistoryStore {
               task: task.name,
               status: res.status,
               kind,
-              msg: res.msg ?? null,
+              msg: res.msg ?? (kind === 'failure' ? undefined : stateChange(res)) ?? null,
               diff: res.diff?.length ? JSON.stringify(res.diff) : null,
             });
           }
