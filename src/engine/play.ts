@@ -366,7 +366,7 @@ function record(pr: PlayRun, tr: TaskReport, hs: HostState, out: TaskOutcome, du
     durationMs,
     result: hidden ? { censored: "the output has been hidden due to the fact that 'no_log: true' was specified for this result", changed: out.changed } : stripBig(out.registered),
     items: hidden ? undefined : out.items,
-    check: run.opts.check || undefined,
+    check: (task.checkMode ?? run.opts.check) || undefined, // task-level check_mode wins, both ways
   });
   if (run.opts.mode === 'fix' && out.changed) result.corrective = true;
   tr.results.push(result);

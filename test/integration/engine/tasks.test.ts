@@ -350,3 +350,31 @@ describe('run_once, delegate_to, no_log', () => {
     expect(r.junit).not.toContain('swordfish-42');
   });
 });
+
+describe('check_mode on a task', () => {
+  it('check_mode: true changes nothing in a normal run and says so; check_mode: false runs for real under --check', async () => {
+    const p = project({ 'inventory.ini': localInventory({ all: { h1: '' } }) });
+    p.write('site.yml', play(`- name: dry
+  copy: { dest: "${p.path('dry.txt')}", content: "x" }
+  check_mode: true
+- name: real even in check
+  command: touch ${p.path('real.txt')}
+  check_mode: false`).replace('web', 'all'));
+    const normal = await run(p);
+    expect(normal.code, normal.all).toBe(0);
+    expect(p.exists('dry.txt')).toBe(false);
+    expect(resultsOf(normal.report, 'dry')['h1']).toMatchObject({ status: 'changed', check: true });
+    expect(normal.out).toMatch(/changed: \[h1\] \(check mode: would change\)/);
+    p.remove();
+    const { mkdirSync } = await import('node:fs');
+    mkdirSync(p.dir);
+    p.write('inventory.ini', localInventory({ all: { h1: '' } }));
+    p.write('site.yml', play(`- name: real even in check
+  command: touch ${p.path('real.txt')}
+  check_mode: false`).replace('web', 'all'));
+    const checked = await run(p, ['--check']);
+    expect(checked.code, checked.all).toBe(0);
+    expect(p.exists('real.txt')).toBe(true);
+    expect(resultsOf(checked.report, 'real even in check')['h1']!.check).toBeUndefined();
+  });
+});
