@@ -1,4 +1,3 @@
-import type { SchemaOptions } from 'yaml';
 import fs from 'node:fs';
 import { isAlias, isMap, isScalar, isSeq, LineCounter, parseDocument, type Document, type Node as YamlNode, type ScalarTag, type Tags } from 'yaml';
 import { TsplayError, type SourceLocation } from '../errors.js';
@@ -67,8 +66,6 @@ export function pyyamlBooleans(tags: Tags): Tags {
     return { ...t, test: isTrue ? /^(?:[Yy]es|YES|[Tt]rue|TRUE|[Oo]n|ON)$/ : /^(?:[Nn]o|NO|[Ff]alse|FALSE|[Oo]ff|OFF)$/ } as ScalarTag;
   });
 }
-/** The yaml package's tag list (tag objects, or names of built-in tags). */
-type Tags = Extract<NonNullable<SchemaOptions['customTags']>, unknown[]>;
 
 /**
  * Parse YAML text as Ansible does (YAML 1.1: `yes`/`no` are booleans, merge keys `<<`), into
