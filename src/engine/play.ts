@@ -257,7 +257,9 @@ async function roleStep(pr: PlayRun, calls: Map<string, RoleTask>, scope: Scope)
   const lists: Lists = new Map();
   const roleScopeBase = childScope(scope, { ...first, when: [] }, `${scope.path}/role:${role.name}`);
   const fake: ModuleTask = { kind: 'module', module: 'include_role', moduleAs: 'include_role', args: {}, loc: first.loc, when: [], tags: [], vars: {}, notify: [], listen: [], loopVar: 'item', role: { name: role.name, dir: role.dir } };
-  await Promise.all([...calls].map(([host, call]) => pr.limit(async () => {
+  // Under `free` each host's list already holds a forks slot: taking another would deadlock.
+  const slot = pr.free ? <T>(f: () => Promise<T>) => f() : pr.limit;
+  await Promise.all([...calls].map(([host, call]) => slot(async () => {
     const hs = run.hostState(host);
     const t0 = Date.now();
     try {

@@ -64,6 +64,17 @@ describe('strategies and batches', () => {
     expect(p.exists('h2-second')).toBe(true);
   });
 
+  it('strategy free with a role and fewer forks than hosts does not deadlock', { timeout: 30_000 }, async () => {
+    const p = project({
+      'inventory.ini': hosts3,
+      'roles/r/tasks/main.yml': '- shell: echo role-{{ inventory_hostname }} >> {{ playbook_dir }}/order.log\n',
+      'site.yml': '- hosts: web\n  gather_facts: false\n  strategy: free\n  roles: [r]\n  tasks:\n' + log('t').replace(/^/gm, '    '),
+    });
+    const r = await run(p, ['--forks', '2']);
+    expect(r.code, r.all).toBe(0);
+    expect(p.lines('order.log').sort()).toEqual(['role-h1', 'role-h2', 'role-h3', 't-h1', 't-h2', 't-h3']);
+  });
+
   it('(control) the same playbook under linear fails on h2', { timeout: 30_000 }, async () => {
     const p = project({ 'inventory.ini': inv, 'site.yml': waiting('') });
     const r = await run(p);
