@@ -14,6 +14,7 @@ export const ScheduleEntrySchema = z
     cron: z.string().min(1).describe('five-field cron expression (minute hour day-of-month month day-of-week)'),
     mode: z.enum(['check', 'fix']).default('check'),
     limit: z.string().optional(),
+    groups: z.array(z.string().min(1)).optional().describe('for `schedule install --pull`: groups this machine belongs to (tsplay pull -g)'),
     tags: z.array(z.string()).optional(),
     jitter: z.number().int().min(0).default(0).describe('random delay before each run, in seconds'),
     extra_vars: z.record(z.string(), z.unknown()).optional(),
@@ -34,6 +35,8 @@ export interface ScheduleEntry {
   cron: string;
   mode: 'check' | 'fix';
   limit?: string;
+  /** Groups the machine is in when the entry runs as `tsplay pull` (units written with --pull). */
+  groups?: string[];
   tags?: string[];
   jitter: number;
   extraVars?: Record<string, unknown>;
@@ -106,6 +109,7 @@ export function loadSchedules(file: string): ScheduleFile {
       cron: s.cron,
       mode: s.mode,
       limit: s.limit,
+      groups: s.groups,
       tags: s.tags,
       jitter: s.jitter,
       extraVars: s.extra_vars,

@@ -118,6 +118,7 @@ export class Scheduler {
     }
     st.abort = new AbortController();
     const t0 = Date.now();
+    this.deps.log(`schedule ${entry.name}: run started mode=${entry.mode}`);
     try {
       const report = await this.deps.runEntry(entry, st.abort.signal);
       st.runs++;

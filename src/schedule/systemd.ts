@@ -80,15 +80,23 @@ export interface UnitFile {
 }
 
 function q(s: string): string {
-  // systemd ExecStart quoting: double quotes, with backslash escapes.
-  return /^[A-Za-z0-9_@%+=:,./-]+$/.test(s) ? s : `"${s.replace(/\\/g, '\\\\').replace(/"/g, '\\"')}"`;
+  // systemd expands %-specifiers and $VARIABLES in ExecStart: double them so every word is literal.
+  const lit = s.replace(/%/g, '%%').replace(/\$/g, '$$$$');
+  // ExecStart quoting: double quotes, with backslash escapes.
+  return /^[A-Za-z0-9_@%+=:,./-]+$/.test(lit) ? lit : `"${lit.replace(/\\/g, '\\\\').replace(/"/g, '\\"')}"`;
+}
+
+/** One `Environment=` assignment, quoted when needed (specifiers doubled; no $ expansion there). */
+function envAssign(name: string, value: string): string {
+  const lit = `${name}=${value.replace(/%/g, '%%')}`;
+  return /^[A-Za-z0-9_@%+=:,./-]+$/.test(lit) ? lit : `"${lit.replace(/\\/g, '\\\\').replace(/"/g, '\\"')}"`;
 }
 
 /** A service + timer pair for one schedule entry. */
 export function unitsFor(entry: ScheduleEntry, o: UnitOptions): UnitFile[] {
   const base = `tsplay-${o.pull ? 'pull-' : ''}${entry.name}`;
   const args = o.pull
-    ? ['pull', entry.playbook, ...(entry.mode === 'check' ? ['--check'] : [])]
+    ? ['pull', entry.playbook, ...(entry.groups ?? []).flatMap((g) => ['-g', g]), ...(entry.mode === 'check' ? ['--check'] : [])]
     : ['drift', entry.playbook, ...entry.inventory.flatMap((i) => ['-i', i]), ...(entry.mode === 'fix' ? ['--fix'] : [])];
   if (entry.limit) args.push('--limit', entry.limit);
   if (entry.tags?.length) args.push('--tags', entry.tags.join(','));
@@ -101,8 +109,8 @@ export function unitsFor(entry: ScheduleEntry, o: UnitOptions): UnitFile[] {
     '',
     '[Service]',
     'Type=oneshot',
-    `WorkingDirectory=${o.workingDirectory}`,
-    ...(o.historyFile ? [`Environment=TSPLAY_HISTORY=${o.historyFile}`] : []),
+    `WorkingDirectory=${o.workingDirectory.replace(/%/g, '%%')}`,
+    ...(o.historyFile ? [`Environment=${envAssign('TSPLAY_HISTORY', o.historyFile)}`] : []),
     'Environment=CI=true',
     `ExecStart=${[o.node, o.bin, ...args].map(q).join(' ')}`,
     // Exit 2 means "drift found" (reported and recorded), not a broken unit.
