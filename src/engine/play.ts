@@ -108,7 +108,8 @@ export async function runPlay(run: RunContext, play: Play): Promise<PlayReport> 
   return pr.report;
 }
 
-async function loadVarsFiles(run: RunContext, play: Play): Promise<Record<string, unknown>> {
+/** A play's vars_files, merged in order (paths are templated and relative to the playbook). */
+export async function loadVarsFiles(run: RunContext, play: Play): Promise<Record<string, unknown>> {
   const layers: Record<string, unknown>[] = [];
   for (const f of play.varsFiles) {
     const vars = lazyContext(mergeLayers([play.vars, run.extraVars, { env: run.env, playbook_dir: run.playbookDir }]), play.loc);
@@ -258,7 +259,7 @@ async function roleStep(pr: PlayRun, calls: Map<string, RoleTask>, scope: Scope)
   const roleScopeBase = childScope(scope, { ...first, when: [] }, `${scope.path}/role:${role.name}`);
   const fake: ModuleTask = { kind: 'module', module: 'include_role', moduleAs: 'include_role', args: {}, loc: first.loc, when: [], tags: [], vars: {}, notify: [], listen: [], loopVar: 'item', role: { name: role.name, dir: role.dir } };
   // Under `free` each host's list already holds a forks slot: taking another would deadlock.
-  const slot = pr.free ? <T>(f: () => Promise<T>) => f() : pr.limit;
+  const slot = <T>(f: () => Promise<T>): Promise<T> => (pr.free ? f() : pr.limit(f));
   await Promise.all([...calls].map(([host, call]) => slot(async () => {
     const hs = run.hostState(host);
     const t0 = Date.now();

@@ -4,7 +4,7 @@ import type { RunReport } from './report.js';
 import { TsplayError, TsplayErrors } from '../errors.js';
 import { loadInventory, loadPlaybook, loadRole, renderValue, selectHosts, validateRoleParams } from './deps.js';
 import { RunContext, emptyScope } from './context.js';
-import { runPlay } from './play.js';
+import { loadVarsFiles, runPlay } from './play.js';
 import { VERSION } from '../version.js';
 
 /** Load, validate (every host, before any is contacted), run every play, and return the report. */
@@ -58,6 +58,17 @@ function* roleCalls(nodes: TaskNode[]): Generator<RoleTask> {
   }
 }
 
+/** Names only known at run time: `register:` targets and `set_fact` keys anywhere in these tasks. */
+function runtimeVarNames(nodes: TaskNode[], out = new Set<string>()): Set<string> {
+  for (const n of nodes) {
+    if (n.kind === 'block') runtimeVarNames([...n.block, ...n.rescue, ...n.always], out);
+    if (n.kind !== 'module') continue;
+    if (n.register) out.add(n.register);
+    if (n.module === 'set_fact' && n.args && typeof n.args === 'object') for (const k of Object.keys(n.args)) out.add(k);
+  }
+  return out;
+}
+
 /**
  * Role params are validated for every host before any host is contacted. Params that need facts
  * (or anything only known at run time) are checked again when the role runs.
@@ -79,6 +90,14 @@ async function preflight(run: RunContext, playbook: Playbook): Promise<void> {
       hosts = hosts.filter((h) => limited.has(h));
     }
     run.playVars = play.vars;
+    try {
+      run.varsFilesVars = await loadVarsFiles(run, play);
+    } catch (e) {
+      if (!(e instanceof TsplayError)) throw e;
+      add(e);
+      continue;
+    }
+    const runtime = runtimeVarNames([...play.preTasks, ...play.roles, ...play.tasks, ...play.postTasks, ...play.handlers]);
     for (const call of roleCalls([...play.preTasks, ...play.roles, ...play.tasks, ...play.postTasks])) {
       let role;
       try {
@@ -98,6 +117,9 @@ async function preflight(run: RunContext, playbook: Playbook): Promise<void> {
         } catch (e) {
           // Facts and registered values are unknown before the run: leave those params to run time.
           if (e instanceof TsplayError && e.code === 'TEMPLATE' && /facts|hostvars|ansible_|register/.test(JSON.stringify(call.params))) continue;
+          // So are variables the play itself registers or set_facts before the role runs.
+          const name = e instanceof TsplayError ? /undefined variable '([^'.[]+)/.exec(e.message)?.[1] : undefined;
+          if (name && runtime.has(name)) continue;
           if (e instanceof TsplayError) add(e);
           continue;
         }
@@ -107,6 +129,7 @@ async function preflight(run: RunContext, playbook: Playbook): Promise<void> {
     }
   }
   run.playVars = {};
+  run.varsFilesVars = {};
   if (errors.length) throw new TsplayErrors(errors);
 }
 

@@ -250,3 +250,59 @@ describe('interrupt', () => {
     expect(out).toContain('interrupted');
   });
 });
+
+describe('role params checked before the run', () => {
+  const role = {
+    'roles/r3/meta/argument_specs.yml': 'argument_specs:\n  main:\n    options:\n      p:\n        type: int\n        required: true\n',
+    'roles/r3/tasks/main.yml': '- name: show\n  shell: echo p={{ p }} >> {{ playbook_dir }}/r3.log\n',
+  };
+
+  it('may come from vars_files, and from variables the play registers or set_facts first', async () => {
+    const p = project({
+      ...role,
+      'inventory.ini': one,
+      'vf.yml': 'from_file: 7\n',
+      'site.yml': `- hosts: web
+  gather_facts: false
+  vars_files: [vf.yml]
+  roles:
+    - role: r3
+      p: "{{ from_file }}"
+  tasks:
+    - set_fact: { later: 5 }
+    - command: echo 6
+      register: out
+      changed_when: false
+    - include_role: { name: r3 }
+      vars: { p: "{{ later }}" }
+    - include_role: { name: r3 }
+      vars: { p: "{{ out.stdout | int }}" }
+`,
+    });
+    const r = await run(p);
+    expect(r.code, r.all).toBe(0);
+    expect(p.lines('r3.log')).toEqual(['p=7', 'p=5', 'p=6']);
+  });
+
+  it('an undefined variable or a wrong type in a role param is still exit 4 before anything runs', async () => {
+    const p = project({
+      ...role,
+      'inventory.ini': one,
+      'site.yml': `- hosts: web
+  gather_facts: false
+  pre_tasks:
+    - shell: touch {{ playbook_dir }}/ran
+  roles:
+    - role: r3
+      p: "{{ nowhere }}"
+    - role: r3
+      p: not-a-number
+`,
+    });
+    const r = await run(p);
+    expect(r.code, r.all).toBe(4);
+    expect(r.err).toContain("undefined variable 'nowhere'");
+    expect(r.err).toMatch(/not-a-number|expected number|int/i);
+    expect(p.exists('ran')).toBe(false);
+  });
+});
