@@ -423,10 +423,21 @@ function endClient(c: Client): Promise<void> {
   });
 }
 
+/**
+ * Exit status of a channel, recorded from the moment ssh2 hands it over: a fast command's
+ * exit-status often arrives in the same read as the exec reply, and ssh2 emits 'exit' before an
+ * awaiting caller could attach a listener (the command then looked like rc 255).
+ */
+const channelExits = new WeakMap<ClientChannel, { code: number | null; signal?: string }>();
+
 function openExec(c: Client, line: string): Promise<ClientChannel> {
   return new Promise((resolve, reject) => {
     try {
-      c.exec(line, (err, ch) => (err ? reject(err) : resolve(ch)));
+      c.exec(line, (err, ch) => {
+        if (err) return reject(err);
+        ch.once('exit', (code: number | null, signal?: string) => channelExits.set(ch, { code, signal }));
+        resolve(ch);
+      });
     } catch (e) {
       reject(e as Error);
     }
@@ -495,6 +506,8 @@ function collect(ch: ClientChannel, stdin: string | Buffer | undefined, timeoutM
       err.push(d);
       if (timedOut && !done && pgidKnown()) stop();
     });
+    const early = channelExits.get(ch);
+    if (early) rc = early.code ?? 128 + signalNumber(early.signal);
     ch.on('exit', (code: number | null, signal?: string) => {
       rc = code ?? 128 + signalNumber(signal);
     });
