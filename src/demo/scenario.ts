@@ -78,7 +78,9 @@ export interface ScenarioOptions {
   images?: Partial<ScenarioImages>;
   /** Start an outsider container (not in the inventory) for the firewall drop check. */
   outsider?: boolean;
-  /** Install the filtering nodes beforehand (same version) and point them at the old postanalytics. Default true. */
+  /** Start the old postanalytics (package install). Default true; false = a fresh separate install. */
+  old?: boolean;
+  /** Install the filtering nodes beforehand (same version) and point them at the old postanalytics. Default true (needs `old`). */
   preconnect?: boolean;
   /** More inventory vars for `all`. */
   vars?: Record<string, unknown>;
@@ -114,8 +116,8 @@ export interface Scenario {
 const SSH_HOSTS: ScenarioRole[] = ['postanalytics_old', 'postanalytics', 'filtering'];
 
 /** Lab images the scenario needs (recipe names), the installer server's included. */
-export function scenarioImages(images: ScenarioImages, outsider: boolean): string[] {
-  const all = [images.old, ...images.postanalytics, ...images.filtering, 'debian-12'];
+export function scenarioImages(images: ScenarioImages, outsider: boolean, old = true): string[] {
+  const all = [...(old ? [images.old] : []), ...images.postanalytics, ...images.filtering, 'debian-12'];
   if (outsider) all.push(images.outsider);
   return [...new Set(all)];
 }
@@ -149,7 +151,8 @@ export async function startScenario(opts: ScenarioOptions = {}): Promise<Scenari
   // The token the inventory reads; a real token in this process's environment is never used here.
   process.env[TOKEN_ENV] = DEMO_TOKEN;
 
-  await ensureImages(scenarioImages(images, !!opts.outsider), log);
+  const withOld = opts.old ?? true;
+  await ensureImages(scenarioImages(images, !!opts.outsider, withOld), log);
   const inotify = raiseInotifyLimits();
   if (inotify) log(inotify);
 
@@ -180,7 +183,7 @@ export async function startScenario(opts: ScenarioOptions = {}): Promise<Scenari
     writeFileSync(knownHostsPath, '', { mode: 0o600 });
 
     const plan: Array<{ name: string; role: ScenarioRole; image: string }> = [
-      { name: 'pa-old-1', role: 'postanalytics_old', image: images.old },
+      ...(withOld ? [{ name: 'pa-old-1', role: 'postanalytics_old' as const, image: images.old }] : []),
       ...images.postanalytics.map((image, i) => ({ name: `pa-new-${i + 1}`, role: 'postanalytics' as const, image })),
       ...images.filtering.map((image, i) => ({ name: `nginx-${i + 1}`, role: 'filtering' as const, image })),
       ...(opts.outsider ? [{ name: 'outsider', role: 'outsider' as const, image: images.outsider }] : []),
@@ -219,8 +222,8 @@ export async function startScenario(opts: ScenarioOptions = {}): Promise<Scenari
     const exec = (h: string | ScenarioHost, command: string): Promise<ExecResult> => docker(['exec', find(h).container, 'sh', '-c', command]);
     const byRole = (role: ScenarioRole): ScenarioHost[] => hosts.filter((h) => h.role === role);
 
-    await installOldPostanalytics(byRole('postanalytics_old')[0]!, exec, log);
-    if (opts.preconnect ?? true) {
+    if (withOld) await installOldPostanalytics(byRole('postanalytics_old')[0]!, exec, log);
+    if (withOld && (opts.preconnect ?? true)) {
       const old = byRole('postanalytics_old')[0]!;
       await Promise.all(byRole('filtering').map((f) => preconnectFiltering(f, old, { version, group, baseUrl: installer!.baseUrl }, exec, log)));
     }
@@ -347,6 +350,7 @@ export function scenarioInventory(hosts: ScenarioHost[], o: ScenarioInventoryOpt
   const children: Record<string, unknown> = {};
   for (const role of SSH_HOSTS) {
     const members = hosts.filter((h) => h.role === role);
+    if (!members.length) continue;
     children[role] = {
       hosts: Object.fromEntries(members.map((h) => [h.name, { address: h.address, wallarm_address: h.address, lab_container: h.container, lab_image: h.image }])),
       ...(o.groupVars?.[role] ? { vars: o.groupVars[role] } : {}),
