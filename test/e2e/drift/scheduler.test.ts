@@ -1,13 +1,16 @@
-// `tsplay schedule run` as a real long-running process on a 2-second cron, against a local target
-// whose playbook takes 3 seconds: it runs the entry repeatedly, skips a tick rather than overlap,
+// `tsplay schedule run` as a real long-running process on a 2-second cron, against a lab container
+// over SSH (or, without Docker and outside CI, a connection: local target), with a playbook that
+// takes 3 seconds: it runs the entry repeatedly, skips a tick rather than overlap,
 // and on SIGTERM cancels the run in flight, records it, removes its lock and exits 0.
 // Also: `schedule install --systemd` / `--pull` units that systemd-analyze accepts.
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { afterAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import YAML from 'yaml';
+import { imageSkipped, noDocker } from '../harness/lab-context.js';
+import { startTargets, type Targets } from '../harness/targets.js';
 import { HistoryStore } from '../../../src/history/store.js';
 import { BIN, CI, FIXTURES, REPO, tsplay } from './helpers.js';
 
@@ -26,16 +29,26 @@ function waitFor(get: () => string, pred: (s: string) => boolean, ms: number, wh
 
 const count = (s: string, re: RegExp): number => s.split('\n').filter((l) => re.test(l)).length;
 
-describe('tsplay schedule run (child process, fast cron, local target)', () => {
+const onLab = !noDocker() && !imageSkipped('debian-12');
+
+describe(`tsplay schedule run (child process, fast cron, ${onLab ? 'lab container' : 'local target'})`, () => {
   const dir = mkdtempSync(path.join(os.tmpdir(), 'tsplay-sched-e2e-'));
+  let t: Targets | undefined;
+  // Where the playbook writes, on the target.
+  const workDir = onLab ? '/tmp' : dir;
+  const readConf = async (): Promise<string> => (t ? (await t.exec('sched-lab', `cat ${workDir}/app.conf`)).stdout : readFileSync(path.join(dir, 'app.conf'), 'utf8'));
+  beforeAll(async () => {
+    if (onLab) t = await startTargets([{ image: 'debian-12', name: 'sched-lab' }]);
+  });
   const hist = path.join(dir, 'history.sqlite');
   const schedFile = path.join(dir, 'schedules.yml');
   let child: ChildProcess | undefined;
   let out = '';
   let exit: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
 
-  afterAll(() => {
+  afterAll(async () => {
     if (child && child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
+    await t?.stop();
     rmSync(dir, { recursive: true, force: true });
   });
 
@@ -48,10 +61,10 @@ describe('tsplay schedule run (child process, fast cron, local target)', () => {
           {
             name: 'fast-fix',
             playbook: path.join(FIXTURES, 'schedule', 'slow.yml'),
-            inventory: path.join(FIXTURES, 'schedule', 'inventory.yml'),
+            inventory: t ? t.inventoryPath : path.join(FIXTURES, 'schedule', 'inventory.yml'),
             cron: '*/2 * * * * *',
             mode: 'fix',
-            extra_vars: { work_dir: dir },
+            extra_vars: { work_dir: workDir },
           },
         ],
       }),
@@ -68,7 +81,7 @@ describe('tsplay schedule run (child process, fast cron, local target)', () => {
     const lock = path.join(dir, 'locks', 'fast-fix.lock');
     await waitFor(() => (existsSync(lock) ? 'y' : ''), (s) => s === 'y', 10_000, 'the lock file during a run');
     expect(readFileSync(lock, 'utf8')).toBe(String(child.pid));
-    expect(readFileSync(path.join(dir, 'app.conf'), 'utf8')).toBe('level=info\n');
+    expect(await readConf()).toBe('level=info\n');
   });
 
   it('SIGTERM cancels the run in flight, records it, removes the lock and exits 0', async () => {
