@@ -138,6 +138,8 @@ export class RunContext {
 
   varsForSync(hs: HostState, scope: Scope, taskVars: Record<string, unknown> | undefined, loc: SourceLocation): Record<string, unknown> {
     const role = scope.role;
+    // Literal values of secret-named vars in role defaults/vars, block and task vars are secrets too.
+    for (const layer of [role?.role.defaults, role?.role.vars, ...scope.blockVars, taskVars]) if (layer) this.redactor.scan(layer);
     const merged = mergeLayers([
       role?.role.defaults,
       hs.inventoryVars,

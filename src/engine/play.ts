@@ -343,6 +343,9 @@ function record(pr: PlayRun, tr: TaskReport, hs: HostState, out: TaskOutcome, du
   if (status === 'unreachable' && task.ignoreUnreachable) status = 'ignored';
   if (task.register) hs.hostVars[task.register] = out.registered;
   if (out.setFacts && status !== 'failed') Object.assign(hs.hostVars, out.setFacts);
+  // set_fact / register under a secret-looking name: the value is a secret from now on.
+  if (out.setFacts) run.redactor.scan(out.setFacts);
+  if (task.register) run.redactor.scan({ [task.register]: out.registered });
   if (out.changed && status !== 'failed') for (const n of task.notify) hs.notified.add(n);
   if (status === 'failed') {
     hs.failed = true;

@@ -91,7 +91,10 @@ async function runLoop(run: RunContext, hs: HostState, task: ModuleTask, scope: 
     const label = task.loopLabel ? safeRender(task.loopLabel, vars, task) : item;
     results.push({ host: hs.name, status: out.status, changed: out.changed, msg: out.msg, diff: out.diff, durationMs: Date.now() - t0, item: label });
     registeredItems.push({ ...out.registered, item, [task.loopVar]: item });
-    if (out.setFacts) Object.assign(hs.hostVars, out.setFacts);
+    if (out.setFacts) {
+      Object.assign(hs.hostVars, out.setFacts);
+      run.redactor.scan(out.setFacts);
+    }
     if (out.diff) diffs.push(...out.diff);
     changed ||= out.changed;
     failed ||= out.status === 'failed';

@@ -306,3 +306,42 @@ describe('role params checked before the run', () => {
     expect(p.exists('ran')).toBe(false);
   });
 });
+
+describe('secret-named variables from every layer', () => {
+  it('role defaults, set_fact, task vars, block vars and a registered *_token are hidden everywhere', async () => {
+    const p = project({
+      'inventory.ini': one,
+      'roles/sec/defaults/main.yml': 'svc_api_token: literal-default-secret-1\n',
+      'roles/sec/tasks/main.yml': '- name: role shows\n  debug: { msg: "{{ svc_api_token }}" }\n',
+      'site.yml': `- hosts: web
+  gather_facts: false
+  roles: [sec]
+  tasks:
+    - set_fact: { db_password: setfact-secret-2 }
+    - name: setfact shows
+      debug: { msg: "{{ db_password }}" }
+    - name: task var shows
+      debug: { msg: "{{ my_secret }}" }
+      vars: { my_secret: task-var-secret-3 }
+    - block:
+        - name: block var shows
+          debug: { msg: "{{ blk_token }}" }
+      vars: { blk_token: block-var-secret-4 }
+    - name: fetch a token
+      command: echo registered-secret-5
+      register: vault_token
+    - name: registered shows
+      debug: { msg: "{{ vault_token.stdout }}" }
+    - name: loop set_fact
+      set_fact: { loop_password: "loop-secret-6" }
+      loop: [1]
+    - name: loop shows
+      debug: { msg: "{{ loop_password }}" }
+`,
+    });
+    const r = await run(p, ['-v', '-v']);
+    expect(r.code, r.all).toBe(0);
+    for (const text of [r.all, r.jsonText, r.junit]) expect(text).not.toMatch(/secret-[1-6]/);
+    expect(debugMsgs(r.report, 'setfact shows')).toEqual({ h1: '********' });
+  });
+});
