@@ -305,6 +305,22 @@ describe('reports', () => {
   });
 });
 
+describe('junit with hostile names', () => {
+  it('task names and messages with <, &, quotes and control characters stay well-formed', async () => {
+    const p = project({
+      'inventory.ini': localInventory({ web: { h1: '' } }),
+      'site.yml': play('', `- name: "<b>&\\"quoted\\"</b> ]]>"
+  fail: { msg: "bad <tag> & \\u001b[31mred\\u001b[0m \\u0007 end" }`),
+    });
+    const r = await run(p);
+    expect(r.code, r.all).toBe(2);
+    expect(r.junit).toContain('&lt;b&gt;&amp;&quot;quoted&quot;&lt;/b&gt; ]]&gt;');
+    expect(r.junit).toContain('bad &lt;tag&gt; &amp; ');
+    expectWellFormed(r.junit);
+    expect(r.junit).not.toMatch(/[\x00-\x08\x0b\x0c\x0e-\x1f]/);
+  });
+});
+
 /** A small XML well-formedness check: declaration, balanced tags, quoted attributes, no raw `<`/`&`. */
 function expectWellFormed(xml: string): void {
   expect(xml.startsWith('<?xml version="1.0"')).toBe(true);
