@@ -79,7 +79,7 @@ export function renderHtmlReport(runs: RunRow[], items: ItemRow[], meta: { title
     `<text x="${left - 5}" y="${plotH}" text-anchor="end">0</text><text x="${left - 5}" y="14" text-anchor="end">${max}</text>`;
 
   const header = chrono
-    .map((r) => `<th class="run" title="${esc(`${r.playbook} (${r.mode}, exit ${r.exitCode})`)}"><a href="#run-${r.id}">#${r.id}</a><br><span class="mode">${esc(r.mode)}</span><br><span class="when">${esc(r.startedAt.slice(5, 16).replace('T', ' '))}</span></th>`)
+    .map((r) => `<th class="run" title="${esc(`${r.playbook} (${r.mode}, exit ${r.exitCode})`)}"><a href="#run-${r.id}">#${r.id}</a><br><span class="mode">${esc(r.mode)}</span><br><span class="when">${esc(r.startedAt.slice(5, 10))}<br>${esc(r.startedAt.slice(11, 16))}</span></th>`)
     .join('');
   const rows = hosts
     .map((h) => {
@@ -119,7 +119,8 @@ h1{font-size:22px;margin:0 0 4px} .sub{color:#666;margin-bottom:16px}
 .cards{display:flex;gap:12px;margin:12px 0 20px}.card{border:1px solid #ddd;border-radius:6px;padding:8px 14px}.card b{font-size:20px;display:block}
 table.matrix{border-collapse:collapse}table.matrix th,table.matrix td{border:1px solid #fff;padding:2px 4px;text-align:center}
 table.matrix th.host{text-align:left;padding-right:16px;white-space:nowrap;font-family:ui-monospace,monospace} td.num{color:#555;min-width:32px}
-th.run{font-weight:normal;font-size:11px;color:#444} .mode{font-weight:bold}.when{color:#888}
+th.run{font-weight:normal;font-size:11px;color:#444;white-space:nowrap} .mode{font-weight:bold}.when{color:#888}
+.scroll{overflow-x:auto;max-width:100%} table.matrix th.host{position:sticky;left:0;background:#fff;z-index:1}
 td.cell{width:44px;height:26px;color:#fff;font-weight:bold}
 ${(Object.keys(COLORS) as CellState[]).map((k) => `td.${k},.badge.${k === 'corrected' ? 'corrective' : k === 'failed' ? 'failure' : k}{background:${COLORS[k]}}`).join('\n')}
 td.absent{color:#999}
@@ -138,10 +139,10 @@ h2{font-size:17px;margin:22px 0 8px} h3{font-size:15px;margin:0 0 2px} h3 .meta{
 <svg id="trend" width="${chartW}" height="${chartH}" role="img" aria-label="drift, corrections and failures per run">${axis}${bars}</svg>
 <h2>Hosts × runs</h2>
 <div class="legend">${(['converged', 'drift', 'corrected', 'changed', 'failed'] as CellState[]).map((k) => `<span style="background:${COLORS[k]}">${k}</span>`).join('')}</div>
-<table class="matrix"><thead><tr><th class="host">host</th><th>drift</th><th>fixed</th>${header}</tr></thead>
+<div class="scroll"><table class="matrix"><thead><tr><th class="host">host</th><th>drift</th><th>fixed</th>${header}</tr></thead>
 <tbody>
 ${rows}
-</tbody></table>
+</tbody></table></div>
 <h2>Items</h2>
 ${details || '<p>No drift, corrections or failures in this period.</p>'}
 </body></html>
