@@ -34,7 +34,10 @@ describe.skipIf(noDocker())('upgrade.yml: verify fails after the switch → old 
   it('exits 2 with the connect() failed diagnosis and its remedy', () => {
     expect(run.exitCode, tail(run)).toBe(2);
     const out = run.stdout + run.stderr;
-    expect(out).toMatch(/connect\(\) failed/);
+    const pa = s.byRole('postanalytics')[0]!.address;
+    // The diagnosis names the unreachable address (the wrong port) and says what to check.
+    expect(out).toContain(`NGINX cannot reach postanalytics at ${pa}:3313: "connect() failed" in the NGINX error log`);
+    expect(out).toMatch(/remedy: check that the upstream servers in the NGINX config are the postanalytics addresses and ports/);
     expect(out).toContain('Its NGINX config is back on the old upstream');
     // The new postanalytics itself was fine on its (wrong) port: the failure is the filtering check.
     expect(run.report!.recap['pa-new-1']).toMatchObject({ failed: 0 });
