@@ -44,6 +44,7 @@ if ! docker info >/dev/null 2>&1 && ! pgrep -x dockerd >/dev/null 2>&1; then
   # bridge network (testcontainers needs it) and iptables on.
   say "starting dockerd in the background (log: $LOG)"
   setsid dockerd >"$LOG" 2>&1 < /dev/null &
+  DOCKERD_PID=$!
 fi
 
 for _ in $(seq 1 60); do
@@ -51,8 +52,12 @@ for _ in $(seq 1 60); do
     say "Docker engine is running ($(docker info --format '{{.ServerVersion}}'))"
     exit 0
   fi
+  if [ -n "${DOCKERD_PID:-}" ] && ! kill -0 "$DOCKERD_PID" 2>/dev/null; then
+    say "dockerd exited at start" >&2
+    break
+  fi
   sleep 1
 done
-say "dockerd did not answer within 60 s; last lines of $LOG:" >&2
+say "no Docker engine answers; last lines of $LOG:" >&2
 tail -n 20 "$LOG" >&2 || true
 exit 1
