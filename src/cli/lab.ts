@@ -2,7 +2,8 @@ import { Command, InvalidArgumentError } from 'commander';
 import type { Io } from './main.js';
 import { reportError } from './main.js';
 import { EXIT } from './exit-codes.js';
-import { RECIPES, buildImages, formatBuildSummary, labDown, labUp } from '../lab/index.js';
+import { TsplayError } from '../errors.js';
+import { RECIPES, buildImages, findRecipe, formatBuildSummary, labDown, labUp } from '../lab/index.js';
 
 const collect = (v: string, prev: string[] = []) => [...prev, ...v.split(',').map((s) => s.trim()).filter(Boolean)];
 
@@ -24,6 +25,8 @@ export function registerLabCommands(program: Command, io: Io, setCode: (c: numbe
     .option('--force', 'rebuild even when cached')
     .action(async (flags: { image: string[]; force?: boolean }) => {
       try {
+        const unknown = flags.image.filter((i) => !findRecipe(i));
+        if (unknown.length) throw new TsplayError('USAGE', `unknown lab image "${unknown[0]}"`, { hint: `known images: ${RECIPES.map((r) => r.name).join(', ')}` });
         const summary = await buildImages({ images: flags.image.length ? flags.image : undefined, force: flags.force, log });
         io.out(`${formatBuildSummary(summary)}\n`);
         setCode(summary.images.some((i) => i.status === 'failed') ? EXIT.HOST_FAILED : EXIT.OK);
