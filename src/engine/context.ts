@@ -39,7 +39,13 @@ export interface Scope {
   path: string;
   /** Tasks are inside a block with a rescue: failures are handled there, not fatal yet. */
   inRescuableBlock?: boolean;
+  /** Keywords set on enclosing blocks / role calls that apply to every task inside (the task's own value wins). */
+  inherit?: InheritedKeywords;
 }
+
+/** Block and role-call keywords Ansible applies to the tasks inside. */
+export const INHERITED_KEYWORDS = ['ignoreErrors', 'ignoreUnreachable', 'runOnce', 'delegateTo', 'noLog', 'checkMode'] as const;
+export type InheritedKeywords = Partial<Pick<ModuleTask, (typeof INHERITED_KEYWORDS)[number]>>;
 
 export const EMPTY_FACTS: HostFacts = {
   hostname: '',

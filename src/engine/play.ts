@@ -6,7 +6,7 @@ import type { BlockTask, LoadedRole, ModuleTask, Play, RoleTask, TaskNode } from
 import type { HostTaskResult, PlayReport, TaskReport } from './report.js';
 import { TsplayError, formatError, isUserError } from '../errors.js';
 import { evaluateCondition, loadRole, normalizeRoleTasks, renderString, renderValue, selectPlayHosts, validateRoleParams } from './deps.js';
-import { emptyScope, type HostState, type RunContext, type Scope } from './context.js';
+import { INHERITED_KEYWORDS, emptyScope, type HostState, type RunContext, type Scope } from './context.js';
 import { runModuleTaskOnHost, taskLabel, type TaskOutcome } from './task.js';
 import { shouldRunTags } from './tags.js';
 import { lazyContext, mergeLayers } from './vars.js';
@@ -202,8 +202,13 @@ async function runLists(pr: PlayRun, lists: Lists, scope: Scope): Promise<void> 
 }
 
 function childScope(scope: Scope, node: TaskNode, path: string): Scope {
+  let inherit = scope.inherit;
+  for (const k of INHERITED_KEYWORDS) {
+    if (node[k] !== undefined) inherit = { ...inherit, [k]: node[k] };
+  }
   return {
     ...scope,
+    inherit,
     path,
     when: [...scope.when, ...node.when.map((expr) => ({ expr, loc: node.loc }))],
     tags: [...scope.tags, ...node.tags],
@@ -304,7 +309,9 @@ async function roleStep(pr: PlayRun, calls: Map<string, RoleTask>, scope: Scope)
 
 async function taskStep(pr: PlayRun, tasks: Map<string, ModuleTask>, scope: Scope, handler = false): Promise<void> {
   const { run } = pr;
-  const entries = [...tasks].filter(([, t]) => shouldRunTags([...scope.tags, ...t.tags], { only: run.opts.tags, skip: run.opts.skipTags }) || handler);
+  const entries = [...tasks]
+    .filter(([, t]) => shouldRunTags([...scope.tags, ...t.tags], { only: run.opts.tags, skip: run.opts.skipTags }) || handler)
+    .map(([h, t]): [string, ModuleTask] => [h, withInherited(t, scope)]);
   if (!entries.length) return;
   const [, firstTask] = entries[0]!;
   const label = (firstTask.role ? `${firstTask.role.name} : ` : '') + taskLabel(firstTask);
@@ -329,6 +336,17 @@ async function taskStep(pr: PlayRun, tasks: Map<string, ModuleTask>, scope: Scop
     }
   }
   checkFailurePolicy(pr, scope);
+}
+
+/** The task with keywords of its enclosing blocks / role call filled in where it sets none itself. */
+function withInherited(task: ModuleTask, scope: Scope): ModuleTask {
+  const inherit = scope.inherit;
+  if (!inherit) return task;
+  let out = task;
+  for (const k of INHERITED_KEYWORDS) {
+    if (task[k] === undefined && inherit[k] !== undefined) out = { ...out, [k]: inherit[k] };
+  }
+  return out;
 }
 
 function cloneOutcome(o: TaskOutcome): TaskOutcome {

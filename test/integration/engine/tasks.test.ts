@@ -378,3 +378,51 @@ describe('check_mode on a task', () => {
     expect(resultsOf(checked.report, 'real even in check')['h1']!.check).toBeUndefined();
   });
 });
+
+describe('keywords on a block or a role call apply to the tasks inside', () => {
+  it('ignore_errors, no_log, check_mode and delegate_to on a block; ignore_errors on a role call', async () => {
+    const p = project({
+      'inventory.ini': `[web]\nh1 ansible_host=127.0.0.1 ansible_port=1 hidden=block-secret-77\n`,
+      'roles/flaky/tasks/main.yml': '- name: role fails\n  command: "false"\n',
+      'site.yml': `- hosts: web
+  gather_facts: false
+  tasks:
+    - name: outer
+      delegate_to: localhost
+      block:
+        - name: fails quietly
+          shell: echo {{ hidden }}; exit 1
+        - name: still runs
+          shell: echo {{ hidden }} >> {{ playbook_dir }}/b.log
+        - name: own value wins
+          debug: { msg: "{{ hidden }}-visible" }
+          no_log: false
+      ignore_errors: true
+      no_log: true
+    - name: dry block
+      delegate_to: localhost
+      check_mode: true
+      block:
+        - name: would write
+          copy: { dest: "{{ playbook_dir }}/dry.txt", content: x }
+    - name: role with ignore_errors
+      include_role: { name: flaky }
+      delegate_to: localhost
+      ignore_errors: true
+    - name: reached
+      shell: echo reached >> {{ playbook_dir }}/b.log
+      delegate_to: localhost
+`,
+    });
+    const r = await run(p, ['-v', '-v']);
+    expect(r.code, r.all).toBe(0);
+    expect(p.lines('b.log')).toEqual(['block-secret-77', 'reached']);
+    expect(resultsOf(r.report, 'fails quietly')['h1']!.status).toBe('ignored');
+    expect(resultsOf(r.report, 'flaky : role fails')['h1']!.status).toBe('ignored');
+    expect(p.exists('dry.txt')).toBe(false);
+    expect(resultsOf(r.report, 'would write')['h1']).toMatchObject({ status: 'changed', check: true });
+    // no_log from the block hides the value; the task that says no_log: false shows its own output.
+    expect(r.all).not.toMatch(/block-secret-77(?!-visible)/);
+    expect(r.out).toContain('block-secret-77-visible');
+  });
+});
