@@ -335,6 +335,10 @@ async function taskStep(pr: PlayRun, tasks: Map<string, ModuleTask>, scope: Scop
       await Promise.all(entries.map((e) => pr.limit(() => runOne(e))));
     }
   }
+  // any_errors_fatal on the task (or its block): a failure of this task stops every host.
+  if (!scope.inRescuableBlock && !run.aborted && entries.some(([h, t]) => t.any_errors_fatal && run.hostState(h).failed)) {
+    run.aborted = 'a task failed with any_errors_fatal';
+  }
   checkFailurePolicy(pr, scope);
 }
 

@@ -104,6 +104,31 @@ describe('failures', () => {
     expect(r.report.aborted).toMatch(/any_errors_fatal/);
   });
 
+  it('any_errors_fatal on a task or a block stops every host when that task fails', async () => {
+    const onTask = project({
+      'inventory.ini': hosts3,
+      'site.yml': play('', `- name: t1\n  shell: "[ {{ inventory_hostname }} != h1 ]"\n  any_errors_fatal: true\n` + log('t2')),
+    });
+    const r = await run(onTask);
+    expect(r.code).toBe(2);
+    expect(onTask.lines('order.log')).toEqual([]);
+    const onBlock = project({
+      'inventory.ini': hosts3,
+      'site.yml': play('', `- any_errors_fatal: true\n  block:\n    - name: t1\n      shell: "[ {{ inventory_hostname }} != h1 ]"\n` + log('t2')),
+    });
+    const rb = await run(onBlock);
+    expect(rb.code).toBe(2);
+    expect(onBlock.lines('order.log')).toEqual([]);
+    // An earlier ordinary failure does not make a later fatal-flagged task abort the run.
+    const earlier = project({
+      'inventory.ini': hosts3,
+      'site.yml': play('', failOnH1 + `- name: t3\n  shell: echo t3-{{ inventory_hostname }} >> {{ playbook_dir }}/order.log\n  any_errors_fatal: true\n` + log('t4')),
+    });
+    const re = await run(earlier);
+    expect(re.code).toBe(2);
+    expect(earlier.lines('order.log').filter((l) => l.startsWith('t4')).sort()).toEqual(['t4-h2', 't4-h3']);
+  });
+
   it('max_fail_percentage: 1 of 3 failed (33%) stops the play when the limit is 30, not when it is 50', async () => {
     const p30 = project({ 'inventory.ini': hosts3, 'site.yml': play('  max_fail_percentage: 30\n', failOnH1) });
     const r30 = await run(p30);
