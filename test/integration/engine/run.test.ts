@@ -129,6 +129,24 @@ describe('failures', () => {
     expect(earlier.lines('order.log').filter((l) => l.startsWith('t4')).sort()).toEqual(['t4-h2', 't4-h3']);
   });
 
+  it('serial: when every host of a batch failed the play stops (later batches never start)', async () => {
+    const p = project({ 'inventory.ini': hosts3, 'site.yml': play('  serial: 1\n', failOnH1) });
+    const r = await run(p);
+    expect(r.code).toBe(2);
+    expect(p.lines('order.log')).toEqual([]);
+    expect(r.report.recap['h2']).toMatchObject({ ok: 0, changed: 0, failed: 0 });
+  });
+
+  it('max_fail_percentage is per serial batch', async () => {
+    const inv = localInventory({ web: { h1: '', h2: '', h3: '', h4: '' } });
+    const p = project({ 'inventory.ini': inv, 'site.yml': play('  serial: 2\n  max_fail_percentage: 49\n', failOnH1) });
+    const r = await run(p);
+    expect(r.code).toBe(2);
+    expect(p.lines('order.log')).toEqual([]);
+    expect(r.report.recap['h3']).toMatchObject({ ok: 0, changed: 0, failed: 0 });
+    expect(r.out).toContain('max_fail_percentage');
+  });
+
   it('max_fail_percentage: 1 of 3 failed (33%) stops the play when the limit is 30, not when it is 50', async () => {
     const p30 = project({ 'inventory.ini': hosts3, 'site.yml': play('  max_fail_percentage: 30\n', failOnH1) });
     const r30 = await run(p30);
