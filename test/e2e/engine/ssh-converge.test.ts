@@ -203,11 +203,17 @@ describe.runIf(available)('tsplay run over real OpenSSH: every core module, idem
   it('after a manual change, --check --diff reports it and shows the diff, and leaves the file untouched', async () => {
     const file = join(base('web2'), 'app.conf');
     writeFileSync(file, 'name=app\nport=1234\n# hand edit\n');
-    const before = readFileSync(file);
+    const envFile = join(base('web2'), 'app.env');
+    writeFileSync(envFile, readFileSync(envFile, 'utf8').replace('APP_MODE=production', 'APP_MODE=debug'));
+    const yamlFile = join(base('web2'), 'settings.yml');
+    writeFileSync(yamlFile, readFileSync(yamlFile, 'utf8').replace('port: 9090', 'port: 1'));
+    const before = [file, envFile, yamlFile].map((f) => readFileSync(f));
     const r = await tsplayRun(dir, ['--check', '--diff']);
     expect(r.code, r.out).toBe(0);
-    expect(readFileSync(file).equals(before)).toBe(true);
-    expect(changedTasks(r.report)).toEqual(expect.arrayContaining(['web2: static file']));
+    [file, envFile, yamlFile].forEach((f, i) => expect(readFileSync(f).equals(before[i]!), f).toBe(true));
+    expect(changedTasks(r.report).sort()).toEqual(['web2: env file', 'web2: static file', 'web2: yaml file']);
+    expect(r.out).toMatch(/^-APP_MODE=debug$/m);
+    expect(r.out).toMatch(/^\+APP_MODE=production$/m);
     expect(changedTasks(r.report).filter((t) => t.startsWith('web1'))).toEqual([]);
     expect(r.out).toContain('(check mode: would change)');
     expect(r.out).toContain(file);
@@ -221,7 +227,9 @@ describe.runIf(available)('tsplay run over real OpenSSH: every core module, idem
     const r = await tsplayRun(dir, ['--diff']);
     expect(r.code, r.out).toBe(0);
     expect(readFileSync(join(base('web2'), 'app.conf'), 'utf8')).toBe('name=app\nport=8080\n');
-    expect(changedTasks(r.report).filter((t) => t.startsWith('web1'))).toEqual([]);
+    expect(readFileSync(join(base('web2'), 'app.env'), 'utf8')).toMatch(/^APP_MODE=production$/m);
+    expect(readFileSync(join(base('web2'), 'settings.yml'), 'utf8')).toContain('port: 9090');
+    expect(changedTasks(r.report).sort()).toEqual(['web2: env file', 'web2: reload app', 'web2: static file', 'web2: yaml file']);
     expect(r.report.recap['web2']!.changed).toBeGreaterThan(0);
     expect(readFileSync(join(base('web2'), 'reloads.log'), 'utf8')).toBe('reloaded\nreloaded\n');
     const again = await tsplayRun(dir);
