@@ -9,6 +9,7 @@ import { renderHtmlReport } from '../history/html.js';
 import { writeFileSync } from 'node:fs';
 import { renderDiff } from '../reporters/diff.js';
 import { EXIT } from './exit-codes.js';
+import { TsplayError } from '../errors.js';
 
 interface DriftFlags extends CommonRunFlags {
   fix?: boolean;
@@ -46,7 +47,11 @@ export function registerDriftCommands(program: Command, io: Io, setCode: (c: num
         try {
           const runs = store.runs({ sinceIso: flags.since ? parseSince(flags.since) : undefined });
           const items = store.items(runs.map((r) => r.id));
-          writeFileSync(flags.html, renderHtmlReport(runs, items, { source: store.file }));
+          try {
+            writeFileSync(flags.html, renderHtmlReport(runs, items, { source: store.file }));
+          } catch (e) {
+            throw new TsplayError('USAGE', `cannot write the report to ${flags.html}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`, { hint: 'give a file path in an existing, writable directory' });
+          }
           io.out(`wrote ${flags.html}: ${runs.length} run(s)\n`);
         } finally {
           store.close();

@@ -43,14 +43,21 @@ export function registerScheduleCommands(program: Command, io: Io, setCode: (c: 
       try {
         if (!flags.systemd && !flags.pull) throw new TsplayError('USAGE', 'say how to install: --systemd (controller runs) or --pull (this machine corrects itself)');
         const sf = loadSchedules(file);
-        mkdirSync(flags.dir, { recursive: true });
-        const names: string[] = [];
-        for (const entry of sf.entries) {
-          for (const unit of unitsFor(entry, { node: process.execPath, bin: defaultBin(), workingDirectory: path.dirname(sf.file), historyFile: flags.history ?? sf.history ?? defaultHistoryPath(), pull: !!flags.pull })) {
-            writeFileSync(path.join(flags.dir, unit.name), unit.content);
-            io.out(`wrote ${path.join(flags.dir, unit.name)}\n`);
-            if (unit.name.endsWith('.timer')) names.push(unit.name);
+        // Every unit is built (and every cron checked) before anything is written.
+        const units = sf.entries.flatMap((entry) => unitsFor(entry, { node: process.execPath, bin: defaultBin(), workingDirectory: path.dirname(sf.file), historyFile: flags.history ?? sf.history ?? defaultHistoryPath(), pull: !!flags.pull }));
+        const writeUnit = (name: string, content: string) => {
+          try {
+            mkdirSync(flags.dir, { recursive: true });
+            writeFileSync(path.join(flags.dir, name), content);
+          } catch (e) {
+            throw new TsplayError('USAGE', `cannot write ${path.join(flags.dir, name)}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`, { hint: 'give --dir a writable directory (/etc/systemd/system needs root)' });
           }
+        };
+        const names: string[] = [];
+        for (const unit of units) {
+          writeUnit(unit.name, unit.content);
+          io.out(`wrote ${path.join(flags.dir, unit.name)}\n`);
+          if (unit.name.endsWith('.timer')) names.push(unit.name);
         }
         io.out(`enable with: systemctl daemon-reload && systemctl enable --now ${names.join(' ')}\n`);
         setCode(EXIT.OK);

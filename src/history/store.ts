@@ -91,18 +91,23 @@ export class HistoryStore {
   private readonly db: Database.Database;
 
   constructor(readonly file: string = defaultHistoryPath()) {
+    let db: Database.Database | undefined;
     try {
       mkdirSync(path.dirname(file), { recursive: true });
-      this.db = new Database(file);
+      db = new Database(file);
+      // The first statements are where a file that is not SQLite (or is corrupt) shows itself.
+      db.pragma('journal_mode = WAL');
+      db.pragma('foreign_keys = ON');
+      db.pragma('busy_timeout = 5000');
+      this.db = db;
+      this.migrate();
     } catch (e) {
+      db?.close();
+      if (e instanceof TsplayError) throw e;
       throw new TsplayError('HISTORY', `cannot open the run history at ${file}: ${(e as Error).message}`, {
-        hint: 'set TSPLAY_HISTORY or --history to a writable path',
+        hint: 'set TSPLAY_HISTORY or --history to a writable SQLite file (a new path is created)',
       });
     }
-    this.db.pragma('journal_mode = WAL');
-    this.db.pragma('foreign_keys = ON');
-    this.db.pragma('busy_timeout = 5000');
-    this.migrate();
   }
 
   get schemaVersion(): number {
