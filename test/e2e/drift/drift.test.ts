@@ -125,4 +125,16 @@ describe.skipIf(noDocker() || imageSkipped(IMAGE))('tsplay drift on lab containe
     expect(hostB.stdout).toContain(`CORRECTED ${B}`);
     expect(hostB.stdout).not.toContain(`CORRECTED ${A}`);
   });
+
+  it('an unreachable host makes drift undetermined (exit 1), naming it, while the other is still checked', async () => {
+    // sshd goes away on B (the socket too, so systemd does not start it again on connect).
+    expect((await t.exec(B, 'systemctl stop ssh.socket ssh.service 2>/dev/null; systemctl stop ssh; true')).rc).toBe(0);
+    await t.exec(A, `sed -i 's/^listen=8080$/listen=7070/' ${CONF}`);
+    const drift = await tsplay(['drift', PLAYBOOK, '-i', t.inventoryPath]);
+    expect(drift.exitCode, out(drift)).toBe(1);
+    expect(drift.stdout).toContain(`could not determine drift on (unreachable): ${B}`);
+    expect(hostBlock(drift.stdout, A)).toMatch(/^\s*\+listen=8080$/m);
+    const h = await tsplay(['history', '-n', '1'], false);
+    expect(h.stdout).toMatch(/^#\d+ +\S+ +drift +exit=1 /m);
+  });
 });
