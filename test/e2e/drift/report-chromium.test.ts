@@ -1,7 +1,7 @@
 // `tsplay report --html` rendered by real headless Chromium (Debian's chromium, driven by
 // playwright-core): five recorded runs (converge, drift check, drift, fix, a failed run) on three
 // local hosts; the screenshot must show one row per host and the cell colours of each run's state.
-import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
@@ -57,6 +57,7 @@ describe.skipIf(noChromium())('HTML drift report in headless Chromium', () => {
   let png: PNG;
 
   beforeAll(async () => {
+    if (!existsSync(CHROMIUM)) throw new Error(`${CHROMIUM} is missing and CI=true: install Debian's chromium (apt-get install -y chromium) before the e2e tests`);
     mkdirSync(base);
     const steps: Array<[string[], number]> = [
       [['run', pb, ...common], 0], // converge: every host "changed"
