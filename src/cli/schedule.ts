@@ -53,6 +53,11 @@ export function registerScheduleCommands(program: Command, io: Io, setCode: (c: 
             throw new TsplayError('USAGE', `cannot write ${path.join(flags.dir, name)}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`, { hint: 'give --dir a writable directory (/etc/systemd/system needs root)' });
           }
         };
+        if (flags.pull) {
+          for (const e of sf.entries.filter((x) => x.limit && !x.groups?.length)) {
+            io.err(`[WARNING] schedule "${e.name}": a pull unit runs on this machine as "localhost" in no group, so --limit ${e.limit} may match nothing; add groups: [...] to the entry\n`);
+          }
+        }
         const names: string[] = [];
         for (const unit of units) {
           writeUnit(unit.name, unit.content);
