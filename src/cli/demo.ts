@@ -42,6 +42,8 @@ export async function demoCommand(flags: DemoFlags, io: Io): Promise<number> {
       removeNetwork: false,
       labels: { [LABELS.labInstance]: DEMO_LAB },
       stateDir: labStateDir(DEMO_LAB),
+      // As in inventory/example.yml: configure-host-port then has real work (and a wallarm restart).
+      vars: { wallarm_slab_alloc_arena: 2 },
       log,
     });
     log(`lab ready after ${secs()}; inventory: ${scenario.inventoryPath}`);
