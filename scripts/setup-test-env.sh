@@ -10,8 +10,9 @@ cd "$(dirname "$0")/.."
 #   openssh-server openssh-client sudo  - a real sshd on loopback for the SSH executor/engine e2e
 #   chromium                            - the HTML drift report rendered in headless Chromium
 #   nginx                               - nginx config fixtures and nginx -t checks
+#   systemd                             - systemd-analyze verify for the units `schedule install` writes
 #   git ca-certificates curl            - checkouts, get_url/uri tests
-TEST_PACKAGES=(openssh-server openssh-client sudo chromium nginx git ca-certificates curl)
+TEST_PACKAGES=(openssh-server openssh-client sudo chromium nginx systemd git ca-certificates curl)
 
 say() { echo "setup-test-env: $*"; }
 as_root() {

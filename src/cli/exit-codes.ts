@@ -19,6 +19,7 @@ export function exitCodeFor(e: TsplayError): number {
     case 'EXPRESSION':
       return EXIT.VALIDATION;
     case 'USAGE':
+    case 'HISTORY':
       return EXIT.USAGE;
     case 'CONNECTION':
       return EXIT.UNREACHABLE;

@@ -15,7 +15,7 @@ export class EntryLock {
     for (let attempt = 0; attempt < 2; attempt++) {
       try {
         this.fd = openSync(this.file, 'wx');
-        writeSync(this.fd, String(process.pid));
+        writeSync(this.fd, `${process.pid} ${processStartTime(process.pid) ?? ''}`.trim());
         return true;
       } catch (e) {
         if ((e as NodeJS.ErrnoException).code !== 'EEXIST') throw e;
@@ -28,10 +28,13 @@ export class EntryLock {
 
   private isStale(): boolean {
     try {
-      const pid = Number(readFileSync(this.file, 'utf8').trim());
+      const [pidText, started] = readFileSync(this.file, 'utf8').trim().split(/\s+/);
+      const pid = Number(pidText);
       if (!Number.isInteger(pid) || pid <= 0) return true;
       process.kill(pid, 0);
-      return false;
+      // A live pid may have been reused by another process: compare its start time when we can.
+      const now = processStartTime(pid);
+      return started !== undefined && now !== undefined && now !== started;
     } catch (e) {
       return (e as NodeJS.ErrnoException).code !== 'EPERM';
     }
@@ -42,6 +45,16 @@ export class EntryLock {
     closeSync(this.fd);
     this.fd = undefined;
     rmSync(this.file, { force: true });
+  }
+}
+
+/** A process's start time (clock ticks since boot, /proc/PID/stat field 22), where /proc exists. */
+function processStartTime(pid: number): string | undefined {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    return stat.slice(stat.lastIndexOf(')') + 2).split(' ')[19];
+  } catch {
+    return undefined;
   }
 }
 
