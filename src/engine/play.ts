@@ -322,7 +322,9 @@ async function taskStep(pr: PlayRun, tasks: Map<string, ModuleTask>, scope: Scop
     const [host, task] = entries[0]!;
     const t0 = Date.now();
     const out = await runModuleTaskOnHost(run, run.hostState(host), task, scope);
-    for (const [h, t] of entries) record(pr, tr, run.hostState(h), cloneOutcome(out), Date.now() - t0, t);
+    // Like Ansible: the result (register, facts, notify, failure) applies to every host, but the
+    // task ran once, so only the host it ran on shows it and counts it in the recap.
+    entries.forEach(([h, t], i) => record(pr, tr, run.hostState(h), cloneOutcome(out), Date.now() - t0, t, i === 0 || out.status === 'failed' || out.status === 'unreachable'));
   } else {
     const runOne = async ([host, task]: [string, ModuleTask]) => {
       const t0 = Date.now();
@@ -358,7 +360,7 @@ function cloneOutcome(o: TaskOutcome): TaskOutcome {
 }
 
 /** Apply an outcome to the host: register, set_fact, notify, recap, failure flags; then report it. */
-function record(pr: PlayRun, tr: TaskReport, hs: HostState, out: TaskOutcome, durationMs: number, task: ModuleTask): void {
+function record(pr: PlayRun, tr: TaskReport, hs: HostState, out: TaskOutcome, durationMs: number, task: ModuleTask, shown = true): void {
   const { run } = pr;
   let status = out.status;
   if (status === 'failed' && task.ignoreErrors) status = 'ignored';
@@ -375,6 +377,7 @@ function record(pr: PlayRun, tr: TaskReport, hs: HostState, out: TaskOutcome, du
     hs.hostVars['ansible_failed_task'] = { name: taskLabel(task), module: task.module };
   }
   if (status === 'unreachable') hs.unreachable = true;
+  if (!shown) return;
   const r = hs.recap;
   // Like Ansible's recap, an ignored failure also counts as ok (PLAY RECAP ok=… ignored=…).
   if (status === 'ok' || status === 'changed' || status === 'ignored') r.ok++;

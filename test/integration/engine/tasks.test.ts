@@ -313,6 +313,10 @@ describe('run_once, delegate_to, no_log', () => {
     expect(r.code, r.all).toBe(0);
     expect(p.lines('once.log')).toEqual(['once-h1']);
     expect(debugMsgs(r.report, 'show')).toEqual({ h1: true, h2: true });
+    // Shown and counted only on the host it ran on, as Ansible's recap does.
+    expect(Object.keys(resultsOf(r.report, 'once'))).toEqual(['h1']);
+    expect(r.report.recap['h1']!.changed).toBe(1);
+    expect(r.report.recap['h2']!.changed).toBe(0);
   });
 
   it('delegate_to: localhost runs on the controller with the host\'s variables', async () => {
