@@ -4,6 +4,7 @@
 // verify fails with `connect() failed`, its NGINX config goes back to the old upstream, the run
 // stops before the second node and before anything is removed, exit code 2.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { statusUntil } from '../../../src/demo/scenario.js';
 import { WALLARM_STANDIN } from '../../../src/lab/repos.js';
 import { noDocker } from '../harness/lab-context.js';
 import type { TsplayRun } from '../harness/check-role.js';
@@ -51,9 +52,12 @@ describe.skipIf(noDocker())('upgrade.yml: verify fails after the switch → old 
     const t = await nginxTest(s, f);
     expect(t.rc, t.out).toBe(0);
     expect((await s.exec(f, 'systemctl is-active nginx')).stdout.trim()).toBe('active');
-    // NGINX was restarted on the restored config (counters reset): a new request reaches the old node.
-    await s.exec(f, 'curl -s -o /dev/null http://localhost/');
-    const st = await liveStatus(s, f);
+    // NGINX was restarted on the restored config (counters reset): a new request reaches the old
+    // node without errors. Read a status sample written after that request, not one the agent
+    // wrote before it noticed the restart.
+    const sentAt = Number((await s.exec(f, 'curl -s -o /dev/null http://localhost/; date +%s.%N')).stdout.trim());
+    const st = await statusUntil(f, (h, c) => s.exec(h, c), (x) => Number(x['timestamp']) > sentAt && Number(x['requests']) >= 1, 100);
+    expect(Number(st?.['timestamp'])).toBeGreaterThan(sentAt);
     expect(st?.['requests']).toBeGreaterThanOrEqual(1);
     expect(st?.['tnt_errors']).toBe(0);
   });
