@@ -3,6 +3,7 @@
  * privilege escalation. Shared by SshExecutor and LocalExecutor so both quote the same way.
  */
 import { TsplayError } from '../errors.js';
+import type { RunResult } from './types.js';
 import { quote } from '../commands/quote.js';
 
 const ENV_NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
@@ -113,4 +114,20 @@ export function parseMode(mode: string): number {
     throw new TsplayError('VALIDATION', `file mode ${JSON.stringify(mode)} is not an octal mode`, { hint: 'write it as a quoted string like "0644"' });
   }
   return parseInt(mode, 8);
+}
+
+/** A command's output as bytes, before it becomes a RunResult (both executors produce this). */
+export interface RawResult {
+  rc: number;
+  stdout: Buffer;
+  stderr: Buffer;
+  durationMs: number;
+  timedOut?: boolean;
+}
+
+/** Decode a raw result into the executor contract's RunResult. */
+export function toRunResult(r: RawResult): RunResult {
+  const out: RunResult = { rc: r.rc, stdout: r.stdout.toString('utf8'), stderr: r.stderr.toString('utf8'), durationMs: r.durationMs };
+  if (r.timedOut) out.timedOut = true;
+  return out;
 }

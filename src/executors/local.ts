@@ -18,19 +18,14 @@ import {
   randomTag,
   sudoWantsPassword,
   sudoWrongPassword,
+  toRunResult,
+  type RawResult,
 } from './command-line.js';
 import type { ConnectionSpec, Executor, PutOptions, RunOptions, RunResult } from './types.js';
 
 export const TIMEOUT_RC = 124;
 const MISSING_RC = 44;
 
-interface RawResult {
-  rc: number;
-  stdout: Buffer;
-  stderr: Buffer;
-  durationMs: number;
-  timedOut?: boolean;
-}
 
 export class LocalExecutor implements Executor {
   readonly host: string;
@@ -98,10 +93,7 @@ export class LocalExecutor implements Executor {
 
   async run(command: string, opts: RunOptions = {}): Promise<RunResult> {
     const script = buildScript(command, { ...(opts.env ? { env: opts.env } : {}), ...(opts.cwd !== undefined ? { cwd: opts.cwd } : {}) });
-    const r = await this.runScript(script, opts);
-    const out: RunResult = { rc: r.rc, stdout: r.stdout.toString('utf8'), stderr: r.stderr.toString('utf8'), durationMs: r.durationMs };
-    if (r.timedOut) out.timedOut = true;
-    return out;
+    return toRunResult(await this.runScript(script, opts));
   }
 
   async put(path: string, content: string | Buffer, opts: PutOptions = {}): Promise<void> {

@@ -21,6 +21,8 @@ import {
   randomTag,
   sudoWantsPassword,
   sudoWrongPassword,
+  toRunResult,
+  type RawResult,
 } from './command-line.js';
 import { knownHostName, parseKnownHosts, preferredHostKeyAlgorithms, verifyHostKey, type HostKeyPolicy } from './known-hosts.js';
 import { resolveTarget, type IdentityCandidate, type ResolveEnv, type ResolvedTarget } from './ssh-config.js';
@@ -47,13 +49,6 @@ const SUPPORTED_HOST_KEY_ALGOS = new Set([
   'ssh-rsa',
 ]);
 
-interface RawResult {
-  rc: number;
-  stdout: Buffer;
-  stderr: Buffer;
-  durationMs: number;
-  timedOut?: boolean;
-}
 
 interface Endpoint {
   label: string; // for messages: "user@address:port"
@@ -319,10 +314,7 @@ export class SshExecutor implements Executor {
 
   async run(command: string, opts: RunOptions = {}): Promise<RunResult> {
     const script = buildScript(command, { ...(opts.env ? { env: opts.env } : {}), ...(opts.cwd !== undefined ? { cwd: opts.cwd } : {}) });
-    const r = await this.runScript(script, opts);
-    const out: RunResult = { rc: r.rc, stdout: r.stdout.toString('utf8'), stderr: r.stderr.toString('utf8'), durationMs: r.durationMs };
-    if (r.timedOut) out.timedOut = true;
-    return out;
+    return toRunResult(await this.runScript(script, opts));
   }
 
   async put(remotePath: string, content: string | Buffer, opts: PutOptions = {}): Promise<void> {

@@ -10,20 +10,7 @@ import type { FileState, InodeInfo } from './state.js';
 // ---------------------------------------------------------------------------------------------
 // Arguments
 
-const TRUE = new Set(['yes', 'on', '1', 'true', 'y', 't']);
-const FALSE = new Set(['no', 'off', '0', 'false', 'n', 'f']);
-
-/** Ansible's boolean: true/false plus yes/no/on/off/1/0 strings (after templating). */
-export const bool = z.preprocess((v) => {
-  if (typeof v === 'string') {
-    const s = v.trim().toLowerCase();
-    if (TRUE.has(s)) return true;
-    if (FALSE.has(s)) return false;
-  }
-  if (v === 1) return true;
-  if (v === 0) return false;
-  return v;
-}, z.boolean());
+export { bool } from '../ansible-bool.js';
 
 /**
  * A file mode: "0644", "644", "u=rw,g=r,o=r", or a YAML number. A number is read by its digits as octal

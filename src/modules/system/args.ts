@@ -1,20 +1,7 @@
 /** Argument helpers shared by the system modules: Ansible's loose booleans, ints, lists and aliases. */
 import { z } from 'zod';
 
-const TRUE = new Set(['yes', 'on', '1', 'true', 'y', 't']);
-const FALSE = new Set(['no', 'off', '0', 'false', 'n', 'f']);
-
-/** Ansible's boolean: true/false plus yes/no/on/off/1/0 (templating may have produced a string). */
-export const bool = z.preprocess((v) => {
-  if (typeof v === 'string') {
-    const s = v.trim().toLowerCase();
-    if (TRUE.has(s)) return true;
-    if (FALSE.has(s)) return false;
-  }
-  if (v === 1) return true;
-  if (v === 0) return false;
-  return v;
-}, z.boolean());
+export { bool } from '../ansible-bool.js';
 
 /** An integer that may arrive as a numeric string after templating. */
 export const int = z.preprocess((v) => (typeof v === 'string' && /^\s*-?\d+\s*$/.test(v) ? Number(v) : v), z.number().int());
