@@ -45,7 +45,8 @@ export class ListrReporter implements Reporter {
                       title: h,
                       task: async (_c: unknown, t: ListrTaskWrapper<unknown, any, any>) => {
                         const r = await slots.get(h)!.promise;
-                        t.title = `${h}: ${r.status}${r.msg && r.status !== 'ok' && r.status !== 'changed' ? ` — ${r.msg.split('\n')[0]}` : ''}`;
+                        const showMsg = r.msg && ((r.status !== 'ok' && r.status !== 'changed') || e.module === 'debug');
+                        t.title = `${h}: ${r.status}${showMsg ? ` — ${r.msg!.split('\n')[0]}` : ''}`;
                         if (r.status === 'skipped') t.skip(t.title);
                         if (r.status === 'failed' || r.status === 'unreachable') throw new Error(t.title);
                       },
