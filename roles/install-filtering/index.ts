@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import { defineRole } from '../define.js';
 import type { RoleExpandContext } from '../../src/config/model.js';
-import { installerParams, requireGroupForApiToken, failTask, blank } from '../../src/modules/net/wallarm-params.js';
+import { installArgs, installerParams, requireGroupForApiToken, failTask, blank } from '../../src/modules/net/wallarm-params.js';
 import { compareVersions, generationOf } from '../../src/modules/net/wallarm-facts.js';
 
 const params = z
@@ -62,21 +62,7 @@ export default defineRole({
     tasks.push(
       {
         name: `Install Wallarm filtering node ${p.version}`,
-        wallarm_install: {
-          version: p.version,
-          component: 'filtering',
-          token: p.token,
-          token_type: p.token_type,
-          ...(p.token_type === 'api' ? { group: p.group } : {}),
-          cloud: p.cloud,
-          ...(p.api_host ? { api_host: p.api_host } : {}),
-          ...(p.api_port ? { api_port: p.api_port } : {}),
-          base_url: p.installer_base_url,
-          ...(p.installer_sha256 ? { sha256: p.installer_sha256 } : {}),
-          dest_dir: p.installer_dir,
-          extra_args: p.installer_extra_args,
-          environment: p.environment,
-        },
+        wallarm_install: installArgs(p, 'filtering'),
         register: 'wallarm_install_result',
       },
       { name: 'Remember the filtering node version', set_fact: { wallarm_installed_version: p.version, wallarm_generation: generationOf(p.version) } },

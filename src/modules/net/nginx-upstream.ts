@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { stringList } from './wallarm-params.js';
 import { defineModule, type Plan, type Outcome } from '../types.js';
 import type { Command } from '../../commands/types.js';
 import { sh, raw, argv } from '../../commands/quote.js';
@@ -28,24 +29,13 @@ const serverAddress = z
   .string()
   .regex(/^(\[[0-9A-Fa-f:.]+\]|[A-Za-z0-9._-]+):\d{1,5}$/, 'a server is HOST:PORT (IPv6 as [ADDR]:PORT)');
 
-const listOf = <T extends z.ZodType>(item: T) =>
-  z.preprocess(
-    (v) =>
-      typeof v === 'string'
-        ? v
-            .split(/[,\s]+/)
-            .map((s) => s.trim())
-            .filter(Boolean)
-        : v,
-    z.array(item),
-  );
 
 export const nginxUpstreamArgs = z
   .object({
     path: z.string().min(1).default('/etc/nginx/nginx.conf').describe('NGINX file holding http {} (or a conf.d file included inside http {})'),
     action: z.enum(['ensure', 'restore']).default('ensure').describe('ensure the upstream, or restore the backup taken by a previous ensure'),
     name: z.string().regex(/^[A-Za-z0-9_.-]+$/).default('wallarm_wstore').describe('upstream block name'),
-    servers: listOf(serverAddress).default([]).describe('HOST:PORT of each postanalytics server'),
+    servers: stringList(serverAddress).default([]).describe('HOST:PORT of each postanalytics server'),
     server_params: z.array(z.string()).default(['max_fails=0', 'fail_timeout=0', 'max_conns=1']),
     keepalive: z.coerce.number().int().positive().optional().describe('keepalive connections (default: number of servers)'),
     directive: z.enum(UPSTREAM_DIRECTIVES).default('wallarm_wstore_upstream'),
@@ -53,7 +43,7 @@ export const nginxUpstreamArgs = z
     ssl_cert_file: z.string().optional(),
     ssl_key_file: z.string().optional(),
     ssl_ca_cert_file: z.string().optional(),
-    remove_upstreams: listOf(z.string()).default([]).describe('other upstream blocks to remove (e.g. wallarm_tarantool after a 6.x switch)'),
+    remove_upstreams: stringList(z.string()).default([]).describe('other upstream blocks to remove (e.g. wallarm_tarantool after a 6.x switch)'),
     create: z.boolean().default(false).describe('create the file when it does not exist (conf.d files)'),
     backup: z.boolean().default(true).describe('keep PATH.tsplay-backup after a successful change'),
     validate: z.boolean().default(true).describe('run the validate command after writing; restore the backup if it fails'),

@@ -113,3 +113,22 @@ export function groupAddresses(ctx: RoleExpandContext, group: string): { address
 export function failTask(name: string, msg: string): Record<string, unknown> {
   return { name, fail: { msg } };
 }
+
+/** `wallarm_install` args from a role's validated installer params (install-postanalytics, install-filtering). */
+export function installArgs(p: z.infer<z.ZodObject<typeof installerParams>>, component: 'postanalytics' | 'filtering'): Record<string, unknown> {
+  return {
+    version: p.version,
+    component,
+    token: p.token,
+    token_type: p.token_type,
+    ...(p.token_type === 'api' ? { group: p.group } : {}),
+    cloud: p.cloud,
+    ...(p.api_host ? { api_host: p.api_host } : {}),
+    ...(p.api_port ? { api_port: p.api_port } : {}),
+    base_url: p.installer_base_url,
+    ...(p.installer_sha256 ? { sha256: p.installer_sha256 } : {}),
+    dest_dir: p.installer_dir,
+    extra_args: p.installer_extra_args,
+    environment: p.environment,
+  };
+}
