@@ -1,20 +1,7 @@
 import { z } from 'zod';
 import { defineModule, type Plan, type PlanContext } from '../types.js';
 import { probeFileState, type FileState } from './state.js';
-import {
-  attrArgs,
-  attrChanges,
-  bool,
-  contentDiff,
-  exclusive,
-  failedPlan,
-  probed,
-  str,
-  validateProblem,
-  withAliases,
-  withBackupResult,
-  writeCommands,
-} from './common.js';
+import { attrArgs, bool, contentDiff, editCommands, exclusive, failedPlan, probed, str, validateProblem, withAliases, withBackupResult } from './common.js';
 import { bin, compilePyRegex, expandTemplate, PyRegexError, splitLinesKeepEnds, unbin, utf8bin } from './pyregex.js';
 
 const schema = z
@@ -168,29 +155,10 @@ export function planBlockInFile(a: BlockInFileArgs, st: FileState, ctx: Pick<Pla
   }
   const want = { mode: a.mode, owner: a.owner, group: a.group };
   const afterBytes = unbin(edit.after ?? '');
-  const commands = edit.changed
-    ? writeCommands({
-        path,
-        target: st.realPath ?? path,
-        content: afterBytes,
-        existing: exists ? st.resolved : undefined,
-        want,
-        backup: a.backup,
-        validate: a.validate,
-        mkdirParents: !exists,
-      })
-    : [];
+  const { commands, attrsChanged } = editCommands({ path, st, exists, content: afterBytes, contentChanged: edit.changed, want, backup: a.backup, validate: a.validate });
   let msg = edit.msg;
-  let changed = edit.changed;
-  if (exists) {
-    const attrs = attrChanges(st.realPath ?? path, st.resolved, want);
-    if (attrs.commands.length > 0) {
-      if (changed) msg += ' and ';
-      else commands.push(...attrs.commands);
-      changed = true;
-      msg += 'ownership, perms or SE linux context changed';
-    }
-  }
+  const changed = edit.changed || attrsChanged;
+  if (attrsChanged) msg += (edit.changed ? ' and ' : '') + 'ownership, perms or SE linux context changed';
   const plan: Plan = { changed, commands, msg, result: { changed, msg } };
   if (edit.changed && ctx.diff) plan.diff = [contentDiff(path, exists ? st.content : undefined, afterBytes)];
   return withBackupResult(plan);

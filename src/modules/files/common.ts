@@ -333,3 +333,41 @@ export function probed<T>(probedMap: Record<string, unknown>, key: string): T {
 }
 
 export type { Shell };
+
+/**
+ * Commands for an in-place edit (lineinfile, blockinfile, env_file, yaml_edit): rewrite the file when
+ * its content changed (the put carries mode/owner/group), else only fix attributes that differ.
+ * `attrsChanged` says whether the existing file's attributes differ (Ansible's check_file_attrs,
+ * reported after the content change).
+ */
+export function editCommands(e: {
+  path: string;
+  st: FileState;
+  exists: boolean;
+  content: Buffer;
+  contentChanged: boolean;
+  want: AttrWant;
+  backup: boolean;
+  validate?: string;
+}): { commands: Command[]; attrsChanged: boolean } {
+  const target = e.st.realPath ?? e.path;
+  const commands: Command[] = e.contentChanged
+    ? writeCommands({
+        path: e.path,
+        target,
+        content: e.content,
+        existing: e.exists ? e.st.resolved : undefined,
+        want: e.want,
+        backup: e.backup,
+        validate: e.validate,
+        mkdirParents: !e.exists,
+      })
+    : [];
+  let attrsChanged = false;
+  if (e.exists) {
+    const attrs = attrChanges(target, e.st.resolved, e.want);
+    attrsChanged = attrs.commands.length > 0;
+    if (attrsChanged && !e.contentChanged) commands.push(...attrs.commands);
+  }
+  return { commands, attrsChanged };
+}

@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import { defineModule, type Plan, type PlanContext } from '../types.js';
 import { probeFileState, type FileState } from './state.js';
-import { attrArgs, attrChanges, bool, contentDiff, failedPlan, probed, withAliases, withBackupResult, writeCommands } from './common.js';
+import { attrArgs, bool, contentDiff, editCommands, failedPlan, probed, withAliases, withBackupResult } from './common.js';
 
 const KEY = /^[A-Za-z_][A-Za-z0-9_]*$/;
 
@@ -149,22 +149,13 @@ export function planEnvFile(a: EnvFileArgs, st: FileState, ctx: Pick<PlanContext
   const contentChanged = edit.after !== before || !exists;
   const want = { mode: a.mode, owner: a.owner, group: a.group };
   const after = Buffer.from(edit.after, 'utf8');
-  const commands = contentChanged
-    ? writeCommands({ path, target: st.realPath ?? path, content: after, existing: exists ? st.resolved : undefined, want, backup: a.backup, mkdirParents: !exists })
-    : [];
+  const { commands, attrsChanged } = editCommands({ path, st, exists, content: after, contentChanged, want, backup: a.backup });
   const parts: string[] = [];
   if (edit.set.length) parts.push(`set ${edit.set.join(', ')}`);
   if (edit.removed.length) parts.push(`removed ${edit.removed.join(', ')}`);
   if (!exists) parts.unshift('file created');
-  let changed = contentChanged;
-  if (exists) {
-    const attrs = attrChanges(st.realPath ?? path, st.resolved, want);
-    if (attrs.commands.length > 0) {
-      if (!contentChanged) commands.push(...attrs.commands);
-      changed = true;
-      parts.push('ownership or perms changed');
-    }
-  }
+  const changed = contentChanged || attrsChanged;
+  if (attrsChanged) parts.push('ownership or perms changed');
   const msg = parts.join('; ');
   const plan: Plan = { changed, commands, msg, result: { changed, msg, path, set: edit.set, removed: edit.removed } };
   if (contentChanged && ctx.diff) plan.diff = [contentDiff(path, exists ? st.content : undefined, after)];

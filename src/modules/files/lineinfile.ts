@@ -1,20 +1,7 @@
 import { z } from 'zod';
 import { defineModule, type Plan, type PlanContext } from '../types.js';
 import { probeFileState, type FileState } from './state.js';
-import {
-  attrArgs,
-  attrChanges,
-  bool,
-  contentDiff,
-  exclusive,
-  failedPlan,
-  probed,
-  str,
-  validateProblem,
-  withAliases,
-  withBackupResult,
-  writeCommands,
-} from './common.js';
+import { attrArgs, bool, contentDiff, editCommands, exclusive, failedPlan, probed, str, validateProblem, withAliases, withBackupResult } from './common.js';
 import { bin, compilePyRegex, expandTemplate, PyRegexError, readLines, rstripChars, unbin, utf8bin, type PyRegex } from './pyregex.js';
 
 const schema = z
@@ -197,30 +184,11 @@ export function planLineInFile(a: LineInFileArgs, st: FileState, ctx: Pick<PlanC
   }
 
   const afterBytes = unbin(edit.after);
-  const commands = edit.changed
-    ? writeCommands({
-        path,
-        target: st.realPath ?? path,
-        content: afterBytes,
-        existing: exists ? st.resolved : undefined,
-        want,
-        backup: a.backup,
-        validate: a.validate,
-        mkdirParents: !exists,
-      })
-    : [];
+  const { commands, attrsChanged } = editCommands({ path, st, exists, content: afterBytes, contentChanged: edit.changed, want, backup: a.backup, validate: a.validate });
   let msg = edit.msg;
-  let changed = edit.changed;
+  const changed = edit.changed || attrsChanged;
   // Ansible's check_file_attrs: attribute changes are reported after the content change.
-  if (exists) {
-    const attrs = attrChanges(st.realPath ?? path, st.resolved, want);
-    if (attrs.commands.length > 0) {
-      if (changed) msg += ' and ';
-      else commands.push(...attrs.commands);
-      changed = true;
-      msg += 'ownership, perms or SE linux context changed';
-    }
-  }
+  if (attrsChanged) msg += (edit.changed ? ' and ' : '') + 'ownership, perms or SE linux context changed';
   const result: Record<string, unknown> = { changed, msg, backup: '' };
   if (a.state === 'absent') result.found = edit.found ?? 0;
   const plan: Plan = { changed, commands, msg, result };

@@ -3,7 +3,7 @@ import { isDeepStrictEqual } from 'node:util';
 import { Document, isCollection, isMap, isScalar, isSeq, parseDocument, type ToStringOptions } from 'yaml';
 import { defineModule, type Plan, type PlanContext } from '../types.js';
 import { probeFileState, type FileState } from './state.js';
-import { attrArgs, attrChanges, bool, contentDiff, failedPlan, probed, withAliases, withBackupResult, writeCommands } from './common.js';
+import { attrArgs, bool, contentDiff, editCommands, failedPlan, probed, withAliases, withBackupResult } from './common.js';
 
 const schema = z
   .object({
@@ -138,22 +138,13 @@ export function planYamlEdit(a: YamlEditArgs, st: FileState, ctx: Pick<PlanConte
   }
   const want = { mode: a.mode, owner: a.owner, group: a.group };
   const after = Buffer.from(edit.after, 'utf8');
-  const commands = edit.changed
-    ? writeCommands({ path, target: st.realPath ?? path, content: after, existing: exists ? st.resolved : undefined, want, backup: a.backup, mkdirParents: !exists })
-    : [];
-  let changed = edit.changed;
+  const { commands, attrsChanged } = editCommands({ path, st, exists, content: after, contentChanged: edit.changed, want, backup: a.backup });
+  const changed = edit.changed || attrsChanged;
   const parts: string[] = [];
   if (!exists) parts.push('file created');
   if (edit.set.length) parts.push(`set ${edit.set.join(', ')}`);
   if (edit.deleted.length) parts.push(`deleted ${edit.deleted.join(', ')}`);
-  if (exists) {
-    const attrs = attrChanges(st.realPath ?? path, st.resolved, want);
-    if (attrs.commands.length > 0) {
-      if (!edit.changed) commands.push(...attrs.commands);
-      changed = true;
-      parts.push('ownership or perms changed');
-    }
-  }
+  if (attrsChanged) parts.push('ownership or perms changed');
   const msg = parts.join('; ');
   const plan: Plan = { changed, commands, msg, result: { changed, msg, path, set: edit.set, deleted: edit.deleted } };
   if (edit.changed && ctx.diff) plan.diff = [contentDiff(path, exists ? st.content : undefined, after)];
