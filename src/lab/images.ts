@@ -10,6 +10,7 @@ import { LABELS, docker, imageExists, imageLabel, mustRun, requireDocker, runPro
 import { debianMirror } from './mirror.js';
 import { buildLabRepos, reposSourceHash, type BuiltRepos } from './repos.js';
 import { RECIPES, findRecipe, imageTag, type Recipe, type DockerfileRecipe } from './recipes/index.js';
+import { pidAlive } from './process.js';
 
 const RECIPE_DIR = fileURLToPath(new URL('./recipes/', import.meta.url));
 const CONFIGURE_SCRIPT = path.join(RECIPE_DIR, 'configure-target.sh');
@@ -214,15 +215,6 @@ async function cleanStaleWork(cacheDir: string): Promise<void> {
     throw new TsplayError('LAB', `a chroot /proc under ${work} is still mounted; unmount it and retry`);
   }
   rmSync(work, { recursive: true, force: true });
-}
-
-function pidAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (e) {
-    return (e as NodeJS.ErrnoException).code === 'EPERM';
-  }
 }
 
 /** A lock directory holding the owner's pid; a lock whose owner died is taken over. */

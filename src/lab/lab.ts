@@ -7,6 +7,7 @@ import { buildImages, formatBuildSummary, recipeHash } from './images.js';
 import { labInventoryYaml, type LabHost } from './inventory.js';
 import { findRecipe, imageTag } from './recipes/index.js';
 import { AUTHORIZED_KEYS_PATH, makeKeyPair, raiseInotifyLimits, systemdRunArgs, waitForTarget } from './targets.js';
+import { pidAlive } from './process.js';
 
 /** The user-defined bridge network every `tsplay lab up` host joins. */
 export const LAB_NETWORK = 'tsplay-lab';
@@ -180,15 +181,6 @@ export async function labDown(opts: LabDownOptions): Promise<{ containers: numbe
  */
 export function testRunLabel(): string {
   return `run-${process.env['TSPLAY_TEST_RUN_PID'] ?? process.pid}`;
-}
-
-function pidAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (e) {
-    return (e as NodeJS.ErrnoException).code === 'EPERM';
-  }
 }
 
 /** Whether a `tsplay.test` label value belongs to a run that is gone (its pid is dead or unknown). */
