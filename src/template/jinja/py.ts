@@ -70,8 +70,33 @@ export function isTuple(v: unknown): boolean {
   return Array.isArray(v) && (v as unknown as Record<symbol, unknown>)[TUPLE] === true;
 }
 
+/** A dict: a plain object (class instances such as loop contexts, Undefined, PyFloat are not). */
 export function isDict(v: unknown): v is Record<string, unknown> {
-  return v !== null && typeof v === 'object' && !Array.isArray(v) && !(v instanceof PyFloat) && !(v instanceof Undefined) && !(v instanceof PyCallable) && !(v instanceof Date);
+  if (v === null || typeof v !== 'object' || Array.isArray(v)) return false;
+  const proto = Object.getPrototypeOf(v);
+  return proto === Object.prototype || proto === null;
+}
+
+/** An object with Python attributes of its own (loop, namespace, cycler…). */
+export interface PyObject {
+  pyGetattr(name: string): unknown;
+  pyTypeName: string;
+}
+
+export function isPyObject(v: unknown): v is PyObject {
+  return v !== null && typeof v === 'object' && typeof (v as PyObject).pyGetattr === 'function';
+}
+
+const VIEW = Symbol('view');
+
+/** Mark an array as a dict view (`dict_keys([...])`, `dict_values`, `dict_items`). */
+export function dictView<T>(kind: 'dict_keys' | 'dict_values' | 'dict_items', items: T[]): T[] {
+  Object.defineProperty(items, VIEW, { value: kind, enumerable: false });
+  return items;
+}
+
+export function viewKind(v: unknown): string | undefined {
+  return Array.isArray(v) ? ((v as unknown as Record<symbol, string | undefined>)[VIEW]) : undefined;
 }
 
 export function isNumber(v: unknown): boolean {
@@ -119,9 +144,11 @@ export function typeName(v: unknown): string {
   if (typeof v === 'string') return 'str';
   if (isInt(v)) return 'int';
   if (isFloat(v)) return 'float';
+  if (viewKind(v)) return viewKind(v)!;
   if (isTuple(v)) return 'tuple';
   if (Array.isArray(v)) return 'list';
   if (v instanceof PyCallable) return 'function';
+  if (isPyObject(v)) return v.pyTypeName;
   if (v instanceof Date) return 'datetime';
   if (isDict(v)) return 'dict';
   return typeof v;
@@ -174,6 +201,8 @@ export function repr(v: unknown): string {
   if (typeof v === 'string') return strRepr(v);
   if (Array.isArray(v)) {
     const items = v.map(repr);
+    const view = viewKind(v);
+    if (view) return `${view}([${items.join(', ')}])`;
     if (isTuple(v)) return items.length === 1 ? `(${items[0]},)` : `(${items.join(', ')})`;
     return `[${items.join(', ')}]`;
   }
