@@ -1,4 +1,4 @@
-#!/usr/bin/env python3
+#!/usr/bin/python3
 """Check the differential cases against the locally installed ansible-core (2.14).
 
 Usage: python3 test/differential/check-cases-ansible.py [--kind templates|values|playbooks]...
@@ -33,6 +33,15 @@ import tempfile
 
 import yaml
 
+# The cases are loaded with ansible's own YAML loader (YAML 1.1, !unsafe, !vault...) and
+# re-emitted with its dumper, so the generated playbook holds exactly what ansible would
+# have read from the case files.  Run with the python that has ansible (/usr/bin/python3).
+from ansible.parsing.yaml.loader import AnsibleLoader
+from ansible.parsing.yaml.dumper import AnsibleDumper
+from ansible.utils.unsafe_proxy import AnsibleUnsafeText, AnsibleUnsafeBytes
+
+AnsibleDumper.add_representer(AnsibleUnsafeText, lambda d, s: d.represent_scalar("!unsafe", s._strip_unsafe()))
+
 HERE = os.path.dirname(os.path.abspath(__file__))
 CASES = os.path.join(HERE, "cases")
 REF = os.path.join(HERE, "reference", "ansible-local")
@@ -44,7 +53,7 @@ def load_yaml(path, default=None):
     if not os.path.exists(path):
         return default
     with open(path) as f:
-        data = yaml.safe_load(f)
+        data = AnsibleLoader(f.read(), file_name=path).get_single_data()
     return default if data is None else data
 
 
@@ -66,7 +75,7 @@ def run_playbook(playbook_path, extra_env=None, extra_args=()):
         "ANSIBLE_RETRY_FILES_ENABLED": "0",
         "ANSIBLE_LOCALHOST_WARNING": "0",
         "ANSIBLE_INVENTORY_UNPARSED_WARNING": "0",
-        "ANSIBLE_PYTHON_INTERPRETER": sys.executable,
+        "ANSIBLE_PYTHON_INTERPRETER": "/usr/bin/python3",
         "ANSIBLE_DEPRECATION_WARNINGS": "0",
     })
     if extra_env:
@@ -125,7 +134,7 @@ def check_templates(names, tmp, snapshot):
     os.makedirs(os.path.join(tmp, "templates"), exist_ok=True)
     pb = os.path.join(tmp, "templates.yml")
     with open(pb, "w") as f:
-        yaml.safe_dump(plays, f, sort_keys=False, allow_unicode=True)
+        yaml.dump(plays, f, Dumper=AnsibleDumper, sort_keys=False, allow_unicode=True)
     _, data, _ = run_playbook(pb)
     got = {t: h for _, t, h in task_results(data)}
     bad = []
@@ -166,7 +175,7 @@ def check_values(names, tmp, snapshot):
     os.makedirs(os.path.join(tmp, "values"), exist_ok=True)
     pb = os.path.join(tmp, "values.yml")
     with open(pb, "w") as f:
-        yaml.safe_dump(plays, f, sort_keys=False, allow_unicode=True)
+        yaml.dump(plays, f, Dumper=AnsibleDumper, sort_keys=False, allow_unicode=True)
     _, data, _ = run_playbook(pb)
     res = {}
     for _, t, h in task_results(data):
