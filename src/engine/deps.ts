@@ -2,7 +2,9 @@
  * The engine's view of the layers below it (loader, template, inventory, executors, facts).
  * One adapter file so the engine's code reads the same whatever their exact signatures are.
  */
-import type { SourceLocation } from '../errors.js';
+import { TsplayError, type SourceLocation } from '../errors.js';
+import { isUnsafe, plainValue } from '../config/unsafe.js';
+import { isVault } from '../config/vault.js';
 import type { Playbook, LoadedRole, RoleTask, TaskNode } from '../config/model.js';
 import type { ConnectionSpec, Executor } from '../executors/types.js';
 import type { HostFacts } from '../facts/types.js';
@@ -35,12 +37,55 @@ export function connectionSpecFor(host: string, vars: Record<string, unknown>): 
   return inv.connectionSpecFor(host, vars);
 }
 
+/**
+ * Render a value for a host. The one place values meet the template engine, so `!unsafe` texts are
+ * handled here: they are never templated and come out as plain strings (as does anything an
+ * expression returns); a `!vault` value cannot be used yet.
+ */
 export function renderValue(value: unknown, vars: Record<string, unknown>, loc: SourceLocation): unknown {
-  return tpl.renderValue(value, vars, loc);
+  if (isUnsafe(value)) return value.valueOf();
+  if (isVault(value)) throw vaultError(loc);
+  if (Array.isArray(value)) {
+    if (!value.some(needsWalk)) return plainValue(tpl.renderValue(value, vars, loc));
+    return value.map((v) => renderValue(v, vars, loc));
+  }
+  if (isRecord(value)) {
+    if (!Object.values(value).some(needsWalk)) return plainValue(tpl.renderValue(value, vars, loc));
+    const out: Record<string, unknown> = {};
+    for (const [k, v] of Object.entries(value)) {
+      Object.defineProperty(out, k, { value: renderValue(v, vars, loc), enumerable: true, writable: true, configurable: true });
+    }
+    return out;
+  }
+  return plainValue(tpl.renderValue(value, vars, loc));
 }
 
 export function renderString(text: string, vars: Record<string, unknown>, loc: SourceLocation): string {
+  if (isUnsafe(text)) return text.valueOf();
   return tpl.renderString(text, vars, loc);
+}
+
+/** Does a value hold an unsafe or vault value somewhere (then it is rendered piece by piece)? */
+function needsWalk(v: unknown): boolean {
+  if (isUnsafe(v) || isVault(v)) return true;
+  if (Array.isArray(v)) return v.some(needsWalk);
+  if (isRecord(v)) return Object.values(v).some(needsWalk);
+  return false;
+}
+
+function isRecord(v: unknown): v is Record<string, unknown> {
+  return v !== null && typeof v === 'object' && !(v instanceof String) && !isVault(v);
+}
+
+function vaultError(loc: SourceLocation): TsplayError {
+  return new TsplayError('VALIDATION', 'this value is encrypted with ansible-vault (!vault), which tsplay cannot decrypt yet', {
+    location: loc,
+    hint: 'pass the secret with -e @file or an environment variable instead',
+  });
+}
+
+export function renderTemplateFile(text: string, vars: Record<string, unknown>, loc: SourceLocation, opts: tpl.TemplateFileOptions): string {
+  return tpl.renderTemplateFile(text, vars, loc, opts);
 }
 
 export function hasTemplate(value: unknown): boolean {

@@ -6,6 +6,23 @@ import { TsplayError } from '../errors.js';
  * Where controller-side files (copy `src`, template `src`) are looked up, in Ansible's order:
  * the role's files/ or templates/ dir, the role dir, then beside the playbook.
  */
+/** The path of a controller-side file, in Ansible's search order (undefined-safe: throws a clear error). */
+export function controllerFileResolver(playbookDir: string, roleDir?: string) {
+  return (p: string, kind: 'files' | 'templates'): string => {
+    const candidates = path.isAbsolute(p)
+      ? [p]
+      : [
+          ...(roleDir ? [path.join(roleDir, kind, p), path.join(roleDir, p)] : []),
+          path.join(playbookDir, kind, p),
+          path.join(playbookDir, p),
+        ];
+    for (const c of candidates) if (existsSync(c)) return c;
+    throw new TsplayError('VALIDATION', `could not find ${kind === 'templates' ? 'template' : 'file'} "${p}"`, {
+      hint: `looked in: ${candidates.join(', ')}`,
+    });
+  };
+}
+
 export function controllerFileReader(playbookDir: string, roleDir?: string) {
   return (p: string, kind: 'files' | 'templates'): Buffer => {
     const candidates = path.isAbsolute(p)

@@ -1,3 +1,6 @@
+import { existsSync, readFileSync, statSync } from 'node:fs';
+import { hostname } from 'node:os';
+import path from 'node:path';
 import type { ModuleTask } from '../config/model.js';
 import type { Command } from '../commands/types.js';
 import type { RunResult } from '../executors/types.js';
@@ -6,9 +9,9 @@ import type { HostFacts } from '../facts/types.js';
 import type { HostTaskResult, HostStatus } from './report.js';
 import { TsplayError, formatError, isUserError } from '../errors.js';
 import { findModule } from '../modules/registry.js';
-import { evaluateCondition, evaluateValue, renderString, renderValue } from './deps.js';
+import { evaluateCondition, evaluateValue, renderString, renderTemplateFile, renderValue } from './deps.js';
 import type { HostState, RunContext, Scope } from './context.js';
-import { controllerFileReader } from './files.js';
+import { controllerFileReader, controllerFileResolver } from './files.js';
 
 /** The registered value of a task (what `register:` stores). */
 export type Registered = Record<string, unknown>;
@@ -159,6 +162,46 @@ async function runWithRetries(run: RunContext, hs: HostState, task: ModuleTask, 
   return last!;
 }
 
+/** Ansible's template action: search path (the template's dir, role and playbook dirs, each with templates/) and template_* vars. */
+function renderTemplateSource(
+  src: string,
+  o: { trimBlocks?: boolean; lstripBlocks?: boolean; newlineSequence?: string; dest?: string },
+  vars: Record<string, unknown>,
+  playbookDir: string,
+  task: ModuleTask,
+): string {
+  const file = controllerFileResolver(playbookDir, task.role?.dir)(src, 'templates');
+  const text = readFileSync(file, 'utf8');
+  const dirs = [...(task.role?.dir ? [task.role.dir] : []), playbookDir, path.dirname(file)];
+  const searchPaths = dirs.flatMap((d) => [path.join(d, 'templates'), d]);
+  const st = statSync(file);
+  const extra: Record<string, unknown> = {
+    template_host: hostname(),
+    template_path: src,
+    template_fullpath: file,
+    template_destpath: o.dest ?? '',
+    template_mtime: new Date(st.mtimeMs),
+    template_uid: userNameOf(st.uid),
+    template_run_date: new Date(),
+  };
+  const merged = Object.create(null) as Record<string, unknown>;
+  for (const k of Object.keys(vars)) Object.defineProperty(merged, k, Object.getOwnPropertyDescriptor(vars, k)!);
+  for (const [k, v] of Object.entries(extra)) Object.defineProperty(merged, k, { value: v, enumerable: true, configurable: true, writable: true });
+  return renderTemplateFile(text, merged, { file }, { ...o, name: file, searchPaths, readFile: (p) => (existsSync(p) && statSync(p).isFile() ? readFileSync(p, 'utf8') : undefined) });
+}
+
+function userNameOf(uid: number): string {
+  try {
+    for (const line of readFileSync('/etc/passwd', 'utf8').split('\n')) {
+      const f = line.split(':');
+      if (f[2] === String(uid)) return f[0]!;
+    }
+  } catch {
+    /* no passwd file: fall back to the number */
+  }
+  return String(uid);
+}
+
 function spread(vars: Record<string, unknown>): Record<string, unknown> {
   const out = Object.create(null) as Record<string, unknown>;
   for (const k of Object.keys(vars)) Object.defineProperty(out, k, Object.getOwnPropertyDescriptor(vars, k)!);
@@ -207,6 +250,8 @@ async function runOnce(run: RunContext, hs: HostState, task: ModuleTask, scope: 
     vars,
     readControllerFile: controllerFileReader(run.playbookDir, task.role?.dir),
     renderTemplate: (text: string, extra?: Record<string, unknown>) => renderString(text, extra ? { ...spread(vars), ...extra } : vars, task.loc),
+    renderTemplateFile: (src: string, o: { trimBlocks?: boolean; lstripBlocks?: boolean; newlineSequence?: string; dest?: string }) =>
+      renderTemplateSource(src, o, vars, run.playbookDir, task),
     evaluate: (expr: string) => evaluateCondition(expr, vars, task.loc),
     evaluateValue: (expr: string) => evaluateValue(expr, vars, task.loc),
   };

@@ -5,11 +5,12 @@ import { BLOCK_KEYWORDS, TASK_KEYWORDS, UNSUPPORTED_KEYWORDS } from '../config/s
 import { TsplayError, TsplayErrors, type SourceLocation } from '../errors.js';
 import { findModule, moduleNames } from '../modules/registry.js';
 import type { ModuleDef } from '../modules/types.js';
-import { checkExpression } from '../template/expr.js';
+import { checkExpression } from '../template/conditions.js';
 import { checkTemplate } from '../template/render.js';
 import { parseStringArgs, validateModuleArgs } from './args.js';
 import { didYouMean, suggest } from './suggest.js';
 import { readYamlFile, SourceMap } from './yaml.js';
+import { isUnsafe, unsafeDeep } from '../config/unsafe.js';
 
 /** Where module definitions come from (the registry by default; tests pass their own). */
 export interface ModuleLookup {
@@ -30,6 +31,8 @@ export interface NormalizeOptions {
   includeDirs?: string[];
   /** Files currently being included (cycle detection). */
   includeStack?: string[];
+  /** Where the YAML reader's warnings (duplicate keys) of included task files go. */
+  warnings?: string[];
 }
 
 const IDENT = /^[A-Za-z_][A-Za-z0-9_]*$/;
@@ -38,7 +41,7 @@ const BLOCK_KW = new Set<string>(BLOCK_KEYWORDS);
 const INCLUDE_ROLE_KEYS = new Set(['name', 'vars']);
 
 function isMapping(v: unknown): v is Record<string, unknown> {
-  return v !== null && typeof v === 'object' && !Array.isArray(v);
+  return v !== null && typeof v === 'object' && !Array.isArray(v) && !(v instanceof String);
 }
 
 function typeName(v: unknown): string {
@@ -308,6 +311,7 @@ class Normalizer {
     }
     const parsed = readYamlFile(target, refLoc);
     this.errors.push(...parsed.errors);
+    this.opts.warnings?.push(...parsed.warnings);
     if (parsed.errors.length) return [];
     const sub = new Normalizer(target, {
       ...this.opts,
@@ -496,9 +500,11 @@ class Normalizer {
       else this.err(`'args' must be a mapping, got ${typeName(argsMap)}`, this.map.value(t, 'args'));
     }
     if (raw === null || raw === undefined) args = {};
-    else if (typeof raw === 'string' || ((typeof raw === 'number' || typeof raw === 'boolean') && mod.freeForm)) {
+    else if (typeof raw === 'string' || isUnsafe(raw) || ((typeof raw === 'number' || typeof raw === 'boolean') && mod.freeForm)) {
       const parsed = parseStringArgs(mod, String(raw));
-      args = parsed.args;
+      // `command: !unsafe "echo {{ x }}"`: the words taken from an unsafe text stay unsafe.
+      args = isUnsafe(raw) ? (unsafeDeep(parsed.args) as Record<string, unknown>) : parsed.args;
+      if (parsed.error) this.err(`module ${as}: ${parsed.error}`, rawLoc, 'close the quote or the {{ }}, or write the arguments as a YAML mapping');
       if (parsed.stray.length) {
         this.err(
           `module ${as} takes key=value arguments; ${parsed.stray.map((s) => `'${s}'`).join(', ')} ${parsed.stray.length > 1 ? 'are' : 'is'} not`,

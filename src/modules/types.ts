@@ -36,8 +36,13 @@ export interface PlanContext {
   vars: Record<string, unknown>;
   /** Read a controller-side file (copy `src`, template `src`), resolved against the role's files/ or templates/ dir. */
   readControllerFile(path: string, kind: 'files' | 'templates'): Buffer;
-  /** Render a handlebars template text with the host's variables (strict). */
+  /** Render a text with the host's variables (Jinja2 as Ansible; a string). */
   renderTemplate(text: string, extraVars?: Record<string, unknown>): string;
+  /**
+   * The template module's rendering of a controller file (Jinja2, or handlebars for `.hbs`), with
+   * Ansible's template_* variables and include search path; errors point into the file.
+   */
+  renderTemplateFile(src: string, opts: { trimBlocks?: boolean; lstripBlocks?: boolean; newlineSequence?: string; dest?: string }): string;
   /** Evaluate a condition expression (`when` grammar); must produce a boolean. */
   evaluate(expr: string): boolean;
   /** Evaluate an expression to a value (`debug: var=`). */

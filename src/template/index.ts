@@ -1,4 +1,4 @@
-/** Templates (handlebars, strict, Jinja filter pre-pass) and conditions (jsep tree-walker). */
-export { renderValue, renderString, renderTemplateFile, hasTemplate, checkTemplate, stringifyValue } from './render.js';
-export { evaluateCondition, evaluateCondition as evaluate, evaluateConditions, evaluateValue, checkExpression } from './expr.js';
-export { filters, toBool, deepEqual } from './filters.js';
+/** Templates and conditions: Jinja2 as Ansible uses it (ansible.ts); handlebars for `.hbs` files. */
+export { renderValue, renderString, renderTemplateFile, hasTemplate, checkTemplate, checkTemplateFile, stringifyValue } from './render.js';
+export { evaluateCondition, evaluateCondition as evaluate, evaluateConditions, evaluateValue, checkExpression } from './conditions.js';
+export type { TemplateFileOptions } from './render.js';

@@ -11,6 +11,10 @@ const schema = z
     force: bool.default(true),
     backup: bool.default(false),
     validate: z.string().optional(),
+    trim_blocks: bool.default(true),
+    lstrip_blocks: bool.default(false),
+    newline_sequence: z.enum(['\n', '\r', '\r\n', '\\n', '\\r', '\\r\\n']).default('\n'),
+    output_encoding: z.enum(['utf-8', 'utf8', 'UTF-8']).default('utf-8').describe('only utf-8 is supported'),
     ...attrArgs,
   })
   .strict()
@@ -22,17 +26,18 @@ const schema = z
 export type TemplateArgs = z.infer<typeof schema>;
 
 /**
- * Ansible's template with Handlebars instead of Jinja2 (a deliberate difference: `{{ var }}`, `{{#if}}`,
- * `{{#each}}`); src is looked up in the role's templates/ dir. Same write/diff/backup rules as copy.
+ * Ansible's template: Jinja2 as ansible-core renders it (trim_blocks on, trailing newlines kept,
+ * `#jinja2:` overrides, include/import from the template's search path); `.hbs` files are
+ * handlebars. src is looked up in the role's templates/ dir. Same write/diff/backup rules as copy.
  */
 export const template = defineModule<TemplateArgs>({
   name: 'template',
-  description: 'Render a Handlebars template from templates/ to a file on the host (mode/owner/group, backup, validate)',
+  description: 'Render a Jinja2 template (or a .hbs handlebars one) from templates/ to a file on the host (mode/owner/group, backup, validate)',
   args: withAliases({}, schema) as unknown as z.ZodType<TemplateArgs>,
   probes: (a) => putFileProbes(a.dest, a.src),
   plan: (a, ctx) => {
-    const text = ctx.readControllerFile(a.src, 'templates').toString('utf8');
-    const rendered = ctx.renderTemplate(text);
+    const nl = a.newline_sequence.replace(/\\r/g, '\r').replace(/\\n/g, '\n');
+    const rendered = ctx.renderTemplateFile(a.src, { trimBlocks: a.trim_blocks, lstripBlocks: a.lstrip_blocks, newlineSequence: nl, dest: a.dest });
     return planPutFile(
       {
         dest: a.dest,

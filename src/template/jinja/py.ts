@@ -27,6 +27,9 @@ export class Undefined {
   ) {}
 }
 
+/** Jinja's plain Undefined (an inline `x if c` without else): prints as '' and is false. */
+export class SilentUndefined extends Undefined {}
+
 export function isUndefined(v: unknown): v is Undefined {
   return v instanceof Undefined;
 }
@@ -55,6 +58,8 @@ export class PyCallable {
   constructor(
     readonly name: string,
     readonly fn: (args: unknown[], kwargs: Kwargs) => unknown,
+    /** Python's type name (type_debug): bound methods are builtin_function_or_method. */
+    readonly pyType: string = 'function',
   ) {}
 }
 
@@ -147,7 +152,7 @@ export function typeName(v: unknown): string {
   if (viewKind(v)) return viewKind(v)!;
   if (isTuple(v)) return 'tuple';
   if (Array.isArray(v)) return 'list';
-  if (v instanceof PyCallable) return 'function';
+  if (v instanceof PyCallable) return v.pyType;
   if (isPyObject(v)) return v.pyTypeName;
   if (v instanceof Date) return 'datetime';
   if (isDict(v)) return 'dict';
@@ -219,6 +224,7 @@ export function str(v: unknown): string {
   if (v instanceof PyFloat) return floatRepr(v.v);
   if (typeof v === 'number') return Number.isInteger(v) ? intStr(v) : floatRepr(v);
   if (typeof v === 'bigint') return v.toString();
+  if (v instanceof SilentUndefined) return '';
   if (v instanceof Undefined) throw new UndefinedError(v);
   if (v instanceof PyCallable) return `<function ${v.name}>`;
   if (v instanceof Date) return pyDatetimeStr(v);
@@ -241,6 +247,7 @@ function pyDatetimeStr(d: Date): string {
 
 /** Python truthiness (an Undefined raises, as Ansible's strict undefined does). */
 export function truthy(v: unknown): boolean {
+  if (v instanceof SilentUndefined) return false;
   if (v instanceof Undefined) throw new UndefinedError(v);
   if (v === null || v === undefined || v === false) return false;
   if (v === true) return true;
@@ -254,7 +261,10 @@ export function truthy(v: unknown): boolean {
 
 /** Python ==. */
 export function eq(a: unknown, b: unknown): boolean {
-  if (a instanceof Undefined || b instanceof Undefined) return a === b;
+  // Ansible's undefined is strict: comparing it is an error
+  if (a instanceof Undefined && !(a instanceof SilentUndefined)) throw new UndefinedError(a);
+  if (b instanceof Undefined && !(b instanceof SilentUndefined)) throw new UndefinedError(b);
+  if (a instanceof Undefined || b instanceof Undefined) return a instanceof Undefined && b instanceof Undefined;
   const an = isNumber(a) || typeof a === 'boolean';
   const bn = isNumber(b) || typeof b === 'boolean';
   if (an && bn) return num(a) === num(b);
@@ -317,6 +327,7 @@ export function dictKey(d: Record<string, unknown>, key: unknown): string | unde
 
 /** Python iteration: list items, dict keys, string characters. */
 export function iterate(v: unknown): unknown[] {
+  if (v instanceof SilentUndefined) return [];
   if (v instanceof Undefined) throw new UndefinedError(v);
   if (Array.isArray(v)) return v;
   if (typeof v === 'string') return [...v];

@@ -9,13 +9,13 @@ import {
   PyCallable,
   PyError,
   PyFloat,
+  SilentUndefined,
   Undefined,
   UndefinedError,
   bindArgs,
   cmp,
   contains,
   dictKey,
-  dictView,
   eq,
   float,
   isDict,
@@ -198,7 +198,23 @@ export class Namespace implements PyObject {
   }
 }
 
-export class Macro extends PyCallable {}
+export class Macro extends PyCallable {
+  constructor(name: string, fn: (args: unknown[], kwargs: Kwargs) => unknown) {
+    super(name, fn, 'Macro');
+  }
+}
+
+/** A global that needs the caller's variables (lookup, query). */
+export class ContextCallable extends PyCallable {
+  constructor(
+    name: string,
+    readonly withCtx: (ctx: CallContext, args: unknown[], kwargs: Kwargs) => unknown,
+  ) {
+    super(name, () => {
+      throw new PyError('TypeError', `${name}() needs a template context`);
+    });
+  }
+}
 
 interface Frame {
   scope: Scope;
@@ -221,7 +237,7 @@ export class Environment {
     this.filters = opts.filters;
     this.tests = opts.tests;
     this.lookups = opts.lookups ?? {};
-    this.globals = { ...builtinGlobals(), ...(opts.globals ?? {}) };
+    this.globals = { ...builtinGlobals(), ...lookupGlobals(this.lookups), ...(opts.globals ?? {}) };
   }
 
   /** Render a template's statements to its output stream (values; data as strings). */
@@ -383,9 +399,11 @@ export class Environment {
       loopScope.set('loop', loop);
       for (let i = 0; i < items.length; i++) {
         loop.index0 = i;
-        this.wrapPos(st, f, () => this.assign(st.target, items[i], inner));
+        // Jinja: assignments inside the body do not carry over to the next iteration
+        const iter: Frame = { ...inner, scope: new Scope(loopScope, loopScope.root) };
+        this.wrapPos(st, f, () => this.assign(st.target, items[i], iter));
         try {
-          this.execBody(st.body, inner, target);
+          this.execBody(st.body, iter, target);
         } catch (e) {
           if (e instanceof BreakSignal) break;
           if (e instanceof ContinueSignal) continue;
@@ -516,6 +534,7 @@ export class Environment {
         const { args, kwargs } = this.evalArgs(e, f);
         if (e.fn.k === 'name' && e.fn.name === 'loop' && !f.scope.lookup('loop').found) throw new UndefinedError(new Undefined('loop', "'loop' is undefined"));
         const fn = this.eval(e.fn, f);
+        if (fn instanceof ContextCallable) return fn.withCtx(this.ctx(f), args, kwargs);
         return this.callValue(fn, args, kwargs);
       }
       case 'filter':
@@ -528,9 +547,9 @@ export class Environment {
       case 'cond':
         if (truthy(this.eval(e.test, f))) return this.eval(e.then, f);
         if (e.else) return this.eval(e.else, f);
-        return new Undefined('', `the inline if-expression on line ${e.line} evaluated to false and no else section was defined.`);
+        return new SilentUndefined('', `the inline if-expression on line ${e.line} evaluated to false and no else section was defined.`);
       case 'bin':
-        return binop(e.op, this.eval(e.left, f), this.eval(e.right, f), (s, a) => this.callFilter('format', s, a, {}, f));
+        return binop(e.op, this.eval(e.left, f), this.eval(e.right, f), (s, a, k) => this.callFilter('format', s, a, k, f));
       case 'concat':
         return e.items.map((x) => str(this.eval(x, f))).join('');
       case 'compare': {
@@ -787,7 +806,7 @@ function unsupported(op: string, a: unknown, b: unknown): PyError {
 }
 
 /** Python's binary arithmetic. */
-export function binop(op: string, a: unknown, b: unknown, format: (s: string, args: unknown[]) => unknown): unknown {
+export function binop(op: string, a: unknown, b: unknown, format: (s: string, args: unknown[], kwargs: Kwargs) => unknown): unknown {
   if (a instanceof Undefined) throw new UndefinedError(a);
   if (b instanceof Undefined) throw new UndefinedError(b);
   const an = isNumber(a) || typeof a === 'boolean';
@@ -837,8 +856,32 @@ export function binop(op: string, a: unknown, b: unknown, format: (s: string, ar
     if ((typeof b === 'string' || Array.isArray(b)) && (isInt(a) || typeof a === 'boolean')) return rep(b, a);
     throw new PyError('TypeError', `can't multiply sequence by non-int of type '${typeName(b)}'`);
   }
-  if (op === '%' && typeof a === 'string') return format(a, isTuple(b) ? (b as unknown[]) : [b]);
+  if (op === '%' && typeof a === 'string') return isDict(b) ? format(a, [], b) : format(a, isTuple(b) ? (b as unknown[]) : [b], {});
   throw unsupported(op, a, b);
+}
+
+/** Ansible's lookup() (comma-joined text unless wantlist=True) and query()/q() (always a list). */
+function lookupGlobals(lookups: Record<string, Lookup>): Record<string, unknown> {
+  const run = (ctx: CallContext, args: unknown[], kwargs: Kwargs, wantlist: boolean): unknown => {
+    const [name, ...terms] = args;
+    if (typeof name !== 'string') throw new PyError('TypeError', 'lookup() needs the name of a lookup plugin');
+    const fn = lookupPlugin(lookups, name);
+    if (!fn) throw new PyError('AnsibleError', `lookup plugin (${name}) not found`);
+    const kw = { ...kwargs };
+    const wl = kw.wantlist !== undefined ? truthy(kw.wantlist) : wantlist;
+    delete kw.wantlist;
+    const res = fn(terms, kw, ctx);
+    if (wl) return res;
+    // Ansible: a lookup's list joined with ',' unless it has exactly one item
+    if (res.length === 1) return res[0];
+    if (res.every((x) => typeof x === 'string')) return res.join(',');
+    return res;
+  };
+  return {
+    lookup: new ContextCallable('lookup', (c, a, k) => run(c, a, k, false)),
+    query: new ContextCallable('query', (c, a, k) => run(c, a, k, true)),
+    q: new ContextCallable('q', (c, a, k) => run(c, a, k, true)),
+  };
 }
 
 function builtinGlobals(): Record<string, unknown> {
@@ -1035,7 +1078,7 @@ function formatSpec(v: unknown, spec: string): string {
 }
 
 function boundMethod(obj: unknown, name: string, env: Environment): PyCallable | undefined {
-  const mk = (fn: (args: unknown[], kwargs: Kwargs) => unknown) => new PyCallable(`${typeName(obj)}.${name}`, fn);
+  const mk = (fn: (args: unknown[], kwargs: Kwargs) => unknown) => new PyCallable(`${typeName(obj)}.${name}`, fn, 'builtin_function_or_method');
   if (typeof obj === 'string') {
     const s = obj;
     switch (name) {
@@ -1218,11 +1261,11 @@ function boundMethod(obj: unknown, name: string, env: Environment): PyCallable |
     const d = obj;
     switch (name) {
       case 'keys':
-        return mk(() => dictView('dict_keys', Object.keys(d)));
+        return mk(() => Object.keys(d));
       case 'values':
-        return mk(() => dictView('dict_values', Object.values(d)));
+        return mk(() => Object.values(d));
       case 'items':
-        return mk(() => dictView('dict_items', Object.entries(d).map(([k, v]) => tuple([k, v]))));
+        return mk(() => Object.entries(d).map(([k, v]) => tuple([k, v])));
       case 'get':
         return mk((a) => {
           const k = dictKey(d, a[0]);

@@ -1,4 +1,4 @@
-import Handlebars from 'handlebars';
+import { renderString, renderTemplateFile } from '../../../../src/template/index.js';
 import type { PlanContext, ModuleDef, Plan } from '../../../../src/modules/types.js';
 import type { HostFacts } from '../../../../src/facts/types.js';
 import type { Command, PutCommand } from '../../../../src/commands/types.js';
@@ -34,7 +34,12 @@ export function planCtx(probed: Record<string, unknown>, opts: { files?: Record<
       return Buffer.from(f, 'utf8');
     },
     renderTemplate(text, extra) {
-      return Handlebars.compile(text, { strict: true, noEscape: true })({ ...vars, facts, ...(extra ?? {}) });
+      return renderString(text, { ...vars, facts, ...(extra ?? {}) }, { file: 'test' });
+    },
+    renderTemplateFile(src, o) {
+      const f = opts.files?.[src];
+      if (f === undefined) throw new Error(`no such controller file ${src}`);
+      return renderTemplateFile(f, { ...vars, facts }, { file: src }, { ...o, name: src });
     },
     evaluate: () => true,
     evaluateValue: () => undefined,

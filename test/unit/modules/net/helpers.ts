@@ -31,6 +31,7 @@ export function ctx(probed: Record<string, unknown>, f: HostFacts = facts(), var
     diff: true,
     vars,
     readControllerFile: () => Buffer.from(''),
+    renderTemplateFile: () => '',
     renderTemplate: (t) => t,
     evaluate: () => true,
     evaluateValue: () => undefined,

@@ -1,0 +1,100 @@
+/**
+ * The template API the loader and engine use: Jinja2 as Ansible uses it (ansible.ts) for YAML
+ * values and template files; handlebars (hbs.ts) only for `.hbs` files. Errors become TsplayErrors
+ * with the location of the value (task file:line) or of the error inside a template file.
+ */
+import { TsplayError, type SourceLocation } from '../errors.js';
+import { checkTemplateSyntax, isPossiblyTemplate, RenderError, templateFile, templateValue, type TemplateFileOptions } from './ansible.js';
+import { PyError, UndefinedError, str, toPlain } from './jinja/py.js';
+import { renderTemplateFile as renderHbs } from './hbs.js';
+
+function short(text: string): string {
+  const t = text.length > 80 ? text.slice(0, 80) + '…' : text;
+  return JSON.stringify(t);
+}
+
+/** Turn an engine error into a TsplayError at `loc` (inside a template file: its own line:col). */
+export function templateError(e: unknown, text: string, loc: SourceLocation, inFile?: string): TsplayError {
+  if (e instanceof TsplayError) return e;
+  if (e instanceof RenderError) {
+    const cause = e.cause;
+    const location: SourceLocation = inFile || e.templateName ? { file: e.templateName ?? inFile!, line: e.line, col: e.col } : loc;
+    if (cause instanceof UndefinedError) {
+      const name = cause.undef.name.split('.')[0] ?? cause.undef.name;
+      return new TsplayError('TEMPLATE', `${cause.undef.message}${inFile || e.templateName ? '' : ` in ${short(text)}`}`, {
+        location,
+        hint: /is undefined$/.test(cause.undef.message)
+          ? `define '${name}' (play vars, inventory, register, set_fact, -e) or give a fallback: {{ ${name} | default('') }}`
+          : `give a fallback with the default filter: {{ … | default('') }}`,
+      });
+    }
+    const kind = cause instanceof PyError ? `${cause.pyType}: ` : '';
+    return new TsplayError('TEMPLATE', `${kind}${e.message}${inFile || e.templateName ? '' : ` in ${short(text)}`}`, { location });
+  }
+  throw e;
+}
+
+/** Does the value (deeply) contain a Jinja delimiter ({{, {%, {#)? */
+export function hasTemplate(value: unknown): boolean {
+  if (typeof value === 'string') return isPossiblyTemplate(value);
+  if (Array.isArray(value)) return value.some(hasTemplate);
+  if (value !== null && typeof value === 'object' && Object.getPrototypeOf(value) === Object.prototype) return Object.values(value).some(hasTemplate);
+  return false;
+}
+
+/** How a value prints inside text (Python's str()). */
+export function stringifyValue(v: unknown): string {
+  if (v === undefined) return '';
+  return str(v);
+}
+
+/** Render a YAML value as Ansible's Templar.template does (lists/dicts recursively; native-type rule). */
+export function renderValue(value: unknown, vars: Record<string, unknown>, loc: SourceLocation): unknown {
+  if (!hasTemplate(value)) return value;
+  try {
+    return toPlain(templateValue(value, vars));
+  } catch (e) {
+    throw templateError(e, typeof value === 'string' ? value : JSON.stringify(value), loc);
+  }
+}
+
+/** Render a text to a string (names, delegate_to, messages). */
+export function renderString(text: string, vars: Record<string, unknown>, loc: SourceLocation): string {
+  if (!isPossiblyTemplate(text)) return text;
+  const v = renderValue(text, vars, loc);
+  return typeof v === 'string' ? v : stringifyValue(v);
+}
+
+/** Syntax check without variables (load time): every string with a delimiter inside the value. */
+export function checkTemplate(value: unknown, loc: SourceLocation): TsplayError[] {
+  const errs: TsplayError[] = [];
+  const visit = (v: unknown): void => {
+    if (typeof v === 'string') {
+      if (!isPossiblyTemplate(v)) return;
+      const e = checkTemplateSyntax(v, { escapeBackslashes: true });
+      if (e) errs.push(new TsplayError('TEMPLATE', `template error: ${e.message} in ${short(v)}`, { location: loc, hint: 'check that every {{ has its }}, every {% if %}/{% for %} its {% endif %}/{% endfor %}' }));
+    } else if (Array.isArray(v)) v.forEach(visit);
+    else if (v !== null && typeof v === 'object') Object.values(v).forEach(visit);
+  };
+  visit(value);
+  return errs;
+}
+
+/** Syntax check of a template file's text; errors carry the file's own line:col. */
+export function checkTemplateFile(text: string, file: string): TsplayError[] {
+  if (file.endsWith('.hbs')) return [];
+  const e = checkTemplateSyntax(text, { name: file });
+  return e ? [new TsplayError('TEMPLATE', `template error: ${e.message}`, { location: { file, line: e.line, col: e.col } })] : [];
+}
+
+export type { TemplateFileOptions };
+
+/** Render a template file (the template module): Jinja2, or handlebars for `.hbs` files. Always text. */
+export function renderTemplateFile(text: string, vars: Record<string, unknown>, loc: SourceLocation, opts: TemplateFileOptions = {}): string {
+  if (opts.name?.endsWith('.hbs')) return renderHbs(text, vars, loc);
+  try {
+    return templateFile(text, vars, opts);
+  } catch (e) {
+    throw templateError(e, text, loc, opts.name);
+  }
+}
