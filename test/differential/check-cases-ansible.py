@@ -168,9 +168,12 @@ def check_values(names, tmp, snapshot):
         case = load_yaml(os.path.join(CASES, "values", n, "case.yml"), {})
         plays.append({"name": n, "hosts": "all", "gather_facts": False, "vars": case.get("vars") or {},
                       "tasks": [
-                          {"name": n, "set_fact": {"v": case.get("value")}, "ignore_errors": True, "register": "sf"},
+                          # reset v so a failing set_fact cannot leave the previous case's value behind
+                          # (no register/when: a registered result holding the value would be templated again)
+                          {"name": n + " (reset)", "set_fact": {"v": "__no_value__"}},
+                          {"name": n, "set_fact": {"v": case.get("value")}, "ignore_errors": True},
                           {"name": n + " (write)", "copy": {"content": VALUE_CONTENT, "dest": os.path.join(tmp, "values", n)},
-                           "when": "sf is succeeded", "ignore_errors": True},
+                           "ignore_errors": True},
                       ]})
     os.makedirs(os.path.join(tmp, "values"), exist_ok=True)
     pb = os.path.join(tmp, "values.yml")
