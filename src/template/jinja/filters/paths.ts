@@ -1,0 +1,213 @@
+/** Path and URL filters (controller-side os.path semantics, POSIX). */
+import os from 'node:os';
+import path from 'node:path';
+import fs from 'node:fs';
+import type { Filter } from '../types.js';
+import { PyError, bindArgs, isDict, str, tuple, typeName } from '../py.js';
+import { filterError, filterTypeError, pyClass } from './common.js';
+
+export function pyBasename(p: string): string {
+  return p.slice(p.lastIndexOf('/') + 1);
+}
+export function pyDirname(p: string): string {
+  const i = p.lastIndexOf('/') + 1;
+  let head = p.slice(0, i);
+  if (head && head !== '/'.repeat(head.length)) head = head.replace(/\/+$/, '');
+  return head;
+}
+export function pySplitext(p: string): [string, string] {
+  const sep = p.lastIndexOf('/');
+  const dot = p.lastIndexOf('.');
+  if (dot > sep) {
+    let f = sep + 1;
+    while (f < dot) {
+      if (p[f] !== '.') return [p.slice(0, dot), p.slice(dot)];
+      f++;
+    }
+  }
+  return [p, ''];
+}
+export function pyJoin(a: string, ...rest: string[]): string {
+  let p = a;
+  for (const b of rest) {
+    if (b.startsWith('/')) p = b;
+    else if (!p || p.endsWith('/')) p += b;
+    else p += '/' + b;
+  }
+  return p;
+}
+export function pyNormpath(p: string): string {
+  if (!p) return '.';
+  const initial = p.startsWith('/') ? (p.startsWith('//') && !p.startsWith('///') ? 2 : 1) : 0;
+  const comps = p.split('/');
+  const out: string[] = [];
+  for (const c of comps) {
+    if (!c || c === '.') continue;
+    if (c !== '..' || (!initial && !out.length) || (out.length && out[out.length - 1] === '..')) out.push(c);
+    else if (out.length) out.pop();
+  }
+  const s = '/'.repeat(initial) + out.join('/');
+  return s || '.';
+}
+export function pyAbspath(p: string): string {
+  return pyNormpath(p.startsWith('/') ? p : pyJoin(process.cwd(), p));
+}
+export function pyRealpath(p: string): string {
+  const abs = pyAbspath(p);
+  try {
+    return fs.realpathSync(abs);
+  } catch {
+    // resolve the existing prefix, keep the rest as written (Python's non-strict realpath)
+    const parts = abs.split('/').filter(Boolean);
+    let cur = '/';
+    let i = 0;
+    for (; i < parts.length; i++) {
+      const next = path.posix.join(cur, parts[i]!);
+      try {
+        cur = fs.realpathSync(next);
+      } catch {
+        break;
+      }
+    }
+    return pyNormpath([cur, ...parts.slice(i)].join('/'));
+  }
+}
+export function pyRelpath(p: string, start = '.'): string {
+  if (!p) throw new PyError('ValueError', 'no path specified');
+  const a = pyAbspath(p).split('/').filter(Boolean);
+  const b = pyAbspath(start).split('/').filter(Boolean);
+  let i = 0;
+  while (i < a.length && i < b.length && a[i] === b[i]) i++;
+  const rel = [...Array(b.length - i).fill('..'), ...a.slice(i)];
+  return rel.length ? rel.join('/') : '.';
+}
+export function pyExpanduser(p: string): string {
+  if (!p.startsWith('~')) return p;
+  let i = p.indexOf('/', 1);
+  if (i < 0) i = p.length;
+  let home: string;
+  if (i === 1) home = process.env.HOME ?? os.homedir();
+  else {
+    const name = p.slice(1, i);
+    try {
+      const line = fs.readFileSync('/etc/passwd', 'utf8').split('\n').find((l) => l.split(':')[0] === name);
+      if (!line) return p;
+      home = line.split(':')[5]!;
+    } catch {
+      return p;
+    }
+  }
+  home = home.replace(/\/+$/, '');
+  return (home || '/') + p.slice(i);
+}
+export function pyExpandvars(p: string): string {
+  if (!p.includes('$')) return p;
+  return p.replace(/\$(\w+|\{[^}]*\})/g, (m, name: string) => {
+    const n = name.startsWith('{') ? name.slice(1, -1) : name;
+    const v = process.env[n];
+    return v === undefined ? m : v;
+  });
+}
+
+/** Python's urllib.parse.urlsplit, as Ansible's helpers.object_to_dict shows it. */
+export function urlsplit(url: string): Record<string, unknown> {
+  let rest = url.replace(/^[\x00-\x20]+/, '').replace(/[\t\r\n]/g, '');
+  let scheme = '';
+  const m = /^([A-Za-z][A-Za-z0-9+.-]*):/.exec(rest);
+  if (m) {
+    scheme = m[1]!.toLowerCase();
+    rest = rest.slice(m[0].length);
+  }
+  let netloc = '';
+  if (rest.startsWith('//')) {
+    const end = rest.slice(2).search(/[/?#]/);
+    netloc = end < 0 ? rest.slice(2) : rest.slice(2, 2 + end);
+    rest = end < 0 ? '' : rest.slice(2 + end);
+  }
+  let fragment = '';
+  let query = '';
+  const h = rest.indexOf('#');
+  if (h >= 0) {
+    fragment = rest.slice(h + 1);
+    rest = rest.slice(0, h);
+  }
+  const q = rest.indexOf('?');
+  if (q >= 0) {
+    query = rest.slice(q + 1);
+    rest = rest.slice(0, q);
+  }
+  const at = netloc.lastIndexOf('@');
+  const userinfo = at >= 0 ? netloc.slice(0, at) : null;
+  const hostport = at >= 0 ? netloc.slice(at + 1) : netloc;
+  let username: string | null = null;
+  let password: string | null = null;
+  if (userinfo !== null) {
+    const c = userinfo.indexOf(':');
+    username = c >= 0 ? userinfo.slice(0, c) : userinfo;
+    password = c >= 0 ? userinfo.slice(c + 1) : null;
+  }
+  let hostname: string | null;
+  let portStr: string | null = null;
+  if (hostport.startsWith('[')) {
+    const e = hostport.indexOf(']');
+    hostname = hostport.slice(1, e);
+    const after = hostport.slice(e + 1);
+    if (after.startsWith(':')) portStr = after.slice(1);
+  } else {
+    const c = hostport.indexOf(':');
+    hostname = c >= 0 ? hostport.slice(0, c) : hostport;
+    if (c >= 0) portStr = hostport.slice(c + 1);
+  }
+  hostname = hostname ? hostname.toLowerCase() : null;
+  let port: number | null = null;
+  if (portStr) {
+    if (!/^\d+$/.test(portStr) || +portStr > 65535) throw new PyError('ValueError', `Port could not be cast to integer value as '${portStr}'`);
+    port = +portStr;
+  }
+  return { fragment, hostname, netloc, password, path: rest, port, query, scheme, username };
+}
+
+const unary = (fn: (s: string) => unknown): Filter => (v) => fn(str(v));
+
+export const pathFilters: Record<string, Filter> = {
+  basename: unary(pyBasename),
+  dirname: unary(pyDirname),
+  expanduser: unary(pyExpanduser),
+  expandvars: unary(pyExpandvars),
+  realpath: unary(pyRealpath),
+  relpath: (v, args, kw) => {
+    const a = bindArgs('relpath', ['start'], args, kw, { start: '.' });
+    return pyRelpath(str(v), str(a.start));
+  },
+  splitext: (v) => tuple(pySplitext(str(v))),
+  win_basename: unary((p) => p.slice(Math.max(p.lastIndexOf('\\'), p.lastIndexOf('/'), /^[A-Za-z]:/.test(p) ? 1 : -1) + 1)),
+  win_dirname: unary((p) => {
+    const drive = /^[A-Za-z]:/.test(p) ? p.slice(0, 2) : '';
+    const rest = p.slice(drive.length);
+    const i = Math.max(rest.lastIndexOf('\\'), rest.lastIndexOf('/')) + 1;
+    let head = rest.slice(0, i);
+    if (head && !/^[\\/]+$/.test(head)) head = head.replace(/[\\/]+$/, '');
+    return drive + head;
+  }),
+  win_splitdrive: unary((p) => (/^[A-Za-z]:/.test(p) ? tuple([p.slice(0, 2), p.slice(2)]) : tuple(['', p]))),
+  path_join: (v) => {
+    if (typeof v === 'string') return pyJoin(v);
+    if (Array.isArray(v)) {
+      if (!v.length) throw new PyError('TypeError', 'join() missing 1 required positional argument: \'a\'');
+      return pyJoin(...(v.map((x) => str(x)) as [string, ...string[]]));
+    }
+    throw filterTypeError(`|path_join expects string or sequence, got ${pyClass(v)} instead.`);
+  },
+  urlsplit: (v, args, kw) => {
+    const a = bindArgs('split_url', ['query', 'alias'], args, kw, { query: '', alias: 'urlsplit' });
+    const r = urlsplit(str(v));
+    if (a.query) {
+      const q = str(a.query);
+      if (!Object.hasOwn(r, q)) throw filterError(`${str(a.alias)}: unknown URL component: ${q}`);
+      return r[q];
+    }
+    return r;
+  },
+};
+
+export { isDict, typeName };

@@ -1,0 +1,138 @@
+/**
+ * The filter and test library against ansible-core 2.14 (fixtures from
+ * test/unit/template/fixtures/gen-filters.py): str() of each result must equal what Ansible printed.
+ */
+import { readFileSync } from 'node:fs';
+import { describe, expect, it } from 'vitest';
+import { filters } from '../../../../src/template/jinja/filters/index.js';
+import { getitem, attrParts } from '../../../../src/template/jinja/filters/common.js';
+import { PyError, PyFloat, Undefined, UndefinedError, str, tuple, typeName } from '../../../../src/template/jinja/py.js';
+import { tests } from '../../../../src/template/jinja/tests.js';
+import type { CallContext } from '../../../../src/template/jinja/types.js';
+
+interface Case {
+  name: string;
+  input: unknown;
+  args: unknown[];
+  kwargs: Record<string, unknown>;
+  out?: string;
+  type?: string;
+  error?: { type: string; message: string };
+}
+
+const fixture = JSON.parse(readFileSync(new URL('../fixtures/filters.json', import.meta.url), 'utf8')) as { filters: Case[]; tests: Case[] };
+
+function decode(v: unknown): unknown {
+  if (Array.isArray(v)) return v.map(decode);
+  if (v !== null && typeof v === 'object') {
+    const o = v as Record<string, unknown>;
+    if ('$float' in o) {
+      const r = o.$float as string;
+      const n = r === 'nan' ? NaN : r === 'inf' ? Infinity : r === '-inf' ? -Infinity : Number(r);
+      return Number.isInteger(n) ? new PyFloat(n) : n;
+    }
+    if ('$tuple' in o) return tuple((o.$tuple as unknown[]).map(decode));
+    if ('$undef' in o) return new Undefined(o.$undef as string, `'${o.$undef as string}' is undefined`);
+    return Object.fromEntries(Object.entries(o).map(([k, x]) => [k, decode(x)]));
+  }
+  return v;
+}
+
+const ctx: CallContext = {
+  vars: {},
+  filter(name, value, args, kwargs = {}) {
+    const f = filters[name];
+    if (!f) throw new PyError('TemplateRuntimeError', `No filter named '${name}' found.`);
+    if (value instanceof Undefined && !f.acceptsUndefined) throw new UndefinedError(value);
+    return f(value, args, kwargs, ctx);
+  },
+  test(name, value, args, kwargs = {}) {
+    const t = tests[name];
+    if (!t) throw new PyError('TemplateRuntimeError', `No test named '${name}' found.`);
+    return t(value, args, kwargs, ctx);
+  },
+  getattr(value, path) {
+    let v = value;
+    for (const p of attrParts(path)) v = getitem(v, p);
+    return v;
+  },
+  searchPaths: [],
+  render() {
+    throw new Error('no render in unit tests');
+  },
+};
+
+/** Python type names that our values stand for. */
+const TYPE_ALIASES: Record<string, string> = {
+  AnsibleUnsafeText: 'str',
+  NativeJinjaText: 'str',
+  Markup: 'str',
+  generator: 'list',
+  list_iterator: 'list',
+  list_reverseiterator: 'list',
+  zip: 'list',
+  'itertools.product': 'list',
+  product: 'list',
+  permutations: 'list',
+  combinations: 'list',
+  zip_longest: 'list',
+  _GroupTuple: 'tuple',
+  dict_items: 'list',
+  map: 'list',
+  date: 'str',
+};
+
+/** Cases whose Python result is not reproducible (set order, memory addresses) or whose message is CPython-internal. */
+const SKIP = new Set<string>([]);
+
+function key(kind: string, c: Case, i: number): string {
+  return `${kind}#${i} ${c.name}(${JSON.stringify(c.input)}, ${JSON.stringify(c.args)}, ${JSON.stringify(c.kwargs)})`;
+}
+
+function run(kind: 'filter' | 'test', c: Case): { out?: string; type?: string; error?: { type: string; message: string } } {
+  const value = decode(c.input);
+  const args = decode(c.args) as unknown[];
+  const kwargs = decode(c.kwargs) as Record<string, unknown>;
+  try {
+    if (kind === 'filter') {
+      const f = filters[c.name];
+      if (!f) return { error: { type: 'missing', message: `no filter ${c.name}` } };
+      if (value instanceof Undefined && !f.acceptsUndefined) throw new UndefinedError(value);
+      const r = f(value, args, kwargs, ctx);
+      return { out: str(r), type: typeName(r) };
+    }
+    const t = tests[c.name];
+    if (!t) return { error: { type: 'missing', message: `no test ${c.name}` } };
+    return { out: str(t(value, args, kwargs, ctx)) };
+  } catch (e) {
+    if (e instanceof PyError) return { error: { type: e.pyType, message: e.message } };
+    if (e instanceof UndefinedError) return { error: { type: 'UndefinedError', message: e.message } };
+    return { error: { type: 'JSError', message: String(e) } };
+  }
+}
+
+/** Ansible wraps some errors; compare the innermost type and message. */
+function sameError(got: { type: string; message: string }, want: { type: string; message: string }): boolean {
+  const types = (t: string) => (t === 'AnsibleError' ? ['AnsibleError', 'AnsibleFilterError'] : t === 'FilterArgumentError' ? ['FilterArgumentError'] : [t]);
+  return types(want.type).includes(got.type) && got.message === want.message;
+}
+
+for (const kind of ['filter', 'test'] as const) {
+  const cases = kind === 'filter' ? fixture.filters : fixture.tests;
+  describe(`${kind}s match ansible-core 2.14`, () => {
+    cases.forEach((c, i) => {
+      const k = key(kind, c, i);
+      it.skipIf(SKIP.has(k))(k, () => {
+        const got = run(kind, c);
+        if (c.error) {
+          expect(got.error, `expected error ${c.error.type}: ${c.error.message}, got ${JSON.stringify(got)}`).toBeDefined();
+          if (c.error.type !== 'UndefinedError' || got.error!.type !== 'UndefinedError') expect(sameError(got.error!, c.error), `${JSON.stringify(got.error)} vs ${JSON.stringify(c.error)}`).toBe(true);
+          return;
+        }
+        expect(got.error, `unexpected error`).toBeUndefined();
+        expect(got.out).toBe(c.out);
+        if (c.type && kind === 'filter') expect(got.type).toBe(TYPE_ALIASES[c.type] ?? c.type);
+      });
+    });
+  });
+}
