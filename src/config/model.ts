@@ -94,6 +94,8 @@ export interface Playbook {
   path: string;
   dir: string;
   plays: Play[];
+  /** What reading the YAML warned about (duplicate keys), for the run to show. */
+  warnings?: string[];
 }
 
 export interface RoleInstanceRef {

@@ -1,7 +1,6 @@
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import pLimit from 'p-limit';
-import YAML from 'yaml';
 import type { BlockTask, LoadedRole, ModuleTask, Play, RoleTask, TaskNode } from '../config/model.js';
 import type { HostTaskResult, PlayReport, TaskReport } from './report.js';
 import { TsplayError, formatError, isUserError } from '../errors.js';
@@ -10,7 +9,7 @@ import { INHERITED_KEYWORDS, emptyScope, type HostState, type RunContext, type S
 import { runModuleTaskOnHost, taskLabel, type TaskOutcome } from './task.js';
 import { shouldRunTags } from './tags.js';
 import { lazyContext, mergeLayers } from './vars.js';
-import { pyyamlBooleans } from '../loader/yaml.js';
+import { parseYaml } from '../loader/yaml.js';
 
 type Lists = Map<string, TaskNode[]>;
 
@@ -121,15 +120,13 @@ export async function loadVarsFiles(run: RunContext, play: Play): Promise<Record
     } catch {
       throw new TsplayError('VALIDATION', `vars_files: cannot read ${file}`, { location: play.loc, hint: 'paths are relative to the playbook directory' });
     }
-    // YAML 1.1 as Ansible reads vars files (`yes` is true), like the playbook itself.
-    const doc = YAML.parseDocument(text, { prettyErrors: true, version: '1.1', customTags: pyyamlBooleans });
-    if (doc.errors.length) {
-      const e = doc.errors[0]!;
-      throw new TsplayError('PARSE', e.message.split('\n')[0]!, { location: { file, line: e.linePos?.[0]?.line, col: e.linePos?.[0]?.col } });
-    }
-    const value = doc.toJS() ?? {};
+    // The same reader as the playbook: vars files are read as Ansible reads them.
+    const parsed = parseYaml(text, file);
+    if (parsed.errors.length) throw parsed.errors[0]!;
+    for (const w of parsed.warnings) run.emitWarning(w);
+    const value = parsed.value ?? {};
     if (typeof value !== 'object' || Array.isArray(value)) {
-      throw new TsplayError('VALIDATION', `vars_files: ${file} must hold a mapping of variables`, { location: { file, line: 1 } });
+      throw new TsplayError('VALIDATION', `vars_files: ${file} must hold a mapping of variables`, { location: parsed.map.of(value, { file, line: 1 }) });
     }
     layers.push(value as Record<string, unknown>);
   }

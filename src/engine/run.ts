@@ -14,7 +14,7 @@ export async function runPlaybook(opts: RunPlaybookOptions): Promise<RunReport> 
   const inventory = await loadInventory(opts.inventory, playbook.dir);
   const run = new RunContext(opts, playbook, inventory, opts.reporters ?? []);
   await preflight(run, playbook);
-  for (const w of inventory.warnings) run.emitWarning(w);
+  for (const w of [...(playbook.warnings ?? []), ...inventory.warnings]) run.emitWarning(w);
 
   const report: RunReport = {
     tool: 'tsplay',

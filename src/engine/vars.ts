@@ -1,6 +1,7 @@
 import type { SourceLocation } from '../errors.js';
 import { TsplayError } from '../errors.js';
 import { hasTemplate, renderValue } from './deps.js';
+import { isUnsafe } from '../config/unsafe.js';
 
 /**
  * Merge variable layers, lowest precedence first (Ansible's default hash_behaviour=replace:
@@ -30,7 +31,8 @@ export function lazyContext(
   const resolving = new Set<string>();
   for (const [key, value] of Object.entries(merged)) {
     if (Object.hasOwn(fixed, key)) continue;
-    if (!hasTemplate(value)) {
+    // An `!unsafe` text is never templated (Ansible's AnsibleUnsafeText).
+    if (isUnsafe(value) || !hasTemplate(value)) {
       ctx[key] = value;
       continue;
     }

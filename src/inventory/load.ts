@@ -208,6 +208,7 @@ async function buildInventory(
     const hm = new Map<string, Record<string, unknown>>();
     if (!f.hostVars.isEmpty) for (const h of [...hosts, ...implicit]) hm.set(h, await f.hostVars.load(h));
     hostFile.set(f.hostVars, hm);
+    data.warnings.push(...f.groupVars.warnings, ...f.hostVars.warnings);
   }
   const gv = (f: { groupVars: VarsFolder }, g: string) => groupFile.get(f.groupVars)?.get(g) ?? {};
   const hv = (f: { hostVars: VarsFolder }, h: string) => hostFile.get(f.hostVars)?.get(h) ?? {};

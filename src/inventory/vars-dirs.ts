@@ -14,6 +14,8 @@ const VARS_EXTENSIONS = ['', '.yml', '.yaml', '.json'];
 export class VarsFolder {
   private entries?: Set<string>;
   private readonly cache = new Map<string, Record<string, unknown>>();
+  /** What the YAML reader warned about in the files read so far (duplicate keys). */
+  readonly warnings: string[] = [];
 
   constructor(readonly dir: string) {}
 
@@ -40,9 +42,9 @@ export class VarsFolder {
       const path = join(this.dir, name + ext);
       const st = await stat(path);
       if (st.isDirectory()) {
-        for (const file of await listVarsDir(path)) vars = { ...vars, ...(await readVarsFile(file)) };
+        for (const file of await listVarsDir(path)) vars = { ...vars, ...(await readVarsFile(file, this.warnings)) };
       } else {
-        vars = await readVarsFile(path);
+        vars = await readVarsFile(path, this.warnings);
       }
       break;
     }
@@ -64,12 +66,12 @@ async function listVarsDir(dir: string): Promise<string[]> {
   return out;
 }
 
-async function readVarsFile(path: string): Promise<Record<string, unknown>> {
+async function readVarsFile(path: string, warnings: string[]): Promise<Record<string, unknown>> {
   let text: string;
   try {
     text = await readFile(path, 'utf8');
   } catch (e) {
     throw new TsplayError('VALIDATION', `cannot read variables file: ${(e as Error).message}`, { location: { file: path } });
   }
-  return readVarsYaml(text, path);
+  return readVarsYaml(text, path, (m) => warnings.push(m));
 }

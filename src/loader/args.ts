@@ -1,65 +1,11 @@
-import { extractFreeFormOptions } from '../modules/system/words.js';
 import type { z } from 'zod';
 import { TsplayError, type SourceLocation } from '../errors.js';
 import type { ModuleDef } from '../modules/types.js';
 import { hasTemplate } from '../template/render.js';
 import { didYouMean } from './suggest.js';
 import { fieldKind, objectShape } from './zodinfo.js';
-
-/**
- * Split an Ansible `key=value key2="a b"` string into words, keeping quoted parts and `{{ … }}`
- * whole (Ansible's split_args). Quotes stay in the words; `unquote` removes them.
- */
-export function splitArgs(text: string): string[] {
-  const out: string[] = [];
-  let cur = '';
-  let q: string | null = null;
-  let jinja = 0;
-  for (let i = 0; i < text.length; i++) {
-    const c = text[i]!;
-    if (q) {
-      cur += c;
-      if (c === '\\' && i + 1 < text.length) cur += text[++i];
-      else if (c === q) q = null;
-      continue;
-    }
-    if (text.startsWith('{{', i)) {
-      jinja++;
-      cur += '{{';
-      i++;
-      continue;
-    }
-    if (jinja > 0 && text.startsWith('}}', i)) {
-      jinja--;
-      cur += '}}';
-      i++;
-      continue;
-    }
-    if ((c === '"' || c === "'") && (cur === '' || /=$/.test(cur) || jinja > 0)) {
-      q = c;
-      cur += c;
-      continue;
-    }
-    if (jinja === 0 && /\s/.test(c)) {
-      if (cur) out.push(cur);
-      cur = '';
-      continue;
-    }
-    cur += c;
-  }
-  if (cur) out.push(cur);
-  return out;
-}
-
-export function unquote(s: string): string {
-  if (s.length >= 2 && (s[0] === '"' || s[0] === "'") && s.at(-1) === s[0]) {
-    const inner = s.slice(1, -1);
-    return s[0] === '"' ? inner.replace(/\\(["\\])/g, '$1') : inner;
-  }
-  return s;
-}
-
-const KV = /^([A-Za-z_][A-Za-z0-9_]*)=([\s\S]*)$/;
+import { parseKv, SplitArgsError } from './splitter.js';
+import { plainValue } from '../config/unsafe.js';
 
 function coerce(schema: z.ZodType | undefined, key: string, raw: string): unknown {
   const kind = fieldKind(schema, key);
@@ -77,34 +23,32 @@ export interface ParsedStringArgs {
   args: Record<string, unknown>;
   /** Words that are not key=value (an error for modules without free form). */
   stray: string[];
+  /** Ansible's split_args refused the text (unbalanced quotes or `{{ }}`). */
+  error?: string;
 }
 
 /**
- * Turn a module's string value into args: free-form modules (`command: ls -l chdir=/tmp`) keep the
- * text in their free-form arg and take only their own known `key=value` words out of it; other
- * modules take `key=value` words only (`copy: src=a dest=b`).
+ * Turn a module's string value into args as Ansible's parse_kv does (src/loader/splitter.ts):
+ * free-form modules (`command: make chdir={{ ws }}/x`) take only the command options out of the text
+ * and keep the rest, newlines included, as their free-form arg; other modules take `key=value` words
+ * (`copy: src=a dest=b`) and any other word is stray.
  */
 export function parseStringArgs(module: ModuleDef, text: string): ParsedStringArgs {
-  const words = splitArgs(text);
-  const known = new Set(Object.keys(objectShape(module.args) ?? {}));
   const args: Record<string, unknown> = {};
-  const stray: string[] = [];
   const define = (k: string, v: unknown) => Object.defineProperty(args, k, { value: v, enumerable: true, writable: true, configurable: true });
+  let kv;
+  try {
+    kv = parseKv(text, module.freeForm !== undefined);
+  } catch (e) {
+    if (e instanceof SplitArgsError) return { args, stray: [], error: e.message };
+    throw e;
+  }
+  for (const [k, v] of Object.entries(kv.options)) define(k, coerce(module.args, k, v));
   if (module.freeForm) {
-    // Ansible's parse_kv(check_raw=True): only its free-form option names are taken out of the
-    // text, and the rest stays byte for byte (line breaks of a multi-line shell script included).
-    const { rest, options } = extractFreeFormOptions(text);
-    for (const [k, v] of Object.entries(options)) if (known.has(k)) define(k, coerce(module.args, k, v));
-    const freeText = Object.keys(options).length ? rest : text.trim();
-    if (freeText.trim() !== '') define(module.freeForm, freeText);
-    return { args, stray };
+    if (kv.raw !== undefined && kv.raw.trim() !== '') define(module.freeForm, kv.raw);
+    return { args, stray: [] };
   }
-  for (const w of words) {
-    const m = KV.exec(w);
-    if (m) define(m[1]!, coerce(module.args, m[1]!, unquote(m[2]!)));
-    else stray.push(w);
-  }
-  return { args, stray };
+  return { args, stray: kv.raw === undefined ? [] : kv.raw.split(/\s+/).filter(Boolean) };
 }
 
 function pathText(path: PropertyKey[]): string {
@@ -135,7 +79,8 @@ export function validateModuleArgs(
 ): { value?: unknown; errors: TsplayError[] } {
   const as = opts.as ?? module.name;
   const at = (k: string | undefined) => (k !== undefined && opts.argLoc ? opts.argLoc(k) : loc);
-  const r = module.args.safeParse(args);
+  // `!unsafe` texts are strings to a module's schema.
+  const r = module.args.safeParse(plainValue(args));
   if (r.success) return { value: r.data, errors: [] };
   const known = Object.keys(objectShape(module.args) ?? {});
   const errors: TsplayError[] = [];

@@ -24,7 +24,8 @@ export {
   schemaFromSpecs,
   SHIPPED_ROLES_DIR,
 } from './roles.js';
-export { validateModuleArgs, parseStringArgs, splitArgs } from './args.js';
+export { validateModuleArgs, parseStringArgs } from './args.js';
+export { splitArgs, parseKv, joinArgs, SplitArgsError, FREE_FORM_OPTIONS } from './splitter.js';
 export { suggest, didYouMean, editDistance } from './suggest.js';
 export { parseYaml, readYamlFile, SourceMap } from './yaml.js';
 export { paramDocsFromZod, typeString } from './zodinfo.js';

@@ -30,6 +30,7 @@ function typeName(v: unknown): string {
 
 class PlaybookLoader {
   readonly errors: TsplayError[] = [];
+  readonly warnings: string[] = [];
   constructor(readonly opts: LoadPlaybookOptions) {}
 
   err(message: string, location: SourceLocation, hint?: string): void {
@@ -39,6 +40,7 @@ class PlaybookLoader {
   file(file: string, stack: string[], from?: SourceLocation): Play[] {
     const parsed = readYamlFile(file, from);
     this.errors.push(...parsed.errors);
+    this.warnings.push(...parsed.warnings);
     if (parsed.errors.length) return [];
     const root = parsed.value;
     const map = parsed.map;
@@ -191,6 +193,7 @@ class PlaybookLoader {
         modules: this.opts.modules,
         section: k === 'handlers' ? 'handlers' : 'tasks',
         includeDirs: [dir],
+        warnings: this.warnings,
       });
       this.errors.push(...r.errors);
       if (p[k] !== undefined && p[k] !== null && !Array.isArray(p[k])) return [];
@@ -294,7 +297,7 @@ export async function loadPlaybook(file: string, opts: LoadPlaybookOptions = {})
     }
   }
   if (errors.length) throw new TsplayErrors(dedupe(errors));
-  return { path: abs, dir, plays };
+  return { path: abs, dir, plays, warnings: loader.warnings };
 }
 
 /** Drop repeats; order by file (first appearance), then line and column. */

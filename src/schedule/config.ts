@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
-import YAML, { LineCounter, type Node } from 'yaml';
+import { parseYaml } from '../loader/yaml.js';
 import { z } from 'zod';
 import { Cron } from 'croner';
 import { TsplayError, TsplayErrors } from '../errors.js';
@@ -57,23 +57,24 @@ export function loadSchedules(file: string): ScheduleFile {
   } catch {
     throw new TsplayError('USAGE', `cannot read schedule file ${abs}`, { hint: 'give the path of a schedules YAML file' });
   }
-  const lc = new LineCounter();
-  const doc = YAML.parseDocument(text, { lineCounter: lc });
-  if (doc.errors.length) {
-    const e = doc.errors[0]!;
-    throw new TsplayError('PARSE', e.message.split('\n')[0]!, { location: { file: abs, line: e.linePos?.[0]?.line, col: e.linePos?.[0]?.col } });
-  }
+  // The same YAML reader as playbooks and inventories (YAML 1.1 as Ansible reads it).
+  const parsed = parseYaml(text, abs);
+  if (parsed.errors.length) throw parsed.errors[0]!;
   const errors: TsplayError[] = [];
   const locOf = (p: PropertyKey[]) => {
-    let node = doc.getIn(p as unknown[], true) as Node | undefined;
-    for (let i = p.length; !node && i > 0; i--) node = doc.getIn(p.slice(0, i) as unknown[], true) as Node | undefined;
-    const off = node?.range?.[0] ?? 0;
-    const pos = lc.linePos(off);
-    return { file: abs, line: pos.line, col: pos.col };
+    // The deepest part of the path that exists, down from the top.
+    let node: unknown = parsed.value;
+    let loc = parsed.map.of(node, { file: abs, line: 1, col: 1 });
+    for (const k of p) {
+      if (node === null || typeof node !== 'object' || !Object.hasOwn(node, k as string)) break;
+      loc = parsed.map.value(node, k as string | number);
+      node = (node as Record<PropertyKey, unknown>)[k];
+    }
+    return loc;
   };
   const issue = (p: PropertyKey[], message: string) =>
     errors.push(new TsplayError('VALIDATION', `${p.join('.') || 'schedule file'}: ${message}`, { location: locOf(p) }));
-  const raw = doc.toJS() as unknown;
+  const raw = parsed.value;
   const top = z.object({ history: z.string().optional(), schedules: z.array(z.unknown()).min(1) }).strict().safeParse(raw);
   if (!top.success) {
     for (const i of top.error.issues) issue(i.path, i.message);

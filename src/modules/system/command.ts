@@ -5,7 +5,7 @@ import type { ShellCommand } from '../../commands/types.js';
 import type { RunResult } from '../../executors/types.js';
 import { defineModule, type Outcome, type Plan, type PlanContext, type Probe } from '../types.js';
 import { bool, lines, str, strList } from './args.js';
-import { execLine, extractFreeFormOptions, shellWord, shlexSplit, SplitError } from './words.js';
+import { execLine, shellWord, shlexSplit, SplitError } from './words.js';
 
 const common = {
   _raw_params: str.optional(),
@@ -44,16 +44,15 @@ export interface RunSpec {
   strip: boolean;
 }
 
-/** Merge free-form `key=value` options and explicit args into one spec; a user error as a string. */
+/**
+ * The args as one spec; a user error as a string. Free-form `chdir=`/`creates=` words were taken out
+ * of the text by the loader (Ansible's parse_kv, before templating): a templated command that turns
+ * into `ls chdir=/x` runs `ls` with that word, as in Ansible.
+ */
 export function runSpec(args: CommandArgs | ShellArgs, shell: boolean): RunSpec | string {
-  let text = args._raw_params;
+  const text = args._raw_params;
   const explicit = args as Record<string, unknown>;
   const merged: Record<string, unknown> = {};
-  if (text !== undefined) {
-    const { rest, options } = extractFreeFormOptions(text);
-    text = rest;
-    for (const [k, v] of Object.entries(options)) merged[k] = v;
-  }
   for (const [k, v] of Object.entries(explicit)) if (v !== undefined && k !== '_raw_params') merged[k] = v;
   const parsed = (shell ? shellArgs : commandArgs).safeParse({ ...merged, ...(text !== undefined ? { _raw_params: text } : {}) });
   if (!parsed.success) return parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ');

@@ -1,7 +1,8 @@
 /**
- * Word handling for `command` and `shell`: POSIX shlex splitting (Python's `shlex.split`), the
- * `key=value` options Ansible pulls out of a free-form string, and rendering argv words as shell
- * words that behave like Ansible's execve (no shell syntax) with its `$VAR` / `~` expansion.
+ * Word handling for `command` and `shell`: POSIX shlex splitting (Python's `shlex.split`, what the
+ * command module does to the templated command line) and rendering argv words as shell words that
+ * behave like Ansible's execve (no shell syntax) with its `$VAR` / `~` expansion. Taking
+ * `chdir=`/`creates=` out of a free-form string is Ansible's parse_kv: src/loader/splitter.ts.
  */
 import { quote, Shell } from '../../commands/quote.js';
 
@@ -57,54 +58,6 @@ export function shlexSplit(s: string): string[] {
   }
   if (inWord) out.push(cur);
   return out;
-}
-
-/** Options Ansible accepts inside a `command`/`shell` free-form string (`ls creates=/x chdir=/y`). */
-export const FREE_FORM_KEYS = ['creates', 'removes', 'chdir', 'executable', 'stdin', 'stdin_add_newline', 'strip_empty_ends'];
-
-/**
- * Split `key=value` options (only FREE_FORM_KEYS) out of a free-form string, like Ansible's
- * parse_kv(check_raw=True). The rest of the string is kept byte for byte. When the string cannot be
- * tokenised (an unbalanced quote inside a shell script) nothing is extracted.
- */
-export function extractFreeFormOptions(text: string): { rest: string; options: Record<string, string> } {
-  const tokens: Array<{ start: number; end: number; text: string }> = [];
-  let i = 0;
-  while (i < text.length) {
-    while (i < text.length && /\s/.test(text[i]!)) i++;
-    if (i >= text.length) break;
-    const start = i;
-    let quoteChar: string | null = null;
-    while (i < text.length) {
-      const c = text[i]!;
-      if (quoteChar) {
-        if (c === '\\' && quoteChar === '"') i++;
-        else if (c === quoteChar) quoteChar = null;
-      } else if (c === '\\') i++;
-      else if (c === '"' || c === "'") quoteChar = c;
-      else if (/\s/.test(c)) break;
-      i++;
-    }
-    if (quoteChar) return { rest: text, options: {} };
-    tokens.push({ start, end: Math.min(i, text.length), text: text.slice(start, Math.min(i, text.length)) });
-  }
-  const options: Record<string, string> = {};
-  let rest = '';
-  let pos = 0;
-  for (const t of tokens) {
-    const m = /^([a-z_]+)=([\s\S]*)$/.exec(t.text);
-    if (!m || !FREE_FORM_KEYS.includes(m[1]!)) continue;
-    let value = m[2]!;
-    if (value.length >= 2 && (value[0] === '"' || value[0] === "'") && value.endsWith(value[0]!)) value = value.slice(1, -1);
-    options[m[1]!] = value;
-    // Drop the token together with the whitespace before it.
-    let cut = t.start;
-    while (cut > pos && /\s/.test(text[cut - 1]!)) cut--;
-    rest += text.slice(pos, cut);
-    pos = t.end;
-  }
-  rest += text.slice(pos);
-  return { rest: Object.keys(options).length ? rest.trim() : text, options };
 }
 
 const NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;

@@ -174,9 +174,10 @@ describe('loadPlaybook: validation reports every error at once with FILE:LINE:CO
     expect((await errorsOf(bad))[0]).toMatch(/^play\.yml:\d+:\d+: YAML syntax error/);
   });
 
-  it('rejects duplicate keys', async () => {
-    const errs = await errorsOf(tmpPlaybook('- hosts: all\n  hosts: web\n  tasks: []\n'));
-    expect(errs[0]).toMatch(/^play\.yml:2:3: YAML syntax error: Map keys must be unique/);
+  it('a duplicate key warns and the last value wins, as in Ansible', async () => {
+    const pb = await loadPlaybook(tmpPlaybook('- hosts: all\n  hosts: web\n  tasks: []\n'));
+    expect(pb.plays[0]!.hosts).toBe('web');
+    expect(pb.warnings).toEqual([expect.stringMatching(/play\.yml:2:3: found a duplicate dict key \(hosts\)/)]);
   });
 
   it('requires a list of plays with hosts', async () => {

@@ -4,7 +4,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { commandModule } from '../../../../src/modules/system/command.js';
 import { shellModule } from '../../../../src/modules/system/shell.js';
-import { shlexSplit, extractFreeFormOptions } from '../../../../src/modules/system/words.js';
+import { shlexSplit } from '../../../../src/modules/system/words.js';
+import { parseStringArgs } from '../../../../src/loader/args.js';
 import type { ShellCommand } from '../../../../src/commands/types.js';
 import { planWith, result } from '../../../fixtures/modules/system/context.js';
 import { runLocal } from '../../../fixtures/modules/system/sh.js';
@@ -64,12 +65,14 @@ describe('command: free-form splitting', () => {
     expect(runLocal(shellCmd(plan).cmd.text).stdout).toBe('$HOME|~|');
   });
 
-  it('pulls creates=/chdir= options out of the free-form string', () => {
-    expect(extractFreeFormOptions('make install creates=/opt/x chdir="/src dir"')).toEqual({
-      rest: 'make install',
-      options: { creates: '/opt/x', chdir: '/src dir' },
+  it('the loader pulls creates=/chdir= options out of the free-form string (parse_kv)', () => {
+    expect(parseStringArgs(commandModule, 'make install creates=/opt/x chdir="/src dir"').args).toEqual({
+      _raw_params: 'make install',
+      creates: '/opt/x',
+      chdir: '/src dir',
     });
-    expect(extractFreeFormOptions('echo foo=bar')).toEqual({ rest: 'echo foo=bar', options: {} });
+    expect(parseStringArgs(commandModule, 'make chdir={{ ws }}/x').args).toEqual({ _raw_params: 'make', chdir: '{{ ws }}/x' });
+    expect(parseStringArgs(commandModule, 'echo foo=bar').args).toEqual({ _raw_params: 'echo foo=bar' });
   });
 
   it('fails clearly on an unbalanced quote, with no command', () => {
@@ -156,7 +159,7 @@ describe('command: creates / removes', () => {
   });
 
   it('free-form creates= works like the creates arg', () => {
-    const { plan } = planWith(commandModule, { args: { _raw_params: '/opt/install.sh creates=/opt/app' }, probes: { guard: 'creates=1\n' } });
+    const { plan } = planWith(commandModule, { args: parseStringArgs(commandModule, '/opt/install.sh creates=/opt/app').args, probes: { guard: 'creates=1\n' } });
     expect(plan.changed).toBe(false);
     expect(plan.result?.cmd).toEqual(['/opt/install.sh']);
   });
