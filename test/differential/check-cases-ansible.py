@@ -224,8 +224,15 @@ def tree_listing(root):
 
 
 def check_playbooks(names, tmp, snapshot):
+    from concurrent.futures import ThreadPoolExecutor
+    with ThreadPoolExecutor(max_workers=int(os.environ.get("CHECK_JOBS", "6"))) as ex:
+        results = list(ex.map(lambda n: check_one_playbook(n, tmp, snapshot), names))
+    return [b for r in results for b in r]
+
+
+def check_one_playbook(n, tmp, snapshot):
     bad = []
-    for n in names:
+    if True:
         cdir = os.path.join(CASES, "playbooks", n)
         case = load_yaml(os.path.join(cdir, "case.yml"), {})
         root = os.path.join(tmp, "playbooks", n)
