@@ -42,7 +42,7 @@ class PlayRun {
   taskReport(key: string, name: string, task: ModuleTask, handler = false): TaskReport {
     let tr = this.taskReports.get(key);
     if (!tr) {
-      tr = { name, module: task.module, location: task.loc, role: task.role?.name, handler: handler || undefined, results: [] };
+      tr = { name, module: task.module, location: task.loc, role: task.role?.name, handler: handler || undefined, register: task.register, results: [] };
       this.taskReports.set(key, tr);
       this.report.tasks.push(tr);
     }

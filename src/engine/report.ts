@@ -27,6 +27,8 @@ export interface TaskReport {
   location?: SourceLocation;
   role?: string;
   handler?: boolean;
+  /** The task's `register:` name: the differential harness compares registered values by it. */
+  register?: string;
   results: HostTaskResult[];
 }
 

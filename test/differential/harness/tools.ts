@@ -1,0 +1,194 @@
+// Running ansible-playbook and tsplay on one side and reading their results into one shape.
+import { spawn } from 'node:child_process';
+import { existsSync, readFileSync, rmSync } from 'node:fs';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import type { RunReport } from '../../../src/engine/report.js';
+
+export const REPO = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..', '..');
+const TSPLAY_BIN = path.join(REPO, 'bin', 'tsplay.mjs');
+const CALLBACKS = path.join(REPO, 'test', 'differential', 'ansible', 'callback_plugins');
+
+export type Tool = 'ansible' | 'tsplay';
+export type Status = 'ok' | 'changed' | 'failed' | 'skipped' | 'unreachable';
+
+/** One host's result of one task. */
+export interface TaskRow {
+  play: string;
+  task: string;
+  host: string;
+  status: Status;
+  /** A failure under ignore_errors. */
+  ignored?: boolean;
+  register?: string;
+  result?: Record<string, unknown>;
+}
+
+export interface Recap {
+  ok: number;
+  changed: number;
+  failed: number;
+  skipped: number;
+  unreachable: number;
+  rescued: number;
+  ignored: number;
+}
+
+/** Where a tool's error message points (file, 1-based line). */
+export interface ErrorLocation {
+  file: string;
+  line: number;
+  message: string;
+}
+
+export interface ToolRun {
+  tool: Tool;
+  exitCode: number;
+  /** Null when the tool wrote no results (the playbook was rejected, or the tool crashed). */
+  rows: TaskRow[] | null;
+  recap: Record<string, Recap> | null;
+  /** stdout + stderr, for messages. */
+  output: string;
+  errors: ErrorLocation[];
+  /** The final value of each registered variable, per host. */
+  registered: Record<string, Record<string, Record<string, unknown>>>;
+  durationMs: number;
+}
+
+export interface RunSpec {
+  playbook: string;
+  inventory: string;
+  extraVars: Record<string, string>;
+  /** Scratch dir for this run's output files. */
+  scratch: string;
+  cwd?: string;
+  timeoutMs?: number;
+}
+
+function spawnCollect(cmd: string, args: string[], env: NodeJS.ProcessEnv, cwd: string, timeoutMs: number): Promise<{ code: number; output: string }> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(cmd, args, { cwd, env, stdio: ['ignore', 'pipe', 'pipe'], detached: true });
+    const chunks: Buffer[] = [];
+    child.stdout.on('data', (b: Buffer) => chunks.push(b));
+    child.stderr.on('data', (b: Buffer) => chunks.push(b));
+    let timedOut = false;
+    const timer = setTimeout(() => {
+      timedOut = true;
+      try {
+        if (child.pid) process.kill(-child.pid, 'SIGKILL');
+      } catch {
+        /* already gone */
+      }
+    }, timeoutMs);
+    child.on('error', (e) => {
+      clearTimeout(timer);
+      reject(e);
+    });
+    child.on('close', (code) => {
+      clearTimeout(timer);
+      const output = Buffer.concat(chunks).toString('utf8') + (timedOut ? `\n(killed after ${Math.round(timeoutMs / 1000)} s)` : '');
+      resolve({ code: code ?? -1, output });
+    });
+  });
+}
+
+/** Environment every ansible-playbook run gets: no prompts, no colour, our callback, pipelining. */
+export function ansibleEnv(scratch: string, outFile: string): NodeJS.ProcessEnv {
+  return {
+    ...process.env,
+    ANSIBLE_CONFIG: path.join(scratch, 'no-ansible.cfg'),
+    ANSIBLE_STDOUT_CALLBACK: 'tsplay_diff',
+    ANSIBLE_CALLBACK_PLUGINS: CALLBACKS,
+    TSPLAY_DIFF_OUT: outFile,
+    ANSIBLE_HOST_KEY_CHECKING: 'False',
+    ANSIBLE_PIPELINING: 'True',
+    ANSIBLE_NOCOLOR: '1',
+    ANSIBLE_FORCE_COLOR: '0',
+    ANSIBLE_RETRY_FILES_ENABLED: 'False',
+    ANSIBLE_DEPRECATION_WARNINGS: 'False',
+    ANSIBLE_LOCALHOST_WARNING: 'False',
+    ANSIBLE_LOCAL_TEMP: path.join(scratch, 'ansible-local'),
+    ANSIBLE_SSH_CONTROL_PATH_DIR: path.join(path.dirname(scratch), 'cp'),
+    ANSIBLE_SSH_ARGS: '-o ControlMaster=auto -o ControlPersist=120s -o UserKnownHostsFile=/dev/null -o StrictHostKeyChecking=no -o LogLevel=ERROR',
+    ANSIBLE_PYTHON_INTERPRETER: '/usr/bin/python3',
+  };
+}
+
+/** Run ansible-playbook (ansible-core) with the harness's callback. */
+export async function runAnsible(s: RunSpec): Promise<ToolRun> {
+  const outFile = path.join(s.scratch, `ansible-${Date.now()}-${Math.random().toString(36).slice(2)}.json`);
+  const t0 = Date.now();
+  const r = await spawnCollect('ansible-playbook', ['-i', s.inventory, s.playbook, '-e', JSON.stringify(s.extraVars)], ansibleEnv(s.scratch, outFile), s.cwd ?? path.dirname(s.playbook), s.timeoutMs ?? 600_000);
+  let rows: TaskRow[] | null = null;
+  let recap: Record<string, Recap> | null = null;
+  let registered: ToolRun['registered'] = {};
+  if (existsSync(outFile)) {
+    const j = JSON.parse(readFileSync(outFile, 'utf8')) as {
+      plays: Array<{ name: string; tasks: Array<{ name: string; register: string | null; results: Array<{ host: string; status: Status; ignored?: boolean; result: Record<string, unknown> }> }> }>;
+      recap: Record<string, { ok: number; changed: number; failures: number; skipped: number; unreachable: number; rescued: number; ignored: number }>;
+      registered: Record<string, Record<string, Record<string, unknown>>>;
+    };
+    registered = j.registered ?? {};
+    rmSync(outFile, { force: true });
+    rows = [];
+    for (const p of j.plays)
+      for (const t of p.tasks)
+        for (const h of t.results) rows.push({ play: p.name, task: t.name, host: h.host, status: h.status, ignored: h.ignored || undefined, register: t.register ?? undefined, result: h.result });
+    recap = {};
+    for (const [h, s2] of Object.entries(j.recap)) recap[h] = { ok: s2.ok, changed: s2.changed, failed: s2.failures, skipped: s2.skipped, unreachable: s2.unreachable, rescued: s2.rescued, ignored: s2.ignored };
+  }
+  return { tool: 'ansible', exitCode: r.code, rows, recap, output: r.output, errors: ansibleErrors(r.output), registered, durationMs: Date.now() - t0 };
+}
+
+/** `The error appears to be in '/x/pb.yml': line 12, column 5` */
+export function ansibleErrors(output: string): ErrorLocation[] {
+  const out: ErrorLocation[] = [];
+  const first = /ERROR! (.*)/.exec(output)?.[1] ?? 'ansible-playbook rejected the playbook';
+  for (const m of output.matchAll(/The error appears to be in '([^']+)': line (\d+), column \d+/g)) out.push({ file: m[1]!, line: Number(m[2]), message: first });
+  if (!out.length) {
+    // Template and vars errors name the file without a line.
+    for (const m of output.matchAll(/ERROR! .*?(\/[^\s'":]+\.(?:ya?ml|j2))/g)) out.push({ file: m[1]!, line: 0, message: first });
+  }
+  return out;
+}
+
+/** Run tsplay's CLI (`node bin/tsplay.mjs run … --json`), the same contract the e2e tests use. */
+export async function runTsplay(s: RunSpec): Promise<ToolRun> {
+  const outFile = path.join(s.scratch, `tsplay-${Date.now()}-${Math.random().toString(36).slice(2)}.json`);
+  const t0 = Date.now();
+  const args = [TSPLAY_BIN, 'run', s.playbook, '-i', s.inventory, '-e', JSON.stringify(s.extraVars), '--json', outFile, '--no-history'];
+  const r = await spawnCollect(process.execPath, args, { ...process.env, NO_COLOR: '1', FORCE_COLOR: '0' }, s.cwd ?? REPO, s.timeoutMs ?? 600_000);
+  let rows: TaskRow[] | null = null;
+  let recap: Record<string, Recap> | null = null;
+  if (existsSync(outFile)) {
+    const rep = JSON.parse(readFileSync(outFile, 'utf8')) as RunReport;
+    rmSync(outFile, { force: true });
+    rows = [];
+    for (const p of rep.plays)
+      for (const t of p.tasks)
+        for (const h of t.results) {
+          const ignored = h.status === 'ignored';
+          // Ansible reports an ignored or rescued failure as a failed task (the recap counts them apart).
+          const status: Status = ignored || h.status === 'rescued' ? 'failed' : (h.status as Status);
+          rows.push({ play: p.name, task: t.name, host: h.host, status, ignored: ignored || undefined, register: t.register, result: h.result });
+        }
+    recap = rep.recap as Record<string, Recap>;
+  }
+  // The last task that registers a name sets it (a skipped task too, as in Ansible).
+  const registered: ToolRun['registered'] = {};
+  for (const row of rows ?? []) if (row.register && row.result) (registered[row.host] ??= {})[row.register] = row.result;
+  return { tool: 'tsplay', exitCode: r.code, rows, recap, output: r.output, errors: tsplayErrors(r.output), registered, durationMs: Date.now() - t0 };
+}
+
+/** tsplay's validation errors: `/x/pb.yml:11:21: message` (+ an indented hint line). */
+export function tsplayErrors(output: string): ErrorLocation[] {
+  const out: ErrorLocation[] = [];
+  const lines = output.split('\n');
+  lines.forEach((l, i) => {
+    const m = /(\/[^\s:]+):(\d+):(\d+):? (.*)$/.exec(l);
+    if (!m) return;
+    const hint = /^\s+hint: (.*)/.exec(lines[i + 1] ?? '')?.[1];
+    out.push({ file: m[1]!, line: Number(m[2]), message: m[4]! + (hint ? ` (hint: ${hint})` : '') });
+  });
+  return out;
+}
