@@ -34,6 +34,17 @@ export class TsplayError extends Error {
   }
 }
 
+/** A template used a variable that is not defined (the variable's name is kept for callers that may defer). */
+export class UndefinedVariableError extends TsplayError {
+  constructor(
+    readonly variable: string,
+    message: string,
+    opts: { location?: SourceLocation; hint?: string; cause?: unknown } = {},
+  ) {
+    super('TEMPLATE', message, opts);
+  }
+}
+
 /** Several user errors reported at once (validation collects them all before failing). */
 export class TsplayErrors extends Error {
   readonly errors: TsplayError[];

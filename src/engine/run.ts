@@ -1,7 +1,7 @@
 import type { Playbook, RoleTask, TaskNode } from '../config/model.js';
 import type { RunPlaybookOptions } from './api.js';
 import type { RunReport } from './report.js';
-import { TsplayError, TsplayErrors } from '../errors.js';
+import { TsplayError, TsplayErrors, UndefinedVariableError } from '../errors.js';
 import { loadInventory, loadPlaybook, loadRole, renderValue, selectHosts, validateRoleParams } from './deps.js';
 import { RunContext, emptyScope } from './context.js';
 import { loadVarsFiles, runPlay } from './play.js';
@@ -118,7 +118,7 @@ async function preflight(run: RunContext, playbook: Playbook): Promise<void> {
           // Facts and registered values are unknown before the run: leave those params to run time.
           if (e instanceof TsplayError && e.code === 'TEMPLATE' && /facts|hostvars|ansible_|register/.test(JSON.stringify(call.params))) continue;
           // So are variables the play itself registers or set_facts before the role runs.
-          const name = e instanceof TsplayError ? /undefined variable '([^'.[]+)/.exec(e.message)?.[1] : undefined;
+          const name = e instanceof UndefinedVariableError ? e.variable : undefined;
           if (name && runtime.has(name)) continue;
           if (e instanceof TsplayError) add(e);
           continue;

@@ -12,7 +12,7 @@
 import { isUnsafe } from '../config/unsafe.js';
 import { filters, tests, lookups } from './jinja/plugins.js';
 import { parseExpressionText, type Expr } from './jinja/parser.js';
-import { Environment, RenderError, type EnvironmentOptions, type LoadedTemplate } from './jinja/runtime.js';
+import { Environment, RenderError, unknownPlugins, type EnvironmentOptions, type LoadedTemplate } from './jinja/runtime.js';
 import { PyFloat, Undefined, UndefinedError, float, str, truthy, tuple } from './jinja/py.js';
 
 export { RenderError };
@@ -305,7 +305,10 @@ export function checkTemplateSyntax(text: string, o: { trimBlocks?: boolean; lst
   try {
     let { data } = headerOverrides(text, { convertData: false, escapeBackslashes: false, preserveTrailingNewlines: true, name: o.name });
     if (o.escapeBackslashes) data = escapeBackslashes(data);
-    environment({ trimBlocks: o.trimBlocks ?? true, lstripBlocks: o.lstripBlocks ?? false, convertData: false }).parse(normalizeSource(data), o.name);
+    const env = environment({ trimBlocks: o.trimBlocks ?? true, lstripBlocks: o.lstripBlocks ?? false, convertData: false });
+    const ast = env.parse(normalizeSource(data), o.name);
+    const unknown = unknownPlugins(env, ast)[0];
+    if (unknown) return new RenderError(`No ${unknown.kind} named '${unknown.name}'.`, unknown.line, unknown.col, o.name, undefined);
     return undefined;
   } catch (e) {
     if (e instanceof RenderError) return e;

@@ -3,7 +3,7 @@
  * values and template files; handlebars (hbs.ts) only for `.hbs` files. Errors become TsplayErrors
  * with the location of the value (task file:line) or of the error inside a template file.
  */
-import { TsplayError, type SourceLocation } from '../errors.js';
+import { TsplayError, UndefinedVariableError, type SourceLocation } from '../errors.js';
 import { checkTemplateSyntax, isPossiblyTemplate, RenderError, templateFile, templateValue, type TemplateFileOptions } from './ansible.js';
 import { PyError, UndefinedError, str, toPlain } from './jinja/py.js';
 import { renderTemplateFile as renderHbs } from './hbs.js';
@@ -20,13 +20,15 @@ export function templateError(e: unknown, text: string, loc: SourceLocation, inF
     const cause = e.cause;
     const location: SourceLocation = inFile || e.templateName ? { file: e.templateName ?? inFile!, line: e.line, col: e.col } : loc;
     if (cause instanceof UndefinedError) {
-      const name = cause.undef.name.split('.')[0] ?? cause.undef.name;
-      return new TsplayError('TEMPLATE', `${cause.undef.message}${inFile || e.templateName ? '' : ` in ${short(text)}`}`, {
-        location,
-        hint: /is undefined$/.test(cause.undef.message)
-          ? `define '${name}' (play vars, inventory, register, set_fact, -e) or give a fallback: {{ ${name} | default('') }}`
-          : `give a fallback with the default filter: {{ … | default('') }}`,
-      });
+      const where = inFile || e.templateName ? '' : ` in ${short(text)}`;
+      const name = cause.undef.name;
+      if (/ is undefined$/.test(cause.undef.message)) {
+        return new UndefinedVariableError(name, `undefined variable '${name}'${where}`, {
+          location,
+          hint: `define '${name}' (play vars, inventory, register, set_fact, -e) or give a fallback: {{ ${name} | default('') }}`,
+        });
+      }
+      return new TsplayError('TEMPLATE', `${cause.undef.message}${where}`, { location, hint: `give a fallback with the default filter: {{ … | default('') }}` });
     }
     const kind = cause instanceof PyError ? `${cause.pyType}: ` : '';
     return new TsplayError('TEMPLATE', `${kind}${e.message}${inFile || e.templateName ? '' : ` in ${short(text)}`}`, { location });

@@ -635,7 +635,7 @@ class Parser {
     }
     if (this.isOp('[')) return this.parseList();
     if (this.isOp('{')) return this.parseDict();
-    this.fail(`unexpected '${this.describe(t)}'`);
+    this.fail(`Expected an expression, got '${this.describe(t)}'`);
   }
 
   /** Comma-separated expressions; a tuple when there is a comma (or an empty pair of parentheses). */

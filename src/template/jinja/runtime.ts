@@ -720,6 +720,21 @@ export class Environment {
   }
 }
 
+/** Filter and test names a template uses that the environment does not have (Jinja checks them when compiling). */
+export function unknownPlugins(env: Environment, ast: unknown): Array<{ kind: 'filter' | 'test'; name: string; line: number; col: number }> {
+  const out: Array<{ kind: 'filter' | 'test'; name: string; line: number; col: number }> = [];
+  const walk = (n: unknown): void => {
+    if (Array.isArray(n)) return n.forEach(walk);
+    if (!n || typeof n !== 'object') return;
+    const o = n as Record<string, unknown>;
+    if (o.k === 'filter' && typeof o.name === 'string' && !lookupPlugin(env.filters, o.name)) out.push({ kind: 'filter', name: o.name, line: o.line as number, col: o.col as number });
+    if (o.k === 'test' && typeof o.name === 'string' && !lookupPlugin(env.tests, o.name)) out.push({ kind: 'test', name: o.name, line: o.line as number, col: o.col as number });
+    for (const v of Object.values(o)) if (v && typeof v === 'object') walk(v);
+  };
+  walk(ast);
+  return out;
+}
+
 /** FQCN names resolve to the short name (ansible.builtin.to_json, community.general.x → x). */
 function lookupPlugin<T>(table: Record<string, T>, name: string): T | undefined {
   if (Object.hasOwn(table, name)) return table[name];

@@ -90,7 +90,7 @@ describe('inheritance', () => {
     const r = await run(p);
     expect(r.code, r.all).toBe(0);
     expect(p.lines('h.log')).toEqual(['h']);
-    expect(debugMsgs(r.report, 'show')).toEqual({ h1: 'true false' });
+    expect(debugMsgs(r.report, 'show')).toEqual({ h1: 'True False' });
   });
 
   it('loop over something that is not a list is a clear failure', async () => {
