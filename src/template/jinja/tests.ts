@@ -40,7 +40,7 @@ function asyncState(v: unknown, key: 'finished' | 'started'): boolean {
 
 function regexTest(value: unknown, pattern: unknown, ignorecase: unknown, multiline: unknown, matchType: string): boolean {
   const rx = compile(str(pattern), (truthy(ignorecase) ? 'i' : '') + (truthy(multiline) ? 'm' : ''));
-  if (!['search', 'match', 'fullmatch'].includes(matchType)) throw new PyError('AttributeError', `'re.Pattern' object has no attribute '${matchType}'`);
+  if (!['search', 'match', 'fullmatch'].includes(matchType)) throw new PyError('TypeError', "'str' object is not callable");
   return reSearch(rx, str(value), matchType as 'search' | 'match' | 'fullmatch') !== null;
 }
 
@@ -173,7 +173,7 @@ function numArg(v: unknown): number {
   throw new PyError('TypeError', `not all arguments converted during string formatting`);
 }
 function pyMod(a: number, b: number): number {
-  if (b === 0) throw new PyError('ZeroDivisionError', isInt(a) && isInt(b) ? 'integer division or modulo by zero' : 'float modulo');
+  if (b === 0) throw new PyError('ZeroDivisionError', isInt(a) && isInt(b) ? 'integer modulo by zero' : 'float modulo');
   return ((a % b) + b) % b;
 }
 

@@ -41,13 +41,15 @@ export function shaCrypt(algo: 'sha256' | 'sha512', password: string, saltIn: st
   const s = Buffer.alloc(salt.length);
   for (i = 0; i + hl <= salt.length; i += hl) ds.copy(s, i);
   ds.copy(s, i, 0, salt.length - i);
+  // one buffer per round: [first][salt?][pw?][last], hashed in a single update
+  const buf = Buffer.alloc(2 * Math.max(hl, p.length) + s.length + p.length);
   for (let r = 0; r < rounds; r++) {
-    const c = H();
-    c.update(r & 1 ? p : da);
-    if (r % 3) c.update(s);
-    if (r % 7) c.update(p);
-    c.update(r & 1 ? da : p);
-    da = c.digest();
+    let n = 0;
+    n += (r & 1 ? p : da).copy(buf, n);
+    if (r % 3) n += s.copy(buf, n);
+    if (r % 7) n += p.copy(buf, n);
+    n += (r & 1 ? da : p).copy(buf, n);
+    da = createHash(algo).update(buf.subarray(0, n)).digest();
   }
   let out = '';
   const d = da;

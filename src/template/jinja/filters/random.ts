@@ -138,13 +138,13 @@ function randrange(r: { randbelow(n: number): number }, start: number, stop: num
   const width = stop - start;
   if (step === 1) {
     if (width > 0) return start + r.randbelow(width);
-    throw new PyError('ValueError', `empty range in randrange(${start}, ${stop})`);
+    throw new PyError('ValueError', `empty range for randrange() (${start}, ${stop}, ${width})`);
   }
   let n: number;
   if (step > 0) n = Math.floor((width + step - 1) / step);
   else if (step < 0) n = Math.floor((width + step + 1) / step);
   else throw new PyError('ValueError', 'zero step for randrange()');
-  if (n <= 0) throw new PyError('ValueError', `empty range in randrange(${start}, ${stop}, ${step})`);
+  if (n <= 0) throw new PyError('ValueError', 'empty range for randrange()');
   return start + step * r.randbelow(n);
 }
 

@@ -363,9 +363,9 @@ const flagsOf = (ignorecase: unknown, multiline: unknown) => (truthy(ignorecase)
 
 export const regexFilters: Record<string, Filter> = {
   regex_replace: (v, args, kw) => {
-    const a = bindArgs('regex_replace', ['pattern', 'replacement', 'ignorecase', 'multiline', 'count'], args, kw, { pattern: '', replacement: '', ignorecase: false, multiline: false, count: 0 });
+    const a = bindArgs('regex_replace', ['pattern', 'replacement', 'ignorecase', 'multiline'], args, kw, { pattern: '', replacement: '', ignorecase: false, multiline: false });
     const rx = compile(str(a.pattern), flagsOf(a.ignorecase, a.multiline));
-    return sub(rx, str(a.replacement), text(v), Number(a.count));
+    return sub(rx, str(a.replacement), text(v));
   },
   regex_search: (v, args, kw) => {
     if (args.length < 1 && !('regex' in kw)) throw new PyError('TypeError', "regex_search() missing 1 required positional argument: 'regex'");

@@ -4,7 +4,7 @@ import { PyError, PyFloat, Undefined, UndefinedError, bindArgs, float, isDict, i
 import { argError, chars, filterError, pyReplace, pySplit, pyStrip, splitlines, text, attrGetter } from './common.js';
 import { expo, fixed, general } from './numfmt.js';
 
-const TITLE_MAP: Record<string, string> = { ǆ: 'ǅ', Ǆ: 'ǅ', ǅ: 'ǅ', ǉ: 'ǈ', Ǉ: 'ǈ', ǈ: 'ǈ', ǌ: 'ǋ', Ǌ: 'ǋ', ǋ: 'ǋ', ǳ: 'ǲ', Ǳ: 'ǲ', ǲ: 'ǲ' };
+const TITLE_MAP: Record<string, string> = { ß: 'Ss', ﬀ: 'Ff', ﬁ: 'Fi', ﬂ: 'Fl', ﬃ: 'Ffi', ﬄ: 'Ffl', ﬅ: 'St', ﬆ: 'St', ŉ: 'ʼN', ǰ: 'J̌', ΐ: 'Ϊ́', ΰ: 'Ϋ́', և: 'Եւ', ǆ: 'ǅ', Ǆ: 'ǅ', ǅ: 'ǅ', ǉ: 'ǈ', Ǉ: 'ǈ', ǈ: 'ǈ', ǌ: 'ǋ', Ǌ: 'ǋ', ǋ: 'ǋ', ǳ: 'ǲ', Ǳ: 'ǲ', ǲ: 'ǲ' };
 
 export function pyUpper(s: string): string {
   return s.toUpperCase();

@@ -124,6 +124,7 @@ function serialize(node: Node, out: Ev[]): void {
 
 interface Analysis {
   scalar: string[];
+  bytes: number;
   empty: boolean;
   multiline: boolean;
   allowFlowPlain: boolean;
@@ -194,10 +195,6 @@ class Emitter {
       }
       this.state = () => this.expectDocumentRoot();
     } else if (this.event.t === 'streamEnd') {
-      if (this.openEnded) {
-        this.writeIndicator('...', true);
-        this.writeIndent();
-      }
       this.state = () => {
         throw new Error('expected nothing');
       };
@@ -366,33 +363,38 @@ class Emitter {
   }
 
   checkSimpleKey(): boolean {
-    let length = 0;
     const ev = this.event;
     if (ev.t === 'scalar') {
       if (this.analysis === null) this.analysis = this.analyzeScalar(ev.value);
-      length += this.analysis.scalar.length;
+      if (this.analysis.multiline) return false;
+      return this.analysis.bytes <= 128;
     }
-    return length < 128 && ((ev.t === 'scalar' && !this.analysis!.empty && !this.analysis!.multiline) || this.checkEmptySequence() || this.checkEmptyMapping());
+    if (ev.t === 'seq') return this.checkEmptySequence();
+    if (ev.t === 'map') return this.checkEmptyMapping();
+    return false;
   }
 
   processTag(): void {
     const ev = this.event as Extract<Ev, { t: 'scalar' }>;
     if (this.style === null) this.style = this.chooseScalarStyle();
-    if ((this.style === '' && ev.implicit[0]) || (this.style !== '' && ev.implicit[1])) return;
-    // a non-str scalar forced out of plain style would carry a tag; representers never produce one here
-    const tag = `!!${resolveTag(ev.value)}`;
-    this.writeIndicator(tag, true);
+    // representers only produce str (quoted_implicit) or plain-implicit scalars: no tag is written
+    void ev;
   }
 
+  /** libyaml's yaml_emitter_select_scalar_style (CSafeDumper is what Ansible uses). */
   chooseScalarStyle(): string {
     const ev = this.event as Extract<Ev, { t: 'scalar' }>;
     if (this.analysis === null) this.analysis = this.analyzeScalar(ev.value);
     const a = this.analysis;
-    if (ev.implicit[0]) {
-      if (!(this.simpleKeyContext && (a.empty || a.multiline)) && ((this.flowLevel && a.allowFlowPlain) || (!this.flowLevel && a.allowBlockPlain))) return '';
+    let style = '';
+    if (this.simpleKeyContext && a.multiline) style = '"';
+    if (style === '') {
+      if ((this.flowLevel && !a.allowFlowPlain) || (!this.flowLevel && !a.allowBlockPlain)) style = "'";
+      if (!a.bytes && (this.flowLevel || this.simpleKeyContext)) style = "'";
+      if (!ev.implicit[0]) style = "'";
     }
-    if (a.allowSingleQuoted && !(this.simpleKeyContext && a.multiline)) return "'";
-    return '"';
+    if (style === "'" && !a.allowSingleQuoted) style = '"';
+    return style;
   }
 
   processScalar(): void {
@@ -408,9 +410,11 @@ class Emitter {
     this.style = null;
   }
 
+  /** libyaml's yaml_emitter_analyze_scalar. */
   analyzeScalar(value: string): Analysis {
     const scalar = [...value];
-    if (!scalar.length) return { scalar, empty: true, multiline: false, allowFlowPlain: false, allowBlockPlain: true, allowSingleQuoted: true, allowBlock: false };
+    const bytes = Buffer.byteLength(value, 'utf8');
+    if (!scalar.length) return { scalar, bytes, empty: true, multiline: false, allowFlowPlain: false, allowBlockPlain: true, allowSingleQuoted: true, allowBlock: false };
     let blockIndicators = false;
     let flowIndicators = false;
     let lineBreaks = false;
@@ -426,18 +430,17 @@ class Emitter {
       flowIndicators = true;
     }
     let precededByWhitespace = true;
-    let followedByWhitespace = scalar.length === 1 || WS0.includes(scalar[1]!);
+    let followedByWhitespace = isBlankz(scalar[1]);
     let previousSpace = false;
     let previousBreak = false;
-    let index = 0;
-    while (index < scalar.length) {
+    for (let index = 0; index < scalar.length; index++) {
       const ch = scalar[index]!;
       if (index === 0) {
         if ('#,[]{}&*!|>\'"%@`'.includes(ch)) {
           flowIndicators = true;
           blockIndicators = true;
         }
-        if ('?:'.includes(ch)) {
+        if (ch === '?' || ch === ':') {
           flowIndicators = true;
           if (followedByWhitespace) blockIndicators = true;
         }
@@ -456,20 +459,15 @@ class Emitter {
           blockIndicators = true;
         }
       }
-      if (BREAKS.includes(ch)) lineBreaks = true;
-      const c = ch.codePointAt(0)!;
-      if (!(ch === '\n' || (c >= 0x20 && c <= 0x7e))) {
-        if ((c === 0x85 || (c >= 0xa0 && c <= 0xd7ff) || (c >= 0xe000 && c <= 0xfffd) || (c >= 0x10000 && c < 0x10ffff)) && c !== 0xfeff) {
-          if (!this.o.allowUnicode) specialCharacters = true;
-        } else specialCharacters = true;
-      }
+      if (!isPrintable(ch) || (ch.codePointAt(0)! > 0x7f && !this.o.allowUnicode)) specialCharacters = true;
+      if (isBreak(ch)) lineBreaks = true;
       if (ch === ' ') {
         if (index === 0) leadingSpace = true;
         if (index === scalar.length - 1) trailingSpace = true;
         if (previousBreak) breakSpace = true;
         previousSpace = true;
         previousBreak = false;
-      } else if (BREAKS.includes(ch)) {
+      } else if (isBreak(ch)) {
         if (index === 0) leadingBreak = true;
         if (index === scalar.length - 1) trailingBreak = true;
         if (previousSpace) spaceBreak = true;
@@ -479,9 +477,8 @@ class Emitter {
         previousSpace = false;
         previousBreak = false;
       }
-      index++;
-      precededByWhitespace = WS0.includes(ch);
-      followedByWhitespace = index + 1 >= scalar.length || WS0.includes(scalar[index + 1]!);
+      precededByWhitespace = isBlankz(ch);
+      if (index + 1 < scalar.length) followedByWhitespace = isBlankz(scalar[index + 2]);
     }
     let allowFlowPlain = true;
     let allowBlockPlain = true;
@@ -494,173 +491,147 @@ class Emitter {
     if (lineBreaks) allowFlowPlain = allowBlockPlain = false;
     if (flowIndicators) allowFlowPlain = false;
     if (blockIndicators) allowBlockPlain = false;
-    return { scalar, empty: false, multiline: lineBreaks, allowFlowPlain, allowBlockPlain, allowSingleQuoted, allowBlock };
+    return { scalar, bytes, empty: false, multiline: lineBreaks, allowFlowPlain, allowBlockPlain, allowSingleQuoted, allowBlock };
   }
 
   writeIndicator(indicator: string, needWhitespace: boolean, whitespace = false, indention = false): void {
-    const data = this.whitespace || !needWhitespace ? indicator : ' ' + indicator;
+    if (needWhitespace && !this.whitespace) this.put(' ');
+    this.out += indicator;
+    this.column += [...indicator].length;
     this.whitespace = whitespace;
     this.indention = this.indention && indention;
-    this.column += data.length;
     this.openEnded = false;
-    this.write(data);
+  }
+
+  put(ch: string): void {
+    this.out += ch;
+    this.column++;
+  }
+
+  putBreak(): void {
+    this.out += '\n';
+    this.column = 0;
+    this.line++;
+  }
+
+  writeBreak(ch: string): void {
+    if (ch === '\n') this.putBreak();
+    else {
+      this.out += ch;
+      this.column = 0;
+      this.line++;
+    }
   }
 
   writeIndent(): void {
     const indent = this.indent ?? 0;
-    if (!this.indention || this.column > indent || (this.column === indent && !this.whitespace)) this.writeLineBreak();
-    if (this.column < indent) {
-      this.whitespace = true;
-      this.write(' '.repeat(indent - this.column));
-      this.column = indent;
-    }
-  }
-
-  writeLineBreak(data = '\n'): void {
+    if (!this.indention || this.column > indent || (this.column === indent && !this.whitespace)) this.putBreak();
+    while (this.column < indent) this.put(' ');
     this.whitespace = true;
     this.indention = true;
-    this.line++;
-    this.column = 0;
-    this.write(data);
   }
 
-  writeSingleQuoted(text: string[], split: boolean): void {
-    this.writeIndicator("'", true);
+  writePlain(text: string[], allowBreaks: boolean): void {
+    if (this.rootContext) this.openEnded = true;
+    if (!this.whitespace && (text.length || this.flowLevel)) this.put(' ');
     let spaces = false;
     let breaks = false;
-    let start = 0;
-    let end = 0;
-    while (end <= text.length) {
-      const ch = end < text.length ? text[end]! : null;
-      if (spaces) {
-        if (ch === null || ch !== ' ') {
-          if (start + 1 === end && this.column > this.bestWidth && split && start !== 0 && end !== text.length) this.writeIndent();
-          else {
-            const data = text.slice(start, end).join('');
-            this.column += end - start;
-            this.write(data);
-          }
-          start = end;
-        }
-      } else if (breaks) {
-        if (ch === null || !BREAKS.includes(ch)) {
-          if (text[start] === '\n') this.writeLineBreak();
-          for (const br of text.slice(start, end)) this.writeLineBreak(br);
-          this.writeIndent();
-          start = end;
-        }
-      } else if (ch === null || ' \n\x85\u2028\u2029'.includes(ch) || ch === "'") {
-        if (start < end) {
-          this.column += end - start;
-          this.write(text.slice(start, end).join(''));
-          start = end;
-        }
-      }
-      if (ch === "'") {
-        this.column += 2;
-        this.write("''");
-        start = end + 1;
-      }
-      if (ch !== null) {
-        spaces = ch === ' ';
-        breaks = BREAKS.includes(ch);
-      }
-      end++;
-    }
-    this.writeIndicator("'", false);
-  }
-
-  writeDoubleQuoted(text: string[], split: boolean): void {
-    const ESC: Record<string, string> = { '\0': '0', '\x07': 'a', '\x08': 'b', '\x09': 't', '\x0A': 'n', '\x0B': 'v', '\x0C': 'f', '\x0D': 'r', '\x1B': 'e', '"': '"', '\\': '\\', '\x85': 'N', '\xA0': '_', '\u2028': 'L', '\u2029': 'P' };
-    this.writeIndicator('"', true);
-    let start = 0;
-    let end = 0;
-    while (end <= text.length) {
-      const ch = end < text.length ? text[end]! : null;
-      const c = ch === null ? 0 : ch.codePointAt(0)!;
-      if (ch === null || '"\\\x85\u2028\u2029\uFEFF'.includes(ch) || !((c >= 0x20 && c <= 0x7e) || (this.o.allowUnicode && ((c >= 0xa0 && c <= 0xd7ff) || (c >= 0xe000 && c <= 0xfffd))))) {
-        if (start < end) {
-          this.column += end - start;
-          this.write(text.slice(start, end).join(''));
-          start = end;
-        }
-        if (ch !== null) {
-          let data: string;
-          if (ch in ESC) data = '\\' + ESC[ch];
-          else if (c <= 0xff) data = '\\x' + c.toString(16).toUpperCase().padStart(2, '0');
-          else if (c <= 0xffff) data = '\\u' + c.toString(16).toUpperCase().padStart(4, '0');
-          else data = '\\U' + c.toString(16).toUpperCase().padStart(8, '0');
-          this.column += data.length;
-          this.write(data);
-          start = end + 1;
-        }
-      }
-      if (end > 0 && end < text.length - 1 && (ch === ' ' || start >= end) && this.column + (end - start) > this.bestWidth && split) {
-        const data = text.slice(start, end).join('') + '\\';
-        if (start < end) start = end;
-        this.column += data.length;
-        this.write(data);
-        this.writeIndent();
-        this.whitespace = false;
+    for (let i = 0; i < text.length; i++) {
+      const ch = text[i]!;
+      if (ch === ' ') {
+        if (allowBreaks && !spaces && this.column > this.bestWidth && text[i + 1] !== ' ') this.writeIndent();
+        else this.put(ch);
+        spaces = true;
+      } else if (isBreak(ch)) {
+        if (!breaks && ch === '\n') this.putBreak();
+        this.writeBreak(ch);
+        this.indention = true;
+        breaks = true;
+      } else {
+        if (breaks) this.writeIndent();
+        this.put(ch);
         this.indention = false;
-        if (text[start] === ' ') {
-          this.column += 1;
-          this.write('\\');
-        }
+        spaces = false;
+        breaks = false;
       }
-      end++;
-    }
-    this.writeIndicator('"', false);
-  }
-
-  writePlain(text: string[], split: boolean): void {
-    if (this.rootContext) this.openEnded = true;
-    if (!text.length) return;
-    if (!this.whitespace) {
-      this.column += 1;
-      this.write(' ');
     }
     this.whitespace = false;
     this.indention = false;
+  }
+
+  writeSingleQuoted(text: string[], allowBreaks: boolean): void {
+    this.writeIndicator("'", true);
     let spaces = false;
     let breaks = false;
-    let start = 0;
-    let end = 0;
-    while (end <= text.length) {
-      const ch = end < text.length ? text[end]! : null;
-      if (spaces) {
-        if (ch !== ' ') {
-          if (start + 1 === end && this.column > this.bestWidth && split) {
-            this.writeIndent();
-            this.whitespace = false;
-            this.indention = false;
-          } else {
-            this.column += end - start;
-            this.write(text.slice(start, end).join(''));
-          }
-          start = end;
-        }
-      } else if (breaks) {
-        if (ch === null || !BREAKS.includes(ch)) {
-          if (text[start] === '\n') this.writeLineBreak();
-          for (const br of text.slice(start, end)) this.writeLineBreak(br);
-          this.writeIndent();
-          this.whitespace = false;
-          this.indention = false;
-          start = end;
-        }
-      } else if (ch === null || ' \n\x85\u2028\u2029'.includes(ch)) {
-        this.column += end - start;
-        this.write(text.slice(start, end).join(''));
-        start = end;
+    for (let i = 0; i < text.length; i++) {
+      const ch = text[i]!;
+      if (ch === ' ') {
+        if (allowBreaks && !spaces && this.column > this.bestWidth && i !== 0 && i !== text.length - 1 && text[i + 1] !== ' ') this.writeIndent();
+        else this.put(ch);
+        spaces = true;
+      } else if (isBreak(ch)) {
+        if (!breaks && ch === '\n') this.putBreak();
+        this.writeBreak(ch);
+        this.indention = true;
+        breaks = true;
+      } else {
+        if (breaks) this.writeIndent();
+        if (ch === "'") this.put("'");
+        this.put(ch);
+        this.indention = false;
+        spaces = false;
+        breaks = false;
       }
-      if (ch !== null) {
-        spaces = ch === ' ';
-        breaks = BREAKS.includes(ch);
-      }
-      end++;
     }
+    if (breaks) this.writeIndent();
+    this.writeIndicator("'", false);
+    this.whitespace = false;
+    this.indention = false;
   }
+
+  writeDoubleQuoted(text: string[], allowBreaks: boolean): void {
+    const ESC: Record<number, string> = { 0x00: '0', 0x07: 'a', 0x08: 'b', 0x09: 't', 0x0a: 'n', 0x0b: 'v', 0x0c: 'f', 0x0d: 'r', 0x1b: 'e', 0x22: '"', 0x5c: '\\', 0x85: 'N', 0xa0: '_', 0x2028: 'L', 0x2029: 'P' };
+    this.writeIndicator('"', true);
+    let spaces = false;
+    for (let i = 0; i < text.length; i++) {
+      const ch = text[i]!;
+      const c = ch.codePointAt(0)!;
+      if (!isPrintable(ch) || (!this.o.allowUnicode && c > 0x7f) || c === 0xfeff || isBreak(ch) || ch === '"' || ch === '\\') {
+        this.put('\\');
+        if (c in ESC) this.put(ESC[c]!);
+        else {
+          const [p, w] = c <= 0xff ? ['x', 2] : c <= 0xffff ? ['u', 4] : ['U', 8];
+          this.put(p as string);
+          for (const d of c.toString(16).toUpperCase().padStart(w as number, '0')) this.put(d);
+        }
+        spaces = false;
+      } else if (ch === ' ') {
+        if (allowBreaks && !spaces && this.column > this.bestWidth && i !== 0 && i !== text.length - 1) {
+          this.writeIndent();
+          if (text[i + 1] === ' ') this.put('\\');
+        } else this.put(ch);
+        spaces = true;
+      } else {
+        this.put(ch);
+        spaces = false;
+      }
+    }
+    this.writeIndicator('"', false);
+    this.whitespace = false;
+    this.indention = false;
+  }
+}
+
+function isBreak(ch: string | undefined): boolean {
+  return ch === '\r' || ch === '\n' || ch === '\x85' || ch === '\u2028' || ch === '\u2029';
+}
+function isBlankz(ch: string | undefined): boolean {
+  return ch === undefined || ch === ' ' || ch === '\t' || ch === '\0' || isBreak(ch);
+}
+/** libyaml's IS_PRINTABLE (on the UTF-8 encoding). */
+function isPrintable(ch: string): boolean {
+  const c = ch.codePointAt(0)!;
+  return c === 0x0a || (c >= 0x20 && c <= 0x7e) || (c >= 0xa0 && c <= 0xd7ff) || (c >= 0xe000 && c <= 0xfffd && c !== 0xfeff);
 }
 
 /** yaml.dump(data, Dumper=AnsibleDumper, allow_unicode=True, ...). */
