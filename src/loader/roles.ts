@@ -4,6 +4,7 @@ import { fileURLToPath, pathToFileURL } from 'node:url';
 import { z } from 'zod';
 import type { LoadedRole, ModuleTask, ParamDoc, TaskNode } from '../config/model.js';
 import { argumentSpecsSchema, type ArgumentSpecOption } from '../config/schemas.js';
+import { checkTemplate } from '../template/render.js';
 import { TsplayError, TsplayErrors, type SourceLocation } from '../errors.js';
 import { didYouMean, suggest } from './suggest.js';
 import { normalizeTaskList, normalizeTasks, type ModuleLookup } from './tasks.js';
@@ -97,7 +98,7 @@ export async function loadRole(name: string, searchPaths: string[], opts: LoadRo
   return found.kind === 'ts' ? loadTsRole(roleName, found.dir, opts) : loadYamlRole(roleName, found.dir, opts);
 }
 
-function readMapping(file: string | undefined, errors: TsplayError[]): Record<string, unknown> {
+function readMapping(file: string | undefined, errors: TsplayError[], checkTemplates = false): Record<string, unknown> {
   if (!file) return {};
   const p = readYamlFile(file);
   errors.push(...p.errors);
@@ -106,7 +107,10 @@ function readMapping(file: string | undefined, errors: TsplayError[]): Record<st
     errors.push(new TsplayError('VALIDATION', `${path.basename(file)} must be a mapping of variables`, { location: { file, line: 1, col: 1 } }));
     return {};
   }
-  return p.value as Record<string, unknown>;
+  const vars = p.value as Record<string, unknown>;
+  // Role defaults and vars are templates too: compile each value where it is written.
+  if (checkTemplates) for (const k of Object.keys(vars)) errors.push(...checkTemplate(vars[k], p.map.value(vars, k)));
+  return vars;
 }
 
 function joinDesc(d: string | string[] | undefined): string | undefined {
@@ -139,8 +143,8 @@ async function loadYamlRole(name: string, dir: string, opts: LoadRoleOptions): P
       handlers = r.tasks.filter((t): t is ModuleTask => t.kind === 'module');
     }
   }
-  const defaults = readMapping(firstFile(path.join(dir, 'defaults'), 'main'), errors);
-  const vars = readMapping(firstFile(path.join(dir, 'vars'), 'main'), errors);
+  const defaults = readMapping(firstFile(path.join(dir, 'defaults'), 'main'), errors, true);
+  const vars = readMapping(firstFile(path.join(dir, 'vars'), 'main'), errors, true);
   let description = '';
   let params: z.ZodType | undefined;
   let paramDocs: ParamDoc[] = [];

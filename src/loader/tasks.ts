@@ -1,4 +1,4 @@
-import { statSync } from 'node:fs';
+import { existsSync, readFileSync, statSync } from 'node:fs';
 import path from 'node:path';
 import type { BlockTask, ModuleTask, RoleInstanceRef, RoleTask, TaskCommon, TaskNode } from '../config/model.js';
 import { BLOCK_KEYWORDS, TASK_KEYWORDS, UNSUPPORTED_KEYWORDS } from '../config/schemas.js';
@@ -6,7 +6,10 @@ import { TsplayError, TsplayErrors, type SourceLocation } from '../errors.js';
 import { findModule, moduleNames } from '../modules/registry.js';
 import type { ModuleDef } from '../modules/types.js';
 import { checkExpression } from '../template/conditions.js';
-import { checkTemplate } from '../template/render.js';
+import { checkTemplate, checkTemplateFile, hasTemplate } from '../template/render.js';
+
+/** Template files already compiled in this process (a role used by several plays is checked once). */
+const checkedTemplateFiles = new Map<string, TsplayError[]>();
 import { parseStringArgs, validateModuleArgs } from './args.js';
 import { didYouMean, suggest } from './suggest.js';
 import { readYamlFile, SourceMap } from './yaml.js';
@@ -328,6 +331,28 @@ class Normalizer {
     return [b];
   }
 
+  /** A template task's src must exist (where the engine will look for it) and compile. */
+  private templateSource(src: string, loc: SourceLocation): void {
+    if (hasTemplate(src)) return;
+    const here = path.dirname(this.file);
+    const bases = [...(this.opts.role ? [this.opts.role.dir] : []), here, path.dirname(here), ...(this.opts.includeDirs ?? [])];
+    const candidates = path.isAbsolute(src) ? [src] : [...new Set(bases.flatMap((b) => [path.join(b, 'templates', src), path.join(b, src)]))];
+    const found = candidates.find((c) => existsSync(c) && statSync(c).isFile());
+    if (!found) {
+      this.err(`template file '${src}' not found`, loc, `looked in: ${candidates.slice(0, 6).join(', ')}`);
+      return;
+    }
+    const st = statSync(found);
+    const key = `${found}\0${st.mtimeMs}\0${st.size}`;
+    let errs = checkedTemplateFiles.get(key);
+    if (!errs) {
+      errs = checkTemplateFile(readFileSync(found, 'utf8'), found);
+      if (checkedTemplateFiles.size > 500) checkedTemplateFiles.clear();
+      checkedTemplateFiles.set(key, errs);
+    }
+    this.errors.push(...errs);
+  }
+
   moduleTask(t: Record<string, unknown>, loc: SourceLocation): ModuleTask | undefined {
     const keys = Object.keys(t);
     const moduleKeys: string[] = [];
@@ -413,6 +438,7 @@ class Normalizer {
       argsLoc = this.map.value(t, moduleAs);
     }
     const args = this.moduleArgs(mod, moduleAs, rawArgs, argsLoc, t);
+    if (mod.name === 'template' && args && typeof (args as Record<string, unknown>).src === 'string') this.templateSource((args as Record<string, unknown>).src as string, argsLoc);
     const common = this.common(t, loc);
     if (delegateLocal) common.delegateTo = 'localhost';
     const task: ModuleTask = {
