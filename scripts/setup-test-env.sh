@@ -14,6 +14,11 @@ cd "$(dirname "$0")/.."
 #   git ca-certificates curl            - checkouts, get_url/uri tests
 TEST_PACKAGES=(openssh-server openssh-client sudo chromium nginx systemd git ca-certificates curl)
 
+# --- differential harness (test/differential/, test/e2e/differential/) ---------------------------
+# ansible-core 2.14 (Debian 12) is the oracle tsplay is compared with; python3-jinja2 is its Jinja.
+TEST_PACKAGES+=(ansible-core python3-jinja2)
+# -------------------------------------------------------------------------------------------------
+
 say() { echo "setup-test-env: $*"; }
 as_root() {
   if [ "$(id -u)" -eq 0 ]; then "$@"; elif sudo -n true 2>/dev/null; then sudo -n -- "$@"; else return 99; fi
