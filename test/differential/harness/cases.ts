@@ -110,14 +110,18 @@ function loadOne(kind: Kind, dir: string, name: string): Case {
   return c;
 }
 
-/** Every case of every kind under `casesDir` (folders starting with `_` or `.` are not cases). */
+/**
+ * Every case of every kind under `casesDir`. Folders starting with `_` or `.` are not cases, except
+ * the harness's own `_sample-*` when `only` asks for them (`--only _sample-`: a quick self-check).
+ */
 export function loadCases(casesDir: string, only?: string): Case[] {
+  const samples = only?.includes('_sample') ?? false;
   const out: Case[] = [];
   for (const kind of KINDS) {
     const kdir = path.join(casesDir, kind);
     if (!existsSync(kdir)) continue;
     for (const name of readdirSync(kdir).sort()) {
-      if (name.startsWith('_') && !name.startsWith('_sample-')) continue;
+      if (name.startsWith('_') && !(samples && name.startsWith('_sample-'))) continue;
       if (name.startsWith('.')) continue;
       const dir = path.join(kdir, name);
       if (!statSync(dir).isDirectory()) continue;
