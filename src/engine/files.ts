@@ -1,4 +1,4 @@
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync, readFileSync, statSync } from 'node:fs';
 import path from 'node:path';
 import { TsplayError } from '../errors.js';
 
@@ -37,4 +37,10 @@ export function controllerFileReader(playbookDir: string, roleDir?: string) {
       hint: `looked in: ${candidates.join(', ')}`,
     });
   };
+}
+
+/** The mode of a controller-side file as four octal digits (copy/template `mode: preserve`). */
+export function controllerFileModeReader(playbookDir: string, roleDir?: string) {
+  const resolve = controllerFileResolver(playbookDir, roleDir);
+  return (p: string, kind: 'files' | 'templates'): string => (statSync(resolve(p, kind)).mode & 0o7777).toString(8).padStart(4, '0');
 }

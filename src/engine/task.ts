@@ -11,7 +11,7 @@ import { TsplayError, formatError, isUserError } from '../errors.js';
 import { findModule } from '../modules/registry.js';
 import { evaluateCondition, evaluateValue, renderString, renderTemplateFile, renderValue } from './deps.js';
 import type { HostState, RunContext, Scope } from './context.js';
-import { controllerFileReader, controllerFileResolver } from './files.js';
+import { controllerFileModeReader, controllerFileReader, controllerFileResolver } from './files.js';
 
 /** The registered value of a task (what `register:` stores). */
 export type Registered = Record<string, unknown>;
@@ -249,6 +249,7 @@ async function runOnce(run: RunContext, hs: HostState, task: ModuleTask, scope: 
     diff: run.opts.diff ?? false,
     vars,
     readControllerFile: controllerFileReader(run.playbookDir, task.role?.dir),
+    controllerFileMode: controllerFileModeReader(run.playbookDir, task.role?.dir),
     renderTemplate: (text: string, extra?: Record<string, unknown>) => renderString(text, extra ? { ...spread(vars), ...extra } : vars, task.loc),
     renderTemplateFile: (src: string, o: { trimBlocks?: boolean; lstripBlocks?: boolean; newlineSequence?: string; dest?: string }) =>
       renderTemplateSource(src, o, vars, run.playbookDir, task),

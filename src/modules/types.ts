@@ -36,6 +36,8 @@ export interface PlanContext {
   vars: Record<string, unknown>;
   /** Read a controller-side file (copy `src`, template `src`), resolved against the role's files/ or templates/ dir. */
   readControllerFile(path: string, kind: 'files' | 'templates'): Buffer;
+  /** The mode ("0644") of that controller-side file, for copy/template `mode: preserve`. */
+  controllerFileMode?(path: string, kind: 'files' | 'templates'): string;
   /** Render a text with the host's variables (Jinja2 as Ansible; a string). */
   renderTemplate(text: string, extraVars?: Record<string, unknown>): string;
   /**

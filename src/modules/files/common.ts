@@ -11,18 +11,8 @@ import type { FileState, InodeInfo } from './state.js';
 // Arguments
 
 export { bool } from '../ansible-bool.js';
-
-/**
- * A file mode: "0644", "644", "u=rw,g=r,o=r", or a YAML number. A number is read by its digits as octal
- * (`mode: 0644` and `mode: 644` both mean rw-r--r--): YAML 1.2 has no 0-prefixed octal and writing the
- * digits is what users mean. Normalised to a string.
- */
-export const modeArg = z.preprocess(
-  (v) => (typeof v === 'number' && Number.isInteger(v) ? String(v) : v),
-  z.string().refine((s) => /^[0-7]{1,5}$/.test(s) || /^[ugoa]*[-+=][rwxXstugo]*(,[ugoa]*[-+=][rwxXstugo]*)*$/.test(s), {
-    message: 'mode must be octal ("0644") or symbolic ("u=rw,g=r,o=r")',
-  }),
-);
+export { modeArg, modeOrPreserveArg, resolveMode } from './mode.js';
+import { modeArg, resolveMode } from './mode.js';
 
 /** owner/group: a name or a numeric id. */
 export const idArg = z.preprocess((v) => (typeof v === 'number' ? String(v) : v), z.string().min(1));
@@ -66,47 +56,7 @@ export function exclusive(args: Record<string, unknown>, groups: string[][], ctx
 }
 
 // ---------------------------------------------------------------------------------------------
-// Modes
-
-const WHO: Record<string, number> = { u: 0o4700, g: 0o2070, o: 0o1007 };
-
-/** Apply a mode argument (octal or symbolic, like chmod) to a current mode; returns 4 octal digits. */
-export function resolveMode(mode: string, current: string | undefined, isDir: boolean): string {
-  if (/^[0-7]+$/.test(mode)) return parseInt(mode, 8).toString(8).padStart(4, '0');
-  let bits = current ? parseInt(current, 8) : 0;
-  for (const clause of mode.split(',')) {
-    const m = /^([ugoa]*)([-+=])([rwxXstugo]*)$/.exec(clause);
-    if (!m) throw new Error(`bad symbolic mode ${clause}`);
-    const whoStr = m[1] === '' || m[1]!.includes('a') ? 'ugo' : m[1]!;
-    const op = m[2]!;
-    for (const who of new Set(whoStr)) {
-      const shift = who === 'u' ? 6 : who === 'g' ? 3 : 0;
-      let perm = 0;
-      for (const p of m[3]!) {
-        if (p === 'r') perm |= 0o4 << shift;
-        else if (p === 'w') perm |= 0o2 << shift;
-        else if (p === 'x') perm |= 0o1 << shift;
-        else if (p === 'X') {
-          if (isDir || (bits & 0o111) !== 0) perm |= 0o1 << shift;
-        } else if (p === 's') perm |= who === 'u' ? 0o4000 : who === 'g' ? 0o2000 : 0;
-        else if (p === 't') perm |= who === 'o' ? 0o1000 : 0;
-        else {
-          // copy from another class (u/g/o)
-          const srcShift = p === 'u' ? 6 : p === 'g' ? 3 : 0;
-          perm |= ((bits >> srcShift) & 0o7) << shift;
-        }
-      }
-      const mask = WHO[who]!;
-      if (op === '+') bits |= perm;
-      else if (op === '-') bits &= ~perm;
-      else bits = (bits & ~mask) | perm;
-    }
-  }
-  return (bits & 0o7777).toString(8).padStart(4, '0');
-}
-
-// ---------------------------------------------------------------------------------------------
-// Attributes
+// Attributes (what a mode argument means: ./mode.ts)
 
 export interface AttrWant {
   mode?: string;
@@ -143,7 +93,9 @@ export function attrChanges(
   if (want.mode !== undefined && !(opts.noFollow && info?.type === 'link')) {
     const target = resolveMode(want.mode, info?.mode, info?.type === 'directory');
     if (!info || target !== info.mode) {
-      const m = /^[0-7]+$/.test(want.mode) ? target : want.mode;
+      // The mode Ansible's rules computed; a symbolic mode for a file that does not exist yet is left
+      // to chmod, relative to the mode the file is created with.
+      const m = info || /^[0-7]+$/.test(want.mode) ? target : want.mode;
       commands.push({ kind: 'shell', cmd: sh`chmod${R} ${m} -- ${path}`, describe: `chmod ${m} ${path}` });
       if (info) before.mode = info.mode;
       after.mode = target;

@@ -9,6 +9,7 @@ import {
   bool,
   contentDiff,
   failedPlan,
+  modeOrPreserveArg,
   probed,
   resolveMode,
   validateProblem,
@@ -28,6 +29,7 @@ const schema = z
     backup: bool.default(false),
     validate: z.string().optional(),
     ...attrArgs,
+    mode: modeOrPreserveArg.optional(),
   })
   .strict()
   .superRefine((a, ctx) => {
@@ -121,6 +123,16 @@ export const copy = defineModule<CopyArgs>({
   probes: (a) => [...putFileProbes(a.dest, a.src), ...(a.remote_src ? [probeFileState(a.src!, { content: true, key: 'remote_src' })] : [])],
   plan: (a, ctx) => {
     let content: Buffer;
+    let mode = a.mode;
+    if (mode === 'preserve') {
+      // Ansible: the source's mode (a content= source is the action plugin's 0600 temp file).
+      if (a.remote_src) {
+        const src = probed<FileState>(ctx.probed, 'remote_src');
+        mode = src.resolved?.mode;
+      } else if (a.content !== undefined) mode = '0600';
+      else if (ctx.controllerFileMode) mode = ctx.controllerFileMode(a.src!, 'files');
+      else return failedPlan('mode: preserve needs the source file, which this run cannot stat');
+    }
     if (a.remote_src) {
       // The bytes come from the host (read by the probe) and go back with one put.
       const src = probed<FileState>(ctx.probed, 'remote_src');
@@ -135,7 +147,7 @@ export const copy = defineModule<CopyArgs>({
         force: a.force,
         backup: a.backup,
         validate: a.validate,
-        want: { mode: a.mode, owner: a.owner, group: a.group },
+        want: { mode, owner: a.owner, group: a.group },
         result: a.src !== undefined ? { src: a.src } : {},
       },
       {

@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import { defineModule } from '../types.js';
 import type { FileState } from './state.js';
-import { attrArgs, bool, probed, validateProblem, withAliases } from './common.js';
+import { attrArgs, bool, failedPlan, modeOrPreserveArg, probed, validateProblem, withAliases } from './common.js';
 import { planPutFile, putFileProbes } from './copy.js';
 
 const schema = z
@@ -16,6 +16,7 @@ const schema = z
     newline_sequence: z.enum(['\n', '\r', '\r\n', '\\n', '\\r', '\\r\\n']).default('\n'),
     output_encoding: z.enum(['utf-8', 'utf8', 'UTF-8']).default('utf-8').describe('only utf-8 is supported'),
     ...attrArgs,
+    mode: modeOrPreserveArg.optional(),
   })
   .strict()
   .superRefine((a, ctx) => {
@@ -36,6 +37,7 @@ export const template = defineModule<TemplateArgs>({
   args: withAliases({}, schema) as unknown as z.ZodType<TemplateArgs>,
   probes: (a) => putFileProbes(a.dest, a.src),
   plan: (a, ctx) => {
+    if (a.mode === 'preserve' && !ctx.controllerFileMode) return failedPlan('mode: preserve needs the template file, which this run cannot stat');
     const nl = a.newline_sequence.replace(/\\r/g, '\r').replace(/\\n/g, '\n');
     const rendered = ctx.renderTemplateFile(a.src, { trimBlocks: a.trim_blocks, lstripBlocks: a.lstrip_blocks, newlineSequence: nl, dest: a.dest });
     return planPutFile(
@@ -45,7 +47,7 @@ export const template = defineModule<TemplateArgs>({
         force: a.force,
         backup: a.backup,
         validate: a.validate,
-        want: { mode: a.mode, owner: a.owner, group: a.group },
+        want: { mode: a.mode === 'preserve' ? ctx.controllerFileMode?.(a.src, 'templates') : a.mode, owner: a.owner, group: a.group },
         result: { src: a.src },
       },
       {

@@ -26,17 +26,8 @@ export const strList = z.preprocess((v) => {
 /** owner/group: a name or a numeric id. */
 export const idArg = z.preprocess((v) => (typeof v === 'number' ? String(v) : v), z.string().min(1));
 
-/**
- * An octal file mode ("0644", "644", or a YAML number whose digits are read as octal, since YAML 1.2
- * has no 0-prefixed octal). Normalised to four digits ("0644").
- */
-export const octalMode = z.preprocess(
-  (v) => (typeof v === 'number' && Number.isInteger(v) ? String(v) : v),
-  z
-    .string()
-    .regex(/^[0-7]{3,4}$/, { message: 'mode must be an octal string like "0644" (quote it in YAML)' })
-    .transform((s) => s.padStart(4, '0')),
-);
+/** An octal file mode as Ansible reads it (int 420 or "0644"/"644"; see modules/files/mode.ts), as four digits. */
+export { octalModeArg as octalMode } from '../files/mode.js';
 
 /**
  * Rename Ansible's argument aliases to canonical names before validation. Giving an alias and its

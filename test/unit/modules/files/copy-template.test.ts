@@ -14,7 +14,7 @@ const cases: Array<{ name: string; args: Record<string, unknown>; probed: Record
   { name: 'same content: converged', args: { dest: D, content: 'hello\n' }, probed: probes('hello\n'), commands: [], changed: false },
   { name: 'same content, mode differs: chmod only', args: { dest: D, content: 'hello\n', mode: '0600' }, probed: probes('hello\n'), commands: [`chmod 0600 -- ${D}`], changed: true },
   { name: 'same content, owner differs: chown only', args: { dest: D, content: 'hello\n', owner: 'app', group: 'root' }, probed: probes('hello\n'), commands: [`chown app -- ${D}`], changed: true },
-  { name: 'numeric owner matching uid is converged', args: { dest: D, content: 'x', owner: 0, mode: 644 }, probed: probes('x'), commands: [], changed: false },
+  { name: 'numeric owner matching uid is converged', args: { dest: D, content: 'x', owner: 0, mode: 0o644 }, probed: probes('x'), commands: [], changed: false },
   { name: 'new content keeps the existing mode and owner', args: { dest: D, content: 'new' }, probed: probes('old', { mode: '0600', uid: 1000, gid: 1000 }), commands: [`put ${D} 0600 1000:1000`], changed: true, content: 'new' },
   { name: 'force=no leaves an existing file alone', args: { dest: D, content: 'new', force: 'no' }, probed: probes('old'), commands: [], changed: false },
   { name: 'force=no still creates a missing file', args: { dest: D, content: 'new', force: false }, probed: probes(null), commands: [`put ${D} - -:-`], changed: true, content: 'new' },
@@ -22,6 +22,27 @@ const cases: Array<{ name: string; args: Record<string, unknown>; probed: Record
   { name: 'missing parent directory fails', args: { dest: '/nope/x', content: 'x' }, probed: { dest: fileStateOf('/nope/x', null), parent: fileStateOf('/nope', null) }, commands: [], changed: false, failed: /Destination directory \/nope does not exist/ },
   { name: 'dest is a directory: copies into it', args: { dest: '/etc/app', src: 'a.conf' }, probed: { dest: dirStateOf('/etc/app'), parent: dirStateOf('/etc'), dest_in_dir: fileStateOf('/etc/app/a.conf', null) }, files: { 'a.conf': 'A' }, commands: ['put /etc/app/a.conf - -:-'], changed: true, content: 'A' },
 ];
+
+describe('mode: preserve (copy/template)', () => {
+  it('copy src: the controller file\'s mode', () => {
+    const plan = runPlan(copy, { dest: D, src: 'run.sh', mode: 'preserve' }, probes('same'), { files: { 'run.sh': 'same' }, modes: { 'run.sh': '0755' } });
+    expect(cmdLines(plan.commands)).toEqual([`chmod 0755 -- ${D}`]);
+  });
+
+  it('copy content: the 0600 of the temp file Ansible writes it to', () => {
+    const plan = runPlan(copy, { dest: D, content: 'x', mode: 'preserve' }, probes('x'));
+    expect(cmdLines(plan.commands)).toEqual([`chmod 0600 -- ${D}`]);
+  });
+
+  it('template: the template file\'s mode', () => {
+    const plan = runPlan(template, { dest: D, src: 't.j2', mode: 'preserve' }, probes('hi'), { files: { 't.j2': 'hi' }, modes: { 't.j2': '0640' } });
+    expect(cmdLines(plan.commands)).toEqual([`chmod 0640 -- ${D}`]);
+  });
+
+  it('other modules refuse preserve', () => {
+    expect(copy.args.safeParse({ dest: D, content: 'x', mode: 'bogus' }).success).toBe(false);
+  });
+});
 
 describe('copy plan fixtures', () => {
   for (const c of cases) {

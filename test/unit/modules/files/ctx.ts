@@ -19,7 +19,7 @@ export const facts: HostFacts = {
 };
 
 /** A PlanContext with probes already "run" and controller files from a map. */
-export function planCtx(probed: Record<string, unknown>, opts: { files?: Record<string, string>; vars?: Record<string, unknown>; check?: boolean } = {}): PlanContext {
+export function planCtx(probed: Record<string, unknown>, opts: { files?: Record<string, string>; modes?: Record<string, string>; vars?: Record<string, unknown>; check?: boolean } = {}): PlanContext {
   const vars = opts.vars ?? {};
   return {
     host: 'node1',
@@ -32,6 +32,9 @@ export function planCtx(probed: Record<string, unknown>, opts: { files?: Record<
       const f = opts.files?.[path];
       if (f === undefined) throw new Error(`no such controller file ${path}`);
       return Buffer.from(f, 'utf8');
+    },
+    controllerFileMode(path) {
+      return opts.modes?.[path] ?? '0644';
     },
     renderTemplate(text, extra) {
       return renderString(text, { ...vars, facts, ...(extra ?? {}) }, { file: 'test' });

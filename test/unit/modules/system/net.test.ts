@@ -136,7 +136,7 @@ describe('get_url against a local HTTP server', () => {
   });
 
   it('attributes only: chmod/chown without downloading', () => {
-    const { plan } = planWith(getUrlModule, { args: { url: 'http://x/y', dest: '/tmp/y', mode: 644, owner: 'root' }, probes: { dest: 'kind=file\npath=/tmp/y\nexists=1\nattrs=600 root root 0 0\n' } });
+    const { plan } = planWith(getUrlModule, { args: { url: 'http://x/y', dest: '/tmp/y', mode: 0o644, owner: 'root' }, probes: { dest: 'kind=file\npath=/tmp/y\nexists=1\nattrs=600 root root 0 0\n' } });
     expect(plan.commands.map((c) => (c as ShellCommand).cmd.text)).toEqual(['chmod 0644 -- /tmp/y']);
     expect(plan.msg).toBe('file already exists but file attributes changed');
   });
