@@ -3,6 +3,7 @@ import type { InventoryData } from './data.js';
 import { expandHostPattern } from './hostnames.js';
 import { isSecretVar } from './format.js';
 import { parseIniValue } from './pyliteral.js';
+import { shlexSplit as shlex } from '../commands/shlex.js';
 
 /**
  * Ansible's INI inventory (plugins/inventory/ini.py), line for line in behaviour:
@@ -131,61 +132,7 @@ function addPendingChildren(
 
 type SectionKind = 'hosts' | 'vars' | 'children';
 
-/** Python's `shlex.split(line, comments=True)` (POSIX mode). */
+/** Python's `shlex.split(line, comments=True)` (POSIX mode), as Ansible's INI plugin splits host lines. */
 export function shlexSplit(line: string): string[] {
-  const tokens: string[] = [];
-  let cur = '';
-  let inToken = false;
-  let i = 0;
-  while (i < line.length) {
-    const c = line[i]!;
-    if (c === ' ' || c === '\t' || c === '\r' || c === '\n') {
-      if (inToken) tokens.push(cur);
-      cur = '';
-      inToken = false;
-      i++;
-      continue;
-    }
-    if (c === '#') {
-      // A comment ends the current word and the line, even in the middle of a word.
-      break;
-    }
-    inToken = true;
-    if (c === "'") {
-      const end = line.indexOf("'", i + 1);
-      if (end < 0) throw new Error('no closing quotation');
-      cur += line.slice(i + 1, end);
-      i = end + 1;
-      continue;
-    }
-    if (c === '"') {
-      i++;
-      for (;;) {
-        if (i >= line.length) throw new Error('no closing quotation');
-        const d = line[i]!;
-        if (d === '"') {
-          i++;
-          break;
-        }
-        if (d === '\\' && (line[i + 1] === '"' || line[i + 1] === '\\')) {
-          cur += line[i + 1];
-          i += 2;
-          continue;
-        }
-        cur += d;
-        i++;
-      }
-      continue;
-    }
-    if (c === '\\') {
-      if (i + 1 >= line.length) throw new Error('no escaped character');
-      cur += line[i + 1];
-      i += 2;
-      continue;
-    }
-    cur += c;
-    i++;
-  }
-  if (inToken) tokens.push(cur);
-  return tokens;
+  return shlex(line, { comments: true });
 }

@@ -6,59 +6,7 @@
  */
 import { quote, Shell } from '../../commands/quote.js';
 
-export class SplitError extends Error {}
-
-/** Python's `shlex.split(s)` (posix=True, no comments). Throws SplitError on an unbalanced quote. */
-export function shlexSplit(s: string): string[] {
-  const out: string[] = [];
-  let cur = '';
-  let inWord = false;
-  let i = 0;
-  while (i < s.length) {
-    const c = s[i]!;
-    if (c === ' ' || c === '\t' || c === '\n' || c === '\r') {
-      if (inWord) out.push(cur);
-      cur = '';
-      inWord = false;
-      i++;
-    } else if (c === '\\') {
-      if (i + 1 >= s.length) throw new SplitError('No escaped character');
-      cur += s[i + 1];
-      inWord = true;
-      i += 2;
-    } else if (c === "'") {
-      const end = s.indexOf("'", i + 1);
-      if (end < 0) throw new SplitError('No closing quotation');
-      cur += s.slice(i + 1, end);
-      inWord = true;
-      i = end + 1;
-    } else if (c === '"') {
-      i++;
-      inWord = true;
-      for (;;) {
-        if (i >= s.length) throw new SplitError('No closing quotation');
-        const d = s[i]!;
-        if (d === '"') {
-          i++;
-          break;
-        }
-        if (d === '\\' && i + 1 < s.length && (s[i + 1] === '"' || s[i + 1] === '\\')) {
-          cur += s[i + 1];
-          i += 2;
-          continue;
-        }
-        cur += d;
-        i++;
-      }
-    } else {
-      cur += c;
-      inWord = true;
-      i++;
-    }
-  }
-  if (inWord) out.push(cur);
-  return out;
-}
+export { shlexSplit, SplitError } from '../../commands/shlex.js';
 
 const NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
 

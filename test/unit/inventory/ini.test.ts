@@ -98,7 +98,7 @@ describe('INI errors point at file and line with a hint', () => {
     ['[ghost:vars]\nx=1\n', 'vars of undefined group', 1, /\[ghost:vars\].*not defined/, /\[ghost\]/],
     ['[web:hosts2]\n', 'unknown section type', 1, /unknown type "hosts2"/, /:children/],
     ['[web group]\n', 'space in section', 1, /invalid section header/, /no spaces/],
-    ['[web]\nw1 x="open\n', 'unclosed quote', 2, /no closing quotation/, /quote/],
+    ['[web]\nw1 x="open\n', 'unclosed quote', 2, /no closing quotation/i, /quote/],
     ['[web]\nw[3:1]\n', 'bad range', 2, /bad host range/, /web\[01:03\]/],
     ['---\nall:\n', 'YAML in an INI file', 1, /"---"/, /\.yml/],
     ['[web]\nw1\n[web:vars]\nnot an assignment\n', 'bad vars line', 4, /expected `key=value` in \[web:vars\]/, /name=value/],
