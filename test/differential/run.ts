@@ -1,6 +1,6 @@
 // The differential harness's command line (test/differential/README.md):
 //   npx tsx test/differential/run.ts [--target docker|local] [--only SUBSTRING] [--json OUT]
-//                                    [--markdown] [--parallel N] [--shards N] [--notes] [--quiet]
+//                                    [--markdown] [--parallel N] [--shards N] [--tsplay-cli] [--notes] [--quiet]
 // Exit status: 0 when every difference is listed in deliberate.yml and no entry there is stale;
 // 1 on any other difference; 2 when the harness could not run (no Docker, no ansible-playbook).
 import { writeFileSync } from 'node:fs';
@@ -9,7 +9,7 @@ import { DIFF_DIR, formatDifferences, formatMarkdown, formatTable, loadDeliberat
 import { REPO } from './harness/tools.js';
 import type { Target } from './harness/sides.js';
 
-const USAGE = 'usage: npx tsx test/differential/run.ts [--target docker|local] [--only SUBSTRING] [--json OUT] [--markdown] [--parallel N] [--shards N] [--notes] [--quiet]';
+const USAGE = 'usage: npx tsx test/differential/run.ts [--target docker|local] [--only SUBSTRING] [--json OUT] [--markdown] [--parallel N] [--shards N] [--tsplay-cli] [--notes] [--quiet]';
 
 async function main(argv: string[]): Promise<number> {
   let target: Target = 'docker';
@@ -20,6 +20,7 @@ async function main(argv: string[]): Promise<number> {
   let quiet = false;
   let parallel: number | undefined;
   let shards: number | undefined;
+  let tsplayCli = false;
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i]!;
     const val = (): string => {
@@ -36,6 +37,7 @@ async function main(argv: string[]): Promise<number> {
     else if (a === '--parallel') parallel = Number(val());
     else if (a === '--shards') shards = Number(val());
     else if (a === '--markdown') markdown = true;
+    else if (a === '--tsplay-cli') tsplayCli = true;
     else if (a === '--notes') notes = true;
     else if (a === '--quiet') quiet = true;
     else if (a === '-h' || a === '--help') {
@@ -44,7 +46,7 @@ async function main(argv: string[]): Promise<number> {
     } else throw new Error(`unknown argument ${a}\n${USAGE}`);
   }
   const log = quiet ? undefined : (l: string): void => console.error(`differential: ${l}`);
-  const r = await runHarness({ target, only, parallel, shards, log });
+  const r = await runHarness({ target, only, parallel, shards, tsplayCli, log });
   if (json) writeFileSync(json, JSON.stringify(r, null, 2) + '\n');
   if (r.error) {
     console.error(`differential: ${r.error}`);

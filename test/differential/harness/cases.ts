@@ -42,7 +42,8 @@ export interface RawPair {
 
 /** The top-level pairs of a YAML mapping document, as source text (YAML 1.1, as Ansible reads). */
 export function rawPairs(src: string, file: string): RawPair[] {
-  const doc = YAML.parseDocument(src, { version: '1.1', keepSourceTokens: false });
+  // Tags such as !unsafe or !vault are the tools' business: only the source ranges matter here.
+  const doc = YAML.parseDocument(src, { version: '1.1', logLevel: 'error' });
   if (doc.errors.length) throw new Error(`${file}: ${doc.errors[0]!.message}`);
   const root = doc.contents;
   if (root === null || (isScalar(root) && (root.value === null || root.value === undefined))) return [];

@@ -66,6 +66,8 @@ export interface HarnessOptions {
   deliberateFile?: string;
   /** Playbook cases run this many at a time (each runs both tools at once). */
   parallel?: number;
+  /** Run tsplay as a fresh `node bin/tsplay.mjs` per playbook (default: long-lived workers). */
+  tsplayCli?: boolean;
   /** Template and value cases: ansible-core runs this many batch playbooks at once (tsplay one). */
   shards?: number;
   log?: (line: string) => void;
@@ -88,7 +90,7 @@ export function loadDeliberate(file: string): Deliberate[] {
 }
 
 /** One batch run of some cases of one kind on one side; a refused batch is split until each case has its own verdict. */
-async function runBatched(side: Side, kind: 'templates' | 'values', cases: Case[], gen: (cs: Case[]) => Generated, scratch: string, shard: string, log: (l: string) => void): Promise<Map<string, SideOutcome>> {
+export async function runBatched(side: Side, kind: 'templates' | 'values', cases: Case[], gen: (cs: Case[]) => Generated, scratch: string, shard: string, log: (l: string) => void): Promise<Map<string, SideOutcome>> {
   const out = new Map<string, SideOutcome>();
   let n = 0;
   const attempt = async (cs: Case[]): Promise<void> => {
@@ -149,8 +151,8 @@ async function runBatchKind(kind: 'templates' | 'values', cases: Case[], sides: 
     [sides.ansible, sides.tsplay].map(async (side) => {
       await side.mkdir([`${side.root}/${kind}`]);
       // ansible-core needs ~0.5 CPU-s per template task, spread over several processes and waits:
-      // its batch is split into shards that run side by side. tsplay is quicker: one process.
-      const n = side.tool === 'ansible' ? Math.max(1, shards) : 1;
+      // its batch is split into shards (of 20 cases at least) that run side by side. tsplay is quicker: one process.
+      const n = side.tool === 'ansible' ? Math.max(1, Math.min(shards, Math.ceil(cases.length / 20))) : 1;
       const size = Math.max(1, Math.ceil(cases.length / n));
       const parts = Array.from({ length: Math.ceil(cases.length / size) }, (_, i) => cases.slice(i * size, (i + 1) * size));
       const res = new Map<string, SideOutcome>();
@@ -261,7 +263,7 @@ export async function runHarness(o: HarnessOptions): Promise<HarnessResult> {
   log(`${cases.length} case(s); target ${o.target}`);
   let sides: Sides;
   try {
-    sides = o.target === 'docker' ? await dockerSides() : await localSides();
+    sides = o.target === 'docker' ? await dockerSides({ tsplayCli: o.tsplayCli }) : await localSides({ tsplayCli: o.tsplayCli });
   } catch (e) {
     return { ...result(), failed: true, error: `could not start the ${o.target} targets: ${(e as Error).message}` };
   }

@@ -5,7 +5,7 @@ import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { docker, runProgram } from '../../../src/lab/docker.js';
-import { runAnsible, runTsplay, type RunSpec, type Tool, type ToolRun } from './tools.js';
+import { runAnsible, runTsplay, TsplayWorkers, type RunSpec, type Tool, type ToolRun } from './tools.js';
 
 export type Target = 'docker' | 'local';
 
@@ -78,9 +78,21 @@ function parseSnapshot(stdout: string, what: string): Snapshot {
   }
 }
 
+export interface SideOptions {
+  /** Run tsplay as `node bin/tsplay.mjs` per playbook instead of in long-lived workers. */
+  tsplayCli?: boolean;
+}
+
+function tsplayRunner(o: SideOptions): { run: (s: RunSpec) => Promise<ToolRun>; close: () => void } {
+  if (o.tsplayCli) return { run: (s) => runTsplay(s), close: () => undefined };
+  const workers = new TsplayWorkers();
+  return { run: (s) => runTsplay(s, workers), close: () => workers.close() };
+}
+
 /** Both sides on this machine, local connection, separate temp roots. */
-export async function localSides(): Promise<Sides> {
+export async function localSides(o: SideOptions = {}): Promise<Sides> {
   const base = mkdtempSync(path.join(os.tmpdir(), 'tsplay-diff-'));
+  const tsplay = tsplayRunner(o);
   const make = (tool: Tool): Side => {
     const root = path.join(base, `${tool}-root`);
     const scratch = path.join(base, `${tool}-scratch`);
@@ -90,7 +102,7 @@ export async function localSides(): Promise<Sides> {
     const hostVars = tool === 'ansible' ? 'ansible_connection: local, ansible_python_interpreter: /usr/bin/python3' : 'ansible_connection: local';
     writeFileSync(inventory, `all:\n  hosts:\n    target: {${hostVars}}\n`);
     writeFileSync(path.join(scratch, 'no-ansible.cfg'), '');
-    const runner = tool === 'ansible' ? runAnsible : runTsplay;
+    const runner = tool === 'ansible' ? runAnsible : tsplay.run;
     return {
       tool,
       root,
@@ -114,7 +126,10 @@ export async function localSides(): Promise<Sides> {
     tsplay: make('tsplay'),
     ownsSystemPaths: false,
     scratchDir: base,
-    close: async () => rmSync(base, { recursive: true, force: true }),
+    close: async () => {
+      tsplay.close();
+      rmSync(base, { recursive: true, force: true });
+    },
   };
 }
 
@@ -124,13 +139,15 @@ export const DIFF_IMAGE = 'debian-12';
 export const DOCKER_ROOT = '/srv/tsplay-diff';
 
 /** Twin lab containers, one per tool, both named `target` (inventory name and hostname). */
-export async function dockerSides(): Promise<Sides> {
+export async function dockerSides(o: SideOptions = {}): Promise<Sides> {
   // Imported here so --target local never loads testcontainers.
   const { startTargets, createTestNetwork } = await import('../../e2e/harness/targets.js');
   const network = await createTestNetwork();
   const base = mkdtempSync(path.join(os.tmpdir(), 'tsplay-diff-'));
   const started: Array<Awaited<ReturnType<typeof startTargets>>> = [];
+  const tsplay = tsplayRunner(o);
   const close = async (): Promise<void> => {
+    tsplay.close();
     await Promise.all(started.map((t) => t.stop()));
     await docker(['network', 'rm', network]);
     rmSync(base, { recursive: true, force: true });
@@ -154,7 +171,7 @@ export async function dockerSides(): Promise<Sides> {
           `all:\n  hosts:\n    target:\n      ansible_host: ${host.address}\n      ansible_user: root\n      ansible_ssh_private_key_file: ${targets.keyPath}\n      ansible_python_interpreter: /usr/bin/python3\n`,
         );
       }
-      const runner = tool === 'ansible' ? runAnsible : runTsplay;
+      const runner = tool === 'ansible' ? runAnsible : tsplay.run;
       return {
         tool,
         root: DOCKER_ROOT,

@@ -1,5 +1,5 @@
 // Running ansible-playbook and tsplay on one side and reading their results into one shape.
-import { spawn } from 'node:child_process';
+import { fork, spawn, type ChildProcess } from 'node:child_process';
 import { existsSync, readFileSync, rmSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -152,12 +152,90 @@ export function ansibleErrors(output: string): ErrorLocation[] {
   return out;
 }
 
-/** Run tsplay's CLI (`node bin/tsplay.mjs run … --json`), the same contract the e2e tests use. */
-export async function runTsplay(s: RunSpec): Promise<ToolRun> {
+const WORKER = path.join(REPO, 'test', 'differential', 'harness', 'tsplay-worker.mjs');
+
+interface Worker {
+  child: ChildProcess;
+  ready: Promise<void>;
+  /** stderr written while the current request runs (warnings printed outside the Io). */
+  stderr: string;
+}
+
+/**
+ * Long-lived tsplay processes (tsplay-worker.mjs), one request at a time each: the CLI's `main`
+ * with its output captured, without paying tsx's start-up per run. A worker that overruns the
+ * timeout is killed (its run reported as such) and replaced on the next request.
+ */
+export class TsplayWorkers {
+  private idle: Worker[] = [];
+  private all = new Set<Worker>();
+  private seq = 0;
+
+  private start(): Worker {
+    const child = fork(WORKER, [], { cwd: REPO, env: { ...process.env, NO_COLOR: '1', FORCE_COLOR: '0' }, stdio: ['ignore', 'pipe', 'pipe', 'ipc'] });
+    const w: Worker = { child, stderr: '', ready: Promise.resolve() };
+    w.ready = new Promise((resolve, reject) => {
+      child.once('message', () => resolve());
+      child.once('exit', (code) => reject(new Error(`tsplay worker exited at start (code ${code}): ${w.stderr.slice(-2000)}`)));
+    });
+    child.stdout!.on('data', (b: Buffer) => (w.stderr += b.toString()));
+    child.stderr!.on('data', (b: Buffer) => (w.stderr += b.toString()));
+    child.on('exit', () => {
+      this.all.delete(w);
+      this.idle = this.idle.filter((x) => x !== w);
+    });
+    this.all.add(w);
+    return w;
+  }
+
+  async run(argv: string[], timeoutMs: number): Promise<{ code: number; output: string }> {
+    const w = this.idle.pop() ?? this.start();
+    await w.ready;
+    w.stderr = '';
+    const id = ++this.seq;
+    const r = await new Promise<{ code: number; output: string; dead?: boolean }>((resolve) => {
+      const timer = setTimeout(() => {
+        w.child.kill('SIGKILL');
+        resolve({ code: -1, output: `(tsplay killed after ${Math.round(timeoutMs / 1000)} s)`, dead: true });
+      }, timeoutMs);
+      const onMsg = (m: { id?: number; code: number; output: string }): void => {
+        if (m.id !== id) return;
+        clearTimeout(timer);
+        w.child.off('message', onMsg);
+        w.child.off('exit', onExit);
+        resolve(m);
+      };
+      const onExit = (code: number | null): void => {
+        clearTimeout(timer);
+        resolve({ code: code ?? -1, output: `(tsplay worker died: exit ${code})`, dead: true });
+      };
+      w.child.on('message', onMsg);
+      w.child.once('exit', onExit);
+      w.child.send({ id, argv });
+    });
+    const output = r.output + (w.stderr ? `\n${w.stderr}` : '');
+    if (!r.dead) this.idle.push(w);
+    return { code: r.code, output };
+  }
+
+  close(): void {
+    for (const w of this.all) w.child.kill('SIGKILL');
+    this.all.clear();
+    this.idle = [];
+  }
+}
+
+/**
+ * Run tsplay's CLI (`tsplay run … --json`), the contract the e2e tests use: in a long-lived worker
+ * (`workers`), or as `node bin/tsplay.mjs` per run when none is given.
+ */
+export async function runTsplay(s: RunSpec, workers?: TsplayWorkers): Promise<ToolRun> {
   const outFile = path.join(s.scratch, `tsplay-${Date.now()}-${Math.random().toString(36).slice(2)}.json`);
   const t0 = Date.now();
-  const args = [TSPLAY_BIN, 'run', s.playbook, '-i', s.inventory, '-e', JSON.stringify(s.extraVars), '--json', outFile, '--no-history'];
-  const r = await spawnCollect(process.execPath, args, { ...process.env, NO_COLOR: '1', FORCE_COLOR: '0' }, s.cwd ?? REPO, s.timeoutMs ?? 600_000);
+  const argv = ['run', s.playbook, '-i', s.inventory, '-e', JSON.stringify(s.extraVars), '--json', outFile, '--no-history'];
+  const r = workers
+    ? await workers.run(argv, s.timeoutMs ?? 600_000)
+    : await spawnCollect(process.execPath, [TSPLAY_BIN, ...argv], { ...process.env, NO_COLOR: '1', FORCE_COLOR: '0' }, s.cwd ?? REPO, s.timeoutMs ?? 600_000);
   let rows: TaskRow[] | null = null;
   let recap: Record<string, Recap> | null = null;
   if (existsSync(outFile)) {
