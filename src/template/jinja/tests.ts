@@ -27,6 +27,7 @@ function changed(v: unknown): boolean {
   const r = resultDict(v, 'changed');
   if (!Object.hasOwn(r, 'changed')) {
     const res = r.results;
+    if (Array.isArray(res) && !isTuple(res) && !res.length) throw new PyError('IndexError', 'list index out of range');
     if (Array.isArray(res) && !isTuple(res) && isDict(res[0])) return res.some((x) => isDict(x) && truthy(get(x, 'changed', false)));
     return false;
   }
@@ -110,7 +111,8 @@ function pep440Key(v: string): unknown[] {
   const post = m[5] !== undefined ? +m[5] : m[6] ? +(m[7] ?? 0) : null;
   const dev = m[8] ? +(m[9] ?? 0) : null;
   const preK = pre ?? (post === null && dev !== null ? [-1] : [1]);
-  return [+(m[1] ?? 0), rel, preK, post === null ? [-1] : [0, post], dev === null ? [1] : [0, dev]];
+  const local = m[10] ? m[10].toLowerCase().split(/[-_.]/).map((x) => (/^\d+$/.test(x) ? [1, +x] : [0, x])) : [[-1]];
+  return [+(m[1] ?? 0), rel, preK, post === null ? [-1] : [0, post], dev === null ? [1] : [0, dev], local];
 }
 const pep440Cmp: VCmp = (a, b) => {
   const ka = pep440Key(a);
@@ -159,13 +161,14 @@ function setOf(v: unknown): unknown[] {
   return items;
 }
 
+/** ansible.module_utils.parsing.convert_bool.boolean (strict): unrecognised values stay as they are. */
 function toBoolean(v: unknown): unknown {
-  // ansible.module_utils.parsing.convert_bool.boolean (strict=False)
   if (typeof v === 'boolean') return v;
   const s = typeof v === 'string' ? v.toLowerCase().trim() : v;
-  if (['y', 'yes', 'on', '1', 'true', 't', 1, 1.0].some((x) => eq(x, s))) return true;
-  if (['n', 'no', 'off', '0', 'false', 'f', 0, 0.0].some((x) => eq(x, s))) return false;
-  return false;
+  const hit = (xs: unknown[]) => (typeof s === 'string' || typeof s === 'number') && xs.some((x) => x === s);
+  if (hit(['y', 'yes', 'on', '1', 'true', 't', 1])) return true;
+  if (hit(['n', 'no', 'off', '0', 'false', 'f', 0])) return false;
+  return v;
 }
 
 function numArg(v: unknown): number {
@@ -180,6 +183,7 @@ function pyMod(a: number, b: number): number {
 function fsTest(fn: (p: string) => boolean): Test {
   return (v) => {
     const p = str(v);
+    if (!p) return false;
     try {
       return fn(pyAbspath(p));
     } catch {

@@ -9,6 +9,11 @@ export const filterError = (msg: string): PyError => new PyError('AnsibleFilterE
 export const filterTypeError = (msg: string): PyError => new PyError('AnsibleFilterTypeError', msg);
 export const argError = (msg: string): PyError => new PyError('FilterArgumentError', msg);
 
+/** AnsibleFilterError(prefix + str(e), orig_exc=e): its str() appends the original error (". <e>"). */
+export function wrapped(prefix: string, e: PyError, msg = prefix + e.message): PyError {
+  return new PyError('AnsibleFilterError', `${msg}. ${e.message}`);
+}
+
 /** Python's `type(x)` as printed in messages: `<class 'list'>`. */
 export function pyClass(v: unknown): string {
   return `<class '${typeName(v)}'>`;
@@ -231,7 +236,7 @@ export function pyAdd(a: unknown, b: unknown): unknown {
     const r = [...a, ...b];
     return isTuple(a) ? tupleOf(r) : r;
   }
-  if (Array.isArray(a) && Array.isArray(b)) throw new PyError('TypeError', `can only concatenate ${typeName(a)} (not "${typeName(b)}") to ${typeName(a)}`);
+  if (Array.isArray(a)) throw new PyError('TypeError', `can only concatenate ${typeName(a)} (not "${typeName(b)}") to ${typeName(a)}`);
   if (typeof a === 'string') throw new PyError('TypeError', `can only concatenate str (not "${typeName(b)}") to str`);
   throw new PyError('TypeError', `unsupported operand type(s) for +: '${typeName(a)}' and '${typeName(b)}'`);
 }

@@ -12,9 +12,20 @@ function flag<T extends Filter>(f: T): T {
   return f;
 }
 
+/** Unicode decimal digits (Arabic-Indic, Devanagari…) as Python's int()/float() read them. */
+export function asciiDigits(s: string): string {
+  return s.replace(/\p{Nd}/gu, (d) => {
+    let c = d.codePointAt(0)!;
+    let start = c;
+    while (/\p{Nd}/u.test(String.fromCodePoint(start - 1)) && c - start < 9) start--;
+    c -= start;
+    return String(c % 10);
+  });
+}
+
 /** Python int(str, base); null when invalid. */
 export function parseIntPy(sIn: string, base = 10): number | null {
-  let s = pyStrip(sIn);
+  let s = asciiDigits(pyStrip(sIn));
   let neg = false;
   if (s.startsWith('-') || s.startsWith('+')) {
     neg = s[0] === '-';
@@ -49,7 +60,7 @@ export function parseIntPy(sIn: string, base = 10): number | null {
 
 /** Python float(str); null when invalid. */
 export function parseFloatPy(sIn: string): number | null {
-  const s = pyStrip(sIn).toLowerCase();
+  const s = asciiDigits(pyStrip(sIn)).toLowerCase();
   const m = /^([+-]?)(inf|infinity|nan)$/.exec(s);
   if (m) return m[2] === 'nan' ? NaN : m[1] === '-' ? -Infinity : Infinity;
   if (!/^[+-]?(\d(_?\d)*(\.(\d(_?\d)*)?)?|\.\d(_?\d)*)(e[+-]?\d(_?\d)*)?$/.test(s)) return null;
@@ -161,6 +172,20 @@ export function strftime(fmt: string, d: Date, utc: boolean): string {
         const off = utc ? 0 : -d.getTimezoneOffset();
         return (off < 0 ? '-' : '+') + p2(Math.floor(Math.abs(off) / 60)) + p2(Math.abs(off) % 60);
       }
+      case 'U': return p2(Math.floor((doy - 1 + 7 - g.w) / 7));
+      case 'W': return p2(Math.floor((doy - 1 + 7 - wdMon) / 7));
+      case 'c': return `${DAYS[wdMon]!.slice(0, 3)} ${MONTHS[g.m]!.slice(0, 3)} ${String(g.d).padStart(2, ' ')} ${p2(g.H)}:${p2(g.M)}:${p2(g.S)} ${g.Y}`;
+      case 'x': return `${p2(g.m + 1)}/${p2(g.d)}/${p2(g.Y % 100)}`;
+      case 'X': return `${p2(g.H)}:${p2(g.M)}:${p2(g.S)}`;
+      case 'C': return p2(Math.floor(g.Y / 100));
+      case 'k': return String(g.H).padStart(2, ' ');
+      case 'l': return String(g.H % 12 || 12).padStart(2, ' ');
+      case 'G': case 'g': case 'V': {
+        const thursday = new Date(Date.UTC(g.Y, g.m, g.d + 3 - wdMon));
+        const isoYear = thursday.getUTCFullYear();
+        const week = 1 + Math.floor((thursday.getTime() - Date.UTC(isoYear, 0, 1)) / 86400000 / 7);
+        return c === 'G' ? String(isoYear) : c === 'g' ? p2(isoYear % 100) : p2(week);
+      }
       case 'n': return '\n';
       case 't': return '\t';
       case '%': return '%';
@@ -177,7 +202,7 @@ export function strptime(s: string, fmt: string): Date {
     const c = fmt[i]!;
     if (c === '%' && i + 1 < fmt.length) {
       const d = fmt[++i]!;
-      const map: Record<string, string> = { Y: '(\\d{4})', m: '(\\d{1,2})', d: '(\\d{1,2})', H: '(\\d{1,2})', M: '(\\d{1,2})', S: '(\\d{1,2})', y: '(\\d{2})', f: '(\\d{1,6})', j: '(\\d{1,3})', b: '([A-Za-z]{3})', B: '([A-Za-z]+)', p: '(AM|PM|am|pm)', '%': '%' };
+      const map: Record<string, string> = { Y: '(\\d{4})', m: '(\\d{1,2})', d: '(\\d{1,2})', H: '(\\d{1,2})', M: '(\\d{1,2})', S: '(\\d{1,2})', y: '(\\d{2})', I: '(\\d{1,2})', f: '(\\d{1,6})', j: '(\\d{1,3})', b: '([A-Za-z]{3})', B: '([A-Za-z]+)', p: '(AM|PM|am|pm)', '%': '%' };
       if (!(d in map)) throw new PyError('ValueError', `'${d}' is a bad directive in format '${fmt}'`);
       re += map[d];
       if (d !== '%') fields.push(d);
@@ -194,7 +219,7 @@ export function strptime(s: string, fmt: string): Date {
     else if (f === 'y') Y = +v < 69 ? 2000 + +v : 1900 + +v;
     else if (f === 'm') mo = +v;
     else if (f === 'd') da = +v;
-    else if (f === 'H') H = +v;
+    else if (f === 'H' || f === 'I') H = +v;
     else if (f === 'M') Mi = +v;
     else if (f === 'S') S = +v;
     else if (f === 'f') us = +v.padEnd(6, '0');
@@ -246,8 +271,8 @@ export const coreFilters: Record<string, Filter> = {
     }
     const f = toFloatPy(v);
     if (f !== null && Number.isFinite(f)) return Math.trunc(f) || 0;
-    if (f !== null && Number.isNaN(f)) throw new PyError('ValueError', 'cannot convert float NaN to integer');
-    if (f !== null) throw new PyError('OverflowError', 'cannot convert float infinity to integer');
+    // int(nan) raises ValueError, which do_int turns into the default; infinity's OverflowError escapes
+    if (f !== null && !Number.isNaN(f)) throw new PyError('OverflowError', 'cannot convert float infinity to integer');
     return a.default;
   },
   float: (v, args, kw) => {
@@ -282,7 +307,12 @@ export const coreFilters: Record<string, Filter> = {
   },
   pow: (v, args, kw) => {
     const a = b('power', ['y'], args, kw);
-    return float(Math.pow(mathNum(v, 'pow'), mathNum(a.y, 'pow')));
+    const x = mathNum(v, 'pow');
+    const y = mathNum(a.y, 'pow');
+    const r = Math.pow(x, y);
+    if (Number.isNaN(r) && !Number.isNaN(x) && !Number.isNaN(y)) throw new PyError('ValueError', 'math domain error');
+    if (!Number.isFinite(r) && Number.isFinite(x) && Number.isFinite(y)) throw new PyError(x === 0 ? 'ValueError' : 'OverflowError', x === 0 ? 'math domain error' : 'math range error');
+    return float(r);
   },
   root: (v, args, kw) => {
     const a = b('inversepower', ['base'], args, kw, { base: 2 });
@@ -291,7 +321,9 @@ export const coreFilters: Record<string, Filter> = {
       if (x < 0) throw filterTypeError('root() can only be used on numbers: math domain error');
       return float(Math.sqrt(x));
     }
-    return float(Math.pow(x, 1 / num(a.base)));
+    const r = Math.pow(x, 1 / num(a.base));
+    if (Number.isNaN(r) && !Number.isNaN(x)) throw filterTypeError('root() can only be used on numbers: math domain error');
+    return float(r);
   },
   human_readable: (v, args, kw) => {
     const a = b('human_readable', ['isbits', 'unit'], args, kw, { isbits: false, unit: null });

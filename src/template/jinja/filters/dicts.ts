@@ -1,7 +1,8 @@
 /** Mapping filters: dict2items, items2dict, combine, dictsort, items. */
 import type { Filter } from '../types.js';
 import { PyError, Undefined, bindArgs, cmp, contains, eq, isDict, isTuple, repr, str, truthy, tuple, typeName } from '../py.js';
-import { filterError, filterTypeError, lowerIfStr, pyClass, pySorted } from './common.js';
+import { filterError, filterTypeError, hashable, lowerIfStr, pyClass, pySorted } from './common.js';
+import { jsonDumps } from './serialize.js';
 import { flatten } from './lists.js';
 
 const LIST_MERGE = ['replace', 'keep', 'append', 'prepend', 'append_rp', 'prepend_rp'];
@@ -9,7 +10,7 @@ const LIST_MERGE = ['replace', 'keep', 'append', 'prepend', 'append_rp', 'prepen
 /** Ansible's merge_hash (keys of y win). */
 export function mergeHash(x: Record<string, unknown>, y: Record<string, unknown>, recursive = true, listMerge = 'replace'): Record<string, unknown> {
   if (!LIST_MERGE.includes(listMerge)) throw new PyError('AnsibleError', "merge_hash: 'list_merge' argument can only be equal to 'replace', 'keep', 'append', 'prepend', 'append_rp' or 'prepend_rp'");
-  if (!isDict(x) || !isDict(y)) throw new PyError('AnsibleError', `failed to combine variables, expected dicts but got a '${typeName(x)}' and a '${typeName(y)}': \n${JSON.stringify(x)}\n${JSON.stringify(y)}`);
+  if (!isDict(x) || !isDict(y)) throw new PyError('AnsibleError', `failed to combine variables, expected dicts but got a '${typeName(x)}' and a '${typeName(y)}': \n${jsonDumps(x)}\n${jsonDumps(y)}`);
   if (Object.keys(x).length === 0 || eq(x, y)) return { ...y };
   const out: Record<string, unknown> = { ...x };
   if (!recursive && listMerge === 'replace') return Object.assign(out, y);
@@ -57,6 +58,7 @@ export const dictFilters: Record<string, Filter> = {
     for (const item of v) {
       if (!isDict(item)) throw filterTypeError(`items2dict requires a list of dictionaries, got ${repr(v)} instead.`);
       if (!Object.hasOwn(item, kn) || !Object.hasOwn(item, vn)) throw filterTypeError(`items2dict requires each dictionary in the list to contain the keys '${kn}' and '${vn}', got ${repr(v)} instead.`);
+      if (!hashable(item[kn])) throw filterTypeError(`items2dict requires a list of dictionaries, got ${repr(v)} instead.`);
       out[str(item[kn])] = item[vn];
     }
     return out;

@@ -1,7 +1,7 @@
 /** Hash filters: hash/checksum/md5/sha1, password_hash (crypt(3) sha512/sha256/md5 as passlib), to_uuid. */
 import { createHash, randomBytes } from 'node:crypto';
 import type { Filter } from '../types.js';
-import { PyError, bindArgs, num, str } from '../py.js';
+import { PyError, bindArgs, num, str, typeName } from '../py.js';
 import { filterError } from './common.js';
 
 const B64 = './0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz';
@@ -136,10 +136,16 @@ export const hashFilters: Record<string, Filter> = {
       if (ht === 'bcrypt') throw filterError('bcrypt password hashes are not implemented here');
       throw filterError(`passlib does not support '${ht}' algorithm`);
     }
+    if (typeof v !== 'string') throw new PyError('TypeError', `secret must be unicode or bytes, not ${typeName(v)}`);
     const salt = a.salt === null ? randomSalt(a.salt_size === null ? sizes[ht]! : num(a.salt_size)) : str(a.salt);
-    if (ht === 'md5_crypt') return md5Crypt(str(v), salt);
+    // passlib's checks
+    if ([...salt].length > sizes[ht]!) throw new PyError('ValueError', `salt too large (${ht} requires <= ${sizes[ht]} chars)`);
+    if (!/^[./0-9A-Za-z]*$/.test(salt)) throw new PyError('ValueError', `invalid characters in ${ht} salt`);
+    if (ht === 'md5_crypt') return md5Crypt(v, salt);
     const rounds = a.rounds === null || a.rounds === 0 ? implicit[ht]! : num(a.rounds);
-    return shaCrypt(ht === 'sha512_crypt' ? 'sha512' : 'sha256', str(v), salt, rounds, rounds !== 5000);
+    if (rounds < 1000) throw new PyError('ValueError', `${ht}: min_desired_rounds (${rounds}) is too low, must be at least 1000`);
+    if (rounds > 999999999) throw new PyError('ValueError', `${ht}: max_desired_rounds (${rounds}) is too high, must be at most 999999999`);
+    return shaCrypt(ht === 'sha512_crypt' ? 'sha512' : 'sha256', v, salt, rounds, rounds !== 5000);
   },
   to_uuid: (v, args, kw) => {
     const a = bindArgs('to_uuid', ['namespace'], args, kw, { namespace: '361E6D51-FAEC-444A-9079-341386DA8E2E' });

@@ -1,7 +1,7 @@
 /** Sequence filters: Jinja2's list builtins and Ansible's mathstuff/core list filters. */
 import type { CallContext, Filter } from '../types.js';
 import { PyError, Undefined, UndefinedError, bindArgs, cmp, contains, eq, isDict, isInt, isTuple, iterate, len, num, str, truthy, tuple, typeName, repr } from '../py.js';
-import { attrGetter, filterError, filterTypeError, getitem, hashable, lowerIfStr, multiAttrGetter, pyAdd, pySorted, pySplit, pyClass } from './common.js';
+import { attrGetter, wrapped, filterError, filterTypeError, getitem, hashable, lowerIfStr, multiAttrGetter, pyAdd, pySorted, pySplit, pyClass } from './common.js';
 
 const b = bindArgs;
 
@@ -31,10 +31,10 @@ export function ansibleUnique(value: unknown, caseSensitive: unknown = null, att
   try {
     return jinjaUnique(value, truthy(caseSensitive ?? false), attribute);
   } catch (e) {
-    if (caseSensitive === false || (attribute !== null && truthy(attribute))) {
-      throw filterError("Jinja2's unique filter failed and we cannot fall back to Ansible's version as it does not support the parameters supplied");
-    }
     if (!(e instanceof PyError)) throw e;
+    if (caseSensitive === false || (attribute !== null && truthy(attribute))) {
+      throw wrapped('', e, "Jinja2's unique filter failed and we cannot fall back to Ansible's version as it does not support the parameters supplied");
+    }
     const c: unknown[] = [];
     for (const x of iterate(value)) if (!c.some((y) => eq(y, x))) c.push(x);
     return c;
@@ -237,6 +237,7 @@ export const listFilters: Record<string, Filter> = {
     return acc;
   },
   map: (v, args, kw, ctx) => {
+    if (!truthy(v)) return [];
     let func: (x: unknown) => unknown;
     if (!args.length && 'attribute' in kw) {
       const { attribute, default: dflt = null, ...rest } = kw;

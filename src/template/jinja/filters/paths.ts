@@ -3,7 +3,7 @@ import os from 'node:os';
 import path from 'node:path';
 import fs from 'node:fs';
 import type { Filter } from '../types.js';
-import { PyError, bindArgs, isDict, str, tuple, typeName } from '../py.js';
+import { PyError, bindArgs, isDict, str, strRepr, tuple, typeName } from '../py.js';
 import { filterError, filterTypeError, pyClass } from './common.js';
 
 export function pyBasename(p: string): string {
@@ -52,25 +52,61 @@ export function pyNormpath(p: string): string {
 export function pyAbspath(p: string): string {
   return pyNormpath(p.startsWith('/') ? p : pyJoin(process.cwd(), p));
 }
+/** Python's os.path.realpath (non-strict: missing components are kept as written). */
 export function pyRealpath(p: string): string {
-  const abs = pyAbspath(p);
-  try {
-    return fs.realpathSync(abs);
-  } catch {
-    // resolve the existing prefix, keep the rest as written (Python's non-strict realpath)
-    const parts = abs.split('/').filter(Boolean);
-    let cur = '/';
-    let i = 0;
-    for (; i < parts.length; i++) {
-      const next = path.posix.join(cur, parts[i]!);
-      try {
-        cur = fs.realpathSync(next);
-      } catch {
-        break;
-      }
+  const seen = new Map<string, string | null>();
+  const split = (x: string): [string, string] => {
+    const i = x.lastIndexOf('/') + 1;
+    let head = x.slice(0, i);
+    if (head && head !== '/'.repeat(head.length)) head = head.replace(/\/+$/, '');
+    return [head, x.slice(i)];
+  };
+  const joinReal = (base: string, rest: string): [string, boolean] => {
+    let cur = base;
+    if (rest.startsWith('/')) {
+      rest = rest.slice(1);
+      cur = '/';
     }
-    return pyNormpath([cur, ...parts.slice(i)].join('/'));
-  }
+    while (rest) {
+      const i = rest.indexOf('/');
+      const name = i < 0 ? rest : rest.slice(0, i);
+      rest = i < 0 ? '' : rest.slice(i + 1);
+      if (!name || name === '.') continue;
+      if (name === '..') {
+        if (cur) {
+          const [h, n] = split(cur);
+          cur = n === '..' ? pyJoin(h, '..', '..') : h;
+        } else cur = '..';
+        continue;
+      }
+      const next = pyJoin(cur, name);
+      let isLink = false;
+      try {
+        isLink = fs.lstatSync(next).isSymbolicLink();
+      } catch {
+        isLink = false;
+      }
+      if (!isLink) {
+        cur = next;
+        continue;
+      }
+      if (seen.has(next)) {
+        const r = seen.get(next);
+        if (r !== null && r !== undefined) {
+          cur = r;
+          continue;
+        }
+        return [pyJoin(next, rest), false];
+      }
+      seen.set(next, null);
+      const [resolved, ok] = joinReal(cur, fs.readlinkSync(next));
+      if (!ok) return [pyJoin(resolved, rest), false];
+      cur = resolved;
+      seen.set(next, cur);
+    }
+    return [cur, true];
+  };
+  return pyAbspath(joinReal('', p)[0]);
 }
 export function pyRelpath(p: string, start = '.'): string {
   if (!p) throw new PyError('ValueError', 'no path specified');
@@ -161,7 +197,8 @@ export function urlsplit(url: string): Record<string, unknown> {
   hostname = hostname ? hostname.toLowerCase() : null;
   let port: number | null = null;
   if (portStr) {
-    if (!/^\d+$/.test(portStr) || +portStr > 65535) throw new PyError('ValueError', `Port could not be cast to integer value as '${portStr}'`);
+    if (!/^\d+$/.test(portStr)) throw new PyError('ValueError', `Port could not be cast to integer value as ${strRepr(portStr)}`);
+    if (+portStr > 65535) throw new PyError('ValueError', 'Port out of range 0-65535');
     port = +portStr;
   }
   return { fragment, hostname, netloc, password, path: rest, port, query, scheme, username };
@@ -189,12 +226,24 @@ export const pathFilters: Record<string, Filter> = {
     if (head && !/^[\\/]+$/.test(head)) head = head.replace(/[\\/]+$/, '');
     return drive + head;
   }),
-  win_splitdrive: unary((p) => (/^[A-Za-z]:/.test(p) ? tuple([p.slice(0, 2), p.slice(2)]) : tuple(['', p]))),
+  win_splitdrive: unary((p) => {
+    const n = p.replace(/\//g, '\\');
+    if (n.startsWith('\\\\') && n[2] !== '\\') {
+      const i = n.indexOf('\\', 2);
+      if (i < 0) return tuple(['', p]);
+      let j = n.indexOf('\\', i + 1);
+      if (j === i + 1) return tuple(['', p]);
+      if (j < 0) j = p.length;
+      return tuple([p.slice(0, j), p.slice(j)]);
+    }
+    return /^[A-Za-z]:/.test(p) ? tuple([p.slice(0, 2), p.slice(2)]) : tuple(['', p]);
+  }),
   path_join: (v) => {
     if (typeof v === 'string') return pyJoin(v);
     if (Array.isArray(v)) {
       if (!v.length) throw new PyError('TypeError', 'join() missing 1 required positional argument: \'a\'');
-      return pyJoin(...(v.map((x) => str(x)) as [string, ...string[]]));
+      for (const x of v) if (typeof x !== 'string') throw new PyError('TypeError', `join() argument must be str, bytes, or os.PathLike object, not '${typeName(x)}'`);
+      return pyJoin(...(v as [string, ...string[]]));
     }
     throw filterTypeError(`|path_join expects string or sequence, got ${pyClass(v)} instead.`);
   },

@@ -228,7 +228,6 @@ function groupValue(m: RegExpExecArray, rx: PyRegex, g: number | string): string
     if (g < 0 || g > rx.groups) throw new PyError('IndexError', 'no such group');
     return m[g] ?? null;
   }
-  if (/^\d+$/.test(g)) return groupValue(m, rx, parseInt(g, 10));
   if (!rx.names.includes(g)) throw new PyError('IndexError', 'no such group');
   return m.groups?.[g] ?? null;
 }

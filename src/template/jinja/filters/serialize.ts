@@ -2,7 +2,7 @@
 import { parseAllDocuments, parseDocument, isAlias, isMap, isPair, isScalar, isSeq, type Document } from 'yaml';
 import type { Filter } from '../types.js';
 import { PyError, PyFloat, Undefined, UndefinedError, bindArgs, float, floatRepr, isDict, isFloat, isNumber, num, str, truthy, typeName } from '../py.js';
-import { filterError } from './common.js';
+import { filterError, wrapped } from './common.js';
 import { resolveTag, yamlDump } from './yaml-emit.js';
 import { parseFloatPy } from './core.js';
 
@@ -256,7 +256,14 @@ function toPy(node: unknown, doc: Document): unknown {
   if (node === null || node === undefined) return null;
   if (isAlias(node)) return toPy(node.resolve(doc), doc);
   if (isScalar(node)) {
-    if (node.tag === 'tag:yaml.org,2002:str' || node.tag === '!!str') return String(node.source ?? node.value);
+    const text = String(node.source ?? node.value ?? '');
+    const tag = node.tag?.replace(/^tag:yaml\.org,2002:/, '!!');
+    if (tag === '!!str') return text;
+    if (tag === '!!int' || tag === '!!float' || tag === '!!bool' || tag === '!!null') {
+      const v = constructPlain(text);
+      if (tag === '!!float' && typeof v === 'number') return float(v);
+      return v;
+    }
     if (node.type === 'PLAIN') return constructPlain(String(node.source ?? node.value));
     return node.value === null ? '' : String(node.value);
   }
@@ -348,21 +355,23 @@ export const serializeFilters: Record<string, Filter> = {
   },
   to_yaml: (v, args, kw) => {
     if (args.length) throw filterError('to_yaml - dump_all() takes positional arguments only for the stream');
+    if ('allow_unicode' in kw) throw wrapped('to_yaml - ', new PyError('TypeError', "yaml.dump() got multiple values for keyword argument 'allow_unicode'"));
     try {
       return yamlDump(v, dumpOpts(kw, {}));
     } catch (e) {
-      if (e instanceof PyError && e.pyType !== 'AnsibleFilterError') throw filterError(`to_yaml - ${e.message}`);
+      if (e instanceof PyError && e.pyType !== 'AnsibleFilterError') throw wrapped('to_yaml - ', e);
       throw e;
     }
   },
   to_nice_yaml: (v, args, kw) => {
     const indent = args.length ? args[0] : 'indent' in kw ? kw.indent : 4;
+    for (const k of ['allow_unicode', 'default_flow_style']) if (k in kw) throw wrapped('to_nice_yaml - ', new PyError('TypeError', `yaml.dump() got multiple values for keyword argument '${k}'`));
     const k = { ...kw };
     delete k.indent;
     try {
       return yamlDump(v, { ...dumpOpts(k, {}), indent: num(indent), defaultFlowStyle: false });
     } catch (e) {
-      if (e instanceof PyError && e.pyType !== 'AnsibleFilterError') throw filterError(`to_nice_yaml - ${e.message}`);
+      if (e instanceof PyError && e.pyType !== 'AnsibleFilterError') throw wrapped('to_nice_yaml - ', e);
       throw e;
     }
   },
