@@ -120,6 +120,8 @@ export interface LoadedRole {
   paramDocs: ParamDoc[];
   /** TS roles: expands validated params into raw task objects (normalized by the loader). */
   expand?: (params: any, ctx: RoleExpandContext) => unknown[];
+  /** What reading the role's YAML warned about (duplicate keys). */
+  warnings?: string[];
 }
 
 export interface ParamDoc {

@@ -1,7 +1,7 @@
 import type { SourceLocation } from '../errors.js';
 import { TsplayError } from '../errors.js';
 import { hasTemplate, renderValue } from './deps.js';
-import { isUnsafe } from '../config/unsafe.js';
+import { isUnsafe, plainValue } from '../config/unsafe.js';
 
 /**
  * Merge variable layers, lowest precedence first (Ansible's default hash_behaviour=replace:
@@ -31,9 +31,11 @@ export function lazyContext(
   const resolving = new Set<string>();
   for (const [key, value] of Object.entries(merged)) {
     if (Object.hasOwn(fixed, key)) continue;
-    // An `!unsafe` text is never templated (Ansible's AnsibleUnsafeText).
+    // An `!unsafe` text is never templated (Ansible's AnsibleUnsafeText). Templates then see it as a
+    // plain string: the Jinja engine does not know UnsafeText, so filters, tests and == work on it
+    // (the mark does not follow the value into set_fact/register results).
     if (isUnsafe(value) || !hasTemplate(value)) {
-      ctx[key] = value;
+      ctx[key] = plainValue(value);
       continue;
     }
     let done = false;

@@ -275,7 +275,9 @@ export async function loadPlaybook(file: string, opts: LoadPlaybookOptions = {})
         if (!call.roleName || call.roleName.includes('{{')) continue;
         if (!cache.has(call.roleName)) {
           try {
-            cache.set(call.roleName, await loadRole(call.roleName, searchPaths, { modules: opts.modules, from: call.loc }));
+            const role = await loadRole(call.roleName, searchPaths, { modules: opts.modules, from: call.loc });
+            loader.warnings.push(...(role.warnings ?? []));
+            cache.set(call.roleName, role);
           } catch (e) {
             cache.set(call.roleName, null);
             if (e instanceof TsplayErrors) errors.push(...e.errors);

@@ -98,10 +98,11 @@ export async function loadRole(name: string, searchPaths: string[], opts: LoadRo
   return found.kind === 'ts' ? loadTsRole(roleName, found.dir, opts) : loadYamlRole(roleName, found.dir, opts);
 }
 
-function readMapping(file: string | undefined, errors: TsplayError[], checkTemplates = false): Record<string, unknown> {
+function readMapping(file: string | undefined, errors: TsplayError[], checkTemplates = false, warnings: string[] = []): Record<string, unknown> {
   if (!file) return {};
   const p = readYamlFile(file);
   errors.push(...p.errors);
+  warnings.push(...p.warnings);
   if (p.value === null || p.value === undefined) return {};
   if (typeof p.value !== 'object' || Array.isArray(p.value)) {
     errors.push(new TsplayError('VALIDATION', `${path.basename(file)} must be a mapping of variables`, { location: { file, line: 1, col: 1 } }));
@@ -119,6 +120,7 @@ function joinDesc(d: string | string[] | undefined): string | undefined {
 
 async function loadYamlRole(name: string, dir: string, opts: LoadRoleOptions): Promise<LoadedRole> {
   const errors: TsplayError[] = [];
+  const warnings: string[] = [];
   const ref = { name, dir };
   const tasksDir = path.join(dir, 'tasks');
   let tasks: TaskNode[] = [];
@@ -126,8 +128,9 @@ async function loadYamlRole(name: string, dir: string, opts: LoadRoleOptions): P
   if (tasksFile) {
     const p = readYamlFile(tasksFile);
     errors.push(...p.errors);
+    warnings.push(...p.warnings);
     if (!p.errors.length) {
-      const r = normalizeTaskList(p.value, tasksFile, { map: p.map, role: ref, modules: opts.modules, includeDirs: [tasksDir] });
+      const r = normalizeTaskList(p.value, tasksFile, { map: p.map, role: ref, modules: opts.modules, includeDirs: [tasksDir], warnings });
       errors.push(...r.errors);
       tasks = r.tasks;
     }
@@ -137,19 +140,20 @@ async function loadYamlRole(name: string, dir: string, opts: LoadRoleOptions): P
   if (handlersFile) {
     const p = readYamlFile(handlersFile);
     errors.push(...p.errors);
+    warnings.push(...p.warnings);
     if (!p.errors.length) {
-      const r = normalizeTaskList(p.value, handlersFile, { map: p.map, role: ref, modules: opts.modules, section: 'handlers', includeDirs: [path.join(dir, 'handlers')] });
+      const r = normalizeTaskList(p.value, handlersFile, { map: p.map, role: ref, modules: opts.modules, section: 'handlers', includeDirs: [path.join(dir, 'handlers')], warnings });
       errors.push(...r.errors);
       handlers = r.tasks.filter((t): t is ModuleTask => t.kind === 'module');
     }
   }
-  const defaults = readMapping(firstFile(path.join(dir, 'defaults'), 'main'), errors, true);
-  const vars = readMapping(firstFile(path.join(dir, 'vars'), 'main'), errors, true);
+  const defaults = readMapping(firstFile(path.join(dir, 'defaults'), 'main'), errors, true, warnings);
+  const vars = readMapping(firstFile(path.join(dir, 'vars'), 'main'), errors, true, warnings);
   let description = '';
   let params: z.ZodType | undefined;
   let paramDocs: ParamDoc[] = [];
   const metaMainFile = firstFile(path.join(dir, 'meta'), 'main');
-  const metaMain = readMapping(metaMainFile, errors);
+  const metaMain = readMapping(metaMainFile, errors, false, warnings);
   const galaxy = metaMain.galaxy_info as Record<string, unknown> | undefined;
   if (galaxy && typeof galaxy.description === 'string') description = galaxy.description;
   const specFile = firstFile(path.join(dir, 'meta'), 'argument_specs') ?? (metaMain.argument_specs ? metaMainFile : undefined);
@@ -172,7 +176,7 @@ async function loadYamlRole(name: string, dir: string, opts: LoadRoleOptions): P
     }
   }
   if (errors.length) throw new TsplayErrors(errors);
-  return { name, dir, kind: 'yaml', description, defaults, vars, tasks, handlers, params, paramDocs };
+  return { name, dir, kind: 'yaml', description, defaults, vars, tasks, handlers, params, paramDocs, warnings };
 }
 
 async function loadTsRole(name: string, dir: string, opts: LoadRoleOptions): Promise<LoadedRole> {

@@ -180,6 +180,18 @@ describe('loadPlaybook: validation reports every error at once with FILE:LINE:CO
     expect(pb.warnings).toEqual([expect.stringMatching(/play\.yml:2:3: found a duplicate dict key \(hosts\)/)]);
   });
 
+  it('duplicate keys in included task files and role files warn too', async () => {
+    const pb = await loadPlaybook(
+      tmpPlaybook('- hosts: all\n  roles: [r]\n  tasks:\n    - include_tasks: inc.yml\n', {
+        'inc.yml': '- name: a\n  name: b\n  debug: { msg: hi }\n',
+        'roles/r/defaults/main.yml': 'x: 1\nx: 2\n',
+      }),
+      { modules: fakeModules },
+    );
+    expect(pb.warnings?.join('\n')).toMatch(/inc\.yml:2:3: found a duplicate dict key \(name\)/);
+    expect(pb.warnings?.join('\n')).toMatch(/defaults\/main\.yml:2:1: found a duplicate dict key \(x\)/);
+  });
+
   it('requires a list of plays with hosts', async () => {
     expect((await errorsOf(tmpPlaybook('hosts: all\n')))[0]).toBe('play.yml:1:1: a playbook must be a list of plays, got a mapping\n    hint: start the play with a dash: "- hosts: all"');
     expect((await errorsOf(tmpPlaybook('- name: x\n  tasks: []\n')))[0]).toBe("play.yml:1:3: play 'x' has no hosts\n    hint: add \"hosts: all\" (or a group / pattern)");
