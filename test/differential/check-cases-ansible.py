@@ -278,6 +278,14 @@ def main():
     fn = {"templates": check_templates, "values": check_values, "playbooks": check_playbooks}
     for k in kinds:
         names = case_names(k, a.only)
+        if a.snapshot and os.path.isdir(os.path.join(REF, k)):
+            # drop snapshot entries of cases that no longer exist
+            existing = set(case_names(k, None))
+            for e in os.listdir(os.path.join(REF, k)):
+                base = e[:-len(".failed")] if e.endswith(".failed") else e
+                if base not in existing:
+                    p = os.path.join(REF, k, e)
+                    shutil.rmtree(p) if os.path.isdir(p) else os.remove(p)
         if not names:
             continue
         bad = fn[k](names, tmp, a.snapshot)
