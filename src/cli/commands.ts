@@ -132,7 +132,8 @@ export function registerCommands(program: Command, io: Io, setCode: SetCode): vo
     .option('-e, --extra-vars <vars>', 'extra vars', collect, [])
     .action(async (playbook: string, flags: { inventory: string[]; extraVars: string[] }) => {
       try {
-        await validatePlaybook(playbook, flags.inventory, parseExtraVars(flags.extraVars));
+        const warnings = await validatePlaybook(playbook, flags.inventory, parseExtraVars(flags.extraVars));
+        for (const w of warnings) io.err(`[WARNING]: ${w}\n`);
         io.out(`${playbook}: valid\n`);
         setCode(EXIT.OK);
       } catch (e) {

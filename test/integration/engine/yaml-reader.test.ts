@@ -1,7 +1,7 @@
 // The one YAML reader end to end through `tsplay run`: !unsafe, YAML 1.1 in every file kind, -e forms, modes.
 import { statSync } from 'node:fs';
 import { afterAll, describe, expect, it } from 'vitest';
-import { cleanupProjects, debugMsgs, localInventory, project, run } from './project.js';
+import { cleanupProjects, debugMsgs, localInventory, project, run, tsplay } from './project.js';
 
 afterAll(cleanupProjects);
 
@@ -82,5 +82,19 @@ describe('reading YAML as Ansible does, end to end', () => {
     expect([mode('a'), mode('b'), mode('c'), mode('d')]).toEqual(['0644', '1204', '0640', '0751']);
     const again = await run(p, []);
     expect(again.report.recap).toMatchObject({ h1: { changed: 0 } });
+  });
+
+  it('a duplicate key is a warning (last value wins) in run and validate, as in Ansible', async () => {
+    const p = project({
+      'inventory.ini': localInventory({ all: { h1: '' } }),
+      'site.yml': `- hosts: all\n  gather_facts: false\n  tasks:\n    - name: show\n      debug:\n        msg: first\n        msg: last\n`,
+    });
+    const r = await run(p, []);
+    expect(r.code, r.all).toBe(0);
+    expect(debugMsgs(r.report, 'show')).toEqual({ h1: 'last' });
+    expect(r.all).toMatch(/\[WARNING\]: .*site\.yml:7:9: found a duplicate dict key \(msg\)/);
+    const v = await tsplay(['validate', p.path('site.yml')]);
+    expect(v.code).toBe(0);
+    expect(v.err).toMatch(/\[WARNING\]: .*site\.yml:7:9: found a duplicate dict key \(msg\)/);
   });
 });
