@@ -6,7 +6,7 @@ import type { RunPlaybookOptions } from './api.js';
 import type { Recap, Reporter, RunEvent } from './report.js';
 import { emptyRecap } from './report.js';
 import { Redactor } from './redact.js';
-import { connectionSpecFor, createExecutor, gatherFacts, roleSearchPaths, type Inventory } from './deps.js';
+import { ANSIBLE_MANAGED, OMIT_TOKEN, connectionSpecFor, createExecutor, gatherFacts, roleSearchPaths, type Inventory } from './deps.js';
 import { lazyContext, mergeLayers } from './vars.js';
 import { TsplayError } from '../errors.js';
 
@@ -166,6 +166,9 @@ export class RunContext {
       play_hosts: this.playHosts,
       ansible_play_hosts: this.playHosts,
       ansible_check_mode: !!this.opts.check,
+      ansible_diff_mode: !!this.opts.diff,
+      ansible_managed: ANSIBLE_MANAGED,
+      omit: OMIT_TOKEN,
       ansible_verbosity: this.opts.verbose ?? 0,
       playbook_dir: this.playbook.dir,
       ...(role ? { role_path: role.role.dir, role_name: role.role.name } : {}),

@@ -88,6 +88,9 @@ export function renderTemplateFile(text: string, vars: Record<string, unknown>, 
   return tpl.renderTemplateFile(text, vars, loc, opts);
 }
 
+/** Ansible's omit placeholder and its removal from module arguments; the default ansible_managed text. */
+export const { OMIT_TOKEN, ANSIBLE_MANAGED, removeOmit } = tpl;
+
 export function hasTemplate(value: unknown): boolean {
   return tpl.hasTemplate(value);
 }

@@ -9,7 +9,7 @@ import type { HostFacts } from '../facts/types.js';
 import type { HostTaskResult, HostStatus } from './report.js';
 import { TsplayError, formatError, isUserError } from '../errors.js';
 import { findModule } from '../modules/registry.js';
-import { evaluateCondition, evaluateValue, renderString, renderTemplateFile, renderValue } from './deps.js';
+import { evaluateCondition, evaluateValue, removeOmit, renderString, renderTemplateFile, renderValue } from './deps.js';
 import type { HostState, RunContext, Scope } from './context.js';
 import { controllerFileModeReader, controllerFileReader, controllerFileResolver } from './files.js';
 
@@ -223,7 +223,7 @@ export function taskLabel(task: ModuleTask): string {
 async function runOnce(run: RunContext, hs: HostState, task: ModuleTask, scope: Scope, vars: Record<string, unknown>): Promise<TaskOutcome> {
   const mod = findModule(task.module);
   if (!mod) throw new TsplayError('VALIDATION', `unknown module "${task.moduleAs}"`, { location: task.loc });
-  const rendered = renderValue(task.args, vars, task.loc) as Record<string, unknown>;
+  const rendered = removeOmit(renderValue(task.args, vars, task.loc)) as Record<string, unknown>;
   const parsed = mod.args.safeParse(rendered);
   if (!parsed.success) {
     const issues = parsed.error.issues.map((i) => `${i.path.length ? i.path.join('.') + ': ' : ''}${i.message}`).join('; ');

@@ -9,6 +9,7 @@
  * - finalize: None prints as ''; an undefined value is an error;
  * - conditions: `{% if COND %} True {% else %} False {% endif %}` after a first templating pass.
  */
+import { randomBytes } from 'node:crypto';
 import { isUnsafe } from '../config/unsafe.js';
 import { filters, tests, lookups } from './jinja/plugins.js';
 import { parseExpressionText, type Expr } from './jinja/parser.js';
@@ -34,6 +35,23 @@ interface DoOptions extends TemplateFileOptions {
   escapeBackslashes: boolean;
   preserveTrailingNewlines: boolean;
 }
+
+/** Ansible's `omit`: a per-run placeholder; module arguments whose value is it are left out. */
+export const OMIT_TOKEN = `__omit_place_holder__${randomBytes(20).toString('hex')}`;
+
+/** Ansible's remove_omit: drop dict entries (and list items) equal to the omit placeholder, deeply. */
+export function removeOmit(v: unknown): unknown {
+  if (Array.isArray(v)) return v.filter((x) => x !== OMIT_TOKEN).map(removeOmit);
+  if (v !== null && typeof v === 'object' && Object.getPrototypeOf(v) === Object.prototype) {
+    const out: Record<string, unknown> = {};
+    for (const [k, x] of Object.entries(v)) if (x !== OMIT_TOKEN) Object.defineProperty(out, k, { value: removeOmit(x), enumerable: true, writable: true, configurable: true });
+    return out;
+  }
+  return v;
+}
+
+/** Ansible's default `ansible_managed` text (DEFAULT_MANAGED_STR). */
+export const ANSIBLE_MANAGED = 'Ansible managed';
 
 const SINGLE_VAR = /^\{\{\s*(\w*)\s*\}\}\n?$/;
 

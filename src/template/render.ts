@@ -4,7 +4,9 @@
  * with the location of the value (task file:line) or of the error inside a template file.
  */
 import { TsplayError, UndefinedVariableError, type SourceLocation } from '../errors.js';
-import { checkTemplateSyntax, isPossiblyTemplate, RenderError, templateFile, templateValue, type TemplateFileOptions } from './ansible.js';
+import { ANSIBLE_MANAGED, checkTemplateSyntax, isPossiblyTemplate, OMIT_TOKEN, removeOmit, RenderError, templateFile, templateValue, type TemplateFileOptions } from './ansible.js';
+
+export { ANSIBLE_MANAGED, OMIT_TOKEN, removeOmit };
 import { PyError, UndefinedError, str, toPlain } from './jinja/py.js';
 import { renderTemplateFile as renderHbs } from './hbs.js';
 

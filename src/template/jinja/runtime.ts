@@ -109,6 +109,8 @@ class Scope {
   lookup(name: string): { found: boolean; value: unknown } {
     for (let s: Scope | undefined = this; s; s = s.parent) if (s.own.has(name)) return { found: true, value: s.own.get(name) };
     if (Object.hasOwn(this.root, name)) return { found: true, value: this.root[name] };
+    // Ansible's `vars`: the template's variables themselves
+    if (name === 'vars') return { found: true, value: this.root };
     return { found: false, value: undefined };
   }
   set(name: string, v: unknown): void {
