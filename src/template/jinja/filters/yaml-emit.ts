@@ -15,10 +15,11 @@ export interface DumpOptions {
 }
 
 type Ev =
-  | { t: 'scalar'; value: string; implicit: [boolean, boolean] }
-  | { t: 'seq'; flow: boolean }
+  | { t: 'scalar'; value: string; implicit: [boolean, boolean]; anchor?: string }
+  | { t: 'alias'; anchor: string }
+  | { t: 'seq'; flow: boolean; anchor?: string }
   | { t: 'seqEnd' }
-  | { t: 'map'; flow: boolean }
+  | { t: 'map'; flow: boolean; anchor?: string }
   | { t: 'mapEnd' }
   | { t: 'docStart' }
   | { t: 'docEnd' }
@@ -58,7 +59,9 @@ export function resolveTag(value: string): string {
   return 'str';
 }
 
-function represent(v: unknown, o: Required<DumpOptions>): Node {
+/** The representer keeps one node per list/dict object (Python's id()), so shared objects become aliases. */
+function represent(v: unknown, o: Required<DumpOptions>, seen = new Map<object, Node>()): Node {
+  if ((Array.isArray(v) || isDict(v)) && seen.has(v as object)) return seen.get(v as object)!;
   const scalar = (tag: string, value: string): Node => ({ kind: 'scalar', tag, value, items: [], pairs: [], flow: false });
   if (v instanceof Undefined) throw new UndefinedError(v);
   if (v === null || v === undefined) return scalar('null', 'null');
@@ -83,10 +86,11 @@ function represent(v: unknown, o: Required<DumpOptions>): Node {
     return scalar('timestamp', iso);
   }
   if (Array.isArray(v)) {
-    const items = v.map((x) => represent(x, o));
-    const best = items.every((n) => n.kind === 'scalar');
-    return { kind: 'seq', tag: 'seq', value: '', items, pairs: [], flow: o.defaultFlowStyle ?? best };
-    void isTuple;
+    const node: Node = { kind: 'seq', tag: 'seq', value: '', items: [], pairs: [], flow: false };
+    if (!(isTuple(v) && !v.length)) seen.set(v, node);
+    node.items = v.map((x) => represent(x, o, seen));
+    node.flow = o.defaultFlowStyle ?? node.items.every((n) => n.kind === 'scalar');
+    return node;
   }
   if (isDict(v)) {
     let entries = Object.entries(v);
@@ -97,26 +101,55 @@ function represent(v: unknown, o: Required<DumpOptions>): Node {
         /* unsortable keys keep their order, as PyYAML does on TypeError */
       }
     }
-    const pairs = entries.map(([k, x]) => [represent(k, o), represent(x, o)] as [Node, Node]);
-    const best = pairs.every(([k, x]) => k.kind === 'scalar' && x.kind === 'scalar');
-    return { kind: 'map', tag: 'map', value: '', items: [], pairs, flow: o.defaultFlowStyle ?? best };
+    const node: Node = { kind: 'map', tag: 'map', value: '', items: [], pairs: [], flow: false };
+    seen.set(v, node);
+    node.pairs = entries.map(([k, x]) => [represent(k, o, seen), represent(x, o, seen)] as [Node, Node]);
+    node.flow = o.defaultFlowStyle ?? node.pairs.every(([k, x]) => k.kind === 'scalar' && x.kind === 'scalar');
+    return node;
   }
   throw new PyError('RepresenterError', `('cannot represent an object', ${typeName(v)})`);
 }
 
-function serialize(node: Node, out: Ev[]): void {
+/** The serializer's anchor pass: a node met a second time gets the next 'id%03d'. */
+function anchorNodes(root: Node): Map<Node, string | null> {
+  const anchors = new Map<Node, string | null>();
+  let last = 0;
+  const visit = (n: Node): void => {
+    if (anchors.has(n)) {
+      if (anchors.get(n) === null) anchors.set(n, `id${String(++last).padStart(3, '0')}`);
+      return;
+    }
+    anchors.set(n, null);
+    if (n.kind === 'seq') n.items.forEach(visit);
+    else if (n.kind === 'map')
+      for (const [k, x] of n.pairs) {
+        visit(k);
+        visit(x);
+      }
+  };
+  visit(root);
+  return anchors;
+}
+
+function serialize(node: Node, out: Ev[], anchors: Map<Node, string | null>, done = new Set<Node>()): void {
+  const anchor = node.kind === 'scalar' ? undefined : (anchors.get(node) ?? undefined);
+  if (anchor && done.has(node)) {
+    out.push({ t: 'alias', anchor });
+    return;
+  }
+  done.add(node);
   if (node.kind === 'scalar') {
     const detected = resolveTag(node.value);
     out.push({ t: 'scalar', value: node.value, implicit: [node.tag === detected, node.tag === 'str'] });
   } else if (node.kind === 'seq') {
-    out.push({ t: 'seq', flow: node.flow });
-    node.items.forEach((n) => serialize(n, out));
+    out.push({ t: 'seq', flow: node.flow, anchor });
+    node.items.forEach((n) => serialize(n, out, anchors, done));
     out.push({ t: 'seqEnd' });
   } else {
-    out.push({ t: 'map', flow: node.flow });
+    out.push({ t: 'map', flow: node.flow, anchor });
     for (const [k, x] of node.pairs) {
-      serialize(k, out);
-      serialize(x, out);
+      serialize(k, out, anchors, done);
+      serialize(x, out, anchors, done);
     }
     out.push({ t: 'mapEnd' });
   }
@@ -221,13 +254,19 @@ class Emitter {
     this.mappingContext = mapping;
     this.simpleKeyContext = simpleKey;
     const ev = this.event;
-    if (ev.t === 'scalar') {
+    if (ev.t === 'alias') {
+      this.writeIndicator('*' + ev.anchor, true);
+      if (this.simpleKeyContext) this.put(' ');
+      this.state = this.states.pop()!;
+    } else if (ev.t === 'scalar') {
       this.processTag();
       this.expectScalar();
     } else if (ev.t === 'seq') {
+      if (ev.anchor) this.writeIndicator('&' + ev.anchor, true);
       if (this.flowLevel || ev.flow || this.checkEmptySequence()) this.expectFlowSequence();
       else this.expectBlockSequence();
     } else if (ev.t === 'map') {
+      if (ev.anchor) this.writeIndicator('&' + ev.anchor, true);
       if (this.flowLevel || ev.flow || this.checkEmptyMapping()) this.expectFlowMapping();
       else this.expectBlockMapping();
     } else throw new Error('expected NodeEvent');
@@ -369,8 +408,9 @@ class Emitter {
       if (this.analysis.multiline) return false;
       return this.analysis.bytes <= 128;
     }
-    if (ev.t === 'seq') return this.checkEmptySequence();
-    if (ev.t === 'map') return this.checkEmptyMapping();
+    if (ev.t === 'seq') return this.checkEmptySequence() && (ev.anchor?.length ?? 0) <= 128;
+    if (ev.t === 'map') return this.checkEmptyMapping() && (ev.anchor?.length ?? 0) <= 128;
+    if (ev.t === 'alias') return ev.anchor.length <= 128;
     return false;
   }
 
@@ -646,7 +686,8 @@ export function yamlDump(v: unknown, opts: DumpOptions = {}): string {
     explicitEnd: opts.explicitEnd ?? false,
   };
   const events: Ev[] = [{ t: 'docStart' }];
-  serialize(represent(v, o), events);
+  const root = represent(v, o);
+  serialize(root, events, anchorNodes(root));
   events.push({ t: 'docEnd' }, { t: 'streamEnd' });
   return new Emitter(events, o).run();
 }

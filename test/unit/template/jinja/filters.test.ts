@@ -20,13 +20,24 @@ interface Case {
   error?: { type: string; message: string; wrappers?: { type: string; message: string }[] };
 }
 
-const fixture = JSON.parse(readFileSync(new URL('../fixtures/filters.json', import.meta.url), 'utf8')) as { filters: Case[]; tests: Case[] };
+const fixture = JSON.parse(readFileSync(new URL('../fixtures/filters.json', import.meta.url), 'utf8')) as { filters: Case[]; tests: Case[]; direct: Case[] };
 
 /** Fixture values → engine values. Input tuples become lists: Ansible's Templar turned them into lists too. */
-function decode(v: unknown, input = false): unknown {
-  if (Array.isArray(v)) return v.map((x) => decode(x, input));
+function decode(v: unknown, input = false, refs = new Map<number, unknown>()): unknown {
+  if (Array.isArray(v)) return v.map((x) => decode(x, input, refs));
   if (v !== null && typeof v === 'object') {
     const o = v as Record<string, unknown>;
+    if ('$ref' in o) return refs.get(o.$ref as number);
+    if ('$id' in o) {
+      // a shared list/dict: decode once, reuse the same object
+      const inner = o.$v;
+      const made: unknown = Array.isArray(inner) ? [] : {};
+      refs.set(o.$id as number, made);
+      const full = decode(inner, input, refs);
+      if (Array.isArray(made)) made.push(...(full as unknown[]));
+      else Object.assign(made as object, full);
+      return made;
+    }
     if ('$int' in o) return BigInt(o.$int as string);
     if ('$float' in o) {
       const r = o.$float as string;
@@ -35,7 +46,7 @@ function decode(v: unknown, input = false): unknown {
     }
     if ('$tuple' in o) return input ? (o.$tuple as unknown[]).map((x) => decode(x, input)) : tuple((o.$tuple as unknown[]).map((x) => decode(x)));
     if ('$undef' in o) return new Undefined(o.$undef as string, `'${o.$undef as string}' is undefined`);
-    return Object.fromEntries(Object.entries(o).map(([k, x]) => [k, decode(x, input)]));
+    return Object.fromEntries(Object.entries(o).map(([k, x]) => [k, decode(x, input, refs)]));
   }
   return v;
 }
@@ -190,3 +201,14 @@ for (const kind of ['filter', 'test'] as const) {
     });
   });
 }
+
+describe('filters keep shared objects as YAML anchors (filters called directly in Python)', () => {
+  fixture.direct.forEach((c, i) => {
+    it(key('direct', c, i), () => {
+      const refs = new Map<number, unknown>();
+      const value = decode(c.input, false, refs);
+      const r = filters[c.name]!(value, decode(c.args, false, refs) as unknown[], decode(c.kwargs, false, refs) as Record<string, unknown>, ctx);
+      expect(str(r)).toBe(c.out);
+    });
+  });
+});
