@@ -201,8 +201,14 @@ export function strRepr(s: string): string {
   return out + q;
 }
 
+/** A boxed string (an `!unsafe` text) read as the plain string it holds; other values unchanged. */
+export function unbox(v: unknown): unknown {
+  return v instanceof String ? v.valueOf() : v;
+}
+
 /** Python's repr(). */
 export function repr(v: unknown): string {
+  if (v instanceof String) return strRepr(v.valueOf());
   if (typeof v === 'string') return strRepr(v);
   if (Array.isArray(v)) {
     const items = v.map(repr);
@@ -218,6 +224,7 @@ export function repr(v: unknown): string {
 /** Python's str(): what `{{ v }}` prints. */
 export function str(v: unknown): string {
   if (typeof v === 'string') return v;
+  if (v instanceof String) return v.valueOf();
   if (v === null) return 'None';
   if (v === true) return 'True';
   if (v === false) return 'False';
@@ -329,7 +336,7 @@ export function dictKey(d: Record<string, unknown>, key: unknown): string | unde
 export function iterate(v: unknown): unknown[] {
   if (v instanceof SilentUndefined) return [];
   if (v instanceof Undefined) throw new UndefinedError(v);
-  if (Array.isArray(v)) return v;
+  if (Array.isArray(v)) return v.map(unbox);
   if (typeof v === 'string') return [...v];
   if (isDict(v)) return Object.keys(v);
   throw new PyError('TypeError', `'${typeName(v)}' object is not iterable`);

@@ -32,6 +32,7 @@ import {
   truthy,
   tuple,
   typeName,
+  unbox,
   type Kwargs,
   type PyObject,
 } from './py.js';
@@ -108,7 +109,7 @@ class Scope {
   ) {}
   lookup(name: string): { found: boolean; value: unknown } {
     for (let s: Scope | undefined = this; s; s = s.parent) if (s.own.has(name)) return { found: true, value: s.own.get(name) };
-    if (Object.hasOwn(this.root, name)) return { found: true, value: this.root[name] };
+    if (Object.hasOwn(this.root, name)) return { found: true, value: unbox(this.root[name]) };
     // Ansible's `vars`: the template's variables themselves
     if (name === 'vars') return { found: true, value: this.root };
     return { found: false, value: undefined };
@@ -625,7 +626,7 @@ export class Environment {
     const m = boundMethod(obj, attr, this);
     if (m) return m;
     if (isDict(obj)) {
-      if (Object.hasOwn(obj, attr)) return obj[attr];
+      if (Object.hasOwn(obj, attr)) return unbox(obj[attr]);
       return new Undefined(attr, `'dict object' has no attribute '${attr}'`);
     }
     return new Undefined(attr, `'${objName(obj)}' has no attribute '${attr}'`);
@@ -636,7 +637,7 @@ export class Environment {
     if (key instanceof Undefined) throw new UndefinedError(key);
     if (isDict(obj)) {
       const k = dictKey(obj, key);
-      if (k !== undefined) return obj[k];
+      if (k !== undefined) return unbox(obj[k]);
       if (typeof key === 'string') {
         const m = boundMethod(obj, key, this);
         if (m) return m;
@@ -648,7 +649,7 @@ export class Environment {
         const chars = typeof obj === 'string' ? [...obj] : obj;
         let i = num(key);
         if (i < 0) i += chars.length;
-        if (i >= 0 && i < chars.length) return chars[i];
+        if (i >= 0 && i < chars.length) return unbox(chars[i]);
         return new Undefined(str(key), `${typeName(obj)} object has no element ${str(key)}`);
       }
       if (typeof key === 'string') return this.getattr(obj, key);
