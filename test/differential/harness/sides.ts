@@ -5,6 +5,7 @@ import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { docker, runProgram } from '../../../src/lab/docker.js';
+import { buildImages } from '../../../src/lab/images.js';
 import { runAnsible, runTsplay, TsplayWorkers, type RunSpec, type Tool, type ToolRun } from './tools.js';
 
 export type Target = 'docker' | 'local';
@@ -142,6 +143,10 @@ export const DOCKER_ROOT = '/srv/tsplay-diff';
 export async function dockerSides(o: SideOptions = {}): Promise<Sides> {
   // Imported here so --target local never loads testcontainers.
   const { startTargets, createTestNetwork } = await import('../../e2e/harness/targets.js');
+  // Cached: one `docker image inspect`. Rebuilds an image made from an older recipe (without python3).
+  const built = await buildImages({ images: [DIFF_IMAGE], log: () => undefined });
+  const failed = built.images.find((i) => i.status === 'failed' || i.status === 'skipped');
+  if (failed) throw new Error(`lab image ${DIFF_IMAGE} could not be built: ${failed.reason ?? failed.status}`);
   const network = await createTestNetwork();
   const base = mkdtempSync(path.join(os.tmpdir(), 'tsplay-diff-'));
   const started: Array<Awaited<ReturnType<typeof startTargets>>> = [];
@@ -158,6 +163,10 @@ export async function dockerSides(o: SideOptions = {}): Promise<Sides> {
       startTargets([{ image: DIFF_IMAGE, name: 'target' }], { network }),
     ]);
     started.push(a, t);
+    for (const x of [a, t]) {
+      const r = await docker(['exec', x.hosts[0]!.container, 'python3', '-c', 'import json']);
+      if (r.rc !== 0) throw new Error(`tsplay/${DIFF_IMAGE} has no full python3 (ansible-core's modules need it): rebuild it with \`npx tsplay lab build --image ${DIFF_IMAGE}\` (${r.stderr.trim().split('\n').pop()})`);
+    }
     const make = (tool: Tool, targets: typeof a): Side => {
       const host = targets.hosts[0]!;
       const scratch = path.join(base, `${tool}-scratch`);

@@ -205,9 +205,9 @@ export class TsplayWorkers {
         w.child.off('exit', onExit);
         resolve(m);
       };
-      const onExit = (code: number | null): void => {
+      const onExit = (code: number | null, signal: NodeJS.Signals | null): void => {
         clearTimeout(timer);
-        resolve({ code: code ?? -1, output: `(tsplay worker died: exit ${code})`, dead: true });
+        resolve({ code: code ?? -1, output: `(tsplay died: ${signal ? `killed by ${signal}` : `exit ${code}`})`, dead: true });
       };
       w.child.on('message', onMsg);
       w.child.once('exit', onExit);
