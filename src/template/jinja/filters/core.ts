@@ -247,7 +247,9 @@ export const coreFilters: Record<string, Filter> = {
     const a = b('mandatory', ['msg'], args, kw, { msg: null });
     if (v instanceof Undefined) {
       if (a.msg !== null) throw filterError(str(a.msg));
-      const name = v.name ? `'${v.name}' ` : '';
+      // Python's _undefined_name is the last name looked up: 'bar' for foo.bar
+      const last = v.name.split('.').pop() ?? '';
+      const name = last ? `'${last}' ` : '';
       throw filterError(`Mandatory variable ${name} not defined.`);
     }
     return v;

@@ -1,6 +1,6 @@
 /** Mapping filters: dict2items, items2dict, combine, dictsort, items. */
 import type { Filter } from '../types.js';
-import { PyError, Undefined, bindArgs, cmp, contains, eq, isDict, isTuple, repr, str, truthy, tuple, typeName } from '../py.js';
+import { PyError, Undefined, bindArgs, cmp, contains, dictKey, eq, isDict, isTuple, repr, str, truthy, tuple, typeName } from '../py.js';
 import { filterError, filterTypeError, hashable, lowerIfStr, pyClass, pySorted } from './common.js';
 import { jsonDumps } from './serialize.js';
 import { flatten } from './lists.js';
@@ -44,6 +44,28 @@ function checkDefined(v: unknown): void {
 }
 
 export const dictFilters: Record<string, Filter> = {
+  rekey_on_member: (v, args, kw) => {
+    const a = bindArgs('rekey_on_member', ['key', 'duplicates'], args, kw, { duplicates: 'error' });
+    if (a.duplicates !== 'error' && a.duplicates !== 'overwrite') throw filterError(`duplicates parameter to rekey_on_member has unknown value: ${str(a.duplicates)}`);
+    let items: unknown[];
+    if (isDict(v)) items = Object.values(v);
+    else if (Array.isArray(v)) items = v;
+    else throw filterTypeError('Type is not a valid list, set, or dict');
+    const out: Record<string, unknown> = {};
+    for (const item of items) {
+      if (!isDict(item)) throw filterTypeError('List item is not a valid dict');
+      const k = dictKey(item, a.key);
+      if (k === undefined) throw filterError(`Key ${str(a.key)} was not found`);
+      const keyElem = item[k];
+      if (!hashable(keyElem)) throw filterTypeError(`unhashable type: '${typeName(keyElem)}'`);
+      const ks = str(keyElem);
+      if (Object.hasOwn(out, ks) && truthy(out[ks])) {
+        if (a.duplicates === 'error') throw filterError(`Key ${ks} is not unique, cannot correctly turn into dict`);
+        out[ks] = item;
+      } else out[ks] = item;
+    }
+    return out;
+  },
   dict2items: (v, args, kw) => {
     const a = bindArgs('dict2items', ['key_name', 'value_name'], args, kw, { key_name: 'key', value_name: 'value' });
     if (!isDict(v)) throw filterTypeError(`dict2items requires a dictionary, got ${pyClass(v)} instead.`);

@@ -36,6 +36,14 @@ function jsonString(s: string, ascii: boolean): string {
   return out + '"';
 }
 
+/** Python's datetime.isoformat(sep) of a naive datetime (microseconds only when non-zero). */
+export function isoformat(d: Date, sep: string): string {
+  const iso = d.toISOString().replace('Z', '');
+  const [date, time] = iso.split('T') as [string, string];
+  const t = time.endsWith('.000') ? time.slice(0, -4) : time.replace(/\.(\d{3})$/, '.$1000');
+  return `${date}${sep}${t}`;
+}
+
 /** Python's json.dumps with Ansible's encoder (dates as ISO strings, tuples as lists). */
 export function jsonDumps(v: unknown, o: JsonOptions = {}): string {
   const indent = o.indent === undefined || o.indent === null ? null : typeof o.indent === 'number' ? ' '.repeat(o.indent) : o.indent;
@@ -57,7 +65,7 @@ export function jsonDumps(v: unknown, o: JsonOptions = {}): string {
       return floatRepr(n);
     }
     if (typeof x === 'number') return str(x);
-    if (x instanceof Date) return jsonString(x.toISOString().replace('Z', '').replace(/\.000$/, ''), ascii);
+    if (x instanceof Date) return jsonString(isoformat(x, 'T'), ascii);
     const nl = indent === null ? '' : '\n' + indent.repeat(level + 1);
     const close = indent === null ? '' : '\n' + indent.repeat(level);
     if (Array.isArray(x)) {

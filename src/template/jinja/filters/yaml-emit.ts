@@ -82,8 +82,8 @@ function represent(v: unknown, o: Required<DumpOptions>, seen = new Map<object, 
   }
   if (typeof v === 'number') return scalar('int', Math.abs(v) < 1e21 ? v.toFixed(0) : BigInt(v).toString());
   if (v instanceof Date) {
-    const iso = v.toISOString().replace('T', ' ').replace(/\.000Z$/, '').replace(/Z$/, '');
-    return scalar('timestamp', iso);
+    const iso = v.toISOString().replace('Z', '').replace('T', ' ');
+    return scalar('timestamp', iso.endsWith('.000') ? iso.slice(0, -4) : iso.replace(/\.(\d{3})$/, '.$1000'));
   }
   if (Array.isArray(v)) {
     const node: Node = { kind: 'seq', tag: 'seq', value: '', items: [], pairs: [], flow: false };

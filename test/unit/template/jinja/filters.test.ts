@@ -39,6 +39,7 @@ function decode(v: unknown, input = false, refs = new Map<number, unknown>()): u
       return made;
     }
     if ('$int' in o) return BigInt(o.$int as string);
+    if ('$datetime' in o) return new Date(`${o.$datetime as string}Z`);
     if ('$float' in o) {
       const r = o.$float as string;
       const n = r === 'nan' ? NaN : r === 'inf' ? Infinity : r === '-inf' ? -Infinity : Number(r);
