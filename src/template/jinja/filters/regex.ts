@@ -243,18 +243,30 @@ export function search(rx: PyRegex, s: string, mode: 'search' | 'match' | 'fullm
   return sticky.exec(s);
 }
 
+/**
+ * Python's finditer/sub walk: after an empty match at p the next match may not be empty at p
+ * (sre's must_advance) but may be a longer match starting at p (`a*?` matches '' then 'a').
+ */
 function* iterMatches(rx: PyRegex, s: string): Generator<RegExpExecArray> {
   const re = rx.re;
   re.lastIndex = 0;
   let m: RegExpExecArray | null;
   while ((m = re.exec(s))) {
     yield m;
-    if (m[0] === '') {
-      // advance one code point
-      const c = s.codePointAt(re.lastIndex);
-      re.lastIndex += c !== undefined && c > 0xffff ? 2 : 1;
-      if (m.index >= s.length) break;
+    if (m[0] !== '') continue;
+    const p = m.index;
+    const cp = [...s.slice(0, p)].length;
+    const nonEmpty = new RegExp(`(?:${re.source})(?<=^[\\s\\S]{${cp + 1},})`, re.flags.replace('g', '') + 'y');
+    nonEmpty.lastIndex = p;
+    const longer = p < s.length ? nonEmpty.exec(s) : null;
+    if (longer) {
+      yield longer;
+      re.lastIndex = nonEmpty.lastIndex;
+      continue;
     }
+    if (p >= s.length) break;
+    const c = s.codePointAt(p);
+    re.lastIndex = p + (c !== undefined && c > 0xffff ? 2 : 1);
   }
 }
 
