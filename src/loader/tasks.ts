@@ -13,7 +13,7 @@ const checkedTemplateFiles = new Map<string, TsplayError[]>();
 import { parseStringArgs, validateModuleArgs } from './args.js';
 import { didYouMean, suggest } from './suggest.js';
 import { readYamlFile, SourceMap } from './yaml.js';
-import { isUnsafe, unsafeDeep } from '../config/unsafe.js';
+import { isUnsafe, plainValue, unsafeDeep } from '../config/unsafe.js';
 
 /** Where module definitions come from (the registry by default; tests pass their own). */
 export interface ModuleLookup {
@@ -41,6 +41,8 @@ export interface NormalizeOptions {
 const IDENT = /^[A-Za-z_][A-Za-z0-9_]*$/;
 const TASK_KW = new Set<string>(TASK_KEYWORDS);
 const BLOCK_KW = new Set<string>(BLOCK_KEYWORDS);
+/** Keywords whose values are data or tasks, where an `!unsafe` mark must stay. */
+const KEEP_UNSAFE = new Set(['vars', 'args', 'block', 'rescue', 'always', 'loop', 'with_items', 'with_list']);
 const INCLUDE_ROLE_KEYS = new Set(['name', 'vars']);
 
 function isMapping(v: unknown): v is Record<string, unknown> {
@@ -231,6 +233,9 @@ class Normalizer {
       return [];
     }
     const loc = this.map.of(t, where);
+    // `name: !unsafe "…"`, `when: !unsafe …`: a keyword takes the text (module args and vars keep
+    // the mark, which is what stops templating).
+    for (const k of Object.keys(t)) if ((TASK_KW.has(k) || BLOCK_KW.has(k)) && !KEEP_UNSAFE.has(k)) t[k] = plainValue(t[k]);
     if ('block' in t) return [this.block(t, loc)];
     for (const k of ['include_role', 'import_role', 'ansible.builtin.include_role', 'ansible.builtin.import_role']) {
       if (k in t) return [this.includeRole(t, k, loc)];

@@ -21,12 +21,19 @@ describe('reading YAML as Ansible does, end to end', () => {
     - name: direct
       debug:
         msg: !unsafe "{{ also_not }}"
+    - name: !unsafe "keywords take the text"
+      when: !unsafe "raw is string"
+      block:
+        - name: in a block
+          debug:
+            msg: !unsafe "{{ in_block }}"
 `,
     });
     const r = await run(p, []);
     expect(r.code, r.all).toBe(0);
     expect(debugMsgs(r.report, 'show')).toEqual({ h1: '{{ not_a_var }} {% raw %},{{ x }}' });
     expect(debugMsgs(r.report, 'direct')).toEqual({ h1: '{{ also_not }}' });
+    expect(debugMsgs(r.report, 'in a block')).toEqual({ h1: '{{ in_block }}' });
   });
 
   it('yes/no/0644/n mean the same in a playbook, a YAML inventory, vars_files and -e @file', async () => {
