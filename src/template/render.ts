@@ -30,7 +30,7 @@ export function templateError(e: unknown, text: string, loc: SourceLocation, inF
           hint: `define '${name}' (play vars, inventory, register, set_fact, -e) or give a fallback: {{ ${name} | default('') }}`,
         });
       }
-      return new TsplayError('TEMPLATE', `${cause.undef.message}${where}`, { location, hint: `give a fallback with the default filter: {{ … | default('') }}` });
+      return new TsplayError('TEMPLATE', `undefined variable '${name}' (${cause.undef.message})${where}`, { location, hint: `give a fallback with the default filter: {{ ${name} | default('') }}` });
     }
     const kind = cause instanceof PyError ? `${cause.pyType}: ` : '';
     return new TsplayError('TEMPLATE', `${kind}${e.message}${inFile || e.templateName ? '' : ` in ${short(text)}`}`, { location });

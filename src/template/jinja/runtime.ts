@@ -524,12 +524,14 @@ export class Environment {
         if (r.found) return r.value;
         return new Undefined(e.name, `'${e.name}' is undefined`);
       }
-      case 'getattr':
-        return this.getattr(this.eval(e.obj, f), e.attr);
+      case 'getattr': {
+        const obj = this.eval(e.obj, f);
+        return named(this.getattr(obj, e.attr), obj, e);
+      }
       case 'getitem': {
         const obj = this.eval(e.obj, f);
         if (e.key.k === 'slice') return this.slice(obj, e.key, f);
-        return this.getitem(obj, this.eval(e.key, f));
+        return named(this.getitem(obj, this.eval(e.key, f)), obj, e);
       }
       case 'slice':
         throw err('slice outside of a subscript');
@@ -736,6 +738,27 @@ export function unknownPlugins(env: Environment, ast: unknown): Array<{ kind: 'f
   };
   walk(ast);
   return out;
+}
+
+/** The dotted path of a lookup expression (`env.HOME`, `users[0]`), for messages. */
+function exprPath(e: Expr): string | undefined {
+  if (e.k === 'name') return e.name;
+  if (e.k === 'getattr') {
+    const p = exprPath(e.obj);
+    return p === undefined ? undefined : `${p}.${e.attr}`;
+  }
+  if (e.k === 'getitem' && e.key.k === 'const') {
+    const p = exprPath(e.obj);
+    return p === undefined ? undefined : `${p}[${repr(e.key.v)}]`;
+  }
+  return undefined;
+}
+
+/** A new Undefined from a failed lookup carries the whole path (an Undefined passed along keeps its first failure). */
+function named(v: unknown, obj: unknown, e: Expr): unknown {
+  if (!(v instanceof Undefined) || obj instanceof Undefined || v instanceof SilentUndefined) return v;
+  const p = exprPath(e);
+  return p ? new Undefined(p, v.message) : v;
 }
 
 /** FQCN names resolve to the short name (ansible.builtin.to_json, community.general.x → x). */
