@@ -5,7 +5,7 @@
 // 1 on any other difference; 2 when the harness could not run (no Docker, no ansible-playbook).
 import { writeFileSync } from 'node:fs';
 import path from 'node:path';
-import { DIFF_DIR, formatDifferences, formatMarkdown, formatTable, loadDeliberate, runHarness, writeMarkdown } from './harness/harness.js';
+import { DIFF_DIR, formatDifferences, formatMarkdown, formatTable, interruptHarness, loadDeliberate, runHarness, writeMarkdown } from './harness/harness.js';
 import { REPO } from './harness/tools.js';
 import type { Target } from './harness/sides.js';
 
@@ -64,6 +64,13 @@ async function main(argv: string[]): Promise<number> {
     }
   }
   return r.failed ? 1 : 0;
+}
+
+for (const sig of ['SIGINT', 'SIGTERM'] as const) {
+  process.once(sig, () => {
+    console.error(`differential: ${sig}: stopping the tool runs and removing the targets`);
+    void interruptHarness().finally(() => process.exit(130));
+  });
 }
 
 main(process.argv.slice(2)).then(

@@ -17,7 +17,7 @@ import {
   type SideOutcome,
 } from './compare.js';
 import { dockerSides, localSides, type Side, type Sides, type Target } from './sides.js';
-import { REPO, type ToolRun } from './tools.js';
+import { killRunning, REPO, type ToolRun } from './tools.js';
 
 export const DIFF_DIR = path.join(REPO, 'test', 'differential');
 
@@ -100,13 +100,19 @@ export async function runBatched(side: Side, kind: 'templates' | 'values', cases
     writeFileSync(file, g.text);
     // A retried case must start from nothing, or its second run would report ok instead of changed.
     await side.remove(cs.map((c) => `${side.root}/${kind}/${c.name}`));
-    const r = await side.run({ playbook: file, extraVars: { diff_root: side.root } });
+    // Generous: a loaded 2-core machine has been seen to take 3 s per template task.
+    const r = await side.run({ playbook: file, extraVars: { diff_root: side.root }, timeoutMs: 120_000 + cs.length * 10_000 });
     log(`${side.tool}: ${kind} shard ${shard}: ${cs.length} case(s) ran in ${(r.durationMs / 1000).toFixed(1)} s (exit ${r.exitCode})`);
-    if (r.rows) {
-      for (const c of cs) out.set(c.id, { rows: r.rows.filter((row) => row.play === c.id || row.task.startsWith(c.id + ' ') || row.task === c.id), files: {} });
+    const why = firstMessage(r);
+    if (r.rows || r.timedOut) {
+      // A run killed at its timeout is not split (that would only repeat the wait): the cases it
+      // did not finish are reported as such.
+      for (const c of cs) {
+        const rows = (r.rows ?? []).filter((row) => row.play === c.id);
+        out.set(c.id, r.timedOut && !rows.length ? { rows, rejected: `no result: ${why}`, files: {} } : { rows, files: {} });
+      }
       return;
     }
-    const why = firstMessage(r);
     if (cs.length === 1) {
       out.set(cs[0]!.id, { rows: [], rejected: why, files: {} });
       return;
@@ -173,7 +179,7 @@ async function runBatchKind(kind: 'templates' | 'values', cases: Case[], sides: 
 
 function compareBatchCase(c: Case, a: SideOutcome, t: SideOutcome): Comparison & { statuses: { ansible: string[]; tsplay: string[] } } {
   const cmp: Comparison = { differences: [], notes: [] };
-  for (const [tool, o] of [['ansible-core', a], ['tsplay', t]] as const) if (o.rejected !== undefined) (c.fails ? cmp.notes : cmp.differences).push(`${tool} rejected the case: ${o.rejected.length > 400 ? o.rejected.slice(0, 400) + '…' : o.rejected}`);
+  for (const [tool, o] of [['ansible-core', a], ['tsplay', t]] as const) if (o.rejected !== undefined) (c.fails && !o.rejected.startsWith('no result:') ? cmp.notes : cmp.differences).push(`${tool} rejected the case: ${o.rejected.length > 400 ? o.rejected.slice(0, 400) + '…' : o.rejected}`);
   const tasks = c.kind === 'templates' ? [taskNames.template(c)] : [taskNames.setFact(c), taskNames.copy(c)];
   const statuses = { ansible: [] as string[], tsplay: [] as string[] };
   for (const task of tasks) {
@@ -229,6 +235,15 @@ async function runPlaybookCase(c: Case, sides: Sides): Promise<{ verdict?: 'skip
   return { cmp, statuses: { ansible: host(a!.rows).map((r) => r.status), tsplay: host(t!.rows).map((r) => r.status) } };
 }
 
+const openSides = new Set<Sides>();
+
+/** Ctrl-C / SIGTERM: kill the tool runs under way and remove the targets (containers, temp dirs). */
+export async function interruptHarness(): Promise<void> {
+  killRunning();
+  await Promise.all([...openSides].map((s) => s.close().catch(() => undefined)));
+  openSides.clear();
+}
+
 /** Run the harness: start the sides, run every kind, compare, classify against deliberate.yml. */
 export async function runHarness(o: HarnessOptions): Promise<HarnessResult> {
   const t0 = Date.now();
@@ -267,6 +282,7 @@ export async function runHarness(o: HarnessOptions): Promise<HarnessResult> {
   } catch (e) {
     return { ...result(), failed: true, error: `could not start the ${o.target} targets: ${(e as Error).message}` };
   }
+  openSides.add(sides);
   log(`targets up in ${((Date.now() - t0) / 1000).toFixed(1)} s`);
   const scratch = path.join(sides.scratchDir, 'generated');
   mkdirSync(scratch, { recursive: true });
@@ -297,6 +313,7 @@ export async function runHarness(o: HarnessOptions): Promise<HarnessResult> {
       if (mine.length) log(`${kind}: ${mine.length} case(s) in ${((Date.now() - k0) / 1000).toFixed(1)} s`);
     }
   } finally {
+    openSides.delete(sides);
     await sides.close();
   }
   return result();

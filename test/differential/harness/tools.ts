@@ -50,6 +50,8 @@ export interface ToolRun {
   /** stdout + stderr, for messages. */
   output: string;
   errors: ErrorLocation[];
+  /** Killed at the run's timeout (`rows` then holds what finished before, when the tool says). */
+  timedOut?: boolean;
   /** The final value of each registered variable, per host. */
   registered: Record<string, Record<string, Record<string, unknown>>>;
   durationMs: number;
@@ -65,9 +67,24 @@ export interface RunSpec {
   timeoutMs?: number;
 }
 
-function spawnCollect(cmd: string, args: string[], env: NodeJS.ProcessEnv, cwd: string, timeoutMs: number): Promise<{ code: number; output: string }> {
+/** Process groups of the tool runs under way: killed by killRunning() when the harness is interrupted. */
+const running = new Set<number>();
+
+export function killRunning(): void {
+  for (const pid of running) {
+    try {
+      process.kill(-pid, 'SIGKILL');
+    } catch {
+      /* gone */
+    }
+  }
+  running.clear();
+}
+
+function spawnCollect(cmd: string, args: string[], env: NodeJS.ProcessEnv, cwd: string, timeoutMs: number): Promise<{ code: number; output: string; timedOut: boolean }> {
   return new Promise((resolve, reject) => {
     const child = spawn(cmd, args, { cwd, env, stdio: ['ignore', 'pipe', 'pipe'], detached: true });
+    if (child.pid) running.add(child.pid);
     const chunks: Buffer[] = [];
     child.stdout.on('data', (b: Buffer) => chunks.push(b));
     child.stderr.on('data', (b: Buffer) => chunks.push(b));
@@ -86,8 +103,9 @@ function spawnCollect(cmd: string, args: string[], env: NodeJS.ProcessEnv, cwd: 
     });
     child.on('close', (code) => {
       clearTimeout(timer);
+      if (child.pid) running.delete(child.pid);
       const output = Buffer.concat(chunks).toString('utf8') + (timedOut ? `\n(killed after ${Math.round(timeoutMs / 1000)} s)` : '');
-      resolve({ code: code ?? -1, output });
+      resolve({ code: code ?? -1, output, timedOut });
     });
   });
 }
@@ -123,21 +141,24 @@ export async function runAnsible(s: RunSpec): Promise<ToolRun> {
   let recap: Record<string, Recap> | null = null;
   let registered: ToolRun['registered'] = {};
   if (existsSync(outFile)) {
-    const j = JSON.parse(readFileSync(outFile, 'utf8')) as {
-      plays: Array<{ name: string; tasks: Array<{ name: string; register: string | null; results: Array<{ host: string; status: Status; ignored?: boolean; result: Record<string, unknown> }> }> }>;
-      recap: Record<string, { ok: number; changed: number; failures: number; skipped: number; unreachable: number; rescued: number; ignored: number }>;
-      registered: Record<string, Record<string, Record<string, unknown>>>;
-    };
-    registered = j.registered ?? {};
+    type Line =
+      | { result: TaskRow & { register: string | null } }
+      | { end: { recap: Record<string, { ok: number; changed: number; failures: number; skipped: number; unreachable: number; rescued: number; ignored: number }>; registered: ToolRun['registered'] } };
+    const lines = readFileSync(outFile, 'utf8').split('\n').filter(Boolean).map((l) => JSON.parse(l) as Line);
     rmSync(outFile, { force: true });
     rows = [];
-    for (const p of j.plays)
-      for (const t of p.tasks)
-        for (const h of t.results) rows.push({ play: p.name, task: t.name, host: h.host, status: h.status, ignored: h.ignored || undefined, register: t.register ?? undefined, result: h.result });
-    recap = {};
-    for (const [h, s2] of Object.entries(j.recap)) recap[h] = { ok: s2.ok, changed: s2.changed, failed: s2.failures, skipped: s2.skipped, unreachable: s2.unreachable, rescued: s2.rescued, ignored: s2.ignored };
+    for (const l of lines) {
+      if ('result' in l) rows.push({ ...l.result, register: l.result.register ?? undefined, ignored: l.result.ignored || undefined });
+      else {
+        registered = l.end.registered ?? {};
+        recap = {};
+        for (const [h, x] of Object.entries(l.end.recap)) recap[h] = { ok: x.ok, changed: x.changed, failed: x.failures, skipped: x.skipped, unreachable: x.unreachable, rescued: x.rescued, ignored: x.ignored };
+      }
+    }
+    // Killed before the end, or refused before the first task: what ran is kept, if anything.
+    if (!recap && !rows.length) rows = null;
   }
-  return { tool: 'ansible', exitCode: r.code, rows, recap, output: r.output, errors: ansibleErrors(r.output), registered, durationMs: Date.now() - t0 };
+  return { tool: 'ansible', exitCode: r.code, rows, recap, output: r.output, errors: ansibleErrors(r.output), registered, timedOut: r.timedOut, durationMs: Date.now() - t0 };
 }
 
 /** `The error appears to be in '/x/pb.yml': line 12, column 5` */
@@ -188,15 +209,15 @@ export class TsplayWorkers {
     return w;
   }
 
-  async run(argv: string[], timeoutMs: number): Promise<{ code: number; output: string }> {
+  async run(argv: string[], timeoutMs: number): Promise<{ code: number; output: string; timedOut: boolean }> {
     const w = this.idle.pop() ?? this.start();
     await w.ready;
     w.stderr = '';
     const id = ++this.seq;
-    const r = await new Promise<{ code: number; output: string; dead?: boolean }>((resolve) => {
+    const r = await new Promise<{ code: number; output: string; dead?: boolean; timedOut?: boolean }>((resolve) => {
       const timer = setTimeout(() => {
         w.child.kill('SIGKILL');
-        resolve({ code: -1, output: `(tsplay killed after ${Math.round(timeoutMs / 1000)} s)`, dead: true });
+        resolve({ code: -1, output: `(tsplay killed after ${Math.round(timeoutMs / 1000)} s)`, dead: true, timedOut: true });
       }, timeoutMs);
       const onMsg = (m: { id?: number; code: number; output: string }): void => {
         if (m.id !== id) return;
@@ -215,7 +236,7 @@ export class TsplayWorkers {
     });
     const output = r.output + (w.stderr ? `\n${w.stderr}` : '');
     if (!r.dead) this.idle.push(w);
-    return { code: r.code, output };
+    return { code: r.code, output, timedOut: !!r.timedOut };
   }
 
   close(): void {
@@ -255,7 +276,7 @@ export async function runTsplay(s: RunSpec, workers?: TsplayWorkers): Promise<To
   // The last task that registers a name sets it (a skipped task too, as in Ansible).
   const registered: ToolRun['registered'] = {};
   for (const row of rows ?? []) if (row.register && row.result) (registered[row.host] ??= {})[row.register] = row.result;
-  return { tool: 'tsplay', exitCode: r.code, rows, recap, output: r.output, errors: tsplayErrors(r.output), registered, durationMs: Date.now() - t0 };
+  return { tool: 'tsplay', exitCode: r.code, rows, recap, output: r.output, errors: tsplayErrors(r.output), registered, timedOut: r.timedOut, durationMs: Date.now() - t0 };
 }
 
 /** tsplay's validation errors: `/x/pb.yml:11:21: message` (+ an indented hint line). */

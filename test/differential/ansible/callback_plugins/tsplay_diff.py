@@ -1,8 +1,9 @@
 # Stdout callback for the differential harness (test/differential/run.ts).
 # ansible-core 2.14 ships no `json` callback (that one lives in the ansible.posix collection), so
-# the harness brings this one: it writes, to the file named by $TSPLAY_DIFF_OUT, every task's
-# per-host status and result (what `register:` stores) plus the recap, in the shape
-# test/differential/harness/tools.ts reads. Nothing is printed on stdout except errors.
+# the harness brings this one. It appends JSON lines to the file named by $TSPLAY_DIFF_OUT: one
+# per host result as it arrives ({"result": ...}: play, task, register, host, status, result), so
+# a run killed half-way still tells what it did, and at the end {"end": {recap, registered}}.
+# test/differential/harness/tools.ts reads them. Nothing is printed on stdout except errors.
 from __future__ import annotations
 
 import json
@@ -49,13 +50,23 @@ class CallbackModule(CallbackBase):
             self.plays[-1]['tasks'].append(t)
         return t
 
+    def _emit(self, obj):
+        line = json.dumps(obj, cls=AnsibleJSONEncoder, sort_keys=True)
+        path = os.environ.get('TSPLAY_DIFF_OUT')
+        if path:
+            with open(path, 'a') as f:
+                f.write(line + '\n')
+        else:
+            self._display.display(line)
+
     def _record(self, result, status, ignored=False):
         res = strip_internal_keys(dict(result._result))
         res.pop('invocation', None)
-        entry = {'host': result._host.get_name(), 'status': status, 'result': res}
+        t = self._task(result._task)
+        entry = {'play': self.plays[-1]['name'], 'task': t['name'], 'register': t['register'], 'host': result._host.get_name(), 'status': status, 'result': res}
         if ignored:
             entry['ignored'] = True
-        self._task(result._task)['results'].append(entry)
+        self._emit({'result': entry})
 
     def v2_runner_on_ok(self, result):
         self._record(result, 'changed' if result._result.get('changed', False) else 'ok')
@@ -79,11 +90,4 @@ class CallbackModule(CallbackBase):
             regs = {k: v for k, v in facts.items() if k in self.registers}
             if regs:
                 registered[host] = regs
-        out = {'plays': self.plays, 'recap': recap, 'registered': registered}
-        path = os.environ.get('TSPLAY_DIFF_OUT')
-        data = json.dumps(out, cls=AnsibleJSONEncoder, sort_keys=True)
-        if path:
-            with open(path, 'w') as f:
-                f.write(data)
-        else:
-            self._display.display(data)
+        self._emit({'end': {'recap': recap, 'registered': registered}})
