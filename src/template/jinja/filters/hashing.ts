@@ -1,5 +1,5 @@
 /** Hash filters: hash/checksum/md5/sha1, password_hash (crypt(3) sha512/sha256/md5 as passlib), to_uuid. */
-import { createHash, randomBytes } from 'node:crypto';
+import crypto, { createHash, randomBytes } from 'node:crypto';
 import type { Filter } from '../types.js';
 import { PyError, bindArgs, num, str, typeName } from '../py.js';
 import { filterError } from './common.js';
@@ -16,6 +16,12 @@ function b64from24(b2: number, b1: number, b0: number, n: number): string {
   return out;
 }
 
+/** One-shot digest: crypto.hash (Node ≥ 20.12) is about twice as fast as createHash for the rounds loop. */
+const oneShot = (crypto as unknown as { hash?: (a: string, d: Buffer, enc: 'buffer') => Buffer }).hash;
+function digest(algo: string, data: Buffer): Buffer {
+  return oneShot ? oneShot(algo, data, 'buffer') : createHash(algo).update(data).digest();
+}
+
 /** SHA-crypt ($5$ / $6$), Drepper's specification. */
 export function shaCrypt(algo: 'sha256' | 'sha512', password: string, saltIn: string, rounds: number, includeRounds: boolean): string {
   const pw = Buffer.from(password, 'utf8');
@@ -28,7 +34,7 @@ export function shaCrypt(algo: 'sha256' | 'sha512', password: string, saltIn: st
   for (i = pw.length; i > hl; i -= hl) a.update(db);
   a.update(db.subarray(0, i));
   for (i = pw.length; i > 0; i >>= 1) a.update(i & 1 ? db : pw);
-  let da = a.digest();
+  let da: Buffer = a.digest();
   const dp0 = H();
   for (i = 0; i < pw.length; i++) dp0.update(pw);
   const dp = dp0.digest();
@@ -49,7 +55,7 @@ export function shaCrypt(algo: 'sha256' | 'sha512', password: string, saltIn: st
     if (r % 3) n += s.copy(buf, n);
     if (r % 7) n += p.copy(buf, n);
     n += (r & 1 ? da : p).copy(buf, n);
-    da = createHash(algo).update(buf.subarray(0, n)).digest();
+    da = digest(algo, buf.subarray(0, n));
   }
   let out = '';
   const d = da;

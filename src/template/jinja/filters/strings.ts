@@ -307,21 +307,100 @@ function center(s: string, width: number, fill = ' '): string {
   return fill.repeat(left) + s + fill.repeat(marg - left);
 }
 
+/** Python's pprint.pformat (width 80, dicts sorted): containers that do not fit are split one item a line. */
 function pprint(v: unknown): string {
-  // pformat: dicts sorted by key; short values on one line (width 80)
-  const sortRec = (x: unknown): unknown => {
-    if (Array.isArray(x)) {
-      const r = x.map(sortRec);
-      return isTuple(x) ? Object.assign(r, {}) && markTuple(r) : r;
+  const width = 80;
+  let out = '';
+  const rep = (x: unknown) => repr(sortRec(x));
+  const L = (s: string) => chars(s).length;
+  const formatStr = (x: string, indent: number, allowance: number, level: number): void => {
+    const lines = splitlines(x, true);
+    if (level === 1) {
+      indent++;
+      allowance++;
     }
-    if (isDict(x)) {
-      const o: Record<string, unknown> = {};
-      for (const k of Object.keys(x).sort()) o[k] = sortRec(x[k]);
-      return o;
+    const maxWidth = width - indent;
+    let maxWidth1 = maxWidth;
+    const chunks: string[] = [];
+    let r = strRepr(x);
+    lines.forEach((line, i) => {
+      r = strRepr(line);
+      if (i === lines.length - 1) maxWidth1 -= allowance;
+      if (L(r) <= maxWidth1) chunks.push(r);
+      else {
+        const parts = line.match(/\S*\s*/gu)!.filter((p, j, all) => j < all.length - 1 || p);
+        let maxWidth2 = maxWidth;
+        let current = '';
+        parts.forEach((part, j) => {
+          const candidate = current + part;
+          if (j === parts.length - 1 && i === lines.length - 1) maxWidth2 -= allowance;
+          if (L(strRepr(candidate)) > maxWidth2) {
+            if (current) chunks.push(strRepr(current));
+            current = part;
+          } else current = candidate;
+        });
+        if (current) chunks.push(strRepr(current));
+      }
+    });
+    if (chunks.length === 1) {
+      out += r;
+      return;
     }
-    return x;
+    out += (level === 1 ? '(' : '') + chunks.join('\n' + ' '.repeat(indent)) + (level === 1 ? ')' : '');
   };
-  return repr(sortRec(v));
+  const format = (x: unknown, indent: number, allowance: number, level = 0): void => {
+    const r = rep(x);
+    if (chars(r).length > width - indent - allowance) {
+      if (typeof x === 'string' && x) {
+        formatStr(x, indent, allowance, level + 1);
+        return;
+      }
+      if (isDict(x) && Object.keys(x).length) {
+        out += '{';
+        const keys = Object.keys(x).sort();
+        const ind = indent + 1;
+        keys.forEach((k, i) => {
+          const last = i === keys.length - 1;
+          const kr = strRepr(k);
+          out += kr + ': ';
+          format(x[k], ind + chars(kr).length + 2, last ? allowance + 1 : 1, level + 1);
+          if (!last) out += ',\n' + ' '.repeat(ind);
+        });
+        out += '}';
+        return;
+      }
+      if (Array.isArray(x) && x.length) {
+        const tup = isTuple(x);
+        const end = tup ? (x.length === 1 ? ',)' : ')') : ']';
+        out += tup ? '(' : '[';
+        const ind = indent + 1;
+        x.forEach((y, i) => {
+          const last = i === x.length - 1;
+          if (i) out += ',\n' + ' '.repeat(ind);
+          format(y, ind, last ? allowance + end.length : 1, level + 1);
+        });
+        out += end;
+        return;
+      }
+    }
+    out += r;
+  };
+  format(v, 0, 0);
+  return out;
+}
+
+/** A copy with dict keys sorted at every level (pprint's sort_dicts). */
+function sortRec(x: unknown): unknown {
+  if (Array.isArray(x)) {
+    const r = x.map(sortRec);
+    return isTuple(x) ? markTuple(r) : r;
+  }
+  if (isDict(x)) {
+    const o: Record<string, unknown> = {};
+    for (const k of Object.keys(x).sort()) o[k] = sortRec(x[k]);
+    return o;
+  }
+  return x;
 }
 import { tuple as markTuple } from '../py.js';
 
