@@ -28,7 +28,8 @@ export const setFactModule = defineModule<SetFactArgs>({
   local: true,
   plan(args) {
     const facts: Record<string, unknown> = {};
-    for (const [k, v] of Object.entries(args)) if (k !== 'cacheable') facts[k] = v;
+    // ansible-core's set_fact (jinja2_native off): a string value true/false/yes/no becomes a bool
+    for (const [k, v] of Object.entries(args)) if (k !== 'cacheable') facts[k] = typeof v === 'string' && /^(true|false|yes|no)$/i.test(v) ? /^(true|yes)$/i.test(v) : v;
     return { changed: false, commands: [], setFacts: facts, result: { ansible_facts: facts } };
   },
 });
