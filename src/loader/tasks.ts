@@ -11,6 +11,7 @@ import { checkTemplate, checkTemplateFile, hasTemplate } from '../template/rende
 /** Template files already compiled in this process (a role used by several plays is checked once). */
 const checkedTemplateFiles = new Map<string, TsplayError[]>();
 import { parseStringArgs, validateModuleArgs } from './args.js';
+import { splitArgs, SplitArgsError } from './splitter.js';
 import { didYouMean, suggest } from './suggest.js';
 import { readYamlFile, SourceMap } from './yaml.js';
 import { isUnsafe, plainValue, unsafeDeep } from '../config/unsafe.js';
@@ -380,16 +381,31 @@ class Normalizer {
       if (!(ak in t)) continue;
       const v = t[ak];
       const vloc = this.map.value(t, ak);
+      // Ansible's _split_module_string: split_args, the first word is the module, the rest its args.
+      const splitModule = (text: string): [string, string] | undefined => {
+        try {
+          const words = splitArgs(text);
+          return words.length ? [words[0]!.trim(), words.slice(1).join(' ')] : undefined;
+        } catch (e) {
+          if (!(e instanceof SplitArgsError)) throw e;
+          this.err(`'${ak}': ${e.message}`, vloc, 'close the quote or the {{ }}');
+          return undefined;
+        }
+      };
       if (typeof v === 'string' && v.trim()) {
-        const [first, ...rest] = v.trim().split(/\s+/);
-        moduleKeys.push(first!);
-        moduleAs = first;
-        rawArgs = rest.join(' ');
+        const split = splitModule(v);
+        if (!split) continue;
+        moduleKeys.push(split[0]);
+        moduleAs = split[0];
+        rawArgs = split[1];
       } else if (isMapping(v) && typeof v.module === 'string') {
-        moduleKeys.push(v.module);
-        moduleAs = v.module;
+        const split = splitModule(v.module);
+        if (!split) continue;
+        moduleKeys.push(split[0]);
+        moduleAs = split[0];
         const { module: _m, ...rest } = v;
-        rawArgs = rest;
+        // `module: "copy src=a"`: the words after the name are parsed like a string and laid over the rest.
+        rawArgs = split[1] ? { ...rest, ...this.kvArgs(split[0], split[1], vloc) } : rest;
       } else this.err(`'${ak}' needs "MODULE ARGS" or { module: NAME, … }`, vloc);
       argsLoc = vloc;
       if (ak === 'local_action') delegateLocal = true;
@@ -520,6 +536,15 @@ class Normalizer {
       }
       if (!lk) this.err(`loop_control without loop`, lcLoc);
     }
+  }
+
+  /** `k=v` words of an `action: { module: "copy src=a" }` (parse_kv, free-form rules for command & co). */
+  kvArgs(module: string, text: string, loc: SourceLocation): Record<string, unknown> {
+    const mod = this.modules.find(module);
+    if (!mod) return {};
+    const parsed = parseStringArgs(mod, text);
+    if (parsed.error) this.err(`module ${module}: ${parsed.error}`, loc);
+    return parsed.args;
   }
 
   moduleArgs(mod: ModuleDef, as: string, raw: unknown, rawLoc: SourceLocation, t: Record<string, unknown>): Record<string, unknown> {

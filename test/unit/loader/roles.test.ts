@@ -159,6 +159,16 @@ describe('normalizeTasks on plain objects', () => {
     expect(t).toMatchObject({ module: 'command', args: { cmd: 'echo hi' }, delegateTo: 'localhost' });
   });
 
+  it('action: splits the module off with split_args, keeping quotes, templates and spacing (Ansible)', () => {
+    const [a] = norm([{ action: 'debug msg="hello   world"' }]);
+    expect((a as ModuleTask).args).toEqual({ msg: 'hello   world' });
+    const [b] = norm([{ action: 'command make {{ "a  b" }} chdir={{ ws }}/x' }]);
+    expect((b as ModuleTask).args).toEqual({ cmd: 'make {{ "a  b" }}', chdir: '{{ ws }}/x' });
+    const [c] = norm([{ action: { module: 'copy dest=/x', content: 'c' } }]);
+    expect(c).toMatchObject({ module: 'copy', args: { dest: '/x', content: 'c' } });
+    expect(errs([{ action: 'command echo "open' }])[0]).toMatch(/unbalanced/);
+  });
+
   it('until without retries defaults to 3 retries (Ansible)', () => {
     const [t] = norm([{ command: 'x', register: 'r', until: 'r.rc == 0' }]);
     expect(t).toMatchObject({ until: 'r.rc == 0', retries: 3 });
