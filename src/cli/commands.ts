@@ -75,7 +75,7 @@ export function runOptionsFrom(playbook: string, flags: CommonRunFlags, io: Io, 
     limit: flags.limit,
     tags: flags.tags,
     skipTags: flags.skipTags,
-    extraVars: parseExtraVars(flags.extraVars),
+    extraVars: parseExtraVars(flags.extraVars, (w) => io.err(`[WARNING]: ${w}\n`)),
     forks: flags.forks,
     verbose: flags.verbose,
     reporters: reportersFor(flags, io),
@@ -132,7 +132,7 @@ export function registerCommands(program: Command, io: Io, setCode: SetCode): vo
     .option('-e, --extra-vars <vars>', 'extra vars', collect, [])
     .action(async (playbook: string, flags: { inventory: string[]; extraVars: string[] }) => {
       try {
-        const warnings = await validatePlaybook(playbook, flags.inventory, parseExtraVars(flags.extraVars));
+        const warnings = await validatePlaybook(playbook, flags.inventory, parseExtraVars(flags.extraVars, (w) => io.err(`[WARNING]: ${w}\n`)));
         for (const w of warnings) io.err(`[WARNING]: ${w}\n`);
         io.out(`${playbook}: valid\n`);
         setCode(EXIT.OK);

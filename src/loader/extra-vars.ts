@@ -13,7 +13,7 @@ function isMapping(v: unknown): v is Record<string, unknown> {
  * file read like any other (YAML 1.1, `yes` is true), `{…}`/`[…]` is inline YAML/JSON, anything else
  * is `k=v` words (parse_kv: values stay strings). Each must give a mapping.
  */
-export function parseExtraVars(values: string[]): Record<string, unknown> {
+export function parseExtraVars(values: string[], warn?: (message: string) => void): Record<string, unknown> {
   const out: Record<string, unknown> = {};
   for (const v of values) {
     if (!v) continue;
@@ -28,11 +28,13 @@ export function parseExtraVars(values: string[]): Record<string, unknown> {
       }
       const parsed = parseYaml(text, path.resolve(file));
       if (parsed.errors.length) throw parsed.errors[0]!;
+      for (const w of parsed.warnings) warn?.(w);
       data = parsed.value ?? {};
     } else if (v[0] === '/' || v[0] === '.') {
       throw new TsplayError('USAGE', `-e ${v}: prepend the file name with '@'`, { hint: `-e @${v}` });
     } else if (v[0] === '{' || v[0] === '[') {
       const parsed = parseYaml(v, '-e');
+      for (const w of parsed.warnings) warn?.(w);
       if (parsed.errors.length) throw new TsplayError('USAGE', `-e ${JSON.stringify(v)}: ${parsed.errors[0]!.message}`, { hint: "quote it for the shell: -e '{\"name\": \"value\"}'" });
       data = parsed.value;
     } else {
