@@ -17,6 +17,7 @@ import {
   type SideOutcome,
 } from './compare.js';
 import { dockerSides, localSides, type Side, type Sides, type Target } from './sides.js';
+import { runProgram } from '../../../src/lab/docker.js';
 import { killRunning, REPO, type ToolRun } from './tools.js';
 
 export const DIFF_DIR = path.join(REPO, 'test', 'differential');
@@ -276,6 +277,9 @@ export async function runHarness(o: HarnessOptions): Promise<HarnessResult> {
   };
 
   log(`${cases.length} case(s); target ${o.target}`);
+  const v = await runProgram('ansible-playbook', ['--version']).catch(() => ({ rc: 127, stdout: '' }));
+  if (v.rc !== 0) return { ...result(), failed: true, error: 'ansible-playbook is not installed: apt-get install ansible-core python3-jinja2 (bash scripts/setup-test-env.sh does)' };
+  if (!/core 2\.14\./.test(v.stdout)) log(`warning: the oracle is ansible-core 2.14; this is ${v.stdout.split('\n')[0]}`);
   let sides: Sides;
   try {
     sides = o.target === 'docker' ? await dockerSides({ tsplayCli: o.tsplayCli }) : await localSides({ tsplayCli: o.tsplayCli });
