@@ -204,6 +204,86 @@ export function urlsplit(url: string): Record<string, unknown> {
   return { fragment, hostname, netloc, password, path: rest, port, query, scheme, username };
 }
 
+/** fnmatch-style pattern of one path segment → RegExp (*, ?, [...], [!...]). */
+function segmentRegex(seg: string): RegExp {
+  let re = '';
+  for (let i = 0; i < seg.length; i++) {
+    const c = seg[i]!;
+    if (c === '*') re += '[^/]*';
+    else if (c === '?') re += '[^/]';
+    else if (c === '[') {
+      const j = seg.indexOf(']', i + (seg[i + 1] === '!' ? 3 : 2) - 1 + 1);
+      if (j < 0) re += '\\[';
+      else {
+        let body = seg.slice(i + 1, j);
+        if (body.startsWith('!')) body = '^' + body.slice(1);
+        re += `[${body.replace(/\\/g, '\\\\')}]`;
+        i = j;
+      }
+    } else re += c.replace(/[.*+?^${}()|[\]\\/]/g, '\\$&');
+  }
+  return new RegExp(`^${re}$`, 's');
+}
+const hasMagic = (s: string) => /[*?[]/.test(s);
+
+/** Directory entries in the OS's readdir order, as Python's os.scandir gives them (fs.readdirSync sorts). */
+function readdirUnsorted(dir: string): string[] {
+  const d = fs.opendirSync(dir);
+  const out: string[] = [];
+  try {
+    for (let e = d.readSync(); e; e = d.readSync()) out.push(e.name);
+  } finally {
+    d.closeSync();
+  }
+  return out;
+}
+
+/** Python's glob.glob (non-recursive, hidden files only for patterns starting with '.'), in directory order. */
+export function pyGlob(pattern: string): string[] {
+  const abs = pattern.startsWith('/');
+  const segs = pattern.split('/').filter((s, i) => s || i === 0);
+  let paths = [abs ? '/' : ''];
+  segs.forEach((seg, i) => {
+    if (abs && i === 0 && seg === '') return;
+    const last = i === segs.length - 1;
+    const next: string[] = [];
+    for (const base of paths) {
+      if (!hasMagic(seg)) {
+        const p = base ? pyJoin(base, seg) : seg;
+        try {
+          fs.lstatSync(p);
+          next.push(p);
+        } catch {
+          /* missing */
+        }
+        continue;
+      }
+      let names: string[];
+      try {
+        names = readdirUnsorted(base || '.');
+      } catch {
+        continue;
+      }
+      const rx = segmentRegex(seg);
+      for (const n of names) {
+        if (n.startsWith('.') && !seg.startsWith('.')) continue;
+        if (!rx.test(n)) continue;
+        const p = base ? pyJoin(base, n) : n;
+        if (!last) {
+          try {
+            if (!fs.statSync(p).isDirectory()) continue;
+          } catch {
+            continue;
+          }
+        }
+        next.push(p);
+      }
+    }
+    paths = next;
+  });
+  return paths.filter((p) => p !== '' && p !== '/');
+}
+
 const unary = (fn: (s: string) => unknown): Filter => (v) => fn(str(v));
 
 export const pathFilters: Record<string, Filter> = {
@@ -247,6 +327,14 @@ export const pathFilters: Record<string, Filter> = {
     }
     throw filterTypeError(`|path_join expects string or sequence, got ${pyClass(v)} instead.`);
   },
+  fileglob: (v) =>
+    pyGlob(str(v)).filter((p) => {
+      try {
+        return fs.statSync(p).isFile();
+      } catch {
+        return false;
+      }
+    }),
   urlsplit: (v, args, kw) => {
     const a = bindArgs('split_url', ['query', 'alias'], args, kw, { query: '', alias: 'urlsplit' });
     const r = urlsplit(str(v));
