@@ -69,6 +69,18 @@ export function renderString(text: string, vars: Record<string, unknown>, loc: S
   return typeof v === 'string' ? v : stringifyValue(v);
 }
 
+function syntaxHint(message: string): string {
+  const m = /^No (filter|test) named '([^']+)'/.exec(message);
+  if (m) {
+    const [, kind, name] = m;
+    const coll = name!.split('.').length > 2 ? name!.split('.').slice(0, 2).join('.') : undefined;
+    return coll && coll !== 'ansible.builtin'
+      ? `the ${kind} '${name}' comes from the collection ${coll}, whose plugins tsplay does not have; see docs/ansible-compat.md for the ${kind}s tsplay has`
+      : `tsplay has no ${kind} '${name}'; see docs/ansible-compat.md for the ${kind}s tsplay has`;
+  }
+  return 'check that every {{ has its }}, every {% if %}/{% for %} its {% endif %}/{% endfor %}';
+}
+
 /** Syntax check without variables (load time): every string with a delimiter inside the value. */
 export function checkTemplate(value: unknown, loc: SourceLocation): TsplayError[] {
   const errs: TsplayError[] = [];
@@ -76,7 +88,7 @@ export function checkTemplate(value: unknown, loc: SourceLocation): TsplayError[
     if (typeof v === 'string') {
       if (!isPossiblyTemplate(v)) return;
       const e = checkTemplateSyntax(v, { escapeBackslashes: true });
-      if (e) errs.push(new TsplayError('TEMPLATE', `template error: ${e.message} in ${short(v)}`, { location: loc, hint: 'check that every {{ has its }}, every {% if %}/{% for %} its {% endif %}/{% endfor %}' }));
+      if (e) errs.push(new TsplayError('TEMPLATE', `template error: ${e.message} in ${short(v)}`, { location: loc, hint: syntaxHint(e.message) }));
     } else if (Array.isArray(v)) v.forEach(visit);
     else if (v !== null && typeof v === 'object') Object.values(v).forEach(visit);
   };
@@ -88,7 +100,7 @@ export function checkTemplate(value: unknown, loc: SourceLocation): TsplayError[
 export function checkTemplateFile(text: string, file: string): TsplayError[] {
   if (file.endsWith('.hbs')) return [];
   const e = checkTemplateSyntax(text, { name: file });
-  return e ? [new TsplayError('TEMPLATE', `template error: ${e.message}`, { location: { file, line: e.line, col: e.col } })] : [];
+  return e ? [new TsplayError('TEMPLATE', `template error: ${e.message}`, { location: { file, line: e.line, col: e.col }, hint: syntaxHint(e.message) })] : [];
 }
 
 export type { TemplateFileOptions };
