@@ -2,7 +2,7 @@ import type { Command } from 'commander';
 import { mkdirSync, writeFileSync, mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import YAML from 'yaml';
+import { stringifyYaml } from '../loader/yaml.js';
 import type { Io } from './main.js';
 import { reportError } from './main.js';
 import { EXIT } from './exit-codes.js';
@@ -85,7 +85,7 @@ export function registerScheduleCommands(program: Command, io: Io, setCode: (c: 
     const dir = mkdtempSync(path.join(os.tmpdir(), 'tsplay-pull-'));
     try {
       const inv = path.join(dir, 'local.yml');
-      writeFileSync(inv, YAML.stringify(pullInventory(flags.group)));
+      writeFileSync(inv, stringifyYaml(pullInventory(flags.group)));
       const opts = runOptionsFrom(playbook, { ...flags, inventory: [inv, ...flags.inventory] }, io, { mode: 'pull' });
       if (flags.history !== false) opts.reporters!.push(new HistoryReporter(typeof flags.history === 'string' ? flags.history : undefined, 'pull', (m) => io.err(`[WARNING] ${m}\n`)));
       const report = await runWithSignals(opts);

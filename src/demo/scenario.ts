@@ -11,7 +11,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import pLimit from 'p-limit';
-import YAML from 'yaml';
+import { stringifyYaml } from '../loader/yaml.js';
 import { TsplayError } from '../errors.js';
 import { sh } from '../commands/quote.js';
 import type { RunPlaybookOptions } from '../engine/api.js';
@@ -382,7 +382,7 @@ export function scenarioInventoryYaml(hosts: ScenarioHost[], o: ScenarioInventor
   return (
     '# Written by the tsplay Wallarm scenario (demo / e2e). Containers on a local docker network,\n' +
     '# reached by container IP; the installer is the lab stand-in, the token a demo-only value.\n' +
-    YAML.stringify(scenarioInventory(hosts, o))
+    stringifyYaml(scenarioInventory(hosts, o))
   );
 }
 

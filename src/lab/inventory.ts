@@ -1,4 +1,4 @@
-import YAML from 'yaml';
+import { stringifyYaml } from '../loader/yaml.js';
 
 /** One started target. */
 export interface LabHost {
@@ -55,5 +55,5 @@ export function labInventory(hosts: LabHost[], o: LabInventoryOptions): Record<s
 
 export function labInventoryYaml(hosts: LabHost[], o: LabInventoryOptions): string {
   const head = (o.comment ?? 'Written by the tsplay lab').split('\n').map((l) => `# ${l}`).join('\n');
-  return `${head}\n${YAML.stringify(labInventory(hosts, o))}`;
+  return `${head}\n${stringifyYaml(labInventory(hosts, o))}`;
 }

@@ -1,5 +1,5 @@
 import fs from 'node:fs';
-import { isAlias, isMap, isScalar, isSeq, LineCounter, parseDocument, YAMLMap, YAMLSeq, type Document, type Node as YamlNode, type Pair, type ScalarTag, type CollectionTag } from 'yaml';
+import { isAlias, isMap, isScalar, isSeq, LineCounter, parseDocument, stringify, YAMLMap, YAMLSeq, type Document, type Node as YamlNode, type Pair, type ScalarTag, type CollectionTag } from 'yaml';
 import { UnsafeText } from '../config/unsafe.js';
 import { VaultText } from '../config/vault.js';
 import { TsplayError, type SourceLocation } from '../errors.js';
@@ -425,4 +425,13 @@ export function readYamlFile(file: string, from?: SourceLocation): ParsedYaml {
     };
   }
   return parseYaml(text, file);
+}
+
+/**
+ * YAML text that this reader (and Ansible) reads back as the same value: strings that YAML 1.1 would
+ * take for something else (`yes`, `on`, `n`, `1:30`, `2001-12-14`) are quoted, which a YAML 1.2
+ * writer does not do.
+ */
+export function stringifyYaml(value: unknown): string {
+  return stringify(value, { version: '1.1' });
 }

@@ -3,7 +3,7 @@ import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { isUnsafe } from '../../../src/config/unsafe.js';
 import { isVault } from '../../../src/config/vault.js';
-import { parseYaml } from '../../../src/loader/yaml.js';
+import { parseYaml, stringifyYaml } from '../../../src/loader/yaml.js';
 
 interface DocCase {
   name: string;
@@ -104,5 +104,13 @@ describe('YAML reader', () => {
     const r = parseYaml('{\n  "a": 1e3,\n  "b": "x"\n}\n', 'j.json');
     expect(r.value).toEqual({ a: 1000, b: 'x' });
     expect(r.map.value(r.value, 'b')).toMatchObject({ line: 3 });
+  });
+});
+
+describe('stringifyYaml', () => {
+  it('writes text the reader reads back as the same value (YAML 1.1 look-alikes are quoted)', () => {
+    const v = { a: 'yes', b: 'n', c: '0644', d: '1:30', e: 'on', f: '1e3', g: '2001-12-14', h: 'x', i: 420, j: true, k: null, l: ['~', 'null'] };
+    const text = stringifyYaml(v);
+    expect(parseYaml(text, 'w.yml').value).toEqual(v);
   });
 });
