@@ -9,6 +9,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { TsplayError } from '../errors.js';
 import { docker, imageExists, mustDocker, mustRun, requireDocker } from './docker.js';
+import { imageTag } from './recipes/index.js';
 
 /** Directory of the stand-in sources (scripts, NGINX module, python services). */
 export const STANDIN_DIR = fileURLToPath(new URL('../../test/standins/wallarm/', import.meta.url));
@@ -19,8 +20,8 @@ export const INSTALLER_SERVER_LABELS: Record<string, string> = {
   'tsplay.role': 'wallarm-installer-server',
 };
 
-/** Lab images that carry python3-minimal, tried in order for the server container. */
-export const SERVER_IMAGES = ['tsplay/debian-12', 'tsplay/debian-12-nginx', 'tsplay/debian-13', 'tsplay/debian-11'];
+/** Lab images (recipe names) that carry python3-minimal, tried in order for the server container. */
+export const SERVER_IMAGES = ['debian-12', 'debian-12-nginx', 'debian-13', 'debian-11'];
 
 /** Debian suites whose packaged NGINX gets a stand-in module by default (11: 1.18, 12: 1.22, 13: 1.26). */
 export const DEFAULT_MODULE_SUITES = ['bullseye', 'bookworm', 'trixie'];
@@ -102,8 +103,9 @@ export async function generateInstallers(dir: string, versions: string[], module
 
 async function pickImage(explicit?: string): Promise<string> {
   if (explicit) return explicit;
-  for (const img of SERVER_IMAGES) if (await imageExists(img)) return img;
-  throw new TsplayError('LAB', `no lab image to run the installer server (${SERVER_IMAGES.join(', ')})`, {
+  const tags = SERVER_IMAGES.map(imageTag);
+  for (const img of tags) if (await imageExists(img)) return img;
+  throw new TsplayError('LAB', `no lab image to run the installer server (${tags.join(', ')})`, {
     hint: 'build the lab images first: `tsplay lab build`',
   });
 }

@@ -76,11 +76,22 @@ export const RECIPES: Recipe[] = [
 ];
 
 export function findRecipe(name: string): Recipe | undefined {
-  const short = name.replace(/^tsplay\//, '').replace(/:latest$/, '');
+  const prefix = imagePrefix();
+  let short = name.replace(/:latest$/, '');
+  if (short.startsWith(prefix)) short = short.slice(prefix.length);
+  else short = short.replace(/^tsplay\//, '');
   return RECIPES.find((r) => r.name === short);
+}
+
+/**
+ * Repository prefix of the lab's image tags: $TSPLAY_IMAGE_PREFIX, default `tsplay/`. CI sets its
+ * own per run, so images another run (or an older checkout) tagged are never taken for its own.
+ */
+export function imagePrefix(): string {
+  return process.env['TSPLAY_IMAGE_PREFIX'] || 'tsplay/';
 }
 
 /** Docker image reference for a recipe name. */
 export function imageTag(name: string): string {
-  return `tsplay/${name}`;
+  return `${imagePrefix()}${name}`;
 }

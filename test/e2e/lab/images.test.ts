@@ -38,13 +38,13 @@ describe.skipIf(noDocker())('lab images', () => {
   });
 
   it('Debian images are the Debian release they claim', async () => {
-    expect(await osRelease('tsplay/debian-11')).toMatch(/VERSION_ID="11"/);
-    expect(await osRelease('tsplay/debian-12')).toMatch(/VERSION_ID="12"/);
-    expect(await osRelease('tsplay/debian-13')).toMatch(/VERSION_ID="13"/);
+    expect(await osRelease(imageTag('debian-11'))).toMatch(/VERSION_ID="11"/);
+    expect(await osRelease(imageTag('debian-12'))).toMatch(/VERSION_ID="12"/);
+    expect(await osRelease(imageTag('debian-13'))).toMatch(/VERSION_ID="13"/);
   });
 
   it('the rpm-family image says honestly that it is Debian with dnf, not Rocky', async () => {
-    const tag = 'tsplay/rpmfamily-debian12';
+    const tag = imageTag('rpmfamily-debian12');
     expect(await osRelease(tag)).toMatch(/ID=debian/);
     const l = await labels(tag);
     expect(l['tsplay.family']).toBe('rpm-on-debian');

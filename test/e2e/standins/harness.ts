@@ -2,10 +2,11 @@
 // systemd targets from the lab images, and helpers that run commands in them.
 import { expect } from 'vitest';
 import { docker, imageExists, mustDocker } from '../../../src/lab/docker.js';
+import { imageTag } from '../../../src/lab/recipes/index.js';
 import { startInstallerServer, type InstallerServer } from '../../../src/lab/wallarm-server.js';
 
-export const NGINX_IMAGE = process.env.WALLARM_STANDIN_NGINX_IMAGE ?? 'tsplay/debian-12-nginx';
-export const PLAIN_IMAGE = process.env.WALLARM_STANDIN_PLAIN_IMAGE ?? 'tsplay/debian-12';
+export const NGINX_IMAGE = process.env.WALLARM_STANDIN_NGINX_IMAGE ?? imageTag('debian-12-nginx');
+export const PLAIN_IMAGE = process.env.WALLARM_STANDIN_PLAIN_IMAGE ?? imageTag('debian-12');
 const RUN = `standin-${process.pid}-${Math.random().toString(36).slice(2, 7)}`;
 const NET = `tsplay-${RUN}`;
 const LABELS = ['--label', 'tsplay.lab=1', '--label', `tsplay.test=${RUN}`];

@@ -1,10 +1,11 @@
 // More of the installer's command line: both parts on one host (4.x names), two-stage install,
 // usage errors, Debian 13's NGINX, and the SLAB_ALLOC_ARENA → export_drops_flag signal.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { imageTag } from '../../../src/lab/recipes/index.js';
 import { NGINX_IMAGE, NODE_TOKEN, PLAIN_IMAGE, install, setUpLab, sh, status, statusUntil, target, tearDownLab } from './harness.js';
 
-const NGINX13_IMAGE = process.env.WALLARM_STANDIN_NGINX13_IMAGE ?? 'tsplay/debian-13-nginx';
-const DEBIAN11_IMAGE = process.env.WALLARM_STANDIN_DEBIAN11_IMAGE ?? 'tsplay/debian-11';
+const NGINX13_IMAGE = process.env.WALLARM_STANDIN_NGINX13_IMAGE ?? imageTag('debian-13-nginx');
+const DEBIAN11_IMAGE = process.env.WALLARM_STANDIN_DEBIAN11_IMAGE ?? imageTag('debian-11');
 
 beforeAll(async () => {
   await setUpLab(['4.10.5', '5.3.0', '6.12.1', '7.1.0']);

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { TsplayError } from '../../../src/errors.js';
 import { recipeHash, rootfsKey, selectRecipes } from '../../../src/lab/images.js';
-import { RECIPES, findRecipe, type Recipe } from '../../../src/lab/recipes/index.js';
+import { RECIPES, findRecipe, imageTag, type Recipe } from '../../../src/lab/recipes/index.js';
 
 const deb12 = findRecipe('debian-12')!;
 const nginx12 = findRecipe('debian-12-nginx')!;
@@ -13,6 +13,22 @@ describe('lab recipes', () => {
     ]);
     for (const r of RECIPES) if (r.kind === 'derive') expect(findRecipe(r.from), r.name).toBeDefined();
     expect(findRecipe('tsplay/debian-12:latest')).toBe(deb12);
+  });
+
+  it('tags images under TSPLAY_IMAGE_PREFIX (CI keeps its images apart), tsplay/ by default', () => {
+    const saved = process.env['TSPLAY_IMAGE_PREFIX'];
+    try {
+      delete process.env['TSPLAY_IMAGE_PREFIX'];
+      expect(imageTag('debian-12')).toBe('tsplay/debian-12');
+      process.env['TSPLAY_IMAGE_PREFIX'] = 'tsplay-ci-42/';
+      expect(imageTag('debian-12')).toBe('tsplay-ci-42/debian-12');
+      expect(findRecipe('tsplay-ci-42/debian-12:latest')).toBe(deb12);
+      expect(findRecipe('tsplay/debian-12')).toBe(deb12);
+      expect(findRecipe('other/debian-12')).toBeUndefined();
+    } finally {
+      if (saved === undefined) delete process.env['TSPLAY_IMAGE_PREFIX'];
+      else process.env['TSPLAY_IMAGE_PREFIX'] = saved;
+    }
   });
 
   it('names the rpm-family image honestly', () => {
