@@ -1,7 +1,7 @@
 /** The Jinja2 and Ansible tests (`x is name(args)`), with Python semantics. */
 import fs from 'node:fs';
 import type { Test } from './types.js';
-import { PyCallable, PyError, PyFloat, Undefined, bindArgs, cmp, contains, eq, isDict, isFloat, isInt, isNumber, isTuple, iterate, num, str, truthy, typeName } from './py.js';
+import { PyCallable, PyError, PyFloat, Undefined, UndefinedError, bindArgs, cmp, contains, eq, isDict, isFloat, isInt, isNumber, isTuple, iterate, num, str, truthy, typeName } from './py.js';
 import { compile, search as reSearch } from './filters/regex.js';
 import { pyAbspath } from './filters/paths.js';
 import { filterError, hashable } from './filters/common.js';
@@ -216,8 +216,12 @@ export const tests: Record<string, Test> = {
   string: (v) => typeof v === 'string',
   mapping: (v) => isDict(v),
   number: (v) => isNumber(v) || typeof v === 'boolean',
+  // test_sequence swallows len()'s error; test_iterable lets iter()'s UndefinedError through
   sequence: (v) => typeof v === 'string' || Array.isArray(v) || isDict(v),
-  iterable: (v) => typeof v === 'string' || Array.isArray(v) || isDict(v),
+  iterable: (v) => {
+    if (v instanceof Undefined) throw new UndefinedError(v);
+    return typeof v === 'string' || Array.isArray(v) || isDict(v);
+  },
   callable: (v) => v instanceof PyCallable,
   sameas: (v, args) => {
     const o = args[0];
