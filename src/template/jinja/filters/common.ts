@@ -174,12 +174,19 @@ export function lowerIfStr(v: unknown): unknown {
   return typeof v === 'string' ? v.toLowerCase() : v;
 }
 
+/** One step of an attribute path: the engine's getattr when there is a context (same errors as templates), else getitem. */
+function step(obj: unknown, part: string | number, ctx?: CallContext): unknown {
+  if (!ctx) return getitem(obj, part);
+  if (obj instanceof Undefined) throw new UndefinedError(obj);
+  return ctx.getattr(obj, String(part));
+}
+
 /** Jinja's make_attrgetter. */
-export function attrGetter(attribute: unknown, postprocess?: (v: unknown) => unknown, dflt: unknown = null): (item: unknown) => unknown {
+export function attrGetter(attribute: unknown, postprocess?: (v: unknown) => unknown, dflt: unknown = null, ctx?: CallContext): (item: unknown) => unknown {
   const parts = attrParts(attribute);
   return (item) => {
     for (const p of parts) {
-      item = getitem(item, p);
+      item = step(item, p, ctx);
       if (dflt !== null && dflt !== undefined && item instanceof Undefined) item = dflt;
     }
     return postprocess ? postprocess(item) : item;
@@ -187,13 +194,13 @@ export function attrGetter(attribute: unknown, postprocess?: (v: unknown) => unk
 }
 
 /** Jinja's make_multi_attrgetter (comma-separated attributes → list of values). */
-export function multiAttrGetter(attribute: unknown, postprocess?: (v: unknown) => unknown): (item: unknown) => unknown[] {
+export function multiAttrGetter(attribute: unknown, postprocess?: (v: unknown) => unknown, ctx?: CallContext): (item: unknown) => unknown[] {
   const split = typeof attribute === 'string' ? attribute.split(',') : [attribute];
   const parts = split.map(attrParts);
   return (item) =>
     parts.map((ps) => {
       let x = item;
-      for (const p of ps) x = getitem(x, p);
+      for (const p of ps) x = step(x, p, ctx);
       return postprocess ? postprocess(x) : x;
     });
 }

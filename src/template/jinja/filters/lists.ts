@@ -11,8 +11,8 @@ export function toList(v: unknown): unknown[] {
 }
 
 /** Jinja's unique (hash-based, case-insensitive by default). */
-export function jinjaUnique(value: unknown, caseSensitive: boolean, attribute: unknown): unknown[] {
-  const getter = attrGetter(attribute, caseSensitive ? undefined : lowerIfStr);
+export function jinjaUnique(value: unknown, caseSensitive: boolean, attribute: unknown, ctx?: CallContext): unknown[] {
+  const getter = attrGetter(attribute, caseSensitive ? undefined : lowerIfStr, null, ctx);
   const seen: unknown[] = [];
   const out: unknown[] = [];
   for (const item of iterate(value)) {
@@ -27,9 +27,9 @@ export function jinjaUnique(value: unknown, caseSensitive: boolean, attribute: u
 }
 
 /** Ansible's unique: Jinja's, falling back to == comparison for unhashable items. */
-export function ansibleUnique(value: unknown, caseSensitive: unknown = null, attribute: unknown = null): unknown[] {
+export function ansibleUnique(value: unknown, caseSensitive: unknown = null, attribute: unknown = null, ctx?: CallContext): unknown[] {
   try {
-    return jinjaUnique(value, truthy(caseSensitive ?? false), attribute);
+    return jinjaUnique(value, truthy(caseSensitive ?? false), attribute, ctx);
   } catch (e) {
     if (!(e instanceof PyError)) throw e;
     if (caseSensitive === false || (attribute !== null && truthy(attribute))) {
@@ -62,10 +62,10 @@ export function flatten(list: unknown, levels: unknown = null, skipNulls = true)
   return ret;
 }
 
-function minMax(value: unknown, which: 'min' | 'max', caseSensitive: unknown, attribute: unknown): unknown {
+function minMax(value: unknown, which: 'min' | 'max', caseSensitive: unknown, attribute: unknown, ctx?: CallContext): unknown {
   const items = toList(value);
   if (!items.length) return new Undefined('', 'No aggregated item, sequence was empty.');
-  const key = attrGetter(attribute, truthy(caseSensitive) ? undefined : lowerIfStr);
+  const key = attrGetter(attribute, truthy(caseSensitive) ? undefined : lowerIfStr, null, ctx);
   let best = items[0];
   let bestKey = key(best);
   for (const x of items.slice(1)) {
@@ -139,7 +139,7 @@ function selectOrReject(value: unknown, args: unknown[], kw: Record<string, unkn
   let off = 0;
   if (lookupAttr) {
     if (!args.length) throw new PyError('FilterArgumentError', 'Missing parameter for attribute name');
-    trans = attrGetter(args[0]);
+    trans = attrGetter(args[0], undefined, null, ctx);
     off = 1;
   }
   let func: (x: unknown) => boolean;
@@ -157,10 +157,10 @@ function int(v: unknown): number {
 }
 
 export const listFilters: Record<string, Filter> = {
-  join: (v, args, kw) => {
+  join: (v, args, kw, ctx) => {
     const a = b('do_join', ['d', 'attribute'], args, kw, { d: '', attribute: null });
     let items = iterate(v);
-    if (a.attribute !== null) items = items.map(attrGetter(a.attribute));
+    if (a.attribute !== null) items = items.map(attrGetter(a.attribute, undefined, null, ctx));
     return items.map((x) => str(x)).join(str(a.d));
   },
   split: (v, args, kw) => {
@@ -180,9 +180,9 @@ export const listFilters: Record<string, Filter> = {
   },
   length: (v) => len(v),
   count: (v) => len(v),
-  unique: (v, args, kw) => {
+  unique: (v, args, kw, ctx) => {
     const a = b('unique', ['case_sensitive', 'attribute'], args, kw, { case_sensitive: null, attribute: null });
-    return ansibleUnique(v, a.case_sensitive, a.attribute);
+    return ansibleUnique(v, a.case_sensitive, a.attribute, ctx);
   },
   union: (v, args, kw) => {
     const a = b('union', ['b'], args, kw);
@@ -209,9 +209,9 @@ export const listFilters: Record<string, Filter> = {
     const a = b('flatten', ['levels', 'skip_nulls'], args, kw, { levels: null, skip_nulls: true });
     return flatten(v, a.levels, truthy(a.skip_nulls));
   },
-  sort: (v, args, kw) => {
+  sort: (v, args, kw, ctx) => {
     const a = b('do_sort', ['reverse', 'case_sensitive', 'attribute'], args, kw, { reverse: false, case_sensitive: false, attribute: null });
-    const key = multiAttrGetter(a.attribute, truthy(a.case_sensitive) ? undefined : lowerIfStr);
+    const key = multiAttrGetter(a.attribute, truthy(a.case_sensitive) ? undefined : lowerIfStr, ctx);
     return pySorted(toList(v), key, truthy(a.reverse), (x, y) => cmp(x, y));
   },
   reverse: (v) => {
@@ -219,18 +219,18 @@ export const listFilters: Record<string, Filter> = {
     if (Array.isArray(v) || isDict(v)) return [...iterate(v)].reverse();
     throw new PyError('FilterArgumentError', 'argument must be iterable');
   },
-  min: (v, args, kw) => {
+  min: (v, args, kw, ctx) => {
     const a = b('do_min', ['case_sensitive', 'attribute'], args, kw, { case_sensitive: false, attribute: null });
-    return minMax(v, 'min', a.case_sensitive, a.attribute);
+    return minMax(v, 'min', a.case_sensitive, a.attribute, ctx);
   },
-  max: (v, args, kw) => {
+  max: (v, args, kw, ctx) => {
     const a = b('do_max', ['case_sensitive', 'attribute'], args, kw, { case_sensitive: false, attribute: null });
-    return minMax(v, 'max', a.case_sensitive, a.attribute);
+    return minMax(v, 'max', a.case_sensitive, a.attribute, ctx);
   },
-  sum: (v, args, kw) => {
+  sum: (v, args, kw, ctx) => {
     const a = b('do_sum', ['attribute', 'start'], args, kw, { attribute: null, start: 0 });
     let items = iterate(v);
-    if (a.attribute !== null) items = items.map(attrGetter(a.attribute));
+    if (a.attribute !== null) items = items.map(attrGetter(a.attribute, undefined, null, ctx));
     if (typeof a.start === 'string') throw new PyError('TypeError', "sum() can't sum strings [use ''.join(seq) instead]");
     let acc: unknown = a.start;
     for (const x of items) acc = pyAdd(acc, x);
@@ -243,7 +243,7 @@ export const listFilters: Record<string, Filter> = {
       const { attribute, default: dflt = null, ...rest } = kw;
       const extra = Object.keys(rest);
       if (extra.length) throw new PyError('FilterArgumentError', `Unexpected keyword argument ${repr(extra[0])}`);
-      func = attrGetter(attribute, undefined, dflt);
+      func = attrGetter(attribute, undefined, dflt, ctx);
     } else {
       if (!args.length) throw new PyError('FilterArgumentError', 'map requires a filter argument');
       const name = str(args[0]);
@@ -322,10 +322,10 @@ export const listFilters: Record<string, Filter> = {
     }
     return out;
   },
-  groupby: (v, args, kw) => {
+  groupby: (v, args, kw, ctx) => {
     const a = b('do_groupby', ['attribute', 'default', 'case_sensitive'], args, kw, { default: null, case_sensitive: false });
     const cs = truthy(a.case_sensitive);
-    const expr = attrGetter(a.attribute, cs ? undefined : lowerIfStr, a.default);
+    const expr = attrGetter(a.attribute, cs ? undefined : lowerIfStr, a.default, ctx);
     const sorted = pySorted(toList(v), expr, false, (x, y) => cmp(x, y));
     const out: unknown[] = [];
     let curKey: unknown;
@@ -340,7 +340,7 @@ export const listFilters: Record<string, Filter> = {
       }
     }
     if (!cs) {
-      const outExpr = attrGetter(a.attribute, undefined, a.default);
+      const outExpr = attrGetter(a.attribute, undefined, a.default, ctx);
       return out.map((g) => tuple([outExpr((g as unknown[][])[1]![0]), (g as unknown[])[1]]));
     }
     return out;
