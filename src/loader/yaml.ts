@@ -1,5 +1,5 @@
 import fs from 'node:fs';
-import { isAlias, isMap, isScalar, isSeq, LineCounter, parseDocument, stringify, YAMLMap, YAMLSeq, type Document, type Node as YamlNode, type Pair, type ScalarTag, type CollectionTag } from 'yaml';
+import { isAlias, isMap, isScalar, isSeq, LineCounter, parseDocument, stringify, YAMLMap, YAMLSeq, type Document, type Node as YamlNode, type Pair, type ScalarTag, type CollectionTag, type Tags } from 'yaml';
 import { UnsafeText } from '../config/unsafe.js';
 import { VaultText } from '../config/vault.js';
 import { TsplayError, type SourceLocation } from '../errors.js';
@@ -171,14 +171,17 @@ function constructTimestamp(source: string): string {
   return source;
 }
 
-function scalarTag(tag: string, test: RegExp, resolve: (s: string) => unknown): ScalarTag[] {
-  const res = (s: string) => resolve(s) as ScalarTag['resolve'] extends (...a: never[]) => infer R ? R : never;
+function scalarTag(tag: string, test: RegExp, construct: (s: string) => unknown): ScalarTag[] {
+  // The `yaml` package types resolve() as returning a scalar value; null/number/boolean/string are.
+  const resolve = construct as ScalarTag['resolve'];
+  // `identify` is for stringifying, which this schema never does.
+  const identify = () => false;
   return [
     // Implicit: a plain scalar matching PyYAML's resolver regex.
-    { tag, default: true, test, resolve: res, identify: () => false },
+    { tag, default: true, test, resolve, identify },
     // Explicit (`!!int "0644"`): PyYAML's constructor runs whatever the text is.
-    { tag, default: false, resolve: res, identify: () => false },
-  ] as ScalarTag[];
+    { tag, default: false, resolve, identify },
+  ];
 }
 
 const unsafeScalar = { tag: '!unsafe', resolve: (s: string) => s, identify: () => false } as ScalarTag;
@@ -191,8 +194,8 @@ const vaultTags = ['!vault', '!vault-encrypted'].map((tag) => ({ tag, resolve: (
  * `1e3` float), `!!binary`, `!!set`/`!!omap`/`!!pairs` from the `yaml` package, `!unsafe`, `!vault`.
  * The order matters: the first tag whose test matches resolves a plain scalar.
  */
-export function ansibleTags(defaults: Array<ScalarTag | CollectionTag>): Array<ScalarTag | CollectionTag> {
-  const keep = defaults.filter((t) => ['tag:yaml.org,2002:binary', 'tag:yaml.org,2002:set', 'tag:yaml.org,2002:omap', 'tag:yaml.org,2002:pairs'].includes(t.tag));
+export function ansibleTags(defaults: Tags): Tags {
+  const keep = defaults.filter((t) => typeof t === 'object' && ['tag:yaml.org,2002:binary', 'tag:yaml.org,2002:set', 'tag:yaml.org,2002:omap', 'tag:yaml.org,2002:pairs'].includes(t.tag));
   return [
     ...scalarTag('tag:yaml.org,2002:null', NULL_RE, () => null),
     ...scalarTag('tag:yaml.org,2002:bool', BOOL_RE, (s) => {
@@ -276,7 +279,7 @@ export function parseYaml(text: string, file: string, opts: ParseYamlOptions = {
   const lc = new LineCounter();
   const doc = json
     ? parseDocument(text, { lineCounter: lc, schema: 'json', uniqueKeys: false, prettyErrors: false })
-    : parseDocument(text, { lineCounter: lc, version: '1.1', merge: false, prettyErrors: false, uniqueKeys: false, customTags: ansibleTags as never });
+    : parseDocument(text, { lineCounter: lc, version: '1.1', merge: false, prettyErrors: false, uniqueKeys: false, customTags: ansibleTags });
   if (json && doc.errors.length) {
     // Valid JSON the YAML parser cannot follow: take JSON's value, without positions.
     return { value: JSON.parse(text), map, errors, warnings };
