@@ -392,7 +392,8 @@ export function parseYaml(text: string, file: string, opts: ParseYamlOptions = {
         }
         const kv = k === null ? null : convert(k, depth + 1);
         const key = kv === null ? '' : String(kv);
-        if (!merged && ownKeys.has(key)) {
+        // json.loads keeps the last of two keys silently; only the YAML loader warns.
+        if (!merged && !json && ownKeys.has(key)) {
           warnings.push(`${fmt(keyLoc)}: found a duplicate dict key (${key}); using the last defined value only`);
         }
         if (!merged) ownKeys.add(key);

@@ -114,3 +114,11 @@ describe('stringifyYaml', () => {
     expect(parseYaml(text, 'w.yml').value).toEqual(v);
   });
 });
+
+describe('JSON text', () => {
+  it('a duplicate key in JSON keeps the last value without a warning (json.loads)', () => {
+    const r = parseYaml('{"a": 1, "a": 2}', 'd.json');
+    expect(r.value).toEqual({ a: 2 });
+    expect(r.warnings).toEqual([]);
+  });
+});
