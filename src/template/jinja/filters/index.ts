@@ -9,6 +9,7 @@ import { randomFilters } from './random.js';
 import { regexFilters } from './regex.js';
 import { serializeFilters } from './serialize.js';
 import { stringFilters } from './strings.js';
+import { vaultFilters } from './vault.js';
 
 export const filters: Record<string, Filter> = {
   ...stringFilters,
@@ -20,6 +21,7 @@ export const filters: Record<string, Filter> = {
   ...hashFilters,
   ...pathFilters,
   ...randomFilters,
+  ...vaultFilters,
 };
 filters.d = filters.default!;
 filters.count = filters.length!;
