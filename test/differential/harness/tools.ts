@@ -144,7 +144,13 @@ export async function runAnsible(s: RunSpec): Promise<ToolRun> {
     type Line =
       | { result: TaskRow & { register: string | null } }
       | { end: { recap: Record<string, { ok: number; changed: number; failures: number; skipped: number; unreachable: number; rescued: number; ignored: number }>; registered: ToolRun['registered'] } };
-    const lines = readFileSync(outFile, 'utf8').split('\n').filter(Boolean).map((l) => JSON.parse(l) as Line);
+    const lines = readFileSync(outFile, 'utf8').split('\n').filter(Boolean).flatMap((l) => {
+      try {
+        return [parsePythonJson(l) as Line];
+      } catch {
+        return [];
+      }
+    });
     rmSync(outFile, { force: true });
     rows = [];
     for (const l of lines) {
@@ -159,6 +165,14 @@ export async function runAnsible(s: RunSpec): Promise<ToolRun> {
     if (!recap && !rows.length) rows = null;
   }
   return { tool: 'ansible', exitCode: r.code, rows, recap, output: r.output, errors: ansibleErrors(r.output), registered, timedOut: r.timedOut, durationMs: Date.now() - t0 };
+}
+
+/**
+ * JSON from Python's json.dumps, which writes float('inf') and float('nan') as bare Infinity / NaN:
+ * those become the strings "Infinity" / "NaN" (outside strings only).
+ */
+export function parsePythonJson(text: string): unknown {
+  return JSON.parse(text.replace(/"(?:[^"\\]|\\.)*"|(-?Infinity|NaN)/g, (m, bare: string | undefined) => (bare ? `"${bare}"` : m)));
 }
 
 /** `The error appears to be in '/x/pb.yml': line 12, column 5` */

@@ -124,3 +124,10 @@ describe('a refused batch still gives every case its own verdict', () => {
     });
   }
 });
+
+describe("ansible's JSON lines", () => {
+  it('read Python-style Infinity and NaN without touching strings', async () => {
+    const { parsePythonJson } = await import('../../differential/harness/tools.js');
+    expect(parsePythonJson('{"a": [Infinity, -Infinity, NaN], "s": "NaN Infinity \\" Infinity"}')).toEqual({ a: ['Infinity', '-Infinity', 'NaN'], s: 'NaN Infinity " Infinity' });
+  });
+});
