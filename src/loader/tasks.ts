@@ -583,6 +583,15 @@ class Normalizer {
       const vloc = isMapping(raw) && Object.hasOwn(raw, k) ? this.map.value(raw, k) : Object.hasOwn(fromArgs, k) ? this.map.value(fromArgs, k) : rawLoc;
       this.errors.push(...checkTemplate(v, vloc));
     }
+    // `mode: 644` is the decimal 644 (0o1204, sticky bit) to Ansible and to tsplay: almost never meant.
+    const modeSrc = isMapping(raw) ? raw : fromArgs;
+    const modeText = this.map.numberText(modeSrc, 'mode');
+    if (modeText !== undefined && /^[1-7][0-7]{2,3}$/.test(modeText)) {
+      const l = this.map.value(modeSrc, 'mode');
+      this.opts.warnings?.push(
+        `${l.file}:${l.line}:${l.col}: mode: ${modeText} is the decimal number ${modeText} (octal ${Number(modeText).toString(8)}), as in Ansible; write 0${modeText} or "0${modeText}" for octal`,
+      );
+    }
     const { errors } = validateModuleArgs(mod, merged, rawLoc, { as, argLoc, partial: true });
     this.errors.push(...errors);
     return merged;

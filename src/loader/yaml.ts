@@ -13,6 +13,7 @@ export class SourceMap {
   private readonly keyLocs = new WeakMap<object, Map<string | number, SourceLocation>>();
   private readonly valLocs = new WeakMap<object, Map<string | number, SourceLocation>>();
   private readonly typedKeys = new WeakMap<object, Map<string, unknown>>();
+  private readonly numberTexts = new WeakMap<object, Map<string, string>>();
 
   constructor(
     readonly file: string,
@@ -51,6 +52,18 @@ export class SourceMap {
   typedKey(o: unknown, k: string): unknown {
     const m = o !== null && typeof o === 'object' ? this.typedKeys.get(o) : undefined;
     return m && m.has(k) ? m.get(k) : k;
+  }
+
+  /** Remember how a number value was written (`644` vs `0644` both read as numbers). */
+  setNumberText(o: object, k: string, text: string): void {
+    let m = this.numberTexts.get(o);
+    if (!m) this.numberTexts.set(o, (m = new Map()));
+    m.set(k, text);
+  }
+
+  /** The source text of a mapping value that YAML read as a number, e.g. "644" for `mode: 644`. */
+  numberText(o: unknown, k: string): string | undefined {
+    return o !== null && typeof o === 'object' ? this.numberTexts.get(o)?.get(k) : undefined;
   }
 
   /** Where an object or list starts. */
@@ -397,8 +410,10 @@ export function parseYaml(text: string, file: string, opts: ParseYamlOptions = {
           warnings.push(`${fmt(keyLoc)}: found a duplicate dict key (${key}); using the last defined value only`);
         }
         if (!merged) ownKeys.add(key);
-        Object.defineProperty(obj, key, { value: convert(pair.value, depth + 1, unsafe), enumerable: true, writable: true, configurable: true });
+        const value = convert(pair.value, depth + 1, unsafe);
+        Object.defineProperty(obj, key, { value, enumerable: true, writable: true, configurable: true });
         map.resetKey(obj, key, keyLoc, valLoc);
+        if (typeof value === 'number' && isScalar(pair.value) && pair.value.source !== undefined) map.setNumberText(obj, key, String(pair.value.source));
         if (typeof kv !== 'string' && !(kv instanceof UnsafeText)) map.setTypedKey(obj, key, kv);
       }
       return obj;

@@ -180,6 +180,14 @@ describe('loadPlaybook: validation reports every error at once with FILE:LINE:CO
     expect(pb.warnings).toEqual([expect.stringMatching(/play\.yml:2:3: found a duplicate dict key \(hosts\)/)]);
   });
 
+  it('mode: 644 (a decimal number to Ansible too) warns; 0644 and "644" do not', async () => {
+    const pb = await loadPlaybook(
+      tmpPlaybook('- hosts: all\n  tasks:\n    - copy: { dest: /a, content: x, mode: 644 }\n    - copy: { dest: /b, content: x, mode: 0644 }\n    - copy: { dest: /c, content: x, mode: "644" }\n'),
+      { modules: fakeModules },
+    );
+    expect(pb.warnings).toEqual(['play.yml:3:43: mode: 644 is the decimal number 644 (octal 1204), as in Ansible; write 0644 or "0644" for octal'].map((w) => expect.stringContaining(w)));
+  });
+
   it('duplicate keys in included task files and role files warn too', async () => {
     const pb = await loadPlaybook(
       tmpPlaybook('- hosts: all\n  roles: [r]\n  tasks:\n    - include_tasks: inc.yml\n', {
