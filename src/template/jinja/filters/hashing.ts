@@ -3,6 +3,7 @@ import crypto, { createHash, randomBytes } from 'node:crypto';
 import type { Filter } from '../types.js';
 import { PyError, bindArgs, num, str, typeName } from '../py.js';
 import { filterError } from './common.js';
+import { bcrypt } from './bcrypt.js';
 
 const B64 = './0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz';
 
@@ -138,10 +139,20 @@ export const hashFilters: Record<string, Filter> = {
     const ht = map[str(a.hashtype)] ?? str(a.hashtype);
     const implicit: Record<string, number> = { sha256_crypt: 535000, sha512_crypt: 656000 };
     const sizes: Record<string, number> = { md5_crypt: 8, sha256_crypt: 16, sha512_crypt: 16 };
-    if (!(ht in sizes)) {
-      if (ht === 'bcrypt') throw filterError('bcrypt password hashes are not implemented here');
-      throw filterError(`passlib does not support '${ht}' algorithm`);
+    if (ht === 'bcrypt') {
+      if (typeof v !== 'string') throw new PyError('TypeError', `secret must be unicode or bytes, not ${typeName(v)}`);
+      const salt = a.salt === null ? randomSalt(22).replace(/.$/, (c) => '.Oeu'[Math.floor(B64.indexOf(c) / 16)]!) : str(a.salt);
+      if ([...salt].length < 22) throw new PyError('ValueError', 'salt too small (bcrypt requires exactly 22 chars)');
+      if ([...salt].length > 22) throw new PyError('ValueError', 'salt too large (bcrypt requires exactly 22 chars)');
+      if (!/^[./0-9A-Za-z]*$/.test(salt)) throw new PyError('ValueError', 'invalid characters in bcrypt salt');
+      const rounds = a.rounds === null || a.rounds === 0 ? 12 : num(a.rounds);
+      if (rounds < 4) throw new PyError('ValueError', `bcrypt: min_desired_rounds (${rounds}) is too low, must be at least 4`);
+      if (rounds > 31) throw new PyError('ValueError', `bcrypt: max_desired_rounds (${rounds}) is too high, must be at most 31`);
+      const ident = a.ident === null ? '2b' : str(a.ident).replace(/^\$|\$$/g, '');
+      if (!['2', '2a', '2b', '2y'].includes(ident)) throw new PyError('ValueError', `invalid ident: '$${ident}$'`);
+      return bcrypt(v, salt, rounds, ident);
     }
+    if (!(ht in sizes)) throw filterError(`passlib does not support '${ht}' algorithm`);
     if (typeof v !== 'string') throw new PyError('TypeError', `secret must be unicode or bytes, not ${typeName(v)}`);
     const salt = a.salt === null ? randomSalt(a.salt_size === null ? sizes[ht]! : num(a.salt_size)) : str(a.salt);
     // passlib's checks
