@@ -1,15 +1,16 @@
 // The differential harness's command line (test/differential/README.md):
 //   npx tsx test/differential/run.ts [--target docker|local] [--only SUBSTRING] [--json OUT]
 //                                    [--markdown] [--parallel N] [--shards N] [--tsplay-cli] [--notes] [--quiet]
+//                                    [--from-json FILE]  (print / --markdown a saved --json report, run nothing)
 // Exit status: 0 when every difference is listed in deliberate.yml and no entry there is stale;
 // 1 on any other difference; 2 when the harness could not run (no Docker, no ansible-playbook).
-import { writeFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
-import { DIFF_DIR, formatDifferences, formatMarkdown, formatTable, interruptHarness, loadDeliberate, runHarness, writeMarkdown } from './harness/harness.js';
+import { DIFF_DIR, formatDifferences, formatMarkdown, formatTable, interruptHarness, loadDeliberate, runHarness, writeMarkdown, type HarnessResult } from './harness/harness.js';
 import { REPO } from './harness/tools.js';
 import type { Target } from './harness/sides.js';
 
-const USAGE = 'usage: npx tsx test/differential/run.ts [--target docker|local] [--only SUBSTRING] [--json OUT] [--markdown] [--parallel N] [--shards N] [--tsplay-cli] [--notes] [--quiet]';
+const USAGE = 'usage: npx tsx test/differential/run.ts [--target docker|local] [--only SUBSTRING] [--json OUT] [--markdown] [--parallel N] [--shards N] [--tsplay-cli] [--notes] [--quiet] [--from-json FILE]';
 
 async function main(argv: string[]): Promise<number> {
   let target: Target = 'docker';
@@ -21,6 +22,7 @@ async function main(argv: string[]): Promise<number> {
   let parallel: number | undefined;
   let shards: number | undefined;
   let tsplayCli = false;
+  let fromJson: string | undefined;
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i]!;
     const val = (): string => {
@@ -38,6 +40,7 @@ async function main(argv: string[]): Promise<number> {
     else if (a === '--shards') shards = Number(val());
     else if (a === '--markdown') markdown = true;
     else if (a === '--tsplay-cli') tsplayCli = true;
+    else if (a === '--from-json') fromJson = val();
     else if (a === '--notes') notes = true;
     else if (a === '--quiet') quiet = true;
     else if (a === '-h' || a === '--help') {
@@ -46,7 +49,7 @@ async function main(argv: string[]): Promise<number> {
     } else throw new Error(`unknown argument ${a}\n${USAGE}`);
   }
   const log = quiet ? undefined : (l: string): void => console.error(`differential: ${l}`);
-  const r = await runHarness({ target, only, parallel, shards, tsplayCli, log });
+  const r: HarnessResult = fromJson ? (JSON.parse(readFileSync(fromJson, 'utf8')) as HarnessResult) : await runHarness({ target, only, parallel, shards, tsplayCli, log });
   if (json) writeFileSync(json, JSON.stringify(r, null, 2) + '\n');
   if (r.error) {
     console.error(`differential: ${r.error}`);
