@@ -262,6 +262,15 @@ def check_one_playbook(n, tmp, snapshot):
                 pass  # registered values hold host-dependent fields (paths, times); not snapshotted
             files = os.path.join(out, "files")
             shutil.copytree(root, files, symlinks=True)
+            # symlinks: a text file <name>.symlink holding the target, the root written <diff_root>
+            for dp, dns, fns in os.walk(files):
+                for x in dns + fns:
+                    p = os.path.join(dp, x)
+                    if os.path.islink(p):
+                        target = os.readlink(p).replace(root, "<diff_root>")
+                        os.remove(p)
+                        with open(p + ".symlink", "w") as f:
+                            f.write(target + "\n")
     return bad
 
 
