@@ -39,6 +39,9 @@ export function compile(pattern: string, flagsIn = ''): PyRegex {
   let i = 0;
   let inClass = false;
   let classStart = false;
+  let classAt = 0;
+  let classNeg = false;
+  let classHasNonWord = false;
   const err = (msg: string) => new PyError('error', `${msg} at position ${i}`);
   let depth = 0;
   while (i < cs.length) {
@@ -46,8 +49,15 @@ export function compile(pattern: string, flagsIn = ''): PyRegex {
     if (inClass) {
       if (ch === ']' && !classStart) {
         inClass = false;
-        out += ']';
         i++;
+        if (classHasNonWord) {
+          // [...\W...]: a JS class cannot hold "not a word character"; spell it as an alternation
+          const items = out.slice(classAt + (classNeg ? 2 : 1));
+          out = out.slice(0, classAt);
+          if (classNeg) out += items ? `(?:(?![${items}])[${W}])` : `[${W}]`;
+          else out += items ? `(?:[${items}]|[^${W}])` : `[^${W}]`;
+          classHasNonWord = false;
+        } else out += ']';
         continue;
       }
       if (ch === ']' && classStart) {
@@ -64,7 +74,8 @@ export function compile(pattern: string, flagsIn = ''): PyRegex {
         if (n === 'w') out += W;
         else if (n === 'd') out += '\\p{Nd}';
         else if (n === 's') out += '\\s';
-        else if (n === 'W' || n === 'D' || n === 'S') out += n === 'W' ? '\\P{L}' : n === 'D' ? '\\P{Nd}' : '\\S'; // approximation inside classes
+        else if (n === 'W') classHasNonWord = true;
+        else if (n === 'D' || n === 'S') out += n === 'D' ? '\\P{Nd}' : '\\S';
         else if ('nrtfvab0'.includes(n)) out += n === 'a' ? '\\x07' : n === 'b' ? '\\x08' : n === '0' ? '\\x00' : '\\' + n;
         else if (n === 'x' || n === 'u' || n === 'U') {
           const len = n === 'x' ? 2 : n === 'u' ? 4 : 8;
@@ -121,6 +132,8 @@ export function compile(pattern: string, flagsIn = ''): PyRegex {
       }
       case '[':
         inClass = true;
+        classAt = out.length;
+        classNeg = cs[i + 1] === '^';
         out += '[';
         i++;
         if (cs[i] === '^') {
