@@ -173,6 +173,8 @@ export class RunContext {
       playbook_dir: this.playbook.dir,
       ...(role ? { role_path: role.role.dir, role_name: role.role.name } : {}),
     };
+    // tsplay's own names give way to a variable the user defined with the same name
+    for (const own of ['facts', 'env']) if (Object.hasOwn(merged, own)) delete magic[own];
     return lazyContext(merged, loc, magic, this.onResolved);
   }
 

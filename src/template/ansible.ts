@@ -14,7 +14,7 @@ import { isUnsafe } from '../config/unsafe.js';
 import { filters, tests, lookups } from './jinja/plugins.js';
 import { parseExpressionText, type Expr } from './jinja/parser.js';
 import { Environment, RenderError, unknownPlugins, type EnvironmentOptions, type LoadedTemplate } from './jinja/runtime.js';
-import { PyFloat, Undefined, UndefinedError, float, str, truthy, tuple } from './jinja/py.js';
+import { PyFloat, SilentUndefined, Undefined, UndefinedError, float, isRange, str, truthy, tuple } from './jinja/py.js';
 
 export { RenderError };
 
@@ -72,13 +72,15 @@ function baseOptions(): Omit<EnvironmentOptions, 'trimBlocks' | 'lstripBlocks'> 
     lookups,
     finalize: (v) => {
       failOnUndefined(v);
-      return v === null ? '' : v;
+      // Ansible's _unroll_iterator: a top-level range prints as the list it makes
+      return v === null ? '' : isRange(v) ? [...(v as unknown[])] : v;
     },
   };
 }
 
 /** Ansible's _fail_on_undefined: an Undefined anywhere inside the value is an error. */
 function failOnUndefined(v: unknown): void {
+  if (v instanceof SilentUndefined) return;
   if (v instanceof Undefined) throw new UndefinedError(v);
   if (Array.isArray(v)) v.forEach(failOnUndefined);
   else if (v !== null && typeof v === 'object' && Object.getPrototypeOf(v) === Object.prototype) Object.values(v).forEach(failOnUndefined);

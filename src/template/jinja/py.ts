@@ -92,6 +92,18 @@ export function isPyObject(v: unknown): v is PyObject {
   return v !== null && typeof v === 'object' && typeof (v as PyObject).pyGetattr === 'function';
 }
 
+const RANGE = Symbol('range');
+
+/** Mark a list as made by range() (prints as `range(0, 3)` inside other values, as Python does). */
+export function markRange(items: number[], start: number, stop: number, step: number): number[] {
+  Object.defineProperty(items, RANGE, { value: step === 1 ? `range(${start}, ${stop})` : `range(${start}, ${stop}, ${step})`, enumerable: false });
+  return items;
+}
+
+export function isRange(v: unknown): boolean {
+  return Array.isArray(v) && (v as unknown as Record<symbol, unknown>)[RANGE] !== undefined;
+}
+
 const VIEW = Symbol('view');
 
 /** Mark an array as a dict view (`dict_keys([...])`, `dict_values`, `dict_items`). */
@@ -150,6 +162,7 @@ export function typeName(v: unknown): string {
   if (isInt(v)) return 'int';
   if (isFloat(v)) return 'float';
   if (viewKind(v)) return viewKind(v)!;
+  if (isRange(v)) return 'range';
   if (isTuple(v)) return 'tuple';
   if (Array.isArray(v)) return 'list';
   if (v instanceof PyCallable) return v.pyType;
@@ -214,6 +227,8 @@ export function repr(v: unknown): string {
     const items = v.map(repr);
     const view = viewKind(v);
     if (view) return `${view}([${items.join(', ')}])`;
+    const range = (v as unknown as Record<symbol, string | undefined>)[RANGE];
+    if (range) return range;
     if (isTuple(v)) return items.length === 1 ? `(${items[0]},)` : `(${items.join(', ')})`;
     return `[${items.join(', ')}]`;
   }

@@ -33,6 +33,7 @@ import {
   tuple,
   typeName,
   unbox,
+  markRange,
   type Kwargs,
   type PyObject,
 } from './py.js';
@@ -761,11 +762,23 @@ function named(v: unknown, obj: unknown, e: Expr): unknown {
   return p ? new Undefined(p, v.message) : v;
 }
 
+/** Jinja2's own filters and tests: ansible-core 2.14 gives them no `ansible.builtin.` name. */
+const JINJA_BUILTINS = new Set([
+  'abs', 'attr', 'batch', 'capitalize', 'center', 'count', 'd', 'default', 'dictsort', 'e', 'escape', 'filesizeformat', 'first', 'float', 'forceescape',
+  'format', 'groupby', 'indent', 'int', 'items', 'join', 'last', 'length', 'list', 'lower', 'map', 'max', 'min', 'pprint', 'reject', 'rejectattr',
+  'replace', 'reverse', 'round', 'safe', 'select', 'selectattr', 'slice', 'sort', 'string', 'striptags', 'sum', 'title', 'tojson', 'trim', 'truncate',
+  'upper', 'urlencode', 'urlize', 'wordcount', 'wordwrap', 'xmlattr',
+  'boolean', 'callable', 'defined', 'divisibleby', 'eq', 'equalto', 'escaped', 'even', 'false', 'filter', 'ge', 'greaterthan', 'gt', 'in', 'integer',
+  'iterable', 'le', 'lessthan', 'lt', 'mapping', 'ne', 'none', 'number', 'odd', 'sameas', 'sequence', 'test', 'true', 'undefined',
+]);
+
 /** FQCN names resolve to the short name (ansible.builtin.to_json, community.general.x → x). */
-function lookupPlugin<T>(table: Record<string, T>, name: string): T | undefined {
+function lookupPlugin<T>(table: Record<string, T>, name: string, jinjaPlugins = true): T | undefined {
   if (Object.hasOwn(table, name)) return table[name];
+  if (!name.includes('.')) return undefined;
   const short = name.split('.').at(-1)!;
-  if (name.includes('.') && Object.hasOwn(table, short)) return table[short];
+  if (jinjaPlugins && name.startsWith('ansible.builtin.') && JINJA_BUILTINS.has(short)) return undefined;
+  if (Object.hasOwn(table, short)) return table[short];
   return undefined;
 }
 
@@ -906,7 +919,7 @@ function lookupGlobals(lookups: Record<string, Lookup>): Record<string, unknown>
   const run = (ctx: CallContext, args: unknown[], kwargs: Kwargs, wantlist: boolean): unknown => {
     const [name, ...terms] = args;
     if (typeof name !== 'string') throw new PyError('TypeError', 'lookup() needs the name of a lookup plugin');
-    const fn = lookupPlugin(lookups, name);
+    const fn = lookupPlugin(lookups, name, false);
     if (!fn) throw new PyError('AnsibleError', `lookup plugin (${name}) not found`);
     const kw = { ...kwargs };
     const wl = kw.wantlist !== undefined ? truthy(kw.wantlist) : wantlist;
@@ -932,14 +945,12 @@ function builtinGlobals(): Record<string, unknown> {
         if (!isInt(a) && typeof a !== 'boolean') throw new PyError('TypeError', `'${typeName(a)}' object cannot be interpreted as an integer`);
         return num(a);
       });
-      let [start, stop, step] = n.length === 1 ? [0, n[0]!, 1] : [n[0]!, n[1]!, n[2] ?? 1];
+      const [start, stop, step] = n.length === 1 ? [0, n[0]!, 1] : [n[0]!, n[1]!, n[2] ?? 1];
       if (step === 0) throw new PyError('ValueError', 'range() arg 3 must not be zero');
       const out: number[] = [];
       if (Math.abs((stop - start) / step) > 100_000) throw new PyError('OverflowError', 'Range too big. The sandbox blocks ranges larger than MAX_RANGE (100000).');
       for (let i = start; step > 0 ? i < stop : i > stop; i += step) out.push(i);
-      void stop;
-      start = 0;
-      return out;
+      return markRange(out, start, stop, step);
     }),
     dict: new PyCallable('dict', (args, kwargs) => {
       const out: Record<string, unknown> = {};
