@@ -252,7 +252,7 @@ export async function runHarness(o: HarnessOptions): Promise<HarnessResult> {
   const casesDir = o.casesDir ?? path.join(DIFF_DIR, 'cases');
   const deliberate = loadDeliberate(o.deliberateFile ?? path.join(DIFF_DIR, 'deliberate.yml'));
   const cases = loadCases(casesDir, o.only);
-  const allIds = new Set(loadCases(casesDir).map((c) => c.id));
+  const allIds = new Set([...loadCases(casesDir), ...loadCases(casesDir, '_sample-')].map((c) => c.id));
   const unknownDeliberate = deliberate.filter((d) => !allIds.has(d.case)).map((d) => d.case);
   const reasons = new Map(deliberate.map((d) => [d.case, d.reason]));
   const verdicts: CaseVerdict[] = [];

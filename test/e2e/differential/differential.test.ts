@@ -22,7 +22,9 @@ describe('differential: tsplay against ansible-core 2.14 on twin lab containers'
   it.skipIf(skipReason !== undefined)(
     'every difference is listed in test/differential/deliberate.yml, and no listed one is stale',
     async () => {
-      const r = await runHarness({ target: 'docker', log: (l) => console.log(`differential: ${l}`) });
+      // TSPLAY_DIFFERENTIAL_ONLY=<substring> narrows the run while working on a few cases (never in CI).
+      const only = CI ? undefined : process.env['TSPLAY_DIFFERENTIAL_ONLY'] || undefined;
+      const r = await runHarness({ target: 'docker', only, log: (l) => console.log(`differential: ${l}`) });
       const out = process.env['TSPLAY_DIFFERENTIAL_JSON'];
       if (out) writeFileSync(out, JSON.stringify(r, null, 2) + '\n');
       expect(r.error, r.error).toBeUndefined();
