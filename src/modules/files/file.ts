@@ -4,7 +4,7 @@ import { raw, sh, type Shell } from '../../commands/quote.js';
 import type { Command, ShellCommand } from '../../commands/types.js';
 import { defineModule, type FileDiff, type Plan } from '../types.js';
 import { probeFileState, type FileState, type InodeInfo } from './state.js';
-import { attrArgs, attrChanges, attrText, bool, failedPlan, probed, withAliases, type AttrWant } from './common.js';
+import { attrArgs, attrChanges, attrText, bool, failedPlan, probed, resolveMode, withAliases, type AttrWant } from './common.js';
 
 const STATES = ['file', 'directory', 'absent', 'link', 'touch', 'hard'] as const;
 
@@ -18,12 +18,7 @@ const schema = z
     follow: bool.default(true),
     ...attrArgs,
   })
-  .strict()
-  .superRefine((a, ctx) => {
-    if (a.recurse && a.mode !== undefined && !/^[0-7]+$/.test(a.mode)) {
-      ctx.addIssue({ code: 'custom', message: 'recurse with a symbolic mode is not supported by tsplay; give an octal mode like "0755"', path: ['mode'] });
-    }
-  });
+  .strict();
 
 export type FileArgs = z.infer<typeof schema>;
 
@@ -117,7 +112,18 @@ export function planFile(a: FileArgs, { st, srcSt }: Ctx): Plan {
       if (cur !== 'directory') return failedPlan(`${path} already exists as a ${cur}`, { path });
       const attrs = attrChanges(path, info, want);
       const commands: Command[] = [...attrs.commands];
-      if (a.recurse && st.childrenDiffer) {
+      if (a.recurse && want.mode !== undefined && isSymbolic(want.mode)) {
+        // A symbolic mode gives each entry its own result (X, u=g, +/-): Ansible applies it file by
+        // file. Each distinct (type, mode) below that changes gets one exact-match find | chmod.
+        if (st.childrenDiffer) commands.push(...attrChanges(path, undefined, { owner: want.owner, group: want.group }, { recurse: true }).commands);
+        for (const c of st.childModes ?? []) {
+          const target = resolveMode(want.mode, c.mode, c.type === 'd');
+          if (target === c.mode) continue;
+          commands.push(
+            cmd(sh`find ${path} -mindepth 1 -type ${c.type} -perm ${c.mode} -exec chmod ${target} {} +`, `chmod ${target} the ${c.type === 'd' ? 'directories' : 'files'} under ${path} that are ${c.mode}`),
+          );
+        }
+      } else if (a.recurse && st.childrenDiffer) {
         const r = attrChanges(path, undefined, want, { recurse: true });
         commands.splice(0, commands.length, ...r.commands);
       }
@@ -210,10 +216,15 @@ export const file = defineModule<FileArgs>({
   description: 'Manage files, directories, symlinks and hard links and their mode/owner/group',
   args: withAliases({ dest: 'path', name: 'path' }, schema) as unknown as z.ZodType<FileArgs>,
   probes: (a) => {
-    const children = a.recurse ? { mode: a.mode, owner: a.owner, group: a.group } : undefined;
-    const probes = [probeFileState(a.path, { key: 'path', emptiness: a.state === 'link' && a.force, ...(children ? { children } : {}) })];
+    const symbolic = a.mode !== undefined && isSymbolic(a.mode);
+    const children = a.recurse ? { mode: symbolic ? undefined : a.mode, owner: a.owner, group: a.group } : undefined;
+    const probes = [probeFileState(a.path, { key: 'path', emptiness: a.state === 'link' && a.force, ...(children ? { children } : {}), ...(a.recurse && symbolic ? { childModes: true } : {}) })];
     if (a.src !== undefined) probes.push(probeFileState(a.state === 'hard' ? a.src : linkSrcPath(a.path, a.src), { key: 'src' }));
     return probes;
   },
   plan: (a, ctx) => planFile(a, { st: probed<FileState>(ctx.probed, 'path'), srcSt: ctx.probed.src as FileState | undefined }),
 });
+
+function isSymbolic(mode: string): boolean {
+  return !/^[0-7]+$/.test(mode);
+}

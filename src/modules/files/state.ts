@@ -38,6 +38,8 @@ export interface FileState {
   dirEmpty?: boolean;
   /** With `children`: does anything below a directory differ from the wanted attributes? */
   childrenDiffer?: boolean;
+  /** With `childModes`: the distinct (type, mode) pairs of the directories and files below. */
+  childModes?: Array<{ type: 'd' | 'f'; mode: string }>;
 }
 
 export interface ProbeFileOptions {
@@ -45,6 +47,8 @@ export interface ProbeFileOptions {
   content?: boolean;
   /** For `file state=directory recurse=yes`: report whether any entry below differs (octal mode / owner / group). */
   children?: { mode?: string; owner?: string; group?: string };
+  /** For a recursive symbolic mode: list the distinct (type, mode) pairs of the directories and files below. */
+  childModes?: boolean;
   /** For `file state=link force=yes` over a directory: report whether the directory is empty. */
   emptiness?: boolean;
   /** Probe key; default `file:<path>`. */
@@ -74,6 +78,9 @@ export function fileStateCommand(path: string, opts: ProbeFileOptions = {}): She
       const expr = tests.map((t) => t.text).join(' -o ');
       parts.push(raw(`if [ -d ${sh`${path}`.text} ]; then printf 'k '; find ${sh`${path}`.text} -mindepth 1 \\( ${expr} \\) -print 2>/dev/null | head -n 1 | wc -l; fi;`));
     }
+  }
+  if (opts.childModes) {
+    parts.push(raw(`if [ -d ${sh`${path}`.text} ]; then find ${sh`${path}`.text} -mindepth 1 \\( -type d -o -type f \\) -printf 'm %y %m\\n' 2>/dev/null | sort -u; fi;`));
   }
   if (opts.emptiness) parts.push(sh`if [ -d ${path} ] && [ ! -L ${path} ]; then printf 'e '; ls -A -- ${path} | head -n 1 | wc -l; fi;`);
   parts.push(raw('else echo absent; fi'));
@@ -124,6 +131,7 @@ export function parseFileState(path: string, r: RunResult): FileState {
     else if (line.startsWith('r ')) st.realPath = Buffer.from(line.slice(2), 'base64').toString('utf8');
     else if (line.startsWith('k ')) st.childrenDiffer = Number(line.slice(2).trim()) > 0;
     else if (line.startsWith('e ')) st.dirEmpty = Number(line.slice(2).trim()) === 0;
+    else if (/^m [df] [0-7]+$/.test(line)) (st.childModes ??= []).push({ type: line[2] as 'd' | 'f', mode: line.slice(4).padStart(4, '0') });
     else if (line === 'c') {
       const b64: string[] = [];
       let j = i + 1;

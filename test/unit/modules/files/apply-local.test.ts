@@ -78,6 +78,18 @@ describe('plans applied with a real shell converge', () => {
     expect(statSync(join(d, 'sub')).mode & 0o7777).toBe(0o755);
   });
 
+  it('file: recurse with a symbolic mode treats each entry as Ansible does (X), then converges', () => {
+    const d = join(dir, 'symtree');
+    converge('file', { path: join(d, 'sub'), state: 'directory', mode: '0700' });
+    writeFileSync(join(d, 'sub', 'data'), 'x');
+    chmodSync(join(d, 'sub', 'data'), 0o600);
+    writeFileSync(join(d, 'run.sh'), 'x');
+    chmodSync(join(d, 'run.sh'), 0o700);
+    converge('file', { path: d, state: 'directory', mode: 'u=rwX,g=rX,o=rX', recurse: true });
+    const m = (p: string) => statSync(join(d, p)).mode & 0o7777;
+    expect([m('.'), m('sub'), m('sub/data'), m('run.sh')]).toEqual([0o755, 0o755, 0o644, 0o755]);
+  });
+
   it('copy with backup and validate', () => {
     const f = join(dir, 'app.conf');
     writeFileSync(f, 'old\n');

@@ -70,9 +70,18 @@ describe('file plan fixtures', () => {
     expect(probes[1]!.cmd.text).toContain('/srv/f');
   });
 
-  it('rejects recurse with a symbolic mode and an unknown state', () => {
-    expect(() => file.args.parse({ path: '/x', state: 'directory', recurse: true, mode: 'u+x' })).toThrow(/octal/);
+  it('rejects an unknown state; accepts recurse with a symbolic mode', () => {
+    expect(file.args.parse({ path: '/x', state: 'directory', recurse: true, mode: 'u+x' })).toMatchObject({ mode: 'u+x' });
     expect(() => file.args.parse({ path: '/x', state: 'dir' })).toThrow();
+  });
+
+  it('recurse with a symbolic mode: one exact-match find | chmod per (type, mode) below that changes', () => {
+    const st = { ...dirStateOf('/srv/a'), childModes: [{ type: 'd', mode: '0700' }, { type: 'f', mode: '0600' }, { type: 'f', mode: '0755' }, { type: 'f', mode: '0644' }] };
+    const plan = file.plan(file.args.parse({ path: '/srv/a', state: 'directory', recurse: true, mode: 'u=rwX,g=rX,o=rX' }), { probed: { path: st } } as never);
+    expect(plan.commands.map((c) => (c as { cmd: { text: string } }).cmd.text)).toEqual([
+      'find /srv/a -mindepth 1 -type d -perm 0700 -exec chmod 0755 {} +',
+      'find /srv/a -mindepth 1 -type f -perm 0600 -exec chmod 0644 {} +',
+    ]);
   });
 
   it('gives a state diff for absent', () => {

@@ -88,6 +88,18 @@ describe('probeFileState on a real shell', () => {
     expect(runProbe(d, { children: { mode: '0755' } }).childrenDiffer).toBe(true);
   });
 
+  it('lists the distinct (type, mode) pairs below a directory (recursive symbolic modes)', () => {
+    const d = join(dir, 'modes');
+    mkdirSync(join(d, 'sub'), { recursive: true });
+    chmodSync(join(d, 'sub'), 0o750);
+    writeFileSync(join(d, 'a'), 'a');
+    writeFileSync(join(d, 'b'), 'b');
+    chmodSync(join(d, 'a'), 0o4755);
+    chmodSync(join(d, 'b'), 0o640);
+    const pairs = runProbe(d, { childModes: true }).childModes ?? [];
+    expect(pairs.map((p) => `${p.type} ${p.mode}`).sort()).toEqual(['d 0750', 'f 0640', 'f 4755']);
+  });
+
   it('never executes a hostile file name', () => {
     const evil = join(dir, "x'; touch pwned; echo '$(touch pwned2)`touch pwned3`\nline");
     writeFileSync(evil, 'safe');
