@@ -31,7 +31,19 @@ export function compile(pattern: string, flagsIn = ''): PyRegex {
     p = p.slice(m[0].length);
   }
   const verbose = flags.includes('x');
-  const multiline = flags.includes('m');
+  const globalI = flags.includes('i');
+  // flags in force here: the global ones, changed inside (?i:...), (?s:...), (?m:...), (?-s:...) groups
+  let cur = { i: globalI, s: flags.includes('s'), m: flags.includes('m') };
+  const flagStack: (typeof cur)[] = [];
+  /** A literal under a scoped (?i:...) (the RegExp itself has no 'i'): both cases. */
+  const caseless = (c: string, inCls: boolean): string => {
+    const lit = inCls ? escapeLiteral(c, false).replace(/^\\-$/, '-') : c;
+    if (!cur.i || globalI) return lit;
+    const lo = c.toLowerCase();
+    const up = c.toUpperCase();
+    if (lo === up || [...lo].length !== 1 || [...up].length !== 1) return lit;
+    return inCls ? `${lo}${up}` : `[${lo}${up}]`;
+  };
   let out = '';
   let groups = 0;
   const names: string[] = [];
@@ -44,6 +56,7 @@ export function compile(pattern: string, flagsIn = ''): PyRegex {
   let classHasNonWord = false;
   const err = (msg: string) => new PyError('error', `${msg} at position ${i}`);
   let depth = 0;
+  const groupKinds: ('flags' | 'plain')[] = [];
   while (i < cs.length) {
     const ch = cs[i]!;
     if (inClass) {
@@ -88,7 +101,16 @@ export function compile(pattern: string, flagsIn = ''): PyRegex {
       }
       if (ch === '[') out += '\\[';
       else if (ch === '-' && (cs[i + 1] === ']' )) out += '\\-';
-      else out += ch === '-' ? '-' : escapeLiteral(ch, false).replace(/^\\-$/, '-');
+      else if (ch === '-') out += '-';
+      else if (cur.i && !globalI && cs[i + 1] === '-' && cs[i + 2] !== undefined && cs[i + 2] !== ']' && /\p{L}/u.test(ch) && /\p{L}/u.test(cs[i + 2]!)) {
+        // a letter range under a scoped (?i:...): the range and its other case
+        const a = ch;
+        const z = cs[i + 2]!;
+        const sw = (c: string) => (c === c.toLowerCase() ? c.toUpperCase() : c.toLowerCase());
+        out += `${escapeLiteral(a, true)}-${escapeLiteral(z, true)}${escapeLiteral(sw(a), true)}-${escapeLiteral(sw(z), true)}`;
+        i += 3;
+        continue;
+      } else out += cur.i && !globalI ? caseless(ch, true) : escapeLiteral(ch, false).replace(/^\\-$/, '-');
       i++;
       continue;
     }
@@ -159,19 +181,28 @@ export function compile(pattern: string, flagsIn = ''): PyRegex {
             while (i < cs.length && cs[i] !== ')') i++;
             i++;
             break;
-          } else if ((m = /^[aiLmsux-]+:/.exec(rest))) {
-            // scoped flags: not supported by JS RegExp here; keep as a plain group
+          } else if ((m = /^([aiLmsux]*)(?:-([imsx]+))?:/.exec(rest))) {
+            // scoped flags (?i:...), (?-s:...): applied while translating the group
+            flagStack.push(cur);
+            cur = { ...cur };
+            for (const f of m[1]!) if (f === 'i' || f === 's' || f === 'm') cur[f] = true;
+            for (const f of m[2] ?? '') if (f === 'i' || f === 's' || f === 'm') cur[f] = f === 'i' ? globalI : false;
             out += '(?:';
             i += 2 + m[0].length;
+            depth++;
+            groupKinds.push('flags');
+            break;
           } else {
             out += '(?';
             i += 2;
           }
           depth++;
+          groupKinds.push('plain');
           break;
         }
         groups++;
         depth++;
+        groupKinds.push('plain');
         out += '(';
         i++;
         break;
@@ -179,19 +210,20 @@ export function compile(pattern: string, flagsIn = ''): PyRegex {
       case ')':
         if (depth === 0) throw new PyError('error', `unbalanced parenthesis at position ${i}`);
         depth--;
+        if (groupKinds.pop() === 'flags') cur = flagStack.pop()!;
         out += ')';
         i++;
         break;
       case '^':
-        out += multiline ? '(?<=^|\\n)' : '(?<![\\s\\S])';
+        out += cur.m ? '(?<=^|\\n)' : '(?<![\\s\\S])';
         i++;
         break;
       case '$':
-        out += multiline ? '(?=\\n|(?![\\s\\S]))' : '(?=\\n?(?![\\s\\S]))';
+        out += cur.m ? '(?=\\n|(?![\\s\\S]))' : '(?=\\n?(?![\\s\\S]))';
         i++;
         break;
       case '.':
-        out += flags.includes('s') ? '[\\s\\S]' : '[^\\n]';
+        out += cur.s ? '[\\s\\S]' : '[^\\n]';
         i++;
         break;
       case '{': {
@@ -215,7 +247,7 @@ export function compile(pattern: string, flagsIn = ''): PyRegex {
         i++;
         break;
       default:
-        out += ch;
+        out += cur.i && !globalI ? caseless(ch, false) : ch;
         i++;
     }
   }
