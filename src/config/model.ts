@@ -25,7 +25,12 @@ export interface TaskCommon {
   /** Per-task check_mode override. */
   checkMode?: boolean;
   any_errors_fatal?: boolean;
+  /** Boolean keywords written as templates (`ignore_errors: "{{ ansible_check_mode }}"`): rendered per host by the engine. */
+  templatedKeywords?: Partial<Record<TemplatedKeyword, string>>;
 }
+
+/** The boolean task keywords Ansible templates. */
+export type TemplatedKeyword = 'become' | 'ignoreErrors' | 'ignoreUnreachable' | 'runOnce' | 'noLog' | 'checkMode' | 'any_errors_fatal';
 
 export interface ModuleTask extends TaskCommon {
   kind: 'module';

@@ -44,7 +44,7 @@ export interface Scope {
 }
 
 /** Block and role-call keywords Ansible applies to the tasks inside. */
-export const INHERITED_KEYWORDS = ['ignoreErrors', 'ignoreUnreachable', 'runOnce', 'delegateTo', 'noLog', 'checkMode', 'any_errors_fatal'] as const;
+export const INHERITED_KEYWORDS = ['ignoreErrors', 'ignoreUnreachable', 'runOnce', 'delegateTo', 'noLog', 'checkMode', 'any_errors_fatal', 'templatedKeywords'] as const;
 export type InheritedKeywords = Partial<Pick<ModuleTask, (typeof INHERITED_KEYWORDS)[number]>>;
 
 export const EMPTY_FACTS: HostFacts = {

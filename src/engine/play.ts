@@ -1,7 +1,8 @@
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import pLimit from 'p-limit';
-import type { BlockTask, LoadedRole, ModuleTask, Play, RoleTask, TaskNode } from '../config/model.js';
+import type { BlockTask, LoadedRole, ModuleTask, Play, RoleTask, TaskNode, TemplatedKeyword } from '../config/model.js';
+import { ansibleBoolean } from '../config/boolean.js';
 import type { HostTaskResult, PlayReport, TaskReport } from './report.js';
 import { TsplayError, formatError, isUserError } from '../errors.js';
 import { evaluateCondition, loadRole, normalizeRoleTasks, renderString, renderValue, selectPlayHosts, validateRoleParams } from './deps.js';
@@ -306,9 +307,20 @@ async function roleStep(pr: PlayRun, calls: Map<string, RoleTask>, scope: Scope)
 
 async function taskStep(pr: PlayRun, tasks: Map<string, ModuleTask>, scope: Scope, handler = false): Promise<void> {
   const { run } = pr;
-  const entries = [...tasks]
+  const selected = [...tasks]
     .filter(([, t]) => shouldRunTags([...scope.tags, ...t.tags], { only: run.opts.tags, skip: run.opts.skipTags }) || handler)
     .map(([h, t]): [string, ModuleTask] => [h, withInherited(t, scope)]);
+  if (!selected.length) return;
+  // Boolean keywords written as templates are rendered per host, with that host's variables.
+  const resolved = await Promise.all(selected.map(async ([h, t]) => ({ h, ...(await resolveKeywords(run, run.hostState(h), t, scope)) })));
+  const entries = resolved.filter((r) => !r.error).map((r): [string, ModuleTask] => [r.h, r.task]);
+  const broken = resolved.filter((r) => r.error);
+  if (broken.length) {
+    const [, t0] = selected[0]!;
+    const label0 = (t0.role ? `${t0.role.name} : ` : '') + taskLabel(t0);
+    const tr0 = pr.taskReport(`${scope.path}#${label0}`, label0, t0, handler);
+    for (const b of broken) record(pr, tr0, run.hostState(b.h), { status: 'failed', changed: false, msg: b.error, registered: { failed: true, msg: b.error } }, 0, b.task);
+  }
   if (!entries.length) return;
   const [, firstTask] = entries[0]!;
   const label = (firstTask.role ? `${firstTask.role.name} : ` : '') + taskLabel(firstTask);
@@ -339,6 +351,26 @@ async function taskStep(pr: PlayRun, tasks: Map<string, ModuleTask>, scope: Scop
     run.aborted = 'a task failed with any_errors_fatal';
   }
   checkFailurePolicy(pr, scope);
+}
+
+/** Render the task's templated boolean keywords for one host (Ansible: strict boolean of the result). */
+async function resolveKeywords(run: RunContext, hs: HostState, task: ModuleTask, scope: Scope): Promise<{ task: ModuleTask; error?: string }> {
+  const tk = task.templatedKeywords;
+  if (!tk) return { task };
+  const out: ModuleTask = { ...task };
+  try {
+    const vars = await run.varsFor(hs, scope, task);
+    for (const [field, text] of Object.entries(tk) as Array<[TemplatedKeyword, string]>) {
+      if (out[field] !== undefined) continue; // a literal on the task itself wins over an inherited template
+      const v = renderValue(text, vars, task.loc);
+      const b = ansibleBoolean(v);
+      if (b === undefined) throw new TsplayError('VALIDATION', `the value ${JSON.stringify(v)} of ${text} is not a valid boolean`, { location: task.loc, hint: 'Ansible takes true/false, yes/no, on/off, 1/0' });
+      out[field] = b;
+    }
+    return { task: out };
+  } catch (e) {
+    return { task, error: e instanceof TsplayError ? formatError(e) : String((e as Error).message ?? e) };
+  }
 }
 
 /** The task with keywords of its enclosing blocks / role call filled in where it sets none itself. */

@@ -1,8 +1,9 @@
 import { existsSync, readFileSync, statSync } from 'node:fs';
 import path from 'node:path';
-import type { BlockTask, ModuleTask, RoleInstanceRef, RoleTask, TaskCommon, TaskNode } from '../config/model.js';
+import type { BlockTask, ModuleTask, RoleInstanceRef, RoleTask, TaskCommon, TaskNode, TemplatedKeyword } from '../config/model.js';
 import { BLOCK_KEYWORDS, TASK_KEYWORDS, UNSUPPORTED_KEYWORDS } from '../config/schemas.js';
 import { TsplayError, TsplayErrors, type SourceLocation } from '../errors.js';
+import { ansibleBoolean } from '../config/boolean.js';
 import { findModule, moduleNames } from '../modules/registry.js';
 import type { ModuleDef } from '../modules/types.js';
 import { checkExpression } from '../template/conditions.js';
@@ -97,18 +98,21 @@ class Normalizer {
   bool(t: Record<string, unknown>, k: string): boolean | undefined {
     const v = t[k];
     if (v === undefined || v === null) return undefined;
-    if (typeof v === 'boolean') return v;
-    if (typeof v === 'string') {
-      const l = v.trim().toLowerCase();
-      if (['yes', 'true', 'on', 'y'].includes(l)) return true;
-      if (['no', 'false', 'off', 'n'].includes(l)) return false;
-    }
-    this.err(
-      `'${k}' must be true or false, got ${JSON.stringify(v)}`,
-      this.map.value(t, k),
-      typeof v === 'string' && v.includes('{{') ? 'tsplay does not template this keyword; use a literal true/false' : undefined,
-    );
+    const b = ansibleBoolean(v);
+    if (b !== undefined) return b;
+    this.err(`'${k}' must be true or false, got ${JSON.stringify(v)}`, this.map.value(t, k), 'Ansible takes true/false, yes/no, on/off, 1/0 (or a template)');
     return undefined;
+  }
+
+  /** A boolean keyword Ansible templates: a literal, or the template text kept for the engine to render per host. */
+  templatedBool(t: Record<string, unknown>, k: string, field: TemplatedKeyword, c: TaskCommon): boolean | undefined {
+    const v = t[k];
+    if (typeof v === 'string' && hasTemplate(v)) {
+      this.errors.push(...checkTemplate(v, this.map.value(t, k)));
+      c.templatedKeywords = { ...c.templatedKeywords, [field]: v };
+      return undefined;
+    }
+    return this.bool(t, k);
   }
 
   num(t: Record<string, unknown>, k: string): number | undefined {
@@ -176,26 +180,26 @@ class Normalizer {
       c.name = name;
       this.errors.push(...checkTemplate(name, this.map.value(t, 'name')));
     }
-    const become = this.bool(t, 'become');
+    const become = this.templatedBool(t, 'become', 'become', c);
     if (become !== undefined) c.become = become;
     const bu = this.str(t, 'become_user');
     if (bu !== undefined) c.becomeUser = bu;
     if (t.become_method !== undefined && t.become_method !== 'sudo') {
       this.err(`become_method '${String(t.become_method)}' is not supported`, this.map.value(t, 'become_method'), 'tsplay becomes with `sudo -n`');
     }
-    const ie = this.bool(t, 'ignore_errors');
+    const ie = this.templatedBool(t, 'ignore_errors', 'ignoreErrors', c);
     if (ie !== undefined) c.ignoreErrors = ie;
-    const iu = this.bool(t, 'ignore_unreachable');
+    const iu = this.templatedBool(t, 'ignore_unreachable', 'ignoreUnreachable', c);
     if (iu !== undefined) c.ignoreUnreachable = iu;
-    const ro = this.bool(t, 'run_once');
+    const ro = this.templatedBool(t, 'run_once', 'runOnce', c);
     if (ro !== undefined) c.runOnce = ro;
     const dt = this.str(t, 'delegate_to');
     if (dt !== undefined) c.delegateTo = dt;
-    const nl = this.bool(t, 'no_log');
+    const nl = this.templatedBool(t, 'no_log', 'noLog', c);
     if (nl !== undefined) c.noLog = nl;
-    const cm = this.bool(t, 'check_mode');
+    const cm = this.templatedBool(t, 'check_mode', 'checkMode', c);
     if (cm !== undefined) c.checkMode = cm;
-    const aef = this.bool(t, 'any_errors_fatal');
+    const aef = this.templatedBool(t, 'any_errors_fatal', 'any_errors_fatal', c);
     if (aef !== undefined) c.any_errors_fatal = aef;
     if (this.opts.role) c.role = this.opts.role;
     return c;

@@ -50,6 +50,34 @@ describe('when', () => {
   });
 });
 
+describe('templated boolean keywords (rendered per host, as ansible-core does)', () => {
+  it('ignore_errors, no_log and check_mode from templates; a non-boolean result fails that host', async () => {
+    const p = project({
+      'inventory.ini': localInventory({ web: { h1: 'tolerate=yes secret=s3cr3t-XYZ', h2: 'tolerate=no secret=s3cr3t-XYZ' } }),
+      'site.yml': play(`- name: may fail
+  command: /bin/false
+  ignore_errors: "{{ tolerate }}"
+- name: hidden
+  debug: { msg: "{{ secret }}" }
+  no_log: "{{ tolerate | bool }}"
+- name: dry
+  command: touch {{ playbook_dir }}/{{ inventory_hostname }}.made
+  check_mode: "{{ inventory_hostname == 'h1' }}"
+- name: bad value
+  debug: { msg: x }
+  ignore_errors: "{{ 'maybe' }}"`),
+    });
+    const r = await run(p);
+    const st = (n: string) => Object.fromEntries(Object.entries(resultsOf(r.report, n)).map(([h, x]) => [h, x.status]));
+    expect(st('may fail')).toEqual({ h1: 'ignored', h2: 'failed' });
+    // h2 stopped after its failure; h1 went on: its debug output is hidden
+    expect(JSON.stringify(resultsOf(r.report, 'hidden')['h1'])).not.toContain('s3cr3t-XYZ');
+    expect(p.exists('h1.made')).toBe(false);
+    expect(st('bad value')).toEqual({ h1: 'failed' });
+    expect(r.out).toContain('is not a valid boolean');
+  });
+});
+
 describe('loop and register', () => {
   it('loops with item and loop_var; a registered loop has results[] with each item', async () => {
     const p = project({
