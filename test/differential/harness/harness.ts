@@ -143,6 +143,8 @@ export async function runBatched(side: Side, kind: 'templates' | 'values', cases
 }
 
 function firstMessage(r: ToolRun): string {
+  // Located errors carry the message itself (tsplay prints "2 errors:" above them).
+  if (r.errors.length) return `exit ${r.exitCode}: ${r.errors.slice(0, 3).map((e) => e.message).join('; ')}`.slice(0, 600);
   const lines = r.output.split('\n').map((l) => l.trim()).filter(Boolean);
   const err = lines.find((l) => /error|ERROR!|fatal/i.test(l)) ?? lines[lines.length - 1] ?? '';
   return `exit ${r.exitCode}: ${err}`.slice(0, 600);
