@@ -710,7 +710,11 @@ export class Environment {
   callFilter(name: string, value: unknown, args: unknown[], kwargs: Kwargs, f: Frame): unknown {
     const fn = lookupPlugin(this.filters, name);
     if (!fn) throw new PyError('TemplateAssertionError', `No filter named '${name}'.`);
-    if (value instanceof Undefined && !fn.acceptsUndefined) throw new UndefinedError(value);
+    // Jinja's plain undefined (inline if without else) is a value filters take as ''; Ansible's strict one is an error
+    if (value instanceof Undefined && !fn.acceptsUndefined) {
+      if (!(value instanceof SilentUndefined)) throw new UndefinedError(value);
+      value = '';
+    }
     return fn(value, args, kwargs, this.ctx(f));
   }
 
