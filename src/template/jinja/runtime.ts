@@ -3,6 +3,7 @@
  * stream of values (Jinja's native environment, as Ansible uses it); the caller concatenates.
  * No eval, no JS property access beyond own keys of plain data.
  */
+import { UndefinedVariableError } from '../../errors.js';
 import { TemplateSyntaxError } from './lexer.js';
 import { parseTemplate, parseExpressionText, type Expr, type MacroArg, type ParseOptions, type Stmt, type Target, type Pos } from './parser.js';
 import {
@@ -110,7 +111,16 @@ class Scope {
   ) {}
   lookup(name: string): { found: boolean; value: unknown } {
     for (let s: Scope | undefined = this; s; s = s.parent) if (s.own.has(name)) return { found: true, value: s.own.get(name) };
-    if (Object.hasOwn(this.root, name)) return { found: true, value: unbox(this.root[name]) };
+    if (Object.hasOwn(this.root, name)) {
+      try {
+        return { found: true, value: unbox(this.root[name]) };
+      } catch (e) {
+        // Ansible's AnsibleJ2Vars: a variable whose own template uses an undefined variable is an
+        // undefined value (so `default` still works on it), failing only where it is used.
+        if (e instanceof UndefinedVariableError) return { found: true, value: new Undefined(e.variable, `'${e.variable}' is undefined`) };
+        throw e;
+      }
+    }
     // Ansible's `vars`: the template's variables themselves
     if (name === 'vars') return { found: true, value: this.root };
     return { found: false, value: undefined };
@@ -301,7 +311,7 @@ export class Environment {
         return this.wrapPos(st, f, () => {
           const v = this.eval(st.expr, f);
           const fin = this.opts.finalize ? this.opts.finalize(v) : v;
-          if (fin instanceof Undefined) throw new UndefinedError(fin);
+          if (fin instanceof Undefined && !(fin instanceof SilentUndefined)) throw new UndefinedError(fin);
           out.push(fin);
         });
       case 'if': {
