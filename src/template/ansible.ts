@@ -14,7 +14,7 @@ import { isUnsafe } from '../config/unsafe.js';
 import { filters, tests, lookups } from './jinja/plugins.js';
 import { parseExpressionText, type Expr } from './jinja/parser.js';
 import { Environment, RenderError, unknownPlugins, type EnvironmentOptions, type LoadedTemplate } from './jinja/runtime.js';
-import { PyFloat, SilentUndefined, Undefined, UndefinedError, float, isRange, str, truthy, tuple } from './jinja/py.js';
+import { NativeText, PyFloat, SilentUndefined, Undefined, UndefinedError, float, isRange, str, truthy, tuple } from './jinja/py.js';
 
 export { RenderError };
 
@@ -208,6 +208,7 @@ export function ansibleConcat(nodes: unknown[]): string {
 /** Ansible's ansible_eval_concat: text, turned back into a list/dict/bool when it reads as one. */
 export function ansibleEvalConcat(nodes: unknown[]): unknown {
   if (nodes.length === 0) return '';
+  if (nodes.length === 1 && nodes[0] instanceof NativeText) return nodes[0].valueOf();
   const out = nodes.length === 1 ? str(nodes[0]) : nodes.map(str).join('');
   if (out.startsWith('{') || out.startsWith('[') || out === 'True' || out === 'False') {
     try {

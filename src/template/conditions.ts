@@ -37,7 +37,8 @@ export function evaluateValue(expr: string, vars: Record<string, unknown>, loc?:
 /** Parse-only check for load time: the syntax problems of a condition (empty when fine). */
 export function checkExpression(expr: string | boolean, loc?: SourceLocation): TsplayError[] {
   if (typeof expr !== 'string') return [];
-  const e = checkTemplateSyntax(`{% if ${expr} %} True {% else %} False {% endif %}`, { escapeBackslashes: true });
+  // `when: "{{ x }}"` is templated first (Ansible warns but accepts it): check it as a template then
+  const e = /\{\{|\{%/.test(expr) ? checkTemplateSyntax(expr, { escapeBackslashes: true }) : checkTemplateSyntax(`{% if ${expr} %} True {% else %} False {% endif %}`, { escapeBackslashes: true });
   if (!e) return [];
   return [new TsplayError('EXPRESSION', `condition \`${expr}\`: ${e.message}`, { location: loc })];
 }

@@ -1,4 +1,6 @@
 import { z } from 'zod';
+import { jsonDumps } from '../../template/jinja/filters/serialize.js';
+import { str as pyStr } from '../../template/jinja/py.js';
 import { createHash } from 'node:crypto';
 import { posix } from 'node:path';
 import { defineModule, type Plan, type PlanContext } from '../types.js';
@@ -22,7 +24,8 @@ import {
 const schema = z
   .object({
     src: z.string().min(1).optional(),
-    content: z.preprocess((v) => (typeof v === 'number' || typeof v === 'boolean' ? String(v) : v), z.string()).optional(),
+    // ansible-core's copy action: a dict or list content is written as json.dumps of it; other values as their text
+    content: z.preprocess((v) => (v !== null && typeof v === 'object' && !(v instanceof String) ? jsonDumps(v) : typeof v === 'number' || typeof v === 'boolean' ? pyStr(v) : v), z.string()).optional(),
     dest: z.string().min(1),
     force: bool.default(true),
     remote_src: bool.default(false),

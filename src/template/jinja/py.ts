@@ -214,6 +214,9 @@ export function strRepr(s: string): string {
   return out + q;
 }
 
+/** Ansible's NativeJinjaText: the text a string-type filter (to_json, string…) printed; never literal_eval'd. */
+export class NativeText extends String {}
+
 /** A boxed string (an `!unsafe` text) read as the plain string it holds; other values unchanged. */
 export function unbox(v: unknown): unknown {
   return v instanceof String ? v.valueOf() : v;

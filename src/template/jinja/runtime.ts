@@ -35,6 +35,7 @@ import {
   typeName,
   unbox,
   markRange,
+  NativeText,
   type Kwargs,
   type PyObject,
 } from './py.js';
@@ -312,7 +313,9 @@ export class Environment {
           const v = this.eval(st.expr, f);
           const fin = this.opts.finalize ? this.opts.finalize(v) : v;
           if (fin instanceof Undefined && !(fin instanceof SilentUndefined)) throw new UndefinedError(fin);
-          out.push(fin);
+          // Ansible's STRING_TYPE_FILTERS: their text is kept as text (not turned back into a list/dict)
+          if (typeof fin === 'string' && st.expr.k === 'filter' && STRING_TYPE_FILTERS.has(st.expr.name.split('.').at(-1)!)) out.push(new NativeText(fin));
+          else out.push(fin);
         });
       case 'if': {
         for (const b of st.branches) {
@@ -775,6 +778,9 @@ function named(v: unknown, obj: unknown, e: Expr): unknown {
   const p = exprPath(e);
   return p ? new Undefined(p, v.message) : v;
 }
+
+/** ansible-core's DEFAULT STRING_TYPE_FILTERS. */
+const STRING_TYPE_FILTERS = new Set(['string', 'to_json', 'to_nice_json', 'to_yaml', 'to_nice_yaml', 'ppretty', 'json']);
 
 /** Jinja2's own filters and tests: ansible-core 2.14 gives them no `ansible.builtin.` name. */
 const JINJA_BUILTINS = new Set([
