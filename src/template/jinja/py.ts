@@ -104,17 +104,6 @@ export function isRange(v: unknown): boolean {
   return Array.isArray(v) && (v as unknown as Record<symbol, unknown>)[RANGE] !== undefined;
 }
 
-const VIEW = Symbol('view');
-
-/** Mark an array as a dict view (`dict_keys([...])`, `dict_values`, `dict_items`). */
-export function dictView<T>(kind: 'dict_keys' | 'dict_values' | 'dict_items', items: T[]): T[] {
-  Object.defineProperty(items, VIEW, { value: kind, enumerable: false });
-  return items;
-}
-
-export function viewKind(v: unknown): string | undefined {
-  return Array.isArray(v) ? ((v as unknown as Record<symbol, string | undefined>)[VIEW]) : undefined;
-}
 
 export function isNumber(v: unknown): boolean {
   return (typeof v === 'number' || v instanceof PyFloat) && typeof v !== 'boolean';
@@ -161,7 +150,6 @@ export function typeName(v: unknown): string {
   if (typeof v === 'string') return 'str';
   if (isInt(v)) return 'int';
   if (isFloat(v)) return 'float';
-  if (viewKind(v)) return viewKind(v)!;
   if (isRange(v)) return 'range';
   if (isTuple(v)) return 'tuple';
   if (Array.isArray(v)) return 'list';
@@ -228,8 +216,6 @@ export function repr(v: unknown): string {
   if (typeof v === 'string') return strRepr(v);
   if (Array.isArray(v)) {
     const items = v.map(repr);
-    const view = viewKind(v);
-    if (view) return `${view}([${items.join(', ')}])`;
     const range = (v as unknown as Record<symbol, string | undefined>)[RANGE];
     if (range) return range;
     if (isTuple(v)) return items.length === 1 ? `(${items[0]},)` : `(${items.join(', ')})`;
