@@ -109,6 +109,11 @@ export function isNumber(v: unknown): boolean {
   return (typeof v === 'number' || v instanceof PyFloat) && typeof v !== 'boolean';
 }
 
+/** A number as Python's arithmetic sees it: int, float, or bool (bool is an int subclass). */
+export function isNumeric(v: unknown): boolean {
+  return isNumber(v) || typeof v === 'boolean';
+}
+
 export function isInt(v: unknown): boolean {
   return typeof v === 'number' && Number.isInteger(v);
 }
@@ -276,8 +281,8 @@ export function eq(a: unknown, b: unknown): boolean {
   if (a instanceof Undefined && !(a instanceof SilentUndefined)) throw new UndefinedError(a);
   if (b instanceof Undefined && !(b instanceof SilentUndefined)) throw new UndefinedError(b);
   if (a instanceof Undefined || b instanceof Undefined) return a instanceof Undefined && b instanceof Undefined;
-  const an = isNumber(a) || typeof a === 'boolean';
-  const bn = isNumber(b) || typeof b === 'boolean';
+  const an = isNumeric(a);
+  const bn = isNumeric(b);
   if (an && bn) return num(a) === num(b);
   if (an !== bn) return false;
   if (typeof a === 'string' || typeof b === 'string') return a === b;
@@ -298,8 +303,8 @@ export function eq(a: unknown, b: unknown): boolean {
 export function cmp(a: unknown, b: unknown, op = '<'): number {
   if (a instanceof Undefined) throw new UndefinedError(a);
   if (b instanceof Undefined) throw new UndefinedError(b);
-  const an = isNumber(a) || typeof a === 'boolean';
-  const bn = isNumber(b) || typeof b === 'boolean';
+  const an = isNumeric(a);
+  const bn = isNumeric(b);
   if (an && bn) {
     const x = num(a);
     const y = num(b);

@@ -23,6 +23,7 @@ import {
   isFloat,
   isInt,
   isNumber,
+  isNumeric,
   isPyObject,
   isTuple,
   iterate,
@@ -883,8 +884,8 @@ function unsupported(op: string, a: unknown, b: unknown): PyError {
 export function binop(op: string, a: unknown, b: unknown, format: (s: string, args: unknown[], kwargs: Kwargs) => unknown): unknown {
   if (a instanceof Undefined) throw new UndefinedError(a);
   if (b instanceof Undefined) throw new UndefinedError(b);
-  const an = isNumber(a) || typeof a === 'boolean';
-  const bn = isNumber(b) || typeof b === 'boolean';
+  const an = isNumeric(a);
+  const bn = isNumeric(b);
   if (an && bn) {
     const x = num(a);
     const y = num(b);
@@ -1121,7 +1122,7 @@ function formatSpec(v: unknown, spec: string): string {
   if (!m) throw new PyError('ValueError', `Invalid format specifier '${spec}'`);
   const [, fill0, align0, sign, , zero, width, comma, prec, type] = m;
   let s: string;
-  const isNum = isNumber(v) || typeof v === 'boolean';
+  const isNum = isNumeric(v);
   if (type === 'd') s = String(Math.trunc(num(v)));
   else if (type === 'f' || type === 'F') s = num(v).toFixed(prec === undefined ? 6 : Number(prec));
   else if (type === 'e') s = num(v).toExponential(prec === undefined ? 6 : Number(prec)).replace(/e([+-])(\d)$/, 'e$10$2');

@@ -1,7 +1,7 @@
 /** The Jinja2 and Ansible tests (`x is name(args)`), with Python semantics. */
 import fs from 'node:fs';
 import type { Test } from './types.js';
-import { PyCallable, PyError, PyFloat, Undefined, UndefinedError, bindArgs, cmp, contains, eq, isDict, isFloat, isInt, isNumber, isTuple, iterate, num, str, truthy, typeName } from './py.js';
+import { PyCallable, PyError, PyFloat, Undefined, UndefinedError, bindArgs, cmp, contains, eq, isDict, isFloat, isInt, isNumber, isNumeric, isTuple, iterate, num, str, truthy, typeName } from './py.js';
 import { compile, search as reSearch } from './filters/regex.js';
 import { pyAbspath } from './filters/paths.js';
 import { filterError, hashable } from './filters/common.js';
@@ -215,7 +215,7 @@ export const tests: Record<string, Test> = {
   upper: (v) => isUpper(str(v)),
   string: (v) => typeof v === 'string',
   mapping: (v) => isDict(v),
-  number: (v) => isNumber(v) || typeof v === 'boolean',
+  number: (v) => isNumeric(v),
   // test_sequence swallows len()'s error; test_iterable lets iter()'s UndefinedError through
   sequence: (v) => typeof v === 'string' || Array.isArray(v) || isDict(v),
   iterable: (v) => {
