@@ -3,7 +3,7 @@ import { fork, spawn, type ChildProcess } from 'node:child_process';
 import { existsSync, readFileSync, rmSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import type { RunReport } from '../../../src/engine/report.js';
+import type { Recap, RunReport } from '../../../src/engine/report.js';
 
 export const REPO = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..', '..');
 const TSPLAY_BIN = path.join(REPO, 'bin', 'tsplay.mjs');
@@ -24,15 +24,7 @@ export interface TaskRow {
   result?: Record<string, unknown>;
 }
 
-export interface Recap {
-  ok: number;
-  changed: number;
-  failed: number;
-  skipped: number;
-  unreachable: number;
-  rescued: number;
-  ignored: number;
-}
+export type { Recap };
 
 /** Where a tool's error message points (file, 1-based line). */
 export interface ErrorLocation {
