@@ -1,5 +1,5 @@
 import { Cron } from 'croner';
-import { closeSync, mkdirSync, openSync, readFileSync, rmSync, writeSync } from 'node:fs';
+import { linkSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import type { RunReport } from '../engine/report.js';
 import type { ScheduleEntry, ScheduleFile } from './config.js';
@@ -7,23 +7,34 @@ import { userExitCode } from '../history/drift.js';
 
 /** A cross-process lock file per entry: no two runs of the same entry overlap, even from two schedulers. */
 export class EntryLock {
-  private fd?: number;
+  private held = false;
   constructor(readonly file: string) {}
 
+  /**
+   * Takes the lock, or says another live process holds it. The lock file appears with its whole
+   * content at once (written beside it, then hard-linked into place, which fails if it exists), so
+   * a second scheduler never reads a half-written lock and mistakes a live one for stale.
+   */
   tryAcquire(): boolean {
     mkdirSync(path.dirname(this.file), { recursive: true });
-    for (let attempt = 0; attempt < 2; attempt++) {
-      try {
-        this.fd = openSync(this.file, 'wx');
-        writeSync(this.fd, `${process.pid} ${processStartTime(process.pid) ?? ''}`.trim());
-        return true;
-      } catch (e) {
-        if ((e as NodeJS.ErrnoException).code !== 'EEXIST') throw e;
-        if (!this.isStale()) return false;
-        rmSync(this.file, { force: true });
+    const tmp = `${this.file}.${process.pid}.tmp`;
+    writeFileSync(tmp, `${process.pid} ${processStartTime(process.pid) ?? ''}`.trim());
+    try {
+      for (let attempt = 0; attempt < 2; attempt++) {
+        try {
+          linkSync(tmp, this.file);
+          this.held = true;
+          return true;
+        } catch (e) {
+          if ((e as NodeJS.ErrnoException).code !== 'EEXIST') throw e;
+          if (!this.isStale()) return false;
+          rmSync(this.file, { force: true });
+        }
       }
+      return false;
+    } finally {
+      rmSync(tmp, { force: true });
     }
-    return false;
   }
 
   private isStale(): boolean {
@@ -36,14 +47,15 @@ export class EntryLock {
       const now = processStartTime(pid);
       return started !== undefined && now !== undefined && now !== started;
     } catch (e) {
-      return (e as NodeJS.ErrnoException).code !== 'EPERM';
+      const code = (e as NodeJS.ErrnoException).code;
+      // ENOENT: the holder released it between our link and our read; try again.
+      return code !== 'EPERM';
     }
   }
 
   release(): void {
-    if (this.fd === undefined) return;
-    closeSync(this.fd);
-    this.fd = undefined;
+    if (!this.held) return;
+    this.held = false;
     rmSync(this.file, { force: true });
   }
 }

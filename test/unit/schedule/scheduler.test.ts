@@ -1,4 +1,4 @@
-import { mkdtempSync, writeFileSync, existsSync } from 'node:fs';
+import { mkdtempSync, writeFileSync, existsSync, readFileSync, readdirSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -75,5 +75,19 @@ describe('Scheduler', () => {
     writeFileSync(path.join(dir, 'e.lock'), '999999999');
     expect(b.tryAcquire()).toBe(true);
     b.release();
+  });
+
+  it('the lock file holds "PID STARTTIME" from the moment it exists, and leaves nothing else behind', () => {
+    const dir = mkdtempSync(path.join(os.tmpdir(), 'tsplay-lock-'));
+    const file = path.join(dir, 'e.lock');
+    const a = new EntryLock(file);
+    expect(a.tryAcquire()).toBe(true);
+    expect(readFileSync(file, 'utf8')).toMatch(new RegExp(`^${process.pid} \\d+$`));
+    expect(readdirSync(dir)).toEqual(['e.lock']);
+    // A second acquirer that loses still leaves the holder's lock as it was.
+    expect(new EntryLock(file).tryAcquire()).toBe(false);
+    expect(readdirSync(dir)).toEqual(['e.lock']);
+    a.release();
+    expect(readdirSync(dir)).toEqual([]);
   });
 });
