@@ -12,6 +12,7 @@ import { findModule } from '../modules/registry.js';
 import { evaluateCondition, evaluateValue, removeOmit, renderString, renderTemplateFile, renderValue } from './deps.js';
 import type { HostState, RunContext, Scope } from './context.js';
 import { controllerFileModeReader, controllerFileReader, controllerFileResolver } from './files.js';
+import { ansibleBoolean } from '../config/boolean.js';
 
 /** The registered value of a task (what `register:` stores). */
 export type Registered = Record<string, unknown>;
@@ -366,8 +367,7 @@ function describeCommands(cmds: Command[]): string {
 
 function boolVar(v: unknown): boolean | undefined {
   if (v === undefined || v === null) return undefined;
-  if (typeof v === 'boolean') return v;
-  return ['yes', 'true', '1', 'on'].includes(String(v).toLowerCase());
+  return ansibleBoolean(v) ?? false;
 }
 
 function strVar(v: unknown): string | undefined {

@@ -2,6 +2,7 @@ import { homedir } from 'node:os';
 import { TsplayError } from '../errors.js';
 import type { ConnectionSpec } from '../executors/types.js';
 import { LOCALHOST_NAMES } from './data.js';
+import { ansibleBoolean } from '../config/boolean.js';
 
 /**
  * Connection variables: each tsplay name, then its Ansible aliases in the order they are tried.
@@ -140,13 +141,7 @@ export function connectionSpecFor(hostName: string, vars: Record<string, unknown
 
 /** Ansible's boolean spellings (yes/no, on/off, true/false, 1/0, y/n, t/f). */
 export function toBoolean(v: unknown): boolean | undefined {
-  if (typeof v === 'boolean') return v;
-  if (v === 1 || v === 0) return v === 1;
-  if (typeof v !== 'string') return undefined;
-  const s = v.trim().toLowerCase();
-  if (['yes', 'on', 'true', '1', 'y', 't'].includes(s)) return true;
-  if (['no', 'off', 'false', '0', 'n', 'f'].includes(s)) return false;
-  return undefined;
+  return ansibleBoolean(v);
 }
 
 function expandHome(p: string | undefined): string | undefined {

@@ -6,14 +6,14 @@ import { didYouMean } from './suggest.js';
 import { fieldKind, objectShape } from './zodinfo.js';
 import { parseKv, SplitArgsError } from './splitter.js';
 import { plainValue } from '../config/unsafe.js';
+import { ansibleBoolean } from '../config/boolean.js';
 
 function coerce(schema: z.ZodType | undefined, key: string, raw: string): unknown {
   const kind = fieldKind(schema, key);
   if (raw.includes('{{')) return raw;
   if (kind === 'boolean') {
-    const l = raw.toLowerCase();
-    if (['yes', 'true', 'on', '1', 'y'].includes(l)) return true;
-    if (['no', 'false', 'off', '0', 'n'].includes(l)) return false;
+    const b = ansibleBoolean(raw);
+    if (b !== undefined) return b;
   }
   if (kind === 'number' && /^-?\d+(\.\d+)?$/.test(raw)) return Number(raw);
   return raw;

@@ -8,6 +8,7 @@ import { roleSearchPaths, loadRole } from './roles.js';
 import { didYouMean } from './suggest.js';
 import { checkNotifies, handlerTopics, moduleTasks, normalizeCommon, normalizeTaskList, registryModules, roleCalls, type ModuleLookup } from './tasks.js';
 import { readYamlFile, type SourceMap } from './yaml.js';
+import { ansibleBoolean } from '../config/boolean.js';
 
 export interface LoadPlaybookOptions {
   modules?: ModuleLookup;
@@ -110,8 +111,8 @@ class PlaybookLoader {
     const bool = (k: string): boolean | undefined => {
       const v = p[k];
       if (v === undefined || v === null) return undefined;
-      if (typeof v === 'boolean') return v;
-      if (typeof v === 'string' && ['yes', 'no', 'true', 'false'].includes(v.toLowerCase())) return ['yes', 'true'].includes(v.toLowerCase());
+      const b = ansibleBoolean(v);
+      if (b !== undefined) return b;
       this.err(`'${k}' must be true or false, got ${JSON.stringify(v)}`, map.value(p, k));
       return undefined;
     };

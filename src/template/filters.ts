@@ -1,6 +1,7 @@
 import path from 'node:path';
 import { stringify as yamlStringify } from 'yaml';
 import { quote } from '../commands/quote.js';
+import { ansibleBoolean } from '../config/boolean.js';
 
 /**
  * The filters Ansible users reach for most, as plain functions `(value, ...args) => result`.
@@ -33,10 +34,7 @@ function asList(v: unknown, filter: string): unknown[] {
 
 /** Python/Jinja-like truthiness is deliberately absent; `bool` follows Ansible's `bool` filter. */
 export function toBool(v: unknown): boolean {
-  if (typeof v === 'boolean') return v;
-  if (typeof v === 'number') return v === 1;
-  if (typeof v === 'string') return ['yes', 'on', '1', 'true', 'y', 't'].includes(v.trim().toLowerCase());
-  return false;
+  return ansibleBoolean(v) ?? false;
 }
 
 function toInt(v: unknown, def: unknown = 0): number {

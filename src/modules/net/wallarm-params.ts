@@ -2,6 +2,7 @@ import { isIP } from 'node:net';
 import { z } from 'zod';
 import type { RoleExpandContext } from '../../config/model.js';
 import { VERSION_RE } from './wallarm-facts.js';
+import { ansibleBoolean } from '../../config/boolean.js';
 
 /** Zod pieces and inventory helpers shared by the Wallarm roles (roles/*). */
 
@@ -32,7 +33,7 @@ export const stringList = <T extends z.ZodType>(item: T) =>
 export const blank = <T extends z.ZodType>(schema: T, orFalse = false) =>
   z.preprocess((v) => (v === '' || v === null || (orFalse && (v === false || v === 'false')) ? undefined : v), schema);
 
-export const boolParam = z.preprocess((v) => (v === 'true' || v === 'yes' ? true : v === 'false' || v === 'no' || v === '' ? false : v), z.boolean());
+export const boolParam = z.preprocess((v) => (v === '' ? false : typeof v === 'string' ? (ansibleBoolean(v) ?? v) : v), z.boolean());
 
 /** The installer options both install roles take. */
 export const installerParams = {
