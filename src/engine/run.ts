@@ -73,8 +73,9 @@ function runtimeVarNames(nodes: TaskNode[], out = new Set<string>()): Set<string
  * Role params are validated for every host before any host is contacted. Params that need facts
  * (or anything only known at run time) are checked again when the role runs.
  */
-async function preflight(run: RunContext, playbook: Playbook): Promise<void> {
+async function preflight(run: RunContext, playbook: Playbook, mode: 'run' | 'validate' = 'run'): Promise<string[]> {
   const errors: TsplayError[] = [];
+  const warnings: string[] = [];
   const seen = new Set<string>();
   const add = (e: TsplayError) => {
     const key = `${e.location?.file}:${e.location?.line}:${e.message}`;
@@ -120,6 +121,14 @@ async function preflight(run: RunContext, playbook: Playbook): Promise<void> {
           // So are variables the play itself registers or set_facts before the role runs.
           const name = e instanceof UndefinedVariableError ? e.variable : undefined;
           if (name && runtime.has(name)) continue;
+          // A controller environment variable (a token, say) need not be set to validate: say where
+          // it is used; `run` still refuses before any host is contacted.
+          if (mode === 'validate' && name?.startsWith('env.') && e instanceof TsplayError) {
+            const at = e.location ? `${e.location.file}:${e.location.line ?? 0}:${e.location.col ?? 0}: ` : '';
+            const w = `${at}environment variable ${name.slice(4)} is not set; \`tsplay run\` will need it (a param of role ${call.roleName})`;
+            if (!warnings.includes(w)) warnings.push(w);
+            continue;
+          }
           if (e instanceof TsplayError) add(e);
           continue;
         }
@@ -131,6 +140,7 @@ async function preflight(run: RunContext, playbook: Playbook): Promise<void> {
   run.playVars = {};
   run.varsFilesVars = {};
   if (errors.length) throw new TsplayErrors(errors);
+  return warnings;
 }
 
 /** `tsplay validate`: load and check everything a run would check before contacting hosts. */
@@ -138,6 +148,6 @@ export async function validateRun(opts: Pick<RunPlaybookOptions, 'playbook' | 'i
   const playbook = await loadPlaybook(opts.playbook);
   const inventory = await loadInventory(opts.inventory, playbook.dir);
   const run = new RunContext({ ...opts, reporters: [] }, playbook, inventory, []);
-  await preflight(run, playbook);
-  return playbook;
+  const warnings = await preflight(run, playbook, 'validate');
+  return { ...playbook, warnings: [...(playbook.warnings ?? []), ...warnings] };
 }

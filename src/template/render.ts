@@ -24,13 +24,15 @@ export function templateError(e: unknown, text: string, loc: SourceLocation, inF
     if (cause instanceof UndefinedError) {
       const where = inFile || e.templateName ? '' : ` in ${short(text)}`;
       const name = cause.undef.name;
+      // tsplay's `env.X` is the controller's environment: say which variable to export.
+      const envHint = name.startsWith('env.') ? `export ${name.slice(4)}=… before running tsplay, or give a fallback: {{ ${name} | default('') }}` : undefined;
       if (/ is undefined$/.test(cause.undef.message)) {
         return new UndefinedVariableError(name, `undefined variable '${name}'${where}`, {
           location,
-          hint: `define '${name}' (play vars, inventory, register, set_fact, -e) or give a fallback: {{ ${name} | default('') }}`,
+          hint: envHint ?? `define '${name}' (play vars, inventory, register, set_fact, -e) or give a fallback: {{ ${name} | default('') }}`,
         });
       }
-      return new TsplayError('TEMPLATE', `undefined variable '${name}' (${cause.undef.message})${where}`, { location, hint: `give a fallback with the default filter: {{ ${name} | default('') }}` });
+      return new UndefinedVariableError(name, `undefined variable '${name}' (${cause.undef.message})${where}`, { location, hint: envHint ?? `give a fallback with the default filter: {{ ${name} | default('') }}` });
     }
     const kind = cause instanceof PyError ? `${cause.pyType}: ` : '';
     return new TsplayError('TEMPLATE', `${kind}${e.message}${inFile || e.templateName ? '' : ` in ${short(text)}`}`, { location });
