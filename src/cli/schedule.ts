@@ -102,7 +102,7 @@ export function registerScheduleCommands(program: Command, io: Io, setCode: (c: 
 export function pullInventory(groups: string[]): Record<string, unknown> {
   const children: Record<string, unknown> = {};
   for (const g of groups) children[g] = { hosts: { localhost: null } };
-  return { all: { hosts: { localhost: { connection: 'local' } }, ...(groups.length ? { children } : {}) } };
+  return { all: { hosts: { localhost: { ansible_connection: 'local' } }, ...(groups.length ? { children } : {}) } };
 }
 
 async function scheduleRun(file: string, flags: { history?: string; verbose?: boolean }, io: Io): Promise<number> {

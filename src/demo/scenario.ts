@@ -9,7 +9,6 @@
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import pLimit from 'p-limit';
 import { stringifyYaml } from '../loader/yaml.js';
 import { TsplayError } from '../errors.js';
@@ -23,9 +22,10 @@ import { findRecipe, imageTag } from '../lab/recipes/index.js';
 import { WALLARM_STANDIN } from '../lab/repos.js';
 import { AUTHORIZED_KEYS_PATH, makeKeyPair, raiseInotifyLimits, systemdRunArgs, waitForTarget, type ExecResult } from '../lab/targets.js';
 import { installerUrl, startInstallerServer, type InstallerServer } from '../lab/wallarm-server.js';
+import { PACKAGE_ROOT } from '../paths.js';
 
 /** Repository root (playbooks/ lives there). */
-export const REPO_ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
+export const REPO_ROOT = PACKAGE_ROOT;
 
 /** Environment variable the inventory reads the token from (as in inventory/example.yml). */
 export const TOKEN_ENV = 'WALLARM_API_TOKEN';
@@ -352,18 +352,18 @@ export function scenarioInventory(hosts: ScenarioHost[], o: ScenarioInventoryOpt
     const members = hosts.filter((h) => h.role === role);
     if (!members.length) continue;
     children[role] = {
-      hosts: Object.fromEntries(members.map((h) => [h.name, { address: h.address, wallarm_address: h.address, lab_container: h.container, lab_image: h.image }])),
+      hosts: Object.fromEntries(members.map((h) => [h.name, { ansible_host: h.address, wallarm_address: h.address, lab_container: h.container, lab_image: h.image }])),
       ...(o.groupVars?.[role] ? { vars: o.groupVars[role] } : {}),
     };
   }
   return {
     all: {
       vars: {
-        user: 'root',
-        port: 22,
-        identity_file: o.keyPath,
-        host_key_checking: 'accept-new',
-        known_hosts_file: o.knownHostsPath,
+        ansible_user: 'root',
+        ansible_port: 22,
+        ansible_ssh_private_key_file: o.keyPath,
+        tsplay_host_key_checking: 'accept-new',
+        tsplay_known_hosts_file: o.knownHostsPath,
         wallarm_version: o.version,
         // Read from the environment of the run, never written here (inventory/example.yml's rule).
         wallarm_token: `{{ env.${TOKEN_ENV} }}`,

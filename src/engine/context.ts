@@ -6,7 +6,7 @@ import type { RunPlaybookOptions } from './api.js';
 import type { Recap, Reporter, RunEvent } from './report.js';
 import { emptyRecap } from './report.js';
 import { Redactor } from './redact.js';
-import { ANSIBLE_MANAGED, OMIT_TOKEN, connectionSpecFor, createExecutor, gatherFacts, roleSearchPaths, type Inventory } from './deps.js';
+import { ANSIBLE_MANAGED, OMIT_TOKEN, RETIRED_CONNECTION_VARS, connectionSpecFor, createExecutor, gatherFacts, roleSearchPaths, type Inventory } from './deps.js';
 import { lazyContext, mergeLayers } from './vars.js';
 import { TsplayError } from '../errors.js';
 
@@ -213,6 +213,11 @@ export class RunContext {
       hs.connecting = (async () => {
         const vars = this.varsForSync(hs, emptyScope(), undefined, { file: this.playbook.path });
         const spec = connectionSpecFor(hs.name, Object.fromEntries(Object.keys(vars).map((k) => [k, vars[k]])));
+        for (const [old, now] of Object.entries(RETIRED_CONNECTION_VARS)) {
+          if (Object.hasOwn(hs.inventoryVars, old) && !Object.hasOwn(hs.inventoryVars, now)) {
+            this.emitWarning(`host ${hs.name}: the inventory sets ${old}, which tsplay no longer reads as a connection setting; write ${now}`, hs.name);
+          }
+        }
         this.redactor.add(spec.password);
         this.redactor.add(spec.becomePassword);
         const ex = createExecutor(spec);

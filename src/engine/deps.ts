@@ -33,6 +33,8 @@ export function selectPlayHosts(inventory: Inventory, pattern: string, limit?: s
   return inv.selectHostsDetailed(inventory, pattern, { limit });
 }
 
+export const RETIRED_CONNECTION_VARS = inv.RETIRED_CONNECTION_VARS;
+
 export function connectionSpecFor(host: string, vars: Record<string, unknown>): ConnectionSpec {
   return inv.connectionSpecFor(host, vars);
 }

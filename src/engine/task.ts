@@ -232,8 +232,8 @@ async function runOnce(run: RunContext, hs: HostState, task: ModuleTask, scope: 
   }
   const args = parsed.data;
   const check = task.checkMode ?? run.opts.check ?? false;
-  const become = task.become ?? scope.become ?? run.playBecome ?? boolVar(vars['become'] ?? vars['ansible_become']);
-  const becomeUser = task.becomeUser ?? scope.becomeUser ?? run.playBecomeUser ?? strVar(vars['become_user'] ?? vars['ansible_become_user']);
+  const become = task.become ?? scope.become ?? run.playBecome ?? boolVar(vars['ansible_become']);
+  const becomeUser = task.becomeUser ?? scope.becomeUser ?? run.playBecomeUser ?? strVar(vars['ansible_become_user']);
 
   // delegate_to: run on another host with this host's variables (Ansible semantics).
   let target = hs;

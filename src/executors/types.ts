@@ -44,7 +44,9 @@ export interface Executor {
   close(): Promise<void>;
 }
 
-/** Connection settings resolved from inventory vars (tsplay names; Ansible names are aliases). */
+export type BecomeMethod = 'sudo' | 'su';
+
+/** Connection settings resolved from inventory vars (Ansible's `ansible_*` names, tsplay's own under `tsplay_*`). */
 export interface ConnectionSpec {
   host: string; // inventory name
   connection: 'ssh' | 'local';
@@ -56,6 +58,12 @@ export interface ConnectionSpec {
   become?: boolean;
   becomeUser?: string;
   becomePassword?: string;
+  /** How to become another user (default sudo). */
+  becomeMethod?: BecomeMethod;
+  /** `become_flags`: words added to the sudo / su command line (Ansible's defaults when unset). */
+  becomeFlags?: string;
+  /** `become_exe`: the sudo / su program (default: the method's name). */
+  becomeExe?: string;
   hostKeyChecking?: 'accept-new' | 'strict' | 'off';
   knownHostsFile?: string;
   sshConfigFile?: string;

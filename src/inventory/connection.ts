@@ -5,28 +5,45 @@ import { LOCALHOST_NAMES } from './data.js';
 import { ansibleBoolean } from '../config/boolean.js';
 
 /**
- * Connection variables: each tsplay name, then its Ansible aliases in the order they are tried.
- * When a host sets both, the tsplay name wins.
+ * Connection variables: Ansible's names (tried in order), then tsplay's own settings under a
+ * `tsplay_` prefix. Only these names are read: a play or inventory variable called `port`, `user`
+ * or `address` is the user's own data, never a connection setting (Ansible reads only `ansible_*`).
  */
 export const CONNECTION_VARS = {
-  address: ['address', 'ansible_host', 'ansible_ssh_host'],
-  port: ['port', 'ansible_port', 'ansible_ssh_port'],
-  user: ['user', 'ansible_user', 'ansible_ssh_user'],
-  identity_file: ['identity_file', 'ansible_ssh_private_key_file', 'ansible_private_key_file'],
-  password: ['password', 'ansible_password', 'ansible_ssh_pass', 'ansible_ssh_password'],
-  connection: ['connection', 'ansible_connection'],
-  become: ['become', 'ansible_become'],
-  become_user: ['become_user', 'ansible_become_user'],
-  become_password: ['become_password', 'ansible_become_password', 'ansible_become_pass', 'ansible_sudo_pass'],
-  become_method: ['become_method', 'ansible_become_method'],
-  host_key_checking: ['host_key_checking', 'ansible_host_key_checking', 'ansible_ssh_host_key_checking'],
-  known_hosts_file: ['known_hosts_file'],
-  ssh_config_file: ['ssh_config_file'],
-  proxy_jump: ['proxy_jump'],
-  connect_timeout: ['connect_timeout', 'ansible_timeout', 'ansible_ssh_timeout'],
-  command_timeout: ['command_timeout'],
-  max_channels: ['max_channels'],
+  address: ['ansible_host', 'ansible_ssh_host'],
+  port: ['ansible_port', 'ansible_ssh_port'],
+  user: ['ansible_user', 'ansible_ssh_user'],
+  identity_file: ['ansible_ssh_private_key_file', 'ansible_private_key_file'],
+  password: ['ansible_password', 'ansible_ssh_pass', 'ansible_ssh_password'],
+  connection: ['ansible_connection'],
+  become: ['ansible_become'],
+  become_user: ['ansible_become_user'],
+  become_password: ['ansible_become_password', 'ansible_become_pass', 'ansible_sudo_pass', 'ansible_su_pass', 'ansible_sudo_password', 'ansible_su_password'],
+  become_method: ['ansible_become_method'],
+  become_flags: ['ansible_become_flags'],
+  become_exe: ['ansible_become_exe'],
+  host_key_checking: ['tsplay_host_key_checking', 'ansible_host_key_checking', 'ansible_ssh_host_key_checking'],
+  known_hosts_file: ['tsplay_known_hosts_file'],
+  ssh_config_file: ['tsplay_ssh_config_file'],
+  proxy_jump: ['tsplay_proxy_jump'],
+  connect_timeout: ['ansible_timeout', 'ansible_ssh_timeout', 'tsplay_connect_timeout'],
+  command_timeout: ['tsplay_command_timeout'],
+  max_channels: ['tsplay_max_channels'],
 } as const;
+
+/**
+ * The names tsplay read before they took Ansible's rule (bare names that collide with users'
+ * variables): each with the name to write instead, for the warning a run shows when a host sets one.
+ */
+export const RETIRED_CONNECTION_VARS: Record<string, string> = {
+  identity_file: 'ansible_ssh_private_key_file',
+  known_hosts_file: 'tsplay_known_hosts_file',
+  ssh_config_file: 'tsplay_ssh_config_file',
+  proxy_jump: 'tsplay_proxy_jump',
+  host_key_checking: 'tsplay_host_key_checking',
+  command_timeout: 'tsplay_command_timeout',
+  max_channels: 'tsplay_max_channels',
+};
 
 /** Variable names that hold secrets: never print their values. */
 export const SECRET_VARS = new Set<string>([...CONNECTION_VARS.password, ...CONNECTION_VARS.become_password, 'ansible_vault_password']);
@@ -97,9 +114,12 @@ export function connectionSpecFor(hostName: string, vars: Record<string, unknown
   }
 
   const become = bool('become');
-  const method = str('become_method');
-  if (become && method && method !== 'sudo' && method !== 'ansible.builtin.sudo') {
-    throw new TsplayError('VALIDATION', `host "${hostName}": become method "${method}" is not supported`, { hint: 'tsplay becomes another user with sudo' });
+  const methodVar = pick(vars, 'become_method');
+  const becomeMethod = methodVar === undefined ? undefined : becomeMethodOf(String(methodVar.value));
+  if (methodVar && becomeMethod === undefined && become) {
+    throw new TsplayError('VALIDATION', `host "${hostName}": become method "${String(methodVar.value)}" (from ${methodVar.name}) is not supported`, {
+      hint: 'tsplay becomes another user with sudo or su',
+    });
   }
 
   const hkc = pick(vars, 'host_key_checking');
@@ -129,6 +149,9 @@ export function connectionSpecFor(hostName: string, vars: Record<string, unknown
   set('become', become);
   set('becomeUser', str('become_user'));
   set('becomePassword', str('become_password'));
+  set('becomeMethod', becomeMethod);
+  set('becomeFlags', str('become_flags'));
+  set('becomeExe', str('become_exe'));
   set('hostKeyChecking', hostKeyChecking);
   set('knownHostsFile', expandHome(str('known_hosts_file')));
   set('sshConfigFile', expandHome(str('ssh_config_file')));
@@ -137,6 +160,12 @@ export function connectionSpecFor(hostName: string, vars: Record<string, unknown
   set('commandTimeoutMs', seconds('command_timeout'));
   set('maxChannels', int('max_channels', 1, 9));
   return spec;
+}
+
+/** `sudo`, `su` (also as ansible.builtin.X / community.general.X); undefined for a method tsplay does not have. */
+export function becomeMethodOf(name: string): 'sudo' | 'su' | undefined {
+  const short = name.replace(/^(ansible\.builtin|ansible\.legacy|community\.general)\./, '');
+  return short === 'sudo' || short === 'su' ? short : undefined;
 }
 
 /** Ansible's boolean spellings (yes/no, on/off, true/false, 1/0, y/n, t/f). */

@@ -4,7 +4,7 @@
  */
 export { loadInventory, type Inventory, type InventoryGroupInfo, type GroupTreeNode, type VarLayer, type LoadInventoryOptions } from './load.js';
 export { selectHosts, selectHostsDetailed, splitHostPattern, type HostSelection } from './patterns.js';
-export { connectionSpecFor, toBoolean, CONNECTION_VARS, SECRET_VARS } from './connection.js';
+export { connectionSpecFor, toBoolean, becomeMethodOf, CONNECTION_VARS, RETIRED_CONNECTION_VARS, SECRET_VARS } from './connection.js';
 export { mergeVarLayers } from './merge.js';
 export { formatInventory, printableVars, isSecretVar } from './format.js';
 export { LOCALHOST_NAMES } from './data.js';

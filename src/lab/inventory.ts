@@ -28,7 +28,7 @@ export function imageGroup(image: string): string {
 }
 
 /**
- * Inventory object (Ansible YAML layout, tsplay connection variable names) for lab hosts: every host
+ * Inventory object (Ansible YAML layout and connection variable names) for lab hosts: every host
  * in `group` and in a group per image; key auth as root; `accept-new` host keys into a lab-local file.
  */
 export function labInventory(hosts: LabHost[], o: LabInventoryOptions): Record<string, unknown> {
@@ -36,15 +36,15 @@ export function labInventory(hosts: LabHost[], o: LabInventoryOptions): Record<s
   for (const h of hosts) (byImage[imageGroup(h.image)] ??= { hosts: {} }).hosts[h.name] = null;
   const all: Record<string, unknown> = {
     vars: {
-      user: hosts[0]?.user ?? 'root',
-      identity_file: o.keyPath,
-      host_key_checking: 'accept-new',
-      known_hosts_file: o.knownHostsPath,
+      ansible_user: hosts[0]?.user ?? 'root',
+      ansible_ssh_private_key_file: o.keyPath,
+      tsplay_host_key_checking: 'accept-new',
+      tsplay_known_hosts_file: o.knownHostsPath,
     },
     children: {
       [o.group]: {
         hosts: Object.fromEntries(
-          hosts.map((h) => [h.name, { address: h.address, port: h.port, lab_image: h.image, lab_container: h.container }]),
+          hosts.map((h) => [h.name, { ansible_host: h.address, ansible_port: h.port, lab_image: h.image, lab_container: h.container }]),
         ),
       },
       ...byImage,

@@ -156,7 +156,7 @@ describe.runIf(available)('tsplay run over real OpenSSH: every core module, idem
     mkdirSync(join(dir, 'templates'));
     writeFileSync(join(dir, 'templates/app.ini.hbs'), '[app]\nhost = {{ inventory_hostname }}\nworkers = {{ workers }}\nos = {{ facts.os.id }}\n');
     writeFileSync(join(dir, 'site.yml'), playbook(httpPort));
-    const conn = `ansible_host=127.0.0.1 ansible_port=${sshd.port} ansible_user=${sshd.user} ansible_ssh_private_key_file=${sshd.keyPath} host_key_checking=strict known_hosts_file=${sshd.knownHostsPath}`;
+    const conn = `ansible_host=127.0.0.1 ansible_port=${sshd.port} ansible_user=${sshd.user} ansible_ssh_private_key_file=${sshd.keyPath} tsplay_host_key_checking=strict tsplay_known_hosts_file=${sshd.knownHostsPath}`;
     writeFileSync(join(dir, 'inventory.ini'), `[web]\n${HOSTS.map((h) => `${h} ${conn}`).join('\n')}\n\n[web:vars]\nroot=${root}\n`);
   });
 

@@ -28,7 +28,7 @@ describe('scenario inventory', () => {
 
   it('has the three groups of inventory/example.yml, wallarm_address per host, and leaves the outsider out', () => {
     expect(Object.keys(inv.all.children)).toEqual(['postanalytics_old', 'postanalytics', 'filtering']);
-    expect(inv.all.children['postanalytics']!.hosts['pa-new-1']).toMatchObject({ address: '10.1.0.3', wallarm_address: '10.1.0.3' });
+    expect(inv.all.children['postanalytics']!.hosts['pa-new-1']).toMatchObject({ ansible_host: '10.1.0.3', wallarm_address: '10.1.0.3' });
     expect(inv.all.children['postanalytics']!.vars).toEqual({ wallarm_port: 3314 });
     expect(JSON.stringify(inv)).not.toContain('outsider');
   });
@@ -40,8 +40,8 @@ describe('scenario inventory', () => {
       wallarm_version: '6.12.1',
       wallarm_group: 'g',
       installer_base_url: 'http://10.1.0.9:8080',
-      identity_file: '/k',
-      host_key_checking: 'accept-new',
+      ansible_ssh_private_key_file: '/k',
+      tsplay_host_key_checking: 'accept-new',
     });
   });
 

@@ -8,22 +8,24 @@ describe('connectionSpecFor', () => {
     expect(connectionSpecFor('web1', {})).toEqual({ host: 'web1', connection: 'ssh', address: 'web1' });
   });
 
-  it('reads tsplay names', () => {
+  it('reads Ansible names and tsplay_* settings', () => {
     expect(
       connectionSpecFor('web1', {
-        address: '10.0.0.1',
-        port: 2222,
-        user: 'deploy',
-        identity_file: '/keys/id',
-        password: 'pw',
-        connection: 'ssh',
-        become: true,
-        become_user: 'app',
-        become_password: 'bpw',
-        host_key_checking: 'strict',
-        known_hosts_file: '/kh',
-        proxy_jump: 'bastion',
-        connect_timeout: 7,
+        ansible_host: '10.0.0.1',
+        ansible_port: 2222,
+        ansible_user: 'deploy',
+        ansible_ssh_private_key_file: '/keys/id',
+        ansible_password: 'pw',
+        ansible_connection: 'ssh',
+        ansible_become: true,
+        ansible_become_user: 'app',
+        ansible_become_password: 'bpw',
+        ansible_become_method: 'su',
+        ansible_become_flags: '-l',
+        tsplay_host_key_checking: 'strict',
+        tsplay_known_hosts_file: '/kh',
+        tsplay_proxy_jump: 'bastion',
+        ansible_timeout: 7,
       }),
     ).toEqual({
       host: 'web1',
@@ -36,11 +38,18 @@ describe('connectionSpecFor', () => {
       become: true,
       becomeUser: 'app',
       becomePassword: 'bpw',
+      becomeMethod: 'su',
+      becomeFlags: '-l',
       hostKeyChecking: 'strict',
       knownHostsFile: '/kh',
       proxyJump: 'bastion',
       connectTimeoutMs: 7000,
     });
+  });
+
+  it('a play or inventory variable named port, user, address, become… is the user\'s data, not a connection setting (Ansible reads only ansible_*)', () => {
+    const vars = { port: 8080, user: 'alice', address: '10.9.9.9', connection: 'local', become: true, become_user: 'x', password: 'p', identity_file: '/k', ansible_host: 'real.example' };
+    expect(connectionSpecFor('web1', vars)).toEqual({ host: 'web1', connection: 'ssh', address: 'real.example' });
   });
 
   it('reads the Ansible names as aliases (values as an INI inventory gives them)', () => {
@@ -82,27 +91,22 @@ describe('connectionSpecFor', () => {
     expect(connectionSpecFor('h', { ansible_ssh_common_args: args }).proxyJump).toBe(jump);
   });
 
-  it('the tsplay name wins over its Ansible alias', () => {
-    const spec = connectionSpecFor('h', { address: 'a.example', ansible_host: 'b.example', user: 'u1', ansible_user: 'u2' });
-    expect(spec).toMatchObject({ address: 'a.example', user: 'u1' });
-  });
-
   it.each(['localhost', '127.0.0.1', '::1'])('%s without a connection runs locally', (name) => {
     expect(connectionSpecFor(name, {}).connection).toBe('local');
   });
 
   it('localhost with an explicit ssh connection uses ssh; any host can be local', () => {
     expect(connectionSpecFor('localhost', { ansible_connection: 'ssh' }).connection).toBe('ssh');
-    expect(connectionSpecFor('box', { connection: 'local' }).connection).toBe('local');
+    expect(connectionSpecFor('box', { ansible_connection: 'local' }).connection).toBe('local');
   });
 
   it.each([
     [{ ansible_connection: 'winrm' }, /connection type "winrm" \(from ansible_connection\) is not supported/],
-    [{ port: 'ssh' }, /port must be a whole number from 1 to 65535, got "ssh"/],
+    [{ ansible_port: 'ssh' }, /ansible_port must be a whole number from 1 to 65535, got "ssh"/],
     [{ ansible_port: 70000 }, /ansible_port must be a whole number/],
-    [{ become: 'maybe' }, /become must be a boolean/],
-    [{ host_key_checking: 'sometimes' }, /host_key_checking must be accept-new, strict, off or a boolean/],
-    [{ ansible_become: true, ansible_become_method: 'su' }, /become method "su" is not supported/],
+    [{ ansible_become: 'maybe' }, /ansible_become must be a boolean/],
+    [{ tsplay_host_key_checking: 'sometimes' }, /tsplay_host_key_checking must be accept-new, strict, off or a boolean/],
+    [{ ansible_become: true, ansible_become_method: 'runas' }, /become method "runas" \(from ansible_become_method\) is not supported/],
   ])('bad value %j is a VALIDATION error naming host and variable', async (vars, message) => {
     const e = await errorOf(() => connectionSpecFor('web1', vars));
     expect(e.code).toBe('VALIDATION');
