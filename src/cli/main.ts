@@ -5,7 +5,6 @@ import { TsplayError, TsplayErrors, formatError } from '../errors.js';
 import { VERSION } from '../version.js';
 import { EXIT, exitCodeFor } from './exit-codes.js';
 import type { Reporter } from '../engine/report.js';
-import { registerCommands } from './commands.js';
 
 /** Where the CLI writes; tests pass their own to capture output in-process. */
 export interface Io {
@@ -22,6 +21,12 @@ export const defaultIo: Io = {
 
 /** Parse argv, run the command, return the exit code (Ansible's codes). Never throws. */
 export async function main(argv: string[], io: Io = defaultIo): Promise<number> {
+  // `tsplay --version` answers before the commands (and the engine behind them) are loaded.
+  if (argv.length === 1 && (argv[0] === '--version' || argv[0] === '-V')) {
+    io.out(`${VERSION}\n`);
+    return EXIT.OK;
+  }
+  const { registerCommands } = await import('./commands.js');
   const program = new Command('tsplay')
     .description('Declarative playbooks and typed roles, applied idempotently over SSH or locally')
     .version(VERSION)

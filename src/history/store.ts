@@ -1,4 +1,8 @@
-import Database from 'better-sqlite3';
+import { createRequire } from 'node:module';
+import type Database from 'better-sqlite3';
+
+// The native SQLite binding loads when a store is opened (history commands, run with history), not at start-up.
+const requireModule = createRequire(import.meta.url);
 import { mkdirSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -94,7 +98,8 @@ export class HistoryStore {
     let db: Database.Database | undefined;
     try {
       mkdirSync(path.dirname(file), { recursive: true });
-      db = new Database(file);
+      const Sqlite = requireModule('better-sqlite3') as typeof Database;
+      db = new Sqlite(file);
       // The first statements are where a file that is not SQLite (or is corrupt) shows itself.
       db.pragma('journal_mode = WAL');
       db.pragma('foreign_keys = ON');

@@ -6,13 +6,13 @@
 import { mkdtemp, rm, mkdir } from 'node:fs/promises';
 import { tmpdir, homedir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { TsplayError } from '../errors.js';
 import { docker, imageExists, mustDocker, mustRun, requireDocker } from './docker.js';
 import { imageTag } from './recipes/index.js';
+import { PACKAGE_ROOT } from '../paths.js';
 
 /** Directory of the stand-in sources (scripts, NGINX module, python services). */
-export const STANDIN_DIR = fileURLToPath(new URL('../../test/standins/wallarm/', import.meta.url));
+export const STANDIN_DIR = join(PACKAGE_ROOT, 'test', 'standins', 'wallarm') + '/';
 
 /** Label on the server container (sweeps remove leftovers by it). */
 export const INSTALLER_SERVER_LABELS: Record<string, string> = {

@@ -1,4 +1,8 @@
-import { Listr, type ListrTaskWrapper } from 'listr2';
+import type { ListrTaskWrapper } from 'listr2';
+
+/** listr2 loads with the first task a TTY run shows, not with every command. */
+let listr2: Promise<typeof import('listr2')> | undefined;
+const loadListr = (): Promise<typeof import('listr2')> => (listr2 ??= import('listr2'));
 import type { HostTaskResult, Reporter, RunEvent } from '../engine/report.js';
 import { formatRecap } from './plain.js';
 import { renderDiff } from './diff.js';
@@ -34,8 +38,9 @@ export class ListrReporter implements Reporter {
           this.pending.set(`${e.task}\u0000${h}`, p);
         }
         const title = `${e.handler ? 'handler' : 'task'}: ${e.task}`;
-        this.enqueue(() =>
-          new Listr(
+        this.enqueue(async () => {
+          const { Listr } = await loadListr();
+          return new Listr(
             [
               {
                 title,
@@ -56,8 +61,8 @@ export class ListrReporter implements Reporter {
               },
             ],
             { exitOnError: false, rendererOptions: { collapseSubtasks: false, collapseErrors: false } },
-          ).run().catch(() => undefined),
-        );
+          ).run().catch(() => undefined);
+        });
         break;
       }
       case 'host-result': {

@@ -1,6 +1,7 @@
 import path from 'node:path';
 import { TsplayError } from '../errors.js';
 import type { ScheduleEntry } from './config.js';
+import { PACKAGE_ROOT } from '../paths.js';
 
 const DOW = ['Sun', 'Mon', 'Tue', 'Wed', 'Thu', 'Fri', 'Sat'];
 const FIELDS = [
@@ -138,5 +139,5 @@ export function unitsFor(entry: ScheduleEntry, o: UnitOptions): UnitFile[] {
 }
 
 export function defaultBin(): string {
-  return path.resolve(new URL('../../bin/tsplay.mjs', import.meta.url).pathname);
+  return path.join(PACKAGE_ROOT, 'bin', 'tsplay.mjs');
 }
