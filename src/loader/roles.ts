@@ -39,7 +39,7 @@ const YAML_ROLE_PARTS = ['tasks', 'handlers', 'defaults', 'vars', 'meta'];
 
 function roleKind(dir: string): 'ts' | 'yaml' | undefined {
   if (!isDir(dir)) return undefined;
-  if (isFile(path.join(dir, 'index.ts'))) return 'ts';
+  if (isFile(path.join(dir, 'index.ts')) || isFile(path.join(dir, 'index.js'))) return 'ts';
   if (YAML_ROLE_PARTS.some((p) => isDir(path.join(dir, p)))) return 'yaml';
   return undefined;
 }
@@ -179,10 +179,31 @@ async function loadYamlRole(name: string, dir: string, opts: LoadRoleOptions): P
   return { name, dir, kind: 'yaml', description, defaults, vars, tasks, handlers, params, paramDocs, warnings };
 }
 
+/** A typed role's entry: index.ts (a team's role, or a source checkout), else compiled index.js. */
+function typedRoleFile(dir: string): string {
+  const ts = path.join(dir, 'index.ts');
+  return isFile(ts) ? ts : path.join(dir, 'index.js');
+}
+
+let tsLoader: Promise<void> | undefined;
+/**
+ * Installed tsplay runs compiled JavaScript; a team's own `index.ts` role still loads: tsx's ESM
+ * loader is registered the first time one is imported (under tsx or vitest it is already there).
+ */
+function ensureTypeScriptLoader(): Promise<void> {
+  if (process.env['TSPLAY_TS_LOADER'] === 'active' || process.env['VITEST'] || process.execArgv.some((a) => a.includes('tsx'))) return Promise.resolve();
+  tsLoader ??= import('tsx/esm/api').then((m) => {
+    m.register();
+    process.env['TSPLAY_TS_LOADER'] = 'active';
+  });
+  return tsLoader;
+}
+
 async function loadTsRole(name: string, dir: string, opts: LoadRoleOptions): Promise<LoadedRole> {
-  const file = path.join(dir, 'index.ts');
+  const file = typedRoleFile(dir);
   let def: Record<string, unknown> | undefined;
   try {
+    if (file.endsWith('.ts')) await ensureTypeScriptLoader();
     const mod = (await import(pathToFileURL(file).href)) as { default?: unknown };
     def = mod.default as Record<string, unknown> | undefined;
   } catch (e) {
@@ -227,7 +248,7 @@ async function loadTsRole(name: string, dir: string, opts: LoadRoleOptions): Pro
 
 /** Normalize the raw tasks a typed role's `expand` returned (locations point at its index.ts). */
 export function normalizeRoleTasks(role: LoadedRole, raw: unknown[], opts: { modules?: ModuleLookup } = {}): TaskNode[] {
-  const file = role.kind === 'ts' ? path.join(role.dir, 'index.ts') : path.join(role.dir, 'tasks', 'main.yml');
+  const file = role.kind === 'ts' ? typedRoleFile(role.dir) : path.join(role.dir, 'tasks', 'main.yml');
   return normalizeTasks(raw, file, { role: { name: role.name, dir: role.dir }, modules: opts.modules, includeDirs: [role.kind === 'ts' ? role.dir : path.join(role.dir, 'tasks')] });
 }
 
