@@ -17,6 +17,7 @@ export type ErrorCode =
   | 'MODULE' // a module failed on a host
   | 'LAB' // docker / lab problems
   | 'HISTORY'
+  | 'VAULT' // ansible-vault data that cannot be decrypted (no or wrong password, bad envelope) (exit 4)
   | 'INTERRUPTED'
   | 'INTERNAL';
 

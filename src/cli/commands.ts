@@ -16,6 +16,8 @@ import { registerScheduleCommands } from './schedule.js';
 import { HistoryReporter } from '../history/reporter.js';
 import { registerLabCommands } from './lab.js';
 import { registerDemoCommand } from './demo.js';
+import { addVaultOptions, registerVaultCommands, setupVaultSecrets } from './vault.js';
+import { setVaultSecrets } from '../config/vault.js';
 
 type SetCode = (code: number) => void;
 
@@ -24,7 +26,7 @@ const csv = (v: string, prev: string[] = []) => [...prev, ...v.split(',').map((s
 
 /** Options shared by run, drift and pull. */
 export function addRunOptions(cmd: Command): Command {
-  return cmd
+  return addVaultOptions(cmd)
     .option('-i, --inventory <path>', 'inventory file or directory (repeatable)', collect, [])
     .option('-l, --limit <pattern>', 'further limit selected hosts (same pattern grammar as hosts:)')
     .option('-t, --tags <tags>', 'only run tasks with these tags (comma-separated, repeatable)', csv, [])
@@ -104,6 +106,11 @@ export async function runWithSignals(opts: RunPlaybookOptions): Promise<RunRepor
 }
 
 export function registerCommands(program: Command, io: Io, setCode: SetCode): void {
+  // Vault passwords are read once per command, before any file is loaded (`tsplay vault` reads its own).
+  setVaultSecrets([]);
+  program.hook('preAction', async (_program, cmd) => {
+    if (cmd.parent?.name() !== 'vault' && 'vaultId' in cmd.opts()) await setupVaultSecrets(cmd.opts(), io);
+  });
   addRunOptions(
     program
       .command('run')
@@ -124,8 +131,8 @@ export function registerCommands(program: Command, io: Io, setCode: SetCode): vo
     }
   });
 
-  program
-    .command('validate')
+  addVaultOptions(program
+    .command('validate'))
     .description('check a playbook (schema, modules, roles, params for every host) without contacting any host')
     .argument('<playbook>', 'playbook YAML file')
     .option('-i, --inventory <path>', 'inventory (enables per-host role param checks)', collect, [])
@@ -141,8 +148,8 @@ export function registerCommands(program: Command, io: Io, setCode: SetCode): vo
       }
     });
 
-  program
-    .command('facts')
+  addVaultOptions(program
+    .command('facts'))
     .description('gather and print what tsplay knows about a host')
     .argument('<host>', 'inventory host name')
     .option('-i, --inventory <path>', 'inventory', collect, [])
@@ -154,8 +161,8 @@ export function registerCommands(program: Command, io: Io, setCode: SetCode): vo
       }
     });
 
-  program
-    .command('inventory')
+  addVaultOptions(program
+    .command('inventory'))
     .description('print resolved groups, hosts and variables')
     .option('-i, --inventory <path>', 'inventory', collect, [])
     .option('--graph', 'print the group tree')
@@ -172,6 +179,7 @@ export function registerCommands(program: Command, io: Io, setCode: SetCode): vo
   registerScheduleCommands(program, io, setCode);
   registerLabCommands(program, io, setCode);
   registerDemoCommand(program, io, setCode);
+  registerVaultCommands(program, io, setCode);
 
   const roles = program.command('roles').description('list and document roles');
   roles

@@ -17,6 +17,7 @@ export function exitCodeFor(e: TsplayError): number {
     case 'PARSE':
     case 'TEMPLATE':
     case 'EXPRESSION':
+    case 'VAULT':
       return EXIT.VALIDATION;
     case 'USAGE':
     case 'HISTORY':

@@ -42,11 +42,11 @@ export function connectionSpecFor(host: string, vars: Record<string, unknown>): 
 /**
  * Render a value for a host. The one place values meet the template engine, so `!unsafe` texts are
  * handled here: they are never templated and come out as plain strings (as does anything an
- * expression returns); a `!vault` value cannot be used yet.
+ * expression returns); a `!vault` value is its decrypted text, never templated (AnsibleVaultEncryptedUnicode).
  */
 export function renderValue(value: unknown, vars: Record<string, unknown>, loc: SourceLocation): unknown {
   if (isUnsafe(value)) return value.valueOf();
-  if (isVault(value)) throw vaultError(loc);
+  if (isVault(value)) return value.reveal();
   if (Array.isArray(value)) {
     if (!value.some(needsWalk)) return plainValue(tpl.renderValue(value, vars, loc));
     return value.map((v) => renderValue(v, vars, loc));
@@ -77,13 +77,6 @@ function needsWalk(v: unknown): boolean {
 
 function isRecord(v: unknown): v is Record<string, unknown> {
   return v !== null && typeof v === 'object' && !(v instanceof String) && !isVault(v);
-}
-
-function vaultError(loc: SourceLocation): TsplayError {
-  return new TsplayError('VALIDATION', 'this value is encrypted with ansible-vault (!vault), which tsplay cannot decrypt yet', {
-    location: loc,
-    hint: 'pass the secret with -e @file or an environment variable instead',
-  });
 }
 
 export function renderTemplateFile(text: string, vars: Record<string, unknown>, loc: SourceLocation, opts: tpl.TemplateFileOptions): string {

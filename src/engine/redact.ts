@@ -1,6 +1,9 @@
+import { revealedSecrets } from '../config/vault.js';
+
 /**
  * Keeps secrets out of output, reports and history. Values are registered as they are discovered
- * (secret-named variables, role params, secret env of commands) and replaced everywhere afterwards.
+ * (secret-named variables, role params, secret env of commands, and every text ansible-vault data
+ * decrypted to: src/config/vault.ts) and replaced everywhere afterwards.
  */
 export const REDACTED = '********';
 const SECRET_KEY = /(token|passw(or)?d|passwd|secret|private_?key|api_?key|credential)/i;
@@ -38,7 +41,7 @@ export class Redactor {
   text(s: string): string {
     let out = s;
     // Longest first so a secret containing another is replaced whole.
-    for (const secret of [...this.secrets].sort((a, b) => b.length - a.length)) {
+    for (const secret of [...this.secrets, ...revealedSecrets()].sort((a, b) => b.length - a.length)) {
       if (out.includes(secret)) out = out.split(secret).join(REDACTED);
     }
     return out;
@@ -46,7 +49,7 @@ export class Redactor {
 
   /** Deep copy of `value` with every secret replaced. */
   value<T>(value: T): T {
-    if (this.secrets.size === 0) return value;
+    if (this.secrets.size === 0 && revealedSecrets().size === 0) return value;
     return this.walk(value, 0) as T;
   }
 

@@ -2,6 +2,7 @@ import type { SourceLocation } from '../errors.js';
 import { TsplayError } from '../errors.js';
 import { hasTemplate, renderValue } from './deps.js';
 import { isUnsafe, plainValue } from '../config/unsafe.js';
+import { containsVault } from '../config/vault.js';
 
 /**
  * Merge variable layers, lowest precedence first (Ansible's default hash_behaviour=replace:
@@ -34,7 +35,8 @@ export function lazyContext(
     // An `!unsafe` text is never templated (Ansible's AnsibleUnsafeText). Templates then see it as a
     // plain string: the Jinja engine does not know UnsafeText, so filters, tests and == work on it
     // (the mark does not follow the value into set_fact/register results).
-    if (isUnsafe(value) || !hasTemplate(value)) {
+    // A `!vault` value (or a structure holding one) is decrypted on first use, like a template.
+    if (isUnsafe(value) || (!hasTemplate(value) && !containsVault(value))) {
       ctx[key] = plainValue(value);
       continue;
     }

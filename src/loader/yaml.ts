@@ -1,7 +1,7 @@
 import fs from 'node:fs';
 import { isAlias, isMap, isScalar, isSeq, LineCounter, parseDocument, stringify, YAMLMap, YAMLSeq, type Document, type Node as YamlNode, type Pair, type ScalarTag, type CollectionTag, type Tags } from 'yaml';
 import { UnsafeText } from '../config/unsafe.js';
-import { VaultText } from '../config/vault.js';
+import { VaultText, decryptVaultText, markRevealed } from '../config/vault.js';
 import { TsplayError, type SourceLocation } from '../errors.js';
 
 /**
@@ -267,7 +267,8 @@ function isJson(text: string): boolean {
  * - floats need a dot (`1e3` is a string, `1.0e+3` a number), .inf/.nan;
  * - timestamps (`2001-12-14`) are checked like PyYAML but kept as the text written, which is what
  *   Ansible prints for a date (str() and isoformat() of a datetime.date);
- * - `!unsafe` values are UnsafeText (src/config/unsafe.ts), `!vault` values VaultText (src/config/vault.ts);
+ * - `!unsafe` values are UnsafeText (src/config/unsafe.ts), `!vault` values VaultText (src/config/vault.ts,
+ *   decrypted when used); a whole vault-encrypted file is decrypted with the command's vault secrets;
  * - duplicate keys: the last value wins and a warning says so (Ansible's DUPLICATE_YAML_DICT_KEY=warn);
  * - merge keys `<<: *a` / `<<: [*a, *b]` as PyYAML's flatten_mapping (explicit keys win, earlier
  *   list entries win, and of two `<<` keys the later wins);
@@ -279,14 +280,16 @@ export function parseYaml(text: string, file: string, opts: ParseYamlOptions = {
   const map = new SourceMap(file);
   const errors: TsplayError[] = [];
   const warnings: string[] = [];
+  // A whole file encrypted with ansible-vault is decrypted with the command's vault secrets (as
+  // DataLoader does); every value in it is a secret from then on.
+  let vaulted = false;
   if (/^\s*\$ANSIBLE_VAULT;/.test(text)) {
-    errors.push(
-      new TsplayError('VALIDATION', 'this file is encrypted with ansible-vault, which tsplay cannot read', {
-        location: { file, line: 1 },
-        hint: 'decrypt it (ansible-vault decrypt) or pass secrets with -e @file / environment variables',
-      }),
-    );
-    return { value: undefined, map, errors, warnings };
+    try {
+      ({ text, vaulted } = decryptVaultText(text, file));
+    } catch (e) {
+      if (e instanceof TsplayError) return { value: undefined, map, errors: [e], warnings };
+      throw e;
+    }
   }
   const json = opts.jsonFirst !== false && isJson(text);
   const lc = new LineCounter();
@@ -295,7 +298,9 @@ export function parseYaml(text: string, file: string, opts: ParseYamlOptions = {
     : parseDocument(text, { lineCounter: lc, version: '1.1', merge: false, prettyErrors: false, uniqueKeys: false, customTags: ansibleTags });
   if (json && doc.errors.length) {
     // Valid JSON the YAML parser cannot follow: take JSON's value, without positions.
-    return { value: JSON.parse(text), map, errors, warnings };
+    const value: unknown = JSON.parse(text);
+    if (vaulted) markRevealed(value);
+    return { value, map, errors, warnings };
   }
   const locAt = (offset: number | undefined): SourceLocation => {
     if (offset === undefined) return { file };
@@ -366,7 +371,7 @@ export function parseYaml(text: string, file: string, opts: ParseYamlOptions = {
     // Ansible's wrap_var: every string inside an `!unsafe` value is unsafe (mapping keys stay plain).
     const unsafe = marked || tag === '!unsafe';
     if (isScalar(node)) {
-      if (tag === '!vault' || tag === '!vault-encrypted') return new VaultText(String(node.value));
+      if (tag === '!vault' || tag === '!vault-encrypted') return new VaultText(String(node.value), locAt(node.range?.[0]));
       if (tag === '!unsafe') return new UnsafeText(String(node.source ?? node.value));
       let v: unknown = node.value;
       // PyYAML reads `! 0644` (the non-specific tag) like an untagged plain scalar.
@@ -422,6 +427,7 @@ export function parseYaml(text: string, file: string, opts: ParseYamlOptions = {
   };
   try {
     const value = convert(doc.contents, 0);
+    if (vaulted) markRevealed(value);
     return { value, map, errors, warnings };
   } catch (e) {
     if (e instanceof TsplayError) return { value: undefined, map, errors: [...errors, e], warnings };
