@@ -27,12 +27,53 @@ export interface TaskCommon {
   any_errors_fatal?: boolean;
   /** Boolean keywords written as templates (`ignore_errors: "{{ ansible_check_mode }}"`): rendered per host by the engine. */
   templatedKeywords?: Partial<Record<TemplatedKeyword, string>>;
+  /** Connection and escalation keywords (Ansible's play/block/task keywords, templated per host). */
+  conn?: ConnectionKeywords;
+  /** `environment:` as written (a mapping or a template of one): merged over the enclosing ones at run time. */
+  environment?: unknown;
+  /** `throttle:` — at most this many hosts run the task at once. */
+  throttle?: number;
+  /** `collections:` — short module names resolve through these (block/role/play level). */
+  collections?: string[];
+}
+
+/** `remote_user`, `port`, `connection`, `become_method/flags/exe` as written (raw, templated per host). Host `ansible_*` variables win over them, as in Ansible. */
+export interface ConnectionKeywords {
+  remoteUser?: string;
+  port?: number | string;
+  connection?: string;
+  becomeMethod?: string;
+  becomeFlags?: string;
+  becomeExe?: string;
 }
 
 /** The boolean task keywords Ansible templates. */
 export type TemplatedKeyword = 'become' | 'ignoreErrors' | 'ignoreUnreachable' | 'runOnce' | 'noLog' | 'checkMode' | 'any_errors_fatal';
 
-export interface ModuleTask extends TaskCommon {
+/**
+ * A task's loop as written: `loop:` or `with_<lookup>:` and its `loop_control`. Values stay raw
+ * (rendered per host by the engine's loop.ts); includes with a loop carry the same fields.
+ */
+export interface LoopFields {
+  /** `loop:` value, or the terms of `with_<lookup>:` (raw). Absent: no loop. */
+  loop?: unknown;
+  /** `with_<lookup>:` — the lookup's name (`items`, `dict`, `community.general.flattened`…). */
+  loopWith?: string;
+  /** `loop_control.loop_var` (default `item`). */
+  loopVar: string;
+  /** `loop_control.label` (a template). */
+  loopLabel?: string;
+  /** `loop_control.index_var`. */
+  loopIndexVar?: string;
+  /** `loop_control.pause`: seconds between items (a number or a template). */
+  loopPause?: number | string;
+  /** `loop_control.extended`: set `ansible_loop` (a boolean or a template). */
+  loopExtended?: boolean | string;
+  /** `loop_control.extended_allitems` (default true): `ansible_loop.allitems`. */
+  loopExtendedAllitems?: boolean;
+}
+
+export interface ModuleTask extends TaskCommon, LoopFields {
   kind: 'module';
   /** Canonical module name (aliases resolved by the loader). */
   module: string;
@@ -44,18 +85,18 @@ export interface ModuleTask extends TaskCommon {
   changedWhen?: string[];
   failedWhen?: string[];
   until?: string;
-  retries?: number;
-  delay?: number;
-  loop?: unknown;
-  loopVar: string;
-  /** `loop_control.label`. */
-  loopLabel?: string;
+  /** `retries:` — a number, or a template rendered per host (Ansible templates it). */
+  retries?: number | string;
+  /** `delay:` — seconds, or a template rendered per host. */
+  delay?: number | string;
   /** `listen:` topics (handlers only). */
   listen: string[];
 }
 
 export interface BlockTask extends TaskCommon {
   kind: 'block';
+  /** `notify:` on the block: tasks inside that change notify these (unless they have their own notify). */
+  notify?: string[];
   block: TaskNode[];
   rescue: TaskNode[];
   always: TaskNode[];
@@ -86,6 +127,14 @@ export interface Play {
   strategy: 'linear' | 'free';
   /** Play-level `connection: local` (Ansible's way to run a play on the controller); absent = inventory decides. */
   connection?: 'local' | 'ssh';
+  /** Play keywords the tasks inherit: remote_user, port, become_method…, environment, collections. */
+  conn?: ConnectionKeywords;
+  environment?: unknown;
+  collections?: string[];
+  /** `order:` — the order hosts run in. */
+  order?: 'inventory' | 'reverse_inventory' | 'sorted' | 'reverse_sorted' | 'shuffle';
+  /** `vars_prompt:` entries (no terminal: the default is used, as Ansible does). */
+  varsPrompt?: VarsPrompt[];
   tags: string[];
   /** pre_tasks, roles (as RoleTasks), tasks, post_tasks, in Ansible's order. */
   preTasks: TaskNode[];
@@ -93,6 +142,17 @@ export interface Play {
   tasks: TaskNode[];
   postTasks: TaskNode[];
   handlers: ModuleTask[];
+}
+
+export interface VarsPrompt {
+  name: string;
+  prompt?: string;
+  default?: unknown;
+  private: boolean;
+  confirm: boolean;
+  unsafe: boolean;
+  encrypt?: string;
+  loc: SourceLocation;
 }
 
 export interface Playbook {

@@ -36,6 +36,14 @@ export const TASK_KEYWORDS = [
   'any_errors_fatal',
   'action',
   'local_action',
+  'environment',
+  'remote_user',
+  'port',
+  'connection',
+  'become_flags',
+  'become_exe',
+  'throttle',
+  'collections',
 ] as const;
 
 /** Keywords of a `block:` task. */
@@ -57,6 +65,15 @@ export const BLOCK_KEYWORDS = [
   'check_mode',
   'vars',
   'any_errors_fatal',
+  'notify',
+  'environment',
+  'remote_user',
+  'port',
+  'connection',
+  'become_flags',
+  'become_exe',
+  'throttle',
+  'collections',
 ] as const;
 
 /** Task-level actions handled by the loader itself (not modules). */
@@ -85,42 +102,35 @@ export const PLAY_KEYWORDS = [
   'handlers',
   'tags',
   'connection',
+  'environment',
+  'remote_user',
+  'port',
+  'become_flags',
+  'become_exe',
+  'collections',
+  'vars_prompt',
+  'order',
 ] as const;
 
 /** Keywords of an entry under a play's `roles:` (everything else is a role param, as in Ansible). */
-export const ROLE_ENTRY_KEYWORDS = ['role', 'name', 'vars', 'when', 'tags', 'become', 'become_user'] as const;
+export const ROLE_ENTRY_KEYWORDS = [
+  'role', 'name', 'vars', 'when', 'tags', 'become', 'become_user', 'become_method', 'become_flags', 'become_exe',
+  'environment', 'remote_user', 'port', 'connection', 'ignore_errors', 'ignore_unreachable', 'no_log', 'check_mode',
+  'delegate_to', 'run_once', 'any_errors_fatal', 'collections',
+] as const;
 
 /**
  * Ansible keywords tsplay knows but does not implement: a clear error instead of a silent
  * difference in behaviour. Value: the hint shown.
  */
 export const UNSUPPORTED_KEYWORDS: Record<string, string> = {
-  environment: 'set the variables in the command itself (shell: "FOO=1 cmd") or in the env_file module',
   async: 'long-running commands run synchronously in tsplay',
   poll: 'long-running commands run synchronously in tsplay',
-  throttle: 'use --forks or serial to limit parallelism',
   timeout: 'use the module’s own timeout argument where it has one',
   diff: 'use the --diff command-line flag',
-  connection: 'set `connection` in the inventory (ansible_connection / connection)',
-  remote_user: 'set `user` (ansible_user) in the inventory',
-  port: 'set `port` (ansible_port) in the inventory',
-  become_flags: 'tsplay always uses `sudo -n`',
-  collections: 'tsplay modules are addressed by their short names or ansible.builtin.NAME',
   module_defaults: 'pass the arguments on each task',
   debugger: 'not available in tsplay',
-  vars_prompt: 'pass values with -e key=value',
   force_handlers: 'not available in tsplay',
-  order: 'hosts run in inventory order',
-  with_dict: 'write `loop: "{{ mydict | dict2items }}"` and use item.key / item.value',
-  with_fileglob: 'list the files explicitly with loop:',
-  with_together: 'not available in tsplay',
-  with_nested: 'not available in tsplay',
-  with_subelements: 'not available in tsplay',
-  with_sequence: 'write the list explicitly with loop:',
-  with_first_found: 'not available in tsplay',
-  with_lines: 'register a command and loop over result.stdout_lines',
-  with_indexed_items: 'not available in tsplay',
-  with_random_choice: 'not available in tsplay',
   include: 'use include_tasks (or import_tasks / import_playbook)',
   tasks_from: 'put the tasks in the role’s tasks/main.yml, or use include_tasks inside the role',
   vars_from: 'not available in tsplay',

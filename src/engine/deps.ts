@@ -35,6 +35,11 @@ export function selectPlayHosts(inventory: Inventory, pattern: string, limit?: s
 
 export const RETIRED_CONNECTION_VARS = inv.RETIRED_CONNECTION_VARS;
 
+/** How a value prints as text (Python's str()): environment values, prompt answers. */
+export function stringifyValue(v: unknown): string {
+  return tpl.stringifyValue(v);
+}
+
 export function connectionSpecFor(host: string, vars: Record<string, unknown>): ConnectionSpec {
   return inv.connectionSpecFor(host, vars);
 }
@@ -85,6 +90,11 @@ export function renderTemplateFile(text: string, vars: Record<string, unknown>, 
 
 /** Ansible's omit placeholder and its removal from module arguments; the default ansible_managed text. */
 export const { OMIT_TOKEN, ANSIBLE_MANAGED, removeOmit } = tpl;
+
+/** Run a lookup plugin on templated terms (`with_<name>` loops). */
+export function runLookup(name: string, terms: unknown[], vars: Record<string, unknown>, loc: SourceLocation, kwargs?: Record<string, unknown>): unknown[] {
+  return tpl.runLookup(name, terms, vars, loc, kwargs);
+}
 
 export function hasTemplate(value: unknown): boolean {
   return tpl.hasTemplate(value);

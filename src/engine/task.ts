@@ -7,11 +7,13 @@ import type { RunResult } from '../executors/types.js';
 import type { ModuleDef, Plan, PlanContext, Outcome, FileDiff } from '../modules/types.js';
 import type { HostFacts } from '../facts/types.js';
 import type { HostTaskResult, HostStatus } from './report.js';
-import { TsplayError, formatError, isUserError } from '../errors.js';
+import { TsplayError, UndefinedVariableError, formatError, isUserError } from '../errors.js';
+import { aggregateLoopResults, emptyLoopResult, loopItemFields, loopItemVars, overlayVars, resolveLoop, type ResolvedLoop } from './loop.js';
 import { findModule } from '../modules/registry.js';
 import { evaluateCondition, evaluateValue, removeOmit, renderString, renderTemplateFile, renderValue } from './deps.js';
 import type { HostState, RunContext, Scope } from './context.js';
 import { controllerFileModeReader, controllerFileReader, controllerFileResolver } from './files.js';
+import { readVaultedText } from '../config/vault.js';
 import { ansibleBoolean } from '../config/boolean.js';
 
 /** The registered value of a task (what `register:` stores). */
@@ -38,7 +40,7 @@ export async function runModuleTaskOnHost(
 ): Promise<TaskOutcome> {
   const started = Date.now();
   try {
-    const base = await run.varsFor(hs, scope, task);
+    const base = withSearchPath(await run.varsFor(hs, scope, task), task, run.playbookDir);
     if (task.loop !== undefined) {
       return await runLoop(run, hs, task, scope, base);
     }
@@ -49,6 +51,21 @@ export async function runModuleTaskOnHost(
   } catch (e) {
     return failureOutcome(e, Date.now() - started);
   }
+}
+
+/**
+ * Ansible's `ansible_search_path` (Task.get_search_path plus the playbook dir): the role's dir, the
+ * task file's dir, the playbook dir — where file, template, fileglob and first_found lookups look.
+ */
+export function taskSearchPath(task: { role?: { dir: string }; loc: { file: string } }, playbookDir: string): string[] {
+  const out: string[] = [];
+  for (const d of [task.role?.dir, task.loc.file ? path.dirname(path.resolve(task.loc.file)) : undefined, playbookDir]) if (d && !out.includes(d)) out.push(d);
+  return out;
+}
+
+function withSearchPath(vars: Record<string, unknown>, task: ModuleTask, playbookDir: string): Record<string, unknown> {
+  if (Object.hasOwn(vars, 'ansible_search_path')) return vars;
+  return overlayVars(vars, { ansible_search_path: taskSearchPath(task, playbookDir) });
 }
 
 function failureOutcome(e: unknown, _ms: number): TaskOutcome {
@@ -66,21 +83,36 @@ function conditionsHold(task: ModuleTask, scope: Scope, vars: Record<string, unk
 }
 
 async function runLoop(run: RunContext, hs: HostState, task: ModuleTask, scope: Scope, base: Record<string, unknown>): Promise<TaskOutcome> {
-  const items = renderValue(task.loop, base, task.loc);
-  if (!Array.isArray(items)) {
-    throw new TsplayError('VALIDATION', `loop must be a list, got ${typeof items === 'object' ? JSON.stringify(items) : String(items)}`, {
-      location: task.loc,
-      hint: 'give a YAML list, or a variable that holds a list: loop: "{{ my_list }}"',
-    });
+  let loop: ResolvedLoop;
+  try {
+    loop = resolveLoop(task, base, task.loc, task.module);
+  } catch (e) {
+    // Ansible keeps an undefined-variable error of the loop until `when` is known: a false `when` skips the task.
+    if (!(e instanceof UndefinedVariableError)) throw e;
+    let holds = true;
+    try {
+      holds = conditionsHold(task, scope, base);
+    } catch {
+      throw e;
+    }
+    if (!holds) return { status: 'skipped', changed: false, msg: 'Conditional result was False', registered: { changed: false, skipped: true, skip_reason: 'Conditional result was False' } };
+    throw e;
+  }
+  const { items, control } = loop;
+  if (items.length === 0) return { status: 'skipped', changed: false, msg: 'No items in the list', items: [], registered: emptyLoopResult() };
+  if (Object.hasOwn(base, control.loopVar)) {
+    run.emitWarning(
+      `${taskLabel(task)}: The loop variable '${control.loopVar}' is already in use. You should set the \`loop_var\` value in the \`loop_control\` option for the task to something else to avoid variable collisions and unexpected behavior.`,
+      hs.name,
+    );
   }
   const results: HostTaskResult[] = [];
   const registeredItems: Registered[] = [];
-  let changed = false;
-  let failed = false;
   const diffs: FileDiff[] = [];
-  for (const item of items) {
+  for (let i = 0; i < items.length; i++) {
+    if (i > 0 && control.pause > 0) await sleep(control.pause * 1000, run.signal);
     const t0 = Date.now();
-    const vars = withItem(base, task, item);
+    const vars = loopItemVars(base, control, items, i);
     let out: TaskOutcome;
     try {
       if (!conditionsHold(task, scope, vars)) {
@@ -92,71 +124,74 @@ async function runLoop(run: RunContext, hs: HostState, task: ModuleTask, scope: 
       out = failureOutcome(e, Date.now() - t0);
     }
     if (out.unreachable) return out;
-    const label = task.loopLabel ? safeRender(task.loopLabel, vars, task) : item;
+    let label: unknown;
+    try {
+      label = renderValue(control.label, vars, task.loc);
+    } catch (e) {
+      label = control.label;
+      const msg = `Failed to template loop_control.label: ${e instanceof Error ? e.message : String(e)}`;
+      out = { ...out, status: 'failed', msg, registered: { ...out.registered, failed: true, msg } };
+    }
     results.push({ host: hs.name, status: out.status, changed: out.changed, msg: out.msg, diff: out.diff, durationMs: Date.now() - t0, item: label });
-    registeredItems.push({ ...out.registered, item, [task.loopVar]: item });
+    registeredItems.push({ ...out.registered, ...loopItemFields(control, items, i) });
     if (out.setFacts) {
       Object.assign(hs.hostVars, out.setFacts);
       run.redactor.scan(out.setFacts);
     }
     if (out.diff) diffs.push(...out.diff);
-    changed ||= out.changed;
-    failed ||= out.status === 'failed';
   }
-  const allSkipped = results.length > 0 && results.every((r) => r.status === 'skipped');
-  const status: HostStatus = failed ? 'failed' : allSkipped || results.length === 0 ? 'skipped' : changed ? 'changed' : 'ok';
-  const msg = failed ? 'One or more items failed' : results.length === 0 ? 'No items in the list' : undefined;
+  const registered = aggregateLoopResults(registeredItems);
+  const failed = registered.failed === true;
+  const status: HostStatus = failed ? 'failed' : registered.skipped ? 'skipped' : registered.changed ? 'changed' : 'ok';
   return {
     status,
-    changed,
-    msg,
+    changed: registered.changed === true,
+    msg: failed ? 'One or more items failed' : undefined,
     diff: diffs.length ? diffs : undefined,
     items: results,
-    registered: { changed, failed, msg: msg ?? 'All items completed', results: registeredItems, skipped: allSkipped || undefined },
+    registered,
   };
 }
 
-function safeRender(text: string, vars: Record<string, unknown>, task: ModuleTask): unknown {
-  try {
-    return renderString(text, vars, task.loc);
-  } catch {
-    return text;
-  }
+/** A number keyword (`retries`, `delay`): the literal, or its template rendered for this host. */
+function numKeyword(v: number | string | undefined, what: string, vars: Record<string, unknown>, task: ModuleTask): number | undefined {
+  if (v === undefined || typeof v === 'number') return v;
+  const r = renderValue(v, vars, task.loc);
+  const n = typeof r === 'number' ? r : typeof r === 'string' && /^\s*-?\d+\s*$/.test(r) ? Number(r) : NaN;
+  if (!Number.isInteger(n)) throw new TsplayError('VALIDATION', `'${what}' must be an integer, got ${JSON.stringify(r)}`, { location: task.loc });
+  return n;
 }
 
-function withItem(base: Record<string, unknown>, task: ModuleTask, item: unknown): Record<string, unknown> {
-  const vars = Object.create(null) as Record<string, unknown>;
-  for (const k of Object.keys(base)) Object.defineProperty(vars, k, Object.getOwnPropertyDescriptor(base, k)!);
-  vars[task.loopVar] = item;
-  return vars;
-}
-
+/** Ansible's retry loop: with `until`, retries+1 attempts `delay` seconds apart; `attempts` in the result. */
 async function runWithRetries(run: RunContext, hs: HostState, task: ModuleTask, scope: Scope, vars: Record<string, unknown>): Promise<TaskOutcome> {
-  const attempts = task.until ? Math.max(1, (task.retries ?? 3) + 1) : 1;
+  let attempts = 1;
+  if (task.until) {
+    const retries = numKeyword(task.retries, 'retries', vars, task);
+    attempts = retries === undefined ? 3 : retries <= 0 ? 1 : retries + 1;
+  }
+  let delay = numKeyword(task.delay, 'delay', vars, task) ?? 5;
+  if (delay < 0) delay = 1;
   let last: TaskOutcome | undefined;
   for (let attempt = 1; attempt <= attempts; attempt++) {
     last = await runOnce(run, hs, task, scope, vars);
     if (!task.until || last.unreachable) return last;
-    const v = task.register ? { ...spread(vars), [task.register]: last.registered } : spread(vars);
+    last.registered.attempts = attempt;
+    if (attempts <= 1) return last;
+    const v = task.register ? overlayVars(vars, { [task.register]: last.registered }) : vars;
     let ok = false;
     try {
       ok = evaluateCondition(task.until, v, task.loc);
     } catch (e) {
       return failureOutcome(e, 0);
     }
-    last.registered.attempts = attempt;
-    if (ok) {
-      if (last.status === 'failed') {
-        last.status = last.changed ? 'changed' : 'ok';
-        last.registered.failed = false;
-      }
-      return last;
-    }
+    if (ok) return last;
     if (attempt < attempts) {
-      run.emitWarning(`FAILED - RETRYING: ${taskLabel(task)} (${attempts - attempt} retries left)`, hs.name);
-      await sleep((task.delay ?? 5) * 1000, run.signal);
+      run.emitWarning(`FAILED - RETRYING: [${hs.name}]: ${taskLabel(task)} (${attempts - attempt} retries left).`, hs.name);
+      await sleep(delay * 1000, run.signal);
     }
   }
+  // ansible-core reports one attempt fewer than it ran when the retries run out
+  last!.registered.attempts = attempts - 1;
   last!.status = 'failed';
   last!.registered.failed = true;
   last!.msg = last!.msg ? `${last!.msg} (until condition never held after ${attempts} attempts)` : `until condition \`${task.until}\` never held after ${attempts} attempts`;
@@ -172,7 +207,8 @@ function renderTemplateSource(
   task: ModuleTask,
 ): string {
   const file = controllerFileResolver(playbookDir, task.role?.dir)(src, 'templates');
-  const text = readFileSync(file, 'utf8');
+  // A vault-encrypted template is decrypted on the controller (Ansible's get_real_file).
+  const text = readVaultedText(file);
   const dirs = [...(task.role?.dir ? [task.role.dir] : []), playbookDir, path.dirname(file)];
   const searchPaths = dirs.flatMap((d) => [path.join(d, 'templates'), d]);
   const st = statSync(file);

@@ -1,13 +1,14 @@
 import { existsSync, readFileSync, statSync } from 'node:fs';
 import path from 'node:path';
-import type { BlockTask, ModuleTask, RoleInstanceRef, RoleTask, TaskCommon, TaskNode, TemplatedKeyword } from '../config/model.js';
+import type { BlockTask, ConnectionKeywords, LoopFields, ModuleTask, RoleInstanceRef, RoleTask, TaskCommon, TaskNode, TemplatedKeyword } from '../config/model.js';
+import { becomeMethodOf, connectionKind } from '../config/connection-names.js';
 import { BLOCK_KEYWORDS, TASK_KEYWORDS, UNSUPPORTED_KEYWORDS } from '../config/schemas.js';
 import { TsplayError, TsplayErrors, type SourceLocation } from '../errors.js';
 import { ansibleBoolean } from '../config/boolean.js';
 import { findModule, moduleNames } from '../modules/registry.js';
 import type { ModuleDef } from '../modules/types.js';
 import { checkExpression } from '../template/conditions.js';
-import { checkTemplate, checkTemplateFile, hasTemplate } from '../template/render.js';
+import { checkTemplate, checkTemplateFile, hasLookup, hasTemplate, lookupNames } from '../template/render.js';
 
 /** Template files already compiled in this process (a role used by several plays is checked once). */
 const checkedTemplateFiles = new Map<string, TsplayError[]>();
@@ -66,7 +67,7 @@ class Normalizer {
     readonly opts: NormalizeOptions,
   ) {
     this.map = opts.map ?? new SourceMap(file);
-    this.modules = opts.modules ?? registryModules;
+    this.modules = withCollectionNames(opts.modules ?? registryModules);
   }
 
   err(message: string, location: SourceLocation, hint?: string, code: 'VALIDATION' | 'PARSE' = 'VALIDATION'): void {
@@ -183,10 +184,29 @@ class Normalizer {
     const become = this.templatedBool(t, 'become', 'become', c);
     if (become !== undefined) c.become = become;
     const bu = this.str(t, 'become_user');
-    if (bu !== undefined) c.becomeUser = bu;
-    if (t.become_method !== undefined && t.become_method !== 'sudo') {
-      this.err(`become_method '${String(t.become_method)}' is not supported`, this.map.value(t, 'become_method'), 'tsplay becomes with `sudo -n`');
+    if (bu !== undefined) {
+      c.becomeUser = bu;
+      this.errors.push(...checkTemplate(bu, this.map.value(t, 'become_user')));
     }
+    const conn = this.connectionKeywords(t);
+    if (conn) c.conn = conn;
+    if (t.environment !== undefined && t.environment !== null) {
+      const env = t.environment;
+      const eloc = this.map.value(t, 'environment');
+      const ok = (v: unknown) => isMapping(v) || (typeof v === 'string' && hasTemplate(v));
+      if (!(ok(env) || (Array.isArray(env) && env.every(ok)))) {
+        this.err(`'environment' must be a mapping of variable names to values (or a template of one), got ${typeName(env)}`, eloc, 'environment: { HTTP_PROXY: "http://proxy:3128" }');
+      } else {
+        c.environment = env;
+        this.errors.push(...checkTemplate(env, eloc));
+      }
+    }
+    if (t.throttle !== undefined && t.throttle !== null) {
+      const n = this.num(t, 'throttle');
+      if (n !== undefined && Number.isInteger(n)) c.throttle = n;
+      else if (n !== undefined) this.err(`'throttle' must be a whole number`, this.map.value(t, 'throttle'));
+    }
+    if (t.collections !== undefined && t.collections !== null) c.collections = this.strList(t, 'collections');
     const ie = this.templatedBool(t, 'ignore_errors', 'ignoreErrors', c);
     if (ie !== undefined) c.ignoreErrors = ie;
     const iu = this.templatedBool(t, 'ignore_unreachable', 'ignoreUnreachable', c);
@@ -203,6 +223,42 @@ class Normalizer {
     if (aef !== undefined) c.any_errors_fatal = aef;
     if (this.opts.role) c.role = this.opts.role;
     return c;
+  }
+
+  /** remote_user, port, connection, become_method/flags/exe (literal or templated; checked here, rendered per host). */
+  connectionKeywords(t: Record<string, unknown>): ConnectionKeywords | undefined {
+    const c: ConnectionKeywords = {};
+    const text = (k: string): string | undefined => {
+      const v = this.str(t, k);
+      if (v !== undefined) this.errors.push(...checkTemplate(v, this.map.value(t, k)));
+      return v;
+    };
+    const ru = text('remote_user');
+    if (ru !== undefined) c.remoteUser = ru;
+    if (t.port !== undefined && t.port !== null) {
+      const v = t.port;
+      if (typeof v === 'number' && Number.isInteger(v) && v > 0 && v < 65536) c.port = v;
+      else if (typeof v === 'string' && /^\s*\d+\s*$/.test(v)) c.port = Number(v);
+      else if (typeof v === 'string' && hasTemplate(v)) c.port = text('port');
+      else this.err(`'port' must be a port number from 1 to 65535, got ${JSON.stringify(v)}`, this.map.value(t, 'port'));
+    }
+    const cn = text('connection');
+    if (cn !== undefined) {
+      if (!hasTemplate(cn) && connectionKind(cn) === undefined) {
+        this.err(`connection '${cn}' is not supported`, this.map.value(t, 'connection'), 'tsplay connects with ssh (also paramiko, smart) or runs locally (local)');
+      } else c.connection = cn;
+    }
+    const bm = text('become_method');
+    if (bm !== undefined) {
+      if (!hasTemplate(bm) && becomeMethodOf(bm) === undefined) {
+        this.err(`become_method '${bm}' is not supported`, this.map.value(t, 'become_method'), 'tsplay becomes another user with sudo or su');
+      } else c.becomeMethod = bm;
+    }
+    const bf = text('become_flags');
+    if (bf !== undefined) c.becomeFlags = bf;
+    const be = text('become_exe');
+    if (be !== undefined) c.becomeExe = be;
+    return Object.keys(c).length ? c : undefined;
   }
 
   /** Report keys that are not allowed here; `extra` are candidates for suggestions. */
@@ -242,6 +298,12 @@ class Normalizer {
     // the mark, which is what stops templating).
     for (const k of Object.keys(t)) if ((TASK_KW.has(k) || BLOCK_KW.has(k)) && !KEEP_UNSAFE.has(k)) t[k] = plainValue(t[k]);
     if ('block' in t) return [this.block(t, loc)];
+    for (const k of ['meta', 'ansible.builtin.meta', 'ansible.legacy.meta']) {
+      if (k in t) {
+        const m = this.metaTask(t, k, loc);
+        return m ? [m] : [];
+      }
+    }
     for (const k of ['include_role', 'import_role', 'ansible.builtin.include_role', 'ansible.builtin.import_role']) {
       if (k in t) return [this.includeRole(t, k, loc)];
     }
@@ -262,6 +324,11 @@ class Normalizer {
       rescue: this.list(t.rescue, this.map.value(t, 'rescue'), 'rescue'),
       always: this.list(t.always, this.map.value(t, 'always'), 'always'),
     };
+    if (t.notify !== undefined && t.notify !== null) {
+      b.notify = this.strList(t, 'notify');
+      for (const n of b.notify) this.errors.push(...checkTemplate(n, this.map.value(t, 'notify')));
+      for (const inner of moduleTasks([...b.block, ...b.rescue, ...b.always])) if (!notifyLocs.has(inner)) notifyLocs.set(inner, this.map.value(t, 'notify'));
+    }
     if (!Array.isArray(t.block) || t.block.length === 0) {
       if (Array.isArray(t.block)) this.err('block is empty', this.map.value(t, 'block'), 'a block needs at least one task');
     }
@@ -341,6 +408,25 @@ class Normalizer {
     return [b];
   }
 
+  /** `meta: ACTION`: run by the engine itself (flush_handlers, end_play, end_host…), never by a module. */
+  metaTask(t: Record<string, unknown>, key: string, loc: SourceLocation): ModuleTask | undefined {
+    const allowed = new Set<string>([key, 'name', 'when', 'tags', 'vars', 'ignore_errors', 'any_errors_fatal', 'become', 'become_user', 'run_once', 'delegate_to', 'no_log', 'check_mode', 'environment', 'remote_user', 'port', 'connection', 'become_method', 'become_flags', 'become_exe']);
+    this.unknownKeys(t, allowed, 'a meta task');
+    const action = t[key];
+    const aloc = this.map.value(t, key);
+    const common = this.common(t, loc);
+    if (typeof action !== 'string' || !META_ACTIONS.includes(action as MetaAction)) {
+      this.err(
+        `invalid meta action requested: ${typeof action === 'string' ? action : typeName(action)}`,
+        aloc,
+        didYouMean(String(action), META_ACTIONS) ?? `meta takes one of ${META_ACTIONS.join(', ')}`,
+      );
+      return undefined;
+    }
+    if (this.opts.section === 'handlers' && action === 'flush_handlers') this.err('flush_handlers cannot be used as a handler', aloc);
+    return { kind: 'module', ...common, module: 'meta', moduleAs: key, args: { _raw_params: action }, notify: [], listen: this.opts.section === 'handlers' ? this.strList(t, 'listen') : [], loopVar: 'item' };
+  }
+
   /** A template task's src must exist (where the engine will look for it) and compile. */
   private templateSource(src: string, loc: SourceLocation): void {
     if (hasTemplate(src)) return;
@@ -372,7 +458,7 @@ class Normalizer {
         unknown.push(k);
         continue;
       }
-      if (TASK_KW.has(k)) continue;
+      if (TASK_KW.has(k) || k.startsWith('with_')) continue;
       if (this.modules.find(k)) moduleKeys.push(k);
       else unknown.push(k);
     }
@@ -488,9 +574,9 @@ class Normalizer {
     if (fw) task.failedWhen = fw;
     const until = this.conditions(t, 'until');
     if (until) task.until = until.length === 1 ? until[0] : until.map((u) => `(${u})`).join(' and ');
-    const retries = this.num(t, 'retries');
+    const retries = this.templatedNum(t, 'retries');
     if (retries !== undefined) task.retries = retries;
-    const delay = this.num(t, 'delay');
+    const delay = this.templatedNum(t, 'delay');
     if (delay !== undefined) task.delay = delay;
     if (task.until !== undefined && task.retries === undefined) task.retries = 3;
     if (this.opts.section === 'handlers' && !task.name && task.listen.length === 0) {
@@ -501,12 +587,17 @@ class Normalizer {
     return task;
   }
 
-  loopFields(t: Record<string, unknown>, task: ModuleTask): void {
-    const loopKeys = ['loop', 'with_items', 'with_list'].filter((k) => k in t);
-    if (loopKeys.length > 1) this.err(`use one of ${loopKeys.join(' / ')}, not several`, this.map.key(t, loopKeys[1]!));
+  /**
+   * `loop:` or `with_<lookup>:` and `loop_control`, as ansible-core 2.14 reads them (task.py
+   * preprocess_data: `with_<name>` is the lookup `name` run with wantlist=True). Module tasks and
+   * includes share it; the engine's loop.ts computes the items.
+   */
+  loopFields(t: Record<string, unknown>, task: LoopFields): void {
+    const loopKeys = Object.keys(t).filter((k) => k === 'loop' || k.startsWith('with_'));
+    if (loopKeys.length > 1) this.err(`use one of ${loopKeys.join(' / ')}, not several`, this.map.key(t, loopKeys[1]!), 'a task has one loop');
     const lk = loopKeys[0];
-    if (lk) {
-      let v = t[lk];
+    if (lk === 'loop') {
+      const v = t[lk];
       const vloc = this.map.value(t, lk);
       if (typeof v === 'string' && !v.includes('{{')) {
         this.err(`'${lk}' needs a list or a "{{ … }}" template, got the string ${JSON.stringify(v)}`, vloc, `write loop: "{{ ${v} }}" to loop over a variable`);
@@ -515,31 +606,77 @@ class Normalizer {
       } else if (v === null || typeof v === 'number' || typeof v === 'boolean') {
         this.err(`'${lk}' needs a list, got ${typeName(v)}`, vloc);
       } else {
-        // with_items flattens one level, as in Ansible.
-        if (lk === 'with_items' && Array.isArray(v)) v = v.flat(1);
         task.loop = v;
         this.errors.push(...checkTemplate(v, vloc));
+      }
+    } else if (lk) {
+      const name = lk.slice('with_'.length);
+      if (!hasLookup(name)) {
+        const coll = name.split('.').length > 2 ? name.split('.').slice(0, 2).join('.') : undefined;
+        const hint =
+          coll && coll !== 'ansible.builtin' && coll !== 'ansible.legacy'
+            ? `the lookup '${name}' comes from the collection ${coll}, whose lookups tsplay does not have; see docs/ansible-compat.md for the lookups tsplay has`
+            : (didYouMean(name, lookupNames()) ?? `tsplay's lookups: ${lookupNames().sort().join(', ')}`);
+        this.err(`unknown lookup '${name}' in '${lk}'`, this.map.key(t, lk), hint);
+      } else {
+        task.loopWith = name;
+        task.loop = t[lk] === undefined ? null : t[lk];
+        this.errors.push(...checkTemplate(t[lk], this.map.value(t, lk)));
       }
     }
     const lc = t.loop_control;
     if (lc !== undefined && lc !== null) {
       const lcLoc = this.map.value(t, 'loop_control');
+      const known = ['loop_var', 'index_var', 'label', 'pause', 'extended', 'extended_allitems'];
       if (!isMapping(lc)) this.err(`'loop_control' must be a mapping`, lcLoc);
       else {
         for (const k of Object.keys(lc)) {
-          if (k === 'loop_var') {
-            if (typeof lc.loop_var !== 'string' || !IDENT.test(lc.loop_var)) this.err(`loop_var must be a variable name`, this.map.value(lc, k));
-            else task.loopVar = lc.loop_var;
+          const v = lc[k];
+          const vloc = this.map.value(lc, k);
+          if (k === 'loop_var' || k === 'index_var') {
+            if (typeof v !== 'string' || !IDENT.test(v)) this.err(`${k} must be a variable name`, vloc);
+            else if (k === 'loop_var') task.loopVar = v;
+            else task.loopIndexVar = v;
           } else if (k === 'label') {
-            if (typeof lc.label !== 'string') this.err(`label must be a string`, this.map.value(lc, k));
-            else task.loopLabel = lc.label;
-          } else if (['index_var', 'pause', 'extended', 'extended_allitems', 'break_when'].includes(k)) {
-            this.err(`loop_control.${k} is not supported by tsplay`, this.map.key(lc, k), 'supported: loop_var, label');
-          } else this.err(`unknown loop_control key '${k}'`, this.map.key(lc, k), didYouMean(k, ['loop_var', 'label']));
+            if (typeof v === 'string') {
+              task.loopLabel = v;
+              this.errors.push(...checkTemplate(v, vloc));
+            } else if (typeof v === 'number' || typeof v === 'boolean') task.loopLabel = String(v);
+            else this.err(`label must be a string`, vloc);
+          } else if (k === 'pause') {
+            if (typeof v === 'string' && hasTemplate(v)) {
+              task.loopPause = v;
+              this.errors.push(...checkTemplate(v, vloc));
+            } else {
+              const n = this.num(lc, k);
+              if (n !== undefined) task.loopPause = n;
+            }
+          } else if (k === 'extended') {
+            if (typeof v === 'string' && hasTemplate(v)) {
+              task.loopExtended = v;
+              this.errors.push(...checkTemplate(v, vloc));
+            } else {
+              const b = this.bool(lc, k);
+              if (b !== undefined) task.loopExtended = b;
+            }
+          } else if (k === 'extended_allitems') {
+            const b = this.bool(lc, k);
+            if (b !== undefined) task.loopExtendedAllitems = b;
+          } else this.err(`unknown loop_control key '${k}'`, this.map.key(lc, k), didYouMean(k, known) ?? `loop_control takes ${known.join(', ')}`);
         }
       }
       if (!lk) this.err(`loop_control without loop`, lcLoc);
     }
+  }
+
+  /** A number keyword Ansible templates (`retries`, `delay`): a literal, or the template text kept for the engine. */
+  templatedNum(t: Record<string, unknown>, k: string): number | string | undefined {
+    const v = t[k];
+    if (typeof v === 'string' && hasTemplate(v)) {
+      this.errors.push(...checkTemplate(v, this.map.value(t, k)));
+      return v;
+    }
+    return this.num(t, k);
   }
 
   /** `k=v` words of an `action: { module: "copy src=a" }` (parse_kv, free-form rules for command & co). */
@@ -600,6 +737,21 @@ class Normalizer {
     this.errors.push(...errors);
     return merged;
   }
+}
+
+/** The meta actions of ansible-core 2.14 (`role_complete` is internal). */
+export const META_ACTIONS = ['noop', 'flush_handlers', 'refresh_inventory', 'clear_facts', 'clear_host_errors', 'end_batch', 'end_play', 'end_host', 'reset_connection'] as const;
+export type MetaAction = (typeof META_ACTIONS)[number];
+
+/** Collections whose module names map onto tsplay's short names (`community.general.ufw` → `ufw`). */
+const ALIAS_COLLECTIONS = /^(ansible\.builtin|ansible\.legacy|community\.general|ansible\.posix)\./;
+
+/** A module lookup that also takes a module's name in the collections tsplay stands in for. */
+function withCollectionNames(m: ModuleLookup): ModuleLookup {
+  return {
+    find: (name) => m.find(name) ?? (ALIAS_COLLECTIONS.test(name) ? m.find(name.replace(ALIAS_COLLECTIONS, '')) : undefined),
+    names: () => m.names(),
+  };
 }
 
 function fileExists(p: string): boolean {

@@ -11,10 +11,15 @@
  */
 import { randomBytes } from 'node:crypto';
 import { isUnsafe } from '../config/unsafe.js';
+import { existsSync, readFileSync, statSync } from 'node:fs';
+import { hostname } from 'node:os';
+import path from 'node:path';
 import { filters, tests, lookups } from './jinja/plugins.js';
+import { findInSearchPath, lookupSearchPath, resolveLookup } from './jinja/lookups.js';
+import type { CallContext, Lookup } from './jinja/types.js';
 import { parseExpressionText, type Expr } from './jinja/parser.js';
 import { Environment, RenderError, unknownPlugins, type EnvironmentOptions, type LoadedTemplate } from './jinja/runtime.js';
-import { NativeText, PyFloat, SilentUndefined, Undefined, UndefinedError, float, isRange, str, truthy, tuple } from './jinja/py.js';
+import { NativeText, PyError, PyFloat, SilentUndefined, Undefined, UndefinedError, float, isDict, isRange, str, truthy, tuple, type Kwargs } from './jinja/py.js';
 
 export { RenderError };
 
@@ -69,7 +74,7 @@ function baseOptions(): Omit<EnvironmentOptions, 'trimBlocks' | 'lstripBlocks'> 
   return {
     filters,
     tests,
-    lookups,
+    lookups: allLookups,
     finalize: (v) => {
       failOnUndefined(v);
       // Ansible's _unroll_iterator: a top-level range prints as the list it makes
@@ -340,4 +345,72 @@ export function checkTemplateSyntax(text: string, o: { trimBlocks?: boolean; lst
 /** Evaluate one bare expression (no `{{ }}`) to its value: `loop: "{{ x }}"`-like callers and lookups. */
 export function evaluateExpression(expr: string, vars: Record<string, unknown>): unknown {
   return environment({ trimBlocks: true, lstripBlocks: false, convertData: true }).evalExpression(expr, vars);
+}
+
+const TEMPLATE_LOOKUP_DELIMITERS: Record<string, string> = { variable_start_string: '{{', variable_end_string: '}}', comment_start_string: '{#', comment_end_string: '#}' };
+
+/**
+ * The template lookup (ansible-core's plugins/lookup/template.py): each term is a file found in
+ * the search path's templates/ dirs, rendered with the current variables, template_* vars and
+ * `template_vars`; `convert_data` (default true) turns text that reads as a list/dict back into one.
+ */
+function templateLookup(terms: unknown[], kwargs: Kwargs, ctx: CallContext): unknown[] {
+  const convertData = kwargs.convert_data === undefined ? true : truthy(kwargs.convert_data);
+  const extra = kwargs.template_vars ?? {};
+  if (!isDict(extra)) throw new PyError('AnsibleError', `template_vars must be a dict, got ${str(extra)}`);
+  for (const [k, def] of Object.entries(TEMPLATE_LOOKUP_DELIMITERS)) {
+    if (kwargs[k] !== undefined && str(kwargs[k]) !== def) throw new PyError('AnsibleError', `tsplay does not support custom Jinja delimiters (template lookup option ${k})`);
+  }
+  const paths = lookupSearchPath(ctx);
+  return terms.map((t) => {
+    const term = str(t);
+    const file = findInSearchPath(term, paths, 'templates');
+    if (!file || !statSync(file).isFile()) throw new PyError('AnsibleError', `the template file ${term} could not be found for the lookup`);
+    const st = statSync(file);
+    const vars = Object.create(null) as Record<string, unknown>;
+    const src = ctx.vars;
+    for (const k of Object.keys(src)) vars[k] = src[k];
+    Object.assign(vars, {
+      template_host: hostname(),
+      template_path: term,
+      template_fullpath: file,
+      template_mtime: new Date(st.mtimeMs),
+      template_uid: String(st.uid),
+      template_run_date: new Date(),
+    }, extra);
+    const searchPaths = [path.dirname(file), ...paths.flatMap((p) => [path.join(p, 'templates'), p])];
+    const res = doTemplate(readFileSync(file, 'utf8'), vars, {
+      convertData,
+      escapeBackslashes: false,
+      preserveTrailingNewlines: true,
+      name: file,
+      searchPaths,
+      readFile: (p) => (existsSync(p) && statSync(p).isFile() ? readFileSync(p, 'utf8') : undefined),
+    });
+    return convertData ? res : new NativeText(str(res));
+  });
+}
+
+/** Every lookup the Ansible environment has (the plugin table plus those that need the Templar). */
+const allLookups: Record<string, Lookup> = { ...lookups, template: templateLookup };
+
+/** Is there a lookup of this name (`with_<name>` loops, validation)? */
+export function hasLookup(name: string): boolean {
+  return resolveLookup(allLookups, name) !== undefined;
+}
+
+/** The names of tsplay's lookups (for did-you-mean hints). */
+export function lookupNames(): string[] {
+  return Object.keys(allLookups);
+}
+
+/**
+ * Run a lookup plugin directly, as ansible-core's task executor does for `with_<name>` loops
+ * (terms already templated, wantlist=True: the list as the plugin returns it).
+ */
+export function runLookup(name: string, terms: unknown[], vars: Record<string, unknown>, kwargs: Kwargs = {}): unknown[] {
+  const fn = resolveLookup(allLookups, name);
+  if (!fn) throw new PyError('AnsibleError', `Unexpected failure in finding the lookup named '${name}' in the available lookup plugins`);
+  const env = environment({ trimBlocks: true, lstripBlocks: false, convertData: true });
+  return fn(terms, kwargs, env.contextFor(vars));
 }

@@ -4,9 +4,9 @@
  * with the location of the value (task file:line) or of the error inside a template file.
  */
 import { TsplayError, UndefinedVariableError, type SourceLocation } from '../errors.js';
-import { ANSIBLE_MANAGED, checkTemplateSyntax, isPossiblyTemplate, OMIT_TOKEN, removeOmit, RenderError, templateFile, templateValue, type TemplateFileOptions } from './ansible.js';
+import { ANSIBLE_MANAGED, checkTemplateSyntax, hasLookup, isPossiblyTemplate, lookupNames, OMIT_TOKEN, removeOmit, RenderError, runLookup as runLookupPlugin, templateFile, templateValue, type TemplateFileOptions } from './ansible.js';
 
-export { ANSIBLE_MANAGED, OMIT_TOKEN, removeOmit };
+export { ANSIBLE_MANAGED, OMIT_TOKEN, removeOmit, hasLookup, lookupNames };
 import { PyError, UndefinedError, str, toPlain } from './jinja/py.js';
 import { renderTemplateFile as renderHbs } from './hbs.js';
 
@@ -114,5 +114,19 @@ export function renderTemplateFile(text: string, vars: Record<string, unknown>, 
     return templateFile(text, vars, opts);
   } catch (e) {
     throw templateError(e, text, loc, opts.name);
+  }
+}
+
+/**
+ * Run a lookup plugin on already templated terms (a `with_<name>` loop): its list of results.
+ * A lookup's own failure is a TsplayError at `loc` naming the lookup.
+ */
+export function runLookup(name: string, terms: unknown[], vars: Record<string, unknown>, loc: SourceLocation, kwargs: Record<string, unknown> = {}): unknown[] {
+  try {
+    return toPlain(runLookupPlugin(name, terms, vars, kwargs)) as unknown[];
+  } catch (e) {
+    if (e instanceof UndefinedError) throw templateError(new RenderError(e.message, loc.line ?? 1, loc.col ?? 1, undefined, e), `with_${name}`, loc);
+    if (e instanceof PyError) throw new TsplayError('TEMPLATE', `with_${name}: ${e.message}`, { location: loc });
+    throw e;
   }
 }

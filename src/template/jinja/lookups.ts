@@ -3,7 +3,8 @@
  * the terms and keyword options and returns a list (lookup() joins it, query() keeps it).
  */
 import { execFileSync } from 'node:child_process';
-import { readFileSync, existsSync, statSync } from 'node:fs';
+import { readFileSync, existsSync, readdirSync, statSync } from 'node:fs';
+import { homedir } from 'node:os';
 import path from 'node:path';
 import { PyError, Undefined, UndefinedError, isDict, iterate, str, tuple, truthy } from './py.js';
 import type { CallContext, Lookup } from './types.js';
@@ -17,13 +18,175 @@ function flattenTerms(terms: unknown[]): unknown[] {
   return out;
 }
 
-function findFile(name: string, searchPaths: readonly string[], sub: string): string | undefined {
-  if (path.isAbsolute(name)) return existsSync(name) ? name : undefined;
-  for (const d of searchPaths) {
-    for (const c of [path.join(d, sub, name), path.join(d, name)]) if (existsSync(c) && statSync(c).isFile()) return c;
+/**
+ * Ansible's task search path (`ansible_search_path`: the role dirs, the task file's dir, the
+ * playbook dir), or the template's search path when a template file is rendered without it.
+ */
+export function lookupSearchPath(ctx: CallContext): string[] {
+  const sp = ctx.vars['ansible_search_path'];
+  if (Array.isArray(sp) && sp.length) return sp.map((p) => str(p));
+  return [...ctx.searchPaths];
+}
+
+/** The playbook directory (Ansible's loader basedir: the cwd of pipe and lines). */
+function baseDir(ctx: CallContext): string | undefined {
+  const sp = ctx.vars['ansible_search_path'];
+  return Array.isArray(sp) && sp.length ? str(sp[sp.length - 1]) : undefined;
+}
+
+/** Ansible's path_dwim_relative_stack: each path's `<sub>/name`, then `name`; absolute names as they are. */
+export function findInSearchPath(name: string, paths: readonly string[], sub: string): string | undefined {
+  if (name.startsWith('~')) name = path.join(homedir(), name.slice(1));
+  if (path.isAbsolute(name)) return existsSync(name) ? path.normalize(name) : undefined;
+  for (const d of paths) {
+    const candidates = name.split('/')[0] !== sub ? [path.join(d, sub, name), path.join(d, name)] : [path.join(d, name)];
+    for (const c of candidates) if (existsSync(c)) return c;
   }
+  return undefined;
+}
+
+function findFile(name: string, ctx: CallContext, sub: string): string | undefined {
+  const hit = findInSearchPath(name, lookupSearchPath(ctx), sub);
+  if (hit || ctx.vars['ansible_search_path'] !== undefined) return hit && statSync(hit).isFile() ? hit : undefined;
   const cwd = path.resolve(name);
   return existsSync(cwd) ? cwd : undefined;
+}
+
+/** Run a shell command on the controller from the playbook dir (pipe, lines). */
+function controllerShell(what: string, cmd: string, ctx: CallContext): string {
+  try {
+    return execFileSync('/bin/sh', ['-c', cmd], { encoding: 'utf8', cwd: baseDir(ctx), stdio: ['ignore', 'pipe', 'pipe'], timeout: 60_000 });
+  } catch (e) {
+    throw new PyError('AnsibleError', `lookup_plugin.${what}(${cmd}) returned ${(e as { status?: number }).status ?? 'an error'}`);
+  }
+}
+
+/** Ansible's first_found _split_on: split texts (deeply in lists) on any of the characters. */
+function splitOn(v: unknown, chars: string): string[] {
+  if (v === undefined || v === null) return [];
+  if (typeof v === 'string') return v.split(new RegExp(`[${chars.replace(/[\]\\^-]/g, '\\$&')}]`));
+  if (Array.isArray(v)) return v.flatMap((x) => splitOn(x, chars));
+  return [str(v)];
+}
+
+/** first_found's _process_terms: the candidate names in order, and the last `skip` seen. */
+function firstFoundTerms(terms: unknown[], kwargs: Record<string, unknown>): { search: string[]; skip: boolean } {
+  let search: string[] = [];
+  let skip = false;
+  for (const term of terms) {
+    let opts: Record<string, unknown>;
+    if (isDict(term)) opts = term;
+    else if (typeof term === 'string') opts = kwargs;
+    else if (Array.isArray(term)) {
+      const sub = firstFoundTerms(term, kwargs);
+      search.push(...sub.search);
+      skip = sub.skip;
+      continue;
+    } else throw new PyError('AnsibleLookupError', `Invalid term supplied, can handle string, mapping or list of strings but got: ${typeof term} for ${str(term)}`);
+    skip = opts.skip !== undefined ? truthy(opts.skip) : false;
+    const files = splitOn(opts.files, ',;');
+    const paths = splitOn(opts.paths, ',:;');
+    if (paths.length) for (const p of paths) for (const f of files) search.push(path.join(p, f));
+    else if (files.length) search = files;
+    else search.push(str(term));
+  }
+  return { search, skip };
+}
+
+/** A Python glob pattern as a RegExp over one path segment (*, ?, [..]). */
+function globSegment(seg: string): RegExp {
+  let re = '';
+  for (let i = 0; i < seg.length; i++) {
+    const c = seg[i]!;
+    if (c === '*') re += '[^/]*';
+    else if (c === '?') re += '[^/]';
+    else if (c === '[') {
+      const j = seg.indexOf(']', i + 2);
+      if (j < 0) re += '\\[';
+      else {
+        let body = seg.slice(i + 1, j);
+        if (body.startsWith('!')) body = '^' + body.slice(1);
+        re += `[${body.replace(/\\/g, '\\\\')}]`;
+        i = j;
+      }
+    } else re += c.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+  }
+  return new RegExp(`^${re}$`, 's');
+}
+
+/** Python's glob.glob of an absolute pattern: hidden names only match a pattern starting with '.'. */
+function glob(pattern: string): string[] {
+  const parts = pattern.split('/');
+  let acc: string[] = [parts[0] === '' ? '/' : '.'];
+  for (const part of parts.slice(parts[0] === '' ? 1 : 0)) {
+    if (part === '') continue;
+    const next: string[] = [];
+    for (const dir of acc) {
+      if (!/[*?[]/.test(part)) {
+        const p = path.join(dir, part);
+        if (existsSync(p)) next.push(p);
+        continue;
+      }
+      let names: string[];
+      try {
+        names = readdirSync(dir);
+      } catch {
+        continue;
+      }
+      const re = globSegment(part);
+      for (const n of names) if ((part.startsWith('.') || !n.startsWith('.')) && re.test(n)) next.push(path.join(dir, n));
+    }
+    acc = next;
+  }
+  return acc;
+}
+
+/** Host names of an inventory pattern over the `groups` variable (inventory_hostnames). */
+function hostsOfPattern(pattern: string, groups: Record<string, unknown>): string[] {
+  const all = iterate(groups.all ?? []).map(str);
+  const of = (p: string): string[] => {
+    if (p === 'all' || p === '*') return all;
+    if (Object.hasOwn(groups, p)) return iterate(groups[p]).map(str);
+    if (p.startsWith('~')) {
+      const re = new RegExp(p.slice(1));
+      return all.filter((h) => re.test(h));
+    }
+    if (/[*?[]/.test(p)) {
+      const re = globSegment(p);
+      const names = new Set<string>();
+      for (const [g, hs] of Object.entries(groups)) if (re.test(g)) for (const h of iterate(hs)) names.add(str(h));
+      for (const h of all) if (re.test(h)) names.add(h);
+      return all.filter((h) => names.has(h));
+    }
+    return all.includes(p) ? [p] : [];
+  };
+  let out: string[] = [];
+  const words = pattern.split(/[,:]/).map((w) => w.trim()).filter(Boolean);
+  for (const w of words.filter((x) => !x.startsWith('&') && !x.startsWith('!'))) for (const h of of(w)) if (!out.includes(h)) out.push(h);
+  for (const w of words.filter((x) => x.startsWith('&'))) {
+    const keep = new Set(of(w.slice(1)));
+    out = out.filter((h) => keep.has(h));
+  }
+  for (const w of words.filter((x) => x.startsWith('!'))) {
+    const drop = new Set(of(w.slice(1)));
+    out = out.filter((h) => !drop.has(h));
+  }
+  return out;
+}
+
+/** community.general.flattened: flatten lists deeply; a string naming a variable is that variable. */
+function flattenDeep(terms: unknown, ctx: CallContext): unknown[] {
+  const out: unknown[] = [];
+  for (let term of iterate(terms)) {
+    if (typeof term === 'string') {
+      const t = term.trim();
+      if (Object.hasOwn(ctx.vars, t)) term = ctx.vars[t];
+    }
+    if (term === null || term === undefined) throw new PyError('AnsibleError', 'Undefined lookup term');
+    if (Array.isArray(term)) out.push(...flattenDeep(term, ctx));
+    else out.push(term);
+  }
+  return out;
 }
 
 function listOf(t: unknown): unknown[] {
@@ -122,13 +285,11 @@ export const lookups: Record<string, Lookup> = {
     }
     return out;
   },
-  pipe: (terms) =>
-    flattenTerms(terms).map((t) => {
-      try {
-        return execFileSync('/bin/sh', ['-c', str(t)], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'], timeout: 60_000 }).replace(/\s+$/, '');
-      } catch (e) {
-        throw new PyError('AnsibleError', `lookup_plugin.pipe(${str(t)}) returned ${(e as { status?: number }).status ?? 'an error'}`);
-      }
+  pipe: (terms, _kwargs, ctx) => flattenTerms(terms).map((t) => controllerShell('pipe', str(t), ctx).replace(/\s+$/, '')),
+  lines: (terms, _kwargs, ctx) =>
+    flattenTerms(terms).flatMap((t) => {
+      const out = controllerShell('lines', str(t), ctx);
+      return out === '' ? [] : out.replace(/\r?\n$/, '').split(/\r\n|\n|\r/);
     }),
   env: (terms, kwargs) => {
     const def = kwargs.default;
@@ -143,13 +304,40 @@ export const lookups: Record<string, Lookup> = {
   },
   file: (terms, kwargs, ctx) =>
     flattenTerms(terms).map((t) => {
-      const p = findFile(str(t), ctx.searchPaths, 'files');
+      const p = findFile(str(t), ctx, 'files');
       if (!p) throw new PyError('AnsibleError', `could not locate file in lookup: ${str(t)}`);
       let text = readFileSync(p, 'utf8');
       if (kwargs.rstrip === undefined || truthy(kwargs.rstrip)) text = text.replace(/\s+$/, '');
       if (kwargs.lstrip !== undefined && truthy(kwargs.lstrip)) text = text.replace(/^\s+/, '');
       return text;
     }),
+  fileglob: (terms, _kwargs, ctx) => {
+    const out: string[] = [];
+    for (const t0 of flattenTerms(terms)) {
+      const term = str(t0);
+      const file = path.basename(term);
+      const dirs: string[] = [];
+      if (file !== term) {
+        const d = findInSearchPath(path.dirname(term), lookupSearchPath(ctx), 'files');
+        if (d) dirs.push(d);
+      } else for (const p of lookupSearchPath(ctx)) dirs.push(path.join(p, 'files'), p);
+      for (const d of dirs) {
+        const hits = glob(path.join(d, file)).filter((g) => statSync(g).isFile());
+        if (hits.length) {
+          out.push(...hits);
+          break;
+        }
+      }
+    }
+    return out;
+  },
+  inventory_hostnames: (terms, _kwargs, ctx) => {
+    const groups = ctx.vars['groups'];
+    if (!isDict(groups)) return [];
+    return hostsOfPattern(flattenTerms(terms).map(str).join(','), groups);
+  },
+  random_choice: (terms) => (terms.length ? [terms[Math.floor(Math.random() * terms.length)]] : terms),
+  'community.general.flattened': (terms, _kwargs, ctx) => flattenDeep(terms, ctx),
   vars: (terms, kwargs, ctx) => {
     const vars = ctx.vars;
     return flattenTerms(terms).map((t) => {
@@ -171,26 +359,24 @@ export const lookups: Record<string, Lookup> = {
     return out;
   },
   first_found: (terms, kwargs, ctx) => {
-    const files: string[] = [];
-    const dirs: string[] = [];
-    for (const t of terms.length ? terms : [kwargs]) {
-      for (const x of Array.isArray(t) ? t : [t]) {
-        if (isDict(x)) {
-          for (const f of iterate(x.files ?? [])) files.push(...str(f).split(/[,;]/));
-          for (const p of iterate(x.paths ?? [])) dirs.push(...str(p).split(/[,:;]/));
-        } else files.push(str(x));
-      }
+    const { _subdir, ...opts } = kwargs;
+    const { search, skip } = firstFoundTerms(terms, opts);
+    const sub = typeof _subdir === 'string' ? _subdir : 'files';
+    for (const fn of search) {
+      const hit = findInSearchPath(fn, lookupSearchPath(ctx), sub);
+      if (hit) return [hit];
     }
-    if (isDict(kwargs) && kwargs.files) for (const f of iterate(kwargs.files)) files.push(str(f));
-    if (isDict(kwargs) && kwargs.paths) for (const p of iterate(kwargs.paths)) dirs.push(str(p));
-    for (const f of files) {
-      const candidates = dirs.length && !path.isAbsolute(f) ? dirs.map((d) => path.join(d, f)) : [f];
-      for (const c of candidates) {
-        const hit = findFile(c, ctx.searchPaths, 'files');
-        if (hit) return [hit];
-      }
-    }
-    if (kwargs.skip !== undefined && truthy(kwargs.skip)) return [];
-    throw new PyError('AnsibleError', 'No file was found when using first_found.');
+    if (skip) return [];
+    throw new PyError('AnsibleLookupError', 'No file was found when using first_found.');
   },
 };
+
+/**
+ * A lookup by the name a task writes: the short name, `ansible.builtin.NAME` / `ansible.legacy.NAME`,
+ * or the full name of a collection lookup tsplay has (`community.general.flattened`).
+ */
+export function resolveLookup<T>(table: Record<string, T>, name: string): T | undefined {
+  if (Object.hasOwn(table, name)) return table[name];
+  const m = /^ansible\.(?:builtin|legacy)\.(\w+)$/.exec(name);
+  return m && Object.hasOwn(table, m[1]!) ? table[m[1]!] : undefined;
+}

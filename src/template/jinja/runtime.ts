@@ -41,6 +41,7 @@ import {
   type PyObject,
 } from './py.js';
 import type { CallContext, Filter, Lookup, Test } from './types.js';
+import { resolveLookup } from './lookups.js';
 
 /** An error raised while rendering, with the position inside the template text. */
 export class RenderError extends Error {
@@ -935,21 +936,33 @@ export function binop(op: string, a: unknown, b: unknown, format: (s: string, ar
   throw unsupported(op, a, b);
 }
 
-/** Ansible's lookup() (comma-joined text unless wantlist=True) and query()/q() (always a list). */
+/**
+ * Ansible's lookup() (comma-joined text unless wantlist=True) and query()/q() (always a list);
+ * `errors=ignore|warn` turns a failing lookup into nothing (None, or [] with wantlist).
+ */
 function lookupGlobals(lookups: Record<string, Lookup>): Record<string, unknown> {
   const run = (ctx: CallContext, args: unknown[], kwargs: Kwargs, wantlist: boolean): unknown => {
     const [name, ...terms] = args;
     if (typeof name !== 'string') throw new PyError('TypeError', 'lookup() needs the name of a lookup plugin');
-    const fn = lookupPlugin(lookups, name, false);
+    const fn = resolveLookup(lookups, name);
     if (!fn) throw new PyError('AnsibleError', `lookup plugin (${name}) not found`);
     const kw = { ...kwargs };
     const wl = kw.wantlist !== undefined ? truthy(kw.wantlist) : wantlist;
+    const errors = kw.errors === undefined ? 'strict' : str(kw.errors);
     delete kw.wantlist;
-    const res = fn(terms, kw, ctx);
-    if (wl) return res;
-    // Ansible: a lookup's list joined with ',' unless it has exactly one item
-    if (res.length === 1) return res[0];
+    delete kw.errors;
+    delete kw.allow_unsafe;
+    let res: unknown[];
+    try {
+      res = fn(terms, kw, ctx);
+    } catch (e) {
+      if (e instanceof UndefinedError || errors === 'strict' || (errors !== 'warn' && errors !== 'ignore')) throw e;
+      return wl ? [] : null;
+    }
+    if (wl || res.length === 0) return res;
+    // Ansible: ','.join(list); a list with a non-text item is its one item, or the list itself
     if (res.every((x) => typeof x === 'string')) return res.join(',');
+    if (res.length === 1) return res[0];
     return res;
   };
   return {

@@ -71,9 +71,9 @@ describe('loadPlaybook: a playbook using every keyword', async () => {
     expect(t.args).toEqual({ path: '/etc/users', line: '{{ item }}', create: true });
   });
 
-  it('turns with_items into a loop flattened one level', () => {
+  it('turns with_items into the items lookup (flattened one level when it runs)', () => {
     const t = play.tasks[2] as ModuleTask;
-    expect(t).toMatchObject({ module: 'debug', args: { var: 'item' }, loop: ['a', 'b', 'c'] });
+    expect(t).toMatchObject({ module: 'debug', args: { var: 'item' }, loop: [['a', 'b'], 'c'], loopWith: 'items' });
   });
 
   it('reads retries/until/delay and the boolean keywords; args: merges into the module args', () => {

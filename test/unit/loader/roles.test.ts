@@ -187,7 +187,12 @@ describe('normalizeTasks on plain objects', () => {
     expect(errs([{ name: 'nothing' }])).toEqual(["task 'nothing' has no module | add a module call, e.g. \"command: …\", \"copy: …\", or a \"block:\""]);
     expect(errs([{ command: 'ls', regsiter: 'x' }])).toEqual(["unknown task keyword 'regsiter' | did you mean register?"]);
     expect(errs([{ command: 'ls', loop: { a: 1 } }])[0]).toMatch(/^'loop' needs a list, got a mapping/);
-    expect(errs([{ command: 'ls', loop_control: { index_var: 'i' }, loop: [1] }])).toEqual(['loop_control.index_var is not supported by tsplay | supported: loop_var, label']);
+    expect(errs([{ command: 'ls', loop_control: { index_var: 'i', extended: true, pause: 0, label: '{{ item }}' }, loop: [1] }])).toEqual([]);
+    expect(errs([{ command: 'ls', loop_control: { index_vr: 'i' }, loop: [1] }])).toEqual(["unknown loop_control key 'index_vr' | did you mean index_var?"]);
+    expect(errs([{ command: 'ls', loop_control: { index_var: 'a-b' }, loop: [1] }])).toEqual(['index_var must be a variable name']);
+    expect(errs([{ command: 'ls', with_itms: [1] }])).toEqual(["unknown lookup 'itms' in 'with_itms' | did you mean items?"]);
+    expect(errs([{ command: 'ls', 'with_community.general.foo': [1] }])[0]).toMatch(/^unknown lookup 'community\.general\.foo' in 'with_community\.general\.foo' \| the lookup 'community\.general\.foo' comes from the collection community\.general/);
+    expect(errs([{ command: 'ls', with_items: [1], loop: [2] }])[0]).toMatch(/^use one of with_items \/ loop, not several/);
     expect(errs([{ copy: 'dest=/x stray' }])).toEqual(["module copy takes key=value arguments; 'stray' is not | write the arguments as a YAML mapping under the module name"]);
     expect(errs([{ 'community.general.ufw': {} }])[0]).toMatch(/^module 'community\.general\.ufw' is not available in tsplay/);
     expect(errs([{ command: 'ls', listen: 'x' }])).toEqual(["'listen' is only valid on handlers"]);
