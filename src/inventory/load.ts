@@ -1,6 +1,7 @@
 import { readdir, readFile, stat } from 'node:fs/promises';
 import { basename, dirname, join, resolve } from 'node:path';
 import { TsplayError } from '../errors.js';
+import { decryptVaultText, markRevealed } from '../config/vault.js';
 import { InventoryData, LOCALHOST_NAMES, type GroupData } from './data.js';
 import { parseAddress } from './hostnames.js';
 import { parseIniInventory } from './ini.js';
@@ -131,7 +132,11 @@ async function parseDirectory(dir: string, data: InventoryData): Promise<void> {
 }
 
 async function parseFile(file: string, data: InventoryData): Promise<void> {
-  const text = await readFile(file, 'utf8');
+  // An inventory file may be vault-encrypted as a whole (Ansible's loader decrypts every file it reads):
+  // the YAML reader decrypts `raw` itself (and marks its values secret); INI values are marked here.
+  const raw = await readFile(file, 'utf8');
+  const { text, vaulted } = decryptVaultText(raw, file);
+  if (vaulted) for (const m of text.matchAll(/=\s*(\S+)/g)) markRevealed(m[1]!.replace(/^(["'])(.*)\1$/, '$2'));
   data.currentSource = file;
   data.currentDir = dirname(file);
   if (text.startsWith('#!')) {
@@ -141,11 +146,11 @@ async function parseFile(file: string, data: InventoryData): Promise<void> {
     });
   }
   const ext = /\.[^./]*$/.exec(basename(file))?.[0]?.toLowerCase() ?? '';
-  if (ext === '.yml' || ext === '.yaml' || ext === '.json') parseYamlInventory(text, file, data);
-  else if (ext === '' && looksLikeYamlInventory(text)) parseYamlInventory(text, file, data);
+  if (ext === '.yml' || ext === '.yaml' || ext === '.json') parseYamlInventory(raw, file, data);
+  else if (ext === '' && looksLikeYamlInventory(text)) parseYamlInventory(raw, file, data);
   else if (ext === '' && isYamlMapping(text)) {
     // A YAML inventory with a mistake in it: report the YAML problem, not a confusing INI one.
-    parseYamlInventory(text, file, data);
+    parseYamlInventory(raw, file, data);
   } else parseIniInventory(text, file, data);
 }
 

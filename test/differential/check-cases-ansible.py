@@ -237,7 +237,9 @@ def check_one_playbook(n, tmp, snapshot):
         case = load_yaml(os.path.join(cdir, "case.yml"), {})
         root = os.path.join(tmp, "playbooks", n)
         os.makedirs(root, exist_ok=True)
-        rc, data, err = run_playbook(os.path.join(cdir, "playbook.yml"), extra_args=("-e", "diff_root=" + root))
+        vault_pass = os.path.join(cdir, "vault-pass.txt")
+        vault_args = ("--vault-password-file", vault_pass) if os.path.exists(vault_pass) else ()
+        rc, data, err = run_playbook(os.path.join(cdir, "playbook.yml"), extra_args=("-e", "diff_root=" + root, *vault_args))
         results = task_results(data)
         statuses = ["%s: %s" % (t, status_of(h)) for _, t, h in results]
         host_failed = any(status_of(h) == "failed" and not h.get("_ansible_ignore_errors") for _, t, h in results)

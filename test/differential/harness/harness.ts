@@ -217,7 +217,8 @@ async function runPlaybookCase(c: Case, sides: Sides): Promise<{ verdict?: 'skip
       const root = `${side.root}/playbooks/${c.name}`;
       await side.remove([root]);
       await side.mkdir([root]);
-      const r = await side.run({ playbook: path.join(c.dir, 'playbook.yml'), extraVars: { diff_root: root }, cwd: c.dir, timeoutMs: 300_000 });
+      const vaultPass = path.join(c.dir, 'vault-pass.txt');
+      const r = await side.run({ playbook: path.join(c.dir, 'playbook.yml'), extraVars: { diff_root: root }, cwd: c.dir, timeoutMs: 300_000, vaultPasswordFile: existsSync(vaultPass) ? vaultPass : undefined });
       const snap = relativeSnapshot(await side.snapshot(meta.paths.map((p) => resolveCasePath(p, root))), root);
       const o: SideOutcome = { rows: r.rows ?? [], files: snap, exitCode: r.exitCode, recap: r.recap?.['target'], registered: r.registered['target'] };
       if (!r.rows) o.rejected = firstMessage(r);

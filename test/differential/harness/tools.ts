@@ -57,7 +57,11 @@ export interface RunSpec {
   scratch: string;
   cwd?: string;
   timeoutMs?: number;
+  /** `--vault-password-file` for both tools (a playbook case's `vault-pass.txt`). */
+  vaultPasswordFile?: string;
 }
+
+const vaultArgs = (s: RunSpec): string[] => (s.vaultPasswordFile ? ['--vault-password-file', s.vaultPasswordFile] : []);
 
 /** Process groups of the tool runs under way: killed by killRunning() when the harness is interrupted. */
 const running = new Set<number>();
@@ -128,7 +132,7 @@ export function ansibleEnv(scratch: string, outFile: string): NodeJS.ProcessEnv 
 export async function runAnsible(s: RunSpec): Promise<ToolRun> {
   const outFile = path.join(s.scratch, `ansible-${Date.now()}-${Math.random().toString(36).slice(2)}.json`);
   const t0 = Date.now();
-  const r = await spawnCollect('ansible-playbook', ['-i', s.inventory, s.playbook, '-e', JSON.stringify(s.extraVars)], ansibleEnv(s.scratch, outFile), s.cwd ?? path.dirname(s.playbook), s.timeoutMs ?? 600_000);
+  const r = await spawnCollect('ansible-playbook', ['-i', s.inventory, s.playbook, '-e', JSON.stringify(s.extraVars), ...vaultArgs(s)], ansibleEnv(s.scratch, outFile), s.cwd ?? path.dirname(s.playbook), s.timeoutMs ?? 600_000);
   let rows: TaskRow[] | null = null;
   let recap: Record<string, Recap> | null = null;
   let registered: ToolRun['registered'] = {};
@@ -259,7 +263,7 @@ export class TsplayWorkers {
 export async function runTsplay(s: RunSpec, workers?: TsplayWorkers): Promise<ToolRun> {
   const outFile = path.join(s.scratch, `tsplay-${Date.now()}-${Math.random().toString(36).slice(2)}.json`);
   const t0 = Date.now();
-  const argv = ['run', s.playbook, '-i', s.inventory, '-e', JSON.stringify(s.extraVars), '--json', outFile, '--no-history'];
+  const argv = ['run', s.playbook, '-i', s.inventory, '-e', JSON.stringify(s.extraVars), '--json', outFile, '--no-history', ...vaultArgs(s)];
   const r = workers
     ? await workers.run(argv, s.timeoutMs ?? 600_000)
     : await spawnCollect(process.execPath, [TSPLAY_BIN, ...argv], { ...process.env, NO_COLOR: '1', FORCE_COLOR: '0' }, s.cwd ?? REPO, s.timeoutMs ?? 600_000);
