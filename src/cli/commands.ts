@@ -150,12 +150,15 @@ export function registerCommands(program: Command, io: Io, setCode: SetCode): vo
 
   addVaultOptions(program
     .command('facts'))
-    .description('gather and print what tsplay knows about a host')
+    .description("gather a host's facts and print them as `ansible -m setup` prints ansible_facts (JSON)")
     .argument('<host>', 'inventory host name')
     .option('-i, --inventory <path>', 'inventory', collect, [])
-    .action(async (host: string, flags: { inventory: string[] }) => {
+    .option('--filter <glob>', "only facts whose name matches (setup's filter; repeatable, e.g. 'ansible_distribution*')", collect, [])
+    .option('--gather-subset <list>', "setup's gather_subset (comma-separated: all, min, network, !hardware, …)")
+    .option('--tsplay', "print tsplay's own typed facts (the `facts` variable) instead")
+    .action(async (host: string, flags: { inventory: string[]; filter: string[]; gatherSubset?: string; tsplay?: boolean }) => {
       try {
-        setCode(await factsCommand(host, flags.inventory, io));
+        setCode(await factsCommand(host, flags.inventory, io, { filter: flags.filter, gatherSubset: flags.gatherSubset?.split(',').map((s) => s.trim()).filter(Boolean), typed: flags.tsplay }));
       } catch (e) {
         setCode(reportError(e, io));
       }

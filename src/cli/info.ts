@@ -5,22 +5,29 @@ import { TsplayError } from '../errors.js';
 import { loadInventory, formatInventory, connectionSpecFor } from '../inventory/index.js';
 import { createExecutor } from '../executors/index.js';
 import { gatherFacts } from '../facts/gather.js';
+import { resolveGatherSubset, selectAnsibleFacts } from '../facts/subset.js';
 import { listRoles, loadRole, formatRoleList, formatRoleShow, roleSearchPaths } from '../loader/index.js';
 import { lazyContext } from '../engine/vars.js';
 
-/** `tsplay facts HOST -i INV`: gather facts over the host's connection and print them as JSON. */
-export async function factsCommand(host: string, inventoryPaths: string[], io: Io): Promise<number> {
+/**
+ * `tsplay facts HOST -i INV`: gather facts over the host's connection and print them as JSON, with
+ * Ansible's names (what `ansible HOST -m setup` shows as ansible_facts), or tsplay's typed facts.
+ */
+export async function factsCommand(host: string, inventoryPaths: string[], io: Io, o: { filter?: string[]; gatherSubset?: string[]; typed?: boolean } = {}): Promise<number> {
   const inv = await loadInventory(inventoryPaths, {});
   if (!inv.hosts.includes(host) && !['localhost', '127.0.0.1'].includes(host)) {
     throw new TsplayError('USAGE', `host "${host}" is not in the inventory`, { hint: `known hosts: ${inv.hosts.slice(0, 10).join(', ')}${inv.hosts.length > 10 ? ', …' : ''}` });
   }
+  // A bad subset is refused before connecting.
+  if (o.gatherSubset) resolveGatherSubset(o.gatherSubset);
   const vars = lazyContext({ ...inv.hostVars(host), env: process.env, inventory_hostname: host }, { file: inventoryPaths[0] ?? 'inventory' });
   const spec = connectionSpecFor(host, Object.fromEntries(Object.keys(vars).map((k) => [k, vars[k]])));
   const ex = createExecutor(spec);
   try {
     await ex.connect();
     const facts = await gatherFacts(ex);
-    io.out(JSON.stringify(facts, null, 2) + '\n');
+    const out = o.typed ? facts : selectAnsibleFacts(facts.ansible ?? {}, { gatherSubset: o.gatherSubset, filter: o.filter });
+    io.out(JSON.stringify(out, null, 2) + '\n');
     return EXIT.OK;
   } finally {
     await ex.close().catch(() => undefined);

@@ -5,34 +5,11 @@
 import { TsplayError } from '../errors.js';
 import type { Executor } from '../executors/types.js';
 import type { HostFacts } from './types.js';
+import { MARK, factsScript, type FactsScriptOptions } from './script.js';
+import { collectAnsibleFacts } from './ansible.js';
 
-const MARK = '@@tsplay-facts@@';
-
-/** The facts script. Sections start with `@@tsplay-facts@@ NAME`; each command may fail quietly. */
-export const FACTS_SCRIPT = [
-  'PATH="$PATH:/usr/local/sbin:/usr/sbin:/sbin"; export PATH',
-  'LC_ALL=C; export LC_ALL',
-  'has() { command -v "$1" >/dev/null 2>&1; }',
-  `s() { printf '\\n${MARK} %s\\n' "$1"; }`,
-  's os-release; cat /etc/os-release 2>/dev/null || cat /usr/lib/os-release 2>/dev/null',
-  's arch; uname -m',
-  's kernel; uname -r',
-  's hostname; cat /proc/sys/kernel/hostname 2>/dev/null || hostname 2>/dev/null || uname -n',
-  // fqdn from /etc/hosts only: `hostname -f` may query DNS.
-  's hosts; cat /etc/hosts 2>/dev/null',
-  's pkg; for b in apt-get dnf yum zypper apk; do has "$b" && echo "$b"; done',
-  's service; if [ -d /run/systemd/system ]; then echo systemd; elif has openrc || [ -x /sbin/openrc-run ]; then echo openrc; elif [ -d /etc/init.d ]; then echo sysvinit; fi',
-  's firewall; for b in nft iptables ufw firewall-cmd; do has "$b" && echo "$b"; done; if [ -d /run/systemd/system ] && systemctl is-active --quiet firewalld 2>/dev/null; then echo firewalld-active; fi',
-  's ip; has ip && echo yes',
-  's route; if has ip; then ip -4 route show default 2>/dev/null; else awk \'NR>1 && $2=="00000000" {print "dev", $1}\' /proc/net/route 2>/dev/null; fi',
-  's default-addr; dev=$(ip -4 route show default 2>/dev/null | awk \'{for(i=1;i<NF;i++) if($i=="dev"){print $(i+1); exit}}\'); [ -n "$dev" ] && ip -4 -o addr show dev "$dev" 2>/dev/null',
-  's addrs; if has ip; then ip -o addr 2>/dev/null; else hostname -I 2>/dev/null || awk \'/32 host LOCAL/ {print prev} {prev=$2}\' /proc/net/fib_trie 2>/dev/null; fi',
-  's mem; grep MemTotal /proc/meminfo 2>/dev/null',
-  's cpus; nproc 2>/dev/null || getconf _NPROCESSORS_ONLN 2>/dev/null || grep -c ^processor /proc/cpuinfo',
-  's user; id -un; id -u',
-  's end',
-  'exit 0',
-].join('\n');
+/** The facts script with its defaults (see facts/script.ts). */
+export const FACTS_SCRIPT = factsScript();
 
 /** Split the script's output into sections (name → lines, empty lines dropped). */
 export function splitSections(stdout: string): Map<string, string[]> {
@@ -89,7 +66,7 @@ function isLoopback(addr: string): boolean {
 }
 
 /** Parse the facts script's stdout into HostFacts (pure; unit-tested with fixtures). */
-export function parseFacts(stdout: string): HostFacts {
+export function parseFacts(stdout: string, o: FactsScriptOptions = {}): HostFacts {
   const sec = splitSections(stdout);
   if (!sec.has('end')) {
     throw new TsplayError('MODULE', 'fact gathering output is incomplete (the script did not finish)', {
@@ -197,18 +174,20 @@ export function parseFacts(stdout: string): HostFacts {
   };
   if (fqdn) facts.fqdn = fqdn;
   if (defaultIpv4) facts.defaultIpv4 = defaultIpv4;
+  // Output of an older script (no uname section) has no Ansible facts to derive.
+  if (sec.has('uname')) Object.defineProperty(facts, 'ansible', { value: collectAnsibleFacts(sec, o), enumerable: false, writable: true, configurable: true });
   return facts;
 }
 
 /** Run the facts script on a host (one round trip) and parse it. */
-export async function gatherFacts(executor: Executor): Promise<HostFacts> {
-  const r = await executor.run(FACTS_SCRIPT, { timeoutMs: 60_000 });
+export async function gatherFacts(executor: Executor, o: FactsScriptOptions & { timeoutMs?: number } = {}): Promise<HostFacts> {
+  const r = await executor.run(o.factPath ? factsScript(o) : FACTS_SCRIPT, { timeoutMs: o.timeoutMs ?? 60_000 });
   if (r.timedOut || r.rc !== 0) {
     throw new TsplayError('MODULE', `fact gathering on ${executor.host} failed (rc ${r.rc}${r.timedOut ? ', timed out' : ''})`, {
       hint: r.stderr.trim().split('\n').slice(-3).join(' | ') || 'run with -v for details',
     });
   }
-  return parseFacts(r.stdout);
+  return parseFacts(r.stdout, o);
 }
 
 /** Per-run facts cache: one gathering per host, shared by every play that asks (host → promise). */

@@ -1,4 +1,13 @@
-/** Host facts gathered once per host per run (see facts/gather.ts). Exposed as `facts` in templates. */
+/** Facts under Ansible's names without the `ansible_` prefix (`ansible_facts.<name>`). */
+export type AnsibleFacts = Record<string, unknown>;
+
+/** Ansible's facts grouped by the collector that makes them (platform, distribution, network, …). */
+export type AnsibleFactsByCollector = Record<string, AnsibleFacts>;
+
+/**
+ * Host facts gathered once per host per run (see facts/gather.ts). Exposed as `facts` in templates:
+ * tsplay's own typed summary; Ansible's names come from `ansible`.
+ */
 export interface HostFacts {
   hostname: string;
   fqdn?: string;
@@ -26,4 +35,6 @@ export interface HostFacts {
   cpus: number;
   user: string; // remote user the connection runs as
   isRoot: boolean;
+  /** Everything Ansible's `setup` would report, by collector (src/facts/ansible.ts). */
+  ansible?: AnsibleFactsByCollector;
 }

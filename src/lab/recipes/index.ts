@@ -54,11 +54,12 @@ export interface DockerfileRecipe extends RecipeBase {
 export type Recipe = DebootstrapRecipe | DeriveRecipe | DockerfileRecipe;
 
 export const RECIPES: Recipe[] = [
-  { kind: 'debootstrap', name: 'debian-11', family: 'debian', suite: 'bullseye', packages: TARGET_PACKAGES, description: 'Debian 11 (bullseye), systemd + OpenSSH' },
-  // Full python3 (not only -minimal, which lacks json): ansible-core's modules run on the twins of
-  // the differential harness (test/differential/), which use this image.
+  // Full python3 (not only -minimal, which lacks json) on 11, 12 and 13: ansible-core's modules run
+  // there — on the twins of the differential harness (test/differential/, debian-12) and in the
+  // facts oracle (test/e2e/facts/, every image).
+  { kind: 'debootstrap', name: 'debian-11', family: 'debian', suite: 'bullseye', packages: [...TARGET_PACKAGES, 'python3'], description: 'Debian 11 (bullseye), systemd + OpenSSH + python3' },
   { kind: 'debootstrap', name: 'debian-12', family: 'debian', suite: 'bookworm', packages: [...TARGET_PACKAGES, 'python3'], description: 'Debian 12 (bookworm), systemd + OpenSSH + python3' },
-  { kind: 'debootstrap', name: 'debian-13', family: 'debian', suite: 'trixie', packages: TARGET_PACKAGES, description: 'Debian 13 (trixie), systemd + OpenSSH' },
+  { kind: 'debootstrap', name: 'debian-13', family: 'debian', suite: 'trixie', packages: [...TARGET_PACKAGES, 'python3'], description: 'Debian 13 (trixie), systemd + OpenSSH + python3' },
   { kind: 'derive', name: 'debian-12-nginx', family: 'debian', from: 'debian-12', packages: ['nginx'], description: 'Debian 12 + NGINX (filtering-node tests)' },
   { kind: 'derive', name: 'debian-13-nginx', family: 'debian', from: 'debian-13', packages: ['nginx'], description: 'Debian 13 + NGINX (filtering-node tests)' },
   {
