@@ -18,6 +18,7 @@ export type ErrorCode =
   | 'LAB' // docker / lab problems
   | 'HISTORY'
   | 'VAULT' // ansible-vault data that cannot be decrypted (no or wrong password, bad envelope) (exit 4)
+  | 'NO_HOSTS' // the inventory, play patterns and --limit leave no host (exit 1, as ansible-playbook)
   | 'INTERRUPTED'
   | 'INTERNAL';
 

@@ -27,6 +27,7 @@ export function exitCodeFor(e: TsplayError): number {
     case 'INTERRUPTED':
       return EXIT.INTERRUPTED;
     case 'INTERNAL':
+    case 'NO_HOSTS': // ansible-playbook's plain ERROR! exit status
       return EXIT.INTERNAL;
     default:
       return EXIT.HOST_FAILED;

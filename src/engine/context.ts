@@ -1,4 +1,6 @@
-import type { LoadedRole, ModuleTask, Play, Playbook } from '../config/model.js';
+import type { ConnectionKeywords, LoadedRole, ModuleTask, Play, Playbook } from '../config/model.js';
+import type { BecomeMethod, ConnectionSpec } from '../executors/types.js';
+import { becomeMethodOf, connectionKind } from '../config/connection-names.js';
 import type { SourceLocation } from '../errors.js';
 import type { Executor } from '../executors/types.js';
 import type { HostFacts } from '../facts/types.js';
@@ -6,8 +8,9 @@ import type { RunPlaybookOptions } from './api.js';
 import type { Recap, Reporter, RunEvent } from './report.js';
 import { emptyRecap } from './report.js';
 import { Redactor } from './redact.js';
-import { ANSIBLE_MANAGED, OMIT_TOKEN, RETIRED_CONNECTION_VARS, connectionSpecFor, createExecutor, gatherFacts, roleSearchPaths, type Inventory } from './deps.js';
+import { ANSIBLE_MANAGED, OMIT_TOKEN, RETIRED_CONNECTION_VARS, connectionSpecFor, createExecutor, gatherFacts, renderString, roleSearchPaths, type Inventory } from './deps.js';
 import { lazyContext, mergeLayers } from './vars.js';
+import { factVariables } from '../facts/subset.js';
 import { TsplayError } from '../errors.js';
 
 /** Everything tsplay knows about one host during a run. */
@@ -17,10 +20,14 @@ export interface HostState {
   inventoryVars: Record<string, unknown>;
   facts?: HostFacts;
   factsPromise?: Promise<HostFacts>;
+  /** Ansible's fact cache for the host (names as `setup` returns them), set by gathering and `setup`. */
+  ansibleFacts?: Record<string, unknown>;
   /** set_fact values and registered results (persist for the whole playbook run, like Ansible). */
   hostVars: Record<string, unknown>;
   executor?: Executor;
   connecting?: Promise<Executor>;
+  /** Connection settings from the host's variables; `connectionVar`: ansible_connection is set. */
+  spec?: { spec: ConnectionSpec; connectionVar: boolean };
   failed: boolean;
   unreachable: boolean;
   notified: Set<string>;
@@ -41,6 +48,52 @@ export interface Scope {
   inRescuableBlock?: boolean;
   /** Keywords set on enclosing blocks / role calls that apply to every task inside (the task's own value wins). */
   inherit?: InheritedKeywords;
+  /** `environment:` of the play, blocks and role calls around the task, outermost first (raw). */
+  environment?: unknown[];
+  /** remote_user / port / connection / become_method… of the play, blocks and role calls (innermost wins). */
+  conn?: ConnectionKeywords;
+  /** `notify:` of the nearest enclosing block that has one. */
+  notify?: string[];
+}
+
+/** remote_user / port / connection keywords rendered for a host. */
+export interface ConnectionOverrides {
+  user?: string;
+  port?: number;
+  connection?: 'ssh' | 'local';
+  becomeMethod?: BecomeMethod;
+  becomeFlags?: string;
+  becomeExe?: string;
+}
+
+/** Render connection keywords with a host's variables; a value tsplay cannot use is a clear error. */
+export function resolveConnectionKeywords(kw: ConnectionKeywords, vars: Record<string, unknown>, loc: SourceLocation): ConnectionOverrides {
+  const o: ConnectionOverrides = {};
+  const text = (v: string | undefined): string | undefined => (v === undefined ? undefined : renderString(v, vars, loc));
+  const user = text(kw.remoteUser);
+  if (user !== undefined && user !== '') o.user = user;
+  if (kw.port !== undefined) {
+    const p = typeof kw.port === 'number' ? kw.port : Number(text(kw.port));
+    if (!Number.isInteger(p) || p < 1 || p > 65535) throw new TsplayError('VALIDATION', `port must be a port number from 1 to 65535, got ${JSON.stringify(kw.port)}`, { location: loc });
+    o.port = p;
+  }
+  const conn = text(kw.connection);
+  if (conn !== undefined) {
+    const c = connectionKind(conn);
+    if (!c) throw new TsplayError('VALIDATION', `connection '${conn}' is not supported`, { location: loc, hint: 'tsplay connects with ssh (also paramiko, smart) or runs locally (local)' });
+    o.connection = c;
+  }
+  const bm = text(kw.becomeMethod);
+  if (bm !== undefined) {
+    const m = becomeMethodOf(bm);
+    if (!m) throw new TsplayError('VALIDATION', `become_method '${bm}' is not supported`, { location: loc, hint: 'tsplay becomes another user with sudo or su' });
+    o.becomeMethod = m;
+  }
+  const bf = text(kw.becomeFlags);
+  if (bf !== undefined) o.becomeFlags = bf;
+  const be = text(kw.becomeExe);
+  if (be !== undefined) o.becomeExe = be;
+  return o;
 }
 
 /** Block and role-call keywords Ansible applies to the tasks inside. */
@@ -73,10 +126,15 @@ export class RunContext {
   playBecome?: boolean;
   playBecomeUser?: string;
   playHosts: string[] = [];
+  /** Hosts of the current serial batch (ansible_play_batch). */
+  playBatch: string[] = [];
   aborted?: string;
   readonly roleSearchPaths: string[];
   private readonly roles = new Map<string, Promise<LoadedRole>>();
-  private readonly localExecutors = new Map<string, Executor>();
+  /** Connections opened with remote_user / port / connection keywords, by host and settings. */
+  private readonly localExecutors = new Map<string, Promise<Executor>>();
+  /** The current play's connection keywords per host (cleared when a play starts). */
+  readonly playConnCache = new Map<string, ConnectionOverrides>();
 
   constructor(
     readonly opts: RunPlaybookOptions,
@@ -160,6 +218,8 @@ export class RunContext {
     ]);
     const magic: Record<string, unknown> = {
       ...this.inventory.magicVars(hs.name),
+      // ansible_facts and the injected ansible_* facts (they give way to play vars and above)
+      ...factVariables(hs.ansibleFacts, [this.playVars, this.varsFilesVars, role?.role.vars, ...scope.blockVars, taskVars, hs.hostVars, role?.params.get(hs.name), this.extraVars]),
       hostvars: this.hostvarsView(),
       facts: hs.facts ?? this.emptyFacts,
       env: this.env,
@@ -188,6 +248,7 @@ export class RunContext {
           const hs = this.hostState(name);
           return lazyContext(mergeLayers([hs.inventoryVars, this.playVars, hs.hostVars, this.extraVars]), { file: this.playbook.path }, {
             ...this.inventory.magicVars(name),
+            ...factVariables(hs.ansibleFacts, [this.playVars, hs.hostVars, this.extraVars]),
             facts: hs.facts ?? this.emptyFacts,
             env: this.env,
           }, this.onResolved);
@@ -197,29 +258,67 @@ export class RunContext {
     return view;
   }
 
-  async executorFor(hs: HostState): Promise<Executor> {
-    if (this.play?.connection === 'local') {
-      // Play-level `connection: local`: this play's tasks run on the controller for every host.
-      let ex = this.localExecutors.get(hs.name);
-      if (!ex) {
-        ex = createExecutor({ host: hs.name, connection: 'local', address: 'localhost' });
-        await ex.connect();
-        this.localExecutors.set(hs.name, ex);
+  /** The host's connection settings from its variables (computed once per host). */
+  private hostSpec(hs: HostState): { spec: ConnectionSpec; connectionVar: boolean } {
+    if (hs.spec) return hs.spec;
+    const vars = this.varsForSync(hs, emptyScope(), undefined, { file: this.playbook.path });
+    const plain = Object.fromEntries(Object.keys(vars).map((k) => [k, vars[k]]));
+    const spec = connectionSpecFor(hs.name, plain);
+    for (const [old, now] of Object.entries(RETIRED_CONNECTION_VARS)) {
+      if (Object.hasOwn(hs.inventoryVars, old) && !Object.hasOwn(hs.inventoryVars, now)) {
+        this.emitWarning(`host ${hs.name}: the inventory sets ${old}, which tsplay no longer reads as a connection setting; write ${now}`, hs.name);
       }
-      return ex;
     }
-    if (hs.executor) return hs.executor;
+    this.redactor.add(spec.password);
+    this.redactor.add(spec.becomePassword);
+    const cv = plain['ansible_connection'];
+    hs.spec = { spec, connectionVar: cv !== undefined && cv !== null && cv !== '' };
+    return hs.spec;
+  }
+
+  /** The play's remote_user / port / connection for a host (rendered with its variables). */
+  playConnection(hs: HostState): ConnectionOverrides {
+    const kw = this.play?.conn;
+    if (!kw) return {};
+    let o = this.playConnCache.get(hs.name);
+    if (!o) {
+      o = resolveConnectionKeywords(kw, this.varsForSync(hs, emptyScope(), undefined, this.play!.loc), this.play!.loc);
+      this.playConnCache.set(hs.name, o);
+    }
+    return o;
+  }
+
+  /**
+   * The executor for a host, with the remote_user / port / connection keywords in force (the play's
+   * when none are given). The host's ansible_user / ansible_port / ansible_connection win over them,
+   * as in Ansible; each distinct combination has its own connection.
+   */
+  async executorFor(hs: HostState, kw: ConnectionOverrides = this.playConnection(hs)): Promise<Executor> {
+    const { spec, connectionVar } = this.hostSpec(hs);
+    const eff: ConnectionSpec = { ...spec };
+    if (kw.connection && !connectionVar) eff.connection = kw.connection;
+    if (kw.user !== undefined && spec.user === undefined) eff.user = kw.user;
+    if (kw.port !== undefined && spec.port === undefined) eff.port = kw.port;
+    if (eff.connection === spec.connection && eff.user === spec.user && eff.port === spec.port) return this.baseExecutor(hs, spec);
+    if (eff.connection === 'local') eff.address = 'localhost';
+    const key = `${hs.name}\0${eff.connection}\0${eff.user ?? ''}\0${eff.port ?? ''}`;
+    let p = this.localExecutors.get(key);
+    if (!p) {
+      p = (async () => {
+        const ex = createExecutor(eff);
+        await ex.connect();
+        return ex;
+      })();
+      this.localExecutors.set(key, p);
+      p.catch(() => this.localExecutors.delete(key));
+    }
+    return p;
+  }
+
+  private baseExecutor(hs: HostState, spec: ConnectionSpec): Promise<Executor> {
+    if (hs.executor) return Promise.resolve(hs.executor);
     if (!hs.connecting) {
       hs.connecting = (async () => {
-        const vars = this.varsForSync(hs, emptyScope(), undefined, { file: this.playbook.path });
-        const spec = connectionSpecFor(hs.name, Object.fromEntries(Object.keys(vars).map((k) => [k, vars[k]])));
-        for (const [old, now] of Object.entries(RETIRED_CONNECTION_VARS)) {
-          if (Object.hasOwn(hs.inventoryVars, old) && !Object.hasOwn(hs.inventoryVars, now)) {
-            this.emitWarning(`host ${hs.name}: the inventory sets ${old}, which tsplay no longer reads as a connection setting; write ${now}`, hs.name);
-          }
-        }
-        this.redactor.add(spec.password);
-        this.redactor.add(spec.becomePassword);
         const ex = createExecutor(spec);
         await ex.connect();
         hs.executor = ex;
@@ -228,6 +327,19 @@ export class RunContext {
       hs.connecting.catch(() => (hs.connecting = undefined));
     }
     return hs.connecting;
+  }
+
+  /** `meta: reset_connection`: close the host's connections; the next task connects again. */
+  async resetConnection(hs: HostState): Promise<void> {
+    const all: Array<Executor | undefined> = [hs.executor];
+    hs.executor = undefined;
+    hs.connecting = undefined;
+    for (const [k, p] of [...this.localExecutors]) {
+      if (!k.startsWith(`${hs.name}\0`)) continue;
+      this.localExecutors.delete(k);
+      all.push(await p.catch(() => undefined));
+    }
+    await Promise.all(all.map((ex) => ex?.close().catch(() => undefined)));
   }
 
   async ensureFacts(hs: HostState): Promise<HostFacts> {
@@ -251,7 +363,8 @@ export class RunContext {
   }
 
   async closeAll(): Promise<void> {
-    await Promise.all([...[...this.hostStates.values()].map((hs) => hs.executor), ...this.localExecutors.values()].map(async (ex) => {
+    const extra = await Promise.all([...this.localExecutors.values()].map((p) => p.catch(() => undefined)));
+    await Promise.all([...[...this.hostStates.values()].map((hs) => hs.executor), ...extra].map(async (ex) => {
       try {
         await ex?.close();
       } catch {

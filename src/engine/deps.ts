@@ -24,6 +24,11 @@ export function loadInventory(paths: string[], playbookDir?: string): Promise<In
   return inv.loadInventory(paths, { playbookDir });
 }
 
+/** What is wrong with a host pattern (empty, only separators, unbalanced brackets…), or undefined. */
+export function hostPatternProblem(pattern: string | string[]): string | undefined {
+  return inv.hostPatternProblem(pattern);
+}
+
 export function selectHosts(inventory: Inventory, pattern: string): string[] {
   return inv.selectHosts(inventory, pattern);
 }

@@ -5,18 +5,24 @@ import type { BlockTask, LoadedRole, ModuleTask, Play, RoleTask, TaskNode, Templ
 import { ansibleBoolean } from '../config/boolean.js';
 import type { HostTaskResult, PlayReport, TaskReport } from './report.js';
 import { TsplayError, formatError, isUserError } from '../errors.js';
-import { evaluateCondition, loadRole, normalizeRoleTasks, renderString, renderValue, selectPlayHosts, validateRoleParams } from './deps.js';
+import { evaluateCondition, loadRole, normalizeRoleTasks, renderString, renderValue, selectPlayHosts, stringifyValue, validateRoleParams } from './deps.js';
 import { INHERITED_KEYWORDS, emptyScope, type HostState, type RunContext, type Scope } from './context.js';
 import { runModuleTaskOnHost, taskLabel, type TaskOutcome } from './task.js';
+import type { MetaAction } from '../loader/tasks.js';
 import { shouldRunTags } from './tags.js';
 import { lazyContext, mergeLayers } from './vars.js';
 import { parseYaml } from '../loader/yaml.js';
+import { unsafe } from '../config/unsafe.js';
 
 type Lists = Map<string, TaskNode[]>;
 
 interface HandlerEntry {
   task: ModuleTask;
   scope: Scope;
+  /** Hosts that notified this handler since it last ran. */
+  notified: Set<string>;
+  /** The handler's name, templated once with play-level variables (as Ansible does). */
+  resolvedName?: string;
 }
 
 /** State of one play while it runs. */
@@ -25,19 +31,27 @@ class PlayRun {
   private readonly taskReports = new Map<string, TaskReport>();
   readonly handlers: HandlerEntry[] = [];
   readonly seenRoleHandlers = new Set<string>();
+  /** Per-host params of each role, shared by the role's tasks and its handlers. */
+  readonly roleParams = new Map<string, Map<string, Record<string, unknown>>>();
   readonly limit: ReturnType<typeof pLimit>;
   batch: string[] = [];
   free = false;
+  /** `meta: end_play` ran: no more tasks, batches or handlers in this play. */
+  ended = false;
+  /** `meta: end_batch` ran: the rest of this batch is skipped. */
+  batchEnded = false;
+  /** Hosts that ran `meta: end_host`. */
+  readonly endedHosts = new Set<string>();
 
   constructor(readonly run: RunContext, readonly play: Play, hosts: string[]) {
     this.report = { name: play.name, hosts, tasks: [] };
     this.limit = pLimit(Math.max(1, run.opts.forks ?? 10));
-    for (const h of play.handlers) this.handlers.push({ task: h, scope: emptyScope('handlers') });
+    for (const h of play.handlers) this.handlers.push({ task: h, scope: playScope(play, 'handlers'), notified: new Set() });
   }
 
   active(host: string): boolean {
     const hs = this.run.hostState(host);
-    return !hs.failed && !hs.unreachable && !this.run.aborted;
+    return !hs.failed && !hs.unreachable && !this.run.aborted && !this.ended && !this.batchEnded && !this.endedHosts.has(host);
   }
 
   taskReport(key: string, name: string, task: ModuleTask, handler = false): TaskReport {
@@ -63,9 +77,12 @@ export async function runPlay(run: RunContext, play: Play): Promise<PlayReport> 
     const hs = run.hostState(h);
     return !hs.failed && !hs.unreachable;
   });
+  hosts = orderHosts(hosts, play.order);
   const pr = new PlayRun(run, play, hosts);
   pr.free = play.strategy === 'free';
   run.play = play;
+  run.playConnCache.clear();
+  run.playBatch = hosts;
   run.playHosts = hosts;
   run.playBecome = play.become;
   run.playBecomeUser = play.becomeUser;
@@ -80,10 +97,27 @@ export async function runPlay(run: RunContext, play: Play): Promise<PlayReport> 
   }
   run.varsFilesVars = await loadVarsFiles(run, play);
   run.redactor.scan(run.varsFilesVars);
+  // vars_prompt: no terminal, so the default (Ansible does the same); -e values skip the prompt.
+  if (play.varsPrompt?.length) run.playVars = { ...play.vars, ...promptDefaults(run, play) };
+  // Handlers of the roles in `roles:` come before the play's own, in role order (as ansible-core compiles them).
+  const roleHandlers: HandlerEntry[] = [];
+  for (const call of play.roles) {
+    if (pr.seenRoleHandlers.has(call.roleName)) continue;
+    const role = await pr.getRole(call.roleName).catch(() => undefined);
+    if (!role) continue;
+    pr.seenRoleHandlers.add(role.name);
+    const params = new Map<string, Record<string, unknown>>();
+    pr.roleParams.set(role.name, params);
+    const base = childScope(playScope(play, 'handlers'), { ...call, when: [] }, `handlers/${role.name}`);
+    for (const h of role.handlers) roleHandlers.push({ task: h, scope: { ...base, role: { role, params } }, notified: new Set() });
+  }
+  pr.handlers.unshift(...roleHandlers);
 
   for (const batch of serialBatches(hosts, play.serial)) {
-    if (run.aborted) break;
+    if (run.aborted || pr.ended) break;
     pr.batch = batch;
+    pr.batchEnded = false;
+    run.playBatch = batch;
     if (play.gatherFacts) await gatherStep(pr, batch);
     const sections: TaskNode[][] = [play.preTasks, [...play.roles, ...play.tasks], play.postTasks];
     const names = ['pre_tasks', 'tasks', 'post_tasks'];
@@ -91,7 +125,7 @@ export async function runPlay(run: RunContext, play: Play): Promise<PlayReport> 
       const nodes = sections[s]!;
       if (nodes.length) {
         const lists: Lists = new Map(batch.map((h) => [h, nodes]));
-        const scope: Scope = { ...emptyScope(names[s]!), tags: [...play.tags] };
+        const scope: Scope = playScope(play, names[s]!);
         if (pr.free) {
           await Promise.all(batch.map((h) => pr.limit(() => runLists(pr, new Map([[h, nodes]]), scope))));
         } else {
@@ -102,10 +136,60 @@ export async function runPlay(run: RunContext, play: Play): Promise<PlayReport> 
       if (run.aborted) break;
     }
     // Ansible stops the play when every host of a batch failed.
-    if (batch.every((h) => !pr.active(h))) break;
+    if (batch.every((h) => run.hostState(h).failed || run.hostState(h).unreachable)) break;
   }
   run.emit({ type: 'play-end', play: play.name });
   return pr.report;
+}
+
+/** The scope every task of a play starts from: the play's tags, environment and connection keywords. */
+function playScope(play: Play, name: string): Scope {
+  const scope: Scope = { ...emptyScope(name), tags: [...play.tags] };
+  if (play.environment !== undefined) scope.environment = [play.environment];
+  if (play.conn) scope.conn = play.conn;
+  return scope;
+}
+
+/** Ansible's play `order:` (shuffle is random, as there). */
+export function orderHosts(hosts: string[], order: Play['order']): string[] {
+  switch (order) {
+    case 'reverse_inventory':
+      return [...hosts].reverse();
+    case 'sorted':
+      return [...hosts].sort();
+    case 'reverse_sorted':
+      return [...hosts].sort().reverse();
+    case 'shuffle': {
+      const out = [...hosts];
+      for (let i = out.length - 1; i > 0; i--) {
+        const j = Math.floor(Math.random() * (i + 1));
+        [out[i], out[j]] = [out[j]!, out[i]!];
+      }
+      return out;
+    }
+    default:
+      return hosts;
+  }
+}
+
+/** vars_prompt without a terminal: each prompt's default (templated), unless -e gives the variable; no default is an error. */
+function promptDefaults(run: RunContext, play: Play): Record<string, unknown> {
+  const out: Record<string, unknown> = {};
+  for (const p of play.varsPrompt ?? []) {
+    if (Object.hasOwn(run.extraVars, p.name)) continue;
+    if (p.default === undefined || p.default === null) {
+      throw new TsplayError('VALIDATION', `vars_prompt: no value for '${p.name}' and no terminal to ask on`, {
+        location: p.loc,
+        hint: `pass it with -e ${p.name}=VALUE, or give the prompt a default:`,
+      });
+    }
+    const vars = lazyContext(mergeLayers([play.vars, run.extraVars, out]), p.loc, { playbook_dir: run.playbookDir, env: run.env });
+    // Ansible templates the prompt's fields, then keeps the answer as text (to_text): 5 → "5", true → "True".
+    const text = stringifyValue(renderValue(p.default, vars, p.loc));
+    out[p.name] = p.unsafe ? unsafe(text) : text;
+  }
+  if (Object.keys(out).length) run.emitWarning('Not prompting as we are not in interactive mode');
+  return out;
 }
 
 /** A play's vars_files, merged in order (paths are templated and relative to the playbook). */
@@ -213,6 +297,9 @@ function childScope(scope: Scope, node: TaskNode, path: string): Scope {
     become: node.become ?? scope.become,
     becomeUser: node.becomeUser ?? scope.becomeUser,
     blockVars: Object.keys(node.vars).length ? [...scope.blockVars, node.vars] : scope.blockVars,
+    environment: node.environment !== undefined ? [...(scope.environment ?? []), node.environment] : scope.environment,
+    conn: node.conn ? { ...scope.conn, ...node.conn } : scope.conn,
+    notify: node.kind === 'block' && node.notify?.length ? node.notify : scope.notify,
   };
 }
 
@@ -257,7 +344,8 @@ async function roleStep(pr: PlayRun, calls: Map<string, RoleTask>, scope: Scope)
   const { run } = pr;
   const first = calls.values().next().value as RoleTask;
   const role = await pr.getRole(first.roleName);
-  const params = new Map<string, Record<string, unknown>>();
+  let params = pr.roleParams.get(role.name);
+  if (!params) pr.roleParams.set(role.name, (params = new Map<string, Record<string, unknown>>()));
   const lists: Lists = new Map();
   const roleScopeBase = childScope(scope, { ...first, when: [] }, `${scope.path}/role:${role.name}`);
   const fake: ModuleTask = { kind: 'module', module: 'include_role', moduleAs: 'include_role', args: {}, loc: first.loc, when: [], tags: [], vars: {}, notify: [], listen: [], loopVar: 'item', role: { name: role.name, dir: role.dir } };
@@ -299,7 +387,7 @@ async function roleStep(pr: PlayRun, calls: Map<string, RoleTask>, scope: Scope)
   })));
   if (!pr.seenRoleHandlers.has(role.name)) {
     pr.seenRoleHandlers.add(role.name);
-    for (const h of role.handlers) pr.handlers.push({ task: h, scope: { ...roleScopeBase, path: `handlers/${role.name}`, role: { role, params } } });
+    for (const h of role.handlers) pr.handlers.push({ task: h, scope: { ...roleScopeBase, path: `handlers/${role.name}`, role: { role, params } }, notified: new Set() });
   }
   await runLists(pr, lists, { ...roleScopeBase, role: { role, params } });
   checkFailurePolicy(pr, scope);
@@ -322,6 +410,7 @@ async function taskStep(pr: PlayRun, tasks: Map<string, ModuleTask>, scope: Scop
     for (const b of broken) record(pr, tr0, run.hostState(b.h), { status: 'failed', changed: false, msg: b.error, registered: { failed: true, msg: b.error } }, 0, b.task);
   }
   if (!entries.length) return;
+  if (entries[0]![1].module === 'meta') return metaStep(pr, entries, scope);
   const [, firstTask] = entries[0]!;
   const label = (firstTask.role ? `${firstTask.role.name} : ` : '') + taskLabel(firstTask);
   const tr = pr.taskReport(`${scope.path}#${label}`, label, firstTask, handler);
@@ -342,6 +431,10 @@ async function taskStep(pr: PlayRun, tasks: Map<string, ModuleTask>, scope: Scop
     };
     if (pr.free) {
       for (const e of entries) await runOne(e);
+    } else if (firstTask.throttle && firstTask.throttle > 0) {
+      // throttle: at most N hosts at once, inside the forks limit.
+      const throttle = pLimit(firstTask.throttle);
+      await Promise.all(entries.map((e) => throttle(() => pr.limit(() => runOne(e)))));
     } else {
       await Promise.all(entries.map((e) => pr.limit(() => runOne(e))));
     }
@@ -356,11 +449,14 @@ async function taskStep(pr: PlayRun, tasks: Map<string, ModuleTask>, scope: Scop
 /** Render the task's templated boolean keywords for one host (Ansible: strict boolean of the result). */
 async function resolveKeywords(run: RunContext, hs: HostState, task: ModuleTask, scope: Scope): Promise<{ task: ModuleTask; error?: string }> {
   const tk = task.templatedKeywords;
-  if (!tk) return { task };
+  const notifyTemplated = task.notify.some((n) => n.includes('{{') || n.includes('{%'));
+  if (!tk && !notifyTemplated) return { task };
   const out: ModuleTask = { ...task };
   try {
     const vars = await run.varsFor(hs, scope, task);
-    for (const [field, text] of Object.entries(tk) as Array<[TemplatedKeyword, string]>) {
+    // notify names are templated with the task's variables (Ansible post-validates notify).
+    if (notifyTemplated) out.notify = task.notify.map((n) => renderString(n, vars, task.loc));
+    for (const [field, text] of Object.entries(tk ?? {}) as Array<[TemplatedKeyword, string]>) {
       if (out[field] !== undefined) continue; // a literal on the task itself wins over an inherited template
       const v = renderValue(text, vars, task.loc);
       const b = ansibleBoolean(v);
@@ -376,6 +472,8 @@ async function resolveKeywords(run: RunContext, hs: HostState, task: ModuleTask,
 /** The task with keywords of its enclosing blocks / role call filled in where it sets none itself. */
 function withInherited(task: ModuleTask, scope: Scope): ModuleTask {
   const inherit = scope.inherit;
+  // A block's notify applies to the tasks inside that have none of their own (Ansible's parent attribute).
+  if (scope.notify?.length && task.notify.length === 0 && task.module !== 'meta') task = { ...task, notify: scope.notify };
   if (!inherit) return task;
   let out = task;
   for (const k of INHERITED_KEYWORDS) {
@@ -399,7 +497,7 @@ function record(pr: PlayRun, tr: TaskReport, hs: HostState, out: TaskOutcome, du
   // set_fact / register under a secret-looking name: the value is a secret from now on.
   if (out.setFacts) run.redactor.scan(out.setFacts);
   if (task.register) run.redactor.scan({ [task.register]: out.registered });
-  if (out.changed && status !== 'failed') for (const n of task.notify) hs.notified.add(n);
+  if (out.changed && status !== 'failed') for (const n of task.notify) notifyHandler(pr, hs.name, n);
   if (status === 'failed') {
     hs.failed = true;
     hs.hostVars['ansible_failed_result'] = out.registered;
@@ -457,14 +555,149 @@ function checkFailurePolicy(pr: PlayRun, scope: Scope): void {
   }
 }
 
-/** Run notified handlers once, in definition order, on the hosts that notified them. */
-async function flushHandlers(pr: PlayRun): Promise<void> {
+/** A handler's name as notify matches it: templated once with play-level variables (no host), as Ansible does. */
+function handlerName(pr: PlayRun, e: HandlerEntry): string | undefined {
+  if (e.resolvedName !== undefined || !e.task.name) return e.resolvedName ?? e.task.name;
+  if (!e.task.name.includes('{{') && !e.task.name.includes('{%')) return (e.resolvedName = e.task.name);
   const { run } = pr;
-  for (const { task, scope } of pr.handlers) {
-    const names = [task.name ?? '', ...task.listen].filter(Boolean);
-    const hosts = pr.batch.filter((h) => pr.active(h) && names.some((n) => run.hostState(h).notified.has(n)));
-    if (!hosts.length) continue;
-    for (const h of hosts) for (const n of names) run.hostState(h).notified.delete(n);
-    await taskStep(pr, new Map(hosts.map((h) => [h, task])), { ...scope, path: `handlers/${scope.path}/${task.name}` }, true);
+  const role = e.scope.role?.role;
+  try {
+    const vars = lazyContext(mergeLayers([role?.defaults, run.playVars, run.varsFilesVars, role?.vars, run.extraVars]), e.task.loc, { playbook_dir: run.playbookDir, env: run.env, ...(role ? { role_name: role.name, role_path: role.dir } : {}) });
+    e.resolvedName = renderString(e.task.name, vars, e.task.loc);
+  } catch {
+    // Ansible skips a handler whose name cannot be templated without a host (it may still listen).
+    return undefined;
   }
+  return e.resolvedName;
+}
+
+/** `notify: NAME` for a host: the last handler of that name (also as "role : name"), and every handler listening to it. */
+function notifyHandler(pr: PlayRun, host: string, name: string): void {
+  let found = false;
+  for (let i = pr.handlers.length - 1; i >= 0; i--) {
+    const e = pr.handlers[i]!;
+    const n = handlerName(pr, e);
+    if (n === undefined) continue;
+    const role = e.scope.role?.role.name;
+    if (n === name || (role && `${role} : ${n}` === name)) {
+      e.notified.add(host);
+      found = true;
+      break;
+    }
+  }
+  for (const e of pr.handlers) {
+    if (e.task.listen.includes(name)) {
+      e.notified.add(host);
+      found = true;
+    }
+  }
+  if (!found) pr.run.emitWarning(`The requested handler '${name}' was not found in either the main handlers list nor in the listening handlers list`, host);
+}
+
+/** Run notified handlers once, in definition order (roles' handlers, then the play's), on the hosts that notified them. */
+async function flushHandlers(pr: PlayRun, only?: string[]): Promise<void> {
+  for (const e of pr.handlers) {
+    const hosts = pr.batch.filter((h) => pr.active(h) && e.notified.has(h) && (!only || only.includes(h)));
+    if (!hosts.length) continue;
+    for (const h of hosts) e.notified.delete(h);
+    const task = e.task.name && handlerName(pr, e) !== e.task.name ? { ...e.task, name: handlerName(pr, e) } : e.task;
+    await taskStep(pr, new Map(hosts.map((h) => [h, task])), { ...e.scope, path: `handlers/${e.scope.path}/${e.task.name}` }, true);
+  }
+}
+
+/** Hosts that end (end_host, end_play, end_batch) drop the handlers they notified, as in Ansible. */
+function dropNotifications(pr: PlayRun, hosts: string[]): void {
+  for (const e of pr.handlers) for (const h of hosts) e.notified.delete(h);
+}
+
+/** What a meta action says when its condition is false (ansible-core's skip_reason). */
+function metaSkipReason(action: MetaAction, host: string): string {
+  const tail: Partial<Record<MetaAction, string>> = {
+    flush_handlers: `, not running handlers for ${host}`,
+    clear_facts: `, not clearing facts and fact cache for ${host}`,
+    clear_host_errors: `, not clearing host error state for ${host}`,
+    end_batch: ', continuing current batch',
+    end_play: ', continuing play',
+    end_host: `, continuing execution for ${host}`,
+  };
+  return `${action} conditional evaluated to False${tail[action] ?? ''}`;
+}
+
+/**
+ * `meta:` tasks, as ansible-core's linear strategy runs them: per host for noop, reset_connection,
+ * end_host and flush_handlers, once (for the first host) for the others. Only a meta whose condition
+ * is false shows a result (skipped, not counted in the recap), as ansible's callbacks see it.
+ */
+async function metaStep(pr: PlayRun, entries: Array<[string, ModuleTask]>, scope: Scope): Promise<void> {
+  const { run } = pr;
+  const action = entries[0]![1].args['_raw_params'] as MetaAction;
+  const perHost = ['noop', 'reset_connection', 'end_host', 'flush_handlers'].includes(action);
+  const list = perHost ? entries : entries.slice(0, 1);
+  const playHosts = pr.report.hosts;
+  const flush: string[] = [];
+  run.emit({ type: 'task-start', play: pr.play.name, task: taskLabel(entries[0]![1]), module: 'meta', hosts: entries.map(([h]) => h) });
+  for (const [h, t] of list) {
+    const hs = run.hostState(h);
+    if (!['noop', 'refresh_inventory', 'reset_connection'].includes(action)) {
+      let holds: boolean;
+      try {
+        const vars = await run.varsFor(hs, scope, t);
+        holds = scope.when.every((c) => evaluateCondition(c.expr, vars, c.loc)) && t.when.every((c) => evaluateCondition(c, vars, t.loc));
+      } catch (e) {
+        const msg = e instanceof TsplayError ? formatError(e) : String((e as Error).message ?? e);
+        const tr = pr.taskReport(`${scope.path}#meta`, taskLabel(t), t);
+        record(pr, tr, hs, { status: 'failed', changed: false, msg, registered: { failed: true, msg } }, 0, t);
+        continue;
+      }
+      if (!holds) {
+        const reason = metaSkipReason(action, h);
+        const msg = action === 'end_host' ? `end_host conditional evaluated to false, continuing execution for ${h}` : action;
+        const tr = pr.taskReport(`${scope.path}#meta`, taskLabel(t), t);
+        const result: HostTaskResult = { host: h, status: 'skipped', changed: false, msg: reason, durationMs: 0, result: { msg, skip_reason: reason, skipped: true, changed: false } };
+        tr.results.push(result);
+        run.emit({ type: 'host-result', play: pr.play.name, task: tr.name, result });
+        continue;
+      }
+    }
+    switch (action) {
+      case 'flush_handlers':
+        flush.push(h);
+        break;
+      case 'end_host':
+        pr.endedHosts.add(h);
+        dropNotifications(pr, [h]);
+        break;
+      case 'end_batch':
+        pr.batchEnded = true;
+        dropNotifications(pr, pr.batch);
+        break;
+      case 'end_play':
+        pr.ended = true;
+        dropNotifications(pr, playHosts);
+        break;
+      case 'clear_facts':
+        for (const name of playHosts) {
+          const s = run.hostState(name);
+          s.facts = undefined;
+          s.factsPromise = undefined;
+        }
+        break;
+      case 'clear_host_errors':
+        for (const name of playHosts) {
+          const s = run.hostState(name);
+          s.failed = false;
+          s.unreachable = false;
+        }
+        break;
+      case 'reset_connection':
+        await run.resetConnection(hs);
+        break;
+      case 'refresh_inventory':
+        run.emitWarning('meta: refresh_inventory does nothing in tsplay: the inventory is read once, when the run starts');
+        break;
+      case 'noop':
+        break;
+    }
+  }
+  if (flush.length) await flushHandlers(pr, flush);
 }

@@ -2,7 +2,7 @@ import type { Playbook, RoleTask, TaskNode } from '../config/model.js';
 import type { RunPlaybookOptions } from './api.js';
 import type { RunReport } from './report.js';
 import { TsplayError, TsplayErrors, UndefinedVariableError } from '../errors.js';
-import { loadInventory, loadPlaybook, loadRole, renderValue, selectHosts, validateRoleParams } from './deps.js';
+import { hostPatternProblem, loadInventory, loadPlaybook, loadRole, renderValue, selectHosts, validateRoleParams } from './deps.js';
 import { RunContext, emptyScope } from './context.js';
 import { loadVarsFiles, runPlay } from './play.js';
 import { VERSION } from '../version.js';
@@ -12,6 +12,7 @@ export async function runPlaybook(opts: RunPlaybookOptions): Promise<RunReport> 
   const started = Date.now();
   const playbook = await loadPlaybook(opts.playbook);
   const inventory = await loadInventory(opts.inventory, playbook.dir);
+  checkLimit(inventory, opts.limit);
   const run = new RunContext(opts, playbook, inventory, opts.reporters ?? []);
   await preflight(run, playbook);
   for (const w of [...(playbook.warnings ?? []), ...inventory.warnings]) run.emitWarning(w);
@@ -49,6 +50,18 @@ export async function runPlaybook(opts: RunPlaybookOptions): Promise<RunReport> 
   report.durationMs = Date.now() - started;
   run.emit({ type: 'run-end', report });
   return report;
+}
+
+/** `--limit` is a valid pattern, and (as ansible-playbook says) leaves some host to target. */
+function checkLimit(inventory: Awaited<ReturnType<typeof loadInventory>>, limit: string | undefined): void {
+  if (limit === undefined) return;
+  const problem = hostPatternProblem(limit);
+  if (problem) throw new TsplayError('USAGE', `invalid --limit: ${problem}`, { hint: 'patterns look like web, web:&prod, web:!web3, ~web\\d+, web[0:2], @file' });
+  if (inventory.hosts.length > 0 && selectHosts(inventory, limit).length === 0) {
+    throw new TsplayError('NO_HOSTS', `Specified inventory, host pattern and/or --limit leaves us with no hosts to target (--limit "${limit.length > 80 ? `${limit.slice(0, 77)}...` : limit}")`, {
+      hint: `tsplay inventory -i … lists the hosts and groups`,
+    });
+  }
 }
 
 function* roleCalls(nodes: TaskNode[]): Generator<RoleTask> {
@@ -147,6 +160,7 @@ async function preflight(run: RunContext, playbook: Playbook, mode: 'run' | 'val
 export async function validateRun(opts: Pick<RunPlaybookOptions, 'playbook' | 'inventory' | 'extraVars' | 'limit'>): Promise<Playbook> {
   const playbook = await loadPlaybook(opts.playbook);
   const inventory = await loadInventory(opts.inventory, playbook.dir);
+  checkLimit(inventory, opts.limit);
   const run = new RunContext({ ...opts, reporters: [] }, playbook, inventory, []);
   const warnings = await preflight(run, playbook, 'validate');
   return { ...playbook, warnings: [...(playbook.warnings ?? []), ...warnings] };

@@ -10,8 +10,8 @@ import type { HostTaskResult, HostStatus } from './report.js';
 import { TsplayError, UndefinedVariableError, formatError, isUserError } from '../errors.js';
 import { aggregateLoopResults, emptyLoopResult, loopItemFields, loopItemVars, overlayVars, resolveLoop, type ResolvedLoop } from './loop.js';
 import { findModule } from '../modules/registry.js';
-import { evaluateCondition, evaluateValue, removeOmit, renderString, renderTemplateFile, renderValue } from './deps.js';
-import type { HostState, RunContext, Scope } from './context.js';
+import { evaluateCondition, evaluateValue, removeOmit, renderString, renderTemplateFile, renderValue, stringifyValue } from './deps.js';
+import { resolveConnectionKeywords, type HostState, type RunContext, type Scope } from './context.js';
 import { controllerFileModeReader, controllerFileReader, controllerFileResolver } from './files.js';
 import { readVaultedText } from '../config/vault.js';
 import { ansibleBoolean } from '../config/boolean.js';
@@ -269,7 +269,12 @@ async function runOnce(run: RunContext, hs: HostState, task: ModuleTask, scope: 
   const args = parsed.data;
   const check = task.checkMode ?? run.opts.check ?? false;
   const become = task.become ?? scope.become ?? run.playBecome ?? boolVar(vars['ansible_become']);
-  const becomeUser = task.becomeUser ?? scope.becomeUser ?? run.playBecomeUser ?? strVar(vars['ansible_become_user']);
+  const becomeUserRaw = task.becomeUser ?? scope.becomeUser ?? run.playBecomeUser;
+  const becomeUser = becomeUserRaw !== undefined ? renderString(becomeUserRaw, vars, task.loc) : strVar(vars['ansible_become_user']);
+  // remote_user / port / connection / become_method…: the enclosing play, blocks and role calls, then the task's own.
+  const connKw = scope.conn || task.conn ? resolveConnectionKeywords({ ...scope.conn, ...task.conn }, vars, task.loc) : undefined;
+  const escalation = { become, becomeUser, becomeMethod: connKw?.becomeMethod, becomeFlags: connKw?.becomeFlags, becomeExe: connKw?.becomeExe };
+  const env = taskEnvironment(scope, task, vars);
 
   // delegate_to: run on another host with this host's variables (Ansible semantics).
   let target = hs;
@@ -296,8 +301,8 @@ async function runOnce(run: RunContext, hs: HostState, task: ModuleTask, scope: 
   const probed: Record<string, unknown> = {};
   if (!mod.local && mod.probes) {
     const probes = mod.probes(args, planCtxBase);
-    const ex = await run.executorFor(target);
-    const results = await Promise.all(probes.map((p) => ex.run(p.cmd.text, { become, becomeUser })));
+    const ex = await run.executorFor(target, connKw && { ...run.playConnection(target), ...connKw });
+    const results = await Promise.all(probes.map((p) => ex.run(p.cmd.text, { ...escalation, ...(env ? { env } : {}) })));
     probes.forEach((p, i) => (probed[p.key] = p.parse(results[i]!)));
   }
   const ctx: PlanContext = { ...planCtxBase, probed };
@@ -318,7 +323,7 @@ async function runOnce(run: RunContext, hs: HostState, task: ModuleTask, scope: 
     outcome = { changed: plan.changed, result: plan.result, msg: plan.msg };
     if (plan.interpret && !check) outcome = plan.interpret([]);
   } else {
-    const ex = await run.executorFor(target);
+    const ex = await run.executorFor(target, connKw && { ...run.playConnection(target), ...connKw });
     const outputs: RunResult[] = [];
     let failedMsg: string | undefined;
     for (const c of plan.commands) {
@@ -327,11 +332,11 @@ async function runOnce(run: RunContext, hs: HostState, task: ModuleTask, scope: 
         break;
       }
       if (c.kind === 'put') {
-        await ex.put(c.path, c.content, { mode: c.mode, owner: c.owner, group: c.group, become, becomeUser });
+        await ex.put(c.path, c.content, { mode: c.mode, owner: c.owner, group: c.group, ...escalation });
         outputs.push({ rc: 0, stdout: '', stderr: '', durationMs: 0 });
         continue;
       }
-      const r = await ex.run(c.cmd.text, { become, becomeUser, stdin: c.stdin, env: c.env, cwd: c.cwd, timeoutMs: c.timeoutMs });
+      const r = await ex.run(c.cmd.text, { ...escalation, stdin: c.stdin, env: env || c.env ? { ...env, ...c.env } : undefined, cwd: c.cwd, timeoutMs: c.timeoutMs });
       outputs.push(r);
       if (r.rc !== 0 && !c.mayFail) {
         const what = c.describe ?? c.cmd.text;
@@ -399,6 +404,25 @@ function registerCommandSecrets(run: RunContext, c: Extract<Command, { kind: 'sh
 
 function describeCommands(cmds: Command[]): string {
   return cmds.map((c) => (c.kind === 'put' ? `write ${c.path}` : c.describe ?? c.cmd.text)).join('; ');
+}
+
+/**
+ * `environment:` of the play, blocks, role calls and the task, outermost first, each templated and
+ * laid over the previous (Ansible's `update`, not a deep merge). Values become text as Python's str() does.
+ */
+function taskEnvironment(scope: Scope, task: ModuleTask, vars: Record<string, unknown>): Record<string, string> | undefined {
+  const layers = [...(scope.environment ?? []), ...(task.environment !== undefined ? [task.environment] : [])].flatMap((l) => (Array.isArray(l) ? l : [l]));
+  if (!layers.length) return undefined;
+  const out: Record<string, string> = {};
+  for (const layer of layers) {
+    if (layer === null || layer === undefined || layer === '' || (typeof layer === 'object' && Object.keys(layer as object).length === 0)) continue;
+    const v = renderValue(layer, vars, task.loc);
+    if (v === null || typeof v !== 'object' || Array.isArray(v)) {
+      throw new TsplayError('VALIDATION', `environment must be a dictionary, received ${stringifyValue(v)}`, { location: task.loc, hint: 'environment: { NAME: value } or a variable holding such a mapping' });
+    }
+    for (const [k, x] of Object.entries(v as Record<string, unknown>)) out[k] = stringifyValue(x);
+  }
+  return out;
 }
 
 function boolVar(v: unknown): boolean | undefined {

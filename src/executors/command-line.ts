@@ -3,7 +3,7 @@
  * privilege escalation. Shared by SshExecutor and LocalExecutor so both quote the same way.
  */
 import { TsplayError } from '../errors.js';
-import type { RunResult } from './types.js';
+import type { BecomeMethod, RunResult } from './types.js';
 import { quote } from '../commands/quote.js';
 
 const ENV_NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
@@ -33,6 +33,33 @@ export interface BecomePlan {
   withPassword?: boolean;
   /** The login user is root: fall back to `su` when sudo is not installed. */
   loginIsRoot?: boolean;
+  /** `sudo` (default) or `su`, as Ansible's become plugins build them. */
+  method?: BecomeMethod;
+  /** `become_flags`: replaces the method's default flags. */
+  flags?: string;
+  /** `become_exe`: the program (default: the method's name). */
+  exe?: string;
+}
+
+/** What a command asks for: become, to whom, and how. */
+export interface BecomeOpts {
+  become?: boolean;
+  becomeUser?: string;
+  becomeMethod?: BecomeMethod;
+  becomeFlags?: string;
+  becomeExe?: string;
+}
+
+/** The become settings a command runs with: the host's `ansible_become_*` variables win over the keywords, as in Ansible. */
+export function becomeSettings(spec: { becomeMethod?: BecomeMethod; becomeFlags?: string; becomeExe?: string }, opts: { becomeMethod?: BecomeMethod; becomeFlags?: string; becomeExe?: string }): Pick<BecomePlan, 'method' | 'flags' | 'exe'> {
+  const out: Pick<BecomePlan, 'method' | 'flags' | 'exe'> = {};
+  const method = spec.becomeMethod ?? opts.becomeMethod;
+  const flags = spec.becomeFlags ?? opts.becomeFlags;
+  const exe = spec.becomeExe ?? opts.becomeExe;
+  if (method) out.method = method;
+  if (flags !== undefined) out.flags = flags;
+  if (exe !== undefined) out.exe = exe;
+  return out;
 }
 
 /** Whether `become` needs an escalation step for this login user (no sudo when already that user). */
@@ -46,12 +73,35 @@ export function becomeTarget(loginUser: string, become: boolean | undefined, bec
 export function buildCommandLine(script: string, become: BecomePlan = {}): string {
   if (!become.user) return `/bin/sh -c ${quote(script)}`;
   const u = quote(become.user);
+  if (become.method === 'su') {
+    // Ansible's su plugin: `su [flags] USER -c 'SHELL -c …'` (the user's login shell runs it).
+    const flags = become.flags ? `${become.flags} ` : '';
+    return `${become.exe ?? 'su'} ${flags}${u} -c ${quote(`/bin/sh -c ${quote(script)}`)}`;
+  }
+  if (become.flags !== undefined || become.exe !== undefined) {
+    const exe = become.exe ?? 'sudo';
+    // Ansible's sudo plugin: the flags replace `-H -S -n`; with a password `-n` goes and a prompt is set.
+    let flags = become.flags ?? '-H -S -n';
+    if (become.withPassword) flags = `${flags.split(/\s+/).filter((f) => f !== '-n').join(' ')} -k -S -p ''`;
+    return `${exe} ${flags} -u ${u} -- /bin/sh -c ${quote(script)}`;
+  }
   if (become.withPassword) return `sudo -k -S -p '' -H -u ${u} -- /bin/sh -c ${quote(script)}`;
   const sudo = `sudo -n -H -u ${u} -- /bin/sh -c ${quote(script)}`;
   if (!become.loginIsRoot) return sudo;
   // root without sudo installed (minimal images): su needs no password for root.
   const fallback = `if command -v sudo >/dev/null 2>&1; then exec ${sudo}; else exec su -s /bin/sh -c ${quote(script)} ${u}; fi`;
   return `/bin/sh -c ${quote(fallback)}`;
+}
+
+/** True when su could not authenticate (it wants a password on a terminal tsplay does not give it). */
+export function suRefused(rc: number, stderr: string): boolean {
+  return rc !== 0 && /^su: (Authentication failure|must be run from a terminal|Sorry|incorrect password)/im.test(stderr);
+}
+
+export function suError(host: string, user: string): TsplayError {
+  return new TsplayError('BECOME', `su on ${host} refused to become ${user} (su wants a password on a terminal)`, {
+    hint: 'become with su works when the login user is root (no password); otherwise use become_method: sudo, with ansible_become_password if sudo asks for one',
+  });
 }
 
 /** True when a result is sudo refusing to run without a password (`sudo -n`). */

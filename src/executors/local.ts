@@ -19,6 +19,10 @@ import {
   sudoWantsPassword,
   sudoWrongPassword,
   toRunResult,
+  becomeSettings,
+  suError,
+  suRefused,
+  type BecomeOpts,
   type RawResult,
 } from './command-line.js';
 import type { ConnectionSpec, Executor, PutOptions, RunOptions, RunResult } from './types.js';
@@ -74,19 +78,25 @@ export class LocalExecutor implements Executor {
     });
   }
 
-  private async runScript(script: string, opts: { become?: boolean; becomeUser?: string; stdin?: string | Buffer; timeoutMs?: number }): Promise<RawResult> {
+  private async runScript(script: string, opts: BecomeOpts & { stdin?: string | Buffer; timeoutMs?: number }): Promise<RawResult> {
     const target = becomeTarget(this.user, opts.become ?? this.spec.become, opts.becomeUser ?? this.spec.becomeUser);
     const timeoutMs = opts.timeoutMs ?? this.spec.commandTimeoutMs;
     if (!target) return this.spawnLine(buildCommandLine(script), opts.stdin, timeoutMs);
+    const bs = becomeSettings(this.spec, opts);
+    if (bs.method === 'su') {
+      const res = await this.spawnLine(buildCommandLine(script, { user: target, ...bs }), opts.stdin, timeoutMs);
+      if (suRefused(res.rc, res.stderr.toString('utf8'))) throw suError(this.host, target);
+      return res;
+    }
     const password = this.spec.becomePassword;
     if (!this.sudoNeedsPassword.has(target) || password === undefined) {
-      const res = await this.spawnLine(buildCommandLine(script, { user: target, loginIsRoot: this.user === 'root' }), opts.stdin, timeoutMs);
+      const res = await this.spawnLine(buildCommandLine(script, { user: target, loginIsRoot: this.user === 'root', ...bs }), opts.stdin, timeoutMs);
       if (!sudoWantsPassword(res.rc, res.stderr.toString('utf8'))) return res;
       this.sudoNeedsPassword.add(target);
       if (password === undefined) throw becomeError(this.host, target);
     }
     const stdin = Buffer.concat([Buffer.from(password + '\n'), opts.stdin === undefined ? Buffer.alloc(0) : Buffer.from(opts.stdin)]);
-    const res = await this.spawnLine(buildCommandLine(script, { user: target, withPassword: true }), stdin, timeoutMs);
+    const res = await this.spawnLine(buildCommandLine(script, { user: target, withPassword: true, ...bs }), stdin, timeoutMs);
     if (sudoWrongPassword(res.rc, res.stderr.toString('utf8'))) throw becomeError(this.host, target, true);
     return res;
   }

@@ -22,8 +22,7 @@ import {
   sudoWantsPassword,
   sudoWrongPassword,
   toRunResult,
-  type RawResult,
-} from './command-line.js';
+  type RawResult, becomeSettings, suError, suRefused, type BecomeOpts } from './command-line.js';
 import { knownHostName, parseKnownHosts, preferredHostKeyAlgorithms, verifyHostKey, type HostKeyPolicy } from './known-hosts.js';
 import { resolveTarget, type IdentityCandidate, type ResolveEnv, type ResolvedTarget } from './ssh-config.js';
 import type { ConnectionSpec, Executor, PutOptions, RunOptions, RunResult } from './types.js';
@@ -280,7 +279,7 @@ export class SshExecutor implements Executor {
    * Run a script with become handling; with a timeout, the script first reports its process group
    * so a timed-out command is killed on the host too (closing the channel alone leaves it running).
    */
-  private async runScript(script: string, opts: { become?: boolean; becomeUser?: string; stdin?: string | Buffer; timeoutMs?: number }): Promise<RawResult> {
+  private async runScript(script: string, opts: BecomeOpts & { stdin?: string | Buffer; timeoutMs?: number }): Promise<RawResult> {
     const timeoutMs = opts.timeoutMs ?? this.spec.commandTimeoutMs;
     if (timeoutMs === undefined || timeoutMs <= 0) return this.runScriptOnce(script, { ...opts, timeoutMs: undefined });
     const res = await this.runScriptOnce(PGID_PROBE + script, { ...opts, timeoutMs, waitForPgid: true });
@@ -289,25 +288,31 @@ export class SshExecutor implements Executor {
     if (res.timedOut && pgid !== undefined) {
       // sshd made the session a process group of its own (setsid): kill all of it.
       const kill = `kill -s KILL -- -${pgid} 2>/dev/null || kill -9 -${pgid} 2>/dev/null; exit 0`;
-      await this.runScriptOnce(kill, { become: opts.become, becomeUser: opts.becomeUser, timeoutMs: 10_000 }).catch(() => undefined);
+      await this.runScriptOnce(kill, { become: opts.become, becomeUser: opts.becomeUser, becomeMethod: opts.becomeMethod, becomeFlags: opts.becomeFlags, becomeExe: opts.becomeExe, timeoutMs: 10_000 }).catch(() => undefined);
     }
     return res;
   }
 
-  private async runScriptOnce(script: string, opts: { become?: boolean; becomeUser?: string; stdin?: string | Buffer; timeoutMs: number | undefined; waitForPgid?: boolean }): Promise<RawResult> {
+  private async runScriptOnce(script: string, opts: BecomeOpts & { stdin?: string | Buffer; timeoutMs: number | undefined; waitForPgid?: boolean }): Promise<RawResult> {
     const login = this.user;
     const target = becomeTarget(login, opts.become ?? this.spec.become, opts.becomeUser ?? this.spec.becomeUser);
     const timeoutMs = opts.timeoutMs;
     if (!target) return this.execLine(buildCommandLine(script), opts.stdin, timeoutMs, opts.waitForPgid);
+    const bs = becomeSettings(this.spec, opts);
+    if (bs.method === 'su') {
+      const res = await this.execLine(buildCommandLine(script, { user: target, ...bs }), opts.stdin, timeoutMs, opts.waitForPgid);
+      if (suRefused(res.rc, res.stderr.toString('utf8'))) throw suError(this.host, target);
+      return res;
+    }
     const password = this.spec.becomePassword;
     if (!this.sudoNeedsPassword.has(target) || password === undefined) {
-      const res = await this.execLine(buildCommandLine(script, { user: target, loginIsRoot: login === 'root' }), opts.stdin, timeoutMs, opts.waitForPgid);
+      const res = await this.execLine(buildCommandLine(script, { user: target, loginIsRoot: login === 'root', ...bs }), opts.stdin, timeoutMs, opts.waitForPgid);
       if (!sudoWantsPassword(res.rc, res.stderr.toString('utf8'))) return res;
       this.sudoNeedsPassword.add(target);
       if (password === undefined) throw becomeError(this.host, target);
     }
     const stdin = Buffer.concat([Buffer.from(password + '\n'), opts.stdin === undefined ? Buffer.alloc(0) : Buffer.from(opts.stdin)]);
-    const res = await this.execLine(buildCommandLine(script, { user: target, withPassword: true }), stdin, timeoutMs, opts.waitForPgid);
+    const res = await this.execLine(buildCommandLine(script, { user: target, withPassword: true, ...bs }), stdin, timeoutMs, opts.waitForPgid);
     if (sudoWrongPassword(res.rc, res.stderr.toString('utf8'))) throw becomeError(this.host, target, true);
     return res;
   }

@@ -4,6 +4,10 @@ export interface RunOptions {
   /** Run through `sudo -n` (SSH) or as-is when already root. */
   become?: boolean;
   becomeUser?: string;
+  /** `become_method`, `become_flags`, `become_exe` keywords (the host's ansible_become_* variables win). */
+  becomeMethod?: BecomeMethod;
+  becomeFlags?: string;
+  becomeExe?: string;
   /** Bytes written to the command's stdin (never put secrets on a command line: pass them here). */
   stdin?: string | Buffer;
   /** Extra environment, exported inside the remote shell (values are quoted by the executor). */
@@ -28,6 +32,9 @@ export interface PutOptions {
   group?: string;
   become?: boolean;
   becomeUser?: string;
+  becomeMethod?: BecomeMethod;
+  becomeFlags?: string;
+  becomeExe?: string;
 }
 
 export interface Executor {

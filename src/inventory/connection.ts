@@ -3,6 +3,9 @@ import { TsplayError } from '../errors.js';
 import type { ConnectionSpec } from '../executors/types.js';
 import { LOCALHOST_NAMES } from './data.js';
 import { ansibleBoolean } from '../config/boolean.js';
+import { becomeMethodOf, connectionKind } from '../config/connection-names.js';
+
+export { becomeMethodOf };
 
 /**
  * Connection variables: Ansible's names (tried in order), then tsplay's own settings under a
@@ -101,9 +104,8 @@ export function connectionSpecFor(hostName: string, vars: Record<string, unknown
   const conn = pick(vars, 'connection');
   if (conn) {
     const c = String(conn.value);
-    if (c === 'local') connection = 'local';
-    else if (c === 'ssh' || c === 'paramiko' || c === 'smart' || c === 'paramiko_ssh' || c === 'ansible.builtin.ssh' || c === 'ansible.builtin.paramiko_ssh') connection = 'ssh';
-    else if (c === 'ansible.builtin.local') connection = 'local';
+    const kind = connectionKind(c);
+    if (kind) connection = kind;
     else {
       throw new TsplayError('VALIDATION', `host "${hostName}": connection type "${c}" (from ${conn.name}) is not supported`, {
         hint: 'tsplay connects with ssh or runs locally: use ssh or local',
@@ -160,12 +162,6 @@ export function connectionSpecFor(hostName: string, vars: Record<string, unknown
   set('commandTimeoutMs', seconds('command_timeout'));
   set('maxChannels', int('max_channels', 1, 9));
   return spec;
-}
-
-/** `sudo`, `su` (also as ansible.builtin.X / community.general.X); undefined for a method tsplay does not have. */
-export function becomeMethodOf(name: string): 'sudo' | 'su' | undefined {
-  const short = name.replace(/^(ansible\.builtin|ansible\.legacy|community\.general)\./, '');
-  return short === 'sudo' || short === 'su' ? short : undefined;
 }
 
 /** Ansible's boolean spellings (yes/no, on/off, true/false, 1/0, y/n, t/f). */

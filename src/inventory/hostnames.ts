@@ -51,8 +51,11 @@ export function parseAddress(address: string, allowRanges = true): { host: strin
   return { host, port };
 }
 
+/** The most hosts one inventory line may expand to: a typo like `web[1:99999999]` is an error, not a hang. */
+export const MAX_RANGE_HOSTS = 100_000;
+
 /** Expand `web[01:03]` → web01, web02, web03 (several ranges and `[a:c]` letters too). Throws a message string's Error on a bad range. */
-export function expandHostRange(name: string): string[] {
+export function expandHostRange(name: string, budget = MAX_RANGE_HOSTS): string[] {
   const open = name.indexOf('[');
   if (open < 0) return [name];
   const close = name.indexOf(']', open);
@@ -89,11 +92,15 @@ export function expandHostRange(name: string): string[] {
     const e = parseInt(end, 10);
     // Ansible silently yields no hosts here; a typo that drops hosts deserves an error.
     if (b > e) throw new Error('host range must have begin <= end');
+    if (Math.floor((e - b) / step) + 1 > budget) {
+      throw new Error(`host range [${range}] expands to more than ${MAX_RANGE_HOSTS} hosts (with the other ranges of the line); split the inventory or use a group`);
+    }
     seq = [];
     for (let i = b; i <= e; i += step) seq.push(i);
   }
   const out: string[] = [];
-  for (const x of seq) out.push(...expandHostRange(head + fill(x) + tail));
+  const inner = Math.floor(budget / Math.max(1, seq.length));
+  for (const x of seq) out.push(...expandHostRange(head + fill(x) + tail, inner));
   return out;
 }
 

@@ -3,6 +3,9 @@ import { TsplayError } from '../errors.js';
 import { LOCALHOST_NAMES } from './data.js';
 import { parseAddress } from './hostnames.js';
 import type { Inventory } from './load.js';
+import { NonLinearRegexError, linearRegExp } from '../config/linear-regex.js';
+
+const shorten = (s: string): string => (s.length > 80 ? `${s.slice(0, 77)}...` : s);
 
 /** Hosts a pattern selected, plus warnings for parts that matched nothing (the engine prints them). */
 export interface HostSelection {
@@ -21,6 +24,11 @@ export function selectHosts(inventory: Inventory, pattern: string): string[] {
  */
 export function selectHostsDetailed(inventory: Inventory, pattern: string | string[], opts: { limit?: string } = {}): HostSelection {
   const warnings: string[] = [];
+  for (const [what, p] of [['host pattern', pattern], ['--limit', opts.limit]] as const) {
+    if (p === undefined || (what === '--limit' && p === '')) continue;
+    const problem = hostPatternProblem(p);
+    if (problem) throw new TsplayError('USAGE', `invalid ${what}: ${problem}`, { hint: 'patterns look like web, web:&prod, web:!web3, ~web\\d+, web[0:2], @file' });
+  }
   let hosts = evaluate(inventory, splitHostPattern(pattern), warnings);
   if (opts.limit !== undefined && opts.limit !== '') {
     const allowed = new Set(evaluate(inventory, splitHostPattern(opts.limit), warnings));
@@ -31,6 +39,35 @@ export function selectHostsDetailed(inventory: Inventory, pattern: string | stri
     warnings.push(`no hosts matched the pattern "${shown}"${opts.limit ? ` with --limit "${opts.limit}"` : ''}`);
   }
   return { hosts, warnings };
+}
+
+/**
+ * What is wrong with a host pattern, or undefined. Ansible takes `:`, `,`, `!`, `~[` or `web[` as
+ * "all hosts" (or drops the broken part); a --limit that silently widens to every host is worse
+ * than an error, so tsplay refuses them (docs/ansible-compat.md).
+ */
+export function hostPatternProblem(pattern: string | string[]): string | undefined {
+  const texts = Array.isArray(pattern) ? pattern : [pattern];
+  if (texts.length === 0 || texts.every((t) => t.trim() === '')) return 'it is empty';
+  for (const text of texts) {
+    if (text.length > 10_000) return `it is ${text.length} characters long (at most 10000)`;
+    const parts = splitHostPattern(text);
+    if (parts.length === 0) return `"${shorten(text)}" has only separators and no pattern`;
+    // Colon-split patterns drop what the split cannot read (a lone "[" or "]"); a regex part is
+    // left to the regex compiler, which names its own error.
+    if (!text.includes(',') && !text.includes('~') && !parseAddress(text, true)) {
+      if (/[^\s:]/.test(text.replace(/(?:[^\s:[\]]|\[[^\]]*\])+/g, ''))) return `"${shorten(text)}" has an unbalanced "[" or "]"`;
+    }
+    for (const p of parts) {
+      const body = p.replace(/^[!&]/, '');
+      if (body === '' || body === '~' || /^:+$/.test(body)) return `"${p}" in "${shorten(text)}" names no host or group`;
+      if (/^[!&]/.test(body)) return `"${p}" has two operators`;
+      if (body[0] !== '~' && body.includes('[') && !SUBSCRIPT.test(body) && !/^[^[\]]*\[[!^]?[^\]]+\][^[\]]*$/.test(body)) {
+        return `"${p}": a subscript is [N], [N:M] or [N-M]`;
+      }
+    }
+  }
+  return undefined;
 }
 
 /** Ansible's split_host_pattern: commas, or (without commas) colons outside brackets unless it is one address. */
@@ -145,10 +182,12 @@ function enumerate(inv: Inventory, pattern: string, warnings: string[]): string[
 function compile(pattern: string): RegExp {
   if (pattern[0] === '~') {
     try {
-      // Python's re.match anchors at the start only; (?P<n>) is Python's named group.
-      return new RegExp('^(?:' + pattern.slice(1).replace(/\(\?P</g, '(?<') + ')', 'u');
+      // Python's re.match anchors at the start only; (?P<n>) is Python's named group. Linear-time
+      // engine: a host pattern from --limit or a playbook never hangs the run (no ReDoS).
+      return linearRegExp('^(?:' + pattern.slice(1).replace(/\(\?P<\w+>/g, '(') + ')');
     } catch (e) {
-      throw new TsplayError('USAGE', `invalid host pattern regex "${pattern}": ${(e as Error).message}`, {
+      const what = e instanceof NonLinearRegexError ? `tsplay refuses it: ${e.message}` : (e as Error).message.replace(/^Invalid regular expression: /, '');
+      throw new TsplayError('USAGE', `invalid host pattern regex "${shorten(pattern)}": ${what}`, {
         hint: 'a pattern starting with ~ is a regular expression, e.g. ~web\\d+',
       });
     }

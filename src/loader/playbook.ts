@@ -1,6 +1,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
-import type { LoadedRole, ModuleTask, Play, Playbook, RoleTask, TaskNode } from '../config/model.js';
+import type { LoadedRole, ModuleTask, Play, Playbook, RoleTask, TaskNode, VarsPrompt } from '../config/model.js';
+import { connectionKind } from '../config/connection-names.js';
 import { PLAY_KEYWORDS, ROLE_ENTRY_KEYWORDS, UNSUPPORTED_KEYWORDS } from '../config/schemas.js';
 import { TsplayError, TsplayErrors, formatError, type SourceLocation } from '../errors.js';
 import { checkTemplate } from '../template/render.js';
@@ -9,6 +10,7 @@ import { didYouMean } from './suggest.js';
 import { checkNotifies, handlerTopics, moduleTasks, normalizeCommon, normalizeTaskList, registryModules, roleCalls, type ModuleLookup } from './tasks.js';
 import { readYamlFile, type SourceMap } from './yaml.js';
 import { ansibleBoolean } from '../config/boolean.js';
+import { hostPatternProblem } from '../inventory/patterns.js';
 
 export interface LoadPlaybookOptions {
   modules?: ModuleLookup;
@@ -107,6 +109,10 @@ class PlaybookLoader {
     else if (typeof p.hosts === 'string') hosts = p.hosts;
     else if (Array.isArray(p.hosts) && p.hosts.every((h) => typeof h === 'string')) hosts = p.hosts.join(':');
     else this.err(`hosts must be a pattern string or a list of them, got ${typeName(p.hosts)}`, map.value(p, 'hosts'));
+    if (hosts && !hosts.includes('{{')) {
+      const problem = hostPatternProblem(Array.isArray(p.hosts) ? (p.hosts as string[]) : hosts);
+      if (problem) this.err(`invalid hosts pattern: ${problem}`, map.value(p, 'hosts'), 'patterns look like all, web, web:&prod, web:!web3, ~web\\d+, web[0:2]');
+    }
 
     const bool = (k: string): boolean | undefined => {
       const v = p[k];
@@ -160,11 +166,26 @@ class PlaybookLoader {
       if (typeof p.become_user === 'string') play.becomeUser = p.become_user;
       else this.err('become_user must be a string', map.value(p, 'become_user'));
     }
-    if (p.become_method !== undefined && p.become_method !== 'sudo') this.err(`become_method '${String(p.become_method)}' is not supported`, map.value(p, 'become_method'), 'tsplay becomes with `sudo -n`');
-    if (p.connection !== undefined) {
-      if (p.connection === 'local' || p.connection === 'ssh') play.connection = p.connection;
-      else this.err(`connection '${String(p.connection)}' is not supported`, map.value(p, 'connection'), 'use local or ssh');
+    // remote_user, port, connection, become_method/flags/exe, environment, collections: the task rules.
+    const kwKeys = ['remote_user', 'port', 'connection', 'become_method', 'become_flags', 'become_exe', 'environment', 'collections'];
+    const kw = Object.fromEntries(kwKeys.filter((k) => Object.hasOwn(p, k)).map((k) => [k, p[k]]));
+    if (Object.keys(kw).length) {
+      // The positions stay those of the play's own mapping.
+      for (const k of Object.keys(kw)) map.setKey(kw, k, map.key(p, k), map.value(p, k));
+      const { common, errors } = normalizeCommon(kw, loc, file, { map, modules: this.opts.modules });
+      this.errors.push(...errors);
+      if (common.conn) play.conn = common.conn;
+      if (common.environment !== undefined) play.environment = common.environment;
+      if (common.collections) play.collections = common.collections;
+      const c = common.conn?.connection;
+      if (c !== undefined && !c.includes('{{')) play.connection = connectionKind(c);
     }
+    if (p.order !== undefined && p.order !== null) {
+      const orders = ['inventory', 'reverse_inventory', 'sorted', 'reverse_sorted', 'shuffle'] as const;
+      if (orders.includes(p.order as (typeof orders)[number])) play.order = p.order as (typeof orders)[number];
+      else this.err(`order must be one of ${orders.join(', ')}, got ${JSON.stringify(p.order)}`, map.value(p, 'order'), didYouMean(String(p.order), orders));
+    }
+    if (p.vars_prompt !== undefined && p.vars_prompt !== null) play.varsPrompt = this.varsPrompt(p, map);
     if (p.strategy !== undefined) {
       if (p.strategy === 'linear' || p.strategy === 'free') play.strategy = p.strategy;
       else this.err(`unknown strategy '${String(p.strategy)}'`, map.value(p, 'strategy'), didYouMean(String(p.strategy), ['linear', 'free']) ?? 'use linear or free');
@@ -180,6 +201,14 @@ class PlaybookLoader {
         else this.err(`serial must be a positive number, a percentage like "30%", or a list of them; got ${JSON.stringify(s)}`, sloc);
       });
       play.serial = serial;
+    }
+    // gather_subset: a list (or a comma-separated string) of collector names; checked when facts are gathered, as in Ansible
+    if (p.gather_subset !== undefined && p.gather_subset !== null) play.gatherSubset = strList('gather_subset').flatMap((x) => x.split(',')).map((x) => x.trim()).filter(Boolean);
+    if (p.gather_timeout !== undefined && p.gather_timeout !== null) {
+      const v = p.gather_timeout;
+      const n = typeof v === 'number' ? v : typeof v === 'string' && /^\s*\d+\s*$/.test(v) ? Number(v) : NaN;
+      if (!(Number.isInteger(n) && n > 0)) this.err(`gather_timeout must be a whole number of seconds, got ${JSON.stringify(v)}`, map.value(p, 'gather_timeout'));
+      else play.gatherTimeout = n;
     }
     if (p.max_fail_percentage !== undefined && p.max_fail_percentage !== null) {
       const v = p.max_fail_percentage;
@@ -206,6 +235,39 @@ class PlaybookLoader {
     play.handlers = section('handlers').filter((t): t is ModuleTask => t.kind === 'module');
     play.roles = this.roles(p, map);
     return play;
+  }
+
+  /** `vars_prompt:` — a list of { name, prompt, default, private, confirm, unsafe, encrypt… }. */
+  varsPrompt(p: Record<string, unknown>, map: SourceMap): VarsPrompt[] {
+    const v = p.vars_prompt;
+    if (!Array.isArray(v)) {
+      this.err(`vars_prompt must be a list of { name: …, prompt: … }, got ${typeName(v)}`, map.value(p, 'vars_prompt'));
+      return [];
+    }
+    const keys = new Set(['name', 'prompt', 'default', 'private', 'confirm', 'unsafe', 'encrypt', 'salt', 'salt_size']);
+    const out: VarsPrompt[] = [];
+    v.forEach((e, i) => {
+      const loc = map.value(v, i);
+      if (!isMapping(e) || typeof e.name !== 'string' || !e.name) {
+        this.err('a vars_prompt entry needs `name: VARIABLE`', loc, 'vars_prompt: [{ name: release, prompt: "Release?", default: "1.0" }]');
+        return;
+      }
+      for (const k of Object.keys(e)) if (!keys.has(k)) this.err(`unknown vars_prompt key '${k}'`, map.key(e, k), didYouMean(k, [...keys]));
+      const flag = (k: string, dflt: boolean): boolean => {
+        if (e[k] === undefined || e[k] === null) return dflt;
+        const b = ansibleBoolean(e[k]);
+        if (b === undefined) this.err(`'${k}' must be true or false`, map.value(e, k));
+        return b ?? dflt;
+      };
+      const entry: VarsPrompt = { name: e.name, private: flag('private', true), confirm: flag('confirm', false), unsafe: flag('unsafe', false), loc: map.of(e, loc) };
+      if (typeof e.prompt === 'string') entry.prompt = e.prompt;
+      if (e.default !== undefined) entry.default = e.default;
+      if (e.encrypt !== undefined) {
+        this.err(`vars_prompt encrypt is not supported by tsplay`, map.key(e, 'encrypt'), 'pass the hash itself with -e, or use the password_hash filter on the value');
+      }
+      out.push(entry);
+    });
+    return out;
   }
 
   roles(p: Record<string, unknown>, map: SourceMap): RoleTask[] {

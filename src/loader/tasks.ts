@@ -794,6 +794,7 @@ export function handlerTopics(handlers: ModuleTask[]): Set<string> {
   const s = new Set<string>();
   for (const h of handlers) {
     if (h.name) s.add(h.name);
+    if (h.name && h.role) s.add(`${h.role.name} : ${h.name}`);
     for (const l of h.listen) s.add(l);
   }
   return s;
@@ -828,7 +829,7 @@ export function checkNotifies(tasks: Iterable<ModuleTask>, topics: Set<string>, 
   const errs: TsplayError[] = [];
   for (const t of tasks) {
     for (const n of t.notify) {
-      if (n.includes('{{') || topics.has(n)) continue;
+      if (n.includes('{{') || topics.has(n) || [...topics].some((x) => x.includes('{{'))) continue;
       errs.push(
         new TsplayError('VALIDATION', `The requested handler '${n}' was not found in either the main handlers list nor in the listening handlers list`, {
           location: map ? map(t) : (notifyLocs.get(t) ?? t.loc),

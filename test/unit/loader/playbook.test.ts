@@ -153,7 +153,7 @@ describe('loadPlaybook: validation reports every error at once with FILE:LINE:CO
       "bad.yml:27:7: 'loop' is not valid on a block",
       'bad.yml:30:14: template error: No filter named \'frobnicate\'. in "{{ name | frobnicate }}"',
       "bad.yml:33:15: The requested handler 'restart nginx' was not found in either the main handlers list nor in the listening handlers list",
-      "bad.yml:36:7: 'environment' is not supported by tsplay",
+      "bad.yml:36:7: 'async' is not supported by tsplay",
       "bad.yml:38:7: role 'wbe' not found",
     ]);
     const hints = Object.fromEntries(errs.map((e) => [e.split('\n')[0]!.split(': ')[0], e.split('\n')[1]?.trim()]));
