@@ -119,6 +119,10 @@ export interface Play {
   vars: Record<string, unknown>;
   varsFiles: string[];
   gatherFacts: boolean;
+  /** gather_subset of the play's fact gathering (collector names, `!` negations); absent = all. */
+  gatherSubset?: string[];
+  /** gather_timeout in seconds (setup's default 10 applies per collector in Ansible; here to the whole gathering). */
+  gatherTimeout?: number;
   become?: boolean;
   becomeUser?: string;
   serial?: Array<number | string>;

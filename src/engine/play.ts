@@ -10,6 +10,7 @@ import { INHERITED_KEYWORDS, emptyScope, type HostState, type RunContext, type S
 import { runModuleTaskOnHost, taskLabel, type TaskOutcome } from './task.js';
 import type { MetaAction } from '../loader/tasks.js';
 import { shouldRunTags } from './tags.js';
+import { resolveGatherSubset, selectAnsibleFacts } from '../facts/subset.js';
 import { lazyContext, mergeLayers } from './vars.js';
 import { parseYaml } from '../loader/yaml.js';
 import { unsafe } from '../config/unsafe.js';
@@ -252,7 +253,12 @@ async function gatherStep(pr: PlayRun, batch: string[]): Promise<void> {
     const hs = run.hostState(h);
     const t0 = Date.now();
     try {
-      await run.ensureFacts(hs);
+      // gather_subset is checked first: a bad one fails the host before anything runs (Ansible's message)
+      const subset = pr.play.gatherSubset;
+      if (subset) resolveGatherSubset(subset);
+      const facts = await run.ensureFacts(hs);
+      // Ansible's fact cache: what setup returned, merged into what an earlier gathering left
+      hs.ansibleFacts = { ...hs.ansibleFacts, ...selectAnsibleFacts(facts.ansible ?? {}, { gatherSubset: subset }) };
       record(pr, tr, hs, { status: 'ok', changed: false, registered: {} }, Date.now() - t0, fake);
     } catch (e) {
       const unreachable = e instanceof TsplayError && e.code === 'CONNECTION';

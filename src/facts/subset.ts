@@ -164,3 +164,16 @@ export function namespaceFacts(cached: AnsibleFacts): AnsibleFacts {
   for (const [k, v] of Object.entries(cached)) out[k.startsWith('ansible_') ? k.slice(8) : k] = v;
   return out;
 }
+
+/**
+ * The variables gathered facts give a host (ansible-core 2.14, INJECT_FACTS_AS_VARS on):
+ * `ansible_facts` and every cached fact under its own name (`ansible_distribution`, `module_setup`…).
+ * A fact gives way to a variable of the same name from a layer above host facts in Ansible's
+ * precedence (play vars and up: `above`).
+ */
+export function factVariables(cached: AnsibleFacts | undefined, above: Array<Record<string, unknown> | undefined>): AnsibleFacts {
+  if (!cached) return {};
+  const out: AnsibleFacts = { ansible_facts: namespaceFacts(cached) };
+  for (const [k, v] of Object.entries(cached)) if (!above.some((l) => l && Object.hasOwn(l, k))) out[k] = v;
+  return out;
+}
