@@ -12,6 +12,7 @@
 import { randomBytes } from 'node:crypto';
 import { isUnsafe } from '../config/unsafe.js';
 import { existsSync, readFileSync, statSync } from 'node:fs';
+import { readVaultedText } from '../config/vault.js';
 import { hostname } from 'node:os';
 import path from 'node:path';
 import { filters, tests, lookups } from './jinja/plugins.js';
@@ -379,7 +380,7 @@ function templateLookup(terms: unknown[], kwargs: Kwargs, ctx: CallContext): unk
       template_run_date: new Date(),
     }, extra);
     const searchPaths = [path.dirname(file), ...paths.flatMap((p) => [path.join(p, 'templates'), p])];
-    const res = doTemplate(readFileSync(file, 'utf8'), vars, {
+    const res = doTemplate(readVaultedText(file), vars, {
       convertData,
       escapeBackslashes: false,
       preserveTrailingNewlines: true,

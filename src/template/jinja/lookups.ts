@@ -4,6 +4,7 @@
  */
 import { execFileSync } from 'node:child_process';
 import { readFileSync, existsSync, readdirSync, statSync } from 'node:fs';
+import { readVaultedText } from '../../config/vault.js';
 import { homedir } from 'node:os';
 import path from 'node:path';
 import { PyError, Undefined, UndefinedError, isDict, iterate, str, tuple, truthy } from './py.js';
@@ -306,10 +307,18 @@ export const lookups: Record<string, Lookup> = {
     flattenTerms(terms).map((t) => {
       const p = findFile(str(t), ctx, 'files');
       if (!p) throw new PyError('AnsibleError', `could not locate file in lookup: ${str(t)}`);
-      let text = readFileSync(p, 'utf8');
+      // A vault-encrypted file is decrypted (the loader's _get_file_contents).
+      let text = readVaultedText(p);
       if (kwargs.rstrip === undefined || truthy(kwargs.rstrip)) text = text.replace(/\s+$/, '');
       if (kwargs.lstrip !== undefined && truthy(kwargs.lstrip)) text = text.replace(/^\s+/, '');
       return text;
+    }),
+  // ansible.builtin.unvault: a file's contents, decrypted when vault-encrypted, nothing stripped.
+  unvault: (terms, _kwargs, ctx) =>
+    flattenTerms(terms).map((t) => {
+      const p = findFile(str(t), ctx, 'files');
+      if (!p) throw new PyError('AnsibleParserError', `Unable to find file matching "${str(t)}" `);
+      return readVaultedText(p);
     }),
   fileglob: (terms, _kwargs, ctx) => {
     const out: string[] = [];
@@ -338,6 +347,12 @@ export const lookups: Record<string, Lookup> = {
   },
   random_choice: (terms) => (terms.length ? [terms[Math.floor(Math.random() * terms.length)]] : terms),
   'community.general.flattened': (terms, _kwargs, ctx) => flattenDeep(terms, ctx),
+  'community.general.cartesian': (terms) => {
+    if (terms.length === 0) throw new PyError('AnsibleError', 'with_cartesian requires at least one element in each list');
+    let acc: unknown[][] = [[]];
+    for (const l of terms.map(listOf)) acc = acc.flatMap((prefix) => l.map((x) => [...prefix, x]));
+    return acc;
+  },
   vars: (terms, kwargs, ctx) => {
     const vars = ctx.vars;
     return flattenTerms(terms).map((t) => {
@@ -371,12 +386,16 @@ export const lookups: Record<string, Lookup> = {
   },
 };
 
+const LOOKUP_REDIRECTS: Record<string, string> = { flattened: 'community.general.flattened', cartesian: 'community.general.cartesian' };
+
 /**
  * A lookup by the name a task writes: the short name, `ansible.builtin.NAME` / `ansible.legacy.NAME`,
  * or the full name of a collection lookup tsplay has (`community.general.flattened`).
  */
 export function resolveLookup<T>(table: Record<string, T>, name: string): T | undefined {
   if (Object.hasOwn(table, name)) return table[name];
+  // ansible-core's plugin routing (config/ansible_builtin_runtime.yml) for names that moved to collections
+  if (Object.hasOwn(LOOKUP_REDIRECTS, name) && Object.hasOwn(table, LOOKUP_REDIRECTS[name]!)) return table[LOOKUP_REDIRECTS[name]!];
   const m = /^ansible\.(?:builtin|legacy)\.(\w+)$/.exec(name);
   return m && Object.hasOwn(table, m[1]!) ? table[m[1]!] : undefined;
 }
