@@ -307,6 +307,11 @@ async function runOnce(run: RunContext, hs: HostState, task: ModuleTask, scope: 
   }
   const ctx: PlanContext = { ...planCtxBase, probed };
   const plan: Plan = mod.plan(args, ctx);
+  // setup: the host's facts are the new ones (Ansible's fact cache is updated, not replaced)
+  if (plan.gatheredFacts && !plan.failed) {
+    hs.facts = plan.gatheredFacts.facts;
+    hs.ansibleFacts = { ...hs.ansibleFacts, ...plan.gatheredFacts.ansible };
+  }
   for (const c of plan.commands) if (c.kind === 'shell') registerCommandSecrets(run, c);
 
   let outcome: Outcome;

@@ -172,7 +172,8 @@ export function namespaceFacts(cached: AnsibleFacts): AnsibleFacts {
  * precedence (play vars and up: `above`).
  */
 export function factVariables(cached: AnsibleFacts | undefined, above: Array<Record<string, unknown> | undefined>): AnsibleFacts {
-  if (!cached) return {};
+  // ansible_facts is defined (empty) before any gathering, as in Ansible
+  if (!cached) return { ansible_facts: {} };
   const out: AnsibleFacts = { ansible_facts: namespaceFacts(cached) };
   for (const [k, v] of Object.entries(cached)) if (!above.some((l) => l && Object.hasOwn(l, k))) out[k] = v;
   return out;

@@ -63,6 +63,8 @@ export interface Plan {
   failed?: string;
   /** Variables to set on the host (set_fact). */
   setFacts?: Record<string, unknown>;
+  /** Facts gathered again (setup): tsplay's typed facts, and what goes into Ansible's fact cache. */
+  gatheredFacts?: { facts: HostFacts; ansible: Record<string, unknown> };
   /**
    * The effect cannot be known without running (command, shell, uri...): check mode reports the
    * task as skipped ("would run") rather than guessing.

@@ -10,6 +10,7 @@ import { assertModule } from './assert.js';
 import { failModule } from './fail.js';
 import { debugModule } from './debug.js';
 import { setFactModule } from './set_fact.js';
+import { setupModule } from './setup.js';
 
 /** Command, package, service, network and control modules. */
 export const systemModules: ModuleDef[] = [
@@ -27,4 +28,5 @@ export const systemModules: ModuleDef[] = [
   failModule,
   debugModule,
   setFactModule,
+  setupModule,
 ];
