@@ -12,6 +12,9 @@ import { ANSIBLE_MANAGED, OMIT_TOKEN, RETIRED_CONNECTION_VARS, connectionSpecFor
 import { lazyContext, mergeLayers } from './vars.js';
 import { factVariables } from '../facts/subset.js';
 import { TsplayError } from '../errors.js';
+import { existsSync } from 'node:fs';
+import path from 'node:path';
+import { VERSION } from '../version.js';
 
 /** Everything tsplay knows about one host during a run. */
 export interface HostState {
@@ -54,6 +57,19 @@ export interface Scope {
   conn?: ConnectionKeywords;
   /** `notify:` of the nearest enclosing block that has one. */
   notify?: string[];
+  /** The roles that include_role'd this one, nearest first (ansible_parent_role_names / _paths). */
+  parentRoles?: Array<{ name: string; dir: string }>;
+}
+
+/** tsplay's version in the shape of ansible-core's `ansible_version` ({string, full, major, minor, revision}). */
+export const TSPLAY_ANSIBLE_VERSION = ansibleVersionOf(VERSION);
+
+/** `1.2.3-rc.1` → { string: '1.2.3-rc.1', full: '1.2.3-rc.1', major: 1, minor: 2, revision: 3 }, as CLI.version_info splits. */
+export function ansibleVersionOf(version: string): { string: string; full: string; major: number | string; minor: number | string; revision: number | string } {
+  const full = version.trim().split(/\s+/)[0] ?? '';
+  const parts: Array<number | string> = full.split('.').map((p) => (p === '' ? 0 : /^\d+$/.test(p) ? Number(p) : p));
+  while (parts.length < 3) parts.push(0);
+  return { string: version.trim(), full, major: parts[0]!, minor: parts[1]!, revision: parts[2]! };
 }
 
 /** remote_user / port / connection keywords rendered for a host. */
@@ -128,6 +144,8 @@ export class RunContext {
   playHosts: string[] = [];
   /** Hosts of the current serial batch (ansible_play_batch). */
   playBatch: string[] = [];
+  /** Hosts that ran `meta: end_host` in the current play (left out of ansible_play_hosts / _batch). */
+  readonly endedHosts = new Set<string>();
   aborted?: string;
   readonly roleSearchPaths: string[];
   private readonly roles = new Map<string, Promise<LoadedRole>>();
@@ -223,19 +241,62 @@ export class RunContext {
       hostvars: this.hostvarsView(),
       facts: hs.facts ?? this.emptyFacts,
       env: this.env,
-      play_hosts: this.playHosts,
-      ansible_play_hosts: this.playHosts,
+      ...this.runMagic(hs, scope),
       ansible_check_mode: !!this.opts.check,
       ansible_diff_mode: !!this.opts.diff,
       ansible_managed: ANSIBLE_MANAGED,
       omit: OMIT_TOKEN,
       ansible_verbosity: this.opts.verbose ?? 0,
       playbook_dir: this.playbook.dir,
-      ...(role ? { role_path: role.role.dir, role_name: role.role.name } : {}),
     };
     // tsplay's own names give way to a variable the user defined with the same name
     for (const own of ['facts', 'env']) if (Object.hasOwn(merged, own)) delete magic[own];
     return lazyContext(merged, loc, magic, this.onResolved);
+  }
+
+  /**
+   * ansible-core's magic variables about the run, the play and the role (VariableManager
+   * _get_magic_variables and the options vars); the host's own (inventory_hostname, groups…) come
+   * from the inventory.
+   */
+  private runMagic(hs: HostState, scope?: Scope): Record<string, unknown> {
+    const gone = (h: string) => {
+      const s = this.hostStates.get(h);
+      return !!s && (s.failed || s.unreachable || this.endedHosts.has(h));
+    };
+    const batch = this.playBatch.filter((h) => !gone(h));
+    const playRoles = (this.play?.roles ?? []).map((r) => r.roleName);
+    const magic: Record<string, unknown> = {
+      ansible_version: TSPLAY_ANSIBLE_VERSION,
+      tsplay_version: VERSION,
+      ansible_config_file: null,
+      ansible_forks: this.opts.forks ?? 10,
+      ansible_run_tags: this.opts.tags?.length ? [...this.opts.tags] : ['all'],
+      ansible_skip_tags: [...(this.opts.skipTags ?? [])],
+      ansible_inventory_sources: this.opts.inventory.map((p) => (p.includes(',') && !existsSync(p) ? p : path.resolve(p))),
+      ansible_play_hosts_all: [...this.playHosts],
+      ansible_play_hosts: this.playHosts.filter((h) => !gone(h)),
+      ansible_play_batch: batch,
+      play_hosts: batch,
+      ansible_role_names: [...new Set(playRoles)],
+      ansible_play_role_names: playRoles,
+      role_names: playRoles,
+      ansible_dependent_role_names: [],
+    };
+    if (this.opts.limit !== undefined) magic['ansible_limit'] = this.opts.limit;
+    if (this.play) magic['ansible_play_name'] = this.play.name;
+    const role = scope?.role?.role;
+    if (role) {
+      magic['role_name'] = role.name;
+      magic['ansible_role_name'] = role.name;
+      magic['role_path'] = role.dir;
+      if (scope?.parentRoles?.length) {
+        magic['ansible_parent_role_names'] = scope.parentRoles.map((r) => r.name);
+        magic['ansible_parent_role_paths'] = scope.parentRoles.map((r) => r.dir);
+      }
+    }
+    void hs;
+    return magic;
   }
 
   /** `hostvars[name]` for every inventory host, resolved on access. */
@@ -246,8 +307,14 @@ export class RunContext {
         enumerable: true,
         get: () => {
           const hs = this.hostState(name);
-          return lazyContext(mergeLayers([hs.inventoryVars, this.playVars, hs.hostVars, this.extraVars]), { file: this.playbook.path }, {
+          return lazyContext(mergeLayers([hs.inventoryVars, this.playVars, this.varsFilesVars, hs.hostVars, this.extraVars]), { file: this.playbook.path }, {
             ...this.inventory.magicVars(name),
+            ...this.runMagic(hs),
+            playbook_dir: this.playbook.dir,
+            ansible_check_mode: !!this.opts.check,
+            ansible_diff_mode: !!this.opts.diff,
+            ansible_verbosity: this.opts.verbose ?? 0,
+            omit: OMIT_TOKEN,
             ...factVariables(hs.ansibleFacts, [this.playVars, hs.hostVars, this.extraVars]),
             facts: hs.facts ?? this.emptyFacts,
             env: this.env,

@@ -14,6 +14,7 @@ import { resolveGatherSubset, selectAnsibleFacts } from '../facts/subset.js';
 import { lazyContext, mergeLayers } from './vars.js';
 import { parseYaml } from '../loader/yaml.js';
 import { unsafe } from '../config/unsafe.js';
+import { readUserFile } from '../config/user-file.js';
 
 type Lists = Map<string, TaskNode[]>;
 
@@ -83,6 +84,7 @@ export async function runPlay(run: RunContext, play: Play): Promise<PlayReport> 
   pr.free = play.strategy === 'free';
   run.play = play;
   run.playConnCache.clear();
+  run.endedHosts.clear();
   run.playBatch = hosts;
   run.playHosts = hosts;
   run.playBecome = play.become;
@@ -202,8 +204,9 @@ export async function loadVarsFiles(run: RunContext, play: Play): Promise<Record
     const file = path.resolve(run.playbookDir, rendered);
     let text: string;
     try {
-      text = await readFile(file, 'utf8');
-    } catch {
+      text = await readUserFile(file, 'utf8');
+    } catch (e) {
+      if (e instanceof TsplayError) throw new TsplayError('VALIDATION', `vars_files: ${file}: ${e.message}`, { location: play.loc, hint: e.hint });
       throw new TsplayError('VALIDATION', `vars_files: cannot read ${file}`, { location: play.loc, hint: 'paths are relative to the playbook directory' });
     }
     // The same reader as the playbook: vars files are read as Ansible reads them.
@@ -395,7 +398,9 @@ async function roleStep(pr: PlayRun, calls: Map<string, RoleTask>, scope: Scope)
     pr.seenRoleHandlers.add(role.name);
     for (const h of role.handlers) pr.handlers.push({ task: h, scope: { ...roleScopeBase, path: `handlers/${role.name}`, role: { role, params } }, notified: new Set() });
   }
-  await runLists(pr, lists, { ...roleScopeBase, role: { role, params } });
+  // include_role inside a role: the including roles, nearest first (ansible_parent_role_names).
+  const parentRoles = scope.role ? [{ name: scope.role.role.name, dir: scope.role.role.dir }, ...(scope.parentRoles ?? [])] : undefined;
+  await runLists(pr, lists, { ...roleScopeBase, role: { role, params }, parentRoles });
   checkFailurePolicy(pr, scope);
 }
 
@@ -671,6 +676,7 @@ async function metaStep(pr: PlayRun, entries: Array<[string, ModuleTask]>, scope
         break;
       case 'end_host':
         pr.endedHosts.add(h);
+        run.endedHosts.add(h);
         dropNotifications(pr, [h]);
         break;
       case 'end_batch':
