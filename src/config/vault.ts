@@ -13,6 +13,7 @@
 import { createCipheriv, createDecipheriv, createHmac, pbkdf2Sync, randomBytes, timingSafeEqual } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { TsplayError, type SourceLocation } from '../errors.js';
+import { readUserFileSync } from './user-file.js';
 
 export const VAULT_HEADER = '$ANSIBLE_VAULT';
 /** Ansible's C.DEFAULT_VAULT_IDENTITY. */
@@ -191,7 +192,7 @@ export function decryptVault(text: string, what: string, loc: SourceLocation): {
  * sources): a decrypted text's values are secrets from then on.
  */
 export function readVaultedText(file: string): string {
-  return decryptIfVaulted(readFileSync(file), file).toString('utf8');
+  return decryptIfVaulted(readUserFileSync(file), file).toString('utf8');
 }
 
 /** File contents as bytes, decrypted when they are vault data (copy's `src`, decrypt: yes). */

@@ -2,6 +2,7 @@ import { existsSync, readFileSync, statSync } from 'node:fs';
 import path from 'node:path';
 import { TsplayError } from '../errors.js';
 import { decryptIfVaulted } from '../config/vault.js';
+import { readUserFileSync } from '../config/user-file.js';
 
 /**
  * Where controller-side files (copy `src`, template `src`) are looked up, in Ansible's order:
@@ -34,7 +35,7 @@ export function controllerFileReader(playbookDir: string, roleDir?: string) {
           path.join(playbookDir, p),
         ];
     // A vault-encrypted source is decrypted on the controller, as Ansible's copy does (decrypt: yes).
-    for (const c of candidates) if (existsSync(c)) return decryptIfVaulted(readFileSync(c), c);
+    for (const c of candidates) if (existsSync(c)) return decryptIfVaulted(readUserFileSync(c), c);
     throw new TsplayError('VALIDATION', `could not find ${kind === 'templates' ? 'template' : 'file'} "${p}"`, {
       hint: `looked in: ${candidates.join(', ')}`,
     });

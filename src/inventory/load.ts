@@ -8,6 +8,7 @@ import { parseIniInventory } from './ini.js';
 import { mergeVarLayers } from './merge.js';
 import { VarsFolder } from './vars-dirs.js';
 import { isYamlMapping, looksLikeYamlInventory, parseYamlInventory } from './yaml.js';
+import { readUserFile } from '../config/user-file.js';
 
 /** One node of `tsplay inventory --graph`. */
 export interface GroupTreeNode {
@@ -134,7 +135,7 @@ async function parseDirectory(dir: string, data: InventoryData): Promise<void> {
 async function parseFile(file: string, data: InventoryData): Promise<void> {
   // An inventory file may be vault-encrypted as a whole (Ansible's loader decrypts every file it reads):
   // the YAML reader decrypts `raw` itself (and marks its values secret); INI values are marked here.
-  const raw = await readFile(file, 'utf8');
+  const raw = await readUserFile(file, 'utf8');
   const { text, vaulted } = decryptVaultText(raw, file);
   if (vaulted) for (const m of text.matchAll(/=\s*(\S+)/g)) markRevealed(m[1]!.replace(/^(["'])(.*)\1$/, '$2'));
   data.currentSource = file;

@@ -2,6 +2,7 @@ import { readdir, readFile, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { TsplayError } from '../errors.js';
 import { readVarsYaml } from './yaml.js';
+import { readUserFile } from '../config/user-file.js';
 
 /** Extensions Ansible accepts for vars files (C.YAML_FILENAME_EXTENSIONS), after the bare name. */
 const VARS_EXTENSIONS = ['', '.yml', '.yaml', '.json'];
@@ -69,8 +70,9 @@ async function listVarsDir(dir: string): Promise<string[]> {
 async function readVarsFile(path: string, warnings: string[]): Promise<Record<string, unknown>> {
   let text: string;
   try {
-    text = await readFile(path, 'utf8');
+    text = await readUserFile(path, 'utf8');
   } catch (e) {
+    if (e instanceof TsplayError) throw e;
     throw new TsplayError('VALIDATION', `cannot read variables file: ${(e as Error).message}`, { location: { file: path } });
   }
   return readVarsYaml(text, path, (m) => warnings.push(m));

@@ -3,6 +3,7 @@ import path from 'node:path';
 import { TsplayError } from '../errors.js';
 import { parseKv, SplitArgsError } from './splitter.js';
 import { parseYaml } from './yaml.js';
+import { readUserFileSync } from '../config/user-file.js';
 
 function isMapping(v: unknown): v is Record<string, unknown> {
   return v !== null && typeof v === 'object' && !Array.isArray(v) && !(v instanceof String);
@@ -22,8 +23,9 @@ export function parseExtraVars(values: string[], warn?: (message: string) => voi
       const file = v.slice(1);
       let text: string;
       try {
-        text = readFileSync(file, 'utf8');
-      } catch {
+        text = readUserFileSync(file, 'utf8');
+      } catch (e) {
+        if (e instanceof TsplayError) throw new TsplayError('USAGE', `-e @${file}: ${e.message}`, { hint: e.hint });
         throw new TsplayError('USAGE', `-e @${file}: cannot read the file`, { hint: 'give a path to a YAML or JSON file of variables' });
       }
       const parsed = parseYaml(text, path.resolve(file));

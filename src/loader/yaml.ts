@@ -1,8 +1,8 @@
-import fs from 'node:fs';
 import { isAlias, isMap, isScalar, isSeq, LineCounter, parseDocument, stringify, YAMLMap, YAMLSeq, type Document, type Node as YamlNode, type Pair, type ScalarTag, type CollectionTag, type Tags } from 'yaml';
 import { UnsafeText } from '../config/unsafe.js';
 import { VaultText, decryptVaultText, markRevealed } from '../config/vault.js';
 import { TsplayError, type SourceLocation } from '../errors.js';
+import { readUserFileSync } from '../config/user-file.js';
 
 /**
  * Where every object, key and value of a parsed YAML file came from. Objects produced elsewhere
@@ -439,8 +439,9 @@ export function parseYaml(text: string, file: string, opts: ParseYamlOptions = {
 export function readYamlFile(file: string, from?: SourceLocation): ParsedYaml {
   let text: string;
   try {
-    text = fs.readFileSync(file, 'utf8');
+    text = readUserFileSync(file, 'utf8');
   } catch (e) {
+    if (e instanceof TsplayError) return { value: undefined, map: new SourceMap(file), errors: [e], warnings: [] };
     const code = (e as NodeJS.ErrnoException).code;
     return {
       value: undefined,

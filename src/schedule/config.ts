@@ -4,6 +4,7 @@ import { parseYaml } from '../loader/yaml.js';
 import { z } from 'zod';
 import { Cron } from 'croner';
 import { TsplayError, TsplayErrors } from '../errors.js';
+import { readUserFileSync } from '../config/user-file.js';
 
 /** One scheduled playbook run. */
 export const ScheduleEntrySchema = z
@@ -53,8 +54,9 @@ export function loadSchedules(file: string): ScheduleFile {
   const abs = path.resolve(file);
   let text: string;
   try {
-    text = readFileSync(abs, 'utf8');
-  } catch {
+    text = readUserFileSync(abs, 'utf8');
+  } catch (e) {
+    if (e instanceof TsplayError) throw e;
     throw new TsplayError('USAGE', `cannot read schedule file ${abs}`, { hint: 'give the path of a schedules YAML file' });
   }
   // The same YAML reader as playbooks and inventories (YAML 1.1 as Ansible reads it).
