@@ -223,3 +223,18 @@ describe('vault password sources', { timeout: 60_000 }, () => {
     }
   });
 });
+
+// util-linux `script` gives the CLI a pseudo-terminal, so the prompt path runs as a user sees it.
+describe.runIf(existsSync('/usr/bin/script'))('--ask-vault-pass on a terminal', { timeout: 60_000 }, () => {
+  it('asks for the password without echoing it and decrypts with it', () => {
+    const d = tmp();
+    const enc = path.join(d, 'e.yml');
+    writeFileSync(enc, encryptVault('asked: yes\n', 'typed-pw'));
+    const cmd = `${process.execPath} ${TSPLAY} vault view --ask-vault-pass ${enc}`;
+    // The password is typed once the prompt is shown (script forwards our stdin to the terminal).
+    const r = spawnSync('/bin/sh', ['-c', `(while [ ! -s ${d}/t ]; do sleep 0.2; done; sleep 0.5; printf 'typed-pw\\r') | script -qefc "${cmd}" ${d}/t`], { encoding: 'utf8', timeout: 50_000 });
+    expect(r.stdout).toMatch(/Vault password: /);
+    expect(r.stdout).toContain('asked: yes');
+    expect(r.stdout.split('Vault password: ')[1]).not.toContain('typed-pw');
+  });
+});
