@@ -11,6 +11,7 @@ import {
   sudoWantsPassword,
   sudoWrongPassword,
 } from '../../../src/executors/command-line.js';
+import { becomeSettings } from '../../../src/executors/command-line.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'tsplay-cmdline-'));
 const canary = join(dir, 'canary');
@@ -104,5 +105,22 @@ describe('installFromStdinScript', () => {
 
   it('fails (and cleans up) when the directory does not exist', () => {
     expect(() => sh(buildCommandLine(installFromStdinScript(join(dir, 'missing', 'f'), {})), 'x')).toThrow();
+  });
+});
+
+describe('become methods and flags (Ansible become plugins)', () => {
+  it('su runs the command through the target user\'s shell: su USER -c \'/bin/sh -c …\'', () => {
+    expect(buildCommandLine('id -un', { user: 'app', method: 'su' })).toBe(`su app -c '/bin/sh -c '"'"'id -un'"'"''`);
+    expect(buildCommandLine('id', { user: 'app', method: 'su', flags: '-l', exe: '/bin/su' })).toBe(`/bin/su -l app -c '/bin/sh -c id'`);
+  });
+
+  it('become_flags replace sudo\'s defaults; with a password -n goes and sudo reads stdin', () => {
+    expect(buildCommandLine('id', { user: 'root', flags: '-H -n -E' })).toBe(`sudo -H -n -E -u root -- /bin/sh -c id`);
+    expect(buildCommandLine('id', { user: 'root', flags: '-H -n', withPassword: true })).toBe(`sudo -H -k -S -p '' -u root -- /bin/sh -c id`);
+    expect(buildCommandLine('id', { user: 'root', exe: '/usr/local/bin/sudo' })).toBe(`/usr/local/bin/sudo -H -S -n -u root -- /bin/sh -c id`);
+  });
+
+  it('the host\'s ansible_become_method wins over the keyword', () => {
+    expect(becomeSettings({ becomeMethod: 'su' }, { becomeMethod: 'sudo', becomeFlags: '-E' })).toEqual({ method: 'su', flags: '-E' });
   });
 });
