@@ -149,6 +149,8 @@ class Normalizer {
       else if (typeof x === 'string') {
         out.push(x);
         this.errors.push(...checkExpression(x, loc));
+        // ansible-core warns each time it evaluates such a condition; tsplay says it once, at load
+        if (/\{\{|\{%/.test(x)) this.opts.warnings?.push(`${loc.file}:${loc.line}:${loc.col}: conditional statements should not include jinja2 templating delimiters such as {{ }} or {% %}. Found: ${x}`);
       } else this.err(`'${k}' must be a condition (string or true/false), got ${typeName(x)}`, loc);
     });
     return out;

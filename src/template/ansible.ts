@@ -380,7 +380,10 @@ function templateLookup(terms: unknown[], kwargs: Kwargs, ctx: CallContext): unk
       template_run_date: new Date(),
     }, extra);
     const searchPaths = [path.dirname(file), ...paths.flatMap((p) => [path.join(p, 'templates'), p])];
-    const res = doTemplate(readVaultedText(file), vars, {
+    const text = readVaultedText(file);
+    // Templar.template leaves a text without any Jinja delimiter as it is (no literal_eval)
+    if (!isPossiblyTemplate(text)) return text;
+    const res = doTemplate(text, vars, {
       convertData,
       escapeBackslashes: false,
       preserveTrailingNewlines: true,

@@ -13,12 +13,20 @@ import type { FileState, InodeInfo } from './state.js';
 export { bool } from '../ansible-bool.js';
 export { modeArg, modeOrPreserveArg, resolveMode } from './mode.js';
 import { modeArg, resolveMode } from './mode.js';
+import { str as pyStr } from '../../template/jinja/py.js';
 
 /** owner/group: a name or a numeric id. */
 export const idArg = z.preprocess((v) => (typeof v === 'number' ? String(v) : v), z.string().min(1));
 
-/** Strings that Ansible accepts as str but YAML may have typed (numbers, booleans). */
-export const str = z.preprocess((v) => (typeof v === 'number' || typeof v === 'boolean' ? String(v) : v), z.string());
+/**
+ * Strings that Ansible accepts as str but YAML may have typed (numbers, booleans); a list or a
+ * mapping (a rendered "[{{ item }}]" that read as a list) becomes its Python text, as
+ * check_type_str converts it.
+ */
+export const str = z.preprocess(
+  (v) => (typeof v === 'number' || typeof v === 'boolean' ? String(v) : Array.isArray(v) || (v !== null && typeof v === 'object' && Object.getPrototypeOf(v) === Object.prototype) ? pyStr(v) : v),
+  z.string(),
+);
 
 export const attrArgs = {
   mode: modeArg.optional(),

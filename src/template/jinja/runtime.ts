@@ -961,7 +961,10 @@ function lookupGlobals(lookups: Record<string, Lookup>): Record<string, unknown>
     }
     if (wl || res.length === 0) return res;
     // Ansible: ','.join(list); a list with a non-text item is its one item, or the list itself
-    if (res.every((x) => typeof x === 'string')) return res.join(',');
+    if (res.every((x) => typeof x === 'string' || x instanceof String)) {
+      const text = res.map((x) => String(x)).join(',');
+      return res[0] instanceof NativeText ? new NativeText(text) : text;
+    }
     if (res.length === 1) return res[0];
     return res;
   };

@@ -213,7 +213,8 @@ export const tests: Record<string, Test> = {
   float: (v) => isFloat(v),
   lower: (v) => isLower(str(v)),
   upper: (v) => isUpper(str(v)),
-  string: (v) => typeof v === 'string',
+  // a boxed text (NativeJinjaText of a lookup, an !unsafe value) is a string too
+  string: (v) => typeof v === 'string' || v instanceof String,
   mapping: (v) => isDict(v),
   number: (v) => isNumeric(v),
   // test_sequence swallows len()'s error; test_iterable lets iter()'s UndefinedError through

@@ -140,18 +140,44 @@ export function compareStatus(label: string, a: SideOutcome, t: SideOutcome, tas
 
 const VOLATILE = new Set(['start', 'end', 'delta']);
 
-/** Registered values: keys both results have must be equal (as JSON); one-sided keys are notes. */
+/** JSON with object keys sorted (the two tools build results in different key orders). */
+function canonical(v: unknown): string | undefined {
+  return JSON.stringify(v, (_k, x: unknown) =>
+    x && typeof x === 'object' && !Array.isArray(x) ? Object.fromEntries(Object.entries(x as Record<string, unknown>).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))) : x,
+  );
+}
+
+function isPlainObject(v: unknown): v is Record<string, unknown> {
+  return v !== null && typeof v === 'object' && !Array.isArray(v);
+}
+
+/**
+ * Registered values: keys both results have must be equal (as JSON); one-sided keys are notes.
+ * A loop's `results` are compared item by item the same way (ansible-core's items also carry
+ * internal `_ansible_*` keys, `invocation` and interpreter facts, which are not compared).
+ */
 export function compareRegistered(name: string, a: Record<string, unknown> | undefined, t: Record<string, unknown> | undefined, exact: boolean, c: Comparison): void {
   if (!a || !t) {
     c.differences.push(`registered ${name}: ${!a ? 'ansible-core' : 'tsplay'} registered nothing under this name`);
     return;
   }
-  const onlyA = Object.keys(a).filter((k) => !(k in t));
-  const onlyT = Object.keys(t).filter((k) => !(k in a));
+  compareResultObject(name, a, t, exact, c, false);
+}
+
+function compareResultObject(name: string, a: Record<string, unknown>, t: Record<string, unknown>, exact: boolean, c: Comparison, item: boolean): void {
+  const skip = (k: string): boolean => item && (k.startsWith('_ansible_') || k === 'invocation');
+  const onlyA = Object.keys(a).filter((k) => !(k in t) && !skip(k));
+  const onlyT = Object.keys(t).filter((k) => !(k in a) && !skip(k));
   for (const k of Object.keys(a)) {
-    if (!(k in t) || VOLATILE.has(k)) continue;
-    const ja = JSON.stringify(a[k]);
-    const jt = JSON.stringify(t[k]);
+    if (!(k in t) || VOLATILE.has(k) || skip(k)) continue;
+    const va = a[k];
+    const vt = t[k];
+    if (k === 'results' && !item && Array.isArray(va) && Array.isArray(vt) && va.length === vt.length && va.every(isPlainObject) && vt.every(isPlainObject)) {
+      va.forEach((x, i) => compareResultObject(`${name}.results[${i}]`, x as Record<string, unknown>, vt[i] as Record<string, unknown>, exact, c, true));
+      continue;
+    }
+    const ja = canonical(va);
+    const jt = canonical(vt);
     if (ja !== jt) c.differences.push(`registered ${name}.${k}: ansible ${shown(ja ?? 'undefined', 300)}; tsplay ${shown(jt ?? 'undefined', 300)}`);
   }
   const one = [...onlyA.map((k) => `${k} (ansible only)`), ...onlyT.map((k) => `${k} (tsplay only)`)];
