@@ -18,6 +18,7 @@ import { registerLabCommands } from './lab.js';
 import { registerDemoCommand } from './demo.js';
 import { addVaultOptions, registerVaultCommands, setupVaultSecrets } from './vault.js';
 import { setVaultSecrets } from '../config/vault.js';
+import { checkReportPath } from '../reporters/report-file.js';
 
 type SetCode = (code: number) => void;
 
@@ -39,8 +40,9 @@ export function addRunOptions(cmd: Command): Command {
 }
 
 function positiveInt(v: string, name: string): number {
-  const n = Number(v);
-  if (!Number.isInteger(n) || n < 1) throw new InvalidArgumentError(`${name} takes a whole number ≥ 1, got "${v}"`); // commander prints it, exit 5
+  // Digits only, as Python's int() reads them: 1e3, 0x10, " 5" or 5.0 are not a fork count.
+  const n = /^[0-9]+$/.test(v) ? Number(v) : NaN;
+  if (!Number.isSafeInteger(n) || n < 1) throw new InvalidArgumentError(`${name} takes a whole number ≥ 1, got "${v}"`); // commander prints it, exit 5
   return n;
 }
 
@@ -63,8 +65,15 @@ export function reportersFor(flags: CommonRunFlags, io: Io): Reporter[] {
   const rs: Reporter[] = [
     io.isTTY ? new ListrReporter({ write: io.out, diff: flags.diff }) : new PlainReporter({ write: io.out, diff: flags.diff, verbose: flags.verbose }),
   ];
-  if (flags.json) rs.push(new JsonReporter(flags.json));
-  if (flags.junit) rs.push(new JunitReporter(flags.junit));
+  const onError = (m: string): void => io.err(`${m}\n`);
+  if (flags.json) {
+    checkReportPath(flags.json, '--json');
+    rs.push(new JsonReporter(flags.json, onError));
+  }
+  if (flags.junit) {
+    checkReportPath(flags.junit, '--junit');
+    rs.push(new JunitReporter(flags.junit, onError));
+  }
   return rs;
 }
 

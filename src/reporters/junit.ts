@@ -1,11 +1,14 @@
-import { writeFileSync } from 'node:fs';
 import type { Reporter, RunEvent, RunReport } from '../engine/report.js';
+import { writeReportFile } from './report-file.js';
 
 /** `--junit FILE`: JUnit XML, one testsuite per play, one testcase per host × task. */
 export class JunitReporter implements Reporter {
-  constructor(private readonly file: string) {}
+  constructor(
+    private readonly file: string,
+    private readonly onError: (message: string) => void = (m) => process.stderr.write(`${m}\n`),
+  ) {}
   onEvent(e: RunEvent): void {
-    if (e.type === 'run-end') writeFileSync(this.file, toJunit(e.report));
+    if (e.type === 'run-end') writeReportFile(this.file, toJunit(e.report), '--junit', this.onError);
   }
 }
 

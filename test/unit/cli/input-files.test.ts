@@ -28,7 +28,7 @@ async function run(args: string[]): Promise<{ code: number; text: string }> {
   return { code: await main(args, io), text };
 }
 
-describe('input files that are not regular files, or too big, are refused before they are opened', () => {
+describe('input files that are not regular files, or too big, are refused before they are opened', { timeout: 60_000 }, () => {
   it.each([
     ['a FIFO as the playbook', ['validate', fifo], /fifo\.yml: this is a FIFO \(named pipe\), not a regular file/],
     ['/dev/zero as the playbook', ['validate', '/dev/zero'], /this is a character device/],

@@ -15,7 +15,7 @@ async function run(args: string[]): Promise<{ code: number; text: string }> {
   return { code, text };
 }
 
-describe('--limit', () => {
+describe('--limit', { timeout: 60_000 }, () => {
   it.each(['run'])('%s: a limit that matches no host stops before any play, exit 1 as ansible-playbook', async (cmd) => {
     const r = await run([cmd, path.join(dir, 'pb.yml'), '-i', path.join(dir, 'inv.ini'), '--limit', 'nosuch']);
     expect(r.code).toBe(1);

@@ -9,7 +9,7 @@ function capture(): Io & { text: () => string } {
   return { out: (t) => void (buf += t), err: (t) => void (buf += t), isTTY: false, text: () => buf };
 }
 
-describe('validate without secrets (the shipped upgrade playbook, its token unset)', () => {
+describe('validate without secrets (the shipped upgrade playbook, its token unset)', { timeout: 60_000 }, () => {
   const argv = [path.join(REPO, 'playbooks', 'upgrade.yml'), '-i', path.join(REPO, 'inventory', 'example.yml')];
   const saved = process.env['WALLARM_API_TOKEN'];
 
