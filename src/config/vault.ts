@@ -254,3 +254,16 @@ export function containsVault(v: unknown, depth = 0): boolean {
   for (const d of Object.values(Object.getOwnPropertyDescriptors(v))) if (d.get === undefined && containsVault(d.value, depth + 1)) return true;
   return false;
 }
+
+/**
+ * The value with each `!vault` value replaced by a template placeholder: what load-time validation
+ * checks (the plaintext is known only when the task runs, like a template's result).
+ */
+export function vaultAsTemplate(v: unknown, depth = 0): unknown {
+  if (v instanceof VaultText) return '{{ vault_encrypted_value }}';
+  if (depth > 50 || !containsVault(v)) return v;
+  if (Array.isArray(v)) return v.map((x) => vaultAsTemplate(x, depth + 1));
+  const out: Record<string, unknown> = {};
+  for (const [k, x] of Object.entries(v as Record<string, unknown>)) Object.defineProperty(out, k, { value: vaultAsTemplate(x, depth + 1), enumerable: true, writable: true, configurable: true });
+  return out;
+}

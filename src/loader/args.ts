@@ -2,6 +2,7 @@ import type { z } from 'zod';
 import { TsplayError, type SourceLocation } from '../errors.js';
 import type { ModuleDef } from '../modules/types.js';
 import { hasTemplate } from '../template/render.js';
+import { vaultAsTemplate } from '../config/vault.js';
 import { didYouMean } from './suggest.js';
 import { fieldKind, objectShape } from './zodinfo.js';
 import { parseKv, SplitArgsError } from './splitter.js';
@@ -79,7 +80,8 @@ export function validateModuleArgs(
 ): { value?: unknown; errors: TsplayError[] } {
   const as = opts.as ?? module.name;
   const at = (k: string | undefined) => (k !== undefined && opts.argLoc ? opts.argLoc(k) : loc);
-  // `!unsafe` texts are strings to a module's schema.
+  // `!unsafe` texts are strings to a module's schema; a `!vault` value is a template (known at run time).
+  args = vaultAsTemplate(args) as Record<string, unknown>;
   const r = module.args.safeParse(plainValue(args));
   if (r.success) return { value: r.data, errors: [] };
   const known = Object.keys(objectShape(module.args) ?? {});
