@@ -1,0 +1,66 @@
+import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { hasLookup, templateValue } from '../../../src/template/ansible.js';
+
+const dir = mkdtempSync(path.join(tmpdir(), 'tsplay-lookups-'));
+mkdirSync(path.join(dir, 'files', 'sub'), { recursive: true });
+mkdirSync(path.join(dir, 'templates'));
+writeFileSync(path.join(dir, 'files', 'a.conf'), 'A\n\n');
+writeFileSync(path.join(dir, 'files', 'b.conf'), 'B');
+writeFileSync(path.join(dir, 'files', '.hidden.conf'), 'H');
+writeFileSync(path.join(dir, 'files', 'sub', 'c.txt'), 'C');
+writeFileSync(path.join(dir, 'templates', 'app.j2'), 'port={{ port }}\n{% include "inc.j2" %}');
+writeFileSync(path.join(dir, 'templates', 'inc.j2'), 'inc {{ port + 1 }}');
+writeFileSync(path.join(dir, 'templates', 'list.j2'), '{{ [1, 2] }}');
+
+const vars = { ansible_search_path: [dir], port: 80, groups: { all: ['web1', 'web2', 'db1'], web: ['web1', 'web2'], db: ['db1'], ungrouped: [] } };
+const t = (s: string, extra: Record<string, unknown> = {}): unknown => templateValue(s, { ...vars, ...extra });
+
+describe('lookups on the task search path (ansible_search_path)', () => {
+  it('file reads files/ and strips the end; fileglob globs files/ without hidden names', () => {
+    expect(t("{{ lookup('file', 'a.conf') }}")).toBe('A');
+    expect(t("{{ query('fileglob', '*.conf') | map('basename') | sort }}")).toEqual(['a.conf', 'b.conf']);
+    expect(t("{{ query('fileglob', 'sub/*.txt') | map('basename') | list }}")).toEqual(['c.txt']);
+    expect(t("{{ query('fileglob', '*.none') }}")).toEqual([]);
+  });
+
+  it('template renders with the current vars, template_vars, includes from templates/, convert_data', () => {
+    expect(t("{{ lookup('template', 'app.j2') }}")).toBe('port=80\ninc 81');
+    expect(t("{{ lookup('template', 'app.j2', template_vars={'port': 1}) }}")).toBe('port=1\ninc 2');
+    expect(t("{{ lookup('template', 'list.j2') }}")).toEqual([1, 2]);
+    expect(t("{{ lookup('template', 'list.j2', convert_data=False) is string }}")).toBe(true);
+    expect(() => t("{{ lookup('template', 'missing.j2') }}")).toThrow(/could not be found for the lookup/);
+  });
+
+  it('lines splits a controller command output; pipe keeps it as one text', () => {
+    expect(t("{{ query('lines', 'printf \"a\\\\n\\\\nb\\\\n\"') }}")).toEqual(['a', '', 'b']);
+    expect(t("{{ lookup('pipe', 'printf \"x\\\\ny\\\\n\"') }}")).toBe('x\ny');
+  });
+
+  it('inventory_hostnames takes patterns (union, intersection, exclusion, wildcard)', () => {
+    expect(t("{{ query('inventory_hostnames', 'all:!db') }}")).toEqual(['web1', 'web2']);
+    expect(t("{{ query('inventory_hostnames', 'all:&web') }}")).toEqual(['web1', 'web2']);
+    expect(t("{{ query('inventory_hostnames', 'web*') }}")).toEqual(['web1', 'web2']);
+    expect(t("{{ query('inventory_hostnames', 'nothing') }}")).toEqual([]);
+  });
+
+  it('lookup joins texts, keeps a lone non-text item, gives [] for nothing; errors=ignore gives None / []', () => {
+    expect(t("{{ lookup('items', ['a', 'b']) }}")).toBe('a,b');
+    expect(t("{{ lookup('items', [1, 2]) }}")).toEqual([1, 2]);
+    expect(t("{{ lookup('items', [[1]]) }}")).toEqual([1]);
+    expect(t("{{ lookup('items', 'x', wantlist=True) }}")).toEqual(['x']);
+    expect(t("{{ lookup('file', 'absent', errors='ignore') is none }}")).toBe(true);
+    expect(t("{{ query('file', 'absent', errors='warn') }}")).toEqual([]);
+    expect(() => t("{{ lookup('file', 'absent') }}")).toThrow(/could not locate file in lookup: absent/);
+  });
+
+  it('names: ansible.builtin.X, the redirected community.general names, not other collections', () => {
+    expect(hasLookup('ansible.builtin.items')).toBe(true);
+    expect(hasLookup('flattened')).toBe(true);
+    expect(hasLookup('community.general.cartesian')).toBe(true);
+    expect(hasLookup('community.general.items')).toBe(false);
+    expect(t("{{ lookup('flattened', [1, [2, [3]]], wantlist=True) }}")).toEqual([1, 2, 3]);
+  });
+});
