@@ -161,7 +161,8 @@ export function selectAnsibleFacts(byCollector: AnsibleFactsByCollector, o: Sele
 /** `ansible_facts` as templates see it: the cached facts with the `ansible_` prefix taken off. */
 export function namespaceFacts(cached: AnsibleFacts): AnsibleFacts {
   const out: AnsibleFacts = {};
-  for (const [k, v] of Object.entries(cached)) out[k.startsWith('ansible_') ? k.slice(8) : k] = v;
+  // ansible_local keeps its prefix (vars/clean.py namespace_facts)
+  for (const [k, v] of Object.entries(cached)) out[k.startsWith('ansible_') && k !== 'ansible_local' ? k.slice(8) : k] = v;
   return out;
 }
 

@@ -202,8 +202,9 @@ class PlaybookLoader {
       });
       play.serial = serial;
     }
-    // gather_subset: a list (or a comma-separated string) of collector names; checked when facts are gathered, as in Ansible
-    if (p.gather_subset !== undefined && p.gather_subset !== null) play.gatherSubset = strList('gather_subset').flatMap((x) => x.split(',')).map((x) => x.trim()).filter(Boolean);
+    // gather_subset: a list of collector names (a string is one element, commas and all, as Ansible's
+    // list keyword makes it); checked when facts are gathered, as in Ansible
+    if (p.gather_subset !== undefined && p.gather_subset !== null) play.gatherSubset = strList('gather_subset');
     if (p.gather_timeout !== undefined && p.gather_timeout !== null) {
       const v = p.gather_timeout;
       const n = typeof v === 'number' ? v : typeof v === 'string' && /^\s*\d+\s*$/.test(v) ? Number(v) : NaN;
@@ -304,12 +305,13 @@ class PlaybookLoader {
         }
         Object.defineProperty(params, k, { value: val, enumerable: true, writable: true, configurable: true });
       }
+      const roleParamNames = Object.keys(params);
       if (r.vars !== undefined && r.vars !== null) {
         if (isMapping(r.vars)) Object.assign(params, r.vars);
         else this.err(`vars must be a mapping, got ${typeName(r.vars)}`, map.value(r, 'vars'));
       }
       this.errors.push(...checkTemplate(params, map.of(r, loc)));
-      out.push({ kind: 'role', ...common, roleName: name, params, vars: {} });
+      out.push({ kind: 'role', ...common, roleName: name, params, roleParamNames, vars: {} });
     });
     return out;
   }
