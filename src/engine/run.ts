@@ -1,7 +1,9 @@
+import { vaultSecrets } from '../config/vault.js';
 import type { Playbook, RoleTask, TaskNode } from '../config/model.js';
 import type { RunPlaybookOptions } from './api.js';
 import type { RunReport } from './report.js';
 import { TsplayError, TsplayErrors, UndefinedVariableError } from '../errors.js';
+import { checkIncludedFiles } from '../loader/tasks.js';
 import { hostPatternProblem, loadInventory, loadPlaybook, loadRole, renderValue, selectHosts, validateRoleParams } from './deps.js';
 import { RunContext, emptyScope } from './context.js';
 import { loadVarsFiles, runPlay } from './play.js';
@@ -142,6 +144,13 @@ async function preflight(run: RunContext, playbook: Playbook, mode: 'run' | 'val
             if (!warnings.includes(w)) warnings.push(w);
             continue;
           }
+          // An inline !vault param need not be decrypted to validate: without a password, say so.
+          if (mode === 'validate' && e instanceof TsplayError && e.code === 'VAULT' && vaultSecrets().length === 0) {
+            const at = e.location ? `${e.location.file}:${e.location.line ?? 0}:${e.location.col ?? 0}: ` : '';
+            const w = `${at}a !vault value (a param of role ${call.roleName}) was not checked: no vault password given; \`tsplay run\` will need one`;
+            if (!warnings.includes(w)) warnings.push(w);
+            continue;
+          }
           if (e instanceof TsplayError) add(e);
           continue;
         }
@@ -163,5 +172,15 @@ export async function validateRun(opts: Pick<RunPlaybookOptions, 'playbook' | 'i
   checkLimit(inventory, opts.limit);
   const run = new RunContext({ ...opts, reporters: [] }, playbook, inventory, []);
   const warnings = await preflight(run, playbook, 'validate');
+  // Dynamic includes named literally: checked, but a problem there is a warning (a host may never reach it)
+  const seen = new Set<string>();
+  for (const play of playbook.plays) {
+    const nodes = [...play.preTasks, ...play.tasks, ...play.postTasks, ...play.handlers];
+    for (const call of roleCalls([...play.preTasks, ...play.roles, ...play.tasks, ...play.postTasks])) {
+      const role = await run.roleCache(call.roleName, () => loadRole(call.roleName, run.roleSearchPaths)).catch(() => undefined);
+      if (role) nodes.push(...(role.tasks ?? []), ...role.handlers);
+    }
+    for (const w of checkIncludedFiles(nodes, {}, seen)) if (!warnings.includes(w)) warnings.push(w);
+  }
   return { ...playbook, warnings: [...(playbook.warnings ?? []), ...warnings] };
 }
