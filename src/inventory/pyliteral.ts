@@ -27,8 +27,12 @@ export function parsePythonLiteral(src: string): unknown {
   return v;
 }
 
+/** Python's tokenizer refuses more than 200 nested brackets ("too many nested parentheses"): such a value stays a string. */
+const MAX_NESTING = 200;
+
 class LiteralParser {
   private i = 0;
+  private depth = 0;
   constructor(private readonly s: string) {}
 
   done(): boolean {
@@ -48,12 +52,12 @@ class LiteralParser {
     this.skipSpace();
     const c = this.s[this.i];
     if (c === undefined) throw new NotALiteral('empty');
-    if (c === '[') return this.sequence('[', ']');
-    if (c === '(') {
-      const items = this.sequence('(', ')', true);
-      return items;
+    if (c === '[' || c === '(' || c === '{') {
+      if (++this.depth > MAX_NESTING) throw new NotALiteral('too many nested parentheses');
+      const v = c === '[' ? this.sequence('[', ']') : c === '(' ? this.sequence('(', ')', true) : this.mapOrSet();
+      this.depth--;
+      return v;
     }
-    if (c === '{') return this.mapOrSet();
     if (c === '"' || c === "'" || /[rRbBuU]/.test(c) && /["']/.test(this.s[this.i + 1] ?? '')) return this.strings();
     if (/[rRbBuU]/.test(c) && /[rRbB]/.test(this.s[this.i + 1] ?? '') && /["']/.test(this.s[this.i + 2] ?? '')) return this.strings();
     if (c === '-' || c === '+' || /[0-9.]/.test(c)) return this.number();

@@ -41,9 +41,9 @@ export class VarsFolder {
     for (const ext of VARS_EXTENSIONS) {
       if (!this.entries?.has(name + ext)) continue;
       const path = join(this.dir, name + ext);
-      const st = await stat(path);
+      const st = await statVars(path);
       if (st.isDirectory()) {
-        for (const file of await listVarsDir(path)) vars = { ...vars, ...(await readVarsFile(file, this.warnings)) };
+        for (const file of await listVarsDir(path, 0)) vars = { ...vars, ...(await readVarsFile(file, this.warnings)) };
       } else {
         vars = await readVarsFile(path, this.warnings);
       }
@@ -54,14 +54,29 @@ export class VarsFolder {
   }
 }
 
-async function listVarsDir(dir: string): Promise<string[]> {
+/** stat, with a dangling or looping symlink named as such (not a stack trace). */
+async function statVars(path: string): Promise<Awaited<ReturnType<typeof stat>>> {
+  try {
+    return await stat(path);
+  } catch (e) {
+    const code = (e as NodeJS.ErrnoException).code;
+    const what = code === 'ENOENT' ? 'is a dangling symlink (its target does not exist)' : code === 'ELOOP' ? 'is a symlink loop' : `cannot be read (${code ?? (e as Error).message})`;
+    throw new TsplayError('VALIDATION', `this variables file ${what}`, { location: { file: path }, hint: 'fix or remove the link' });
+  }
+}
+
+/** Nested vars directories deeper than this are a loop of directory symlinks, not a layout. */
+const MAX_VARS_DEPTH = 32;
+
+async function listVarsDir(dir: string, depth: number): Promise<string[]> {
+  if (depth > MAX_VARS_DEPTH) throw new TsplayError('VALIDATION', `this variables directory is nested more than ${MAX_VARS_DEPTH} levels deep (a symlink loop?)`, { location: { file: dir } });
   const out: string[] = [];
   for (const name of (await readdir(dir)).sort()) {
     if (name.startsWith('.') || name.endsWith('~')) continue;
     const full = join(dir, name);
     const ext = /\.[^.]*$/.exec(name)?.[0] ?? '';
-    const st = await stat(full);
-    if (st.isDirectory() && !ext) out.push(...(await listVarsDir(full)));
+    const st = await statVars(full);
+    if (st.isDirectory() && !ext) out.push(...(await listVarsDir(full, depth + 1)));
     else if (st.isFile() && (!ext || VARS_EXTENSIONS.includes(ext))) out.push(full);
   }
   return out;

@@ -121,6 +121,13 @@ function parseGroup(src: Src, inv: InventoryData, name: string, node: unknown, l
     } else if (section === 'children') {
       for (const [k, v] of Object.entries(value)) {
         const l = src.map.key(value, k);
+        // ansible-core skips the bad group, then fails to parse the whole file (add_child of a group it never added).
+        if (v !== null && !isMapping(v)) {
+          throw new TsplayError('VALIDATION', `child group "${k}" of "${name}" must be a mapping (hosts/vars/children) or empty, got ${JSON.stringify(v)?.slice(0, 40) ?? String(v)}`, {
+            location: src.map.value(value, k),
+            hint: `write \`${k}:\` with nothing after it, or \`${k}:\` then \`  hosts:\``,
+          });
+        }
         inv.addChild(name, parseGroup(src, inv, k, v, l), l);
       }
     } else {

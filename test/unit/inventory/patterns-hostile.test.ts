@@ -77,3 +77,20 @@ describe('inventory host ranges are bounded', () => {
     expect((await loadInventory([join(d, 'h.ini')])).hosts).toEqual(['w01xa', 'w01xb', 'w02xa', 'w02xb', 'w03xa', 'w03xb']);
   });
 });
+
+describe('hostile inventory values and layouts', () => {
+  it('an INI value nested 200 deep is a list, 201 or 3,000 deep stays a string (Python: too many nested parentheses)', async () => {
+    const d = tree({ 'h.ini': `[web]\nweb1 a=${'['.repeat(200)}${']'.repeat(200)} b=${'['.repeat(201)}${']'.repeat(201)} c=${'['.repeat(3000)}${']'.repeat(3000)}\n` });
+    const v = (await loadInventory([join(d, 'h.ini')])).hostVars('web1');
+    expect(Array.isArray(v['a'])).toBe(true);
+    expect(typeof v['b']).toBe('string');
+    expect(v['c']).toBe('['.repeat(3000) + ']'.repeat(3000));
+  });
+
+  it('a YAML child group that is not a mapping is an error at its line, as ansible-core fails to parse the file', async () => {
+    const d = tree({ 'h.yml': 'all:\n  children:\n    web: 42\n' });
+    const e = await errorOf(() => loadInventory([join(d, 'h.yml')]));
+    expect(e.message).toMatch(/child group "web" of "all" must be a mapping/);
+    expect(e.location?.line).toBe(3);
+  });
+});
