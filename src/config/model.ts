@@ -1,5 +1,6 @@
 import type { z } from 'zod';
 import type { SourceLocation } from '../errors.js';
+import type { ArgumentSpecEntry } from './schemas.js';
 
 /**
  * The validated, normalized playbook model the loader produces and the engine runs.
@@ -108,9 +109,35 @@ export interface RoleTask extends TaskCommon {
   roleName: string;
   /** Params given at the call site (raw; rendered per host, validated by the role's schema). */
   params: Record<string, unknown>;
+  /**
+   * Which of `params` Ansible counts as role params (a `roles:` entry's keys that are not role
+   * keywords; `vars:` and include_role have none): the role argument spec's provided_arguments.
+   */
+  roleParamNames?: string[];
 }
 
-export type TaskNode = ModuleTask | BlockTask | RoleTask;
+/**
+ * `include_tasks` (and a dynamic `include:`): the file is found, read and validated when a host
+ * reaches the task, as ansible-core 2.14 does. `when` holds for the include itself (not the tasks
+ * inside), and so do `tags`; `apply:` keywords go to the included tasks.
+ */
+export interface IncludeTask extends TaskCommon, LoopFields {
+  kind: 'include';
+  /** The action as written (`include_tasks`, `ansible.builtin.include_tasks`, `include`). */
+  action: string;
+  /** The file name as written (may be a template, rendered per host and item). */
+  file: string;
+  /** `apply:` as written: block keywords for the included tasks. */
+  apply?: Record<string, unknown>;
+  /** Directories a relative name is tried against, first match wins (the including file's dir, then the role's tasks/ or the playbook dir). */
+  searchDirs: string[];
+  /** The include chain that led here (cycle detection). */
+  includeStack: string[];
+  /** `handlers` lists: the included tasks are handlers. */
+  section?: 'tasks' | 'handlers';
+}
+
+export type TaskNode = ModuleTask | BlockTask | RoleTask | IncludeTask;
 
 export interface Play {
   name: string;
@@ -187,6 +214,8 @@ export interface LoadedRole {
   params?: z.ZodType;
   /** Documentation rows for `tsplay roles show`. */
   paramDocs: ParamDoc[];
+  /** YAML roles: meta/argument_specs.yml (or meta/main.yml argument_specs) by entry point; validated when the role runs. */
+  argumentSpecs?: Record<string, ArgumentSpecEntry>;
   /** TS roles: expands validated params into raw task objects (normalized by the loader). */
   expand?: (params: any, ctx: RoleExpandContext) => unknown[];
   /** What reading the role's YAML warned about (duplicate keys). */

@@ -1,13 +1,15 @@
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import pLimit from 'p-limit';
-import type { BlockTask, LoadedRole, ModuleTask, Play, RoleTask, TaskNode, TemplatedKeyword } from '../config/model.js';
+import type { BlockTask, IncludeTask, LoadedRole, ModuleTask, Play, RoleTask, TaskNode, TemplatedKeyword } from '../config/model.js';
 import { ansibleBoolean } from '../config/boolean.js';
 import type { HostTaskResult, PlayReport, TaskReport } from './report.js';
-import { TsplayError, formatError, isUserError } from '../errors.js';
+import { TsplayError, UndefinedVariableError, formatError, isUserError } from '../errors.js';
 import { evaluateCondition, loadRole, normalizeRoleTasks, renderString, renderValue, selectPlayHosts, stringifyValue, validateRoleParams } from './deps.js';
 import { INHERITED_KEYWORDS, emptyScope, type HostState, type RunContext, type Scope } from './context.js';
-import { runModuleTaskOnHost, taskLabel, type TaskOutcome } from './task.js';
+import { runModuleTaskOnHost, taskLabel, taskSearchPath, type TaskOutcome } from './task.js';
+import { loopItemFields, overlayVars, resolveLoop } from './loop.js';
+import { findIncludeFile, loadIncludedFile } from '../loader/tasks.js';
 import type { MetaAction } from '../loader/tasks.js';
 import { shouldRunTags } from './tags.js';
 import { resolveGatherSubset, selectAnsibleFacts } from '../facts/subset.js';
@@ -44,6 +46,8 @@ class PlayRun {
   batchEnded = false;
   /** Hosts that ran `meta: end_host`. */
   readonly endedHosts = new Set<string>();
+  /** Included task files, read and validated once per play. */
+  readonly includeCache = new Map<string, { tasks?: TaskNode[]; errors?: TsplayError[] }>();
 
   constructor(readonly run: RunContext, readonly play: Play, hosts: string[]) {
     this.report = { name: play.name, hosts, tasks: [] };
@@ -64,6 +68,20 @@ class PlayRun {
       this.report.tasks.push(tr);
     }
     return tr;
+  }
+
+  /** The tasks of an included file, read and validated once per play (every host shares them). */
+  includedTasks(file: string, inc: IncludeTask): TaskNode[] {
+    const key = `${file}\0${inc.role?.dir ?? ''}\0${inc.section ?? ''}\0${JSON.stringify(inc.apply ?? null)}`;
+    let got = this.includeCache.get(key);
+    if (!got) {
+      const r = loadIncludedFile(file, inc);
+      for (const w of r.warnings) this.run.emitWarning(w);
+      got = r.errors.length ? { errors: r.errors } : { tasks: r.tasks };
+      this.includeCache.set(key, got);
+    }
+    if (got.errors) throw got.errors.length === 1 ? got.errors[0]! : new TsplayError('VALIDATION', got.errors.map(formatError).join('\n'), { location: got.errors[0]!.location });
+    return got.tasks!;
   }
 
   async getRole(name: string): Promise<LoadedRole> {
@@ -279,7 +297,7 @@ async function runLists(pr: PlayRun, lists: Lists, scope: Scope): Promise<void> 
       pr.run.aborted ??= 'interrupted';
       return;
     }
-    const byKind = { module: new Map<string, ModuleTask>(), block: new Map<string, BlockTask>(), role: new Map<string, RoleTask>() };
+    const byKind = { module: new Map<string, ModuleTask>(), block: new Map<string, BlockTask>(), role: new Map<string, RoleTask>(), include: new Map<string, IncludeTask>() };
     for (const [host, list] of lists) {
       const node = list[i];
       if (!node || !pr.active(host)) continue;
@@ -289,6 +307,100 @@ async function runLists(pr: PlayRun, lists: Lists, scope: Scope): Promise<void> 
     if (byKind.module.size) await taskStep(pr, byKind.module, { ...scope, path });
     if (byKind.block.size) await blockStep(pr, byKind.block, { ...scope, path });
     if (byKind.role.size) await roleStep(pr, byKind.role, { ...scope, path });
+    if (byKind.include.size) await includeStep(pr, byKind.include, { ...scope, path });
+  }
+}
+
+/** One file a dynamic include brings in for a host: the file and the variables of its loop item. */
+interface IncludedFile {
+  file: string;
+  tasks: TaskNode[];
+  itemVars: Record<string, unknown>;
+}
+
+/**
+ * `include_tasks` as ansible-core 2.14's linear strategy runs it: per host (and loop item) the
+ * include's `when` is evaluated, the file name templated, found, read and validated; the include
+ * itself reports ok ("included") or skipped, and counts ok once per included file; then the hosts
+ * run the included tasks (grouped by the files they included), with the include's vars and loop
+ * variables but none of its other keywords (only `apply:` gives keywords to the tasks).
+ */
+async function includeStep(pr: PlayRun, incs: Map<string, IncludeTask>, scope: Scope): Promise<void> {
+  const { run } = pr;
+  const selected = [...incs].filter(([, t]) => shouldRunTags([...scope.tags, ...t.tags], { only: run.opts.tags, skip: run.opts.skipTags }));
+  if (!selected.length) return;
+  const first = selected[0]![1];
+  const label = (first.role ? `${first.role.name} : ` : '') + (first.name ?? first.action);
+  const fakeOf = (inc: IncludeTask): ModuleTask => ({
+    kind: 'module', module: 'include_tasks', moduleAs: inc.action, args: {}, loc: inc.loc, when: [], tags: [], vars: {}, notify: [], listen: [], loopVar: 'item',
+    role: inc.role, name: inc.name, ignoreErrors: inc.ignoreErrors ?? scope.inherit?.ignoreErrors, noLog: inc.noLog ?? scope.inherit?.noLog,
+  });
+  const tr = pr.taskReport(`${scope.path}#${label}`, label, fakeOf(first));
+  run.emit({ type: 'task-start', play: pr.play.name, task: label, module: 'include_tasks', hosts: selected.map(([h]) => h) });
+  const included = new Map<string, IncludedFile[]>();
+  for (const [host, inc] of selected) {
+    const hs = run.hostState(host);
+    const fake = fakeOf(inc);
+    const t0 = Date.now();
+    try {
+      const base = run.varsForSync(hs, scope, inc.vars, inc.loc);
+      const vars = Object.hasOwn(base, 'ansible_search_path') ? base : overlayVars(base, { ansible_search_path: taskSearchPath(inc, run.playbookDir) });
+      const holds = (v: Record<string, unknown>) => scope.when.every((c) => evaluateCondition(c.expr, v, c.loc)) && inc.when.every((c) => evaluateCondition(c, v, inc.loc));
+      const files: Array<{ name: string; itemVars: Record<string, unknown> }> = [];
+      let items: unknown[] | undefined;
+      if (inc.loop !== undefined) {
+        let loop;
+        try {
+          loop = resolveLoop(inc, vars, inc.loc, 'include_tasks');
+        } catch (e) {
+          if (!(e instanceof UndefinedVariableError) || holds(vars)) throw e;
+          loop = undefined;
+        }
+        items = loop?.items ?? [];
+        for (let i = 0; loop && i < loop.items.length; i++) {
+          const fields = loopItemFields(loop.control, loop.items, i);
+          const iv = overlayVars(vars, fields);
+          if (holds(iv)) files.push({ name: renderString(inc.file, iv, inc.loc), itemVars: fields });
+        }
+      } else if (holds(vars)) {
+        files.push({ name: renderString(inc.file, vars, inc.loc), itemVars: {} });
+      }
+      if (!files.length) {
+        const reason = items && items.length === 0 ? 'No items in the list' : 'Conditional result was False';
+        record(pr, tr, hs, { status: 'skipped', changed: false, msg: reason, registered: { changed: false, skipped: true, skip_reason: reason } }, Date.now() - t0, fake);
+        continue;
+      }
+      const out: IncludedFile[] = [];
+      for (const f of files) {
+        const found = findIncludeFile(f.name, inc);
+        if (!found.file) {
+          throw new TsplayError('VALIDATION', `Could not find or access '${f.name}' on the Ansible Controller.`, { location: inc.loc, hint: `looked in ${found.tried.join(', ')}` });
+        }
+        out.push({ file: found.file, tasks: pr.includedTasks(found.file, inc), itemVars: f.itemVars });
+      }
+      record(pr, tr, hs, { status: 'ok', changed: false, registered: { changed: false, include: out[0]!.file } }, Date.now() - t0, fake);
+      // Ansible counts an include once per file it included (a loop of three: ok=3)
+      hs.recap.ok += out.length - 1;
+      included.set(host, out);
+    } catch (e) {
+      const msg = e instanceof TsplayError ? formatError(e) : isUserError(e) ? (e as Error).message : `internal error: ${(e as Error)?.stack ?? e}`;
+      record(pr, tr, hs, { status: 'failed', changed: false, msg, registered: { failed: true, changed: false, msg } }, Date.now() - t0, fake);
+    }
+  }
+  checkFailurePolicy(pr, scope);
+  // Hosts that included the same files run them in lockstep; other groups after them.
+  const groups = new Map<string, string[]>();
+  for (const [host, files] of included) {
+    const key = files.map((f) => f.file).join('\0');
+    groups.set(key, [...(groups.get(key) ?? []), host]);
+  }
+  for (const [key, hosts] of groups) {
+    const lists: Lists = new Map();
+    for (const h of hosts) {
+      const inc = incs.get(h)!;
+      lists.set(h, included.get(h)!.map((f): BlockTask => ({ kind: 'block', loc: inc.loc, when: [], tags: [], vars: { ...inc.vars, ...f.itemVars }, role: inc.role, block: f.tasks, rescue: [], always: [] })));
+    }
+    await runLists(pr, lists, { ...scope, path: `${scope.path}/include:${key}` });
   }
 }
 

@@ -1,6 +1,6 @@
 import { existsSync, readFileSync, statSync } from 'node:fs';
 import path from 'node:path';
-import type { BlockTask, ConnectionKeywords, LoopFields, ModuleTask, RoleInstanceRef, RoleTask, TaskCommon, TaskNode, TemplatedKeyword } from '../config/model.js';
+import type { BlockTask, ConnectionKeywords, IncludeTask, LoopFields, ModuleTask, RoleInstanceRef, RoleTask, TaskCommon, TaskNode, TemplatedKeyword } from '../config/model.js';
 import { becomeMethodOf, connectionKind } from '../config/connection-names.js';
 import { BLOCK_KEYWORDS, TASK_KEYWORDS, UNSUPPORTED_KEYWORDS } from '../config/schemas.js';
 import { TsplayError, TsplayErrors, type SourceLocation } from '../errors.js';
@@ -12,7 +12,7 @@ import { checkTemplate, checkTemplateFile, hasLookup, hasTemplate, lookupNames }
 
 /** Template files already compiled in this process (a role used by several plays is checked once). */
 const checkedTemplateFiles = new Map<string, TsplayError[]>();
-import { parseStringArgs, validateModuleArgs } from './args.js';
+import { nulBytePath, parseStringArgs, validateModuleArgs } from './args.js';
 import { splitArgs, SplitArgsError } from './splitter.js';
 import { didYouMean, suggest } from './suggest.js';
 import { readYamlFile, SourceMap } from './yaml.js';
@@ -309,8 +309,19 @@ class Normalizer {
     for (const k of ['include_role', 'import_role', 'ansible.builtin.include_role', 'ansible.builtin.import_role']) {
       if (k in t) return [this.includeRole(t, k, loc)];
     }
-    for (const k of ['include_tasks', 'import_tasks', 'ansible.builtin.include_tasks', 'ansible.builtin.import_tasks']) {
+    for (const k of ['include_tasks', 'ansible.builtin.include_tasks', 'ansible.legacy.include_tasks']) {
+      if (k in t) return this.dynamicInclude(t, k, loc);
+    }
+    for (const k of ['import_tasks', 'ansible.builtin.import_tasks', 'ansible.legacy.import_tasks']) {
       if (k in t) return this.includeTasks(t, k, loc);
+    }
+    for (const k of ['include', 'ansible.builtin.include', 'ansible.legacy.include']) {
+      if (!(k in t)) continue;
+      // ansible-core 2.14's `include:` is static unless its name is a template or it loops (helpers.load_list_of_tasks)
+      const spec = t[k];
+      const ref = typeof spec === 'string' ? spec.trim().split(/\s+/)[0] ?? '' : '';
+      const loops = Object.keys(t).some((x) => x === 'loop' || x.startsWith('with_'));
+      return hasTemplate(ref) || loops || typeof spec !== 'string' ? this.dynamicInclude(t, k, loc) : this.includeTasks(t, k, loc);
     }
     const m = this.moduleTask(t, loc);
     return m ? [m] : [];
@@ -408,6 +419,62 @@ class Normalizer {
     const b: BlockTask = { kind: 'block', ...common, block: tasks, rescue: [], always: [] };
     if (!b.name) b.name = `${key.replace('ansible.builtin.', '')}: ${fileRef}`;
     return [b];
+  }
+
+  /**
+   * `include_tasks: FILE` (free form or `file:`), and a dynamic `include:`: a node the engine loads
+   * when a host reaches it. Only the include's own keywords are checked here; the file is read then.
+   */
+  dynamicInclude(t: Record<string, unknown>, key: string, loc: SourceLocation): TaskNode[] {
+    const allowed = new Set<string>([key, 'name', 'when', 'tags', 'vars', 'ignore_errors', 'no_log', 'run_once', 'any_errors_fatal', 'loop', 'loop_control', 'register', 'debugger', 'timeout', 'collections', 'args', 'become', 'become_user', 'delegate_to', 'check_mode', 'environment']);
+    const extra = Object.keys(t).filter((k) => k.startsWith('with_'));
+    this.unknownKeys(t, new Set([...allowed, ...extra]), `an ${key.replace(/^ansible\.(builtin|legacy)\./, '')} task`);
+    const spec = t[key];
+    const refLoc = this.map.value(t, key);
+    let file: string | undefined;
+    let apply: Record<string, unknown> | undefined;
+    if (typeof spec === 'string' && spec.trim() !== '') file = spec.trim();
+    else if (isMapping(spec) || ((spec === null || spec === undefined) && isMapping(t.args))) {
+      const m = (isMapping(spec) ? spec : t.args) as Record<string, unknown>;
+      for (const k of Object.keys(m)) {
+        if (!['file', '_raw_params', 'apply'].includes(k)) this.err(`Invalid options for ${key}: ${k}`, this.map.key(m, k), didYouMean(k, ['file', 'apply']) ?? `${key} takes file: and apply:`);
+      }
+      const f = m.file ?? m._raw_params;
+      if (typeof f === 'string' && f.trim() !== '') file = f.trim();
+      if (m.apply !== undefined && m.apply !== null) {
+        if (!isMapping(m.apply)) this.err(`Expected a dict for apply but got ${typeName(m.apply)} instead`, this.map.value(m, 'apply'));
+        else {
+          const applyKw = new Set([...BLOCK_KW].filter((k) => !['block', 'rescue', 'always'].includes(k)));
+          this.unknownKeys(m.apply, applyKw, `'apply' of ${key}`);
+          apply = m.apply;
+        }
+      }
+    }
+    if (file === undefined) {
+      this.err(`No file specified for ${key.replace(/^ansible\.(builtin|legacy)\./, '')}`, refLoc, `${key}: FILE.yml, or ${key}: { file: FILE.yml }`);
+      return [];
+    }
+    this.errors.push(...checkTemplate(file, refLoc));
+    const common = this.common(t, loc);
+    const dirs = this.opts.includeDirs?.length ? this.opts.includeDirs : [path.dirname(this.file)];
+    const here = path.dirname(path.resolve(this.file));
+    const node: IncludeTask = {
+      kind: 'include',
+      ...common,
+      action: key,
+      file,
+      searchDirs: [...new Set([here, ...dirs.map((d) => path.resolve(d))])],
+      includeStack: this.opts.includeStack ?? [path.resolve(this.file)],
+      loopVar: 'item',
+    };
+    if (apply) node.apply = apply;
+    if (this.opts.section) node.section = this.opts.section;
+    this.loopFields(t, node);
+    const reg = this.str(t, 'register');
+    if (reg !== undefined) {
+      if (!IDENT.test(reg)) this.err(`register name '${reg}' is not a valid variable name`, this.map.value(t, 'register'));
+    }
+    return [node];
   }
 
   /** `meta: ACTION`: run by the engine itself (flush_handlers, end_play, end_host…), never by a module. */
@@ -551,6 +618,8 @@ class Normalizer {
       argsLoc = this.map.value(t, moduleAs);
     }
     const args = this.moduleArgs(mod, moduleAs, rawArgs, argsLoc, t);
+    const nul = nulBytePath(args);
+    if (nul !== undefined) this.err(`argument ${nul || moduleAs} contains a NUL byte (\\0); no command, path or file content sent to a host can hold one`, argsLoc, 'remove the \\0 escape (ansible-core fails such a task with "embedded null byte")');
     if (mod.name === 'template' && args && typeof (args as Record<string, unknown>).src === 'string') this.templateSource((args as Record<string, unknown>).src as string, argsLoc);
     const common = this.common(t, loc);
     if (delegateLocal) common.delegateTo = 'localhost';
@@ -789,6 +858,79 @@ export function normalizeTasks(raw: unknown[], file: string, opts: NormalizeOpti
   const { tasks, errors } = normalizeTaskList(raw, file, opts);
   if (errors.length) throw new TsplayErrors(errors);
   return tasks;
+}
+
+/** Where a dynamic include's file is: the first of its search directories that has it. */
+export function findIncludeFile(name: string, inc: IncludeTask): { file?: string; tried: string[] } {
+  const tried = path.isAbsolute(name) ? [name] : inc.searchDirs.map((d) => path.resolve(d, name));
+  return { file: tried.find(fileExists), tried };
+}
+
+/**
+ * Read and validate the file a dynamic include names (when a host reaches it): its tasks, wrapped in
+ * the include's `apply:` keywords when there are some; errors carry the file's positions.
+ */
+export function loadIncludedFile(file: string, inc: IncludeTask, opts: { modules?: ModuleLookup } = {}): { tasks: TaskNode[]; errors: TsplayError[]; warnings: string[] } {
+  const warnings: string[] = [];
+  const parsed = readYamlFile(file, inc.loc);
+  warnings.push(...parsed.warnings);
+  if (parsed.errors.length) return { tasks: [], errors: parsed.errors, warnings };
+  if (parsed.value === null || parsed.value === undefined) return { tasks: [], errors: [], warnings };
+  if (!Array.isArray(parsed.value)) {
+    return { tasks: [], errors: [new TsplayError('VALIDATION', 'included task files must contain a list of tasks', { location: parsed.map.of(parsed.value, { file, line: 1, col: 1 }) })], warnings };
+  }
+  const dir = path.dirname(file);
+  const raw = inc.apply ? [{ ...inc.apply, block: parsed.value }] : parsed.value;
+  const r = normalizeTaskList(raw, file, {
+    map: parsed.map,
+    role: inc.role,
+    modules: opts.modules,
+    section: inc.section,
+    includeDirs: [dir, ...inc.searchDirs.filter((d) => d !== dir)],
+    includeStack: [...inc.includeStack, file],
+    warnings,
+  });
+  return { tasks: r.tasks, errors: r.errors, warnings };
+}
+
+/**
+ * `tsplay validate`'s look at dynamic includes: each one whose file is named literally is read and
+ * checked, but what is wrong there is a warning naming the file (a host may never reach it, as a
+ * role's branch for another OS); a templated name is only known at run time.
+ */
+export function checkIncludedFiles(list: TaskNode[], opts: { modules?: ModuleLookup } = {}, seen = new Set<string>()): string[] {
+  const out: string[] = [];
+  for (const inc of includeTasks(list)) {
+    if (hasTemplate(inc.file)) continue;
+    const { file, tried } = findIncludeFile(inc.file, inc);
+    const at = `${inc.loc.file}:${inc.loc.line ?? 0}:${inc.loc.col ?? 0}`;
+    if (!file) {
+      out.push(`${at}: ${inc.action}: ${inc.file} is not found (looked in ${tried.join(', ')}); a host that reaches it will fail`);
+      continue;
+    }
+    if (seen.has(file) || inc.includeStack.includes(file)) continue;
+    seen.add(file);
+    const r = loadIncludedFile(file, inc, opts);
+    out.push(...r.warnings);
+    for (const e of r.errors) {
+      const l = e.location;
+      out.push(`${l?.file ? `${l.file}:${l.line ?? 0}:${l.col ?? 0}: ` : ''}${e.message}${e.hint ? ` (${e.hint})` : ''} — in ${file}, included by ${at}; a host that reaches this include will fail`);
+    }
+    out.push(...checkIncludedFiles(r.tasks, opts, seen));
+  }
+  return out;
+}
+
+/** Every dynamic include (recursively through blocks). */
+export function* includeTasks(list: TaskNode[]): Generator<IncludeTask> {
+  for (const t of list) {
+    if (t.kind === 'include') yield t;
+    else if (t.kind === 'block') {
+      yield* includeTasks(t.block);
+      yield* includeTasks(t.rescue);
+      yield* includeTasks(t.always);
+    }
+  }
 }
 
 /** The names and `listen` topics handlers answer to. */
