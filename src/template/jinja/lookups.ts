@@ -9,6 +9,7 @@ import { homedir } from 'node:os';
 import path from 'node:path';
 import { PyError, Undefined, UndefinedError, isDict, iterate, str, tuple, truthy } from './py.js';
 import type { CallContext, Lookup } from './types.js';
+import { compile as compileRegex, search as regexSearch } from './filters/regex.js';
 
 function flattenTerms(terms: unknown[]): unknown[] {
   const out: unknown[] = [];
@@ -361,6 +362,21 @@ export const lookups: Record<string, Lookup> = {
       if (kwargs.default !== undefined) return kwargs.default;
       throw new UndefinedError(new Undefined(name, `No variable found with this name: ${name}`));
     });
+  },
+  varnames: (terms, _kwargs, ctx) => {
+    const names = Object.keys(ctx.vars);
+    const out: string[] = [];
+    for (const term of terms) {
+      if (typeof term !== 'string') throw new PyError('AnsibleError', `Invalid setting identifier, "${str(term)}" is not a string, it is a ${typeof term}`);
+      let rx: ReturnType<typeof compileRegex>;
+      try {
+        rx = compileRegex(term);
+      } catch (e) {
+        throw new PyError('AnsibleError', `Unable to use "${term}" as a search parameter: ${(e as Error).message}`);
+      }
+      for (const n of names) if (regexSearch(rx, n)) out.push(n);
+    }
+    return out;
   },
   list: (terms) => terms,
   items: (terms) => flattenTerms(terms),
