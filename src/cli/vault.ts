@@ -8,14 +8,7 @@ import { accessSync, constants, existsSync, readFileSync, renameSync, statSync, 
 import path from 'node:path';
 import { Option, type Command } from 'commander';
 import { TsplayError } from '../errors.js';
-import {
-  DEFAULT_VAULT_ID,
-  decryptVault,
-  encryptVault,
-  isVaultEncrypted,
-  setVaultSecrets,
-  type VaultSecret,
-} from '../config/vault.js';
+import { DEFAULT_VAULT_ID, decryptVault, encryptVault, isVaultEncrypted, setVaultSecrets, type VaultSecret } from '../config/vault.js';
 import type { Io } from './main.js';
 import { reportError } from './main.js';
 import { EXIT } from './exit-codes.js';
@@ -31,13 +24,15 @@ const collect = (v: string, prev: string[] = []) => [...prev, v];
 
 /** Add --vault-id, --vault-password-file and --ask-vault-pass (ansible's add_vault_options). */
 export function addVaultOptions(cmd: Command): Command {
-  return cmd
-    .option('--vault-id <[id@]source>', 'vault identity: a password file, an executable script or "prompt" (repeatable)', collect, [])
-    .option('--vault-password-file <file>', 'vault password file, or a script printing the password (repeatable)', collect, [])
-    .option('-J, --ask-vault-pass', 'ask for the vault password on the terminal')
-    // Ansible's other spellings of the same two flags.
-    .addOption(new Option('--vault-pass-file <file>').hideHelp().argParser(collect))
-    .addOption(new Option('--ask-vault-password').hideHelp());
+  return (
+    cmd
+      .option('--vault-id <[id@]source>', 'vault identity: a password file, an executable script or "prompt" (repeatable)', collect, [])
+      .option('--vault-password-file <file>', 'vault password file, or a script printing the password (repeatable)', collect, [])
+      .option('-J, --ask-vault-pass', 'ask for the vault password on the terminal')
+      // Ansible's other spellings of the same two flags.
+      .addOption(new Option('--vault-pass-file <file>').hideHelp().argParser(collect))
+      .addOption(new Option('--ask-vault-password').hideHelp())
+  );
 }
 
 /** The flags as one shape, whichever spelling was used. */
@@ -73,7 +68,10 @@ export async function vaultSecretsFrom(given: VaultFlags, o: SetupOptions): Prom
   const flags = vaultFlagsOf(given);
   const env = process.env;
   const ids = [
-    ...(env['ANSIBLE_VAULT_IDENTITY_LIST'] ?? '').split(',').map((s) => s.trim()).filter(Boolean),
+    ...(env['ANSIBLE_VAULT_IDENTITY_LIST'] ?? '')
+      .split(',')
+      .map((s) => s.trim())
+      .filter(Boolean),
     ...(flags.vaultId ?? []),
   ];
   for (const id of ids) {
@@ -218,7 +216,8 @@ interface VaultCommandFlags extends VaultFlags {
 
 /** The secret to encrypt with (match_encrypt_secret): --encrypt-vault-id, else the only one. */
 function encryptSecret(secrets: VaultSecret[], wanted?: string): VaultSecret {
-  if (secrets.length === 0) throw new TsplayError('USAGE', "A vault password is required to use Ansible's Vault", { hint: 'pass --vault-password-file FILE or --vault-id [ID@]FILE' });
+  if (secrets.length === 0)
+    throw new TsplayError('USAGE', "A vault password is required to use Ansible's Vault", { hint: 'pass --vault-password-file FILE or --vault-id [ID@]FILE' });
   if (wanted) {
     const s = secrets.find((x) => x.id === wanted);
     if (!s) throw new TsplayError('USAGE', `Did not find a match for --encrypt-vault-id=${wanted} in the known vault-ids ${JSON.stringify(secrets.map((x) => x.id))}`);
@@ -263,111 +262,134 @@ function writeOutput(data: Buffer | string, file: string, io: Io): void {
 
 /** Ansible's format_ciphertext_yaml: `name: !vault |` and the envelope indented by 10 spaces. */
 export function formatVaultYaml(envelope: string, name?: string): string {
-  return [`${name ? `${name}: ` : ''}!vault |`, ...envelope.split('\n').filter((l) => l !== '').map((l) => ' '.repeat(10) + l)].join('\n');
+  return [
+    `${name ? `${name}: ` : ''}!vault |`,
+    ...envelope
+      .split('\n')
+      .filter((l) => l !== '')
+      .map((l) => ' '.repeat(10) + l),
+  ].join('\n');
 }
 
 export function registerVaultCommands(program: Command, io: Io, setCode: (c: number) => void): void {
   const vault = program.command('vault').description('encrypt and decrypt ansible-vault data (files and strings ansible-vault reads)');
   // eslint-disable-next-line @typescript-eslint/no-explicit-any
-  const action = <A extends any[]>(fn: (...a: A) => Promise<void>) => async (...a: A) => {
-    try {
-      await fn(...a);
-      setCode(EXIT.OK);
-    } catch (e) {
-      setCode(reportError(e, io));
-    }
-  };
+  const action =
+    <A extends any[]>(fn: (...a: A) => Promise<void>) =>
+    async (...a: A) => {
+      try {
+        await fn(...a);
+        setCode(EXIT.OK);
+      } catch (e) {
+        setCode(reportError(e, io));
+      }
+    };
   const secretsFor = (flags: VaultFlags, confirm = false) => vaultSecretsFrom(flags, { io, autoPrompt: true, confirm });
 
   addVaultOptions(vault.command('encrypt').description('encrypt files in place (or to --output)').argument('[files...]', 'files; none or - reads stdin'))
     .option('--output <file>', 'write here instead (- for stdout)')
     .option('--encrypt-vault-id <id>', 'the vault id to encrypt with (needed when several are given)')
-    .action(action(async (files: string[], flags: VaultCommandFlags) => {
-      const secret = encryptSecret(await secretsFor(flags, true), flags.encryptVaultId);
-      const list = files.length ? files : ['-'];
-      if (flags.output && list.length > 1) throw new TsplayError('USAGE', 'At most one input file may be used with the --output option');
-      for (const f of list) {
-        const data = readInput(f);
-        if (isVaultEncrypted(data)) throw new TsplayError('USAGE', `input is already encrypted: ${f}`);
-        writeOutput(encryptVault(data, secret.password, secret.id), flags.output ?? f, io);
-      }
-      if (process.stderr.isTTY) io.err('Encryption successful\n');
-    }));
+    .action(
+      action(async (files: string[], flags: VaultCommandFlags) => {
+        const secret = encryptSecret(await secretsFor(flags, true), flags.encryptVaultId);
+        const list = files.length ? files : ['-'];
+        if (flags.output && list.length > 1) throw new TsplayError('USAGE', 'At most one input file may be used with the --output option');
+        for (const f of list) {
+          const data = readInput(f);
+          if (isVaultEncrypted(data)) throw new TsplayError('USAGE', `input is already encrypted: ${f}`);
+          writeOutput(encryptVault(data, secret.password, secret.id), flags.output ?? f, io);
+        }
+        if (process.stderr.isTTY) io.err('Encryption successful\n');
+      }),
+    );
 
   addVaultOptions(vault.command('decrypt').description('decrypt files in place (or to --output)').argument('[files...]', 'files; none or - reads stdin'))
     .option('--output <file>', 'write here instead (- for stdout)')
-    .action(action(async (files: string[], flags: VaultCommandFlags) => {
-      setVaultSecrets(await secretsFor(flags));
-      const list = files.length ? files : ['-'];
-      if (flags.output && list.length > 1) throw new TsplayError('USAGE', 'At most one input file may be used with the --output option');
-      for (const f of list) {
-        const data = readInput(f);
-        const name = f === '-' ? 'stdin' : f;
-        if (!isVaultEncrypted(data)) throw new TsplayError('USAGE', `input is not vault encrypted data. ${name} is not a vault encrypted file`);
-        writeOutput(decryptVault(data.toString('latin1'), 'this vault file', { file: name }).plaintext, flags.output ?? f, io);
-      }
-      if (process.stderr.isTTY) io.err('Decryption successful\n');
-    }));
+    .action(
+      action(async (files: string[], flags: VaultCommandFlags) => {
+        setVaultSecrets(await secretsFor(flags));
+        const list = files.length ? files : ['-'];
+        if (flags.output && list.length > 1) throw new TsplayError('USAGE', 'At most one input file may be used with the --output option');
+        for (const f of list) {
+          const data = readInput(f);
+          const name = f === '-' ? 'stdin' : f;
+          if (!isVaultEncrypted(data)) throw new TsplayError('USAGE', `input is not vault encrypted data. ${name} is not a vault encrypted file`);
+          writeOutput(decryptVault(data.toString('latin1'), 'this vault file', { file: name }).plaintext, flags.output ?? f, io);
+        }
+        if (process.stderr.isTTY) io.err('Decryption successful\n');
+      }),
+    );
 
-  addVaultOptions(vault.command('view').description('print the plaintext of vault files').argument('<files...>', 'files'))
-    .action(action(async (files: string[], flags: VaultCommandFlags) => {
+  addVaultOptions(vault.command('view').description('print the plaintext of vault files').argument('<files...>', 'files')).action(
+    action(async (files: string[], flags: VaultCommandFlags) => {
       setVaultSecrets(await secretsFor(flags));
       for (const f of files) {
         const data = readInput(f);
         if (!isVaultEncrypted(data)) throw new TsplayError('USAGE', `input is not vault encrypted data. ${f} is not a vault encrypted file`);
         io.out(decryptVault(data.toString('latin1'), 'this vault file', { file: f }).plaintext.toString('utf8'));
       }
-    }));
+    }),
+  );
 
-  addVaultOptions(vault.command('encrypt_string').alias('encrypt-string').description('encrypt strings into `name: !vault |` YAML').argument('[strings...]', 'strings; none or - reads stdin'))
+  addVaultOptions(
+    vault.command('encrypt_string').alias('encrypt-string').description('encrypt strings into `name: !vault |` YAML').argument('[strings...]', 'strings; none or - reads stdin'),
+  )
     .option('--output <file>', 'write here instead of stdout')
     .option('--encrypt-vault-id <id>', 'the vault id to encrypt with (needed when several are given)')
     .option('-n, --name <name>', 'variable name for the next string (repeatable)', collect, [])
     .option('--stdin-name <name>', 'variable name for the string read from stdin')
-    .action(action(async (strings: string[], flags: VaultCommandFlags & { name: string[]; stdinName?: string }) => {
-      const secret = encryptSecret(await secretsFor(flags, true), flags.encryptVaultId);
-      const items: Array<{ text: Buffer; name?: string; from: string }> = [];
-      const args = strings.filter((s) => s !== '-');
-      if (strings.includes('-') || strings.length === 0 || flags.stdinName) {
-        const text = readFileSync(0);
-        if (text.length === 0) throw new TsplayError('USAGE', 'stdin was empty, not encrypting');
-        items.push({ text, name: flags.stdinName, from: 'stdin' });
-      }
-      if (args.length > flags.name.length && flags.name.length > 0) {
-        io.err('The number of --name options do not match the number of args.\n');
-        io.err(`The last named variable will be "${flags.name[flags.name.length - 1]}". The rest will not have names.\n`);
-      }
-      args.forEach((a, i) => {
-        if (a === '') throw new TsplayError('USAGE', 'The plaintext provided from the command line args was empty, not encrypting');
-        items.push({ text: Buffer.from(a, 'utf8'), name: flags.name[i], from: 'the command line args' });
-      });
-      const outs = items.map((it, i) => {
-        if (items.length > 1) {
-          io.err(it.name ? `# The encrypted version of variable ("${it.name}", the string #${i + 1} from ${it.from}).\n` : `# The encrypted version of the string #${i + 1} from ${it.from}.)\n`);
+    .action(
+      action(async (strings: string[], flags: VaultCommandFlags & { name: string[]; stdinName?: string }) => {
+        const secret = encryptSecret(await secretsFor(flags, true), flags.encryptVaultId);
+        const items: Array<{ text: Buffer; name?: string; from: string }> = [];
+        const args = strings.filter((s) => s !== '-');
+        if (strings.includes('-') || strings.length === 0 || flags.stdinName) {
+          const text = readFileSync(0);
+          if (text.length === 0) throw new TsplayError('USAGE', 'stdin was empty, not encrypting');
+          items.push({ text, name: flags.stdinName, from: 'stdin' });
         }
-        return formatVaultYaml(encryptVault(it.text, secret.password, secret.id), it.name);
-      });
-      writeOutput(outs.join('\n'), flags.output ?? '-', io);
-      if (process.stdout.isTTY && !flags.output) io.out('\n');
-    }));
+        if (args.length > flags.name.length && flags.name.length > 0) {
+          io.err('The number of --name options do not match the number of args.\n');
+          io.err(`The last named variable will be "${flags.name[flags.name.length - 1]}". The rest will not have names.\n`);
+        }
+        args.forEach((a, i) => {
+          if (a === '') throw new TsplayError('USAGE', 'The plaintext provided from the command line args was empty, not encrypting');
+          items.push({ text: Buffer.from(a, 'utf8'), name: flags.name[i], from: 'the command line args' });
+        });
+        const outs = items.map((it, i) => {
+          if (items.length > 1) {
+            io.err(
+              it.name
+                ? `# The encrypted version of variable ("${it.name}", the string #${i + 1} from ${it.from}).\n`
+                : `# The encrypted version of the string #${i + 1} from ${it.from}.)\n`,
+            );
+          }
+          return formatVaultYaml(encryptVault(it.text, secret.password, secret.id), it.name);
+        });
+        writeOutput(outs.join('\n'), flags.output ?? '-', io);
+        if (process.stdout.isTTY && !flags.output) io.out('\n');
+      }),
+    );
 
   addVaultOptions(vault.command('rekey').description('re-encrypt vault files with a new password').argument('<files...>', 'files'))
     .option('--new-vault-password-file <file>', 'the new password file')
     .option('--new-vault-id <[id@]source>', 'the new vault identity')
     .option('--encrypt-vault-id <id>', 'the vault id to encrypt with')
-    .action(action(async (files: string[], flags: VaultCommandFlags & { newVaultPasswordFile?: string; newVaultId?: string }) => {
-      setVaultSecrets(await secretsFor(flags));
-      if (flags.newVaultPasswordFile && flags.newVaultId) throw new TsplayError('USAGE', '--new-vault-password-file and --new-vault-id exclude each other');
-      const newIds = flags.newVaultId ? [flags.newVaultId] : [];
-      const newFiles = flags.newVaultPasswordFile ? [flags.newVaultPasswordFile] : [];
-      const fresh = await vaultSecretsFrom({ vaultId: newIds, vaultPasswordFile: newFiles }, { io, autoPrompt: newIds.length + newFiles.length === 0, confirm: true });
-      const secret = encryptSecret(fresh, flags.encryptVaultId);
-      for (const f of files) {
-        const data = readInput(f);
-        if (!isVaultEncrypted(data)) throw new TsplayError('USAGE', `input is not vault encrypted data. ${f} is not a vault encrypted file`);
-        const plain = decryptVault(data.toString('latin1'), 'this vault file', { file: f }).plaintext;
-        writeOutput(encryptVault(plain, secret.password, secret.id), f, io);
-      }
-      io.err('Rekey successful\n');
-    }));
+    .action(
+      action(async (files: string[], flags: VaultCommandFlags & { newVaultPasswordFile?: string; newVaultId?: string }) => {
+        setVaultSecrets(await secretsFor(flags));
+        if (flags.newVaultPasswordFile && flags.newVaultId) throw new TsplayError('USAGE', '--new-vault-password-file and --new-vault-id exclude each other');
+        const newIds = flags.newVaultId ? [flags.newVaultId] : [];
+        const newFiles = flags.newVaultPasswordFile ? [flags.newVaultPasswordFile] : [];
+        const fresh = await vaultSecretsFrom({ vaultId: newIds, vaultPasswordFile: newFiles }, { io, autoPrompt: newIds.length + newFiles.length === 0, confirm: true });
+        const secret = encryptSecret(fresh, flags.encryptVaultId);
+        for (const f of files) {
+          const data = readInput(f);
+          if (!isVaultEncrypted(data)) throw new TsplayError('USAGE', `input is not vault encrypted data. ${f} is not a vault encrypted file`);
+          const plain = decryptVault(data.toString('latin1'), 'this vault file', { file: f }).plaintext;
+          writeOutput(encryptVault(plain, secret.password, secret.id), f, io);
+        }
+        io.err('Rekey successful\n');
+      }),
+    );
 }

@@ -11,7 +11,6 @@
  * Every decrypted text is a secret: `revealedSecrets()` feeds the run's Redactor.
  */
 import { createCipheriv, createDecipheriv, createHmac, pbkdf2Sync, randomBytes, timingSafeEqual } from 'node:crypto';
-import { readFileSync } from 'node:fs';
 import { TsplayError, type SourceLocation } from '../errors.js';
 import { readUserFileSync } from './user-file.js';
 
@@ -53,7 +52,10 @@ export function parseVaultEnvelope(text: string): VaultEnvelope {
     version: header[1]!.trim(),
     cipher: header[2]!.trim(),
     vaultId: header.length >= 4 ? header[3]!.trim() : undefined,
-    body: lines.slice(1).map((l) => l.trim()).join(''),
+    body: lines
+      .slice(1)
+      .map((l) => l.trim())
+      .join(''),
   };
 }
 
@@ -154,10 +156,16 @@ export function decryptVault(text: string, what: string, loc: SourceLocation): {
   try {
     env = parseVaultEnvelope(text.trim());
   } catch (e) {
-    throw new TsplayError('VAULT', `${what} is not valid ansible-vault data: ${(e as Error).message}`, { location: loc, hint: 'the data must be exactly what ansible-vault wrote ($ANSIBLE_VAULT;1.1;AES256 and hex lines)' });
+    throw new TsplayError('VAULT', `${what} is not valid ansible-vault data: ${(e as Error).message}`, {
+      location: loc,
+      hint: 'the data must be exactly what ansible-vault wrote ($ANSIBLE_VAULT;1.1;AES256 and hex lines)',
+    });
   }
   if (env.cipher !== 'AES256') {
-    throw new TsplayError('VAULT', `${what} uses the vault cipher "${env.cipher}", which neither ansible-core 2.14 nor tsplay can decrypt`, { location: loc, hint: 're-encrypt it with ansible-vault (AES256)' });
+    throw new TsplayError('VAULT', `${what} uses the vault cipher "${env.cipher}", which neither ansible-core 2.14 nor tsplay can decrypt`, {
+      location: loc,
+      hint: 're-encrypt it with ansible-vault (AES256)',
+    });
   }
   if (secrets.length === 0) {
     throw new TsplayError('VAULT', `${what} is encrypted with ansible-vault and no vault password was given`, { location: loc, hint: PASSWORD_HINT });
@@ -169,7 +177,10 @@ export function decryptVault(text: string, what: string, loc: SourceLocation): {
     try {
       plain = decryptVaultBody(env.body, s.password);
     } catch (e) {
-      throw new TsplayError('VAULT', `${what} is not valid ansible-vault data: ${(e as Error).message}`, { location: loc, hint: 'the data must be exactly what ansible-vault wrote' });
+      throw new TsplayError('VAULT', `${what} is not valid ansible-vault data: ${(e as Error).message}`, {
+        location: loc,
+        hint: 'the data must be exactly what ansible-vault wrote',
+      });
     }
     if (plain !== undefined) {
       markRevealed(plain.toString('utf8'));
@@ -264,6 +275,7 @@ export function vaultAsTemplate(v: unknown, depth = 0): unknown {
   if (depth > 50 || !containsVault(v)) return v;
   if (Array.isArray(v)) return v.map((x) => vaultAsTemplate(x, depth + 1));
   const out: Record<string, unknown> = {};
-  for (const [k, x] of Object.entries(v as Record<string, unknown>)) Object.defineProperty(out, k, { value: vaultAsTemplate(x, depth + 1), enumerable: true, writable: true, configurable: true });
+  for (const [k, x] of Object.entries(v as Record<string, unknown>))
+    Object.defineProperty(out, k, { value: vaultAsTemplate(x, depth + 1), enumerable: true, writable: true, configurable: true });
   return out;
 }

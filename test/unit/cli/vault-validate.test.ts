@@ -10,7 +10,12 @@ function capture(): Io & { text: () => string } {
   return { out: (t) => void (buf += t), err: (t) => void (buf += t), isTTY: false, text: () => buf };
 }
 
-const indent = (env: string, n: number) => env.trim().split('\n').map((l) => ' '.repeat(n) + l).join('\n');
+const indent = (env: string, n: number) =>
+  env
+    .trim()
+    .split('\n')
+    .map((l) => ' '.repeat(n) + l)
+    .join('\n');
 
 describe('validate with vault values', { timeout: 60_000 }, () => {
   const d = mkdtempSync(path.join(os.tmpdir(), 'tsplay-vault-validate-'));

@@ -31,7 +31,11 @@ function tmp(): string {
 function capture(): Io & { text: () => string; stdout: () => string } {
   let buf = '';
   let out = '';
-  return { out: (t) => void ((buf += t), (out += t)), err: (t) => void (buf += t), isTTY: false, text: () => buf, stdout: () => out };
+  const out1 = (t: string) => {
+    buf += t;
+    out += t;
+  };
+  return { out: out1, err: (t) => void (buf += t), isTTY: false, text: () => buf, stdout: () => out };
 }
 
 function ansibleVault(args: string[], input?: string): string {
@@ -149,21 +153,35 @@ describe.runIf(haveAnsibleVault)('tsplay vault and Debian ansible-vault read eac
     const d = tmp();
     const pw = path.join(d, 'pw');
     writeFileSync(pw, 'pw-es');
-    const r = spawnSync(process.execPath, [TSPLAY, 'vault', 'encrypt_string', '--vault-password-file', pw, '--stdin-name', 'db_pass'], { input: 'from-stdin-secret', encoding: 'utf8' });
+    const r = spawnSync(process.execPath, [TSPLAY, 'vault', 'encrypt_string', '--vault-password-file', pw, '--stdin-name', 'db_pass'], {
+      input: 'from-stdin-secret',
+      encoding: 'utf8',
+    });
     expect(r.status).toBe(0);
     expect(r.stdout).toMatch(/^db_pass: !vault \|\n {10}\$ANSIBLE_VAULT;1\.1;AES256\n/);
     // ansible reads it as a vars file
     const vars = path.join(d, 'vars.yml');
     writeFileSync(vars, r.stdout + '\n');
     const pb = path.join(d, 'pb.yml');
-    writeFileSync(pb, '- hosts: localhost\n  gather_facts: false\n  vars_files: [vars.yml]\n  tasks:\n    - copy: {content: "{{ db_pass }}", dest: "' + path.join(d, 'out.txt') + '"}\n');
-    execFileSync('/usr/bin/ansible-playbook', ['-i', 'localhost,', '-c', 'local', '--vault-password-file', pw, pb], { encoding: 'utf8', env: { ...process.env, ANSIBLE_NOCOLOR: '1' } });
+    writeFileSync(
+      pb,
+      '- hosts: localhost\n  gather_facts: false\n  vars_files: [vars.yml]\n  tasks:\n    - copy: {content: "{{ db_pass }}", dest: "' + path.join(d, 'out.txt') + '"}\n',
+    );
+    execFileSync('/usr/bin/ansible-playbook', ['-i', 'localhost,', '-c', 'local', '--vault-password-file', pw, pb], {
+      encoding: 'utf8',
+      env: { ...process.env, ANSIBLE_NOCOLOR: '1' },
+    });
     expect(readFileSync(path.join(d, 'out.txt'), 'utf8')).toBe('from-stdin-secret');
 
     // args with --name, and the reverse direction
     const r2 = spawnSync(process.execPath, [TSPLAY, 'vault', 'encrypt_string', '--vault-id', `dev@${pw}`, '--name', 'a', 'alpha-text'], { encoding: 'utf8' });
     expect(r2.stdout).toMatch(/^a: !vault \|\n {10}\$ANSIBLE_VAULT;1\.2;AES256;dev\n/);
-    const envelope = r2.stdout.split('\n').slice(1).map((l) => l.trim()).join('\n') + '\n';
+    const envelope =
+      r2.stdout
+        .split('\n')
+        .slice(1)
+        .map((l) => l.trim())
+        .join('\n') + '\n';
     expect(ansibleVault(['decrypt', '--vault-id', `dev@${pw}`, '--output', '-'], envelope)).toBe('alpha-text');
 
     const fromAnsible = ansibleVault(['encrypt_string', '--vault-password-file', pw, '--name', 'b', 'beta-text']);
@@ -232,7 +250,10 @@ describe.runIf(existsSync('/usr/bin/script'))('--ask-vault-pass on a terminal', 
     writeFileSync(enc, encryptVault('asked: yes\n', 'typed-pw'));
     const cmd = `${process.execPath} ${TSPLAY} vault view --ask-vault-pass ${enc}`;
     // The password is typed once the prompt is shown (script forwards our stdin to the terminal).
-    const r = spawnSync('/bin/sh', ['-c', `(while [ ! -s ${d}/t ]; do sleep 0.2; done; sleep 0.5; printf 'typed-pw\\r') | script -qefc "${cmd}" ${d}/t`], { encoding: 'utf8', timeout: 50_000 });
+    const r = spawnSync('/bin/sh', ['-c', `(while [ ! -s ${d}/t ]; do sleep 0.2; done; sleep 0.5; printf 'typed-pw\\r') | script -qefc "${cmd}" ${d}/t`], {
+      encoding: 'utf8',
+      timeout: 50_000,
+    });
     expect(r.stdout).toMatch(/Vault password: /);
     expect(r.stdout).toContain('asked: yes');
     expect(r.stdout.split('Vault password: ')[1]).not.toContain('typed-pw');

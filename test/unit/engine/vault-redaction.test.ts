@@ -13,7 +13,11 @@ const INLINE_SECRET = 'inl1ne-Vault-Value';
 const LIST_SECRET = 'list-item-secret-77';
 
 function inline(name: string, value: string): string {
-  return `${name}: !vault |\n${encryptVault(value, PASSWORD).trim().split('\n').map((l) => `  ${l}`).join('\n')}\n`;
+  return `${name}: !vault |\n${encryptVault(value, PASSWORD)
+    .trim()
+    .split('\n')
+    .map((l) => `  ${l}`)
+    .join('\n')}\n`;
 }
 
 function capture(): Io & { text: () => string } {
@@ -48,7 +52,10 @@ describe('vault plaintexts never appear in output, reports or history', { timeou
     const json = path.join(d, 'report.json');
     const history = path.join(d, 'history.sqlite');
     const io = capture();
-    const code = await main(['run', path.join(d, 'pb.yml'), '-i', 'localhost,', '--vault-password-file', path.join(d, 'pw'), '--json', json, '--history', history, '--diff', '-vv'], io);
+    const code = await main(
+      ['run', path.join(d, 'pb.yml'), '-i', 'localhost,', '--vault-password-file', path.join(d, 'pw'), '--json', json, '--history', history, '--diff', '-vv'],
+      io,
+    );
     // The playbook ran: the decrypted values reached the file on the host …
     expect(readFileSync(out, 'utf8')).toBe(`${FILE_SECRET}\n${INLINE_SECRET}\n`);
     expect(code).toBe(2);
@@ -82,7 +89,10 @@ describe('vault plaintexts never appear in output, reports or history', { timeou
 
   it('an inline !vault value with a wrong password fails the task that uses it, naming file:line:col', async () => {
     const d = mkdtempSync(path.join(os.tmpdir(), 'tsplay-vault-inl-'));
-    writeFileSync(path.join(d, 'pb.yml'), `- hosts: localhost\n  gather_facts: false\n  vars:\n    ${inline('k', 'value-1234').trim().split('\n').join('\n    ')}\n  tasks:\n    - debug: {msg: "unused vault vars need no password"}\n    - debug: {msg: "{{ k }}"}\n`);
+    writeFileSync(
+      path.join(d, 'pb.yml'),
+      `- hosts: localhost\n  gather_facts: false\n  vars:\n    ${inline('k', 'value-1234').trim().split('\n').join('\n    ')}\n  tasks:\n    - debug: {msg: "unused vault vars need no password"}\n    - debug: {msg: "{{ k }}"}\n`,
+    );
     const io = capture();
     const code = await main(['run', path.join(d, 'pb.yml'), '-i', 'localhost,', '--no-history'], io);
     expect(code).not.toBe(0);
