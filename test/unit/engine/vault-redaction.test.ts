@@ -99,4 +99,26 @@ describe('vault plaintexts never appear in output, reports or history', { timeou
     expect(io.text()).toMatch(/unused vault vars need no password/);
     expect(io.text()).toMatch(/pb\.yml:4:\d+: this !vault value is encrypted with ansible-vault and no vault password was given/);
   });
+  it('-e @file with an encrypted vars file, passwords from ANSIBLE_VAULT_IDENTITY_LIST', async () => {
+    const d = mkdtempSync(path.join(os.tmpdir(), 'tsplay-vault-extra-'));
+    writeFileSync(path.join(d, 'pw'), PASSWORD);
+    writeFileSync(path.join(d, 'extra.yml'), encryptVault('extra_secret: Extra-Vars-S3cret\n', PASSWORD, 'ops'));
+    const out = path.join(d, 'out');
+    writeFileSync(
+      path.join(d, 'pb.yml'),
+      `- hosts: localhost\n  gather_facts: false\n  tasks:\n    - copy: {content: "{{ extra_secret }}", dest: "${out}"}\n    - debug: {var: extra_secret}\n`,
+    );
+    const saved = process.env['ANSIBLE_VAULT_IDENTITY_LIST'];
+    process.env['ANSIBLE_VAULT_IDENTITY_LIST'] = `ops@${path.join(d, 'pw')}`;
+    const io = capture();
+    try {
+      expect(await main(['run', path.join(d, 'pb.yml'), '-i', 'localhost,', '-e', `@${path.join(d, 'extra.yml')}`, '--no-history'], io)).toBe(0);
+    } finally {
+      if (saved === undefined) delete process.env['ANSIBLE_VAULT_IDENTITY_LIST'];
+      else process.env['ANSIBLE_VAULT_IDENTITY_LIST'] = saved;
+    }
+    expect(readFileSync(out, 'utf8')).toBe('Extra-Vars-S3cret');
+    expect(io.text()).toMatch(/\*{8}/);
+    expect(io.text()).not.toContain('Extra-Vars-S3cret');
+  });
 });
