@@ -1,3 +1,5 @@
+import { TsplayError } from '../errors.js';
+
 /**
  * The one function that turns a value into a POSIX-shell word. Every command tsplay sends is built
  * from typed values through `quote`/`sh`; no user string is ever glued into a shell line unquoted.
@@ -5,7 +7,7 @@
 export function quote(value: string | number | boolean): string {
   const s = String(value);
   if (s === '') return "''";
-  if (s.includes('\0')) throw new Error('a shell argument cannot contain a NUL byte');
+  if (s.includes('\0')) throw new TsplayError('MODULE', 'embedded null byte: an argument contains a NUL byte (\\0), which no command or path can hold');
   if (/^[A-Za-z0-9_@%+=:,./-]+$/.test(s)) return s;
   return "'" + s.replace(/'/g, `'"'"'`) + "'";
 }

@@ -9,6 +9,19 @@ import { parseKv, SplitArgsError } from './splitter.js';
 import { plainValue } from '../config/unsafe.js';
 import { ansibleBoolean } from '../config/boolean.js';
 
+/** The dotted path of the first string holding a NUL byte in a module's arguments ('' for the value itself), or undefined. */
+export function nulBytePath(v: unknown, at = '', depth = 0): string | undefined {
+  if (typeof v === 'string') return v.includes('\0') ? at : undefined;
+  if (depth > 64 || v === null || typeof v !== 'object') return undefined;
+  for (const [k, x] of Object.entries(v as Record<string, unknown>)) {
+    // File content may be binary (copy: content: "…\0…" writes it, as in Ansible).
+    if (depth === 0 && k === 'content') continue;
+    const found = nulBytePath(x, at ? `${at}.${k}` : k, depth + 1);
+    if (found !== undefined) return found;
+  }
+  return undefined;
+}
+
 function coerce(schema: z.ZodType | undefined, key: string, raw: string): unknown {
   const kind = fieldKind(schema, key);
   if (raw.includes('{{')) return raw;
