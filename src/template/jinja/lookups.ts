@@ -250,6 +250,86 @@ function parseKvSimple(s: string): Record<string, string> {
   return out;
 }
 
+/** Ansible's parse_kv for lookup terms: `k=v` words (quotes allowed) and the rest as `_raw_params`. */
+function parseTermKv(term: string): Record<string, string> {
+  const words: string[] = [];
+  const re = /(?:[^\s"']+|"(?:[^"\\]|\\.)*"|'[^']*')+/g;
+  for (const m of term.matchAll(re)) words.push(m[0]);
+  const out: Record<string, string> = {};
+  const raw: string[] = [];
+  const unquote = (v: string): string => (/^(["']).*\1$/s.test(v) ? v.slice(1, -1) : v);
+  for (const w of words) {
+    const i = w.indexOf('=');
+    if (i > 0 && /^\w+$/.test(w.slice(0, i))) out[w.slice(0, i)] = unquote(w.slice(i + 1));
+    else raw.push(unquote(w));
+  }
+  if (raw.length) out._raw_params = raw.join(' ');
+  return out;
+}
+
+/** Python's csv.reader (excel dialect) over a text: quoted fields, "" for a quote. */
+function csvRows(text: string, delimiter: string): string[][] {
+  const rows: string[][] = [];
+  let row: string[] = [];
+  let field = '';
+  let quoted = false;
+  let i = 0;
+  const endRow = (): void => {
+    row.push(field);
+    rows.push(row);
+    row = [];
+    field = '';
+  };
+  while (i < text.length) {
+    const c = text[i]!;
+    if (quoted) {
+      if (c === '"' && text[i + 1] === '"') (field += '"'), (i += 2);
+      else if (c === '"') (quoted = false), i++;
+      else (field += c), i++;
+    } else if (c === '"' && field === '') (quoted = true), i++;
+    else if (c === delimiter) row.push(field), (field = ''), i++;
+    else if (c === '\r' || c === '\n') {
+      endRow();
+      i += c === '\r' && text[i + 1] === '\n' ? 2 : 1;
+    } else (field += c), i++;
+  }
+  if (field !== '' || row.length) endRow();
+  return rows;
+}
+
+/** The sections of an INI text as Python's ConfigParser reads them (keys lower-cased unless case_sensitive; DEFAULT shared). */
+function iniSections(text: string, caseSensitive: boolean, allowNoValue: boolean): Map<string, Map<string, string | null>> {
+  const sections = new Map<string, Map<string, string | null>>();
+  let cur: Map<string, string | null> | undefined;
+  let lastKey: string | undefined;
+  for (const line of text.split(/\r?\n/)) {
+    if (/^\s*([#;].*)?$/.test(line)) {
+      lastKey = undefined;
+      continue;
+    }
+    const sec = /^\[([^\]]+)\]/.exec(line);
+    if (sec) {
+      cur = sections.get(sec[1]!) ?? new Map();
+      sections.set(sec[1]!, cur);
+      lastKey = undefined;
+      continue;
+    }
+    if (/^\s/.test(line) && cur && lastKey !== undefined) {
+      cur.set(lastKey, `${cur.get(lastKey) ?? ''}\n${line.trim()}`);
+      continue;
+    }
+    if (!cur) throw new PyError('AnsibleLookupError', 'File contains no section headers.');
+    const m = /^([^=:]*?)\s*[=:]\s*(.*)$/.exec(line);
+    const key0 = m ? m[1]!.trim() : line.trim();
+    if (!m && !allowNoValue) throw new PyError('AnsibleLookupError', `Source contains parsing errors: ${line}`);
+    const key = caseSensitive ? key0 : key0.toLowerCase();
+    if (cur.has(key)) throw new PyError('AnsibleLookupError', `Duplicate option: ${key}`);
+    cur.set(key, m ? m[2]!.replace(/\s+$/, '') : null);
+    lastKey = key;
+  }
+  return sections;
+}
+
 export const lookups: Record<string, Lookup> = {
   nested: (terms) => {
     const lists = terms.map(listOf);
@@ -375,6 +455,79 @@ export const lookups: Record<string, Lookup> = {
         throw new PyError('AnsibleError', `Unable to use "${term}" as a search parameter: ${(e as Error).message}`);
       }
       for (const n of names) if (regexSearch(rx, n)) out.push(n);
+    }
+    return out;
+  },
+  csvfile: (terms, kwargs, ctx) => {
+    const out: unknown[] = [];
+    for (const t of terms) {
+      const kv = parseTermKv(str(t));
+      if (kv._raw_params === undefined) throw new PyError('AnsibleError', 'Search key is required but was not found');
+      const o: Record<string, string> = { col: '1', delimiter: 'TAB', file: 'ansible.csv', encoding: 'utf-8' };
+      for (const [k, v] of Object.entries(kwargs)) o[k] = str(v);
+      let dflt: unknown = kwargs.default ?? null;
+      for (const [k, v] of Object.entries(kv)) {
+        if (k === '_raw_params') continue;
+        if (!['col', 'delimiter', 'file', 'encoding', 'default'].includes(k)) throw new PyError('AnsibleError', `${k} is not a valid option`);
+        if (k === 'default') dflt = v;
+        else o[k] = v;
+      }
+      const delim = o.delimiter === 'TAB' ? '\t' : o.delimiter!;
+      const file = findFile(o.file!, ctx, 'files');
+      if (!file) throw new PyError('AnsibleError', `csvfile: [Errno 2] No such file or directory: '${o.file}'`);
+      const row = csvRows(readFileSync(file, 'utf8'), delim).find((r) => r.length && r[0] === kv._raw_params);
+      const col = Number(o.col);
+      let v: unknown = dflt;
+      if (row) {
+        if (!(col < row.length)) throw new PyError('AnsibleError', 'csvfile: list index out of range');
+        v = row[col];
+      }
+      if (v !== null && v !== undefined) out.push(...(Array.isArray(v) ? v : [v]));
+    }
+    return out;
+  },
+  ini: (terms, kwargs, ctx) => {
+    const o: Record<string, unknown> = { type: 'ini', file: 'ansible.ini', section: 'global', re: false, encoding: 'utf-8', default: '', case_sensitive: false, allow_no_value: false, ...kwargs };
+    const out: unknown[] = [];
+    for (const t of terms) {
+      const term = str(t);
+      let key = term;
+      const p = { ...o };
+      if (term.includes('=') || term.trim().includes(' ')) {
+        let updated = false;
+        for (const w of term.trim().split(/\s+/)) {
+          const i = w.indexOf('=');
+          if (i >= 0) {
+            const name = w.slice(0, i);
+            if (!Object.hasOwn(p, name)) throw new PyError('AnsibleLookupError', `${name} is not a valid option.`);
+            p[name] = w.slice(i + 1);
+          } else if (!updated) {
+            key = w;
+            updated = true;
+          }
+        }
+        if (!updated) throw new PyError('AnsibleOptionsError', `No key to lookup was provided as first term with in string inline options: ${term}`);
+      }
+      const file = findFile(str(p.file), ctx, 'files');
+      if (!file) throw new PyError('AnsibleLookupError', `could not locate file in lookup: ${str(p.file)}`);
+      let text = readFileSync(file, 'utf8');
+      let section = str(p.section);
+      if (p.type === 'properties') {
+        text = `[java_properties]\n${text}`;
+        section = 'java_properties';
+      }
+      const sections = iniSections(text, truthy(p.case_sensitive), truthy(p.allow_no_value ?? p.allow_none));
+      const sec = sections.get(section);
+      if (!sec) throw new PyError('AnsibleLookupError', `No section '${section}' in ${str(p.file)}`);
+      const all = new Map([...(sections.get('DEFAULT') ?? new Map()), ...sec]);
+      const k = truthy(p.case_sensitive) ? key : key.toLowerCase();
+      if (truthy(p.re)) {
+        const rx = compileRegex(key);
+        for (const [name, v] of all) if (regexSearch(rx, name, 'match')) out.push(v);
+      } else {
+        const v = all.has(k) ? all.get(k) : p.default;
+        if (v !== null && v !== undefined) out.push(v);
+      }
     }
     return out;
   },
