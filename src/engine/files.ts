@@ -26,7 +26,7 @@ export function controllerFileResolver(playbookDir: string, roleDir?: string) {
 }
 
 export function controllerFileReader(playbookDir: string, roleDir?: string) {
-  return (p: string, kind: 'files' | 'templates'): Buffer => {
+  return (p: string, kind: 'files' | 'templates', opts: { decrypt?: boolean } = {}): Buffer => {
     const candidates = path.isAbsolute(p)
       ? [p]
       : [
@@ -35,7 +35,7 @@ export function controllerFileReader(playbookDir: string, roleDir?: string) {
           path.join(playbookDir, p),
         ];
     // A vault-encrypted source is decrypted on the controller, as Ansible's copy does (decrypt: yes).
-    for (const c of candidates) if (existsSync(c)) return decryptIfVaulted(readUserFileSync(c), c);
+    for (const c of candidates) if (existsSync(c)) return opts.decrypt === false ? readUserFileSync(c) : decryptIfVaulted(readUserFileSync(c), c);
     throw new TsplayError('VALIDATION', `could not find ${kind === 'templates' ? 'template' : 'file'} "${p}"`, {
       hint: `looked in: ${candidates.join(', ')}`,
     });

@@ -35,7 +35,8 @@ export interface PlanContext {
   /** Host variables (already merged by precedence). */
   vars: Record<string, unknown>;
   /** Read a controller-side file (copy `src`, template `src`), resolved against the role's files/ or templates/ dir. */
-  readControllerFile(path: string, kind: 'files' | 'templates'): Buffer;
+  /** A controller-side file's bytes; vault-encrypted files are decrypted unless `decrypt: false` (copy's option). */
+  readControllerFile(path: string, kind: 'files' | 'templates', opts?: { decrypt?: boolean }): Buffer;
   /** The mode ("0644") of that controller-side file, for copy/template `mode: preserve`. */
   controllerFileMode?(path: string, kind: 'files' | 'templates'): string;
   /** Render a text with the host's variables (Jinja2 as Ansible; a string). */

@@ -29,6 +29,8 @@ const schema = z
     dest: z.string().min(1),
     force: bool.default(true),
     remote_src: bool.default(false),
+    // Ansible decrypts a vault-encrypted src on the controller unless decrypt is false.
+    decrypt: bool.default(true),
     backup: bool.default(false),
     validate: z.string().optional(),
     ...attrArgs,
@@ -142,7 +144,7 @@ export const copy = defineModule<CopyArgs>({
       if (!src.exists || !src.resolved) return failedPlan(`Source ${a.src} not found`);
       if (src.resolved.type !== 'file' || src.content === undefined) return failedPlan(`Source ${a.src} is a ${src.state}: tsplay copies single files with remote_src`);
       content = src.content;
-    } else content = a.content !== undefined ? Buffer.from(a.content, 'utf8') : ctx.readControllerFile(a.src!, 'files');
+    } else content = a.content !== undefined ? Buffer.from(a.content, 'utf8') : ctx.readControllerFile(a.src!, 'files', { decrypt: a.decrypt });
     return planPutFile(
       {
         dest: a.dest,

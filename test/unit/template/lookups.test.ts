@@ -14,6 +14,8 @@ writeFileSync(path.join(dir, 'files', 'sub', 'c.txt'), 'C');
 writeFileSync(path.join(dir, 'templates', 'app.j2'), 'port={{ port }}\n{% include "inc.j2" %}');
 writeFileSync(path.join(dir, 'templates', 'inc.j2'), 'inc {{ port + 1 }}');
 writeFileSync(path.join(dir, 'templates', 'list.j2'), '{{ [1, 2] }}');
+writeFileSync(path.join(dir, 'files', 'u.csv'), 'alice,1,"a, b"\nbob,"x""y",z\n');
+writeFileSync(path.join(dir, 'files', 'a.ini'), '[DEFAULT]\nd = dv\n[s]\nKey = v1\nopt_a = 1\nopt_b: 2\n');
 
 const vars = { ansible_search_path: [dir], port: 80, groups: { all: ['web1', 'web2', 'db1'], web: ['web1', 'web2'], db: ['db1'], ungrouped: [] } };
 const t = (s: string, extra: Record<string, unknown> = {}): unknown => templateValue(s, { ...vars, ...extra });
@@ -62,5 +64,16 @@ describe('lookups on the task search path (ansible_search_path)', () => {
     expect(hasLookup('community.general.cartesian')).toBe(true);
     expect(hasLookup('community.general.items')).toBe(false);
     expect(t("{{ lookup('flattened', [1, [2, [3]]], wantlist=True) }}")).toEqual([1, 2, 3]);
+  });
+
+  it('csvfile finds the row by its first column; ini reads a section, DEFAULT, re= and default', () => {
+    expect(t("{{ lookup('csvfile', 'alice file=u.csv delimiter=, col=2') }}")).toBe('a, b');
+    expect(t("{{ lookup('csvfile', 'bob', file='u.csv', delimiter=',') }}")).toBe('x"y');
+    expect(t("{{ lookup('csvfile', 'carol file=u.csv delimiter=, default=no') }}")).toBe('no');
+    expect(t("{{ lookup('ini', 'key section=s file=a.ini') }}")).toBe('v1');
+    expect(t("{{ lookup('ini', 'd', section='s', file='a.ini') }}")).toBe('dv');
+    expect(t("{{ query('ini', 'opt_', section='s', file='a.ini', re=True) }}")).toEqual(['1', '2']);
+    expect(t("{{ lookup('ini', 'nope', section='s', file='a.ini', default='x') }}")).toBe('x');
+    expect(() => t("{{ lookup('ini', 'k', section='nosuch', file='a.ini') }}")).toThrow(/No section 'nosuch'/);
   });
 });
