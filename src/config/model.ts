@@ -114,6 +114,20 @@ export interface RoleTask extends TaskCommon {
    * keywords; `vars:` and include_role have none): the role argument spec's provided_arguments.
    */
   roleParamNames?: string[];
+  /** `tasks_from:` of include_role/import_role as written: the role's entry point (argument spec) and tasks file. */
+  tasksFrom?: string;
+  /** `vars_from:` / `defaults_from:` / `handlers_from:` of include_role/import_role (files in the role's vars/, defaults/, handlers/). */
+  varsFrom?: string;
+  defaultsFrom?: string;
+  handlersFrom?: string;
+  /** `include_role` (dynamic: when evaluated once on the call, reported as a task) rather than `roles:`/`import_role` (static: when on every task). */
+  dynamic?: boolean;
+  /** `public:` — the role's vars and defaults stay visible to the play's later tasks (import_role: always). */
+  public?: boolean;
+  /** `allow_duplicates:` of include_role/import_role. */
+  allowDuplicates?: boolean;
+  /** `rolespec_validate:` (default true): run the argument spec check. */
+  rolespecValidate?: boolean;
 }
 
 /**

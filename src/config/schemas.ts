@@ -141,43 +141,74 @@ export const UNSUPPORTED_KEYWORDS: Record<string, string> = {
   allow_duplicates: 'not available in tsplay',
 };
 
-/** Ansible's meta/argument_specs.yml, the part tsplay reads. */
+/** The type names Ansible's argument spec validation knows (module_utils DEFAULT_TYPE_VALIDATORS). */
+export const ARG_SPEC_TYPES = ['str', 'int', 'float', 'bool', 'list', 'dict', 'path', 'raw', 'jsonarg', 'json', 'bytes', 'bits'] as const;
+export type ArgSpecType = (typeof ARG_SPEC_TYPES)[number];
+
+const termList = z.array(z.union([z.string(), z.array(z.string())]));
+
+/** One option of Ansible's meta/argument_specs.yml (or a validate_argument_spec task). Unknown keys are kept, as Ansible ignores them. */
 const argumentSpecOption: z.ZodType<ArgumentSpecOption> = z.lazy(() =>
   z
     .object({
-      type: z.enum(['str', 'int', 'float', 'bool', 'list', 'dict', 'path', 'raw']).default('str'),
-      required: z.boolean().default(false),
+      type: z.enum(ARG_SPEC_TYPES).optional(),
+      required: z.boolean().optional(),
       default: z.unknown().optional(),
       choices: z.array(z.unknown()).optional(),
       description: z.union([z.string(), z.array(z.string())]).optional(),
-      elements: z.enum(['str', 'int', 'float', 'bool', 'list', 'dict', 'path', 'raw']).optional(),
+      elements: z.enum(ARG_SPEC_TYPES).optional(),
       options: z.record(z.string(), argumentSpecOption).optional(),
+      aliases: z.array(z.string()).optional(),
       no_log: z.boolean().optional(),
+      apply_defaults: z.boolean().optional(),
+      mutually_exclusive: termList.optional(),
+      required_together: termList.optional(),
+      required_one_of: termList.optional(),
+      required_if: z.array(z.array(z.unknown()).min(3).max(4)).optional(),
+      required_by: z.record(z.string(), z.union([z.string(), z.array(z.string())])).optional(),
       version_added: z.unknown().optional(),
     })
-    .loose(),
+    .loose()
+    .refine((o) => !(o.required === true && o.default !== undefined && o.default !== null), { message: 'required and default are mutually exclusive (Ansible fails the validation)', path: ['default'] }),
 ) as z.ZodType<ArgumentSpecOption>;
 
 export interface ArgumentSpecOption {
-  type: 'str' | 'int' | 'float' | 'bool' | 'list' | 'dict' | 'path' | 'raw';
-  required: boolean;
+  /** Absent means str. */
+  type?: ArgSpecType;
+  required?: boolean;
   default?: unknown;
   choices?: unknown[];
   description?: string | string[];
-  elements?: ArgumentSpecOption['type'];
+  elements?: ArgSpecType;
   options?: Record<string, ArgumentSpecOption>;
+  aliases?: string[];
   no_log?: boolean;
+  apply_defaults?: boolean;
+  mutually_exclusive?: Array<string | string[]>;
+  required_together?: Array<string | string[]>;
+  required_one_of?: Array<string | string[]>;
+  required_if?: unknown[][];
+  required_by?: Record<string, string | string[]>;
 }
 
+/** One entry point of a role's argument specs (`main`, or the `tasks_from` file's name). */
+export interface ArgumentSpecEntry {
+  short_description?: string;
+  description?: string | string[];
+  options: Record<string, ArgumentSpecOption>;
+}
+
+export const argumentSpecEntrySchema: z.ZodType<ArgumentSpecEntry> = z
+  .object({
+    short_description: z.string().optional(),
+    description: z.union([z.string(), z.array(z.string())]).optional(),
+    options: z.preprocess((v) => v ?? {}, z.record(z.string(), argumentSpecOption)),
+  })
+  .loose() as z.ZodType<ArgumentSpecEntry>;
+
+/** The options mapping of a validate_argument_spec task's `argument_spec`. */
+export const argumentSpecOptionsSchema = z.record(z.string(), argumentSpecOption);
+
 export const argumentSpecsSchema = z.object({
-  argument_specs: z.record(
-    z.string(),
-    z
-      .object({
-        short_description: z.string().optional(),
-        description: z.union([z.string(), z.array(z.string())]).optional(),
-        options: z.record(z.string(), argumentSpecOption).default({}),
-      })
-      .loose(),
-  ),
+  argument_specs: z.preprocess((v) => v ?? {}, z.record(z.string(), argumentSpecEntrySchema)),
 });

@@ -5,7 +5,7 @@
 import { TsplayError, type SourceLocation } from '../errors.js';
 import { isUnsafe, plainValue } from '../config/unsafe.js';
 import { isVault } from '../config/vault.js';
-import type { Playbook, LoadedRole, RoleTask, TaskNode } from '../config/model.js';
+import type { Playbook, LoadedRole, ModuleTask, RoleTask, TaskNode } from '../config/model.js';
 import type { ConnectionSpec, Executor } from '../executors/types.js';
 import type { HostFacts } from '../facts/types.js';
 import * as loader from '../loader/index.js';
@@ -127,6 +127,16 @@ export function normalizeRoleTasks(role: LoadedRole, raw: unknown[]): TaskNode[]
 
 export function validateRoleParams(role: LoadedRole, params: Record<string, unknown>, call: RoleTask): { value?: unknown; errors: import('../errors.js').TsplayError[] } {
   return loader.validateRoleParams(role, params, call.loc);
+}
+
+/**
+ * The argument spec validation task a YAML role's entry point starts with (undefined without a
+ * spec for it): provided_arguments are the call's role params as written, templated when it runs.
+ */
+export function argumentSpecTask(role: LoadedRole, call: RoleTask, tasksFrom?: string): ModuleTask | undefined {
+  const provided: Record<string, unknown> = {};
+  for (const k of call.roleParamNames ?? []) if (Object.hasOwn(call.params, k)) provided[k] = call.params[k];
+  return loader.argumentSpecTask(role, loader.roleEntryPoint(tasksFrom), provided, call.loc);
 }
 
 export function createExecutor(spec: ConnectionSpec): Executor {

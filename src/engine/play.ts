@@ -5,7 +5,7 @@ import type { BlockTask, IncludeTask, LoadedRole, ModuleTask, Play, RoleTask, Ta
 import { ansibleBoolean } from '../config/boolean.js';
 import type { HostTaskResult, PlayReport, TaskReport } from './report.js';
 import { TsplayError, UndefinedVariableError, formatError, isUserError } from '../errors.js';
-import { evaluateCondition, loadRole, normalizeRoleTasks, renderString, renderValue, selectPlayHosts, stringifyValue, validateRoleParams } from './deps.js';
+import { argumentSpecTask, evaluateCondition, loadRole, normalizeRoleTasks, renderString, renderValue, selectPlayHosts, stringifyValue, validateRoleParams } from './deps.js';
 import { INHERITED_KEYWORDS, emptyScope, type HostState, type RunContext, type Scope } from './context.js';
 import { runModuleTaskOnHost, taskLabel, taskSearchPath, type TaskOutcome } from './task.js';
 import { loopItemFields, overlayVars, resolveLoop } from './loop.js';
@@ -497,7 +497,9 @@ async function roleStep(pr: PlayRun, calls: Map<string, RoleTask>, scope: Scope)
         });
         lists.set(host, normalizeRoleTasks(role, raw));
       } else {
-        lists.set(host, role.tasks ?? []);
+        // A role with an argument spec for this entry point starts with its validation task (Ansible's).
+        const check = argumentSpecTask(role, call, call.tasksFrom);
+        lists.set(host, check ? [check, ...(role.tasks ?? [])] : role.tasks ?? []);
       }
     } catch (e) {
       const tr = pr.taskReport(`${scope.path}/role:${role.name}`, `${role.name} : expand role`, fake);
@@ -694,18 +696,29 @@ function handlerName(pr: PlayRun, e: HandlerEntry): string | undefined {
   return e.resolvedName;
 }
 
-/** `notify: NAME` for a host: the last handler of that name (also as "role : name"), and every handler listening to it. */
+/**
+ * `notify: NAME` for a host: one handler of that name (also as "role : name"), and every handler
+ * listening to it. Like ansible-core, the handler lists are searched last first (the play's after
+ * the roles', a later role's before an earlier one's) and each list from its first handler.
+ */
 function notifyHandler(pr: PlayRun, host: string, name: string): void {
   let found = false;
-  for (let i = pr.handlers.length - 1; i >= 0; i--) {
-    const e = pr.handlers[i]!;
-    const n = handlerName(pr, e);
-    if (n === undefined) continue;
-    const role = e.scope.role?.role.name;
-    if (n === name || (role && `${role} : ${n}` === name)) {
-      e.notified.add(host);
-      found = true;
-      break;
+  const groups: HandlerEntry[][] = [];
+  for (const e of pr.handlers) {
+    const last = groups.at(-1);
+    if (last && last[0]!.scope.role?.role.name === e.scope.role?.role.name) last.push(e);
+    else groups.push([e]);
+  }
+  search: for (const group of groups.reverse()) {
+    for (const e of group) {
+      const n = handlerName(pr, e);
+      if (n === undefined) continue;
+      const role = e.scope.role?.role.name;
+      if (n === name || (role && `${role} : ${n}` === name)) {
+        e.notified.add(host);
+        found = true;
+        break search;
+      }
     }
   }
   for (const e of pr.handlers) {

@@ -19,9 +19,10 @@ export {
   formatRoleList,
   formatRoleShow,
   validateRoleParams,
+  argumentSpecTask,
+  roleEntryPoint,
   normalizeRoleTasks,
   roleSearchPaths,
-  schemaFromSpecs,
   SHIPPED_ROLES_DIR,
 } from './roles.js';
 export { validateModuleArgs, parseStringArgs } from './args.js';

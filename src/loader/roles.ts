@@ -3,12 +3,12 @@ import path from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { z } from 'zod';
 import type { LoadedRole, ModuleTask, ParamDoc, TaskNode } from '../config/model.js';
-import { argumentSpecsSchema, type ArgumentSpecOption } from '../config/schemas.js';
+import { argumentSpecsSchema, type ArgumentSpecEntry, type ArgumentSpecOption } from '../config/schemas.js';
 import { checkTemplate } from '../template/render.js';
 import { TsplayError, TsplayErrors, type SourceLocation } from '../errors.js';
 import { didYouMean, suggest } from './suggest.js';
 import { normalizeTaskList, normalizeTasks, type ModuleLookup } from './tasks.js';
-import { readYamlFile } from './yaml.js';
+import { readYamlFile, type SourceMap } from './yaml.js';
 import { objectShape, paramDocsFromZod } from './zodinfo.js';
 
 /** The roles shipped with tsplay (`<package root>/roles`). */
@@ -150,33 +150,70 @@ async function loadYamlRole(name: string, dir: string, opts: LoadRoleOptions): P
   const defaults = readMapping(firstFile(path.join(dir, 'defaults'), 'main'), errors, true, warnings);
   const vars = readMapping(firstFile(path.join(dir, 'vars'), 'main'), errors, true, warnings);
   let description = '';
-  let params: z.ZodType | undefined;
-  let paramDocs: ParamDoc[] = [];
   const metaMainFile = firstFile(path.join(dir, 'meta'), 'main');
   const metaMain = readMapping(metaMainFile, errors, false, warnings);
   const galaxy = metaMain.galaxy_info as Record<string, unknown> | undefined;
   if (galaxy && typeof galaxy.description === 'string') description = galaxy.description;
-  const specFile = firstFile(path.join(dir, 'meta'), 'argument_specs') ?? (metaMain.argument_specs ? metaMainFile : undefined);
-  if (specFile) {
-    const raw = specFile === metaMainFile ? { argument_specs: metaMain.argument_specs } : readMapping(specFile, errors);
-    const r = argumentSpecsSchema.safeParse(raw);
-    if (!r.success) {
-      for (const issue of r.error.issues) {
-        errors.push(new TsplayError('VALIDATION', `argument_specs: ${issue.path.join('.')}: ${issue.message}`, { location: { file: specFile } }));
-      }
-    } else {
-      const main = r.data.argument_specs.main;
-      if (!main) {
-        errors.push(new TsplayError('VALIDATION', 'argument_specs has no `main` entry', { location: { file: specFile, line: 1, col: 1 }, hint: 'tsplay reads argument_specs.main.options' }));
-      } else {
-        description = main.short_description ?? joinDesc(main.description) ?? description;
-        params = schemaFromSpecs(main.options as Record<string, ArgumentSpecOption>);
-        paramDocs = docsFromSpecs(main.options as Record<string, ArgumentSpecOption>);
-      }
-    }
+  const specs = readArgumentSpecs(dir, metaMainFile, errors, warnings);
+  let paramDocs: ParamDoc[] = [];
+  const main = specs?.main;
+  if (main) {
+    description = main.short_description ?? joinDesc(main.description) ?? description;
+    paramDocs = docsFromSpecs(main.options);
   }
   if (errors.length) throw new TsplayErrors(errors);
-  return { name, dir, kind: 'yaml', description, defaults, vars, tasks, handlers, params, paramDocs, warnings };
+  return { name, dir, kind: 'yaml', description, defaults, vars, tasks, handlers, paramDocs, ...(specs ? { argumentSpecs: specs } : {}), warnings };
+}
+
+/** The role parts `include_role`/`import_role` pick: `tasks_from`, `vars_from`, `defaults_from`, `handlers_from` (file names in those dirs, `.yml`/`.yaml` optional). */
+export interface RoleParts {
+  tasksFrom?: string;
+  varsFrom?: string;
+  defaultsFrom?: string;
+  handlersFrom?: string;
+}
+
+/**
+ * The role with other files for some of its parts (Ansible's Role._load_role_yaml with `from_files`):
+ * a file that does not exist is an error naming the role and the part. Throws TsplayErrors.
+ */
+export function roleWithParts(role: LoadedRole, parts: RoleParts, opts: { modules?: ModuleLookup; from?: SourceLocation } = {}): LoadedRole {
+  if (!parts.tasksFrom && !parts.varsFrom && !parts.defaultsFrom && !parts.handlersFrom) return role;
+  if (role.kind !== 'yaml') throw new TsplayErrors([new TsplayError('VALIDATION', `role '${role.name}' is a typed role: tasks_from / vars_from / defaults_from / handlers_from need a YAML role`, { location: opts.from })]);
+  const errors: TsplayError[] = [];
+  const warnings: string[] = [];
+  const ref = { name: role.name, dir: role.dir };
+  const find = (sub: string, name: string): string | undefined => {
+    const dir = path.join(role.dir, sub);
+    const f = [name, `${name}.yml`, `${name}.yaml`].map((n) => path.resolve(dir, n)).find(isFile);
+    if (!f) errors.push(new TsplayError('VALIDATION', `Could not find specified file in role: ${sub}/${name}`, { location: opts.from, hint: `looked in ${dir} for ${name}, ${name}.yml, ${name}.yaml` }));
+    return f;
+  };
+  const out: LoadedRole = { ...role };
+  const taskList = (sub: 'tasks' | 'handlers', name: string): TaskNode[] => {
+    const file = find(sub, name);
+    if (!file) return [];
+    const p = readYamlFile(file);
+    errors.push(...p.errors);
+    warnings.push(...p.warnings);
+    if (p.errors.length) return [];
+    const r = normalizeTaskList(p.value, file, { map: p.map, role: ref, modules: opts.modules, section: sub, includeDirs: [path.dirname(file), path.join(role.dir, sub)], warnings });
+    errors.push(...r.errors);
+    return r.tasks;
+  };
+  if (parts.tasksFrom) out.tasks = taskList('tasks', parts.tasksFrom);
+  if (parts.handlersFrom) out.handlers = taskList('handlers', parts.handlersFrom).filter((t): t is ModuleTask => t.kind === 'module');
+  if (parts.varsFrom) {
+    const f = find('vars', parts.varsFrom);
+    if (f) out.vars = readMapping(f, errors, true, warnings);
+  }
+  if (parts.defaultsFrom) {
+    const f = find('defaults', parts.defaultsFrom);
+    if (f) out.defaults = readMapping(f, errors, true, warnings);
+  }
+  if (errors.length) throw new TsplayErrors(errors);
+  out.warnings = [...(role.warnings ?? []), ...warnings];
+  return out;
 }
 
 /** A typed role's entry: index.ts (a team's role, or a source checkout), else compiled index.js. */
@@ -252,65 +289,109 @@ export function normalizeRoleTasks(role: LoadedRole, raw: unknown[], opts: { mod
   return normalizeTasks(raw, file, { role: { name: role.name, dir: role.dir }, modules: opts.modules, includeDirs: [role.kind === 'ts' ? role.dir : path.join(role.dir, 'tasks')] });
 }
 
-// ---- argument_specs → zod ----------------------------------------------------------------------
+// ---- argument_specs ------------------------------------------------------------------------------
 
-const TRUE = ['yes', 'true', 'on', '1', 'y'];
-const FALSE = ['no', 'false', 'off', '0', 'n'];
-
-function specType(o: Pick<ArgumentSpecOption, 'type' | 'elements' | 'options' | 'choices'>): z.ZodType {
-  let t: z.ZodType;
-  switch (o.type) {
-    case 'str':
-    case 'path':
-      t = z.preprocess((v) => (typeof v === 'number' || typeof v === 'boolean' ? String(v) : v), z.string());
-      break;
-    case 'int':
-      t = z.preprocess((v) => (typeof v === 'string' && /^\s*-?\d+\s*$/.test(v) ? Number(v) : v), z.number().int());
-      break;
-    case 'float':
-      t = z.preprocess((v) => (typeof v === 'string' && v.trim() !== '' && Number.isFinite(Number(v)) ? Number(v) : v), z.number());
-      break;
-    case 'bool':
-      t = z.preprocess((v) => (typeof v === 'string' ? (TRUE.includes(v.toLowerCase()) ? true : FALSE.includes(v.toLowerCase()) ? false : v) : v), z.boolean());
-      break;
-    case 'list': {
-      const el = o.elements ? specType({ type: o.elements, options: o.options }) : z.unknown();
-      t = z.preprocess((v) => (typeof v === 'string' ? v.split(',').map((s) => s.trim()).filter(Boolean) : v), z.array(el));
-      break;
+/**
+ * A role's argument specs by entry point, as ansible-core reads them: meta/argument_specs.yml when
+ * it exists (its `argument_specs` key, or nothing), else meta/main.yml's `argument_specs`. They are
+ * checked when the role runs (the validation task), here only for their shape; a malformed spec is
+ * an error at its file:line:col.
+ */
+function readArgumentSpecs(dir: string, metaMainFile: string | undefined, errors: TsplayError[], warnings: string[]): Record<string, ArgumentSpecEntry> | undefined {
+  const own = firstFile(path.join(dir, 'meta'), 'argument_specs');
+  const file = own ?? metaMainFile;
+  if (!file) return undefined;
+  const p = readYamlFile(file);
+  if (own) {
+    errors.push(...p.errors);
+    warnings.push(...p.warnings);
+  }
+  if (p.errors.length) return undefined;
+  const root = p.value;
+  if (root === null || root === undefined) return undefined;
+  if (typeof root !== 'object' || Array.isArray(root)) {
+    if (own) errors.push(new TsplayError('VALIDATION', `${path.basename(file)} must be a mapping with an argument_specs key`, { location: p.map.of(root, { file, line: 1, col: 1 }) }));
+    return undefined;
+  }
+  const rec = root as Record<string, unknown>;
+  if (!own && (rec.argument_specs === undefined || rec.argument_specs === null)) return undefined;
+  const r = argumentSpecsSchema.safeParse({ argument_specs: rec.argument_specs });
+  if (!r.success) {
+    for (const issue of r.error.issues) {
+      const where = specIssueLocation(p.map, rec, issue.path, file);
+      const at = issue.path.map(String).join('.');
+      errors.push(new TsplayError('VALIDATION', `argument_specs: ${at}: ${specIssueMessage(issue)}`, { location: where, hint: 'see https://docs.ansible.com/ansible/2.14/playbook_guide/playbooks_reuse_roles.html#specification-format' }));
     }
-    case 'dict':
-      t = o.options ? schemaFromSpecs(o.options) : z.record(z.string(), z.unknown());
-      break;
-    default:
-      t = z.unknown();
+    return undefined;
   }
-  if (o.choices?.length) {
-    const choices = o.choices;
-    t = t.refine((v) => choices.some((c) => c === v), { message: `must be one of ${choices.map((c) => JSON.stringify(c)).join(', ')}` });
-  }
-  return t;
+  return r.data.argument_specs;
 }
 
-/** Build a params schema from argument_specs options (extra keys are allowed, as in Ansible). */
-export function schemaFromSpecs(options: Record<string, ArgumentSpecOption>): z.ZodType {
-  const shape: Record<string, z.ZodType> = {};
-  for (const [k, o] of Object.entries(options)) {
-    let t = specType(o);
-    const desc = joinDesc(o.description);
-    if (o.default !== undefined) t = t.default(o.default as never);
-    else if (!o.required) t = t.optional();
-    if (desc) t = t.describe(desc);
-    shape[k] = t;
+/** Where the offending key or value of a spec is written (the deepest node the path reaches). */
+function specIssueLocation(map: SourceMap, root: Record<string, unknown>, issuePath: PropertyKey[], file: string): SourceLocation {
+  let node: unknown = root;
+  let loc: SourceLocation = map.of(root, { file, line: 1, col: 1 });
+  for (const k of issuePath) {
+    if (node === null || typeof node !== 'object' || (typeof k !== 'string' && typeof k !== 'number')) break;
+    const rec = node as Record<string | number, unknown>;
+    if (!Object.hasOwn(rec, k)) {
+      loc = map.of(node, loc);
+      break;
+    }
+    loc = map.value(node, k);
+    node = rec[k];
   }
-  return z.object(shape).loose();
+  return loc;
+}
+
+function specIssueMessage(issue: z.core.$ZodIssue): string {
+  if (issue.code === 'invalid_value' && 'values' in issue) return `must be one of ${(issue.values as unknown[]).map((v) => String(v)).join(', ')}`;
+  return issue.message;
+}
+
+/** The role's argument spec entry point for a `tasks_from` value (Ansible: its basename, as written; default main). */
+export function roleEntryPoint(tasksFrom?: string): string {
+  return tasksFrom ? path.basename(tasksFrom) : 'main';
+}
+
+/**
+ * The task ansible-core puts first in a role's entry point when the role has an argument spec for
+ * it (Role._prepend_validation_task): validate_argument_spec with the entry point's options, the
+ * role params of the call as provided_arguments, tagged `always`. Undefined when there is no spec.
+ */
+export function argumentSpecTask(role: LoadedRole, entryPoint: string, providedArguments: Record<string, unknown>, loc: SourceLocation): ModuleTask | undefined {
+  const spec = role.argumentSpecs?.[entryPoint];
+  if (!spec) return undefined;
+  let name = `Validating arguments against arg spec '${entryPoint}'`;
+  if (spec.short_description !== undefined) name += ` - ${spec.short_description}`;
+  return {
+    kind: 'module',
+    module: 'validate_argument_spec',
+    moduleAs: 'ansible.builtin.validate_argument_spec',
+    name,
+    args: {
+      argument_spec: spec.options,
+      provided_arguments: providedArguments,
+      validate_args_context: { type: 'role', name: role.name, argument_spec_name: entryPoint, path: role.dir },
+    },
+    loc,
+    when: [],
+    tags: ['always'],
+    vars: {},
+    notify: [],
+    listen: [],
+    loopVar: 'item',
+    role: { name: role.name, dir: role.dir },
+  };
 }
 
 const SPEC_TYPE_NAMES: Record<string, string> = { str: 'string', path: 'path', int: 'integer', float: 'number', bool: 'boolean', dict: 'object', raw: 'any', list: 'list' };
 
 function docsFromSpecs(options: Record<string, ArgumentSpecOption>): ParamDoc[] {
   return Object.entries(options).map(([name, o]) => {
-    let type = o.choices?.length ? o.choices.map((c) => JSON.stringify(c)).join('|') : SPEC_TYPE_NAMES[o.type] ?? o.type;
-    if (o.type === 'list') type = o.elements ? `${SPEC_TYPE_NAMES[o.elements] ?? o.elements}[]` : 'list';
+    const base = o.type ?? 'str';
+    let type = o.choices?.length ? o.choices.map((c) => JSON.stringify(c)).join('|') : SPEC_TYPE_NAMES[base] ?? base;
+    if (base === 'list') type = o.elements ? `${SPEC_TYPE_NAMES[o.elements] ?? o.elements}[]` : 'list';
     const d: ParamDoc = { name, type, required: o.required === true && o.default === undefined };
     if (o.default !== undefined) d.default = o.default;
     const desc = joinDesc(o.description);
@@ -395,10 +476,19 @@ export function formatRoleList(roles: LoadedRole[]): string {
   return table([['NAME', 'TYPE', 'DESCRIPTION'], ...roles.map((r) => [r.name, r.kind === 'ts' ? 'typed' : 'yaml', r.description.split('\n')[0] ?? ''])]);
 }
 
-/** `tsplay roles show NAME`: description and the params table. */
+/** `tsplay roles show NAME`: description, the params table, and each other entry point's table (`tasks_from`). */
 export function formatRoleShow(role: LoadedRole): string {
   const head = `${role.name} (${role.kind === 'ts' ? 'typed TypeScript role' : 'YAML role'}, ${role.dir})\n${role.description ? role.description + '\n' : ''}`;
-  if (!role.paramDocs.length) return head + '\nno parameters\n';
-  const rows = [['PARAM', 'TYPE', 'DEFAULT', 'REQUIRED', 'DESCRIPTION'], ...role.paramDocs.map((d) => [d.name, d.type, showValue(d.default), d.required ? 'yes' : 'no', d.description ?? ''])];
-  return head + '\n' + table(rows);
+  const params = (docs: ParamDoc[]) => {
+    const rows = [['PARAM', 'TYPE', 'DEFAULT', 'REQUIRED', 'DESCRIPTION'], ...docs.map((d) => [d.name, d.type, showValue(d.default), d.required ? 'yes' : 'no', d.description ?? ''])];
+    return table(rows);
+  };
+  const others = Object.entries(role.argumentSpecs ?? {}).filter(([entry]) => entry !== 'main');
+  let out = head + (role.paramDocs.length ? '\n' + params(role.paramDocs) : '\nno parameters\n');
+  for (const [entry, spec] of others) {
+    const about = spec.short_description ?? joinDesc(spec.description);
+    const docs = docsFromSpecs(spec.options);
+    out += `\nentry point ${entry} (tasks_from: ${entry})${about ? `: ${about}` : ''}\n` + (docs.length ? params(docs) : 'no parameters\n');
+  }
+  return out;
 }

@@ -10,6 +10,7 @@ import { assertModule } from './assert.js';
 import { failModule } from './fail.js';
 import { debugModule } from './debug.js';
 import { setFactModule } from './set_fact.js';
+import { validateArgumentSpecModule } from './validate_argument_spec.js';
 import { setupModule } from './setup.js';
 
 /** Command, package, service, network and control modules. */
@@ -29,4 +30,5 @@ export const systemModules: ModuleDef[] = [
   debugModule,
   setFactModule,
   setupModule,
+  validateArgumentSpecModule,
 ];
