@@ -1,14 +1,16 @@
 /**
  * Vault passwords from the command line (ansible's CLI.setup_vault_secrets) and `tsplay vault`
- * (ansible-vault's encrypt, decrypt, view, encrypt_string, rekey). The crypto and the secrets'
+ * (ansible-vault's encrypt, decrypt, view, encrypt_string, rekey, create, edit). The crypto and the secrets'
  * registry are in src/config/vault.ts.
  */
-import { execFileSync } from 'node:child_process';
-import { accessSync, constants, existsSync, readFileSync, renameSync, statSync, writeFileSync, chmodSync, unlinkSync } from 'node:fs';
+import { execFileSync, spawnSync } from 'node:child_process';
+import { accessSync, constants, existsSync, mkdirSync, mkdtempSync, readFileSync, renameSync, rmSync, statSync, writeFileSync, chmodSync, unlinkSync } from 'node:fs';
+import os from 'node:os';
 import path from 'node:path';
 import { Option, type Command } from 'commander';
 import { TsplayError } from '../errors.js';
-import { DEFAULT_VAULT_ID, decryptVault, encryptVault, isVaultEncrypted, setVaultSecrets, type VaultSecret } from '../config/vault.js';
+import { DEFAULT_VAULT_ID, decryptVault, encryptVault, isVaultEncrypted, parseVaultEnvelope, setVaultSecrets, type VaultSecret } from '../config/vault.js';
+import { shlexSplit } from '../commands/shlex.js';
 import type { Io } from './main.js';
 import { reportError } from './main.js';
 import { EXIT } from './exit-codes.js';
@@ -371,6 +373,37 @@ export function registerVaultCommands(program: Command, io: Io, setCode: (c: num
       }),
     );
 
+  addVaultOptions(vault.command('create').description('create a new encrypted file in $EDITOR').argument('<file>', 'the new file'))
+    .option('--encrypt-vault-id <id>', 'the vault id to encrypt with (needed when several are given)')
+    .action(
+      action(async (file: string, flags: VaultCommandFlags) => {
+        const secret = encryptSecret(await secretsFor(flags, true), flags.encryptVaultId);
+        if (existsSync(file) && statSync(file).isFile()) throw new TsplayError('USAGE', `${file} exists, please use 'edit' instead`);
+        const dir = path.dirname(file);
+        if (!existsSync(dir)) {
+          io.err(`[WARNING]: ${dir} does not exist, creating...\n`);
+          mkdirSync(dir, { recursive: true });
+        }
+        const edited = editInEditor(file, undefined);
+        writeOutput(encryptVault(edited, secret.password, secret.id), file, io);
+      }),
+    );
+
+  addVaultOptions(vault.command('edit').description('edit encrypted files in $EDITOR (re-encrypted with the same vault id)').argument('<files...>', 'files')).action(
+    action(async (files: string[], flags: VaultCommandFlags) => {
+      setVaultSecrets(await secretsFor(flags));
+      for (const f of files) {
+        const data = readInput(f);
+        if (!isVaultEncrypted(data)) throw new TsplayError('USAGE', `input is not vault encrypted data. ${f} is not a vault encrypted file`);
+        const text = data.toString('latin1');
+        const { plaintext, secret } = decryptVault(text, 'this vault file', { file: f });
+        const edited = editInEditor(f, plaintext);
+        // Unchanged: the file is left as it is (Ansible does not re-encrypt).
+        if (!edited.equals(plaintext)) writeOutput(encryptVault(edited, secret.password, parseVaultEnvelope(text).vaultId), f, io);
+      }
+    }),
+  );
+
   addVaultOptions(vault.command('rekey').description('re-encrypt vault files with a new password').argument('<files...>', 'files'))
     .option('--new-vault-password-file <file>', 'the new password file')
     .option('--new-vault-id <[id@]source>', 'the new vault identity')
@@ -392,4 +425,29 @@ export function registerVaultCommands(program: Command, io: Io, setCode: (c: num
         io.err('Rekey successful\n');
       }),
     );
+}
+
+/**
+ * Run $EDITOR (default vi, split as a shell would) on a private temporary copy and return what it
+ * saved; the temporary file is overwritten and removed whatever happens.
+ */
+function editInEditor(file: string, initial: Buffer | undefined): Buffer {
+  const dir = mkdtempSync(path.join(os.tmpdir(), 'tsplay-vault-edit-'));
+  const tmp = path.join(dir, `edit${path.extname(file)}`);
+  try {
+    writeFileSync(tmp, initial ?? '', { mode: 0o600 });
+    const [cmd, ...args] = shlexSplit(process.env['EDITOR'] || 'vi');
+    const r = spawnSync(cmd!, [...args, tmp], { stdio: 'inherit' });
+    if (r.error)
+      throw new TsplayError('USAGE', `Unable to execute the command "${[cmd, ...args, tmp].join(' ')}": ${r.error.message}`, { hint: 'set EDITOR to an editor that exists' });
+    return readFileSync(tmp);
+  } finally {
+    try {
+      const size = statSync(tmp).size;
+      writeFileSync(tmp, Buffer.alloc(size));
+    } catch {
+      /* already gone */
+    }
+    rmSync(dir, { recursive: true, force: true });
+  }
 }

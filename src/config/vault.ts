@@ -151,7 +151,7 @@ const PASSWORD_HINT = 'pass the vault password with --vault-password-file FILE, 
  * matches the 1.2 header's id first, then every other one. `what` names the data in errors ("file
  * x.yml", "the !vault value"), `loc` is where it is written.
  */
-export function decryptVault(text: string, what: string, loc: SourceLocation): { plaintext: Buffer; vaultId: string } {
+export function decryptVault(text: string, what: string, loc: SourceLocation): { plaintext: Buffer; vaultId: string; secret: VaultSecret } {
   let env: VaultEnvelope;
   try {
     env = parseVaultEnvelope(text.trim());
@@ -184,7 +184,7 @@ export function decryptVault(text: string, what: string, loc: SourceLocation): {
     }
     if (plain !== undefined) {
       markRevealed(plain.toString('utf8'));
-      return { plaintext: plain, vaultId: s.id };
+      return { plaintext: plain, vaultId: s.id, secret: s };
     }
   }
   const tried = secrets.map((s) => `${s.id} (${s.source})`).join(', ');

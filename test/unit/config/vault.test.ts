@@ -191,6 +191,38 @@ describe.runIf(haveAnsibleVault)('tsplay vault and Debian ansible-vault read eac
   });
 });
 
+describe.runIf(haveAnsibleVault)('tsplay vault create and edit ($EDITOR)', { timeout: 120_000 }, () => {
+  it('create encrypts what the editor saved; edit keeps the vault id; ansible-vault reads both; the temp copy is gone', async () => {
+    const d = tmp();
+    const pw = path.join(d, 'pw');
+    writeFileSync(pw, 'editor-pw');
+    const editor = path.join(d, 'ed.sh');
+    // The "editor" appends a line and records which file it was given.
+    writeFileSync(editor, `#!/bin/sh\nprintf 'line: %s\\n' "$$" >> "$1"\necho "$1" > ${d}/edited-path\n`);
+    chmodSync(editor, 0o755);
+    const saved = process.env['EDITOR'];
+    process.env['EDITOR'] = editor;
+    try {
+      const f = path.join(d, 'sub', 'new.yml');
+      expect(await main(['vault', 'create', '--vault-id', `dev@${pw}`, f], capture())).toBe(0);
+      expect(readFileSync(f, 'utf8').split('\n')[0]).toBe('$ANSIBLE_VAULT;1.2;AES256;dev');
+      expect(ansibleVault(['view', '--vault-id', `dev@${pw}`, f])).toMatch(/^line: \d+\n$/);
+      expect(existsSync(readFileSync(path.join(d, 'edited-path'), 'utf8').trim())).toBe(false);
+      const io = capture();
+      expect(await main(['vault', 'create', '--vault-id', `dev@${pw}`, f], io)).toBe(5);
+      expect(io.text()).toMatch(/exists, please use 'edit' instead/);
+
+      expect(await main(['vault', 'edit', '--vault-password-file', pw, f], capture())).toBe(0);
+      expect(readFileSync(f, 'utf8').split('\n')[0]).toBe('$ANSIBLE_VAULT;1.2;AES256;dev');
+      expect(ansibleVault(['view', '--vault-password-file', pw, f])).toMatch(/^line: \d+\nline: \d+\n$/);
+      expect(existsSync(readFileSync(path.join(d, 'edited-path'), 'utf8').trim())).toBe(false);
+    } finally {
+      if (saved === undefined) delete process.env['EDITOR'];
+      else process.env['EDITOR'] = saved;
+    }
+  });
+});
+
 describe('vault password sources', { timeout: 60_000 }, () => {
   it('an executable password file is run and its stdout used; a -client script gets --vault-id', async () => {
     const d = tmp();
