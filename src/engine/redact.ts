@@ -1,4 +1,5 @@
 import { revealedSecrets } from '../config/vault.js';
+import { isSecretName } from '../config/secret-names.js';
 
 /**
  * Keeps secrets out of output, reports and history. Values are registered as they are discovered
@@ -6,14 +7,13 @@ import { revealedSecrets } from '../config/vault.js';
  * decrypted to: src/config/vault.ts) and replaced everywhere afterwards.
  */
 export const REDACTED = '********';
-const SECRET_KEY = /(token|passw(or)?d|passwd|secret|private_?key|api_?key|credential)/i;
 
 export class Redactor {
   private readonly secrets = new Set<string>();
 
   /** True when a variable or param name looks like it holds a secret. */
   static isSecretKey(key: string): boolean {
-    return SECRET_KEY.test(key);
+    return isSecretName(key);
   }
 
   add(value: unknown): void {

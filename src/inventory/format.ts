@@ -1,22 +1,36 @@
 import { SECRET_VARS } from './connection.js';
+import { isSecretName } from '../config/secret-names.js';
+import { revealedSecrets } from '../config/vault.js';
 import type { GroupTreeNode, Inventory } from './load.js';
 
 /** Variables Ansible keeps internal and ansible-inventory does not print. */
 const INTERNAL_VARS = new Set(['inventory_file', 'inventory_dir']);
 
-/** True for variable names whose values must never be printed. */
+/** True for variable names whose values must never be printed (the connection passwords, and config/secret-names.ts). */
 export function isSecretVar(name: string): boolean {
-  return SECRET_VARS.has(name) || /(^|_)(pass|passwd|password|secret|token|api_key|private_key)$/i.test(name);
+  return SECRET_VARS.has(name) || /(^|_)pass$/i.test(name) || isSecretName(name);
 }
 
-/** A copy of a host's vars fit for printing: internal vars dropped, secrets shown as ********. */
+/**
+ * A copy of a host's vars fit for printing: internal vars dropped; a secret-named key at any depth
+ * (`db: {password: …}`, `aws_secret_access_key`) and every vault-decrypted text shown as ********.
+ */
 export function printableVars(vars: Record<string, unknown>): Record<string, unknown> {
   const out: Record<string, unknown> = {};
   for (const [k, v] of Object.entries(vars)) {
     if (INTERNAL_VARS.has(k)) continue;
-    out[k] = isSecretVar(k) && v !== null && v !== undefined && v !== '' ? '********' : v;
+    out[k] = masked(k, v, 0);
   }
   return out;
+}
+
+function masked(key: string, v: unknown, depth: number): unknown {
+  if (v === null || v === undefined || v === '') return v;
+  if (isSecretVar(key)) return '********';
+  if (typeof v === 'string') return revealedSecrets().has(v) ? '********' : v;
+  if (depth > 64 || typeof v !== 'object') return v;
+  if (Array.isArray(v)) return v.map((x) => masked('', x, depth + 1));
+  return Object.fromEntries(Object.entries(v as Record<string, unknown>).map(([k, x]) => [k, masked(k, x, depth + 1)]));
 }
 
 /**

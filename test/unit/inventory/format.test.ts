@@ -55,3 +55,29 @@ describe('formatInventory', async () => {
     expect(vars).not.toHaveProperty('inventory_file');
   });
 });
+
+describe('secrets in inventory output, at any depth', () => {
+  it('masks aws_secret_access_key, nested db.password and list items under a secret key; keeps key file paths', async () => {
+    const { loadInventory: load, formatInventory: fmt } = await import('../../../src/inventory/index.js');
+    const { mkdtempSync, writeFileSync } = await import('node:fs');
+    const os = await import('node:os');
+    const path = await import('node:path');
+    const d = mkdtempSync(path.join(os.tmpdir(), 'tsplay-fmt-'));
+    writeFileSync(path.join(d, 'h.yml'), [
+      'all:',
+      '  hosts:',
+      '    web1:',
+      '      aws_secret_access_key: AKIAVERYSECRET1',
+      '      db: {user: app, password: hunter22x}',
+      '      api_tokens: [tok-one-1, tok-two-2]',
+      '      ansible_ssh_private_key_file: /keys/id_ed25519',
+      '      motd: hello',
+      '',
+    ].join('\n'));
+    const out = fmt(await load([path.join(d, 'h.yml')]));
+    for (const s of ['AKIAVERYSECRET1', 'hunter22x', 'tok-one-1', 'tok-two-2']) expect(out).not.toContain(s);
+    expect(out).toContain('/keys/id_ed25519');
+    expect(out).toContain('"user": "app"');
+    expect(out).toContain('"motd": "hello"');
+  });
+});
