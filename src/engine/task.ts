@@ -126,7 +126,8 @@ async function runLoop(run: RunContext, hs: HostState, task: ModuleTask, scope: 
     if (out.unreachable) return out;
     let label: unknown;
     try {
-      label = renderValue(control.label, vars, task.loc);
+      // the label as the callback prints it: Python's text of the value (a dict as {'a': 1})
+      label = renderString(control.label, vars, task.loc);
     } catch (e) {
       label = control.label;
       const msg = `Failed to template loop_control.label: ${e instanceof Error ? e.message : String(e)}`;

@@ -52,11 +52,13 @@ export class PlainReporter implements Reporter {
     if ((r.status === 'failed' || r.status === 'unreachable' || r.status === 'ignored') && r.msg) line += ` => ${r.msg}`;
     else if (r.msg && ((this.o.verbose ?? 0) > 0 || this.module === 'debug')) line += ` => ${r.msg}`;
     if (r.status === 'ignored') line += ' ...ignoring';
-    let out = this.c(r.status, line) + '\n';
+    // A loop shows its items only, as ansible-core's default callback does (_process_items).
+    let out = r.items?.length ? '' : this.c(r.status, line) + '\n';
     for (const it of r.items ?? []) {
       const iw = { ok: 'ok', changed: 'changed', failed: 'failed', unreachable: 'fatal', skipped: 'skipping', ignored: 'failed', rescued: 'rescued' }[it.status];
-      out += this.c(it.status, `${iw}: [${r.host}] => (item=${typeof it.item === 'string' ? it.item : JSON.stringify(it.item)})${it.status === 'failed' && it.msg ? ` => ${it.msg}` : ''}`) + '\n';
+      out += this.c(it.status, `${iw}: [${r.host}] => (item=${typeof it.item === 'string' ? it.item : JSON.stringify(it.item)})${(it.status === 'failed' || (this.module === 'debug' && it.status !== 'skipped')) && it.msg ? ` => ${it.msg}` : ''}`) + '\n';
     }
+    if (r.items?.length && r.status === 'ignored') out += this.c(r.status, '...ignoring') + '\n';
     if (this.o.diff && r.diff) for (const d of r.diff) out += renderDiff(d) + '\n';
     if ((this.o.verbose ?? 0) > 1 && r.result) out += JSON.stringify(r.result, null, 2) + '\n';
     return out;
