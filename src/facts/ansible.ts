@@ -179,6 +179,9 @@ export function distroGuess(sec: Sections): { distribution: string; version: str
     parseDistroReleaseLine(osRel['pretty_name'] ?? '').version_id ?? '',
     parseDistroReleaseLine(lsb['description'] ?? '').version_id ?? '',
   ];
+  // the target python's distro >= 1.8 adds /etc/debian_version's content on Debian-like systems
+  const like = (osRel['id_like'] ?? '').split(/\s+/);
+  if ((get(sec, 'py-distro')[0] ?? '').trim() === 'debian_version' && (id === 'debian' || like.includes('debian'))) versions.push((get(sec, 'file /etc/debian_version')[0] ?? '').trim());
   let version = versions.find((v) => v !== '') ?? '';
   if (id === 'centos' || id === 'debian') {
     let best = '';

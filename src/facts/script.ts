@@ -112,6 +112,9 @@ export function factsScript(o: FactsScriptOptions = {}): string {
     's machine-id; { cat /var/lib/dbus/machine-id 2>/dev/null | grep . || cat /etc/machine-id 2>/dev/null; } | head -n 1',
     `for p in ${DIST_FILES.join(' ')}; do f "file $p" "$p"; done`,
     's lsb_release; has lsb_release && lsb_release -a 2>/dev/null',
+    // Ansible uses the target python's own `distro` library when it has one; from 1.8 on it also
+    // weighs /etc/debian_version ("12.11") in the Debian version.
+    "s py-distro; for d in /usr/lib/python3/dist-packages /usr/local/lib/python3*/dist-packages /usr/lib/python3*/site-packages /usr/lib64/python3*/site-packages; do if [ -f \"$d/distro/distro.py\" ]; then grep -q _debian_version \"$d/distro/distro.py\" && echo debian_version || echo system; break; fi; done",
     `s pkg-paths; for p in ${PKG_MGR_PATHS.map(([p]) => p).join(' ')}; do [ -e "$p" ] && echo "$p"; done; [ -e /run/ostree-booted ] && echo /run/ostree-booted`,
     // apt-get owned by rpm means APT-RPM (ALT Linux): Ansible asks rpm the same question.
     's apt-rpm; [ -e /usr/bin/rpm ] && [ -e /usr/bin/apt-get ] && /usr/bin/rpm -q --whatprovides /usr/bin/apt-get >/dev/null 2>&1 && echo yes',
