@@ -3,7 +3,7 @@ import type Database from 'better-sqlite3';
 
 // The native SQLite binding loads when a store is opened (history commands, run with history), not at start-up.
 const requireModule = createRequire(import.meta.url);
-import { mkdirSync } from 'node:fs';
+import { existsSync, mkdirSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import type { FileDiff } from '../modules/types.js';
@@ -97,7 +97,11 @@ export class HistoryStore {
   constructor(readonly file: string = defaultHistoryPath()) {
     let db: Database.Database | undefined;
     try {
-      mkdirSync(path.dirname(file), { recursive: true });
+      // tsplay makes its own default directory; a --history path names a directory the user made.
+      if (path.resolve(file) === path.resolve(defaultHistoryPath())) mkdirSync(path.dirname(file), { recursive: true });
+      else if (!existsSync(path.dirname(path.resolve(file)))) {
+        throw new TsplayError('HISTORY', `history file ${file}: the directory ${path.dirname(path.resolve(file))} does not exist`, { hint: 'create it first; tsplay does not create directories for a --history path' });
+      }
       const Sqlite = requireModule('better-sqlite3') as typeof Database;
       db = new Sqlite(file);
       // The first statements are where a file that is not SQLite (or is corrupt) shows itself.
@@ -264,7 +268,9 @@ export function parseSince(text: string, now = new Date()): string {
   const m = /^(\d+)\s*([smhdw])$/.exec(text.trim());
   if (m) {
     const unit = { s: 1, m: 60, h: 3600, d: 86400, w: 604800 }[m[2] as 's' | 'm' | 'h' | 'd' | 'w'];
-    return new Date(now.getTime() - Number(m[1]) * unit * 1000).toISOString();
+    const since = new Date(now.getTime() - Number(m[1]) * unit * 1000);
+    // Further back than a Date can say (99999999999d): every run is "since" then.
+    return Number.isNaN(since.getTime()) ? new Date(-8.64e15).toISOString() : since.toISOString();
   }
   const d = new Date(text);
   if (Number.isNaN(d.getTime())) {

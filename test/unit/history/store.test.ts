@@ -1,4 +1,4 @@
-import { mkdtempSync } from 'node:fs';
+import { existsSync, mkdtempSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import Database from 'better-sqlite3';
@@ -58,6 +58,14 @@ describe('HistoryStore', () => {
     expect(parseSince('7d', now)).toBe('2026-11-14T00:00:00.000Z');
     expect(parseSince('12h', now)).toBe('2026-11-20T12:00:00.000Z');
     expect(() => parseSince('last tuesday', now)).toThrow(/neither a duration nor a date/);
+    // Further back than a Date reaches: the earliest date, not a RangeError.
+    expect(parseSince('99999999999d', now)).toBe(new Date(-8.64e15).toISOString());
+  });
+
+  it('a --history path in a directory that does not exist is refused, not created', () => {
+    const missing = path.join(os.tmpdir(), `tsplay-nodir-${process.pid}`, 'sub', 'h.sqlite');
+    expect(() => new HistoryStore(missing)).toThrow(/the directory .* does not exist/);
+    expect(existsSync(path.dirname(path.dirname(missing)))).toBe(false);
   });
 });
 
