@@ -75,9 +75,9 @@ function pyEqual(a: unknown, b: unknown): boolean {
 
 const pyIn = (v: unknown, list: unknown[]): boolean => list.some((c) => pyEqual(v, c));
 
-/** The set of parameter names a term names (a string term is its characters, as in Python). */
+/** count_terms: how many of a term's names are parameters (a string is one name). */
 function countTerms(term: unknown, params: Record<string, unknown>): number {
-  const names = Array.isArray(term) ? term.map(String) : isStr(term) ? [...term] : [String(term)];
+  const names = Array.isArray(term) ? term.map(String) : [String(term)];
   return new Set(names.filter((n) => Object.hasOwn(params, n))).size;
 }
 
@@ -245,13 +245,27 @@ function noLogValues(v: unknown, out: Set<string>): void {
   else if (typeof v === 'number') out.add(pyStr(v));
 }
 
+/** _list_no_log_values; like Ansible it also parses string sub-parameters as dicts, and fails on the first that is not one. */
 function listNoLog(spec: ArgSpec, params: Record<string, unknown>, out: Set<string>): void {
   for (const [k, o] of Object.entries(spec)) {
     if (o.no_log && params[k]) noLogValues(params[k], out);
     const sub = params[k];
     if (o.options && sub !== undefined && sub !== null && (o.type === 'dict' || (o.type === 'list' && o.elements === 'dict'))) {
-      for (const p of Array.isArray(sub) ? sub : [sub]) if (isDict(p)) listNoLog(o.options, p, out);
+      for (let p of Array.isArray(sub) ? sub : [sub]) {
+        if (isStr(p)) p = checkType('dict', p, false);
+        if (!isDict(p)) throw new ConversionError(`Value '${pyStr(p)}' in the sub parameter field '${k}' must by a ${o.type}, not '${Array.isArray(p) ? 'list' : typeof p === 'number' ? (Number.isInteger(p) ? 'int' : 'float') : typeof p === 'boolean' ? 'bool' : 'NoneType'}'`);
+        listNoLog(o.options, p, out);
+      }
     }
+  }
+}
+
+function listNoLogChecked(spec: ArgSpec, params: Record<string, unknown>, c: Ctx): void {
+  try {
+    listNoLog(spec, params, c.noLog);
+  } catch (e) {
+    if (!(e instanceof ConversionError)) throw e;
+    c.errors.push(e.message);
   }
 }
 
@@ -422,7 +436,7 @@ function subSpecs(spec: ArgSpec, params: Record<string, unknown>, context: strin
         if (!(e instanceof ConversionError)) throw e;
         c.errors.push(e.message);
       }
-      listNoLog(sub, el, c.noLog);
+      listNoLogChecked(sub, el, c);
       unsupportedIn(sub, el, aliases, context, c);
       mutuallyExclusive(o.mutually_exclusive, el, context, c);
       setDefaults(sub, el, false, c);
@@ -454,7 +468,7 @@ export function validateArgumentSpec(spec: ArgSpec, parameters: Record<string, u
     c.errors.push(e.message);
     aliasFailed = true;
   }
-  listNoLog(spec, params, c.noLog);
+  listNoLogChecked(spec, params, c);
   unsupportedIn(spec, params, aliases, [], c);
   if (aliasFailed && c.unsupported.length) {
     // Ansible's unsupported-parameter listing runs the alias check again and fails the same way.

@@ -284,7 +284,7 @@ describe('role params checked before the run', () => {
     expect(p.lines('r3.log')).toEqual(['p=7', 'p=5', 'p=6']);
   });
 
-  it('an undefined variable or a wrong type in a role param is still exit 4 before anything runs', async () => {
+  it('an undefined variable in a role param is still exit 4 before anything runs', async () => {
     const p = project({
       ...role,
       'inventory.ini': one,
@@ -295,15 +295,32 @@ describe('role params checked before the run', () => {
   roles:
     - role: r3
       p: "{{ nowhere }}"
-    - role: r3
-      p: not-a-number
 `,
     });
     const r = await run(p);
     expect(r.code, r.all).toBe(4);
     expect(r.err).toContain("undefined variable 'nowhere'");
-    expect(r.err).toMatch(/not-a-number|expected number|int/i);
     expect(p.exists('ran')).toBe(false);
+  });
+
+  it("a wrong type fails the role's validation task when the role starts (Ansible), after the tasks before it", async () => {
+    const p = project({
+      ...role,
+      'inventory.ini': one,
+      'site.yml': `- hosts: web
+  gather_facts: false
+  pre_tasks:
+    - shell: touch {{ playbook_dir }}/ran
+  roles:
+    - role: r3
+      p: not-a-number
+`,
+    });
+    const r = await run(p);
+    expect(r.code, r.all).toBe(2);
+    expect(r.all).toContain("argument 'p' is of type <class 'ansible.parsing.yaml.objects.AnsibleUnicode'> and we were unable to convert to int");
+    expect(p.exists('ran')).toBe(true);
+    expect(p.exists('r3.log')).toBe(false);
   });
 });
 

@@ -1,5 +1,5 @@
-// Typed TS roles and YAML roles end to end: params validated for every host before anything
-// runs; defaults, templates, files, handlers; idempotent on a second run.
+// Typed TS roles and YAML roles end to end: typed params validated for every host before anything
+// runs (a YAML role's argument_specs when the role starts, as Ansible); defaults, templates, files, handlers; idempotent on a second run.
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync, existsSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
@@ -58,13 +58,16 @@ describe('roles', () => {
     expect(existsSync(join(out, 'h1/app.conf'))).toBe(false);
   });
 
-  it('a missing required param of a YAML role (argument_specs) is reported the same way', async () => {
+  it('a YAML role (argument_specs) checks its variables when it starts, as Ansible: a missing required one fails the host there', async () => {
     const { inv, json } = setup({ h1: '8081' });
     const pb = join(fixture, 'missing-param.yml');
     const r = await tsplay(['run', pb, '-i', inv, '-e', `out=${out}`, '--no-history', '--json', json]);
-    expect(r.code, r.all).toBe(4);
-    expect(r.err).toMatch(/site_dest/);
-    expect(existsSync(join(out, 'marker.log'))).toBe(false);
+    expect(r.code, r.all).toBe(2);
+    expect(r.out).toContain("TASK [site : Validating arguments against arg spec 'main' - Site config from a template and a static file]");
+    expect(r.all).toContain('Validation of arguments failed:\nmissing required arguments: site_dest');
+    // The tasks before the role ran (the validation is the role's first task); the role's own did not.
+    expect(existsSync(join(out, 'marker.log'))).toBe(true);
+    expect(existsSync(join(out, 'h1/site.conf'))).toBe(false);
   });
 
   it('tsplay validate reports the bad param without contacting any host', async () => {

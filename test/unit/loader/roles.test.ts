@@ -1,4 +1,6 @@
 import path from 'node:path';
+import fs from 'node:fs';
+import os from 'node:os';
 import { describe, expect, it } from 'vitest';
 import {
   formatRoleList,
@@ -10,6 +12,8 @@ import {
   roleSearchPaths,
   suggest,
   validateRoleParams,
+  argumentSpecTask,
+  roleEntryPoint,
   SHIPPED_ROLES_DIR,
 } from '../../../src/loader/index.js';
 import { TsplayErrors, formatError } from '../../../src/errors.js';
@@ -52,17 +56,25 @@ describe('YAML role', async () => {
     ]);
   });
 
-  it('validates params with a schema built from argument_specs', () => {
-    const ok = validateRoleParams(web, { web_user: 'nginx', web_port: '8080', web_tls: 'yes', web_hosts: 'a, b' }, call);
-    expect(ok.errors).toEqual([]);
-    expect(ok.value).toMatchObject({ web_user: 'nginx', web_port: 8080, web_tls: true, web_hosts: ['a', 'b'] });
-    const bad = validateRoleParams(web, { web_port: 'eighty', web_mode: 'slow', web_prot: 1 }, call);
-    expect(bad.errors.map(formatError)).toEqual([
-      "site.yml:19:7: role web has no param 'web_prot'\n    hint: did you mean web_port?",
-      "site.yml:19:7: role web: param 'web_port': Invalid input: expected number, received string\n    hint: web_port (integer): Port to listen on",
-      "site.yml:19:7: role web: missing required param 'web_user'\n    hint: web_user (string): Service user",
-      "site.yml:19:7: role web: param 'web_mode': must be one of \"fast\", \"safe\"\n    hint: web_mode (\"fast\"|\"safe\"): Operating mode",
-    ]);
+  it('keeps argument_specs by entry point and checks them when the role runs, not at the call', () => {
+    // Ansible validates the role's variables from every source when the role starts: the call's
+    // params alone are never refused (a required var may come from group_vars or defaults).
+    expect(web.params).toBeUndefined();
+    expect(validateRoleParams(web, {}, call).errors).toEqual([]);
+    expect(Object.keys(web.argumentSpecs!)).toEqual(['main']);
+    const t = argumentSpecTask(web, 'main', { web_user: '{{ who }}' }, call)!;
+    expect(t).toMatchObject({
+      module: 'validate_argument_spec',
+      name: "Validating arguments against arg spec 'main' - Configure the web server",
+      tags: ['always'],
+      role: { name: 'web' },
+      args: { provided_arguments: { web_user: '{{ who }}' }, validate_args_context: { type: 'role', name: 'web', argument_spec_name: 'main', path: web.dir } },
+    });
+    expect(Object.keys(t.args.argument_spec as object)).toEqual(['web_port', 'web_user', 'web_mode', 'web_hosts', 'web_tls']);
+    expect(argumentSpecTask(web, 'other', {}, call)).toBeUndefined();
+    expect(roleEntryPoint('sub/install')).toBe('install');
+    expect(roleEntryPoint('install.yml')).toBe('install.yml');
+    expect(roleEntryPoint(undefined)).toBe('main');
   });
 
   it('formats roles show as a table', () => {
@@ -202,5 +214,54 @@ describe('normalizeTasks on plain objects', () => {
     expect(suggest('lineinfle', ['lineinfile', 'copy'])).toBe('lineinfile');
     expect(suggest('cpoy', ['lineinfile', 'copy'])).toBe('copy');
     expect(suggest('zzzzzz', ['lineinfile', 'copy'])).toBeUndefined();
+  });
+});
+
+describe('argument_specs files', () => {
+  const root = fs.mkdtempSync(path.join(os.tmpdir(), 'tsplay-argspec-'));
+  const role = (name: string, files: Record<string, string>) => {
+    for (const [f, text] of Object.entries(files)) {
+      fs.mkdirSync(path.dirname(path.join(root, name, f)), { recursive: true });
+      fs.writeFileSync(path.join(root, name, f), text);
+    }
+  };
+  role('entries', {
+    'tasks/main.yml': '- debug: msg=main\n',
+    'tasks/install.yml': '- debug: msg=install\n',
+    'meta/argument_specs.yml': 'argument_specs:\n  main:\n    short_description: Main entry\n    options:\n      port: {type: int, required: true, description: Port}\n  install:\n    short_description: Install only\n    options:\n      pkg: {type: str, default: app}\n',
+  });
+  role('broken', {
+    'tasks/main.yml': '- debug: msg=x\n',
+    'meta/argument_specs.yml': 'argument_specs:\n  main:\n    options:\n      port:\n        type: integer\n        required: yes please\n',
+  });
+  role('inmeta', {
+    'tasks/main.yml': '- debug: msg=x\n',
+    'meta/main.yml': 'galaxy_info: {description: from galaxy}\nargument_specs:\n  other:\n    options:\n      a: {}\n',
+  });
+  const sp = [root];
+
+  it('roles show prints main and every other entry point', async () => {
+    const out = formatRoleShow(await loadRole('entries', sp, { modules: fakeModules }));
+    expect(out).toContain('Main entry');
+    expect(out).toMatch(/^port\s+integer\s+yes\s+Port$/m);
+    expect(out).toContain('entry point install (tasks_from: install): Install only');
+    expect(out).toMatch(/^pkg\s+string\s+"app"\s+no$/m);
+  });
+
+  it('a malformed spec is an error at its file:line:col', async () => {
+    const e = await loadRole('broken', sp, { modules: fakeModules }).catch((x: unknown) => x);
+    expect(e).toBeInstanceOf(TsplayErrors);
+    const file = path.join(root, 'broken/meta/argument_specs.yml');
+    expect((e as TsplayErrors).errors.map((x) => formatError(x).split('\n')[0])).toEqual([
+      `${file}:5:15: argument_specs: argument_specs.main.options.port.type: must be one of str, int, float, bool, list, dict, path, raw, jsonarg, json, bytes, bits`,
+      `${file}:6:19: argument_specs: argument_specs.main.options.port.required: Invalid input: expected boolean, received string`,
+    ]);
+  });
+
+  it('meta/main.yml argument_specs count when there is no argument_specs.yml; main is optional', async () => {
+    const r = await loadRole('inmeta', sp, { modules: fakeModules });
+    expect(Object.keys(r.argumentSpecs!)).toEqual(['other']);
+    expect(r.paramDocs).toEqual([]);
+    expect(r.description).toBe('from galaxy');
   });
 });
