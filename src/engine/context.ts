@@ -27,6 +27,10 @@ export interface HostState {
   ansibleFacts?: Record<string, unknown>;
   /** set_fact values and registered results (persist for the whole playbook run, like Ansible). */
   hostVars: Record<string, unknown>;
+  /** Variables from include_vars: above task vars, below set_fact/registered (Ansible's 'include_vars' precedence). */
+  includedVars?: Record<string, unknown>;
+  /** Roles whose defaults and vars the later tasks see (import_role, include_role with public: true). */
+  publicRoles?: LoadedRole[];
   executor?: Executor;
   connecting?: Promise<Executor>;
   /** Connection settings from the host's variables; `connectionVar`: ansible_connection is set. */
@@ -222,14 +226,18 @@ export class RunContext {
     const role = scope.role;
     // Literal values of secret-named vars in role defaults/vars, block and task vars are secrets too.
     for (const layer of [role?.role.defaults, role?.role.vars, ...scope.blockVars, taskVars]) if (layer) this.redactor.scan(layer);
+    const publicRoles = (hs.publicRoles ?? []).filter((r) => r !== role?.role);
     const merged = mergeLayers([
+      ...publicRoles.map((r) => r.defaults),
       role?.role.defaults,
       hs.inventoryVars,
       this.playVars,
       this.varsFilesVars,
+      ...publicRoles.map((r) => r.vars),
       role?.role.vars,
       ...scope.blockVars,
       taskVars,
+      hs.includedVars,
       hs.hostVars,
       role?.params.get(hs.name),
       this.extraVars,
@@ -237,7 +245,7 @@ export class RunContext {
     const magic: Record<string, unknown> = {
       ...this.inventory.magicVars(hs.name),
       // ansible_facts and the injected ansible_* facts (they give way to play vars and above)
-      ...factVariables(hs.ansibleFacts, [this.playVars, this.varsFilesVars, role?.role.vars, ...scope.blockVars, taskVars, hs.hostVars, role?.params.get(hs.name), this.extraVars]),
+      ...factVariables(hs.ansibleFacts, [this.playVars, this.varsFilesVars, ...publicRoles.map((r) => r.vars), role?.role.vars, ...scope.blockVars, taskVars, hs.includedVars, hs.hostVars, role?.params.get(hs.name), this.extraVars]),
       hostvars: this.hostvarsView(),
       facts: hs.facts ?? this.emptyFacts,
       env: this.env,
@@ -307,7 +315,9 @@ export class RunContext {
         enumerable: true,
         get: () => {
           const hs = this.hostState(name);
-          return lazyContext(mergeLayers([hs.inventoryVars, this.playVars, this.varsFilesVars, hs.hostVars, this.extraVars]), { file: this.playbook.path }, {
+          // As ansible-core's HostVars: the host's inventory vars, facts, set_fact/registered values and
+          // extra vars, without the play's vars or vars_files (get_vars is called without a play).
+          return lazyContext(mergeLayers([hs.inventoryVars, hs.includedVars, hs.hostVars, this.extraVars]), { file: this.playbook.path }, {
             ...this.inventory.magicVars(name),
             ...this.runMagic(hs),
             playbook_dir: this.playbook.dir,

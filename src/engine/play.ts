@@ -10,6 +10,8 @@ import { INHERITED_KEYWORDS, emptyScope, type HostState, type RunContext, type S
 import { runModuleTaskOnHost, taskLabel, taskSearchPath, type TaskOutcome } from './task.js';
 import { loopItemFields, overlayVars, resolveLoop } from './loop.js';
 import { findIncludeFile, loadIncludedFile } from '../loader/tasks.js';
+import { roleWithParts } from '../loader/roles.js';
+import { hasTemplate } from '../template/render.js';
 import type { MetaAction } from '../loader/tasks.js';
 import { shouldRunTags } from './tags.js';
 import { resolveGatherSubset, selectAnsibleFacts } from '../facts/subset.js';
@@ -461,15 +463,53 @@ async function blockStep(pr: PlayRun, blocks: Map<string, BlockTask>, scope: Sco
   checkFailurePolicy(pr, scope);
 }
 
+/** How an include_role / import_role call shows as a task (ansible: its name, else "include_role : ROLE"). */
+function roleCallLabel(call: RoleTask): string {
+  return call.name ?? `include_role : ${call.roleName}`;
+}
+
+function roleCallTask(call: RoleTask): ModuleTask {
+  return { kind: 'module', module: 'include_role', moduleAs: 'include_role', name: roleCallLabel(call), args: {}, loc: call.loc, when: [], tags: [], vars: {}, notify: [], listen: [], loopVar: 'item', ignoreErrors: call.ignoreErrors };
+}
+
 async function roleStep(pr: PlayRun, calls: Map<string, RoleTask>, scope: Scope): Promise<void> {
   const { run } = pr;
-  const first = calls.values().next().value as RoleTask;
-  const role = await pr.getRole(first.roleName);
+  let first = calls.values().next().value as RoleTask;
+  // include_role is dynamic: its tags select the include itself only (not the role's tasks)
+  if (first.dynamic) {
+    calls = new Map([...calls].filter(([, c]) => shouldRunTags([...scope.tags, ...c.tags], { only: run.opts.tags, skip: run.opts.skipTags })));
+    if (!calls.size) return;
+    first = calls.values().next().value as RoleTask;
+  }
+  // include_role with a templated name: the name per host, then one step per role
+  if (first.dynamic && hasTemplate(first.roleName)) {
+    const byName = new Map<string, Map<string, RoleTask>>();
+    for (const [host, call] of calls) {
+      const hs = run.hostState(host);
+      try {
+        const name = renderString(call.roleName, run.varsForSync(hs, scope, call.vars, call.loc), call.loc);
+        if (!byName.has(name)) byName.set(name, new Map());
+        byName.get(name)!.set(host, { ...call, roleName: name });
+      } catch (e) {
+        const fake = roleCallTask(call);
+        const msg = e instanceof TsplayError ? formatError(e) : String((e as Error)?.message ?? e);
+        record(pr, pr.taskReport(`${scope.path}/role:${call.roleName}`, roleCallLabel(call), fake), hs, { status: 'failed', changed: false, msg, registered: { failed: true, msg } }, 0, fake);
+      }
+    }
+    for (const group of byName.values()) await roleStep(pr, group, scope);
+    return;
+  }
+  const base = await pr.getRole(first.roleName);
+  const parts = { tasksFrom: first.tasksFrom, varsFrom: first.varsFrom, defaultsFrom: first.defaultsFrom, handlersFrom: first.handlersFrom };
+  const partsKey = JSON.stringify(parts);
+  const role = partsKey === '{}' ? base : await run.roleCache(`${first.roleName}\0${partsKey}`, async () => roleWithParts(base, parts, { from: first.loc }));
   let params = pr.roleParams.get(role.name);
   if (!params) pr.roleParams.set(role.name, (params = new Map<string, Record<string, unknown>>()));
   const lists: Lists = new Map();
-  const roleScopeBase = childScope(scope, { ...first, when: [] }, `${scope.path}/role:${role.name}`);
-  const fake: ModuleTask = { kind: 'module', module: 'include_role', moduleAs: 'include_role', args: {}, loc: first.loc, when: [], tags: [], vars: {}, notify: [], listen: [], loopVar: 'item', role: { name: role.name, dir: role.dir } };
+  // roles: and import_role are static: their when and tags go to every task of the role
+  const roleScopeBase = childScope(scope, first.dynamic ? { ...first, when: [], tags: [] } : first, `${scope.path}/role:${role.name}`);
+  const fake: ModuleTask = { ...roleCallTask(first), role: { name: role.name, dir: role.dir } };
+  const callReport = first.dynamic ? pr.taskReport(`${scope.path}/role-call:${first.roleName}`, roleCallLabel(first), fake) : undefined;
   // Under `free` each host's list already holds a forks slot: taking another would deadlock.
   const slot = <T>(f: () => Promise<T>): Promise<T> => (pr.free ? f() : pr.limit(f));
   await Promise.all([...calls].map(([host, call]) => slot(async () => {
@@ -477,8 +517,15 @@ async function roleStep(pr: PlayRun, calls: Map<string, RoleTask>, scope: Scope)
     const t0 = Date.now();
     try {
       const vars = run.varsForSync(hs, { ...roleScopeBase, role: { role, params: new Map() } }, call.vars, call.loc);
-      for (const expr of call.when) {
-        if (!evaluateCondition(expr, vars, call.loc)) return;
+      if (callReport) {
+        const holds = scope.when.every((c) => evaluateCondition(c.expr, vars, c.loc)) && call.when.every((expr) => evaluateCondition(expr, vars, call.loc));
+        if (!holds) {
+          record(pr, callReport, hs, { status: 'skipped', changed: false, msg: 'Conditional result was False', registered: { changed: false, skipped: true, skip_reason: 'Conditional result was False' } }, Date.now() - t0, fake);
+          return;
+        }
+        // ansible's callbacks see include_role as ok; the recap does not count it
+        record(pr, callReport, hs, { status: 'ok', changed: false, registered: { changed: false } }, Date.now() - t0, fake);
+        hs.recap.ok--;
       }
       const rendered = renderValue(call.params, vars, call.loc) as Record<string, unknown>;
       const { value, errors } = validateRoleParams(role, rendered, call);
@@ -515,6 +562,13 @@ async function roleStep(pr: PlayRun, calls: Map<string, RoleTask>, scope: Scope)
   // include_role inside a role: the including roles, nearest first (ansible_parent_role_names).
   const parentRoles = scope.role ? [{ name: scope.role.role.name, dir: scope.role.role.dir }, ...(scope.parentRoles ?? [])] : undefined;
   await runLists(pr, lists, { ...roleScopeBase, role: { role, params }, parentRoles });
+  // roles:, import_role (and include_role with public: true): the role's defaults and vars stay visible to the play's later tasks
+  if (first.public || !first.dynamic) {
+    for (const h of lists.keys()) {
+      const hs = run.hostState(h);
+      hs.publicRoles = [...(hs.publicRoles ?? []).filter((r) => r.dir !== role.dir), role];
+    }
+  }
   checkFailurePolicy(pr, scope);
 }
 

@@ -201,7 +201,7 @@ describe('meta', () => {
 });
 
 describe('handlers', () => {
-  it('listen topics, notify on a block, the last handler of a name, templated handler names and notify', async () => {
+  it('listen topics, notify on a block, the first handler of a name in the play list, templated handler names and notify', async () => {
     const p = project({
       'inventory.ini': one,
       'site.yml': `- hosts: web
@@ -233,7 +233,7 @@ describe('handlers', () => {
     });
     const r = await run(p);
     expect(r.code, r.all).toBe(0);
-    expect(p.lines('h.log')).toEqual(['listener', 'named-last', 'also']);
+    expect(p.lines('h.log')).toEqual(['dup-first', 'listener', 'also']);
   });
 
   it("a role's task notifies another role's handler; roles' handlers run before the play's", async () => {
