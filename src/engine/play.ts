@@ -196,7 +196,7 @@ export function orderHosts(hosts: string[], order: Play['order']): string[] {
 }
 
 /** vars_prompt without a terminal: each prompt's default (templated), unless -e gives the variable; no default is an error. */
-function promptDefaults(run: RunContext, play: Play): Record<string, unknown> {
+export function promptDefaults(run: RunContext, play: Play, warn = true): Record<string, unknown> {
   const out: Record<string, unknown> = {};
   for (const p of play.varsPrompt ?? []) {
     if (Object.hasOwn(run.extraVars, p.name)) continue;
@@ -211,7 +211,7 @@ function promptDefaults(run: RunContext, play: Play): Record<string, unknown> {
     const text = stringifyValue(renderValue(p.default, vars, p.loc));
     out[p.name] = p.unsafe ? unsafe(text) : text;
   }
-  if (Object.keys(out).length) run.emitWarning('Not prompting as we are not in interactive mode');
+  if (warn && Object.keys(out).length) run.emitWarning('Not prompting as we are not in interactive mode');
   return out;
 }
 

@@ -6,7 +6,7 @@ import { TsplayError, TsplayErrors, UndefinedVariableError } from '../errors.js'
 import { checkIncludedFiles } from '../loader/tasks.js';
 import { hostPatternProblem, loadInventory, loadPlaybook, loadRole, renderValue, selectHosts, validateRoleParams } from './deps.js';
 import { RunContext, emptyScope } from './context.js';
-import { loadVarsFiles, runPlay } from './play.js';
+import { loadVarsFiles, promptDefaults, runPlay } from './play.js';
 import { VERSION } from '../version.js';
 
 /** Load, validate (every host, before any is contacted), run every play, and return the report. */
@@ -106,6 +106,16 @@ async function preflight(run: RunContext, playbook: Playbook, mode: 'run' | 'val
       hosts = hosts.filter((h) => limited.has(h));
     }
     run.playVars = play.vars;
+    // vars_prompt answers (defaults, or -e) are play vars; a prompt without either fails here, before any host.
+    if (play.varsPrompt?.length) {
+      try {
+        run.playVars = { ...play.vars, ...promptDefaults(run, play, false) };
+      } catch (e) {
+        if (!(e instanceof TsplayError)) throw e;
+        add(e);
+        continue;
+      }
+    }
     try {
       run.varsFilesVars = await loadVarsFiles(run, play);
     } catch (e) {
@@ -115,6 +125,8 @@ async function preflight(run: RunContext, playbook: Playbook, mode: 'run' | 'val
     }
     const runtime = runtimeVarNames([...play.preTasks, ...play.roles, ...play.tasks, ...play.postTasks, ...play.handlers]);
     for (const call of roleCalls([...play.preTasks, ...play.roles, ...play.tasks, ...play.postTasks])) {
+      // include_role with a templated name: the role is known when a host reaches it
+      if (call.roleName.includes('{{') || call.roleName.includes('{%')) continue;
       let role;
       try {
         role = await run.roleCache(call.roleName, () => loadRole(call.roleName, run.roleSearchPaths));
@@ -177,6 +189,7 @@ export async function validateRun(opts: Pick<RunPlaybookOptions, 'playbook' | 'i
   for (const play of playbook.plays) {
     const nodes = [...play.preTasks, ...play.tasks, ...play.postTasks, ...play.handlers];
     for (const call of roleCalls([...play.preTasks, ...play.roles, ...play.tasks, ...play.postTasks])) {
+      if (call.roleName.includes('{{')) continue;
       const role = await run.roleCache(call.roleName, () => loadRole(call.roleName, run.roleSearchPaths)).catch(() => undefined);
       if (role) nodes.push(...(role.tasks ?? []), ...role.handlers);
     }

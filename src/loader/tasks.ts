@@ -47,6 +47,8 @@ const BLOCK_KW = new Set<string>(BLOCK_KEYWORDS);
 /** Keywords whose values are data or tasks, where an `!unsafe` mark must stay. */
 const KEEP_UNSAFE = new Set(['vars', 'args', 'block', 'rescue', 'always', 'loop', 'with_items', 'with_list']);
 const INCLUDE_ROLE_KEYS = new Set(['name', 'vars']);
+/** include_role / import_role options that are not role params. */
+const ROLE_FROM_KEYS = new Set(['tasks_from', 'vars_from', 'defaults_from', 'handlers_from', 'public', 'allow_duplicates', 'rolespec_validate']);
 
 function isMapping(v: unknown): v is Record<string, unknown> {
   return v !== null && typeof v === 'object' && !Array.isArray(v) && !(v instanceof String);
@@ -362,6 +364,7 @@ class Normalizer {
       else roleName = n;
       for (const k of Object.keys(spec)) {
         if (INCLUDE_ROLE_KEYS.has(k) || k === 'role') continue;
+        if (ROLE_FROM_KEYS.has(k)) continue;
         if (Object.hasOwn(UNSUPPORTED_KEYWORDS, k)) this.err(`'${k}' is not supported by tsplay`, this.map.key(spec, k), UNSUPPORTED_KEYWORDS[k]);
         else Object.defineProperty(params, k, { value: spec[k], enumerable: true, writable: true, configurable: true });
       }
@@ -369,10 +372,38 @@ class Normalizer {
     } else {
       this.err(`${key} needs a role name, got ${typeName(spec)}`, this.map.value(t, key));
     }
-    if (roleName.includes('{{')) this.err(`the role name of ${key} cannot be a template`, this.map.value(t, key), 'tsplay loads roles before the run; name the role literally');
+    const dynamic = key.endsWith('include_role');
+    if (!dynamic && hasTemplate(roleName)) this.err(`the role name of ${key} cannot be a template`, this.map.value(t, key), 'import_role is static: name the role literally, or use include_role');
+    if (hasTemplate(roleName)) this.errors.push(...checkTemplate(roleName, this.map.value(t, key)));
     params = { ...params, ...common.vars };
     this.errors.push(...checkTemplate(params, this.map.value(t, key)));
-    return { kind: 'role', ...common, roleName, params };
+    const call: RoleTask = { kind: 'role', ...common, roleName, params };
+    if (dynamic) call.dynamic = true;
+    if (isMapping(spec)) {
+      const from = (k: string): string | undefined => {
+        const v = spec[k];
+        if (v === undefined || v === null) return undefined;
+        if (typeof v !== 'string' || v === '') {
+          this.err(`'${k}' of ${key} must be a file name, got ${typeName(v)}`, this.map.value(spec, k));
+          return undefined;
+        }
+        this.errors.push(...checkTemplate(v, this.map.value(spec, k)));
+        return v;
+      };
+      const tf = from('tasks_from');
+      if (tf) call.tasksFrom = tf;
+      const vf = from('vars_from');
+      if (vf) call.varsFrom = vf;
+      const df = from('defaults_from');
+      if (df) call.defaultsFrom = df;
+      const hf = from('handlers_from');
+      if (hf) call.handlersFrom = hf;
+      for (const [k, field] of [['public', 'public'], ['allow_duplicates', 'allowDuplicates'], ['rolespec_validate', 'rolespecValidate']] as const) {
+        const b = this.bool(spec, k);
+        if (b !== undefined) call[field] = b;
+      }
+    }
+    return call;
   }
 
   includeTasks(t: Record<string, unknown>, key: string, loc: SourceLocation): TaskNode[] {
@@ -619,7 +650,7 @@ class Normalizer {
     }
     const args = this.moduleArgs(mod, moduleAs, rawArgs, argsLoc, t);
     const nul = nulBytePath(args);
-    if (nul !== undefined) this.err(`argument ${nul || moduleAs} contains a NUL byte (\\0); no command, path or file content sent to a host can hold one`, argsLoc, 'remove the \\0 escape (ansible-core fails such a task with "embedded null byte")');
+    if (nul !== undefined) this.err(`${nul === '_raw_params' || nul === '' ? `the ${moduleAs} line` : `argument ${nul}`} contains a NUL byte (\\0); no command, path or file content sent to a host can hold one`, argsLoc, 'remove the \\0 escape (ansible-core fails such a task with "embedded null byte")');
     if (mod.name === 'template' && args && typeof (args as Record<string, unknown>).src === 'string') this.templateSource((args as Record<string, unknown>).src as string, argsLoc);
     const common = this.common(t, loc);
     if (delegateLocal) common.delegateTo = 'localhost';
