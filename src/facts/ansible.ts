@@ -766,7 +766,9 @@ function parseLocalFact(out: string, fn: string): unknown {
 export function virtualFacts(sec: Sections): AnsibleFacts {
   const lines = get(sec, 'virt').map((l) => l.trim());
   const exists = (p: string): boolean => lines.includes(`exists ${p}`);
-  const dmi = (k: string): string | undefined => lines.find((l) => l.startsWith(`dmi ${k}=`))?.slice(`dmi ${k}=`.length);
+  // DMI values come from the dmi section (older script output had them in virt, as "dmi k=v")
+  const dmiLines = [...get(sec, 'dmi'), ...lines.filter((l) => l.startsWith('dmi ')).map((l) => l.slice(4))];
+  const dmi = (k: string): string | undefined => dmiLines.find((l) => l.startsWith(`${k}=`))?.slice(k.length + 1);
   const guest = new Set<string>();
   const host = new Set<string>();
   let type: string | undefined;
@@ -1065,18 +1067,17 @@ export function mountFacts(sec: Sections): Array<Record<string, unknown>> | unde
   const sizes = new Map<string, number[]>();
   for (const l of get(sec, 'statvfs')) {
     const f = l.trim().split(/\s+/);
-    if (f.length >= 7 && f.slice(0, 6).every((x) => /^\d+$/.test(x))) sizes.set(f.slice(6).join(' '), f.slice(0, 6).map(Number));
+    if (f.length >= 7 && f.slice(0, 6).every((x) => /^\d+$/.test(x))) sizes.set(unescapeMtab(f.slice(6).join(' ')), f.slice(0, 6).map(Number));
   }
   const mounts: Array<Record<string, unknown>> = [];
   for (const line of get(sec, 'mtab')) {
     const fields = line.split(/\s+/).filter(Boolean);
     if (fields.length < 4) continue;
-    const rawMount = fields[1]!;
     const [device, mount, fstype, options] = fields.slice(0, 4).map(unescapeMtab) as [string, string, string, string];
     if ((!(device.startsWith('/') || device.startsWith('\\')) && !device.includes(':/')) || fstype === 'none') continue;
     const info: Record<string, unknown> = { mount, device, fstype, options };
     if (bind.has(mount) && !/.*bind.*"/.test(options)) info['options'] = `${options},bind`;
-    const st = sizes.get(rawMount);
+    const st = sizes.get(mount);
     if (st) {
       const [frsize, bsize, blocks, bavail, files, ffree] = st as [number, number, number, number, number, number];
       Object.assign(info, {
@@ -1113,6 +1114,21 @@ function ipv4Net(address: string, prefix: string): { netmask: string; network: s
   return { netmask: dot(mask), network: dot((addr & mask) >>> 0) };
 }
 
+/** `ip addr show` output split by its device headers ("2: eth0@if7: <…>"). */
+function byDevice(lines: string[]): Map<string, string[]> {
+  const out = new Map<string, string[]>();
+  let cur: string[] | undefined;
+  for (const l of lines) {
+    const m = /^\d+:\s+([^:@\s]+)(?:@\S+)?:/.exec(l);
+    if (m) {
+      cur = [];
+      out.set(m[1]!, cur);
+    }
+    cur?.push(l);
+  }
+  return out;
+}
+
 /** LinuxNetwork.populate: default routes, interfaces (sysfs + `ip addr`), all addresses. */
 export function networkFacts(sec: Sections): AnsibleFacts {
   if (!has(sec, 'route4') && ![...sec.keys()].some((k) => k.startsWith('iface '))) return {};
@@ -1131,6 +1147,8 @@ export function networkFacts(sec: Sections): AnsibleFacts {
   const v4 = defaults('route4', '8.8.8.8');
   const v6 = defaults('route6', '2404:6800:400a:800::1012');
   const interfaces: Record<string, Record<string, unknown>> = {};
+  const primary = byDevice(get(sec, 'ip-primary'));
+  const secondary = byDevice(get(sec, 'ip-secondary'));
   const all4: string[] = [];
   const all6: string[] = [];
   for (const key of [...sec.keys()].filter((k) => k.startsWith('iface '))) {
@@ -1206,8 +1224,8 @@ export function networkFacts(sec: Sections): AnsibleFacts {
         }
       }
     };
-    parse(get(sec, `ip-primary ${device}`), false);
-    parse(get(sec, `ip-secondary ${device}`), true);
+    parse(sec.has(`ip-primary ${device}`) ? get(sec, `ip-primary ${device}`) : (primary.get(device) ?? []), false);
+    parse(sec.has(`ip-secondary ${device}`) ? get(sec, `ip-secondary ${device}`) : (secondary.get(device) ?? []), true);
   }
   const out: AnsibleFacts = {};
   const names: string[] = [];

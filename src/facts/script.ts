@@ -89,6 +89,8 @@ export function factsScript(o: FactsScriptOptions = {}): string {
     `s() { printf '\\n${MARK} %s\\n' "$1"; }`,
     // f NAME FILE: a section with the file's content, only when the file exists.
     'f() { [ -e "$2" ] && { s "$1"; cat "$2" 2>/dev/null; }; }',
+    // rd FILE KEY: "KEY=first line" read by the shell itself (no process per file); nothing when unreadable.
+    `rd() { _v=; [ -r "$1" ] && { IFS= read -r _v < "$1" 2>/dev/null || [ -n "$_v" ]; } && printf '%s=%s\\n' "$2" "$_v"; }`,
     's os-release; cat /etc/os-release 2>/dev/null || cat /usr/lib/os-release 2>/dev/null',
     's arch; uname -m',
     's kernel; uname -r',
@@ -132,7 +134,7 @@ export function factsScript(o: FactsScriptOptions = {}): string {
     's chroot; [ -n "${debian_chroot:-}" ] && echo env; stat -c "%d %i" / 2>/dev/null; stat -c "%d %i" /proc/1/root/. 2>/dev/null || echo "fs $(stat -f -c %T / 2>/dev/null)"',
     's loadavg; cat /proc/loadavg 2>/dev/null',
     's cmdline; cat /proc/cmdline 2>/dev/null',
-    `s dmi; d=/sys/devices/virtual/dmi/id; if [ -e $d/product_name ]; then echo @sysfs; for k in ${DMI_KEYS.join(' ')}; do [ -r $d/$k ] && echo "$k=$(cat $d/$k 2>/dev/null)"; done; fi`,
+    `s dmi; d=/sys/devices/virtual/dmi/id; if [ -e $d/product_name ]; then echo @sysfs; for k in ${DMI_KEYS.join(' ')} product_family; do rd $d/$k $k; done; fi`,
     's nvme; cat /etc/nvme/hostnqn 2>/dev/null',
     's iscsi; cat /etc/iscsi/initiatorname.iscsi 2>/dev/null',
     's fc; cat /sys/class/fc_host/*/port_name 2>/dev/null',
@@ -143,18 +145,21 @@ export function factsScript(o: FactsScriptOptions = {}): string {
     's xen; if [ -e /proc/xen ] || grep -qx xen /sys/hypervisor/type 2>/dev/null; then echo xen; grep -m1 "^flags" /proc/cpuinfo 2>/dev/null | grep -qw vme || echo paravirt; fi',
     's nproc; nproc 2>/dev/null',
     // virtual: what LinuxVirtual reads, filtered to the lines its rules look at.
-    's virt; grep -E "/docker(/|-[0-9a-f]+\\.scope)|/lxc/|/machine\\.slice/machine-lxc|/system\\.slice/containerd\\.service" /proc/1/cgroup 2>/dev/null | sed "s/^/cgroup /"; tr "\\000" "\\n" < /proc/1/environ 2>/dev/null | grep "^container=" | sed "s/^/environ /"; for p in /proc/vz /proc/lve /proc/bc /.dockerenv /.dockerinit /proc/xen /dev/kvm /rhev; do [ -e "$p" ] && echo "exists $p"; done; [ -s /run/systemd/container ] && echo "systemd-container $(cat /run/systemd/container)"; grep -q control_d /proc/xen/capabilities 2>/dev/null && echo xen-host; for k in product_name sys_vendor product_family bios_vendor; do [ -r /sys/devices/virtual/dmi/id/$k ] && echo "dmi $k=$(cat /sys/devices/virtual/dmi/id/$k 2>/dev/null)"; done; grep -E "^VxID:" /proc/self/status 2>/dev/null; [ -r /proc/modules ] && awk \'$1=="kvm"||$1=="vboxdrv"||$1=="virtio" {print "module", $1}\' /proc/modules',
+    's virt; grep -E "/docker(/|-[0-9a-f]+\\.scope)|/lxc/|/machine\\.slice/machine-lxc|/system\\.slice/containerd\\.service" /proc/1/cgroup 2>/dev/null | sed "s/^/cgroup /"; tr "\\000" "\\n" < /proc/1/environ 2>/dev/null | grep "^container=" | sed "s/^/environ /"; for p in /proc/vz /proc/lve /proc/bc /.dockerenv /.dockerinit /proc/xen /dev/kvm /rhev; do [ -e "$p" ] && echo "exists $p"; done; [ -s /run/systemd/container ] && echo "systemd-container $(cat /run/systemd/container)"; grep -q control_d /proc/xen/capabilities 2>/dev/null && echo xen-host; grep -E "^VxID:" /proc/self/status 2>/dev/null; [ -r /proc/modules ] && awk \'$1=="kvm"||$1=="vboxdrv"||$1=="virtio" {print "module", $1}\' /proc/modules',
     // network: the kernel's route to a public address (no packet is sent), then each interface's sysfs
     // attributes and addresses, in directory order as Python's glob lists them.
     's route4; ip -4 route get 8.8.8.8 2>/dev/null | head -n 1',
     's route6; ip -6 route get 2404:6800:400a:800::1012 2>/dev/null | head -n 1',
-    `for d in $(ls -U ${net} 2>/dev/null); do [ -d ${net}/"$d" ] || continue; s "iface $d"; for k in address mtu operstate type speed flags; do [ -e ${net}/"$d"/$k ] && echo "$k=$(cat ${net}/"$d"/$k 2>/dev/null)"; done; [ -e ${net}/"$d"/device/driver/module ] && echo "module=$(basename "$(readlink -f ${net}/"$d"/device/driver/module)")"; [ -e ${net}/"$d"/device ] && echo "pciid=$(basename "$(readlink ${net}/"$d"/device)")"; if [ -e ${net}/"$d"/bridge ]; then echo "bridge=1"; echo "brif=$(ls ${net}/"$d"/brif 2>/dev/null | tr "\\n" " ")"; echo "bridge_id=$(cat ${net}/"$d"/bridge/bridge_id 2>/dev/null)"; echo "stp=$(cat ${net}/"$d"/bridge/stp_state 2>/dev/null)"; fi; s "ip-primary $d"; ip addr show primary dev "$d" 2>/dev/null || ip addr show dev "$d" 2>/dev/null; s "ip-secondary $d"; ip addr show secondary dev "$d" 2>/dev/null; done`,
+    `for d in $(ls -U ${net} 2>/dev/null); do [ -d ${net}/"$d" ] || continue; s "iface $d"; for k in address mtu operstate type speed flags; do rd ${net}/"$d"/$k $k; done; [ -e ${net}/"$d"/device/driver/module ] && echo "module=$(basename "$(readlink -f ${net}/"$d"/device/driver/module)")"; [ -e ${net}/"$d"/device ] && echo "pciid=$(basename "$(readlink ${net}/"$d"/device)")"; if [ -e ${net}/"$d"/bridge ]; then echo "bridge=1"; echo "brif=$(ls ${net}/"$d"/brif 2>/dev/null | tr "\\n" " ")"; rd ${net}/"$d"/bridge/bridge_id bridge_id; rd ${net}/"$d"/bridge/stp_state stp; fi; done`,
+    // every interface's addresses in two calls (Ansible asks per interface: the same lines, found here by device header)
+    "s ip-primary; ip addr show primary 2>/dev/null || ip addr show 2>/dev/null",
+    "s ip-secondary; ip addr show secondary 2>/dev/null",
     // hardware: mounts with their statvfs numbers, bind mounts (findmnt) and UUIDs (lsblk).
     's mtab; cat /etc/mtab 2>/dev/null || cat /proc/mounts 2>/dev/null',
     's findmnt; findmnt --list --noheadings --notruncate 2>/dev/null',
     's lsblk; lsblk --list --noheadings --paths --output NAME,UUID --exclude 2 2>/dev/null',
-    // stat -f: fundamental block size, block size, blocks, available blocks, inodes, free inodes.
-    's statvfs; { cat /etc/mtab 2>/dev/null || cat /proc/mounts 2>/dev/null; } | while read -r dev mnt fs rest; do case "$dev" in /*|\\\\*|*:/*) ;; *) continue ;; esac; [ "$fs" = none ] && continue; m=$(printf "%b" "$mnt"); echo "$(stat -f -c "%S %s %b %a %c %d" -- "$m" 2>/dev/null) $mnt"; done',
+    // stat -f, one call for every mount: fundamental block size, block size, blocks, available blocks, inodes, free inodes, path.
+    's statvfs; mt=/etc/mtab; [ -r $mt ] || mt=/proc/mounts; set --; while read -r dev mnt fs rest; do case "$dev" in /*|\\\\*|*:/*) ;; *) continue ;; esac; [ "$fs" = none ] && continue; case "$mnt" in *\\\\*) mnt=$(printf "%b" "$mnt") ;; esac; set -- "$@" "$mnt"; done < $mt; [ $# -gt 0 ] && stat -f -c "%S %s %b %a %c %d %n" -- "$@" 2>/dev/null',
     // ssh host keys, as SshPubKeyFactCollector finds them (first directory that has the key).
     's ssh-keys; for a in dsa rsa ecdsa ed25519; do for d in /etc/ssh /etc/openssh /etc; do if [ -f "$d/ssh_host_${a}_key.pub" ]; then echo "$a $(head -n 1 "$d/ssh_host_${a}_key.pub")"; break; fi; done; done',
     // python: only when one exists (the interpreter Ansible would discover first).

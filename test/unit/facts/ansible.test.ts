@@ -2,7 +2,7 @@ import { readFileSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { parseFacts, splitSections } from '../../../src/facts/gather.js';
-import { collectAnsibleFacts, distributionFacts, fqdnFromHosts, networkFacts, pkgMgrFacts, serviceMgrFacts, virtualFacts, cpuFacts, localFacts, dateTimeFacts } from '../../../src/facts/ansible.js';
+import { collectAnsibleFacts, distributionFacts, fqdnFromHosts, networkFacts, pkgMgrFacts, serviceMgrFacts, virtualFacts, cpuFacts, localFacts, dateTimeFacts, mountFacts } from '../../../src/facts/ansible.js';
 import { PKG_MGR_PATHS } from '../../../src/facts/script.js';
 import { fnmatch, namespaceFacts, resolveGatherSubset, selectAnsibleFacts } from '../../../src/facts/subset.js';
 import { TsplayError } from '../../../src/errors.js';
@@ -93,6 +93,14 @@ describe('distribution', () => {
     expect(distributionFacts(s)).toMatchObject({ distribution: 'Alpine', distribution_version: '3.19.1', distribution_major_version: '3', os_family: 'Alpine' });
   });
 
+  it("Debian with the target python's own distro >= 1.8: /etc/debian_version gives the point release", () => {
+    const s = osr(['PRETTY_NAME="Debian GNU/Linux 12 (bookworm)"', 'VERSION_ID="12"', 'VERSION_CODENAME=bookworm', 'ID=debian']);
+    s.set('file /etc/debian_version', ['12.11']);
+    expect(distributionFacts(s)).toMatchObject({ distribution_version: '12', distribution_minor_version: '11' });
+    s.set('py-distro', ['debian_version']);
+    expect(distributionFacts(s)).toMatchObject({ distribution_version: '12.11', distribution_major_version: '12', distribution_minor_version: '11' });
+  });
+
   it('an unknown distribution keeps its own name as os_family', () => {
     const d = distributionFacts(osr(['NAME="Foo OS"', 'ID=foo', 'VERSION_ID=1', 'VERSION="1"']));
     expect(d).toMatchObject({ distribution: 'Foo OS', os_family: 'Foo OS', distribution_file_variety: 'NA', distribution_version: '1' });
@@ -145,6 +153,32 @@ describe('pkg_mgr, service_mgr, virtualization, cpu, network', () => {
     expect((n['eth0'] as Record<string, unknown>)['ipv6']).toEqual([{ address: 'fe80::1', prefix: '64', scope: 'link' }]);
     expect(n['all_ipv4_addresses']).toEqual(['10.0.0.5', '10.0.0.6']);
     expect(n['all_ipv6_addresses']).toEqual(['fe80::1']);
+  });
+
+  it('network: one `ip addr show` for every interface, split by device header (veth@ifN names)', () => {
+    const n = networkFacts(sections({
+      ip: ['yes'],
+      route4: [],
+      'iface lo': ['mtu=65536', 'type=772'],
+      'iface veth1': ['address=aa:bb:cc:dd:ee:ff', 'mtu=1500', 'type=1'],
+      'ip-primary': ['1: lo: <LOOPBACK,UP> mtu 65536', '    inet 127.0.0.1/8 scope host lo', '7: veth1@if6: <BROADCAST> mtu 1500', '    inet 172.17.0.1/16 brd 172.17.255.255 scope global veth1'],
+      'ip-secondary': [],
+    }));
+    expect(n['all_ipv4_addresses']).toEqual(['172.17.0.1']);
+    expect((n['veth1'] as Record<string, unknown>)['ipv4']).toMatchObject({ address: '172.17.0.1', prefix: '16' });
+    expect((n['lo'] as Record<string, unknown>)['type']).toBe('loopback');
+  });
+
+  it('mounts: real devices only, sizes from one stat -f call, bind flag from findmnt, escaped mount points', () => {
+    const m = mountFacts(sections({
+      mtab: ['/dev/vda1 / ext4 rw,relatime 0 0', 'proc /proc proc rw 0 0', '/dev/vdb /srv/my\\040data xfs rw 0 0'],
+      findmnt: ['/srv/my\\x20data /dev/vdb[/data] xfs rw'],
+      lsblk: ['/dev/vda1 1111-2222', '/dev/vdb'],
+      statvfs: ['4096 4096 100 40 50 20 /', '4096 4096 10 5 8 2 /srv/my data'],
+    }))!;
+    expect(m.map((x) => x['mount'])).toEqual(['/', '/srv/my data']);
+    expect(m[0]).toMatchObject({ device: '/dev/vda1', size_total: 409600, size_available: 163840, block_used: 60, inode_used: 30, uuid: '1111-2222' });
+    expect(m[1]).toMatchObject({ uuid: 'N/A', block_total: 10 });
   });
 
   it('fqdn from /etc/hosts: the canonical name of the host’s address', () => {
