@@ -5,6 +5,11 @@ import { parseKv, SplitArgsError } from './splitter.js';
 import { parseYaml } from './yaml.js';
 import { readUserFileSync } from '../config/user-file.js';
 
+/** An -e value as the error shows it: quoted, and cut short (a hostile value may be megabytes). */
+function shown(v: string): string {
+  return JSON.stringify(v.length > 80 ? `${v.slice(0, 77)}...` : v);
+}
+
 function isMapping(v: unknown): v is Record<string, unknown> {
   return v !== null && typeof v === 'object' && !Array.isArray(v) && !(v instanceof String);
 }
@@ -37,22 +42,22 @@ export function parseExtraVars(values: string[], warn?: (message: string) => voi
     } else if (v[0] === '{' || v[0] === '[') {
       const parsed = parseYaml(v, '-e');
       for (const w of parsed.warnings) warn?.(w);
-      if (parsed.errors.length) throw new TsplayError('USAGE', `-e ${JSON.stringify(v)}: ${parsed.errors[0]!.message}`, { hint: "quote it for the shell: -e '{\"name\": \"value\"}'" });
+      if (parsed.errors.length) throw new TsplayError('USAGE', `-e ${shown(v)}: ${parsed.errors[0]!.message}`, { hint: "quote it for the shell: -e '{\"name\": \"value\"}'" });
       data = parsed.value;
     } else {
       let kv;
       try {
         kv = parseKv(v);
       } catch (e) {
-        if (e instanceof SplitArgsError) throw new TsplayError('USAGE', `-e ${JSON.stringify(v)}: ${e.message}`, { hint: 'close the quote' });
+        if (e instanceof SplitArgsError) throw new TsplayError('USAGE', `-e ${shown(v)}: ${e.message}`, { hint: 'close the quote' });
         throw e;
       }
       // Ansible would keep a word without `=` as `_raw_params`; that is never what was meant.
-      if (kv.raw !== undefined) throw new TsplayError('USAGE', `-e ${JSON.stringify(v)}: expected key=value`, { hint: 'e.g. -e version=6.12.1 or -e @vars.yml' });
+      if (kv.raw !== undefined) throw new TsplayError('USAGE', `-e ${shown(v)}: expected key=value`, { hint: 'e.g. -e version=6.12.1 or -e @vars.yml' });
       data = kv.options;
     }
     if (!isMapping(data)) {
-      throw new TsplayError('USAGE', `-e ${JSON.stringify(v)}: could not be made into a mapping of variables`, { hint: 'give key=value, a {…} mapping or @file holding a mapping' });
+      throw new TsplayError('USAGE', `-e ${shown(v)}: could not be made into a mapping of variables`, { hint: 'give key=value, a {…} mapping or @file holding a mapping' });
     }
     for (const [k, x] of Object.entries(data)) Object.defineProperty(out, k, { value: x, enumerable: true, writable: true, configurable: true });
   }

@@ -248,6 +248,30 @@ export interface ParseYamlOptions {
   jsonFirst?: boolean;
 }
 
+/** Offset where `[`/`{` nesting first passes `max` (brackets inside quotes are not told apart: 500 unbalanced ones are never data), or undefined. */
+function flowNestingBeyond(text: string, max: number): number | undefined {
+  let depth = 0;
+  for (let i = 0; i < text.length; i++) {
+    const c = text.charCodeAt(i);
+    if (c === 91 || c === 123) {
+      if (++depth > max) return i;
+    } else if ((c === 93 || c === 125) && depth > 0) depth--;
+  }
+  return undefined;
+}
+
+/** True when a plain value (arrays/objects) is nested deeper than `max` levels; iterative, so any depth is safe to ask about. */
+function deeperThan(value: unknown, max: number): boolean {
+  const stack: Array<[unknown, number]> = [[value, 0]];
+  while (stack.length) {
+    const [v, d] = stack.pop()!;
+    if (v === null || typeof v !== 'object') continue;
+    if (d > max) return true;
+    for (const x of Object.values(v as Record<string, unknown>)) stack.push([x, d + 1]);
+  }
+  return false;
+}
+
 function isJson(text: string): boolean {
   const t = text.trim();
   if (!t.startsWith('{') && !t.startsWith('[') && !t.startsWith('"')) return false;
@@ -291,6 +315,15 @@ export function parseYaml(text: string, file: string, opts: ParseYamlOptions = {
       throw e;
     }
   }
+  // The YAML parser recurses per flow level: refuse absurd nesting before it runs out of stack
+  // (V8 can die outright, not throw, when that happens inside its regex compiler).
+  const deepAt = flowNestingBeyond(text, MAX_DEPTH);
+  if (deepAt !== undefined) {
+    const before = text.slice(0, deepAt);
+    const line = before.split('\n').length;
+    const col = deepAt - before.lastIndexOf('\n');
+    return { value: undefined, map, errors: [new TsplayError('PARSE', `YAML syntax error: nested deeper than ${MAX_DEPTH} levels`, { location: { file, line, col }, hint: 'tsplay refuses data nested this deeply' })], warnings };
+  }
   const json = opts.jsonFirst !== false && isJson(text);
   const lc = new LineCounter();
   const doc = json
@@ -299,6 +332,9 @@ export function parseYaml(text: string, file: string, opts: ParseYamlOptions = {
   if (json && doc.errors.length) {
     // Valid JSON the YAML parser cannot follow: take JSON's value, without positions.
     const value: unknown = JSON.parse(text);
+    if (deeperThan(value, MAX_DEPTH)) {
+      return { value: undefined, map, errors: [new TsplayError('PARSE', `JSON: nested deeper than ${MAX_DEPTH} levels`, { location: { file }, hint: 'tsplay refuses data nested this deeply' })], warnings };
+    }
     if (vaulted) markRevealed(value);
     return { value, map, errors, warnings };
   }
@@ -314,7 +350,9 @@ export function parseYaml(text: string, file: string, opts: ParseYamlOptions = {
   for (const e of problems) {
     const lp = e.linePos?.[0] ?? (e.pos ? lc.linePos(e.pos[0]) : undefined);
     const lineText = lp ? (text.split('\n')[lp.line - 1] ?? '') : '';
-    const msg = e.message.split('\n')[0]!.replace(/ at line \d+, column \d+:?$/, '');
+    let msg = e.message.split('\n')[0]!.replace(/ at line \d+, column \d+:?$/, '');
+    // The parser itself recursed too deep: say what that means for the user's data.
+    if (/Maximum call stack size exceeded/.test(msg)) msg = `nested deeper than ${MAX_DEPTH} levels`;
     errors.push(
       new TsplayError('PARSE', `YAML syntax error: ${msg}`, {
         location: lp ? { file, line: lp.line, col: lp.col } : { file },

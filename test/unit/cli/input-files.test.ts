@@ -46,3 +46,22 @@ describe('input files that are not regular files, or too big, are refused before
     expect(r.text).not.toMatch(/internal error|RangeError|at .*\.ts:\d+/);
   });
 });
+
+describe('deeply nested -e values', { timeout: 60_000 }, () => {
+  const deep = '{"a":'.repeat(5000) + '1' + '}'.repeat(5000);
+  const deepFile = path.join(dir, 'deep.json');
+  writeFileSync(deepFile, deep);
+  const deepYaml = path.join(dir, 'deep.yml');
+  writeFileSync(deepYaml, `x: ${'['.repeat(5000)}${']'.repeat(5000)}\n`);
+  it.each([
+    ['inline JSON 5,000 deep', ['-e', deep], /nested deeper than 500 levels/],
+    ['@file JSON 5,000 deep', ['-e', `@${deepFile}`], /deep\.json:1:\d+: YAML syntax error: nested deeper than 500 levels/],
+    ['@file YAML 5,000 deep', ['-e', `@${deepYaml}`], /deep\.yml:1:\d+: YAML syntax error: nested deeper than 500 levels/],
+  ])('%s: a clear error, no stack overflow, the value not echoed whole', async (_w, e, message) => {
+    const r = await run(['run', pb, '-i', inv, ...e]);
+    expect([4, 5]).toContain(r.code);
+    expect(r.text).toMatch(message);
+    expect(r.text.length).toBeLessThan(2000);
+    expect(r.text).not.toMatch(/RangeError|internal error/);
+  });
+});
