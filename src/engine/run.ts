@@ -195,5 +195,6 @@ export async function validateRun(opts: Pick<RunPlaybookOptions, 'playbook' | 'i
     }
     for (const w of checkIncludedFiles(nodes, {}, seen)) if (!warnings.includes(w)) warnings.push(w);
   }
-  return { ...playbook, warnings: [...(playbook.warnings ?? []), ...warnings] };
+  // What reading the inventory warned about (a `hostz:` typo…) is shown by validate too, not only by run.
+  return { ...playbook, warnings: [...(playbook.warnings ?? []), ...inventory.warnings, ...warnings] };
 }

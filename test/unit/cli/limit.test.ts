@@ -37,3 +37,12 @@ describe('--limit', { timeout: 60_000 }, () => {
     expect(r.text).not.toMatch(/web1\s*: ok/);
   });
 });
+
+describe('validate shows what reading the inventory warned about', { timeout: 60_000 }, () => {
+  it('a `hostz:` typo in a YAML inventory is a warning at validate, with its line', async () => {
+    const inv = path.join(dir, 'typo.yml');
+    writeFileSync(inv, 'all:\n  hostz:\n    web1:\n');
+    const r = await run(['validate', path.join(dir, 'pb.yml'), '-i', inv]);
+    expect(r.text).toMatch(/typo\.yml:2:3: skipping unexpected key "hostz" in group "all"/);
+  });
+});
