@@ -38,7 +38,7 @@ describe.skipIf(noDocker())('lab up / down', () => {
     const key = readFileSync(lab.keyPath, 'utf8');
     expect(key).toMatch(/BEGIN OPENSSH PRIVATE KEY/);
     for (const h of lab.hosts) {
-      const address = inv.all.children['lab']!.hosts[h.name]!['address'] as string;
+      const address = inv.all.children['lab']!.hosts[h.name]!['ansible_host'] as string;
       const r = await sshRun({ ...h, address }, key, 'cat /etc/tsplay-lab-image');
       expect(r.rc, r.stderr).toBe(0);
       expect(r.stdout).toContain(`NAME=${h.image}`);
