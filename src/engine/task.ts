@@ -12,6 +12,8 @@ import { aggregateLoopResults, emptyLoopResult, loopItemFields, loopItemVars, ov
 import { findModule } from '../modules/registry.js';
 import { evaluateCondition, evaluateValue, removeOmit, renderString, renderTemplateFile, renderValue, stringifyValue } from './deps.js';
 import { resolveConnectionKeywords, type HostState, type RunContext, type Scope } from './context.js';
+import { includeVarsFiles } from './include-vars.js';
+import type { IncludeVarsRequest } from '../modules/system/include_vars.js';
 import { controllerFileModeReader, controllerFileReader, controllerFileResolver } from './files.js';
 import { readVaultedText } from '../config/vault.js';
 import { ansibleBoolean } from '../config/boolean.js';
@@ -298,6 +300,7 @@ async function runOnce(run: RunContext, hs: HostState, task: ModuleTask, scope: 
       renderTemplateSource(src, o, vars, run.playbookDir, task),
     evaluate: (expr: string) => evaluateCondition(expr, vars, task.loc),
     evaluateValue: (expr: string) => evaluateValue(expr, vars, task.loc),
+    includeVars: (req: IncludeVarsRequest) => includeVarsFiles(req, { roleDir: task.role?.dir, taskFile: task.loc.file, searchPath: taskSearchPath(task, run.playbookDir) }),
   };
   const probed: Record<string, unknown> = {};
   if (!mod.local && mod.probes) {
@@ -314,6 +317,11 @@ async function runOnce(run: RunContext, hs: HostState, task: ModuleTask, scope: 
     hs.ansibleFacts = { ...hs.ansibleFacts, ...plan.gatheredFacts.ansible };
   }
   for (const c of plan.commands) if (c.kind === 'shell') registerCommandSecrets(run, c);
+  // include_vars: the variables take effect at their own precedence level (below set_fact)
+  if (plan.includedVars && !plan.failed) {
+    hs.includedVars = { ...hs.includedVars, ...plan.includedVars };
+    run.redactor.scan(plan.includedVars);
+  }
 
   let outcome: Outcome;
   let status: HostStatus;

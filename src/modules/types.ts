@@ -50,6 +50,8 @@ export interface PlanContext {
   evaluate(expr: string): boolean;
   /** Evaluate an expression to a value (`debug: var=`). */
   evaluateValue(expr: string): unknown;
+  /** include_vars: read variable files on the controller (the task's search path, role vars/). */
+  includeVars?(req: import('./system/include_vars.js').IncludeVarsRequest): { vars: Record<string, unknown>; files: string[] } | { error: string; files: string[] };
 }
 
 /** What a module decided before anything ran. "changed" means "has commands to run" (pyinfra). */
@@ -64,6 +66,8 @@ export interface Plan {
   failed?: string;
   /** Variables to set on the host (set_fact). */
   setFacts?: Record<string, unknown>;
+  /** Variables include_vars loaded (their own precedence level, below set_fact). */
+  includedVars?: Record<string, unknown>;
   /** Facts gathered again (setup): tsplay's typed facts, and what goes into Ansible's fact cache. */
   gatheredFacts?: { facts: HostFacts; ansible: Record<string, unknown> };
   /**

@@ -10,6 +10,7 @@ import { assertModule } from './assert.js';
 import { failModule } from './fail.js';
 import { debugModule } from './debug.js';
 import { setFactModule } from './set_fact.js';
+import { includeVarsModule } from './include_vars.js';
 import { validateArgumentSpecModule } from './validate_argument_spec.js';
 import { setupModule } from './setup.js';
 
@@ -29,6 +30,7 @@ export const systemModules: ModuleDef[] = [
   failModule,
   debugModule,
   setFactModule,
+  includeVarsModule,
   setupModule,
   validateArgumentSpecModule,
 ];
