@@ -134,6 +134,7 @@ export function validateRoleParams(role: LoadedRole, params: Record<string, unkn
  * spec for it): provided_arguments are the call's role params as written, templated when it runs.
  */
 export function argumentSpecTask(role: LoadedRole, call: RoleTask, tasksFrom?: string): ModuleTask | undefined {
+  if (call.rolespecValidate === false) return undefined;
   const provided: Record<string, unknown> = {};
   for (const k of call.roleParamNames ?? []) if (Object.hasOwn(call.params, k)) provided[k] = call.params[k];
   return loader.argumentSpecTask(role, loader.roleEntryPoint(tasksFrom), provided, call.loc);

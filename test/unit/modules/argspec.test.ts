@@ -6,7 +6,7 @@ import { maskNoLog, validateArgumentSpec, type ArgSpec } from '../../../src/modu
 const plain = { literal: () => false };
 
 // [case, spec, parameters, Ansible's error messages]
-const RECORDED: Array<[string, ArgSpec, Record<string, unknown>, string[]]> = [
+const RECORDED: Array<[string, Record<string, unknown>, Record<string, unknown>, string[]]> = [
   ["int from string", {"p": {"type": "int", "required": true}}, {"p": "8080"}, []],
   ["int from bad string", {"p": {"type": "int"}}, {"p": "80a"}, ["argument 'p' is of type <class 'str'> and we were unable to convert to int: <class 'str'> cannot be converted to an int"]],
   ["int from float", {"p": {"type": "int"}}, {"p": 8.5}, ["argument 'p' is of type <class 'float'> and we were unable to convert to int: <class 'float'> cannot be converted to an int"]],
@@ -48,7 +48,7 @@ const RECORDED: Array<[string, ArgSpec, Record<string, unknown>, string[]]> = [
 
 describe('validateArgumentSpec, against ansible-core 2.14', () => {
   it.each(RECORDED)('%s', (_name, spec, params, errors) => {
-    expect(validateArgumentSpec(spec, params, plain).errors).toEqual(errors);
+    expect(validateArgumentSpec(spec as ArgSpec, params, plain).errors).toEqual(errors);
   });
 
   it('names a string written in YAML as AnsibleUnicode, a template result as str', () => {
