@@ -19,6 +19,8 @@ export const setupArgs = z
     gather_timeout: int.optional(),
     filter: strList.optional(),
     fact_path: str.optional(),
+    // gather_facts' own option (parallel collectors): accepted, the script is one round trip anyway
+    parallel: z.unknown().optional(),
   })
   .strict();
 export type SetupArgs = z.infer<typeof setupArgs>;
