@@ -945,7 +945,7 @@ export function checkIncludedFiles(list: TaskNode[], opts: { modules?: ModuleLoo
     out.push(...r.warnings);
     for (const e of r.errors) {
       const l = e.location;
-      out.push(`${l?.file ? `${l.file}:${l.line ?? 0}:${l.col ?? 0}: ` : ''}${e.message}${e.hint ? ` (${e.hint})` : ''} — in ${file}, included by ${at}; a host that reaches this include will fail`);
+      out.push(`${l?.file ? `${l.file}:${l.line ?? 0}:${l.col ?? 0}: ` : ''}${e.message}${e.hint ? ` (${e.hint})` : ''} — a file included by ${at}: a host that reaches that include will fail`);
     }
     out.push(...checkIncludedFiles(r.tasks, opts, seen));
   }
