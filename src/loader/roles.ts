@@ -14,10 +14,53 @@ import { objectShape, paramDocsFromZod } from './zodinfo.js';
 /** The roles shipped with tsplay (`<package root>/roles`). */
 export const SHIPPED_ROLES_DIR = fileURLToPath(new URL('../../roles', import.meta.url));
 
-/** Role search path: `roles/` beside the playbook, then the shipped roles. */
-export function roleSearchPaths(playbookDir: string): string[] {
-  return [...new Set([path.resolve(playbookDir, 'roles'), SHIPPED_ROLES_DIR])];
+/**
+ * Role search path, in ansible-core's order: `roles/` beside the playbook, ANSIBLE_ROLES_PATH (or
+ * `roles_path` of the ansible.cfg Ansible would read, else its default dirs), the playbook dir,
+ * then the shipped roles; last, the `ansible_collections` roots FQCN role names (`ns.coll.role`)
+ * are looked up in (collections/ beside the playbook, ANSIBLE_COLLECTIONS_PATH(S) or
+ * `collections_paths`, ~/.ansible/collections, /usr/share/ansible/collections).
+ */
+export function roleSearchPaths(playbookDir: string, env: NodeJS.ProcessEnv = process.env): string[] {
+  const home = env['HOME'] ?? '';
+  const cfg = ansibleCfg(playbookDir, env);
+  const list = (v: string | undefined, base: string): string[] | undefined =>
+    v === undefined || v.trim() === '' ? undefined : v.split(/[:,]/).map((x) => x.trim()).filter(Boolean).map((x) => path.resolve(base, x.replace(/^~(?=\/|$)/, home)));
+  const rolesPath =
+    list(env['ANSIBLE_ROLES_PATH'], process.cwd()) ??
+    list(cfg?.values['roles_path'], cfg ? path.dirname(cfg.file) : playbookDir) ?? [path.join(home, '.ansible/roles'), '/usr/share/ansible/roles', '/etc/ansible/roles'];
+  const collections =
+    list(env['ANSIBLE_COLLECTIONS_PATH'] ?? env['ANSIBLE_COLLECTIONS_PATHS'], process.cwd()) ??
+    list(cfg?.values['collections_path'] ?? cfg?.values['collections_paths'], cfg ? path.dirname(cfg.file) : playbookDir) ?? [path.join(home, '.ansible/collections'), '/usr/share/ansible/collections'];
+  const roots = [path.resolve(playbookDir, 'collections'), ...collections].map((c) => (path.basename(c) === 'ansible_collections' ? c : path.join(c, 'ansible_collections')));
+  return [...new Set([path.resolve(playbookDir, 'roles'), ...rolesPath, path.resolve(playbookDir), SHIPPED_ROLES_DIR, ...roots])];
 }
+
+/** The [defaults] of the ansible.cfg ansible-core reads (ANSIBLE_CONFIG, ./ansible.cfg, beside the playbook, ~/.ansible.cfg, /etc/ansible). */
+function ansibleCfg(playbookDir: string, env: NodeJS.ProcessEnv): { file: string; values: Record<string, string> } | undefined {
+  const candidates = [env['ANSIBLE_CONFIG'], path.join(process.cwd(), 'ansible.cfg'), path.join(playbookDir, 'ansible.cfg'), env['HOME'] ? path.join(env['HOME'], '.ansible.cfg') : undefined, '/etc/ansible/ansible.cfg'];
+  for (const c of candidates) {
+    if (!c || !isFile(c)) continue;
+    const values: Record<string, string> = {};
+    let section = '';
+    for (const raw of fs.readFileSync(c, 'utf8').split(/\r?\n/)) {
+      const line = raw.trim();
+      if (!line || line.startsWith('#') || line.startsWith(';')) continue;
+      const sec = /^\[(.+)\]$/.exec(line);
+      if (sec) {
+        section = sec[1]!.trim();
+        continue;
+      }
+      const kv = /^([^=:]+?)\s*[=:]\s*(.*)$/.exec(line);
+      if (kv && section === 'defaults') values[kv[1]!.trim()] = kv[2]!.replace(/\s+[#;].*$/, '').trim();
+    }
+    return { file: c, values };
+  }
+  return undefined;
+}
+
+/** `ns.coll.role`: a role from a collection. */
+const FQCN_ROLE = /^([A-Za-z_]\w*)\.([A-Za-z_]\w*)\.([A-Za-z_]\w*)$/;
 
 function isFile(p: string): boolean {
   try {
@@ -50,11 +93,15 @@ function firstFile(dir: string, base: string): string | undefined {
 
 /** Find a role directory by name (or by path, when the name contains a slash). */
 export function findRoleDir(name: string, searchPaths: string[]): { dir: string; kind: 'ts' | 'yaml' } | undefined {
-  const candidates = name.includes('/') || name.startsWith('.')
-    ? path.isAbsolute(name)
-      ? [name]
-      : searchPaths.flatMap((sp) => [path.resolve(path.dirname(sp), name), path.resolve(sp, name)])
-    : searchPaths.map((sp) => path.join(sp, name));
+  const fq = FQCN_ROLE.exec(name);
+  const collectionRoots = searchPaths.filter((sp) => path.basename(sp) === 'ansible_collections');
+  const candidates = fq
+    ? collectionRoots.map((root) => path.join(root, fq[1]!, fq[2]!, 'roles', fq[3]!))
+    : name.includes('/') || name.startsWith('.')
+      ? path.isAbsolute(name)
+        ? [name]
+        : searchPaths.flatMap((sp) => [path.resolve(path.dirname(sp), name), path.resolve(sp, name)])
+      : searchPaths.filter((sp) => !collectionRoots.includes(sp)).map((sp) => path.join(sp, name));
   for (const dir of candidates) {
     const kind = roleKind(dir);
     if (kind) return { dir, kind };
@@ -320,7 +367,7 @@ function readArgumentSpecs(dir: string, metaMainFile: string | undefined, errors
     for (const issue of r.error.issues) {
       const where = specIssueLocation(p.map, rec, issue.path, file);
       const at = issue.path.map(String).join('.');
-      errors.push(new TsplayError('VALIDATION', `argument_specs: ${at}: ${specIssueMessage(issue)}`, { location: where, hint: 'see https://docs.ansible.com/ansible/2.14/playbook_guide/playbooks_reuse_roles.html#specification-format' }));
+      errors.push(new TsplayError('VALIDATION', `${at}: ${specIssueMessage(issue)}`, { location: where, hint: 'see https://docs.ansible.com/ansible/2.14/playbook_guide/playbooks_reuse_roles.html#specification-format' }));
     }
     return undefined;
   }

@@ -12,7 +12,7 @@ import { maskNoLog, validateArgumentSpec, type ArgSpec } from './argspec.js';
 const mapping = z.record(z.string(), z.unknown());
 
 export const validateArgumentSpecArgs = z.strictObject({
-  argument_spec: z.unknown(),
+  argument_spec: z.unknown().optional(),
   provided_arguments: z.unknown().optional(),
   validate_args_context: mapping.optional(),
 });

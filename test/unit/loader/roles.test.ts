@@ -253,8 +253,8 @@ describe('argument_specs files', () => {
     expect(e).toBeInstanceOf(TsplayErrors);
     const file = path.join(root, 'broken/meta/argument_specs.yml');
     expect((e as TsplayErrors).errors.map((x) => formatError(x).split('\n')[0])).toEqual([
-      `${file}:5:15: argument_specs: argument_specs.main.options.port.type: must be one of str, int, float, bool, list, dict, path, raw, jsonarg, json, bytes, bits`,
-      `${file}:6:19: argument_specs: argument_specs.main.options.port.required: Invalid input: expected boolean, received string`,
+      `${file}:5:15: argument_specs.main.options.port.type: must be one of str, int, float, bool, list, dict, path, raw, jsonarg, json, bytes, bits`,
+      `${file}:6:19: argument_specs.main.options.port.required: Invalid input: expected boolean, received string`,
     ]);
   });
 
