@@ -4,7 +4,8 @@ import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { loadPlaybook, moduleTasks } from '../../../src/loader/index.js';
 import { TsplayErrors, formatError } from '../../../src/errors.js';
-import type { BlockTask, ModuleTask, RoleTask } from '../../../src/config/model.js';
+import type { BlockTask, IncludeTask, ModuleTask, RoleTask } from '../../../src/config/model.js';
+import { checkIncludedFiles, findIncludeFile, includeTasks, loadIncludedFile } from '../../../src/loader/tasks.js';
 import { fakeModules } from './fake-modules.js';
 
 const FIX = path.resolve(__dirname, '../../fixtures/playbooks');
@@ -104,9 +105,9 @@ describe('loadPlaybook: a playbook using every keyword', async () => {
     expect((b.always[0] as ModuleTask).module).toBe('debug');
   });
 
-  it('inlines include_tasks / import_tasks, wrapping in a block when keywords apply', () => {
-    const inlined = play.tasks[5] as ModuleTask;
-    expect(inlined).toMatchObject({ kind: 'module', name: 'extra task', loc: { file: path.join(FIX, 'tasks/extra.yml'), line: 1, col: 3 } });
+  it('keeps include_tasks for run time (dynamic) and inlines import_tasks, wrapping in a block when keywords apply', () => {
+    const inc = play.tasks[5] as IncludeTask;
+    expect(inc).toMatchObject({ kind: 'include', action: 'include_tasks', file: 'tasks/extra.yml', searchDirs: [FIX] });
     const wrapped = play.tasks[6] as BlockTask;
     expect(wrapped).toMatchObject({ kind: 'block', when: ['port > 1'], tags: ['extra'] });
     expect((wrapped.block[0] as ModuleTask).name).toBe('extra task');
@@ -188,9 +189,9 @@ describe('loadPlaybook: validation reports every error at once with FILE:LINE:CO
     expect(pb.warnings).toEqual(['play.yml:3:43: mode: 644 is the decimal number 644 (octal 1204), as in Ansible; write 0644 or "0644" for octal'].map((w) => expect.stringContaining(w)));
   });
 
-  it('duplicate keys in included task files and role files warn too', async () => {
+  it('duplicate keys in imported task files and role files warn too', async () => {
     const pb = await loadPlaybook(
-      tmpPlaybook('- hosts: all\n  roles: [r]\n  tasks:\n    - include_tasks: inc.yml\n', {
+      tmpPlaybook('- hosts: all\n  roles: [r]\n  tasks:\n    - import_tasks: inc.yml\n', {
         'inc.yml': '- name: a\n  name: b\n  debug: { msg: hi }\n',
         'roles/r/defaults/main.yml': 'x: 1\nx: 2\n',
       }),
@@ -205,11 +206,51 @@ describe('loadPlaybook: validation reports every error at once with FILE:LINE:CO
     expect((await errorsOf(tmpPlaybook('- name: x\n  tasks: []\n')))[0]).toBe("play.yml:1:3: play 'x' has no hosts\n    hint: add \"hosts: all\" (or a group / pattern)");
   });
 
-  it('finds include cycles and missing includes', async () => {
-    const p = tmpPlaybook('- hosts: all\n  tasks:\n    - include_tasks: a.yml\n    - import_tasks: nope.yml\n', { 'a.yml': '- include_tasks: a.yml\n' });
+  it('finds import cycles and missing imports (import_tasks is static)', async () => {
+    const p = tmpPlaybook('- hosts: all\n  tasks:\n    - import_tasks: a.yml\n    - import_tasks: nope.yml\n', { 'a.yml': '- import_tasks: a.yml\n' });
     const errs = await errorsOf(p);
-    expect(errs[0]).toMatch(/^a\.yml:1:18: include_tasks of a\.yml includes itself/);
+    expect(errs[0]).toMatch(/^a\.yml:1:17: import_tasks of a\.yml includes itself/);
     expect(errs[1]).toMatch(/^play\.yml:4:21: import_tasks: file not found: nope\.yml/);
+  });
+
+  it('loads a playbook whose include_tasks names a missing file, a broken file or a template: they are known at run time', async () => {
+    const p = tmpPlaybook(
+      '- hosts: all\n  tasks:\n    - include_tasks: nope.yml\n    - include_tasks: bsd.yml\n      when: false\n    - include_tasks: "{{ os }}.yml"\n      loop: [a]\n      loop_control: { loop_var: x }\n',
+      { 'bsd.yml': '- community.general.sysrc: { name: a, value: b }\n' },
+    );
+    const pb = await loadPlaybook(p, { modules: fakeModules });
+    const incs = [...includeTasks(pb.plays[0]!.tasks)];
+    expect(incs.map((i) => [i.file, i.when, i.loopVar])).toEqual([['nope.yml', [], 'item'], ['bsd.yml', ['false'], 'item'], ['{{ os }}.yml', [], 'x']]);
+    // validate's look: warnings that name the file (the templated name is not looked at)
+    const warnings = checkIncludedFiles(pb.plays[0]!.tasks, { modules: fakeModules });
+    expect(warnings).toHaveLength(2);
+    expect(warnings[0]).toMatch(/play\.yml:3:7: include_tasks: nope\.yml is not found/);
+    expect(warnings[1]).toMatch(/bsd\.yml:1:3: .*sysrc.* a file included by .*play\.yml:4:7/);
+  });
+
+  it('reads an included file when asked, with apply: as a block around its tasks and errors at its positions', async () => {
+    const p = tmpPlaybook('- hosts: all\n  tasks:\n    - include_tasks: { file: sub/a.yml, apply: { tags: [t], ignore_errors: true } }\n    - include_tasks: bad.yml\n', {
+      'sub/a.yml': '- debug: msg=a\n',
+      'bad.yml': '- name: x\n  debgu: msg=1\n',
+    });
+    const pb = await loadPlaybook(p, { modules: fakeModules });
+    const [a, bad] = [...includeTasks(pb.plays[0]!.tasks)];
+    const found = findIncludeFile(a!.file, a!);
+    expect(found.file).toBe(path.join(path.dirname(p), 'sub/a.yml'));
+    const r = loadIncludedFile(found.file!, a!, { modules: fakeModules });
+    expect(r.errors).toEqual([]);
+    expect(r.tasks[0]).toMatchObject({ kind: 'block', tags: ['t'], ignoreErrors: true, block: [{ kind: 'module', module: 'debug' }] });
+    const rb = loadIncludedFile(findIncludeFile(bad!.file, bad!).file!, bad!, { modules: fakeModules });
+    expect(rb.errors.map((e) => formatError(e).replace(path.dirname(p) + '/', ''))[0]).toMatch(/^bad\.yml:2:3: unknown module 'debgu'/);
+  });
+
+  it('reads include_role / import_role options and refuses a templated import_role name', async () => {
+    const p = tmpPlaybook(
+      '- hosts: all\n  tasks:\n    - include_role: { name: "{{ r }}", tasks_from: extra, vars_from: alt.yml, defaults_from: d, handlers_from: h, public: yes, allow_duplicates: false }\n    - import_role: { name: "{{ r }}" }\n',
+    );
+    const errs = await errorsOf(p);
+    expect(errs).toHaveLength(1);
+    expect(errs[0]).toMatch(/^play\.yml:4:20: the role name of import_role cannot be a template/);
   });
 
   it('checks handlers of roles too: role tasks may notify role handlers', async () => {

@@ -17,8 +17,9 @@ import {
   SHIPPED_ROLES_DIR,
 } from '../../../src/loader/index.js';
 import { TsplayErrors, formatError } from '../../../src/errors.js';
-import type { ModuleTask, RoleExpandContext } from '../../../src/config/model.js';
+import type { IncludeTask, ModuleTask, RoleExpandContext } from '../../../src/config/model.js';
 import { fakeModules } from './fake-modules.js';
+import { findRoleDir, roleWithParts } from '../../../src/loader/roles.js';
 
 const FIX = path.resolve(__dirname, '../../fixtures/playbooks');
 const paths = roleSearchPaths(FIX);
@@ -26,8 +27,11 @@ const call = { file: 'site.yml', line: 19, col: 7 };
 const ctx: RoleExpandContext = { host: 'h1', vars: {}, groups: {}, hostvars: () => ({}) };
 
 describe('role search path', () => {
-  it('is roles/ beside the playbook, then the shipped roles', () => {
-    expect(paths).toEqual([path.join(FIX, 'roles'), SHIPPED_ROLES_DIR]);
+  it('is roles/ beside the playbook, the roles path, the playbook dir, the shipped roles, then collection roots', () => {
+    expect(paths[0]).toBe(path.join(FIX, 'roles'));
+    expect(paths).toContain(SHIPPED_ROLES_DIR);
+    expect(paths.indexOf(FIX)).toBeLessThan(paths.indexOf(SHIPPED_ROLES_DIR));
+    expect(paths).toContain(path.join(FIX, 'collections/ansible_collections'));
     expect(SHIPPED_ROLES_DIR).toBe(path.resolve(__dirname, '../../../roles'));
   });
 });
@@ -39,10 +43,10 @@ describe('YAML role', async () => {
     expect(web).toMatchObject({ name: 'web', kind: 'yaml', dir: path.join(FIX, 'roles/web'), description: 'Configure the web server' });
     expect(web.defaults).toEqual({ web_port: 80, web_user: 'www' });
     expect(web.vars).toEqual({ web_conf: '/etc/web.conf' });
-    expect(web.tasks!.map((t) => (t as ModuleTask).name)).toEqual(['web config', 'more web']);
+    expect(web.tasks!.map((t) => t.kind)).toEqual(['module', 'include']);
     expect(web.tasks![0]!.role).toEqual({ name: 'web', dir: path.join(FIX, 'roles/web') });
-    // include_tasks inside a role resolves against the role's tasks/ dir.
-    expect(web.tasks![1]!.loc).toEqual({ file: path.join(FIX, 'roles/web/tasks/more.yml'), line: 1, col: 3 });
+    // include_tasks inside a role resolves against the role's tasks/ dir (when a host reaches it).
+    expect((web.tasks![1] as IncludeTask).searchDirs).toEqual([path.join(FIX, 'roles/web/tasks')]);
     expect(web.handlers.map((h) => h.name)).toEqual(['restart web']);
   });
 
@@ -263,5 +267,42 @@ describe('argument_specs files', () => {
     expect(Object.keys(r.argumentSpecs!)).toEqual(['other']);
     expect(r.paramDocs).toEqual([]);
     expect(r.description).toBe('from galaxy');
+  });
+});
+
+describe('role search path from the environment and ansible.cfg', () => {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'tsplay-rolepath-'));
+  fs.writeFileSync(path.join(dir, 'ansible.cfg'), '[defaults]\nroles_path = ./shared-roles:/opt/roles  # team roles\ncollections_path = ./colls\n');
+
+  it("reads ANSIBLE_ROLES_PATH first, else roles_path of the ansible.cfg beside the playbook (relative to it)", () => {
+    const fromCfg = roleSearchPaths(dir, { HOME: '/home/u' });
+    expect(fromCfg.slice(0, 4)).toEqual([path.join(dir, 'roles'), path.join(dir, 'shared-roles'), '/opt/roles', dir]);
+    expect(fromCfg).toContain(path.join(dir, 'colls/ansible_collections'));
+    const fromEnv = roleSearchPaths(dir, { HOME: '/home/u', ANSIBLE_ROLES_PATH: '/srv/r1:/srv/r2', ANSIBLE_COLLECTIONS_PATH: '/srv/c' });
+    expect(fromEnv.slice(0, 4)).toEqual([path.join(dir, 'roles'), '/srv/r1', '/srv/r2', dir]);
+    expect(fromEnv).toContain('/srv/c/ansible_collections');
+  });
+
+  it('finds ns.coll.role under collections/ansible_collections beside the playbook', () => {
+    const roleDir = path.join(dir, 'collections/ansible_collections/acme/web/roles/site');
+    fs.mkdirSync(path.join(roleDir, 'tasks'), { recursive: true });
+    fs.writeFileSync(path.join(roleDir, 'tasks/main.yml'), '- debug: msg=x\n');
+    expect(findRoleDir('acme.web.site', roleSearchPaths(dir, { HOME: '/home/u' }))).toEqual({ dir: roleDir, kind: 'yaml' });
+    expect(findRoleDir('acme.web.nope', roleSearchPaths(dir, { HOME: '/home/u' }))).toBeUndefined();
+  });
+
+  it('picks tasks_from / vars_from / defaults_from files of a role, and names a missing one', async () => {
+    const r = path.join(dir, 'roles/parts');
+    for (const [f, t] of Object.entries({ 'tasks/main.yml': '- debug: msg=main\n', 'tasks/extra.yml': '- debug: msg=extra\n', 'vars/alt.yml': 'v: alt\n', 'defaults/main.yml': 'd: 1\n', 'defaults/other.yaml': 'd: 2\n' })) {
+      fs.mkdirSync(path.dirname(path.join(r, f)), { recursive: true });
+      fs.writeFileSync(path.join(r, f), t);
+    }
+    const role = await loadRole('parts', roleSearchPaths(dir, { HOME: '/home/u' }), { modules: fakeModules });
+    const v = roleWithParts(role, { tasksFrom: 'extra', varsFrom: 'alt.yml', defaultsFrom: 'other' }, { modules: fakeModules });
+    expect((v.tasks![0] as ModuleTask).args).toEqual({ msg: 'extra' });
+    expect(v.vars).toEqual({ v: 'alt' });
+    expect(v.defaults).toEqual({ d: 2 });
+    expect(role.defaults).toEqual({ d: 1 });
+    expect(() => roleWithParts(role, { varsFrom: 'nope' })).toThrow(/Could not find specified file in role: vars\/nope/);
   });
 });
