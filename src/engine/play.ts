@@ -281,7 +281,10 @@ async function gatherStep(pr: PlayRun, batch: string[]): Promise<void> {
       if (subset) resolveGatherSubset(subset);
       const facts = await run.ensureFacts(hs);
       // Ansible's fact cache: what setup returned, merged into what an earlier gathering left
-      hs.ansibleFacts = { ...hs.ansibleFacts, ...selectAnsibleFacts(facts.ansible ?? {}, { gatherSubset: subset }) };
+      const selected = selectAnsibleFacts(facts.ansible ?? {}, { gatherSubset: subset });
+      // secret-named values in the remote environment or local facts are secrets, as the controller's are
+      run.redactor.scan(selected);
+      hs.ansibleFacts = { ...hs.ansibleFacts, ...selected };
       record(pr, tr, hs, { status: 'ok', changed: false, registered: {} }, Date.now() - t0, fake);
     } catch (e) {
       const unreachable = e instanceof TsplayError && e.code === 'CONNECTION';

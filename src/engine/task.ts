@@ -314,6 +314,7 @@ async function runOnce(run: RunContext, hs: HostState, task: ModuleTask, scope: 
   // setup: the host's facts are the new ones (Ansible's fact cache is updated, not replaced)
   if (plan.gatheredFacts && !plan.failed) {
     hs.facts = plan.gatheredFacts.facts;
+    run.redactor.scan(plan.gatheredFacts.ansible);
     hs.ansibleFacts = { ...hs.ansibleFacts, ...plan.gatheredFacts.ansible };
   }
   for (const c of plan.commands) if (c.kind === 'shell') registerCommandSecrets(run, c);
