@@ -1,7 +1,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
-import { z } from 'zod';
+import type { z } from 'zod';
 import type { LoadedRole, ModuleTask, ParamDoc, TaskNode } from '../config/model.js';
 import { argumentSpecsSchema, type ArgumentSpecEntry, type ArgumentSpecOption } from '../config/schemas.js';
 import { checkTemplate } from '../template/render.js';

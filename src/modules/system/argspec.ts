@@ -125,12 +125,12 @@ function keyValueDict(value: string): Record<string, unknown> {
   const fields: string[] = [];
   let buf = '';
   let quote: string | false = false;
-  let escape = false;
+  let escaped = false;
   for (const c of value.trim()) {
-    if (escape) {
+    if (escaped) {
       buf += c;
-      escape = false;
-    } else if (c === '\\') escape = true;
+      escaped = false;
+    } else if (c === '\\') escaped = true;
     else if (!quote && (c === "'" || c === '"')) quote = c;
     else if (quote && quote === c) quote = false;
     else if (!quote && (c === ',' || c === ' ')) {
@@ -240,9 +240,11 @@ function handleAliases(spec: ArgSpec, params: Record<string, unknown>): Map<stri
 function noLogValues(v: unknown, out: Set<string>): void {
   if (isStr(v)) {
     if (v) out.add(v);
-  } else if (Array.isArray(v)) v.forEach((x) => noLogValues(x, out));
-  else if (isDict(v)) Object.values(v).forEach((x) => noLogValues(x, out));
-  else if (typeof v === 'number') out.add(pyStr(v));
+  } else if (Array.isArray(v)) {
+    for (const x of v) noLogValues(x, out);
+  } else if (isDict(v)) {
+    for (const x of Object.values(v)) noLogValues(x, out);
+  } else if (typeof v === 'number') out.add(pyStr(v));
 }
 
 /** _list_no_log_values; like Ansible it also parses string sub-parameters as dicts, and fails on the first that is not one. */
@@ -253,7 +255,10 @@ function listNoLog(spec: ArgSpec, params: Record<string, unknown>, out: Set<stri
     if (o.options && sub !== undefined && sub !== null && (o.type === 'dict' || (o.type === 'list' && o.elements === 'dict'))) {
       for (let p of Array.isArray(sub) ? sub : [sub]) {
         if (isStr(p)) p = checkType('dict', p, false);
-        if (!isDict(p)) throw new ConversionError(`Value '${pyStr(p)}' in the sub parameter field '${k}' must by a ${o.type}, not '${Array.isArray(p) ? 'list' : typeof p === 'number' ? (Number.isInteger(p) ? 'int' : 'float') : typeof p === 'boolean' ? 'bool' : 'NoneType'}'`);
+        if (!isDict(p))
+          throw new ConversionError(
+            `Value '${pyStr(p)}' in the sub parameter field '${k}' must by a ${o.type}, not '${Array.isArray(p) ? 'list' : typeof p === 'number' ? (Number.isInteger(p) ? 'int' : 'float') : typeof p === 'boolean' ? 'bool' : 'NoneType'}'`,
+          );
         listNoLog(o.options, p, out);
       }
     }
@@ -291,7 +296,10 @@ function setDefaults(spec: ArgSpec, params: Record<string, unknown>, all: boolea
 }
 
 function checkRequired(spec: ArgSpec, params: Record<string, unknown>, context: string[], c: Ctx): void {
-  const missing = Object.entries(spec).filter(([k, o]) => o.required && !Object.hasOwn(params, k)).map(([k]) => k).sort();
+  const missing = Object.entries(spec)
+    .filter(([k, o]) => o.required && !Object.hasOwn(params, k))
+    .map(([k]) => k)
+    .sort();
   if (missing.length) c.errors.push(inContext(`missing required arguments: ${missing.join(', ')}`, context));
 }
 
@@ -351,10 +359,15 @@ function checkValues(spec: ArgSpec, params: Record<string, unknown>, context: st
     } else if (!pyIn(v, choices)) {
       // PyYAML may have turned yes/no into booleans: map back when exactly one choice fits.
       let value = v;
-      for (const [text, flag] of [['False', false], ['True', true]] as const) {
+      for (const [text, flag] of [
+        ['False', false],
+        ['True', true],
+      ] as const) {
         if (value === text) {
           // members of Ansible's BOOLEANS_TRUE / BOOLEANS_FALSE sets: exact lowercase spellings, 1/0, true/false
-          const overlap = choices.filter((ch) => (isStr(ch) ? ch === ch.trim().toLowerCase() && ansibleBoolean(ch) === flag : (typeof ch === 'number' || typeof ch === 'boolean') && Number(ch) === Number(flag)));
+          const overlap = choices.filter((ch) =>
+            isStr(ch) ? ch === ch.trim().toLowerCase() && ansibleBoolean(ch) === flag : (typeof ch === 'number' || typeof ch === 'boolean') && Number(ch) === Number(flag),
+          );
           if (overlap.length === 1) value = overlap[0];
         }
       }

@@ -21,7 +21,20 @@ export type ValidateArgumentSpecArgs = z.infer<typeof validateArgumentSpecArgs>;
 const isDict = (v: unknown): v is Record<string, unknown> => v !== null && typeof v === 'object' && !Array.isArray(v);
 
 /** Python's type name for the action's "Incorrect type" errors. */
-const pyTypeName = (v: unknown) => (v === null || v === undefined ? "<class 'NoneType'>" : Array.isArray(v) ? "<class 'list'>" : typeof v === 'string' ? "<class 'str'>" : typeof v === 'number' ? (Number.isInteger(v) ? "<class 'int'>" : "<class 'float'>") : typeof v === 'boolean' ? "<class 'bool'>" : "<class 'dict'>");
+const pyTypeName = (v: unknown) =>
+  v === null || v === undefined
+    ? "<class 'NoneType'>"
+    : Array.isArray(v)
+      ? "<class 'list'>"
+      : typeof v === 'string'
+        ? "<class 'str'>"
+        : typeof v === 'number'
+          ? Number.isInteger(v)
+            ? "<class 'int'>"
+            : "<class 'float'>"
+          : typeof v === 'boolean'
+            ? "<class 'bool'>"
+            : "<class 'dict'>";
 
 export const validateArgumentSpecModule = defineModule<ValidateArgumentSpecArgs>({
   name: 'validate_argument_spec',
@@ -47,7 +60,7 @@ export const validateArgumentSpecModule = defineModule<ValidateArgumentSpecArgs>
     const literal = (name: string) => {
       if (Object.hasOwn(provided, name)) return true;
       const d = Object.getOwnPropertyDescriptor(ctx.vars, name);
-      return !d || !d.get;
+      return !d?.get;
     };
     const r = validateArgumentSpec(spec as ArgSpec, params, { literal });
     if (r.errors.length) {

@@ -14,7 +14,10 @@ const plan = (args: Record<string, unknown>, ctx: PlanContext) => validateArgume
 
 describe('validate_argument_spec', () => {
   it('checks the variables the spec names, provided_arguments winning, and reports success as Ansible', () => {
-    const p = plan({ argument_spec: { port: { type: 'int', required: true }, name: { choices: ['web'] } }, provided_arguments: { name: 'web' }, validate_args_context: { a: 1 } }, ctxWith({ name: 'db' }, { port: () => 42 }));
+    const p = plan(
+      { argument_spec: { port: { type: 'int', required: true }, name: { choices: ['web'] } }, provided_arguments: { name: 'web' }, validate_args_context: { a: 1 } },
+      ctxWith({ name: 'db' }, { port: () => 42 }),
+    );
     expect(p.failed).toBeUndefined();
     expect(p.result).toEqual({ msg: 'The arg spec validation passed', validate_args_context: { a: 1 } });
   });
