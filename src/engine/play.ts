@@ -705,7 +705,8 @@ function record(pr: PlayRun, tr: TaskReport, hs: HostState, out: TaskOutcome, du
     diff: hidden ? undefined : out.diff,
     durationMs,
     result: hidden ? { censored: "the output has been hidden due to the fact that 'no_log: true' was specified for this result", changed: out.changed } : stripBig(out.registered),
-    items: hidden ? undefined : out.items,
+    // no_log: each item still shows, as ansible-core's callback prints it: (item=None)
+    items: hidden ? out.items?.map((it) => ({ host: it.host, status: it.status, changed: it.changed, durationMs: it.durationMs, item: 'None' })) : out.items,
     check: (task.checkMode ?? run.opts.check) || undefined, // task-level check_mode wins, both ways
   });
   if (run.opts.mode === 'fix' && out.changed) result.corrective = true;
@@ -874,6 +875,7 @@ async function metaStep(pr: PlayRun, entries: Array<[string, ModuleTask]>, scope
           const s = run.hostState(name);
           s.facts = undefined;
           s.factsPromise = undefined;
+          s.ansibleFacts = undefined;
         }
         break;
       case 'clear_host_errors':
