@@ -1,14 +1,17 @@
 import { rmSync } from 'node:fs';
 import type { Command } from 'commander';
-import type { Io } from './main.js';
-import { reportError } from './main.js';
+import type { Io } from './io.js';
+import { reportError } from './exit-codes.js';
 import { EXIT } from './exit-codes.js';
-import { reportersFor, runWithSignals } from './commands.js';
+import { reportersFor, runWithSignals } from './run-options.js';
 import type { RunReport } from '../engine/report.js';
 import { formatRecap } from '../reporters/plain.js';
-import { LABELS } from '../lab/docker.js';
-import { labDown, labStateDir, LAB_NETWORK } from '../lab/lab.js';
-import { changedTasks, startScenario, verifiedTntErrors, type Scenario } from '../demo/scenario.js';
+import type { Scenario } from '../demo/scenario.js';
+
+/** The lab and the demo scenario load with `tsplay demo`, not with every command. */
+async function loadDemo() {
+  return { ...(await import('../lab/docker.js')), ...(await import('../lab/lab.js')), ...(await import('../demo/scenario.js')) };
+}
 
 export const DEMO_LAB = 'demo';
 const PLAYBOOK = 'playbooks/upgrade.yml';
@@ -31,6 +34,7 @@ export async function demoCommand(flags: DemoFlags, io: Io): Promise<number> {
   const secs = (): string => `${((Date.now() - t0) / 1000).toFixed(0)} s`;
   let scenario: Scenario | undefined;
   let code: number = EXIT.OK;
+  const { LABELS, labDown, labStateDir, LAB_NETWORK, changedTasks, startScenario, verifiedTntErrors } = await loadDemo();
   try {
     // A lab left by `tsplay demo --keep` is replaced.
     await labDown({ name: DEMO_LAB, log: () => undefined });
@@ -63,7 +67,7 @@ export async function demoCommand(flags: DemoFlags, io: Io): Promise<number> {
       return code;
     }
     const changed = changedTasks(second);
-    io.out(summary(first, second, scenario));
+    io.out(summary(first, second, scenario, verifiedTntErrors));
     if (changed.length) {
       io.err(`demo: NOT idempotent: the second run changed ${changed.length} task result(s):\n${changed.map((c) => `  ${c}`).join('\n')}\n`);
       code = EXIT.HOST_FAILED;
@@ -90,7 +94,7 @@ function runFlags(json: string | undefined) {
   return { inventory: [], tags: [], skipTags: [], extraVars: [], forks: 10, verbose: 0, ...(json ? { json } : {}) };
 }
 
-function summary(first: RunReport, second: RunReport, s: Scenario): string {
+function summary(first: RunReport, second: RunReport, s: Scenario, verifiedTntErrors: (r: RunReport) => ReturnType<Awaited<ReturnType<typeof loadDemo>>['verifiedTntErrors']>): string {
   let out = `\n==> summary\nupgrade run (exit ${first.exitCode}, ${(first.durationMs / 1000).toFixed(1)} s):${formatRecap(first)}`;
   out += `\nsecond run (exit ${second.exitCode}, ${(second.durationMs / 1000).toFixed(1)} s):${formatRecap(second)}`;
   const tnt = verifiedTntErrors(first);

@@ -1,7 +1,7 @@
 import type { Command } from 'commander';
-import type { Io } from './main.js';
-import { reportError } from './main.js';
-import { addRunOptions, runOptionsFrom, runWithSignals, type CommonRunFlags } from './commands.js';
+import type { Io } from './io.js';
+import { reportError } from './exit-codes.js';
+import { addRunOptions, runOptionsFrom, runWithSignals, type CommonRunFlags } from './run-options.js';
 import { HistoryReporter } from '../history/reporter.js';
 import { HistoryStore, parseSince } from '../history/store.js';
 import { summarizeDrift, userExitCode } from '../history/drift.js';
@@ -42,24 +42,20 @@ export function registerDriftCommands(program: Command, io: Io, setCode: (c: num
     .option('--since <when>', 'only runs since a duration (7d, 12h) or a date')
     .option('--history <file>', 'run history file')
     .action((flags: { html: string; since?: string; history?: string }) => {
+      const store = new HistoryStore(flags.history);
       try {
-        const store = new HistoryStore(flags.history);
+        const runs = store.runs({ sinceIso: flags.since ? parseSince(flags.since) : undefined });
+        const items = store.items(runs.map((r) => r.id));
         try {
-          const runs = store.runs({ sinceIso: flags.since ? parseSince(flags.since) : undefined });
-          const items = store.items(runs.map((r) => r.id));
-          try {
-            writeFileSync(flags.html, renderHtmlReport(runs, items, { source: store.file }));
-          } catch (e) {
-            throw new TsplayError('USAGE', `cannot write the report to ${flags.html}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`, { hint: 'give a file path in an existing, writable directory' });
-          }
-          io.out(`wrote ${flags.html}: ${runs.length} run(s)\n`);
-        } finally {
-          store.close();
+          writeFileSync(flags.html, renderHtmlReport(runs, items, { source: store.file }));
+        } catch (e) {
+          throw new TsplayError('USAGE', `cannot write the report to ${flags.html}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`, { hint: 'give a file path in an existing, writable directory' });
         }
-        setCode(EXIT.OK);
-      } catch (e) {
-        setCode(reportError(e, io));
+        io.out(`wrote ${flags.html}: ${runs.length} run(s)\n`);
+      } finally {
+        store.close();
       }
+      setCode(EXIT.OK);
     });
 
   program
@@ -72,11 +68,7 @@ export function registerDriftCommands(program: Command, io: Io, setCode: (c: num
     .option('--json', 'print JSON')
     .option('-n, --limit <n>', 'at most this many runs', (v) => Number(v))
     .action((flags: { host?: string; since?: string; driftOnly?: boolean; history?: string; json?: boolean; limit?: number }) => {
-      try {
-        setCode(historyCommand(flags, io));
-      } catch (e) {
-        setCode(reportError(e, io));
-      }
+      setCode(historyCommand(flags, io));
     });
 }
 

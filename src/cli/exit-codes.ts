@@ -1,4 +1,10 @@
-import type { TsplayError } from '../errors.js';
+import { TsplayError, TsplayErrors, formatError } from '../errors.js';
+import type { Io } from './io.js';
+
+/**
+ * The one place that maps errors to what the user sees and the exit code. Commands throw; main()
+ * catches once and calls reportError.
+ */
 
 /** Ansible's documented exit codes. */
 export const EXIT = {
@@ -32,4 +38,19 @@ export function exitCodeFor(e: TsplayError): number {
     default:
       return EXIT.HOST_FAILED;
   }
+}
+
+/** Print a user error plainly (file:line:col, hint) or a bug with its stack; return the exit code. */
+export function reportError(e: unknown, io: Io): number {
+  if (e instanceof TsplayErrors) {
+    io.err(`${e.errors.length} error${e.errors.length === 1 ? '' : 's'}:\n`);
+    for (const x of e.errors) io.err(`${formatError(x)}\n`);
+    return exitCodeFor(e.errors[0]!);
+  }
+  if (e instanceof TsplayError) {
+    io.err(`error: ${formatError(e)}\n`);
+    return exitCodeFor(e);
+  }
+  io.err(`internal error (a bug in tsplay, please report it):\n${(e as Error)?.stack ?? String(e)}\n`);
+  return EXIT.INTERNAL;
 }

@@ -1,5 +1,5 @@
 import path from 'node:path';
-import type { Io } from './main.js';
+import type { Io } from './io.js';
 import { EXIT } from './exit-codes.js';
 import { TsplayError } from '../errors.js';
 import { loadInventory, formatInventory, connectionSpecFor } from '../inventory/index.js';

@@ -1,23 +1,14 @@
-import { Command, CommanderError, Option } from 'commander';
-import { readFileSync } from 'node:fs';
-import path from 'node:path';
-import { TsplayError, TsplayErrors, formatError } from '../errors.js';
+/**
+ * The CLI's root: parse argv, run one command, map whatever it throws to output and an exit code
+ * (cli/exit-codes.ts, the only place that does). Commands are leaves registered by commands.ts.
+ */
+import { Command, CommanderError } from 'commander';
 import { VERSION } from '../version.js';
-import { EXIT, exitCodeFor } from './exit-codes.js';
-import type { Reporter } from '../engine/report.js';
+import { EXIT, reportError } from './exit-codes.js';
+import { defaultIo, type Io } from './io.js';
 
-/** Where the CLI writes; tests pass their own to capture output in-process. */
-export interface Io {
-  out: (text: string) => void;
-  err: (text: string) => void;
-  isTTY: boolean;
-}
-
-export const defaultIo: Io = {
-  out: (t) => process.stdout.write(t),
-  err: (t) => process.stderr.write(t),
-  isTTY: !!process.stdout.isTTY && !process.env['CI'],
-};
+export type { Io } from './io.js';
+export { defaultIo } from './io.js';
 
 /** Parse argv, run the command, return the exit code (Ansible's codes). Never throws. */
 export async function main(argv: string[], io: Io = defaultIo): Promise<number> {
@@ -46,23 +37,3 @@ export async function main(argv: string[], io: Io = defaultIo): Promise<number> 
     return reportError(e, io);
   }
 }
-
-/** Print a user error plainly (file:line:col, hint) or a bug with its stack; return the exit code. */
-export function reportError(e: unknown, io: Io): number {
-  if (e instanceof TsplayErrors) {
-    io.err(`${e.errors.length} error${e.errors.length === 1 ? '' : 's'}:\n`);
-    for (const x of e.errors) io.err(`${formatError(x)}\n`);
-    return exitCodeFor(e.errors[0]!);
-  }
-  if (e instanceof TsplayError) {
-    io.err(`error: ${formatError(e)}\n`);
-    return exitCodeFor(e);
-  }
-  io.err(`internal error (a bug in tsplay, please report it):\n${(e as Error)?.stack ?? String(e)}\n`);
-  return EXIT.INTERNAL;
-}
-
-/** `-e key=value`, `-e '{"json": 1}'`, `-e @vars.yml`, repeated; later ones win (Ansible's load_extra_vars). */
-export { parseExtraVars } from '../loader/extra-vars.js';
-
-export type { Reporter, Option };

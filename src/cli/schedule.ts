@@ -3,8 +3,7 @@ import { mkdirSync, writeFileSync, mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { stringifyYaml } from '../loader/yaml.js';
-import type { Io } from './main.js';
-import { reportError } from './main.js';
+import type { Io } from './io.js';
 import { EXIT } from './exit-codes.js';
 import { loadSchedules, type ScheduleEntry } from '../schedule/config.js';
 import { Scheduler } from '../schedule/scheduler.js';
@@ -13,7 +12,7 @@ import { runPlaybook } from '../engine/run.js';
 import { HistoryReporter } from '../history/reporter.js';
 import { defaultHistoryPath } from '../history/store.js';
 import { PlainReporter } from '../reporters/plain.js';
-import { addRunOptions, runOptionsFrom, runWithSignals, type CommonRunFlags } from './commands.js';
+import { addRunOptions, runOptionsFrom, runWithSignals, type CommonRunFlags } from './run-options.js';
 import { TsplayError } from '../errors.js';
 
 export function registerScheduleCommands(program: Command, io: Io, setCode: (c: number) => void): void {
@@ -25,11 +24,7 @@ export function registerScheduleCommands(program: Command, io: Io, setCode: (c: 
     .option('--history <file>', 'run history file')
     .option('-v, --verbose', 'print each run\'s task output')
     .action(async (file: string, flags: { history?: string; verbose?: boolean }) => {
-      try {
-        setCode(await scheduleRun(file, flags, io));
-      } catch (e) {
-        setCode(reportError(e, io));
-      }
+      setCode(await scheduleRun(file, flags, io));
     });
   schedule
     .command('install')
@@ -40,35 +35,31 @@ export function registerScheduleCommands(program: Command, io: Io, setCode: (c: 
     .option('--dir <dir>', 'where to write the units', '/etc/systemd/system')
     .option('--history <file>', 'run history file the units record into')
     .action((file: string, flags: { systemd?: boolean; pull?: boolean; dir: string; history?: string }) => {
-      try {
-        if (!flags.systemd && !flags.pull) throw new TsplayError('USAGE', 'say how to install: --systemd (controller runs) or --pull (this machine corrects itself)');
-        const sf = loadSchedules(file);
-        // Every unit is built (and every cron checked) before anything is written.
-        const units = sf.entries.flatMap((entry) => unitsFor(entry, { node: process.execPath, bin: defaultBin(), workingDirectory: path.dirname(sf.file), historyFile: flags.history ?? sf.history ?? defaultHistoryPath(), pull: !!flags.pull }));
-        const writeUnit = (name: string, content: string) => {
-          try {
-            mkdirSync(flags.dir, { recursive: true });
-            writeFileSync(path.join(flags.dir, name), content);
-          } catch (e) {
-            throw new TsplayError('USAGE', `cannot write ${path.join(flags.dir, name)}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`, { hint: 'give --dir a writable directory (/etc/systemd/system needs root)' });
-          }
-        };
-        if (flags.pull) {
-          for (const e of sf.entries.filter((x) => x.limit && !x.groups?.length)) {
-            io.err(`[WARNING] schedule "${e.name}": a pull unit runs on this machine as "localhost" in no group, so --limit ${e.limit} may match nothing; add groups: [...] to the entry\n`);
-          }
+      if (!flags.systemd && !flags.pull) throw new TsplayError('USAGE', 'say how to install: --systemd (controller runs) or --pull (this machine corrects itself)');
+      const sf = loadSchedules(file);
+      // Every unit is built (and every cron checked) before anything is written.
+      const units = sf.entries.flatMap((entry) => unitsFor(entry, { node: process.execPath, bin: defaultBin(), workingDirectory: path.dirname(sf.file), historyFile: flags.history ?? sf.history ?? defaultHistoryPath(), pull: !!flags.pull }));
+      const writeUnit = (name: string, content: string) => {
+        try {
+          mkdirSync(flags.dir, { recursive: true });
+          writeFileSync(path.join(flags.dir, name), content);
+        } catch (e) {
+          throw new TsplayError('USAGE', `cannot write ${path.join(flags.dir, name)}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`, { hint: 'give --dir a writable directory (/etc/systemd/system needs root)' });
         }
-        const names: string[] = [];
-        for (const unit of units) {
-          writeUnit(unit.name, unit.content);
-          io.out(`wrote ${path.join(flags.dir, unit.name)}\n`);
-          if (unit.name.endsWith('.timer')) names.push(unit.name);
+      };
+      if (flags.pull) {
+        for (const e of sf.entries.filter((x) => x.limit && !x.groups?.length)) {
+          io.err(`[WARNING] schedule "${e.name}": a pull unit runs on this machine as "localhost" in no group, so --limit ${e.limit} may match nothing; add groups: [...] to the entry\n`);
         }
-        io.out(`enable with: systemctl daemon-reload && systemctl enable --now ${names.join(' ')}\n`);
-        setCode(EXIT.OK);
-      } catch (e) {
-        setCode(reportError(e, io));
       }
+      const names: string[] = [];
+      for (const unit of units) {
+        writeUnit(unit.name, unit.content);
+        io.out(`wrote ${path.join(flags.dir, unit.name)}\n`);
+        if (unit.name.endsWith('.timer')) names.push(unit.name);
+      }
+      io.out(`enable with: systemctl daemon-reload && systemctl enable --now ${names.join(' ')}\n`);
+      setCode(EXIT.OK);
     });
 
   addRunOptions(
@@ -90,8 +81,6 @@ export function registerScheduleCommands(program: Command, io: Io, setCode: (c: 
       if (flags.history !== false) opts.reporters!.push(new HistoryReporter(typeof flags.history === 'string' ? flags.history : undefined, 'pull', (m) => io.err(`[WARNING] ${m}\n`)));
       const report = await runWithSignals(opts);
       setCode(report.exitCode);
-    } catch (e) {
-      setCode(reportError(e, io));
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }

@@ -11,8 +11,7 @@ import { Option, type Command } from 'commander';
 import { TsplayError } from '../errors.js';
 import { DEFAULT_VAULT_ID, decryptVault, encryptVault, isVaultEncrypted, parseVaultEnvelope, setVaultSecrets, type VaultSecret } from '../config/vault.js';
 import { shlexSplit } from '../commands/shlex.js';
-import type { Io } from './main.js';
-import { reportError } from './main.js';
+import type { Io } from './io.js';
 import { EXIT } from './exit-codes.js';
 
 /** The vault flags every command that reads playbooks, inventories or vars files takes. */
@@ -279,12 +278,8 @@ export function registerVaultCommands(program: Command, io: Io, setCode: (c: num
   const action =
     <A extends any[]>(fn: (...a: A) => Promise<void>) =>
     async (...a: A) => {
-      try {
-        await fn(...a);
-        setCode(EXIT.OK);
-      } catch (e) {
-        setCode(reportError(e, io));
-      }
+      await fn(...a);
+      setCode(EXIT.OK);
     };
   const secretsFor = (flags: VaultFlags, confirm = false) => vaultSecretsFrom(flags, { io, autoPrompt: true, confirm });
 
