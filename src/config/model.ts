@@ -128,6 +128,8 @@ export interface RoleTask extends TaskCommon {
   allowDuplicates?: boolean;
   /** `rolespec_validate:` (default true): run the argument spec check. */
   rolespecValidate?: boolean;
+  /** `loop:` / `with_*` / `loop_control` of an include_role: the role is included once per item. */
+  itemLoop?: LoopFields;
 }
 
 /**
@@ -176,6 +178,8 @@ export interface Play {
   conn?: ConnectionKeywords;
   environment?: unknown;
   collections?: string[];
+  /** Play-level ignore_errors, ignore_unreachable, no_log, check_mode, run_once, delegate_to: every task inherits them. */
+  inherit?: Partial<Pick<TaskCommon, 'ignoreErrors' | 'ignoreUnreachable' | 'noLog' | 'checkMode' | 'runOnce' | 'delegateTo' | 'templatedKeywords'>>;
   /** `order:` — the order hosts run in. */
   order?: 'inventory' | 'reverse_inventory' | 'sorted' | 'reverse_sorted' | 'shuffle';
   /** `vars_prompt:` entries (no terminal: the default is used, as Ansible does). */

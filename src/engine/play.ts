@@ -170,6 +170,7 @@ function playScope(play: Play, name: string): Scope {
   const scope: Scope = { ...emptyScope(name), tags: [...play.tags] };
   if (play.environment !== undefined) scope.environment = [play.environment];
   if (play.conn) scope.conn = play.conn;
+  if (play.inherit) scope.inherit = { ...play.inherit };
   return scope;
 }
 
@@ -520,22 +521,32 @@ async function roleStep(pr: PlayRun, calls: Map<string, RoleTask>, scope: Scope)
     const t0 = Date.now();
     try {
       const vars = run.varsForSync(hs, { ...roleScopeBase, role: { role, params: new Map() } }, call.vars, call.loc);
+      // include_role with a loop: the role once per item whose condition holds (each with its loop variables)
+      let itemFields: Array<Record<string, unknown>> | undefined;
       if (callReport) {
-        const holds = scope.when.every((c) => evaluateCondition(c.expr, vars, c.loc)) && call.when.every((expr) => evaluateCondition(expr, vars, call.loc));
+        const holdsFor = (v: Record<string, unknown>) => scope.when.every((c) => evaluateCondition(c.expr, v, c.loc)) && call.when.every((expr) => evaluateCondition(expr, v, call.loc));
+        let holds: boolean;
+        if (call.itemLoop) {
+          const loop = resolveLoop(call.itemLoop, vars, call.loc, 'include_role');
+          itemFields = loop.items.map((_, i) => loopItemFields(loop.control, loop.items, i)).filter((f) => holdsFor(overlayVars(vars, f)));
+          holds = itemFields.length > 0;
+        } else holds = holdsFor(vars);
         if (!holds) {
-          record(pr, callReport, hs, { status: 'skipped', changed: false, msg: 'Conditional result was False', registered: { changed: false, skipped: true, skip_reason: 'Conditional result was False' } }, Date.now() - t0, fake);
+          const reason = itemFields && call.itemLoop && itemFields.length === 0 && !call.when.length ? 'No items in the list' : 'Conditional result was False';
+          record(pr, callReport, hs, { status: 'skipped', changed: false, msg: reason, registered: { changed: false, skipped: true, skip_reason: reason } }, Date.now() - t0, fake);
           return;
         }
         // ansible's callbacks see include_role as ok; the recap does not count it
         record(pr, callReport, hs, { status: 'ok', changed: false, registered: { changed: false } }, Date.now() - t0, fake);
         hs.recap.ok--;
       }
-      const rendered = renderValue(call.params, vars, call.loc) as Record<string, unknown>;
+      const rendered = renderValue(call.params, itemFields ? overlayVars(vars, itemFields[0]!) : vars, call.loc) as Record<string, unknown>;
       const { value, errors } = validateRoleParams(role, rendered, call);
       if (errors.length) throw errors.length === 1 ? errors[0] : new TsplayError('VALIDATION', errors.map(formatError).join('\n'), { location: call.loc });
       const typed = (value ?? rendered) as Record<string, unknown>;
       run.redactor.scan(typed);
-      params.set(host, { ...rendered, ...typed });
+      // with a loop, the call's vars differ per item: they go with each item (below)
+      params.set(host, itemFields ? {} : { ...rendered, ...typed });
       if (role.kind === 'ts' && role.expand) {
         const facts = await run.ensureFacts(hs);
         const raw = role.expand(typed, {
@@ -549,7 +560,12 @@ async function roleStep(pr: PlayRun, calls: Map<string, RoleTask>, scope: Scope)
       } else {
         // A role with an argument spec for this entry point starts with its validation task (Ansible's).
         const check = argumentSpecTask(role, call, call.tasksFrom);
-        lists.set(host, check ? [check, ...(role.tasks ?? [])] : role.tasks ?? []);
+        const tasks = check ? [check, ...(role.tasks ?? [])] : role.tasks ?? [];
+        if (!itemFields) lists.set(host, tasks);
+        else {
+          // each item: its loop variables and the call's vars rendered with them
+          lists.set(host, itemFields.map((f): BlockTask => ({ kind: 'block', loc: call.loc, when: [], tags: [], vars: { ...f, ...(renderValue(call.params, overlayVars(vars, f), call.loc) as Record<string, unknown>) }, role: call.role, block: tasks, rescue: [], always: [] })));
+        }
       }
     } catch (e) {
       const tr = pr.taskReport(`${scope.path}/role:${role.name}`, `${role.name} : expand role`, fake);

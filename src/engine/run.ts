@@ -127,6 +127,8 @@ async function preflight(run: RunContext, playbook: Playbook, mode: 'run' | 'val
     for (const call of roleCalls([...play.preTasks, ...play.roles, ...play.tasks, ...play.postTasks])) {
       // include_role with a templated name: the role is known when a host reaches it
       if (call.roleName.includes('{{') || call.roleName.includes('{%')) continue;
+      // with a loop, the params depend on the item: checked when the role runs
+      if (call.itemLoop) continue;
       let role;
       try {
         role = await run.roleCache(call.roleName, () => loadRole(call.roleName, run.roleSearchPaths));

@@ -352,6 +352,8 @@ class Normalizer {
 
   includeRole(t: Record<string, unknown>, key: string, loc: SourceLocation): RoleTask {
     const allowed = new Set<string>([key, ...BLOCK_KW].filter((k) => !['block', 'rescue', 'always'].includes(k)));
+    const dynamicRole = key.endsWith('include_role');
+    if (dynamicRole) for (const k of Object.keys(t)) if (k === 'loop' || k === 'loop_control' || k.startsWith('with_')) allowed.add(k);
     this.unknownKeys(t, allowed, `an ${key.replace('ansible.builtin.', '')} task`);
     const spec = t[key];
     const common = this.common(t, loc);
@@ -379,6 +381,11 @@ class Normalizer {
     this.errors.push(...checkTemplate(params, this.map.value(t, key)));
     const call: RoleTask = { kind: 'role', ...common, roleName, params };
     if (dynamic) call.dynamic = true;
+    if (dynamic && Object.keys(t).some((k) => k === 'loop' || k.startsWith('with_'))) {
+      const lf: LoopFields = { loopVar: 'item' };
+      this.loopFields(t, lf);
+      if (lf.loop !== undefined || lf.loopWith !== undefined) call.itemLoop = lf;
+    }
     if (isMapping(spec)) {
       const from = (k: string): string | undefined => {
         const v = spec[k];
