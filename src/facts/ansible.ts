@@ -782,14 +782,14 @@ export function virtualFacts(sec: Sections): AnsibleFacts {
     }
   };
   for (const l of lines.filter((x) => x.startsWith('cgroup '))) {
-    if (/\/docker(\/|-[0-9a-f]+\.scope)/.test(l)) (guest.add('docker'), set('docker', 'guest'));
-    if (/\/lxc\//.test(l) || /\/machine\.slice\/machine-lxc/.test(l)) (guest.add('lxc'), set('lxc', 'guest'));
-    if (/\/system\.slice\/containerd\.service/.test(l)) (guest.add('containerd'), set('containerd', 'guest'));
+    if (/\/docker(\/|-[0-9a-f]+\.scope)/.test(l)) { guest.add('docker'); set('docker', 'guest'); }
+    if (/\/lxc\//.test(l) || /\/machine\.slice\/machine-lxc/.test(l)) { guest.add('lxc'); set('lxc', 'guest'); }
+    if (/\/system\.slice\/containerd\.service/.test(l)) { guest.add('containerd'); set('containerd', 'guest'); }
   }
   for (const l of lines.filter((x) => x.startsWith('environ ')).map((x) => x.slice(8))) {
-    if (l.includes('container=lxc')) (guest.add('lxc'), set('lxc', 'guest'));
-    if (l.includes('container=podman')) (guest.add('podman'), set('podman', 'guest'));
-    if (/^container=./.test(l)) (guest.add('container'), set('container', 'guest'));
+    if (l.includes('container=lxc')) { guest.add('lxc'); set('lxc', 'guest'); }
+    if (l.includes('container=podman')) { guest.add('podman'); set('podman', 'guest'); }
+    if (/^container=./.test(l)) { guest.add('container'); set('container', 'guest'); }
   }
   if (exists('/proc/vz') && !exists('/proc/lve')) {
     type = 'openvz';
@@ -803,11 +803,11 @@ export function virtualFacts(sec: Sections): AnsibleFacts {
     found = true;
   }
   const sc = lines.find((l) => l.startsWith('systemd-container '))?.slice(18);
-  if (sc) (guest.add(sc), set(sc, 'guest'));
-  if (exists('/.dockerenv') || exists('/.dockerinit')) (guest.add('docker'), set('docker', 'guest'));
+  if (sc) { guest.add(sc); set(sc, 'guest'); }
+  if (exists('/.dockerenv') || exists('/.dockerinit')) { guest.add('docker'); set('docker', 'guest'); }
   if (['docker', 'lxc', 'podman', 'openvz', 'containerd'].some((t) => guest.has(t)) || sc) guest.add('container');
   if (exists('/proc/xen')) {
-    if (lines.includes('xen-host')) (host.add('xen'), set('xen', 'host'));
+    if (lines.includes('xen-host')) { host.add('xen'); set('xen', 'host'); }
     else set('xen', 'guest');
     found = true;
   }
@@ -870,22 +870,22 @@ export function virtualFacts(sec: Sections): AnsibleFacts {
   const modules = new Set(lines.filter((l) => l.startsWith('module ')).map((l) => l.slice(7)));
   if (modules.has('kvm')) {
     host.add('kvm');
-    if (!found) (type = 'kvm'), (role = 'host');
+    if (!found) { type = 'kvm'; role = 'host'; }
     found = true;
   }
   if (modules.has('vboxdrv')) {
     host.add('virtualbox');
-    if (!found) (type = 'virtualbox'), (role = 'host'), (found = true);
+    if (!found) { type = 'virtualbox'; role = 'host'; found = true; }
   }
   if (modules.has('virtio')) {
     host.add('kvm');
-    if (!found) (type = 'kvm'), (role = 'guest'), (found = true);
+    if (!found) { type = 'kvm'; role = 'guest'; found = true; }
   }
   if (exists('/dev/kvm')) {
     host.add('kvm');
-    if (!found) (type = 'kvm'), (role = 'host'), (found = true);
+    if (!found) { type = 'kvm'; role = 'host'; found = true; }
   }
-  if (!found) (type = 'NA'), (role = 'NA');
+  if (!found) { type = 'NA'; role = 'NA'; }
   const out: AnsibleFacts = { virtualization_tech_guest: [...guest].sort(), virtualization_tech_host: [...host].sort() };
   if (type !== undefined) out['virtualization_type'] = type;
   if (role !== undefined) out['virtualization_role'] = role;

@@ -94,7 +94,7 @@ export function resolveGatherSubset(gatherSubset: string[] = ['all']): string[] 
     grew = false;
     for (const c of COLLECTORS) {
       if (!names.has(c.name)) continue;
-      for (const r of c.requires ?? []) if (!names.has(r)) (names.add(r), (grew = true));
+      for (const r of c.requires ?? []) if (!names.has(r)) { names.add(r); grew = true; }
     }
   }
   return COLLECTORS.map((c) => c.name).filter((n) => names.has(n));
