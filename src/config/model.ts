@@ -128,6 +128,8 @@ export interface RoleTask extends TaskCommon {
   allowDuplicates?: boolean;
   /** `rolespec_validate:` (default true): run the argument spec check. */
   rolespecValidate?: boolean;
+  /** `apply:` of an include_role as written: block keywords for the role's tasks. */
+  apply?: Record<string, unknown>;
   /** `loop:` / `with_*` / `loop_control` of an include_role: the role is included once per item. */
   itemLoop?: LoopFields;
 }

@@ -110,6 +110,11 @@ export const PLAY_KEYWORDS = [
   'collections',
   'vars_prompt',
   'order',
+  'ignore_errors',
+  'ignore_unreachable',
+  'no_log',
+  'check_mode',
+  'run_once',
 ] as const;
 
 /** Keywords of an entry under a play's `roles:` (everything else is a role param, as in Ansible). */

@@ -9,7 +9,7 @@ import { argumentSpecTask, evaluateCondition, loadRole, normalizeRoleTasks, rend
 import { INHERITED_KEYWORDS, emptyScope, type HostState, type RunContext, type Scope } from './context.js';
 import { runModuleTaskOnHost, taskLabel, taskSearchPath, type TaskOutcome } from './task.js';
 import { loopItemFields, overlayVars, resolveLoop } from './loop.js';
-import { findIncludeFile, loadIncludedFile } from '../loader/tasks.js';
+import { findIncludeFile, loadIncludedFile, normalizeCommon } from '../loader/tasks.js';
 import { roleWithParts } from '../loader/roles.js';
 import { hasTemplate } from '../template/render.js';
 import type { MetaAction } from '../loader/tasks.js';
@@ -467,6 +467,13 @@ async function blockStep(pr: PlayRun, blocks: Map<string, BlockTask>, scope: Sco
   checkFailurePolicy(pr, scope);
 }
 
+/** include_role's `apply:` as a block (its keywords; the role's tasks go inside). */
+function applyBlock(call: RoleTask): BlockTask {
+  const { common, errors } = normalizeCommon(call.apply!, call.loc, call.loc.file);
+  if (errors.length) throw errors[0];
+  return { kind: 'block', ...common, block: [], rescue: [], always: [] };
+}
+
 /** How an include_role / import_role call shows as a task (ansible: its name, else "include_role : ROLE"). */
 function roleCallLabel(call: RoleTask): string {
   return call.name ?? `include_role : ${call.roleName}`;
@@ -511,7 +518,10 @@ async function roleStep(pr: PlayRun, calls: Map<string, RoleTask>, scope: Scope)
   if (!params) pr.roleParams.set(role.name, (params = new Map<string, Record<string, unknown>>()));
   const lists: Lists = new Map();
   // roles: and import_role are static: their when and tags go to every task of the role
-  const roleScopeBase = childScope(scope, first.dynamic ? { ...first, when: [], tags: [] } : first, `${scope.path}/role:${role.name}`);
+  // include_role is dynamic: only its vars reach the role's tasks (Ansible skips a dynamic parent's keywords; apply: gives some)
+  const dynamicParent: RoleTask = { kind: 'role', roleName: first.roleName, params: {}, loc: first.loc, when: [], tags: [], vars: first.vars };
+  const roleScopeBase = childScope(scope, first.dynamic ? dynamicParent : first, `${scope.path}/role:${role.name}`);
+  const applied = first.apply ? applyBlock(first) : undefined;
   const fake: ModuleTask = { ...roleCallTask(first), role: { name: role.name, dir: role.dir } };
   const callReport = first.dynamic ? pr.taskReport(`${scope.path}/role-call:${first.roleName}`, roleCallLabel(first), fake) : undefined;
   // Under `free` each host's list already holds a forks slot: taking another would deadlock.
@@ -560,7 +570,8 @@ async function roleStep(pr: PlayRun, calls: Map<string, RoleTask>, scope: Scope)
       } else {
         // A role with an argument spec for this entry point starts with its validation task (Ansible's).
         const check = argumentSpecTask(role, call, call.tasksFrom);
-        const tasks = check ? [check, ...(role.tasks ?? [])] : role.tasks ?? [];
+        const roleTasks = check ? [check, ...(role.tasks ?? [])] : role.tasks ?? [];
+        const tasks = applied ? [{ ...applied, block: roleTasks }] : roleTasks;
         if (!itemFields) lists.set(host, tasks);
         else {
           // each item: its loop variables and the call's vars rendered with them

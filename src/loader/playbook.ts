@@ -167,7 +167,7 @@ class PlaybookLoader {
       else this.err('become_user must be a string', map.value(p, 'become_user'));
     }
     // remote_user, port, connection, become_method/flags/exe, environment, collections: the task rules.
-    const kwKeys = ['remote_user', 'port', 'connection', 'become_method', 'become_flags', 'become_exe', 'environment', 'collections'];
+    const kwKeys = ['remote_user', 'port', 'connection', 'become_method', 'become_flags', 'become_exe', 'environment', 'collections', 'ignore_errors', 'ignore_unreachable', 'no_log', 'check_mode', 'run_once'];
     const kw = Object.fromEntries(kwKeys.filter((k) => Object.hasOwn(p, k)).map((k) => [k, p[k]]));
     if (Object.keys(kw).length) {
       // The positions stay those of the play's own mapping.
@@ -177,6 +177,11 @@ class PlaybookLoader {
       if (common.conn) play.conn = common.conn;
       if (common.environment !== undefined) play.environment = common.environment;
       if (common.collections) play.collections = common.collections;
+      const inherit: NonNullable<Play['inherit']> = {};
+      for (const k of ['ignoreErrors', 'ignoreUnreachable', 'noLog', 'checkMode', 'runOnce', 'templatedKeywords'] as const) {
+        if (common[k] !== undefined) (inherit as Record<string, unknown>)[k] = common[k];
+      }
+      if (Object.keys(inherit).length) play.inherit = inherit;
       const c = common.conn?.connection;
       if (c !== undefined && !c.includes('{{')) play.connection = connectionKind(c);
     }
