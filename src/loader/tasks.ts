@@ -48,7 +48,7 @@ const BLOCK_KW = new Set<string>(BLOCK_KEYWORDS);
 const KEEP_UNSAFE = new Set(['vars', 'args', 'block', 'rescue', 'always', 'loop', 'with_items', 'with_list']);
 const INCLUDE_ROLE_KEYS = new Set(['name', 'vars']);
 /** include_role / import_role options that are not role params. */
-const ROLE_FROM_KEYS = new Set(['tasks_from', 'vars_from', 'defaults_from', 'handlers_from', 'public', 'allow_duplicates', 'rolespec_validate']);
+const ROLE_FROM_KEYS = new Set(['tasks_from', 'vars_from', 'defaults_from', 'handlers_from', 'public', 'allow_duplicates', 'rolespec_validate', 'apply']);
 
 function isMapping(v: unknown): v is Record<string, unknown> {
   return v !== null && typeof v === 'object' && !Array.isArray(v) && !(v instanceof String);
@@ -405,6 +405,15 @@ class Normalizer {
       if (df) call.defaultsFrom = df;
       const hf = from('handlers_from');
       if (hf) call.handlersFrom = hf;
+      if (spec.apply !== undefined && spec.apply !== null) {
+        if (!dynamic) this.err(`Invalid options for ${key}: apply`, this.map.key(spec, 'apply'), 'apply is for include_role (import_role is static: put the keywords on the import_role task)');
+        else if (!isMapping(spec.apply)) this.err(`Expected a dict for apply but got ${typeName(spec.apply)} instead`, this.map.value(spec, 'apply'));
+        else {
+          this.unknownKeys(spec.apply, new Set([...BLOCK_KW].filter((k) => !['block', 'rescue', 'always'].includes(k))), `'apply' of ${key}`);
+          this.common(spec.apply, this.map.value(spec, 'apply'));
+          call.apply = spec.apply;
+        }
+      }
       for (const [k, field] of [['public', 'public'], ['allow_duplicates', 'allowDuplicates'], ['rolespec_validate', 'rolespecValidate']] as const) {
         const b = this.bool(spec, k);
         if (b !== undefined) call[field] = b;
