@@ -8,6 +8,7 @@ import type { LoopFields } from '../config/model.js';
 import { TsplayError, UndefinedVariableError, type SourceLocation } from '../errors.js';
 import { ansibleBoolean } from '../config/boolean.js';
 import { hasTemplate, renderValue, runLookup } from './deps.js';
+import { lazyContextWith } from './vars.js';
 
 /** loop_control after templating for one host. */
 export interface LoopControl {
@@ -124,8 +125,10 @@ export function loopItemVars(base: Record<string, unknown>, control: LoopControl
   return overlayVars(base, loopItemFields(control, items, i));
 }
 
-/** A copy of a variables object with some names set (the original, possibly lazy, is not touched). */
+/** A copy of a variables object with some names set (the original is not touched); lazy variables render against the copy. */
 export function overlayVars(base: Record<string, unknown>, extra: Record<string, unknown>): Record<string, unknown> {
+  const lazy = lazyContextWith(base, extra);
+  if (lazy) return lazy;
   const vars = Object.create(null) as Record<string, unknown>;
   for (const k of Object.keys(base)) Object.defineProperty(vars, k, Object.getOwnPropertyDescriptor(base, k)!);
   for (const [k, v] of Object.entries(extra)) Object.defineProperty(vars, k, { value: v, enumerable: true, writable: true, configurable: true });

@@ -62,5 +62,16 @@ export function lazyContext(
       },
     });
   }
+  // A copy with some names set (a loop item, ansible_search_path, a registered result) whose lazy
+  // values render against the copy: task vars like `msg: "hello {{ item }}"` see the item.
+  Object.defineProperty(ctx, WITH_NAMES, { enumerable: false, value: (extra: Record<string, unknown>) => lazyContext(merged, loc, { ...fixed, ...extra }, onResolved) });
   return ctx;
+}
+
+const WITH_NAMES = Symbol('tsplay.withNames');
+
+/** A lazyContext's copy with `extra` names set and its templates re-rendered against it; undefined for other objects. */
+export function lazyContextWith(vars: Record<string, unknown>, extra: Record<string, unknown>): Record<string, unknown> | undefined {
+  const f = (vars as Record<symbol, unknown>)[WITH_NAMES];
+  return typeof f === 'function' ? (f as (e: Record<string, unknown>) => Record<string, unknown>)(extra) : undefined;
 }
