@@ -53,7 +53,8 @@ export function parseIniInventory(text: string, file: string, inv: InventoryData
         tokens = shlexSplit(line);
       } catch (e) {
         // Not echoing the line: it may hold a password.
-        return fail(lineNo, `cannot parse the host line for "${line.split(/\s/)[0]}": ${(e as Error).message}`, 'close the quote; quote values that contain spaces');
+        fail(lineNo, `cannot parse the host line for "${line.split(/\s/)[0]}": ${(e as Error).message}`, 'close the quote; quote values that contain spaces');
+        return;
       }
       if (tokens.length === 0) continue;
       const pattern = tokens[0]!;
@@ -61,7 +62,8 @@ export function parseIniInventory(text: string, file: string, inv: InventoryData
       try {
         expanded = expandHostPattern(pattern);
       } catch (e) {
-        return fail(lineNo, `bad host range in "${pattern}": ${(e as Error).message}`, 'ranges look like web[01:03] or db-[a:c]');
+        fail(lineNo, `bad host range in "${pattern}": ${(e as Error).message}`, 'ranges look like web[01:03] or db-[a:c]');
+        return;
       }
       if (pattern.endsWith(':') && expanded.port === undefined) {
         fail(lineNo, `host "${pattern}" ends in ':'`, 'a colon after a host name introduces a port: host:2222');

@@ -174,7 +174,7 @@ class LiteralParser {
         raw += ch;
         this.i++;
       }
-      out += prefix.includes('r') ? raw : unescape(raw);
+      out += prefix.includes('r') ? raw : unescapePython(raw);
     }
     if (!any) throw new NotALiteral('expected string');
     return out;
@@ -217,7 +217,7 @@ function keyString(k: unknown): string {
   return String(k);
 }
 
-function unescape(raw: string): string {
+function unescapePython(raw: string): string {
   return raw.replace(/\\(x[0-9a-fA-F]{2}|u[0-9a-fA-F]{4}|U[0-9a-fA-F]{8}|[0-7]{1,3}|\n|.)/g, (_, e: string) => {
     switch (e[0]) {
       case 'n':

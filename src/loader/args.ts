@@ -50,7 +50,7 @@ export interface ParsedStringArgs {
 export function parseStringArgs(module: ModuleDef, text: string): ParsedStringArgs {
   const args: Record<string, unknown> = {};
   const define = (k: string, v: unknown) => Object.defineProperty(args, k, { value: v, enumerable: true, writable: true, configurable: true });
-  let kv;
+  let kv: ReturnType<typeof parseKv>;
   try {
     kv = parseKv(text, module.freeForm !== undefined);
   } catch (e) {

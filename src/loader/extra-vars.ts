@@ -45,7 +45,7 @@ export function parseExtraVars(values: string[], warn?: (message: string) => voi
       if (parsed.errors.length) throw new TsplayError('USAGE', `-e ${shown(v)}: ${parsed.errors[0]!.message}`, { hint: "quote it for the shell: -e '{\"name\": \"value\"}'" });
       data = parsed.value;
     } else {
-      let kv;
+      let kv: ReturnType<typeof parseKv>;
       try {
         kv = parseKv(v);
       } catch (e) {

@@ -21,7 +21,10 @@ export function writeReportFile(file: string, text: string, flag: string, onErro
   const tmp = path.join(path.dirname(path.resolve(file)), `.${path.basename(file)}.${process.pid}.tmp`);
   try {
     // /dev/stdout or a pipe is written as it is; only a regular file is replaced by rename.
-    if (existsSync(file) && !statSync(file).isFile()) return writeFileSync(file, text);
+    if (existsSync(file) && !statSync(file).isFile()) {
+      writeFileSync(file, text);
+      return;
+    }
     writeFileSync(tmp, text);
     renameSync(tmp, file);
   } catch (e) {

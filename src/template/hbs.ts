@@ -122,7 +122,10 @@ type Node = hbs.AST.Expression | hbs.AST.SubExpression;
 
 /** Strict checks with full variable paths for top-level expressions (handlebars skips helper params). */
 function checkExpr(node: Node, vars: Record<string, unknown>, text: string, loc: SourceLocation): void {
-  if (node.type === 'PathExpression') return checkPath(node as hbs.AST.PathExpression, vars, text, loc);
+  if (node.type === 'PathExpression') {
+    checkPath(node as hbs.AST.PathExpression, vars, text, loc);
+    return;
+  }
   if (node.type === 'SubExpression') {
     const s = node as hbs.AST.SubExpression;
     const name = (s.path as hbs.AST.PathExpression).original;

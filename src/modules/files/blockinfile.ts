@@ -61,7 +61,7 @@ export function blockInFile(original: string | null, a: BlockInFileArgs): BlockE
   let insertafter = a.insertafter;
   const insertbefore = a.insertbefore;
   if (insertbefore === undefined && insertafter === undefined) insertafter = 'EOF';
-  let insertre;
+  let insertre: ReturnType<typeof compilePyRegex> | undefined;
   if (insertafter !== undefined && insertafter !== 'EOF') insertre = compilePyRegex(insertafter);
   else if (insertbefore !== undefined && insertbefore !== 'BOF') insertre = compilePyRegex(insertbefore);
 

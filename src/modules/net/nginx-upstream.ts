@@ -263,7 +263,9 @@ function rewriteUpstream(up: Directive, a: NginxUpstreamArgs, keepalive: number,
         out.push(n);
         serversPlaced = true;
       } else if (!serversPlaced) {
-        wantServers.forEach((args, i) => out.push(makeDirective(i === 0 ? n.pre : '\n' + inner, 'server', args)));
+        wantServers.forEach((args, i) => {
+          out.push(makeDirective(i === 0 ? n.pre : '\n' + inner, 'server', args));
+        });
         serversPlaced = true;
       }
       continue;

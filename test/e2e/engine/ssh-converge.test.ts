@@ -210,7 +210,7 @@ describe.runIf(available)('tsplay run over real OpenSSH: every core module, idem
     const before = [file, envFile, yamlFile].map((f) => readFileSync(f));
     const r = await tsplayRun(dir, ['--check', '--diff']);
     expect(r.code, r.out).toBe(0);
-    [file, envFile, yamlFile].forEach((f, i) => expect(readFileSync(f).equals(before[i]!), f).toBe(true));
+    for (const [i, f] of [file, envFile, yamlFile].entries()) expect(readFileSync(f).equals(before[i]!), f).toBe(true);
     expect(changedTasks(r.report).sort()).toEqual(['web2: env file', 'web2: static file', 'web2: yaml file']);
     expect(r.out).toMatch(/^-APP_MODE=debug$/m);
     expect(r.out).toMatch(/^\+APP_MODE=production$/m);

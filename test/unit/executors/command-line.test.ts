@@ -36,7 +36,7 @@ function sh(line: string, input?: string): string {
 describe('buildScript + buildCommandLine', () => {
   it('exports hostile env values verbatim and never executes them', () => {
     const env: Record<string, string> = {};
-    HOSTILE.forEach((v, i) => (env[`V${i}`] = v));
+    for (const [i, v] of HOSTILE.entries()) env[`V${i}`] = v;
     const print = HOSTILE.map((_, i) => `printf '%s\\0' "$V${i}"`).join('; ');
     const out = sh(buildCommandLine(buildScript(print, { env })));
     expect(out.split('\0').slice(0, -1)).toEqual(HOSTILE);
