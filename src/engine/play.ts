@@ -384,7 +384,7 @@ async function includeStep(pr: PlayRun, incs: Map<string, IncludeTask>, scope: S
         }
         out.push({ file: found.file, tasks: pr.includedTasks(found.file, inc), itemVars: f.itemVars });
       }
-      record(pr, tr, hs, { status: 'ok', changed: false, registered: { changed: false, include: out[0]!.file } }, Date.now() - t0, fake);
+      record(pr, tr, hs, { status: 'ok', changed: false, msg: `included: ${[...new Set(out.map((f) => f.file))].join(', ')}`, registered: { changed: false, include: out[0]!.file } }, Date.now() - t0, fake);
       // Ansible counts an include once per file it included (a loop of three: ok=3)
       hs.recap.ok += out.length - 1;
       included.set(host, out);
