@@ -473,6 +473,8 @@ class Normalizer {
    * when a host reaches it. Only the include's own keywords are checked here; the file is read then.
    */
   dynamicInclude(t: Record<string, unknown>, key: string, loc: SourceLocation): TaskNode[] {
+    // tsplay's handlers are module tasks: an include in a handlers list is read now, its tasks become handlers
+    if (this.opts.section === 'handlers') return this.includeTasks(t, key, loc);
     const allowed = new Set<string>([key, 'name', 'when', 'tags', 'vars', 'ignore_errors', 'no_log', 'run_once', 'any_errors_fatal', 'loop', 'loop_control', 'register', 'debugger', 'timeout', 'collections', 'args', 'become', 'become_user', 'delegate_to', 'check_mode', 'environment']);
     const extra = Object.keys(t).filter((k) => k.startsWith('with_'));
     this.unknownKeys(t, new Set([...allowed, ...extra]), `an ${key.replace(/^ansible\.(builtin|legacy)\./, '')} task`);

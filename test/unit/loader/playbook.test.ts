@@ -244,6 +244,12 @@ describe('loadPlaybook: validation reports every error at once with FILE:LINE:CO
     expect(rb.errors.map((e) => formatError(e).replace(path.dirname(p) + '/', ''))[0]).toMatch(/^bad\.yml:2:3: unknown module 'debgu'/);
   });
 
+  it('reads an include_tasks in a handlers list now: its tasks are handlers', async () => {
+    const p = tmpPlaybook('- hosts: all\n  tasks: []\n  handlers:\n    - include_tasks: h.yml\n', { 'h.yml': '- name: restart\n  debug: msg=r\n' });
+    const pb = await loadPlaybook(p, { modules: fakeModules });
+    expect(pb.plays[0]!.handlers.map((h) => h.name)).toEqual(['restart']);
+  });
+
   it('reads include_role / import_role options and refuses a templated import_role name', async () => {
     const p = tmpPlaybook(
       '- hosts: all\n  tasks:\n    - include_role: { name: "{{ r }}", tasks_from: extra, vars_from: alt.yml, defaults_from: d, handlers_from: h, public: yes, allow_duplicates: false }\n    - import_role: { name: "{{ r }}" }\n',
