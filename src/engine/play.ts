@@ -48,6 +48,8 @@ class PlayRun {
   batchEnded = false;
   /** Hosts that ran `meta: end_host`. */
   readonly endedHosts = new Set<string>();
+  /** Hosts failed by an include whose file could not be read (not a task result: a rescue does not count them rescued). */
+  readonly strategyFailed = new Set<string>();
   /** Included task files, read and validated once per play. */
   readonly includeCache = new Map<string, { tasks?: TaskNode[]; errors?: TsplayError[] }>();
 
@@ -377,14 +379,29 @@ async function includeStep(pr: PlayRun, incs: Map<string, IncludeTask>, scope: S
         continue;
       }
       const out: IncludedFile[] = [];
-      for (const f of files) {
-        const found = findIncludeFile(f.name, inc);
-        if (!found.file) {
-          throw new TsplayError('VALIDATION', `Could not find or access '${f.name}' on the Ansible Controller.`, { location: inc.loc, hint: `looked in ${found.tried.join(', ')}` });
+      const located = files.map((f) => ({ ...f, found: findIncludeFile(f.name, inc) }));
+      // The include's own result is ok; reading the files comes after (ansible's strategy), so a
+      // missing or broken file fails the host then (a second result, whatever ignore_errors says).
+      record(pr, tr, hs, { status: 'ok', changed: false, msg: `included: ${[...new Set(located.map((f) => f.found.file ?? f.name))].join(', ')}`, registered: { changed: false, include: located[0]!.found.file ?? located[0]!.name } }, Date.now() - t0, fake);
+      try {
+        for (const f of located) {
+          if (!f.found.file) {
+            throw new TsplayError('VALIDATION', `Could not find or access '${f.name}' on the Ansible Controller.`, { location: inc.loc, hint: `looked in ${f.found.tried.join(', ')}` });
+          }
+          out.push({ file: f.found.file, tasks: pr.includedTasks(f.found.file, inc), itemVars: f.itemVars });
         }
-        out.push({ file: found.file, tasks: pr.includedTasks(found.file, inc), itemVars: f.itemVars });
+      } catch (e) {
+        hs.recap.ok--;
+        const msg = e instanceof TsplayError ? formatError(e) : isUserError(e) ? (e as Error).message : `internal error: ${(e as Error)?.stack ?? e}`;
+        const before = hs.hostVars['ansible_failed_result'];
+        const hadBefore = Object.hasOwn(hs.hostVars, 'ansible_failed_result');
+        record(pr, tr, hs, { status: 'failed', changed: false, msg, registered: { failed: true, changed: false, reason: msg } }, Date.now() - t0, { ...fake, ignoreErrors: false });
+        // the strategy marks the host failed without a task result: ansible_failed_result is not set
+        if (hadBefore) hs.hostVars['ansible_failed_result'] = before;
+        else delete hs.hostVars['ansible_failed_result'];
+        pr.strategyFailed.add(host);
+        continue;
       }
-      record(pr, tr, hs, { status: 'ok', changed: false, msg: `included: ${[...new Set(out.map((f) => f.file))].join(', ')}`, registered: { changed: false, include: out[0]!.file } }, Date.now() - t0, fake);
       // Ansible counts an include once per file it included (a loop of three: ok=3)
       hs.recap.ok += out.length - 1;
       included.set(host, out);
@@ -447,6 +464,8 @@ async function blockStep(pr: PlayRun, blocks: Map<string, BlockTask>, scope: Sco
     for (const h of rescuing) {
       const hs = run.hostState(h);
       hs.failed = false;
+      // a host the strategy failed (an include whose file could not be read) is not counted rescued, as in ansible
+      if (pr.strategyFailed.delete(h)) continue;
       hs.recap.failed = Math.max(0, hs.recap.failed - 1);
       hs.recap.rescued++;
     }
@@ -702,7 +721,7 @@ function record(pr: PlayRun, tr: TaskReport, hs: HostState, out: TaskOutcome, du
   if (status === 'failed' && task.ignoreErrors) status = 'ignored';
   if (status === 'unreachable' && task.ignoreUnreachable) status = 'ignored';
   if (task.register) hs.hostVars[task.register] = out.registered;
-  if (out.setFacts && status !== 'failed') Object.assign(hs.hostVars, out.setFacts);
+  if (out.setFacts && status !== 'failed') Object.assign(run.hostState(out.factsHost ?? hs.name).hostVars, out.setFacts);
   // set_fact / register under a secret-looking name: the value is a secret from now on.
   if (out.setFacts) run.redactor.scan(out.setFacts);
   if (task.register) run.redactor.scan({ [task.register]: out.registered });
