@@ -22,6 +22,8 @@ export interface TaskCommon {
   ignoreUnreachable?: boolean;
   runOnce?: boolean;
   delegateTo?: string;
+  /** delegate_facts: facts the task sets go to the delegated host. */
+  delegateFacts?: boolean;
   noLog?: boolean;
   /** Per-task check_mode override. */
   checkMode?: boolean;

@@ -29,6 +29,7 @@ export const TASK_KEYWORDS = [
   'become_method',
   'run_once',
   'delegate_to',
+  'delegate_facts',
   'no_log',
   'check_mode',
   'vars',
@@ -61,6 +62,7 @@ export const BLOCK_KEYWORDS = [
   'ignore_unreachable',
   'run_once',
   'delegate_to',
+  'delegate_facts',
   'no_log',
   'check_mode',
   'vars',
@@ -121,7 +123,7 @@ export const PLAY_KEYWORDS = [
 export const ROLE_ENTRY_KEYWORDS = [
   'role', 'name', 'vars', 'when', 'tags', 'become', 'become_user', 'become_method', 'become_flags', 'become_exe',
   'environment', 'remote_user', 'port', 'connection', 'ignore_errors', 'ignore_unreachable', 'no_log', 'check_mode',
-  'delegate_to', 'run_once', 'any_errors_fatal', 'collections',
+  'delegate_to', 'delegate_facts', 'run_once', 'any_errors_fatal', 'collections',
 ] as const;
 
 /**

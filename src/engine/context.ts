@@ -117,7 +117,7 @@ export function resolveConnectionKeywords(kw: ConnectionKeywords, vars: Record<s
 }
 
 /** Block and role-call keywords Ansible applies to the tasks inside. */
-export const INHERITED_KEYWORDS = ['ignoreErrors', 'ignoreUnreachable', 'runOnce', 'delegateTo', 'noLog', 'checkMode', 'any_errors_fatal', 'templatedKeywords'] as const;
+export const INHERITED_KEYWORDS = ['ignoreErrors', 'ignoreUnreachable', 'runOnce', 'delegateTo', 'delegateFacts', 'noLog', 'checkMode', 'any_errors_fatal', 'templatedKeywords'] as const;
 export type InheritedKeywords = Partial<Pick<ModuleTask, (typeof INHERITED_KEYWORDS)[number]>>;
 
 export const EMPTY_FACTS: HostFacts = {
@@ -310,9 +310,12 @@ export class RunContext {
   /** `hostvars[name]` for every inventory host, resolved on access. */
   private hostvarsView(): Record<string, unknown> {
     const view: Record<string, unknown> = {};
-    for (const name of this.inventory.hosts) {
+    // The implicit localhost is reachable as hostvars['localhost'] (delegate_facts puts facts there)
+    // but, as in ansible-core, not listed among the inventory's hosts.
+    const implicit = this.inventory.hosts.includes('localhost') ? [] : ['localhost'];
+    for (const name of [...this.inventory.hosts, ...implicit]) {
       Object.defineProperty(view, name, {
-        enumerable: true,
+        enumerable: !implicit.includes(name),
         get: () => {
           const hs = this.hostState(name);
           // As ansible-core's HostVars: the host's inventory vars, facts, set_fact/registered values and

@@ -31,6 +31,8 @@ export interface TaskOutcome {
   /** Host could not be reached. */
   unreachable?: boolean;
   setFacts?: Record<string, unknown>;
+  /** delegate_facts: the host that set_fact / setup / include_vars results belong to (default: the task's host). */
+  factsHost?: string;
 }
 
 /** Run one module task (with loop, when, retries, changed_when/failed_when) on one host. */
@@ -138,7 +140,7 @@ async function runLoop(run: RunContext, hs: HostState, task: ModuleTask, scope: 
     results.push({ host: hs.name, status: out.status, changed: out.changed, msg: out.msg, diff: out.diff, durationMs: Date.now() - t0, item: label });
     registeredItems.push({ ...out.registered, ...loopItemFields(control, items, i) });
     if (out.setFacts) {
-      Object.assign(hs.hostVars, out.setFacts);
+      Object.assign(run.hostState(out.factsHost ?? hs.name).hostVars, out.setFacts);
       run.redactor.scan(out.setFacts);
     }
     if (out.diff) diffs.push(...out.diff);
@@ -312,15 +314,17 @@ async function runOnce(run: RunContext, hs: HostState, task: ModuleTask, scope: 
   const ctx: PlanContext = { ...planCtxBase, probed };
   const plan: Plan = mod.plan(args, ctx);
   // setup: the host's facts are the new ones (Ansible's fact cache is updated, not replaced)
+  // delegate_facts: facts a module returns belong to the host the task was delegated to.
+  const factHs = task.delegateFacts && task.delegateTo ? target : hs;
   if (plan.gatheredFacts && !plan.failed) {
-    hs.facts = plan.gatheredFacts.facts;
+    factHs.facts = plan.gatheredFacts.facts;
     run.redactor.scan(plan.gatheredFacts.ansible);
-    hs.ansibleFacts = { ...hs.ansibleFacts, ...plan.gatheredFacts.ansible };
+    factHs.ansibleFacts = { ...factHs.ansibleFacts, ...plan.gatheredFacts.ansible };
   }
   for (const c of plan.commands) if (c.kind === 'shell') registerCommandSecrets(run, c);
   // include_vars: the variables take effect at their own precedence level (below set_fact)
   if (plan.includedVars && !plan.failed) {
-    hs.includedVars = { ...hs.includedVars, ...plan.includedVars };
+    factHs.includedVars = { ...factHs.includedVars, ...plan.includedVars };
     run.redactor.scan(plan.includedVars);
   }
 
@@ -383,6 +387,7 @@ async function runOnce(run: RunContext, hs: HostState, task: ModuleTask, scope: 
     diff: plan.diff?.length ? plan.diff : undefined,
     registered,
     setFacts: plan.setFacts,
+    ...(factHs !== hs ? { factsHost: factHs.name } : {}),
   });
 }
 

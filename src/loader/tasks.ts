@@ -219,6 +219,8 @@ class Normalizer {
     if (ro !== undefined) c.runOnce = ro;
     const dt = this.str(t, 'delegate_to');
     if (dt !== undefined) c.delegateTo = dt;
+    const df = this.bool(t, 'delegate_facts');
+    if (df !== undefined) c.delegateFacts = df;
     const nl = this.templatedBool(t, 'no_log', 'noLog', c);
     if (nl !== undefined) c.noLog = nl;
     const cm = this.templatedBool(t, 'check_mode', 'checkMode', c);

@@ -97,7 +97,8 @@ describe('inheritance', () => {
     const p = project({ 'inventory.ini': one, 'site.yml': play('- name: bad loop\n  debug: { msg: "{{ item }}" }\n  loop: "{{ conf }}"', '  vars: { conf: { a: 1 } }\n') });
     const r = await run(p);
     expect(r.code).toBe(2);
-    expect(resultsOf(r.report, 'bad loop')['h1']!.msg).toMatch(/loop must be a list/);
+    // ansible-core's words
+    expect(resultsOf(r.report, 'bad loop')['h1']!.msg).toMatch(/Invalid data passed to 'loop', it requires a list, got this instead: \{/);
   });
 });
 
@@ -196,11 +197,15 @@ describe('info commands', () => {
     expect((await tsplay(['inventory', '-i', p.path('inventory.ini'), '--host', 'nope'])).code).toBe(5);
   });
 
-  it('tsplay facts HOST prints JSON facts for a local host', async () => {
+  it('tsplay facts HOST prints JSON facts for a local host (Ansible names; --tsplay the typed ones)', async () => {
     const p = project({ 'inventory.ini': one });
     const r = await tsplay(['facts', 'h1', '-i', p.path('inventory.ini')]);
     expect(r.code, r.all).toBe(0);
-    const f = JSON.parse(r.out) as { os: { id: string }; cpus: number };
+    const a = JSON.parse(r.out) as Record<string, unknown>;
+    expect(a['ansible_os_family']).toBe('Debian');
+    expect(a['ansible_processor_vcpus']).toBeGreaterThan(0);
+    const t = await tsplay(['facts', 'h1', '-i', p.path('inventory.ini'), '--tsplay']);
+    const f = JSON.parse(t.out) as { os: { id: string }; cpus: number };
     expect(f.os.id).not.toBe('unknown');
     expect(f.cpus).toBeGreaterThan(0);
   });
