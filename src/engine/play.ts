@@ -357,7 +357,7 @@ async function includeStep(pr: PlayRun, incs: Map<string, IncludeTask>, scope: S
       const files: Array<{ name: string; itemVars: Record<string, unknown> }> = [];
       let items: unknown[] | undefined;
       if (inc.loop !== undefined) {
-        let loop;
+        let loop: ReturnType<typeof resolveLoop> | undefined;
         try {
           loop = resolveLoop(inc, vars, inc.loc, 'include_tasks');
         } catch (e) {
@@ -650,7 +650,7 @@ async function taskStep(pr: PlayRun, tasks: Map<string, ModuleTask>, scope: Scop
     const out = await runModuleTaskOnHost(run, run.hostState(host), task, scope);
     // Like Ansible: the result (register, facts, notify, failure) applies to every host, but the
     // task ran once, so only the host it ran on shows it and counts it in the recap.
-    entries.forEach(([h, t], i) => record(pr, tr, run.hostState(h), cloneOutcome(out), Date.now() - t0, t, i === 0 || out.status === 'failed' || out.status === 'unreachable'));
+    for (const [i, [h, t]] of entries.entries()) record(pr, tr, run.hostState(h), cloneOutcome(out), Date.now() - t0, t, i === 0 || out.status === 'failed' || out.status === 'unreachable');
   } else {
     const runOne = async ([host, task]: [string, ModuleTask]) => {
       const t0 = Date.now();

@@ -1,5 +1,5 @@
 import { vaultSecrets } from '../config/vault.js';
-import type { Playbook, RoleTask, TaskNode } from '../config/model.js';
+import type { LoadedRole, Playbook, RoleTask, TaskNode } from '../config/model.js';
 import type { RunPlaybookOptions } from './api.js';
 import type { RunReport } from './report.js';
 import { TsplayError, TsplayErrors, UndefinedVariableError } from '../errors.js';
@@ -129,7 +129,7 @@ async function preflight(run: RunContext, playbook: Playbook, mode: 'run' | 'val
       if (call.roleName.includes('{{') || call.roleName.includes('{%')) continue;
       // with a loop, the params depend on the item: checked when the role runs
       if (call.itemLoop) continue;
-      let role;
+      let role: LoadedRole;
       try {
         role = await run.roleCache(call.roleName, () => loadRole(call.roleName, run.roleSearchPaths));
       } catch (e) {

@@ -309,7 +309,7 @@ async function runOnce(run: RunContext, hs: HostState, task: ModuleTask, scope: 
     const probes = mod.probes(args, planCtxBase);
     const ex = await run.executorFor(target, connKw && { ...run.playConnection(target), ...connKw });
     const results = await Promise.all(probes.map((p) => ex.run(p.cmd.text, { ...escalation, ...(env ? { env } : {}) })));
-    probes.forEach((p, i) => (probed[p.key] = p.parse(results[i]!)));
+    for (const [i, p] of probes.entries()) probed[p.key] = p.parse(results[i]!);
   }
   const ctx: PlanContext = { ...planCtxBase, probed };
   const plan: Plan = mod.plan(args, ctx);

@@ -83,7 +83,7 @@ class Normalizer {
       return [];
     }
     const out: TaskNode[] = [];
-    raw.forEach((t, i) => out.push(...this.task(t, this.map.value(raw, i))));
+    for (const [i, t] of raw.entries()) out.push(...this.task(t, this.map.value(raw, i)));
     return out;
   }
 

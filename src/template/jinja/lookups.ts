@@ -283,15 +283,28 @@ function csvRows(text: string, delimiter: string): string[][] {
   while (i < text.length) {
     const c = text[i]!;
     if (quoted) {
-      if (c === '"' && text[i + 1] === '"') (field += '"'), (i += 2);
-      else if (c === '"') (quoted = false), i++;
-      else (field += c), i++;
-    } else if (c === '"' && field === '') (quoted = true), i++;
-    else if (c === delimiter) row.push(field), (field = ''), i++;
-    else if (c === '\r' || c === '\n') {
+      if (c === '"' && text[i + 1] === '"') {
+        field += '"';
+        i += 2;
+        continue;
+      }
+      if (c === '"') quoted = false;
+      else field += c;
+      i++;
+    } else if (c === '"' && field === '') {
+      quoted = true;
+      i++;
+    } else if (c === delimiter) {
+      row.push(field);
+      field = '';
+      i++;
+    } else if (c === '\r' || c === '\n') {
       endRow();
       i += c === '\r' && text[i + 1] === '\n' ? 2 : 1;
-    } else (field += c), i++;
+    } else {
+      field += c;
+      i++;
+    }
   }
   if (field !== '' || row.length) endRow();
   return rows;

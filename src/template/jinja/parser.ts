@@ -85,6 +85,13 @@ class Parser {
   private isOp(v: string, t = this.cur): boolean {
     return t.type === 'op' && t.value === v;
   }
+  /** Consume the name `n` if it is next; say whether it was. */
+  private acceptName(n: string): boolean {
+    if (!this.isName(n)) return false;
+    this.next();
+    return true;
+  }
+
   private isName(v: string, t = this.cur): boolean {
     return t.type === 'name' && t.value === v;
   }
@@ -180,7 +187,7 @@ class Parser {
         case 'block': {
           this.next();
           const name = this.expectName().value;
-          const scoped = this.isName('scoped') ? (this.next(), true) : false;
+          const scoped = this.acceptName('scoped');
           if (this.isName('required')) this.next();
           this.endBlock();
           const body = this.subparse(['endblock']);
@@ -263,7 +270,7 @@ class Parser {
       this.next();
       test = this.parseExpression();
     }
-    const recursive = this.isName('recursive') ? (this.next(), true) : false;
+    const recursive = this.acceptName('recursive');
     this.endBlock();
     const body = this.subparse(['endfor', 'else']);
     let elseBody: Stmt[] | undefined;

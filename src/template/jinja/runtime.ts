@@ -376,7 +376,7 @@ export class Environment {
       case 'with': {
         const inner: Frame = { ...f, scope: new Scope(f.scope, f.scope.root) };
         const vals = st.targets.map(([, e]) => this.wrapPos(e, f, () => this.eval(e, f)));
-        st.targets.forEach(([t], i) => this.assign(t, vals[i], inner));
+        for (const [i, [t]] of st.targets.entries()) this.assign(t, vals[i], inner);
         return this.execBody(st.body, inner, out);
       }
       case 'block':
@@ -450,7 +450,7 @@ export class Environment {
     if (items.length !== t.items.length) {
       throw new PyError('ValueError', items.length > t.items.length ? `too many values to unpack (expected ${t.items.length})` : `not enough values to unpack (expected ${t.items.length}, got ${items.length})`);
     }
-    t.items.forEach((sub, i) => this.assign(sub, items[i], f));
+    for (const [i, sub] of t.items.entries()) this.assign(sub, items[i], f);
   }
 
   private makeMacro(name: string, params: MacroArg[], body: Stmt[], f: Frame): Macro {
@@ -1025,7 +1025,10 @@ function builtinGlobals(): Record<string, unknown> {
         pyGetattr(name: string) {
           if (name === 'next') return new PyCallable('next', () => items[pos++ % items.length]);
           if (name === 'current') return items[pos % items.length];
-          if (name === 'reset') return new PyCallable('reset', () => ((pos = 0), null));
+          if (name === 'reset') return new PyCallable('reset', () => {
+            pos = 0;
+            return null;
+          });
           return new Undefined(name, `'Cycler' object has no attribute '${name}'`);
         },
       };
@@ -1304,11 +1307,20 @@ function boundMethod(obj: unknown, name: string, env: Environment): PyCallable |
     const l = obj;
     switch (name) {
       case 'append':
-        return mk((a) => (l.push(a[0]), null));
+        return mk((a) => {
+          l.push(a[0]);
+          return null;
+        });
       case 'extend':
-        return mk((a) => (l.push(...iterate(a[0])), null));
+        return mk((a) => {
+          l.push(...iterate(a[0]));
+          return null;
+        });
       case 'insert':
-        return mk((a) => (l.splice(num(a[0]), 0, a[1]), null));
+        return mk((a) => {
+          l.splice(num(a[0]), 0, a[1]);
+          return null;
+        });
       case 'pop':
         return mk((a) => {
           if (!l.length) throw new PyError('IndexError', 'pop from empty list');
@@ -1332,7 +1344,10 @@ function boundMethod(obj: unknown, name: string, env: Environment): PyCallable |
       case 'count':
         return mk((a) => l.filter((x) => eq(x, a[0])).length);
       case 'reverse':
-        return mk(() => (l.reverse(), null));
+        return mk(() => {
+          l.reverse();
+          return null;
+        });
       case 'sort':
         return mk((_a, k) => {
           l.sort((x, y) => cmp(x, y));
@@ -1342,7 +1357,10 @@ function boundMethod(obj: unknown, name: string, env: Environment): PyCallable |
       case 'copy':
         return mk(() => [...l]);
       case 'clear':
-        return mk(() => ((l.length = 0), null));
+        return mk(() => {
+          l.length = 0;
+          return null;
+        });
     }
     return undefined;
   }

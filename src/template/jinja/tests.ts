@@ -294,7 +294,10 @@ export const tests: Record<string, Test> = {
   link: fsTest((p) => fs.lstatSync(p).isSymbolicLink()),
   is_link: fsTest((p) => fs.lstatSync(p).isSymbolicLink()),
   exists: fsTest((p) => fs.existsSync(p)),
-  link_exists: fsTest((p) => (fs.lstatSync(p), true)),
+  link_exists: fsTest((p) => {
+    fs.lstatSync(p);
+    return true;
+  }),
   abs: (v) => str(v).startsWith('/'),
   is_abs: (v) => str(v).startsWith('/'),
   same_file: (v, args) => {

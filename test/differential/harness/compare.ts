@@ -173,7 +173,7 @@ function compareResultObject(name: string, a: Record<string, unknown>, t: Record
     const va = a[k];
     const vt = t[k];
     if (k === 'results' && !item && Array.isArray(va) && Array.isArray(vt) && va.length === vt.length && va.every(isPlainObject) && vt.every(isPlainObject)) {
-      va.forEach((x, i) => compareResultObject(`${name}.results[${i}]`, x as Record<string, unknown>, vt[i] as Record<string, unknown>, exact, c, true));
+      for (const [i, x] of va.entries()) compareResultObject(`${name}.results[${i}]`, x as Record<string, unknown>, vt[i] as Record<string, unknown>, exact, c, true);
       continue;
     }
     const ja = canonical(va);

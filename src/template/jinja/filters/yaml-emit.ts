@@ -143,7 +143,7 @@ function serialize(node: Node, out: Ev[], anchors: Map<Node, string | null>, don
     out.push({ t: 'scalar', value: node.value, implicit: [node.tag === detected, node.tag === 'str'] });
   } else if (node.kind === 'seq') {
     out.push({ t: 'seq', flow: node.flow, anchor });
-    node.items.forEach((n) => serialize(n, out, anchors, done));
+    for (const n of node.items) serialize(n, out, anchors, done);
     out.push({ t: 'seqEnd' });
   } else {
     out.push({ t: 'map', flow: node.flow, anchor });
