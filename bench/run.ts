@@ -47,16 +47,41 @@ async function main(): Promise<void> {
   const lab = await labUp({ hosts: HOSTS, images: [IMAGE], name: 'bench', inventoryPath: path.join(work, 'tsplay.yml'), log });
   try {
     // Same hosts for both tools; Ansible in its fastest common setup (pipelining, ControlPersist).
-    const ini = ['[bench]', ...lab.hosts.map((h) => `${h.name} ansible_host=${h.address} ansible_port=${h.port}`), '', '[bench:vars]',
-      `ansible_user=${lab.hosts[0]!.user}`, `ansible_ssh_private_key_file=${lab.keyPath}`, 'ansible_python_interpreter=/usr/bin/python3',
-      `ansible_ssh_common_args='-o StrictHostKeyChecking=no -o UserKnownHostsFile=/dev/null -o ControlMaster=auto -o ControlPersist=60s'`, ''].join('\n');
+    const ini = [
+      '[bench]',
+      ...lab.hosts.map((h) => `${h.name} ansible_host=${h.address} ansible_port=${h.port}`),
+      '',
+      '[bench:vars]',
+      `ansible_user=${lab.hosts[0]!.user}`,
+      `ansible_ssh_private_key_file=${lab.keyPath}`,
+      'ansible_python_interpreter=/usr/bin/python3',
+      `ansible_ssh_common_args='-o StrictHostKeyChecking=no -o UserKnownHostsFile=/dev/null -o ControlMaster=auto -o ControlPersist=60s'`,
+      '',
+    ].join('\n');
     writeFileSync(path.join(work, 'ansible.ini'), ini);
     const tsplayInv = path.join(work, 'tsplay.yml');
     // The lab inventory puts every host in group `lab`; the playbook targets `bench`.
     writeFileSync(tsplayInv, execFileSync('sed', ['s/^    lab:$/    bench:/', lab.inventoryPath], { encoding: 'utf8' }));
     const playbook = path.join(here, 'playbooks', 'converge.yml');
-    const reset = () => { for (const h of lab.hosts) execFileSync('docker', ['exec', h.container, 'rm', '-rf', '/srv/bench']); };
-    const digest = () => lab.hosts.map((h) => execFileSync('docker', ['exec', h.container, 'sh', '-c', 'cd /srv/bench && find . -type f -o -type l | sort | while read f; do printf "%s %s " "$f" "$(stat -c %a "$f")"; if [ -L "$f" ]; then readlink "$f"; else sha256sum < "$f"; fi; done'], { encoding: 'utf8' })).join('\n');
+    const reset = () => {
+      for (const h of lab.hosts) execFileSync('docker', ['exec', h.container, 'rm', '-rf', '/srv/bench']);
+    };
+    const digest = () =>
+      lab.hosts
+        .map((h) =>
+          execFileSync(
+            'docker',
+            [
+              'exec',
+              h.container,
+              'sh',
+              '-c',
+              'cd /srv/bench && find . -type f -o -type l | sort | while read f; do printf "%s %s " "$f" "$(stat -c %a "$f")"; if [ -L "$f" ]; then readlink "$f"; else sha256sum < "$f"; fi; done',
+            ],
+            { encoding: 'utf8' },
+          ),
+        )
+        .join('\n');
     const ansibleEnv = { ANSIBLE_PIPELINING: 'True', ANSIBLE_FORKS: '10', ANSIBLE_HOST_KEY_CHECKING: 'False', ANSIBLE_NOCOLOR: '1' };
     const res = { tsplay: { converge: [] as number[], noop: [] as number[] }, ansible: { converge: [] as number[], noop: [] as number[] } };
     let tsDigest = '';

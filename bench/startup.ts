@@ -46,4 +46,7 @@ const rows: Array<[string, number | undefined]> = [
   ['ansible-playbook --syntax-check', median('ansible-playbook', ['--syntax-check', '-i', 'localhost,', pb])],
 ];
 console.log(`start-up, median of ${ROUNDS} runs (compiled dist/)`);
-for (const [name, ms] of rows) console.log(`${name.padEnd(34)} ${ms === undefined ? '   (not installed)' : `${ms.toFixed(0).padStart(6)} ms  ${name === 'node -e 0' ? '' : `+${(ms - node).toFixed(0)} ms over node`}`}`);
+for (const [name, ms] of rows)
+  console.log(
+    `${name.padEnd(34)} ${ms === undefined ? '   (not installed)' : `${ms.toFixed(0).padStart(6)} ms  ${name === 'node -e 0' ? '' : `+${(ms - node).toFixed(0)} ms over node`}`}`,
+  );

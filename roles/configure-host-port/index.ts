@@ -18,7 +18,9 @@ const tls = z
 const params = z
   .object({
     version: versionParam,
-    slab_alloc_arena: blank(z.coerce.number().positive('SLAB_ALLOC_ARENA is memory in GB and must be positive').optional()).describe('memory for postanalytics in GB (SLAB_ALLOC_ARENA in env.list; integer or decimal); unset leaves the installed value'),
+    slab_alloc_arena: blank(z.coerce.number().positive('SLAB_ALLOC_ARENA is memory in GB and must be positive').optional()).describe(
+      'memory for postanalytics in GB (SLAB_ALLOC_ARENA in env.list; integer or decimal); unset leaves the installed value',
+    ),
     listen_host: z.string().min(1).default('0.0.0.0').describe('address postanalytics listens on (0.0.0.0 = all IPv4 addresses)'),
     listen_port: portParam(3313, 'port postanalytics listens on'),
     tls: blank(tls.optional(), true).describe('TLS/mTLS listener between NGINX and postanalytics (6.2+)'),
@@ -43,11 +45,14 @@ export default defineRole({
     const tasks: Record<string, unknown>[] = [];
     const slab = p.slab_alloc_arena !== undefined ? { SLAB_ALLOC_ARENA: String(p.slab_alloc_arena) } : {};
     if (gen === 'wstore') {
-      if (p.slab_alloc_arena !== undefined)
-        tasks.push({ name: 'Set SLAB_ALLOC_ARENA', env_file: { path: WALLARM_PATHS.envList, set: slab, create: false }, notify: NOTIFY });
+      if (p.slab_alloc_arena !== undefined) tasks.push({ name: 'Set SLAB_ALLOC_ARENA', env_file: { path: WALLARM_PATHS.envList, set: slab, create: false }, notify: NOTIFY });
       tasks.push(
         { name: 'Set the wstore listen address', yaml_edit: { path: WALLARM_PATHS.wstoreYaml, set: { 'service.address': `${p.listen_host}:${p.listen_port}` } }, notify: NOTIFY },
-        { name: 'Set wstore host and port in node.yaml', yaml_edit: { path: WALLARM_PATHS.nodeYaml, set: { 'wstore.host': p.listen_host, 'wstore.port': p.listen_port } }, notify: NOTIFY },
+        {
+          name: 'Set wstore host and port in node.yaml',
+          yaml_edit: { path: WALLARM_PATHS.nodeYaml, set: { 'wstore.host': p.listen_host, 'wstore.port': p.listen_port } },
+          notify: NOTIFY,
+        },
       );
       if (p.tls) {
         const t = p.tls;
@@ -69,7 +74,11 @@ export default defineRole({
           env_file: { path: WALLARM_PATHS.envList, set: { ...slab, HOST: p.listen_host, PORT: String(p.listen_port) }, after_comment: '# tarantool', create: false },
           notify: NOTIFY,
         },
-        { name: 'Set tarantool host and port in node.yaml', yaml_edit: { path: WALLARM_PATHS.nodeYaml, set: { 'tarantool.host': p.listen_host, 'tarantool.port': p.listen_port } }, notify: NOTIFY },
+        {
+          name: 'Set tarantool host and port in node.yaml',
+          yaml_edit: { path: WALLARM_PATHS.nodeYaml, set: { 'tarantool.host': p.listen_host, 'tarantool.port': p.listen_port } },
+          notify: NOTIFY,
+        },
       );
     }
     return tasks;

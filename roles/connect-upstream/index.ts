@@ -13,18 +13,23 @@ const params = z
     postanalytics_port: portParam(3313, 'postanalytics port used with the group addresses (the TLS port, e.g. 6388, when tls is on)'),
     keepalive: blank(z.coerce.number().int().positive().optional()).describe('upstream keepalive; must not be lower than the number of servers (default: that number)'),
     path: z.string().min(1).default('/etc/nginx/nginx.conf').describe('NGINX file with http {} (or a conf.d file included in http {}) that holds the upstream'),
-    upstream_name: blank(z.string().regex(/^[A-Za-z0-9_.-]+$/).optional()).describe('upstream name (default wallarm_wstore for 6.x+, wallarm_tarantool for 4.x/5.x)'),
+    upstream_name: blank(
+      z
+        .string()
+        .regex(/^[A-Za-z0-9_.-]+$/)
+        .optional(),
+    ).describe('upstream name (default wallarm_wstore for 6.x+, wallarm_tarantool for 4.x/5.x)'),
     replace_old_upstream: boolParam.default(true).describe('on 6.x+, remove an old wallarm_tarantool upstream (the directive is renamed to wallarm_wstore_upstream)'),
     tls: blank(
       z
-      .object({
-        enabled: boolParam.default(true).describe('ssl=on on the upstream directive'),
-        ca_cert_file: z.string().min(1).optional().describe('wallarm_wstore_ssl_ca_cert_file: CA of the postanalytics certificate'),
-        cert_file: z.string().min(1).optional().describe('wallarm_wstore_ssl_cert_file: client certificate (mTLS)'),
-        key_file: z.string().min(1).optional().describe('wallarm_wstore_ssl_key_file: client key (mTLS)'),
-      })
-      .strict()
-      .optional(),
+        .object({
+          enabled: boolParam.default(true).describe('ssl=on on the upstream directive'),
+          ca_cert_file: z.string().min(1).optional().describe('wallarm_wstore_ssl_ca_cert_file: CA of the postanalytics certificate'),
+          cert_file: z.string().min(1).optional().describe('wallarm_wstore_ssl_cert_file: client certificate (mTLS)'),
+          key_file: z.string().min(1).optional().describe('wallarm_wstore_ssl_key_file: client key (mTLS)'),
+        })
+        .strict()
+        .optional(),
       true,
     ).describe('TLS/mTLS from NGINX to postanalytics (6.2+)'),
     backup: boolParam.default(true).describe('keep PATH.tsplay-backup (the upgrade playbook restores it if verify fails)'),
@@ -55,7 +60,12 @@ export default defineRole({
       const g = groupAddresses(ctx, p.postanalytics_group);
       if (g.hosts.length === 0) return [failTask('Postanalytics servers', `no servers: inventory group "${p.postanalytics_group}" is empty and servers is not set`)];
       if (g.missing.length)
-        return [failTask('Postanalytics servers', `cannot tell the address of ${g.missing.join(', ')} (group ${p.postanalytics_group}): set wallarm_address on those hosts or give servers`)];
+        return [
+          failTask(
+            'Postanalytics servers',
+            `cannot tell the address of ${g.missing.join(', ')} (group ${p.postanalytics_group}): set wallarm_address on those hosts or give servers`,
+          ),
+        ];
       servers = g.addresses.map((a) => (a.includes(':') && !a.startsWith('[') ? `[${a}]` : a) + `:${p.postanalytics_port}`);
     }
     if (p.keepalive !== undefined && p.keepalive < servers.length)
@@ -83,8 +93,7 @@ export default defineRole({
         register: 'wallarm_connect_upstream',
       },
     ];
-    if (p.restart)
-      tasks.push({ name: 'Restart NGINX', service: { name: 'nginx', state: 'restarted' }, when: 'wallarm_connect_upstream.changed' });
+    if (p.restart) tasks.push({ name: 'Restart NGINX', service: { name: 'nginx', state: 'restarted' }, when: 'wallarm_connect_upstream.changed' });
     return tasks;
   },
 });

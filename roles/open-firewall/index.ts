@@ -3,21 +3,27 @@ import { z } from 'zod';
 import { defineRole } from '../define.js';
 import { portParam, stringList, blank, groupAddresses, failTask } from '../../src/modules/net/wallarm-params.js';
 
-const params = z.object({
-  postanalytics_port: portParam(3313, 'postanalytics port to guard'),
-  extra_ports: stringList(z.coerce.number().int().min(1).max(65535)).default([]).describe('more ports with the same sources (e.g. the TLS listener 6388)'),
-  sources: blank(stringList(z.string().min(1)).optional()).describe('addresses admitted to the port (default: the addresses of sources_group)'),
-  sources_group: z.string().min(1).default('filtering').describe('inventory group whose addresses are admitted when sources is not given'),
-  protocols: stringList(z.enum(['tcp', 'udp'])).default(['tcp', 'udp']).describe('protocols guarded (the seeds say TCP and UDP)'),
-  backend: z.enum(['auto', 'nftables', 'iptables', 'ufw', 'firewalld']).default('auto').describe('firewall tool; auto: an active ufw, a running firewalld, else nftables, else iptables'),
-  state: z.enum(['present', 'absent']).default('present').describe('absent removes tsplay\'s rules for the port'),
-  ssh_port: portParam(22, 'SSH port, never filtered (the connection port of the host is also refused)'),
-  persist: z.boolean().default(true).describe('also save the rules for the next boot'),
-}).superRefine((p, ctx) => {
-  for (const port of [p.postanalytics_port, ...p.extra_ports])
-    if (port === 22 || port === p.ssh_port)
-      ctx.addIssue({ code: 'custom', path: ['port'], message: `refusing to filter port ${port}: it is the SSH port` });
-});
+const params = z
+  .object({
+    postanalytics_port: portParam(3313, 'postanalytics port to guard'),
+    extra_ports: stringList(z.coerce.number().int().min(1).max(65535)).default([]).describe('more ports with the same sources (e.g. the TLS listener 6388)'),
+    sources: blank(stringList(z.string().min(1)).optional()).describe('addresses admitted to the port (default: the addresses of sources_group)'),
+    sources_group: z.string().min(1).default('filtering').describe('inventory group whose addresses are admitted when sources is not given'),
+    protocols: stringList(z.enum(['tcp', 'udp']))
+      .default(['tcp', 'udp'])
+      .describe('protocols guarded (the seeds say TCP and UDP)'),
+    backend: z
+      .enum(['auto', 'nftables', 'iptables', 'ufw', 'firewalld'])
+      .default('auto')
+      .describe('firewall tool; auto: an active ufw, a running firewalld, else nftables, else iptables'),
+    state: z.enum(['present', 'absent']).default('present').describe("absent removes tsplay's rules for the port"),
+    ssh_port: portParam(22, 'SSH port, never filtered (the connection port of the host is also refused)'),
+    persist: z.boolean().default(true).describe('also save the rules for the next boot'),
+  })
+  .superRefine((p, ctx) => {
+    for (const port of [p.postanalytics_port, ...p.extra_ports])
+      if (port === 22 || port === p.ssh_port) ctx.addIssue({ code: 'custom', path: ['port'], message: `refusing to filter port ${port}: it is the SSH port` });
+  });
 
 /** Seeds 001/002 step 5 and "Postanalytics module protection": only the filtering nodes reach the port. */
 export default defineRole({

@@ -35,21 +35,23 @@ export function registerCommands(program: Command, io: Io, setCode: SetCode): vo
     setCode(report.exitCode);
   });
 
-  addVaultOptions(program
-    .command('validate'))
+  addVaultOptions(program.command('validate'))
     .description('check a playbook (schema, modules, roles, params for every host) without contacting any host')
     .argument('<playbook>', 'playbook YAML file')
     .option('-i, --inventory <path>', 'inventory (enables per-host role param checks)', collect, [])
     .option('-e, --extra-vars <vars>', 'extra vars', collect, [])
     .action(async (playbook: string, flags: { inventory: string[]; extraVars: string[] }) => {
-      const warnings = await validatePlaybook(playbook, flags.inventory, parseExtraVars(flags.extraVars, (w) => io.err(`[WARNING]: ${w}\n`)));
+      const warnings = await validatePlaybook(
+        playbook,
+        flags.inventory,
+        parseExtraVars(flags.extraVars, (w) => io.err(`[WARNING]: ${w}\n`)),
+      );
       for (const w of warnings) io.err(`[WARNING]: ${w}\n`);
       io.out(`${playbook}: valid\n`);
       setCode(EXIT.OK);
     });
 
-  addVaultOptions(program
-    .command('facts'))
+  addVaultOptions(program.command('facts'))
     .description("gather a host's facts and print them as `ansible -m setup` prints ansible_facts (JSON)")
     .argument('<host>', 'inventory host name')
     .option('-i, --inventory <path>', 'inventory', collect, [])
@@ -57,15 +59,23 @@ export function registerCommands(program: Command, io: Io, setCode: SetCode): vo
     .option('--gather-subset <list>', "setup's gather_subset (comma-separated: all, min, network, !hardware, …)")
     .option('--tsplay', "print tsplay's own typed facts (the `facts` variable) instead")
     .action(async (host: string, flags: { inventory: string[]; filter: string[]; gatherSubset?: string; tsplay?: boolean }) => {
-      setCode(await factsCommand(host, flags.inventory, io, { filter: flags.filter, gatherSubset: flags.gatherSubset?.split(',').map((s) => s.trim()).filter(Boolean), typed: flags.tsplay }));
+      setCode(
+        await factsCommand(host, flags.inventory, io, {
+          filter: flags.filter,
+          gatherSubset: flags.gatherSubset
+            ?.split(',')
+            .map((s) => s.trim())
+            .filter(Boolean),
+          typed: flags.tsplay,
+        }),
+      );
     });
 
-  addVaultOptions(program
-    .command('inventory'))
+  addVaultOptions(program.command('inventory'))
     .description('print resolved groups, hosts and variables')
     .option('-i, --inventory <path>', 'inventory', collect, [])
     .option('--graph', 'print the group tree')
-    .option('--host <host>', 'print one host\'s variables')
+    .option('--host <host>', "print one host's variables")
     .action(async (flags: { inventory: string[]; graph?: boolean; host?: string }) => {
       setCode(await inventoryCommand(flags, io));
     });

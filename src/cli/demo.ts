@@ -94,7 +94,12 @@ function runFlags(json: string | undefined) {
   return { inventory: [], tags: [], skipTags: [], extraVars: [], forks: 10, verbose: 0, ...(json ? { json } : {}) };
 }
 
-function summary(first: RunReport, second: RunReport, s: Scenario, verifiedTntErrors: (r: RunReport) => ReturnType<Awaited<ReturnType<typeof loadDemo>>['verifiedTntErrors']>): string {
+function summary(
+  first: RunReport,
+  second: RunReport,
+  s: Scenario,
+  verifiedTntErrors: (r: RunReport) => ReturnType<Awaited<ReturnType<typeof loadDemo>>['verifiedTntErrors']>,
+): string {
   let out = `\n==> summary\nupgrade run (exit ${first.exitCode}, ${(first.durationMs / 1000).toFixed(1)} s):${formatRecap(first)}`;
   out += `\nsecond run (exit ${second.exitCode}, ${(second.durationMs / 1000).toFixed(1)} s):${formatRecap(second)}`;
   const tnt = verifiedTntErrors(first);

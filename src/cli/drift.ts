@@ -49,7 +49,9 @@ export function registerDriftCommands(program: Command, io: Io, setCode: (c: num
         try {
           writeFileSync(flags.html, renderHtmlReport(runs, items, { source: store.file }));
         } catch (e) {
-          throw new TsplayError('USAGE', `cannot write the report to ${flags.html}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`, { hint: 'give a file path in an existing, writable directory' });
+          throw new TsplayError('USAGE', `cannot write the report to ${flags.html}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`, {
+            hint: 'give a file path in an existing, writable directory',
+          });
         }
         io.out(`wrote ${flags.html}: ${runs.length} run(s)\n`);
       } finally {
@@ -83,7 +85,9 @@ export async function driftCommand(playbook: string, flags: DriftFlags, io: Io):
   const summary = summarizeDrift(report);
   if (flags.fix) {
     const fixed = summary.items;
-    io.out(`\n${fixed.length ? `corrected ${fixed.length} drift item(s) on ${summary.driftedHosts.length} host(s): ${summary.driftedHosts.join(', ')}` : 'no drift: nothing to correct'}\n`);
+    io.out(
+      `\n${fixed.length ? `corrected ${fixed.length} drift item(s) on ${summary.driftedHosts.length} host(s): ${summary.driftedHosts.join(', ')}` : 'no drift: nothing to correct'}\n`,
+    );
     if (summary.failedHosts.length) io.out(`could not correct drift on (failed): ${summary.failedHosts.join(', ')}\n`);
     if (summary.unreachableHosts.length) io.out(`could not correct drift on (unreachable): ${summary.unreachableHosts.join(', ')}\n`);
     return userExitCode(report);
@@ -106,9 +110,18 @@ export function historyCommand(flags: { host?: string; since?: string; driftOnly
   const store = new HistoryStore(flags.history);
   try {
     const runs = store.runs({ host: flags.host, sinceIso: flags.since ? parseSince(flags.since) : undefined, driftOnly: flags.driftOnly, limit: flags.limit });
-    const items = store.items(runs.map((r) => r.id), { host: flags.host, kinds: flags.driftOnly ? ['drift', 'corrective'] : undefined });
+    const items = store.items(
+      runs.map((r) => r.id),
+      { host: flags.host, kinds: flags.driftOnly ? ['drift', 'corrective'] : undefined },
+    );
     if (flags.json) {
-      io.out(JSON.stringify(runs.map((r) => ({ ...r, items: items.filter((i) => i.runId === r.id) })), null, 2) + '\n');
+      io.out(
+        JSON.stringify(
+          runs.map((r) => ({ ...r, items: items.filter((i) => i.runId === r.id) })),
+          null,
+          2,
+        ) + '\n',
+      );
       return EXIT.OK;
     }
     if (!runs.length) {
@@ -117,7 +130,9 @@ export function historyCommand(flags: { host?: string; since?: string; driftOnly
     }
     for (const r of runs) {
       const totals = Object.values(r.hosts).reduce((a, h) => ({ changed: a.changed + h.changed, failed: a.failed + h.failed + h.unreachable }), { changed: 0, failed: 0 });
-      io.out(`#${r.id}  ${r.startedAt}  ${r.mode.padEnd(5)}  exit=${r.exitCode}  ${r.playbook}  hosts=${Object.keys(r.hosts).length} changed=${totals.changed} failed=${totals.failed}${r.source ? `  (${r.source})` : ''}\n`);
+      io.out(
+        `#${r.id}  ${r.startedAt}  ${r.mode.padEnd(5)}  exit=${r.exitCode}  ${r.playbook}  hosts=${Object.keys(r.hosts).length} changed=${totals.changed} failed=${totals.failed}${r.source ? `  (${r.source})` : ''}\n`,
+      );
       for (const [host, h] of Object.entries(r.hosts)) {
         if (flags.host && host !== flags.host) continue;
         io.out(`      ${host}: ok=${h.ok} changed=${h.changed} failed=${h.failed} unreachable=${h.unreachable} skipped=${h.skipped}\n`);

@@ -1,4 +1,4 @@
-import { Command, InvalidArgumentError } from 'commander';
+import { type Command, InvalidArgumentError } from 'commander';
 import type { Io } from './io.js';
 import { EXIT } from './exit-codes.js';
 import { TsplayError } from '../errors.js';
@@ -7,7 +7,13 @@ import { RECIPES, findRecipe } from '../lab/recipes/index.js';
 /** Docker, debootstrap and the image builder load with a `tsplay lab` command, not with every command. */
 const loadLab = () => import('../lab/index.js');
 
-const collect = (v: string, prev: string[] = []) => [...prev, ...v.split(',').map((s) => s.trim()).filter(Boolean)];
+const collect = (v: string, prev: string[] = []) => [
+  ...prev,
+  ...v
+    .split(',')
+    .map((s) => s.trim())
+    .filter(Boolean),
+];
 
 function hostsArg(v: string): number {
   const n = Number(v);

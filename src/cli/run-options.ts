@@ -18,7 +18,13 @@ import { checkReportPath } from '../reporters/report-file.js';
 export type SetCode = (code: number) => void;
 
 export const collect = (v: string, prev: string[] = []) => [...prev, v];
-export const csv = (v: string, prev: string[] = []) => [...prev, ...v.split(',').map((s) => s.trim()).filter(Boolean)];
+export const csv = (v: string, prev: string[] = []) => [
+  ...prev,
+  ...v
+    .split(',')
+    .map((s) => s.trim())
+    .filter(Boolean),
+];
 
 /** Options shared by run, drift and pull. */
 export function addRunOptions(cmd: Command): Command {
@@ -57,9 +63,7 @@ export interface CommonRunFlags {
 
 /** Build the reporters for a run: live tree on a TTY, plain lines otherwise, plus file reports. */
 export function reportersFor(flags: CommonRunFlags, io: Io): Reporter[] {
-  const rs: Reporter[] = [
-    io.isTTY ? new ListrReporter({ write: io.out, diff: flags.diff }) : new PlainReporter({ write: io.out, diff: flags.diff, verbose: flags.verbose }),
-  ];
+  const rs: Reporter[] = [io.isTTY ? new ListrReporter({ write: io.out, diff: flags.diff }) : new PlainReporter({ write: io.out, diff: flags.diff, verbose: flags.verbose })];
   const onError = (m: string): void => io.err(`${m}\n`);
   if (flags.json) {
     checkReportPath(flags.json, '--json');

@@ -22,7 +22,7 @@ export function registerScheduleCommands(program: Command, io: Io, setCode: (c: 
     .description('run the schedules in the foreground until SIGTERM/SIGINT (one log line per run)')
     .argument('<file>', 'schedules YAML file')
     .option('--history <file>', 'run history file')
-    .option('-v, --verbose', 'print each run\'s task output')
+    .option('-v, --verbose', "print each run's task output")
     .action(async (file: string, flags: { history?: string; verbose?: boolean }) => {
       setCode(await scheduleRun(file, flags, io));
     });
@@ -38,18 +38,30 @@ export function registerScheduleCommands(program: Command, io: Io, setCode: (c: 
       if (!flags.systemd && !flags.pull) throw new TsplayError('USAGE', 'say how to install: --systemd (controller runs) or --pull (this machine corrects itself)');
       const sf = loadSchedules(file);
       // Every unit is built (and every cron checked) before anything is written.
-      const units = sf.entries.flatMap((entry) => unitsFor(entry, { node: process.execPath, bin: defaultBin(), workingDirectory: path.dirname(sf.file), historyFile: flags.history ?? sf.history ?? defaultHistoryPath(), pull: !!flags.pull }));
+      const units = sf.entries.flatMap((entry) =>
+        unitsFor(entry, {
+          node: process.execPath,
+          bin: defaultBin(),
+          workingDirectory: path.dirname(sf.file),
+          historyFile: flags.history ?? sf.history ?? defaultHistoryPath(),
+          pull: !!flags.pull,
+        }),
+      );
       const writeUnit = (name: string, content: string) => {
         try {
           mkdirSync(flags.dir, { recursive: true });
           writeFileSync(path.join(flags.dir, name), content);
         } catch (e) {
-          throw new TsplayError('USAGE', `cannot write ${path.join(flags.dir, name)}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`, { hint: 'give --dir a writable directory (/etc/systemd/system needs root)' });
+          throw new TsplayError('USAGE', `cannot write ${path.join(flags.dir, name)}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`, {
+            hint: 'give --dir a writable directory (/etc/systemd/system needs root)',
+          });
         }
       };
       if (flags.pull) {
         for (const e of sf.entries.filter((x) => x.limit && !x.groups?.length)) {
-          io.err(`[WARNING] schedule "${e.name}": a pull unit runs on this machine as "localhost" in no group, so --limit ${e.limit} may match nothing; add groups: [...] to the entry\n`);
+          io.err(
+            `[WARNING] schedule "${e.name}": a pull unit runs on this machine as "localhost" in no group, so --limit ${e.limit} may match nothing; add groups: [...] to the entry\n`,
+          );
         }
       }
       const names: string[] = [];
@@ -78,7 +90,8 @@ export function registerScheduleCommands(program: Command, io: Io, setCode: (c: 
       const inv = path.join(dir, 'local.yml');
       writeFileSync(inv, stringifyYaml(pullInventory(flags.group)));
       const opts = runOptionsFrom(playbook, { ...flags, inventory: [inv, ...flags.inventory] }, io, { mode: 'pull' });
-      if (flags.history !== false) opts.reporters!.push(new HistoryReporter(typeof flags.history === 'string' ? flags.history : undefined, 'pull', (m) => io.err(`[WARNING] ${m}\n`)));
+      if (flags.history !== false)
+        opts.reporters!.push(new HistoryReporter(typeof flags.history === 'string' ? flags.history : undefined, 'pull', (m) => io.err(`[WARNING] ${m}\n`)));
       const report = await runWithSignals(opts);
       setCode(report.exitCode);
     } finally {
@@ -103,7 +116,17 @@ async function scheduleRun(file: string, flags: { history?: string; verbose?: bo
     lockDir: path.join(path.dirname(historyFile ?? defaultHistoryPath()), 'locks'),
     log,
     runEntry: (entry: ScheduleEntry, signal: AbortSignal) => {
-      const flagsForRun: CommonRunFlags = { inventory: entry.inventory, limit: entry.limit, tags: entry.tags ?? [], skipTags: [], extraVars: [], forks: 10, verbose: 0, check: entry.mode === 'check', diff: true };
+      const flagsForRun: CommonRunFlags = {
+        inventory: entry.inventory,
+        limit: entry.limit,
+        tags: entry.tags ?? [],
+        skipTags: [],
+        extraVars: [],
+        forks: 10,
+        verbose: 0,
+        check: entry.mode === 'check',
+        diff: true,
+      };
       const opts = runOptionsFrom(entry.playbook, flagsForRun, io, { mode: entry.mode === 'check' ? 'drift' : 'fix', extraVars: entry.extraVars ?? {}, signal });
       opts.reporters = [
         ...(flags.verbose ? [new PlainReporter({ write: io.out, diff: true })] : []),

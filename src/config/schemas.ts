@@ -121,9 +121,29 @@ export const PLAY_KEYWORDS = [
 
 /** Keywords of an entry under a play's `roles:` (everything else is a role param, as in Ansible). */
 export const ROLE_ENTRY_KEYWORDS = [
-  'role', 'name', 'vars', 'when', 'tags', 'become', 'become_user', 'become_method', 'become_flags', 'become_exe',
-  'environment', 'remote_user', 'port', 'connection', 'ignore_errors', 'ignore_unreachable', 'no_log', 'check_mode',
-  'delegate_to', 'delegate_facts', 'run_once', 'any_errors_fatal', 'collections',
+  'role',
+  'name',
+  'vars',
+  'when',
+  'tags',
+  'become',
+  'become_user',
+  'become_method',
+  'become_flags',
+  'become_exe',
+  'environment',
+  'remote_user',
+  'port',
+  'connection',
+  'ignore_errors',
+  'ignore_unreachable',
+  'no_log',
+  'check_mode',
+  'delegate_to',
+  'delegate_facts',
+  'run_once',
+  'any_errors_fatal',
+  'collections',
 ] as const;
 
 /**
@@ -176,7 +196,10 @@ const argumentSpecOption: z.ZodType<ArgumentSpecOption> = z.lazy(() =>
       version_added: z.unknown().optional(),
     })
     .loose()
-    .refine((o) => !(o.required === true && o.default !== undefined && o.default !== null), { message: 'required and default are mutually exclusive (Ansible fails the validation)', path: ['default'] }),
+    .refine((o) => !(o.required === true && o.default !== undefined && o.default !== null), {
+      message: 'required and default are mutually exclusive (Ansible fails the validation)',
+      path: ['default'],
+    }),
 ) as z.ZodType<ArgumentSpecOption>;
 
 export interface ArgumentSpecOption {

@@ -5,13 +5,30 @@ import { TsplayError } from '../errors.js';
 /** The most tsplay reads of one input file (playbook, inventory, vars, template): a typo'd path to a disk image is an error, not an OOM. */
 export const MAX_INPUT_BYTES = 64 * 1024 * 1024;
 
-function problemOf(file: string, st: { isFile(): boolean; isDirectory(): boolean; isFIFO(): boolean; isCharacterDevice(): boolean; isSocket(): boolean; size: number }): TsplayError | undefined {
+function problemOf(
+  file: string,
+  st: { isFile(): boolean; isDirectory(): boolean; isFIFO(): boolean; isCharacterDevice(): boolean; isSocket(): boolean; size: number },
+): TsplayError | undefined {
   if (!st.isFile()) {
-    const kind = st.isDirectory() ? 'a directory' : st.isFIFO() ? 'a FIFO (named pipe)' : st.isCharacterDevice() ? 'a character device' : st.isSocket() ? 'a socket' : 'not a regular file';
-    return new TsplayError('VALIDATION', `this is ${kind}, not a regular file; tsplay reads playbooks, inventories, vars and templates from regular files only`, { location: { file }, hint: 'name the file itself (a pipe or device would block or never end)' });
+    const kind = st.isDirectory()
+      ? 'a directory'
+      : st.isFIFO()
+        ? 'a FIFO (named pipe)'
+        : st.isCharacterDevice()
+          ? 'a character device'
+          : st.isSocket()
+            ? 'a socket'
+            : 'not a regular file';
+    return new TsplayError('VALIDATION', `this is ${kind}, not a regular file; tsplay reads playbooks, inventories, vars and templates from regular files only`, {
+      location: { file },
+      hint: 'name the file itself (a pipe or device would block or never end)',
+    });
   }
   if (st.size > MAX_INPUT_BYTES) {
-    return new TsplayError('VALIDATION', `this file is ${(st.size / 1048576).toFixed(0)} MiB; tsplay reads at most ${MAX_INPUT_BYTES / 1048576} MiB from one input file`, { location: { file }, hint: 'is this the file you meant?' });
+    return new TsplayError('VALIDATION', `this file is ${(st.size / 1048576).toFixed(0)} MiB; tsplay reads at most ${MAX_INPUT_BYTES / 1048576} MiB from one input file`, {
+      location: { file },
+      hint: 'is this the file you meant?',
+    });
   }
   return undefined;
 }

@@ -229,7 +229,10 @@ export async function startScenario(opts: ScenarioOptions = {}): Promise<Scenari
     }
 
     const inventoryPath = path.join(stateDir, 'inventory.yml');
-    writeFileSync(inventoryPath, scenarioInventoryYaml(hosts, { keyPath, knownHostsPath, version, group, installerBaseUrl: installer.baseUrl, vars: opts.vars, groupVars: opts.groupVars }));
+    writeFileSync(
+      inventoryPath,
+      scenarioInventoryYaml(hosts, { keyPath, knownHostsPath, version, group, installerBaseUrl: installer.baseUrl, vars: opts.vars, groupVars: opts.groupVars }),
+    );
 
     const runOptions = (playbook: string, extra: Partial<RunPlaybookOptions> = {}): RunPlaybookOptions => ({
       playbook: path.resolve(REPO_ROOT, playbook),
@@ -271,7 +274,10 @@ async function installOldPostanalytics(h: ScenarioHost, exec: (h: ScenarioHost, 
   const r = await exec(h, sh`DEBIAN_FRONTEND=noninteractive apt-get install -y ${WALLARM_STANDIN.package}`.text);
   if (r.rc !== 0) throw new TsplayError('LAB', `${h.name}: cannot install ${WALLARM_STANDIN.package}: ${(r.stderr || r.stdout).trim().slice(-600)}`);
   const port = WALLARM_STANDIN.port;
-  const w = await exec(h, sh`for i in $(seq 1 50); do systemctl is-active --quiet ${WALLARM_STANDIN.service} && ss -ltnH ${`sport = :${port}`} | grep -q . && exit 0; sleep 0.2; done; exit 1`.text);
+  const w = await exec(
+    h,
+    sh`for i in $(seq 1 50); do systemctl is-active --quiet ${WALLARM_STANDIN.service} && ss -ltnH ${`sport = :${port}`} | grep -q . && exit 0; sleep 0.2; done; exit 1`.text,
+  );
   if (w.rc !== 0) throw new TsplayError('LAB', `${h.name}: ${WALLARM_STANDIN.service} is not listening on ${port} after the install`);
 }
 
@@ -292,20 +298,28 @@ async function preconnectFiltering(
   const file = `/root/${path.posix.basename(url)}`;
   // The token goes in through the exec environment, as an operator would export it.
   const install = await docker([
-    'exec', '-e', `${TOKEN_ENV}=${DEMO_TOKEN}`, '-e', `WALLARM_LABELS=group=${o.group}`, f.container, 'sh', '-c',
+    'exec',
+    '-e',
+    `${TOKEN_ENV}=${DEMO_TOKEN}`,
+    '-e',
+    `WALLARM_LABELS=group=${o.group}`,
+    f.container,
+    'sh',
+    '-c',
     sh`curl -fsS -o ${file} ${url} && sh ${file} -- --batch -t "$WALLARM_API_TOKEN" filtering`.text,
   ]);
   if (install.rc !== 0) throw new TsplayError('LAB', `${f.name}: the stand-in installer failed (exit ${install.rc}): ${(install.stderr || install.stdout).trim().slice(-800)}`);
   const server = `${old.address}:${WALLARM_STANDIN.port}`;
   const edit = await exec(
     f,
-    sh`sed -i -e ${`s/server 127\\.0\\.0\\.1:3313 /server ${server} /`} -e ${'s/^\\( *\\)# *\\(wallarm_[a-z]*_upstream \\)/\\1\\2/'} /etc/nginx/nginx.conf && nginx -t 2>&1 && systemctl restart nginx`.text,
+    sh`sed -i -e ${`s/server 127\\.0\\.0\\.1:3313 /server ${server} /`} -e ${'s/^\\( *\\)# *\\(wallarm_[a-z]*_upstream \\)/\\1\\2/'} /etc/nginx/nginx.conf && nginx -t 2>&1 && systemctl restart nginx`
+      .text,
   );
   if (edit.rc !== 0) throw new TsplayError('LAB', `${f.name}: pointing NGINX at the old postanalytics failed: ${(edit.stdout + edit.stderr).trim().slice(-600)}`);
   // Prove the old connection works: one request delivered, no tnt_errors.
   await exec(f, 'curl -s -o /dev/null http://localhost/');
   const status = await statusUntil(f, exec, (st) => Number(st['requests']) >= 1);
-  if (!status || status['tnt_errors'] !== 0) {
+  if (status?.['tnt_errors'] !== 0) {
     throw new TsplayError('LAB', `${f.name}: the filtering node does not reach the old postanalytics (status: ${JSON.stringify(status)})`);
   }
 }
@@ -404,9 +418,7 @@ export function verifiedTntErrors(report: RunReport): Record<string, number | un
 export function changedTasks(report: RunReport): string[] {
   const out: string[] = [];
   for (const play of report.plays)
-    for (const task of play.tasks)
-      for (const r of task.results)
-        if (r.changed || r.status === 'changed') out.push(`${r.host}: ${play.name} / ${task.name} [${task.module}]`);
+    for (const task of play.tasks) for (const r of task.results) if (r.changed || r.status === 'changed') out.push(`${r.host}: ${play.name} / ${task.name} [${task.module}]`);
   return out;
 }
 

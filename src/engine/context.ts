@@ -94,13 +94,18 @@ export function resolveConnectionKeywords(kw: ConnectionKeywords, vars: Record<s
   if (user !== undefined && user !== '') o.user = user;
   if (kw.port !== undefined) {
     const p = typeof kw.port === 'number' ? kw.port : Number(text(kw.port));
-    if (!Number.isInteger(p) || p < 1 || p > 65535) throw new TsplayError('VALIDATION', `port must be a port number from 1 to 65535, got ${JSON.stringify(kw.port)}`, { location: loc });
+    if (!Number.isInteger(p) || p < 1 || p > 65535)
+      throw new TsplayError('VALIDATION', `port must be a port number from 1 to 65535, got ${JSON.stringify(kw.port)}`, { location: loc });
     o.port = p;
   }
   const conn = text(kw.connection);
   if (conn !== undefined) {
     const c = connectionKind(conn);
-    if (!c) throw new TsplayError('VALIDATION', `connection '${conn}' is not supported`, { location: loc, hint: 'tsplay connects with ssh (also paramiko, smart) or runs locally (local)' });
+    if (!c)
+      throw new TsplayError('VALIDATION', `connection '${conn}' is not supported`, {
+        location: loc,
+        hint: 'tsplay connects with ssh (also paramiko, smart) or runs locally (local)',
+      });
     o.connection = c;
   }
   const bm = text(kw.becomeMethod);
@@ -117,7 +122,17 @@ export function resolveConnectionKeywords(kw: ConnectionKeywords, vars: Record<s
 }
 
 /** Block and role-call keywords Ansible applies to the tasks inside. */
-export const INHERITED_KEYWORDS = ['ignoreErrors', 'ignoreUnreachable', 'runOnce', 'delegateTo', 'delegateFacts', 'noLog', 'checkMode', 'any_errors_fatal', 'templatedKeywords'] as const;
+export const INHERITED_KEYWORDS = [
+  'ignoreErrors',
+  'ignoreUnreachable',
+  'runOnce',
+  'delegateTo',
+  'delegateFacts',
+  'noLog',
+  'checkMode',
+  'any_errors_fatal',
+  'templatedKeywords',
+] as const;
 export type InheritedKeywords = Partial<Pick<ModuleTask, (typeof INHERITED_KEYWORDS)[number]>>;
 
 export const EMPTY_FACTS: HostFacts = {
@@ -245,7 +260,18 @@ export class RunContext {
     const magic: Record<string, unknown> = {
       ...this.inventory.magicVars(hs.name),
       // ansible_facts and the injected ansible_* facts (they give way to play vars and above)
-      ...factVariables(hs.ansibleFacts, [this.playVars, this.varsFilesVars, ...publicRoles.map((r) => r.vars), role?.role.vars, ...scope.blockVars, taskVars, hs.includedVars, hs.hostVars, role?.params.get(hs.name), this.extraVars]),
+      ...factVariables(hs.ansibleFacts, [
+        this.playVars,
+        this.varsFilesVars,
+        ...publicRoles.map((r) => r.vars),
+        role?.role.vars,
+        ...scope.blockVars,
+        taskVars,
+        hs.includedVars,
+        hs.hostVars,
+        role?.params.get(hs.name),
+        this.extraVars,
+      ]),
       hostvars: this.hostvarsView(),
       facts: hs.facts ?? this.emptyFacts,
       env: this.env,
@@ -320,18 +346,23 @@ export class RunContext {
           const hs = this.hostState(name);
           // As ansible-core's HostVars: the host's inventory vars, facts, set_fact/registered values and
           // extra vars, without the play's vars or vars_files (get_vars is called without a play).
-          return lazyContext(mergeLayers([hs.inventoryVars, hs.includedVars, hs.hostVars, this.extraVars]), { file: this.playbook.path }, {
-            ...this.inventory.magicVars(name),
-            ...this.runMagic(hs),
-            playbook_dir: this.playbook.dir,
-            ansible_check_mode: !!this.opts.check,
-            ansible_diff_mode: !!this.opts.diff,
-            ansible_verbosity: this.opts.verbose ?? 0,
-            omit: OMIT_TOKEN,
-            ...factVariables(hs.ansibleFacts, [this.playVars, hs.hostVars, this.extraVars]),
-            facts: hs.facts ?? this.emptyFacts,
-            env: this.env,
-          }, this.onResolved);
+          return lazyContext(
+            mergeLayers([hs.inventoryVars, hs.includedVars, hs.hostVars, this.extraVars]),
+            { file: this.playbook.path },
+            {
+              ...this.inventory.magicVars(name),
+              ...this.runMagic(hs),
+              playbook_dir: this.playbook.dir,
+              ansible_check_mode: !!this.opts.check,
+              ansible_diff_mode: !!this.opts.diff,
+              ansible_verbosity: this.opts.verbose ?? 0,
+              omit: OMIT_TOKEN,
+              ...factVariables(hs.ansibleFacts, [this.playVars, hs.hostVars, this.extraVars]),
+              facts: hs.facts ?? this.emptyFacts,
+              env: this.env,
+            },
+            this.onResolved,
+          );
         },
       });
     }
@@ -444,13 +475,15 @@ export class RunContext {
 
   async closeAll(): Promise<void> {
     const extra = await Promise.all([...this.localExecutors.values()].map((p) => p.catch(() => undefined)));
-    await Promise.all([...[...this.hostStates.values()].map((hs) => hs.executor), ...extra].map(async (ex) => {
-      try {
-        await ex?.close();
-      } catch {
-        /* closing a dead connection is not an error */
-      }
-    }));
+    await Promise.all(
+      [...[...this.hostStates.values()].map((hs) => hs.executor), ...extra].map(async (ex) => {
+        try {
+          await ex?.close();
+        } catch {
+          /* closing a dead connection is not an error */
+        }
+      }),
+    );
   }
 }
 

@@ -2,7 +2,7 @@
  * The engine's view of the layers below it (loader, template, inventory, executors, facts).
  * One adapter file so the engine's code reads the same whatever their exact signatures are.
  */
-import { TsplayError, type SourceLocation } from '../errors.js';
+import type { SourceLocation } from '../errors.js';
 import { isUnsafe, plainValue } from '../config/unsafe.js';
 import { isVault } from '../config/vault.js';
 import type { Playbook, LoadedRole, ModuleTask, RoleTask, TaskNode } from '../config/model.js';

@@ -1,4 +1,4 @@
-import { existsSync, readFileSync, statSync } from 'node:fs';
+import { existsSync, statSync } from 'node:fs';
 import path from 'node:path';
 import { TsplayError } from '../errors.js';
 import { decryptIfVaulted } from '../config/vault.js';
@@ -13,11 +13,7 @@ export function controllerFileResolver(playbookDir: string, roleDir?: string) {
   return (p: string, kind: 'files' | 'templates'): string => {
     const candidates = path.isAbsolute(p)
       ? [p]
-      : [
-          ...(roleDir ? [path.join(roleDir, kind, p), path.join(roleDir, p)] : []),
-          path.join(playbookDir, kind, p),
-          path.join(playbookDir, p),
-        ];
+      : [...(roleDir ? [path.join(roleDir, kind, p), path.join(roleDir, p)] : []), path.join(playbookDir, kind, p), path.join(playbookDir, p)];
     for (const c of candidates) if (existsSync(c)) return c;
     throw new TsplayError('VALIDATION', `could not find ${kind === 'templates' ? 'template' : 'file'} "${p}"`, {
       hint: `looked in: ${candidates.join(', ')}`,
@@ -29,11 +25,7 @@ export function controllerFileReader(playbookDir: string, roleDir?: string) {
   return (p: string, kind: 'files' | 'templates', opts: { decrypt?: boolean } = {}): Buffer => {
     const candidates = path.isAbsolute(p)
       ? [p]
-      : [
-          ...(roleDir ? [path.join(roleDir, kind, p), path.join(roleDir, p)] : []),
-          path.join(playbookDir, kind, p),
-          path.join(playbookDir, p),
-        ];
+      : [...(roleDir ? [path.join(roleDir, kind, p), path.join(roleDir, p)] : []), path.join(playbookDir, kind, p), path.join(playbookDir, p)];
     // A vault-encrypted source is decrypted on the controller, as Ansible's copy does (decrypt: yes).
     for (const c of candidates) if (existsSync(c)) return opts.decrypt === false ? readUserFileSync(c) : decryptIfVaulted(readUserFileSync(c), c);
     throw new TsplayError('VALIDATION', `could not find ${kind === 'templates' ? 'template' : 'file'} "${p}"`, {

@@ -85,7 +85,7 @@ export function loopControl(task: LoopFields, vars: Record<string, unknown>, loc
     if (!Number.isFinite(n)) throw new TsplayError('VALIDATION', `loop_control.${what} must be a number, got ${JSON.stringify(r)}`, { location: loc });
     return n;
   };
-  const extended = typeof task.loopExtended === 'string' ? ansibleBoolean(renderValue(task.loopExtended, vars, loc)) ?? false : (task.loopExtended ?? false);
+  const extended = typeof task.loopExtended === 'string' ? (ansibleBoolean(renderValue(task.loopExtended, vars, loc)) ?? false) : (task.loopExtended ?? false);
   return {
     loopVar: task.loopVar,
     indexVar: task.loopIndexVar,

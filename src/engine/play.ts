@@ -1,4 +1,3 @@
-import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import pLimit from 'p-limit';
 import type { BlockTask, IncludeTask, LoadedRole, ModuleTask, Play, RoleTask, TaskNode, TemplatedKeyword } from '../config/model.js';
@@ -53,7 +52,11 @@ class PlayRun {
   /** Included task files, read and validated once per play. */
   readonly includeCache = new Map<string, { tasks?: TaskNode[]; errors?: TsplayError[] }>();
 
-  constructor(readonly run: RunContext, readonly play: Play, hosts: string[]) {
+  constructor(
+    readonly run: RunContext,
+    readonly play: Play,
+    hosts: string[],
+  ) {
     this.report = { name: play.name, hosts, tasks: [] };
     this.limit = pLimit(Math.max(1, run.opts.forks ?? 10));
     for (const h of play.handlers) this.handlers.push({ task: h, scope: playScope(play, 'handlers'), notified: new Set() });
@@ -269,32 +272,45 @@ export function serialBatches(hosts: string[], serial?: Array<number | string>):
 async function gatherStep(pr: PlayRun, batch: string[]): Promise<void> {
   const { run } = pr;
   const fake: ModuleTask = {
-    kind: 'module', module: 'gather_facts', moduleAs: 'gather_facts', args: {}, loc: pr.play.loc, when: [], tags: [], vars: {},
-    notify: [], listen: [], loopVar: 'item',
+    kind: 'module',
+    module: 'gather_facts',
+    moduleAs: 'gather_facts',
+    args: {},
+    loc: pr.play.loc,
+    when: [],
+    tags: [],
+    vars: {},
+    notify: [],
+    listen: [],
+    loopVar: 'item',
   };
   const name = 'Gathering Facts';
   run.emit({ type: 'task-start', play: pr.play.name, task: name, module: 'gather_facts', hosts: batch });
   const tr = pr.taskReport(`${pr.play.name}#facts`, name, fake);
-  await Promise.all(batch.map((h) => pr.limit(async () => {
-    const hs = run.hostState(h);
-    const t0 = Date.now();
-    try {
-      // gather_subset is checked first: a bad one fails the host before anything runs (Ansible's message)
-      const subset = pr.play.gatherSubset;
-      if (subset) resolveGatherSubset(subset);
-      const facts = await run.ensureFacts(hs);
-      // Ansible's fact cache: what setup returned, merged into what an earlier gathering left
-      const selected = selectAnsibleFacts(facts.ansible ?? {}, { gatherSubset: subset });
-      // secret-named values in the remote environment or local facts are secrets, as the controller's are
-      run.redactor.scan(selected);
-      hs.ansibleFacts = { ...hs.ansibleFacts, ...selected };
-      record(pr, tr, hs, { status: 'ok', changed: false, registered: {} }, Date.now() - t0, fake);
-    } catch (e) {
-      const unreachable = e instanceof TsplayError && e.code === 'CONNECTION';
-      const msg = isUserError(e) && e instanceof TsplayError ? formatError(e) : String((e as Error)?.message ?? e);
-      record(pr, tr, hs, { status: unreachable ? 'unreachable' : 'failed', changed: false, unreachable, msg, registered: {} }, Date.now() - t0, fake);
-    }
-  })));
+  await Promise.all(
+    batch.map((h) =>
+      pr.limit(async () => {
+        const hs = run.hostState(h);
+        const t0 = Date.now();
+        try {
+          // gather_subset is checked first: a bad one fails the host before anything runs (Ansible's message)
+          const subset = pr.play.gatherSubset;
+          if (subset) resolveGatherSubset(subset);
+          const facts = await run.ensureFacts(hs);
+          // Ansible's fact cache: what setup returned, merged into what an earlier gathering left
+          const selected = selectAnsibleFacts(facts.ansible ?? {}, { gatherSubset: subset });
+          // secret-named values in the remote environment or local facts are secrets, as the controller's are
+          run.redactor.scan(selected);
+          hs.ansibleFacts = { ...hs.ansibleFacts, ...selected };
+          record(pr, tr, hs, { status: 'ok', changed: false, registered: {} }, Date.now() - t0, fake);
+        } catch (e) {
+          const unreachable = e instanceof TsplayError && e.code === 'CONNECTION';
+          const msg = isUserError(e) && e instanceof TsplayError ? formatError(e) : String((e as Error)?.message ?? e);
+          record(pr, tr, hs, { status: unreachable ? 'unreachable' : 'failed', changed: false, unreachable, msg, registered: {} }, Date.now() - t0, fake);
+        }
+      }),
+    ),
+  );
 }
 
 /** Walk host → task-list maps in lockstep (linear strategy), one position at a time. */
@@ -340,8 +356,21 @@ async function includeStep(pr: PlayRun, incs: Map<string, IncludeTask>, scope: S
   const first = selected[0]![1];
   const label = (first.role ? `${first.role.name} : ` : '') + (first.name ?? first.action);
   const fakeOf = (inc: IncludeTask): ModuleTask => ({
-    kind: 'module', module: 'include_tasks', moduleAs: inc.action, args: {}, loc: inc.loc, when: [], tags: [], vars: {}, notify: [], listen: [], loopVar: 'item',
-    role: inc.role, name: inc.name, ignoreErrors: inc.ignoreErrors ?? scope.inherit?.ignoreErrors, noLog: inc.noLog ?? scope.inherit?.noLog,
+    kind: 'module',
+    module: 'include_tasks',
+    moduleAs: inc.action,
+    args: {},
+    loc: inc.loc,
+    when: [],
+    tags: [],
+    vars: {},
+    notify: [],
+    listen: [],
+    loopVar: 'item',
+    role: inc.role,
+    name: inc.name,
+    ignoreErrors: inc.ignoreErrors ?? scope.inherit?.ignoreErrors,
+    noLog: inc.noLog ?? scope.inherit?.noLog,
   });
   const tr = pr.taskReport(`${scope.path}#${label}`, label, fakeOf(first));
   run.emit({ type: 'task-start', play: pr.play.name, task: label, module: 'include_tasks', hosts: selected.map(([h]) => h) });
@@ -382,11 +411,26 @@ async function includeStep(pr: PlayRun, incs: Map<string, IncludeTask>, scope: S
       const located = files.map((f) => ({ ...f, found: findIncludeFile(f.name, inc) }));
       // The include's own result is ok; reading the files comes after (ansible's strategy), so a
       // missing or broken file fails the host then (a second result, whatever ignore_errors says).
-      record(pr, tr, hs, { status: 'ok', changed: false, msg: `included: ${[...new Set(located.map((f) => f.found.file ?? f.name))].join(', ')}`, registered: { changed: false, include: located[0]!.found.file ?? located[0]!.name } }, Date.now() - t0, fake);
+      record(
+        pr,
+        tr,
+        hs,
+        {
+          status: 'ok',
+          changed: false,
+          msg: `included: ${[...new Set(located.map((f) => f.found.file ?? f.name))].join(', ')}`,
+          registered: { changed: false, include: located[0]!.found.file ?? located[0]!.name },
+        },
+        Date.now() - t0,
+        fake,
+      );
       try {
         for (const f of located) {
           if (!f.found.file) {
-            throw new TsplayError('VALIDATION', `Could not find or access '${f.name}' on the Ansible Controller.`, { location: inc.loc, hint: `looked in ${f.found.tried.join(', ')}` });
+            throw new TsplayError('VALIDATION', `Could not find or access '${f.name}' on the Ansible Controller.`, {
+              location: inc.loc,
+              hint: `looked in ${f.found.tried.join(', ')}`,
+            });
           }
           out.push({ file: f.found.file, tasks: pr.includedTasks(f.found.file, inc), itemVars: f.itemVars });
         }
@@ -421,7 +465,14 @@ async function includeStep(pr: PlayRun, incs: Map<string, IncludeTask>, scope: S
     const lists: Lists = new Map();
     for (const h of hosts) {
       const inc = incs.get(h)!;
-      lists.set(h, included.get(h)!.map((f): BlockTask => ({ kind: 'block', loc: inc.loc, when: [], tags: [], vars: { ...inc.vars, ...f.itemVars }, role: inc.role, block: f.tasks, rescue: [], always: [] })));
+      lists.set(
+        h,
+        included
+          .get(h)!
+          .map(
+            (f): BlockTask => ({ kind: 'block', loc: inc.loc, when: [], tags: [], vars: { ...inc.vars, ...f.itemVars }, role: inc.role, block: f.tasks, rescue: [], always: [] }),
+          ),
+      );
     }
     await runLists(pr, lists, { ...scope, path: `${scope.path}/include:${key}` });
   }
@@ -499,7 +550,21 @@ function roleCallLabel(call: RoleTask): string {
 }
 
 function roleCallTask(call: RoleTask): ModuleTask {
-  return { kind: 'module', module: 'include_role', moduleAs: 'include_role', name: roleCallLabel(call), args: {}, loc: call.loc, when: [], tags: [], vars: {}, notify: [], listen: [], loopVar: 'item', ignoreErrors: call.ignoreErrors };
+  return {
+    kind: 'module',
+    module: 'include_role',
+    moduleAs: 'include_role',
+    name: roleCallLabel(call),
+    args: {},
+    loc: call.loc,
+    when: [],
+    tags: [],
+    vars: {},
+    notify: [],
+    listen: [],
+    loopVar: 'item',
+    ignoreErrors: call.ignoreErrors,
+  };
 }
 
 async function roleStep(pr: PlayRun, calls: Map<string, RoleTask>, scope: Scope): Promise<void> {
@@ -523,7 +588,14 @@ async function roleStep(pr: PlayRun, calls: Map<string, RoleTask>, scope: Scope)
       } catch (e) {
         const fake = roleCallTask(call);
         const msg = e instanceof TsplayError ? formatError(e) : String((e as Error)?.message ?? e);
-        record(pr, pr.taskReport(`${scope.path}/role:${call.roleName}`, roleCallLabel(call), fake), hs, { status: 'failed', changed: false, msg, registered: { failed: true, msg } }, 0, fake);
+        record(
+          pr,
+          pr.taskReport(`${scope.path}/role:${call.roleName}`, roleCallLabel(call), fake),
+          hs,
+          { status: 'failed', changed: false, msg, registered: { failed: true, msg } },
+          0,
+          fake,
+        );
       }
     }
     for (const group of byName.values()) await roleStep(pr, group, scope);
@@ -545,65 +617,92 @@ async function roleStep(pr: PlayRun, calls: Map<string, RoleTask>, scope: Scope)
   const callReport = first.dynamic ? pr.taskReport(`${scope.path}/role-call:${first.roleName}`, roleCallLabel(first), fake) : undefined;
   // Under `free` each host's list already holds a forks slot: taking another would deadlock.
   const slot = <T>(f: () => Promise<T>): Promise<T> => (pr.free ? f() : pr.limit(f));
-  await Promise.all([...calls].map(([host, call]) => slot(async () => {
-    const hs = run.hostState(host);
-    const t0 = Date.now();
-    try {
-      const vars = run.varsForSync(hs, { ...roleScopeBase, role: { role, params: new Map() } }, call.vars, call.loc);
-      // include_role with a loop: the role once per item whose condition holds (each with its loop variables)
-      let itemFields: Array<Record<string, unknown>> | undefined;
-      if (callReport) {
-        const holdsFor = (v: Record<string, unknown>) => scope.when.every((c) => evaluateCondition(c.expr, v, c.loc)) && call.when.every((expr) => evaluateCondition(expr, v, call.loc));
-        let holds: boolean;
-        if (call.itemLoop) {
-          const loop = resolveLoop(call.itemLoop, vars, call.loc, 'include_role');
-          itemFields = loop.items.map((_, i) => loopItemFields(loop.control, loop.items, i)).filter((f) => holdsFor(overlayVars(vars, f)));
-          holds = itemFields.length > 0;
-        } else holds = holdsFor(vars);
-        if (!holds) {
-          const reason = itemFields && call.itemLoop && itemFields.length === 0 && !call.when.length ? 'No items in the list' : 'Conditional result was False';
-          record(pr, callReport, hs, { status: 'skipped', changed: false, msg: reason, registered: { changed: false, skipped: true, skip_reason: reason } }, Date.now() - t0, fake);
-          return;
+  await Promise.all(
+    [...calls].map(([host, call]) =>
+      slot(async () => {
+        const hs = run.hostState(host);
+        const t0 = Date.now();
+        try {
+          const vars = run.varsForSync(hs, { ...roleScopeBase, role: { role, params: new Map() } }, call.vars, call.loc);
+          // include_role with a loop: the role once per item whose condition holds (each with its loop variables)
+          let itemFields: Array<Record<string, unknown>> | undefined;
+          if (callReport) {
+            const holdsFor = (v: Record<string, unknown>) =>
+              scope.when.every((c) => evaluateCondition(c.expr, v, c.loc)) && call.when.every((expr) => evaluateCondition(expr, v, call.loc));
+            let holds: boolean;
+            if (call.itemLoop) {
+              const loop = resolveLoop(call.itemLoop, vars, call.loc, 'include_role');
+              itemFields = loop.items.map((_, i) => loopItemFields(loop.control, loop.items, i)).filter((f) => holdsFor(overlayVars(vars, f)));
+              holds = itemFields.length > 0;
+            } else holds = holdsFor(vars);
+            if (!holds) {
+              const reason = itemFields && call.itemLoop && itemFields.length === 0 && !call.when.length ? 'No items in the list' : 'Conditional result was False';
+              record(
+                pr,
+                callReport,
+                hs,
+                { status: 'skipped', changed: false, msg: reason, registered: { changed: false, skipped: true, skip_reason: reason } },
+                Date.now() - t0,
+                fake,
+              );
+              return;
+            }
+            // ansible's callbacks see include_role as ok; the recap does not count it
+            record(pr, callReport, hs, { status: 'ok', changed: false, registered: { changed: false } }, Date.now() - t0, fake);
+            hs.recap.ok--;
+          }
+          const rendered = renderValue(call.params, itemFields ? overlayVars(vars, itemFields[0]!) : vars, call.loc) as Record<string, unknown>;
+          const { value, errors } = validateRoleParams(role, rendered, call);
+          if (errors.length) throw errors.length === 1 ? errors[0] : new TsplayError('VALIDATION', errors.map(formatError).join('\n'), { location: call.loc });
+          const typed = (value ?? rendered) as Record<string, unknown>;
+          run.redactor.scan(typed);
+          // with a loop, the call's vars differ per item: they go with each item (below)
+          params.set(host, itemFields ? {} : { ...rendered, ...typed });
+          if (role.kind === 'ts' && role.expand) {
+            const facts = await run.ensureFacts(hs);
+            const raw = role.expand(typed, {
+              host,
+              vars,
+              facts,
+              groups: run.inventory.groups,
+              hostvars: (h: string) => (vars['hostvars'] as Record<string, Record<string, unknown>>)[h] ?? {},
+            });
+            lists.set(host, normalizeRoleTasks(role, raw));
+          } else {
+            // A role with an argument spec for this entry point starts with its validation task (Ansible's).
+            const check = argumentSpecTask(role, call, call.tasksFrom);
+            const roleTasks = check ? [check, ...(role.tasks ?? [])] : (role.tasks ?? []);
+            const tasks = applied ? [{ ...applied, block: roleTasks }] : roleTasks;
+            if (!itemFields) lists.set(host, tasks);
+            else {
+              // each item: its loop variables and the call's vars rendered with them
+              lists.set(
+                host,
+                itemFields.map(
+                  (f): BlockTask => ({
+                    kind: 'block',
+                    loc: call.loc,
+                    when: [],
+                    tags: [],
+                    vars: { ...f, ...(renderValue(call.params, overlayVars(vars, f), call.loc) as Record<string, unknown>) },
+                    role: call.role,
+                    block: tasks,
+                    rescue: [],
+                    always: [],
+                  }),
+                ),
+              );
+            }
+          }
+        } catch (e) {
+          const tr = pr.taskReport(`${scope.path}/role:${role.name}`, `${role.name} : expand role`, fake);
+          const unreachable = e instanceof TsplayError && e.code === 'CONNECTION';
+          const msg = e instanceof TsplayError ? formatError(e) : isUserError(e) ? (e as Error).message : `internal error: ${(e as Error)?.stack ?? e}`;
+          record(pr, tr, hs, { status: unreachable ? 'unreachable' : 'failed', changed: false, unreachable, msg, registered: {} }, Date.now() - t0, fake);
         }
-        // ansible's callbacks see include_role as ok; the recap does not count it
-        record(pr, callReport, hs, { status: 'ok', changed: false, registered: { changed: false } }, Date.now() - t0, fake);
-        hs.recap.ok--;
-      }
-      const rendered = renderValue(call.params, itemFields ? overlayVars(vars, itemFields[0]!) : vars, call.loc) as Record<string, unknown>;
-      const { value, errors } = validateRoleParams(role, rendered, call);
-      if (errors.length) throw errors.length === 1 ? errors[0] : new TsplayError('VALIDATION', errors.map(formatError).join('\n'), { location: call.loc });
-      const typed = (value ?? rendered) as Record<string, unknown>;
-      run.redactor.scan(typed);
-      // with a loop, the call's vars differ per item: they go with each item (below)
-      params.set(host, itemFields ? {} : { ...rendered, ...typed });
-      if (role.kind === 'ts' && role.expand) {
-        const facts = await run.ensureFacts(hs);
-        const raw = role.expand(typed, {
-          host,
-          vars,
-          facts,
-          groups: run.inventory.groups,
-          hostvars: (h: string) => (vars['hostvars'] as Record<string, Record<string, unknown>>)[h] ?? {},
-        });
-        lists.set(host, normalizeRoleTasks(role, raw));
-      } else {
-        // A role with an argument spec for this entry point starts with its validation task (Ansible's).
-        const check = argumentSpecTask(role, call, call.tasksFrom);
-        const roleTasks = check ? [check, ...(role.tasks ?? [])] : role.tasks ?? [];
-        const tasks = applied ? [{ ...applied, block: roleTasks }] : roleTasks;
-        if (!itemFields) lists.set(host, tasks);
-        else {
-          // each item: its loop variables and the call's vars rendered with them
-          lists.set(host, itemFields.map((f): BlockTask => ({ kind: 'block', loc: call.loc, when: [], tags: [], vars: { ...f, ...(renderValue(call.params, overlayVars(vars, f), call.loc) as Record<string, unknown>) }, role: call.role, block: tasks, rescue: [], always: [] })));
-        }
-      }
-    } catch (e) {
-      const tr = pr.taskReport(`${scope.path}/role:${role.name}`, `${role.name} : expand role`, fake);
-      const unreachable = e instanceof TsplayError && e.code === 'CONNECTION';
-      const msg = e instanceof TsplayError ? formatError(e) : isUserError(e) ? (e as Error).message : `internal error: ${(e as Error)?.stack ?? e}`;
-      record(pr, tr, hs, { status: unreachable ? 'unreachable' : 'failed', changed: false, unreachable, msg, registered: {} }, Date.now() - t0, fake);
-    }
-  })));
+      }),
+    ),
+  );
   if (!pr.seenRoleHandlers.has(role.name)) {
     pr.seenRoleHandlers.add(role.name);
     for (const h of role.handlers) pr.handlers.push({ task: h, scope: { ...roleScopeBase, path: `handlers/${role.name}`, role: { role, params } }, notified: new Set() });
@@ -650,7 +749,8 @@ async function taskStep(pr: PlayRun, tasks: Map<string, ModuleTask>, scope: Scop
     const out = await runModuleTaskOnHost(run, run.hostState(host), task, scope);
     // Like Ansible: the result (register, facts, notify, failure) applies to every host, but the
     // task ran once, so only the host it ran on shows it and counts it in the recap.
-    for (const [i, [h, t]] of entries.entries()) record(pr, tr, run.hostState(h), cloneOutcome(out), Date.now() - t0, t, i === 0 || out.status === 'failed' || out.status === 'unreachable');
+    for (const [i, [h, t]] of entries.entries())
+      record(pr, tr, run.hostState(h), cloneOutcome(out), Date.now() - t0, t, i === 0 || out.status === 'failed' || out.status === 'unreachable');
   } else {
     const runOne = async ([host, task]: [string, ModuleTask]) => {
       const t0 = Date.now();
@@ -688,7 +788,11 @@ async function resolveKeywords(run: RunContext, hs: HostState, task: ModuleTask,
       if (out[field] !== undefined) continue; // a literal on the task itself wins over an inherited template
       const v = renderValue(text, vars, task.loc);
       const b = ansibleBoolean(v);
-      if (b === undefined) throw new TsplayError('VALIDATION', `the value ${JSON.stringify(v)} of ${text} is not a valid boolean`, { location: task.loc, hint: 'Ansible takes true/false, yes/no, on/off, 1/0' });
+      if (b === undefined)
+        throw new TsplayError('VALIDATION', `the value ${JSON.stringify(v)} of ${text} is not a valid boolean`, {
+          location: task.loc,
+          hint: 'Ansible takes true/false, yes/no, on/off, 1/0',
+        });
       out[field] = b;
     }
     return { task: out };
@@ -791,7 +895,11 @@ function handlerName(pr: PlayRun, e: HandlerEntry): string | undefined {
   const { run } = pr;
   const role = e.scope.role?.role;
   try {
-    const vars = lazyContext(mergeLayers([role?.defaults, run.playVars, run.varsFilesVars, role?.vars, run.extraVars]), e.task.loc, { playbook_dir: run.playbookDir, env: run.env, ...(role ? { role_name: role.name, role_path: role.dir } : {}) });
+    const vars = lazyContext(mergeLayers([role?.defaults, run.playVars, run.varsFilesVars, role?.vars, run.extraVars]), e.task.loc, {
+      playbook_dir: run.playbookDir,
+      env: run.env,
+      ...(role ? { role_name: role.name, role_path: role.dir } : {}),
+    });
     e.resolvedName = renderString(e.task.name, vars, e.task.loc);
   } catch {
     // Ansible skips a handler whose name cannot be templated without a host (it may still listen).
@@ -893,7 +1001,14 @@ async function metaStep(pr: PlayRun, entries: Array<[string, ModuleTask]>, scope
         const reason = metaSkipReason(action, h);
         const msg = action === 'end_host' ? `end_host conditional evaluated to false, continuing execution for ${h}` : action;
         const tr = pr.taskReport(`${scope.path}#meta`, taskLabel(t), t);
-        const result: HostTaskResult = { host: h, status: 'skipped', changed: false, msg: reason, durationMs: 0, result: { msg, skip_reason: reason, skipped: true, changed: false } };
+        const result: HostTaskResult = {
+          host: h,
+          status: 'skipped',
+          changed: false,
+          msg: reason,
+          durationMs: 0,
+          result: { msg, skip_reason: reason, skipped: true, changed: false },
+        };
         tr.results.push(result);
         run.emit({ type: 'host-result', play: pr.play.name, task: tr.name, result });
         continue;

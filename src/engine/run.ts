@@ -60,9 +60,13 @@ function checkLimit(inventory: Awaited<ReturnType<typeof loadInventory>>, limit:
   const problem = hostPatternProblem(limit);
   if (problem) throw new TsplayError('USAGE', `invalid --limit: ${problem}`, { hint: 'patterns look like web, web:&prod, web:!web3, ~web\\d+, web[0:2], @file' });
   if (inventory.hosts.length > 0 && selectHosts(inventory, limit).length === 0) {
-    throw new TsplayError('NO_HOSTS', `Specified inventory, host pattern and/or --limit leaves us with no hosts to target (--limit "${limit.length > 80 ? `${limit.slice(0, 77)}...` : limit}")`, {
-      hint: `tsplay inventory -i … lists the hosts and groups`,
-    });
+    throw new TsplayError(
+      'NO_HOSTS',
+      `Specified inventory, host pattern and/or --limit leaves us with no hosts to target (--limit "${limit.length > 80 ? `${limit.slice(0, 77)}...` : limit}")`,
+      {
+        hint: `tsplay inventory -i … lists the hosts and groups`,
+      },
+    );
   }
 }
 

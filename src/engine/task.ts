@@ -36,12 +36,7 @@ export interface TaskOutcome {
 }
 
 /** Run one module task (with loop, when, retries, changed_when/failed_when) on one host. */
-export async function runModuleTaskOnHost(
-  run: RunContext,
-  hs: HostState,
-  task: ModuleTask,
-  scope: Scope,
-): Promise<TaskOutcome> {
+export async function runModuleTaskOnHost(run: RunContext, hs: HostState, task: ModuleTask, scope: Scope): Promise<TaskOutcome> {
   const started = Date.now();
   try {
     const base = withSearchPath(await run.varsFor(hs, scope, task), task, run.playbookDir);
@@ -74,7 +69,13 @@ function withSearchPath(vars: Record<string, unknown>, task: ModuleTask, playboo
 
 function failureOutcome(e: unknown, _ms: number): TaskOutcome {
   if (e instanceof TsplayError && e.code === 'CONNECTION') {
-    return { status: 'unreachable', changed: false, unreachable: true, msg: e.message + (e.hint ? ` (${e.hint})` : ''), registered: { unreachable: true, msg: e.message, changed: false } };
+    return {
+      status: 'unreachable',
+      changed: false,
+      unreachable: true,
+      msg: e.message + (e.hint ? ` (${e.hint})` : ''),
+      registered: { unreachable: true, msg: e.message, changed: false },
+    };
   }
   const msg = isUserError(e) ? (e instanceof TsplayError ? formatError(e) : e.message) : `internal error: ${(e as Error)?.stack ?? String(e)}`;
   return { status: 'failed', changed: false, msg, registered: { failed: true, changed: false, msg } };
@@ -99,7 +100,8 @@ async function runLoop(run: RunContext, hs: HostState, task: ModuleTask, scope: 
     } catch {
       throw e;
     }
-    if (!holds) return { status: 'skipped', changed: false, msg: 'Conditional result was False', registered: { changed: false, skipped: true, skip_reason: 'Conditional result was False' } };
+    if (!holds)
+      return { status: 'skipped', changed: false, msg: 'Conditional result was False', registered: { changed: false, skipped: true, skip_reason: 'Conditional result was False' } };
     throw e;
   }
   const { items, control } = loop;
@@ -229,7 +231,12 @@ function renderTemplateSource(
   const merged = Object.create(null) as Record<string, unknown>;
   for (const k of Object.keys(vars)) Object.defineProperty(merged, k, Object.getOwnPropertyDescriptor(vars, k)!);
   for (const [k, v] of Object.entries(extra)) Object.defineProperty(merged, k, { value: v, enumerable: true, configurable: true, writable: true });
-  return renderTemplateFile(text, merged, { file }, { ...o, name: file, searchPaths, readFile: (p) => (existsSync(p) && statSync(p).isFile() ? readFileSync(p, 'utf8') : undefined) });
+  return renderTemplateFile(
+    text,
+    merged,
+    { file },
+    { ...o, name: file, searchPaths, readFile: (p) => (existsSync(p) && statSync(p).isFile() ? readFileSync(p, 'utf8') : undefined) },
+  );
 }
 
 function userNameOf(uid: number): string {
@@ -253,7 +260,14 @@ function spread(vars: Record<string, unknown>): Record<string, unknown> {
 function sleep(ms: number, signal?: AbortSignal): Promise<void> {
   return new Promise((resolve) => {
     const t = setTimeout(resolve, ms);
-    signal?.addEventListener('abort', () => { clearTimeout(t); resolve(); }, { once: true });
+    signal?.addEventListener(
+      'abort',
+      () => {
+        clearTimeout(t);
+        resolve();
+      },
+      { once: true },
+    );
   });
 }
 
@@ -329,7 +343,6 @@ async function runOnce(run: RunContext, hs: HostState, task: ModuleTask, scope: 
   }
 
   let outcome: Outcome;
-  let status: HostStatus;
   if (plan.failed) {
     outcome = { changed: false, failed: plan.failed, result: plan.result, msg: plan.failed };
   } else if (check && (mod.local ? false : plan.commands.length > 0)) {
@@ -374,7 +387,7 @@ async function runOnce(run: RunContext, hs: HostState, task: ModuleTask, scope: 
     }
   }
   // A module may decide at plan time that it has nothing to do here (debug below its verbosity).
-  status = outcome.failed ? 'failed' : outcome.result?.['skipped'] === true ? 'skipped' : outcome.changed ? 'changed' : 'ok';
+  const status: HostStatus = outcome.failed ? 'failed' : outcome.result?.['skipped'] === true ? 'skipped' : outcome.changed ? 'changed' : 'ok';
   const registered: Registered = { ...(plan.result ?? {}), ...(outcome.result ?? {}), changed: outcome.changed, failed: !!outcome.failed };
   // A module's own result.msg keeps its native type (debug msg: a list stays a list, like Ansible).
   if (outcome.failed) registered.msg = outcome.failed;
@@ -423,7 +436,7 @@ function registerCommandSecrets(run: RunContext, c: Extract<Command, { kind: 'sh
 }
 
 function describeCommands(cmds: Command[]): string {
-  return cmds.map((c) => (c.kind === 'put' ? `write ${c.path}` : c.describe ?? c.cmd.text)).join('; ');
+  return cmds.map((c) => (c.kind === 'put' ? `write ${c.path}` : (c.describe ?? c.cmd.text))).join('; ');
 }
 
 /**
@@ -438,7 +451,10 @@ function taskEnvironment(scope: Scope, task: ModuleTask, vars: Record<string, un
     if (layer === null || layer === undefined || layer === '' || (typeof layer === 'object' && Object.keys(layer as object).length === 0)) continue;
     const v = renderValue(layer, vars, task.loc);
     if (v === null || typeof v !== 'object' || Array.isArray(v)) {
-      throw new TsplayError('VALIDATION', `environment must be a dictionary, received ${stringifyValue(v)}`, { location: task.loc, hint: 'environment: { NAME: value } or a variable holding such a mapping' });
+      throw new TsplayError('VALIDATION', `environment must be a dictionary, received ${stringifyValue(v)}`, {
+        location: task.loc,
+        hint: 'environment: { NAME: value } or a variable holding such a mapping',
+      });
     }
     for (const [k, x] of Object.entries(v as Record<string, unknown>)) out[k] = stringifyValue(x);
   }

@@ -51,7 +51,10 @@ export interface BecomeOpts {
 }
 
 /** The become settings a command runs with: the host's `ansible_become_*` variables win over the keywords, as in Ansible. */
-export function becomeSettings(spec: { becomeMethod?: BecomeMethod; becomeFlags?: string; becomeExe?: string }, opts: { becomeMethod?: BecomeMethod; becomeFlags?: string; becomeExe?: string }): Pick<BecomePlan, 'method' | 'flags' | 'exe'> {
+export function becomeSettings(
+  spec: { becomeMethod?: BecomeMethod; becomeFlags?: string; becomeExe?: string },
+  opts: { becomeMethod?: BecomeMethod; becomeFlags?: string; becomeExe?: string },
+): Pick<BecomePlan, 'method' | 'flags' | 'exe'> {
   const out: Pick<BecomePlan, 'method' | 'flags' | 'exe'> = {};
   const method = spec.becomeMethod ?? opts.becomeMethod;
   const flags = spec.becomeFlags ?? opts.becomeFlags;
@@ -82,7 +85,11 @@ export function buildCommandLine(script: string, become: BecomePlan = {}): strin
     const exe = become.exe ?? 'sudo';
     // Ansible's sudo plugin: the flags replace `-H -S -n`; with a password `-n` goes and a prompt is set.
     let flags = become.flags ?? '-H -S -n';
-    if (become.withPassword) flags = `${flags.split(/\s+/).filter((f) => f !== '-n').join(' ')} -k -S -p ''`;
+    if (become.withPassword)
+      flags = `${flags
+        .split(/\s+/)
+        .filter((f) => f !== '-n')
+        .join(' ')} -k -S -p ''`;
     return `${exe} ${flags} -u ${u} -- /bin/sh -c ${quote(script)}`;
   }
   if (become.withPassword) return `sudo -k -S -p '' -H -u ${u} -- /bin/sh -c ${quote(script)}`;

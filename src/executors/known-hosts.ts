@@ -96,9 +96,7 @@ export function fingerprint(blob: Buffer): string {
   return 'SHA256:' + createHash('sha256').update(blob).digest('base64').replace(/=+$/, '');
 }
 
-export type HostKeyVerdict =
-  | { ok: true; added?: boolean }
-  | { ok: false; error: TsplayError };
+export type HostKeyVerdict = { ok: true; added?: boolean } | { ok: false; error: TsplayError };
 
 /** Host key algorithms to prefer so the server presents a key type we already know (as OpenSSH does). */
 export function preferredHostKeyAlgorithms(entries: KnownHostEntry[], name: string): string[] {

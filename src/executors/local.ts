@@ -30,7 +30,6 @@ import type { ConnectionSpec, Executor, PutOptions, RunOptions, RunResult } from
 export const TIMEOUT_RC = 124;
 const MISSING_RC = 44;
 
-
 export class LocalExecutor implements Executor {
   readonly host: string;
   private readonly spec: ConnectionSpec;
@@ -121,7 +120,11 @@ export class LocalExecutor implements Executor {
     const tmp = `${dir === '' ? '.' : dir === '/' ? '' : dir}/.${base}.tsplay-${randomTag()}`;
     try {
       let mode = opts.mode !== undefined ? parseMode(opts.mode) : undefined;
-      if (mode === undefined) mode = await lstat(path).then((s) => s.mode & 0o7777, () => 0o644);
+      if (mode === undefined)
+        mode = await lstat(path).then(
+          (s) => s.mode & 0o7777,
+          () => 0o644,
+        );
       await writeFile(tmp, data, { mode: 0o600, flag: 'wx' });
       await chmod(tmp, mode);
       await rename(tmp, path);

@@ -132,11 +132,7 @@ export function parseProxyJump(value: string | undefined): Array<{ label: string
   });
 }
 
-function identities(
-  explicit: string | undefined,
-  fromConfig: string[],
-  ctx: { home: string; host: string; user: string; localUser: string; port: number },
-): IdentityCandidate[] {
+function identities(explicit: string | undefined, fromConfig: string[], ctx: { home: string; host: string; user: string; localUser: string; port: number }): IdentityCandidate[] {
   const out: IdentityCandidate[] = [];
   const seen = new Set<string>();
   const add = (p: string, isExplicit: boolean): void => {
@@ -189,8 +185,7 @@ export function resolveTarget(spec: ConnectionSpec, env: ResolveEnv = {}): Resol
   });
 
   const configKnownHosts = first(c['userknownhostsfile']);
-  const knownHostsFile =
-    spec.knownHostsFile ?? (configKnownHosts ? expand(configKnownHosts.split(/\s+/)[0]!, ctx) : join(home, '.ssh', 'known_hosts'));
+  const knownHostsFile = spec.knownHostsFile ?? (configKnownHosts ? expand(configKnownHosts.split(/\s+/)[0]!, ctx) : join(home, '.ssh', 'known_hosts'));
   const ct = first(c['connecttimeout']);
   const sai = first(c['serveraliveinterval']);
   const out: ResolvedTarget = { host: spec.host, address, port, user, identityFiles, jumps, knownHostsFile };

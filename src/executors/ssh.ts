@@ -22,7 +22,12 @@ import {
   sudoWantsPassword,
   sudoWrongPassword,
   toRunResult,
-  type RawResult, becomeSettings, suError, suRefused, type BecomeOpts } from './command-line.js';
+  type RawResult,
+  becomeSettings,
+  suError,
+  suRefused,
+  type BecomeOpts,
+} from './command-line.js';
 import { knownHostName, parseKnownHosts, preferredHostKeyAlgorithms, verifyHostKey, type HostKeyPolicy } from './known-hosts.js';
 import { resolveTarget, type IdentityCandidate, type ResolveEnv, type ResolvedTarget } from './ssh-config.js';
 import type { ConnectionSpec, Executor, PutOptions, RunOptions, RunResult } from './types.js';
@@ -38,16 +43,7 @@ const DEFAULT_KEEPALIVE_MS = 15_000;
 export const TIMEOUT_RC = 124;
 /** rc of the `get` helper script when the file does not exist. */
 const MISSING_RC = 44;
-const SUPPORTED_HOST_KEY_ALGOS = new Set([
-  'ssh-ed25519',
-  'ecdsa-sha2-nistp256',
-  'ecdsa-sha2-nistp384',
-  'ecdsa-sha2-nistp521',
-  'rsa-sha2-512',
-  'rsa-sha2-256',
-  'ssh-rsa',
-]);
-
+const SUPPORTED_HOST_KEY_ALGOS = new Set(['ssh-ed25519', 'ecdsa-sha2-nistp256', 'ecdsa-sha2-nistp384', 'ecdsa-sha2-nistp521', 'rsa-sha2-512', 'rsa-sha2-256', 'ssh-rsa']);
 
 interface Endpoint {
   label: string; // for messages: "user@address:port"
@@ -233,7 +229,10 @@ export class SshExecutor implements Executor {
       (c) =>
         new Promise<SFTPWrapper>((resolve, reject) => {
           c.sftp((err, s) => {
-            if (err) return reject(new TsplayError('CONNECTION', `${this.host}: cannot open an SFTP session: ${err.message}`, { hint: 'is the sftp subsystem enabled in sshd_config?', cause: err }));
+            if (err)
+              return reject(
+                new TsplayError('CONNECTION', `${this.host}: cannot open an SFTP session: ${err.message}`, { hint: 'is the sftp subsystem enabled in sshd_config?', cause: err }),
+              );
             s.on('close', () => {
               if (this.sftpSession === p) this.sftpSession = undefined;
             });
@@ -257,7 +256,11 @@ export class SshExecutor implements Executor {
         channel = await openExec(client, line);
       } catch (e) {
         const gone = this.client !== client || /not connected|no response|socket|closed/i.test((e as Error).message);
-        if (!gone) throw new TsplayError('CONNECTION', `${this.host}: the server refused a channel: ${(e as Error).message}`, { hint: 'sshd may limit sessions (MaxSessions); lower max_channels', cause: e });
+        if (!gone)
+          throw new TsplayError('CONNECTION', `${this.host}: the server refused a channel: ${(e as Error).message}`, {
+            hint: 'sshd may limit sessions (MaxSessions); lower max_channels',
+            cause: e,
+          });
         // The connection dropped and the command never started, so trying again on a fresh connection is safe.
         if (this.client === client) {
           this.client = undefined;
@@ -288,7 +291,14 @@ export class SshExecutor implements Executor {
     if (res.timedOut && pgid !== undefined) {
       // sshd made the session a process group of its own (setsid): kill all of it.
       const kill = `kill -s KILL -- -${pgid} 2>/dev/null || kill -9 -${pgid} 2>/dev/null; exit 0`;
-      await this.runScriptOnce(kill, { become: opts.become, becomeUser: opts.becomeUser, becomeMethod: opts.becomeMethod, becomeFlags: opts.becomeFlags, becomeExe: opts.becomeExe, timeoutMs: 10_000 }).catch(() => undefined);
+      await this.runScriptOnce(kill, {
+        become: opts.become,
+        becomeUser: opts.becomeUser,
+        becomeMethod: opts.becomeMethod,
+        becomeFlags: opts.becomeFlags,
+        becomeExe: opts.becomeExe,
+        timeoutMs: 10_000,
+      }).catch(() => undefined);
     }
     return res;
   }
@@ -568,12 +578,18 @@ export function mapConnectError(err: Error & { level?: string; code?: string }, 
       return new TsplayError('CONNECTION', `${what}: connection refused by ${where}`, { hint: `is sshd running and listening on port ${ep.port}?`, cause: err });
     case 'ENOTFOUND':
     case 'EAI_AGAIN':
-      return new TsplayError('CONNECTION', `${what}: cannot resolve host name ${ep.address}`, { hint: 'check address / ansible_host in the inventory or HostName in ~/.ssh/config', cause: err });
+      return new TsplayError('CONNECTION', `${what}: cannot resolve host name ${ep.address}`, {
+        hint: 'check address / ansible_host in the inventory or HostName in ~/.ssh/config',
+        cause: err,
+      });
     case 'EHOSTUNREACH':
     case 'ENETUNREACH':
       return new TsplayError('CONNECTION', `${what}: ${where} is unreachable (${err.code})`, { hint: 'check routing and the address', cause: err });
     case 'ECONNRESET':
-      return new TsplayError('CONNECTION', `${what}: ${where} reset the connection`, { hint: 'sshd may be refusing this client (MaxStartups, tcp wrappers, fail2ban)', cause: err });
+      return new TsplayError('CONNECTION', `${what}: ${where} reset the connection`, {
+        hint: 'sshd may be refusing this client (MaxStartups, tcp wrappers, fail2ban)',
+        cause: err,
+      });
     default:
       return new TsplayError('CONNECTION', `${what}: cannot connect to ${where}: ${err.message}`, { cause: err });
   }

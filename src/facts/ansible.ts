@@ -64,9 +64,7 @@ export function platformFacts(sec: Sections): AnsibleFacts {
  * (Python would ask DNS there; the facts script never sends a query).
  */
 export function fqdnFromHosts(name: string, hosts: string[]): string {
-  const entries = hosts
-    .map((l) => l.replace(/#.*/, '').trim().split(/\s+/))
-    .filter((w) => w.length >= 2);
+  const entries = hosts.map((l) => l.replace(/#.*/, '').trim().split(/\s+/)).filter((w) => w.length >= 2);
   const own = entries.find((w) => w.slice(1).includes(name));
   if (!own) return name;
   const byAddr = entries.find((w) => w[0] === own[0]) ?? own;
@@ -147,7 +145,10 @@ export function distroGuess(sec: Sections): { distribution: string; version: str
   }
   // The first /etc/*-release or *_version file (sorted) whose first line names a distribution.
   let rel: { id?: string; name?: string; version_id?: string; codename?: string } = {};
-  const files = [...sec.keys()].filter((k) => /^file \/etc\/[^/]+$/.test(k)).map((k) => k.slice('file /etc/'.length)).sort();
+  const files = [...sec.keys()]
+    .filter((k) => /^file \/etc\/[^/]+$/.test(k))
+    .map((k) => k.slice('file /etc/'.length))
+    .sort();
   for (const base of files) {
     if (DISTRO_RELEASE_IGNORE.has(base)) continue;
     const m = /(\w+)[-_](release|version)$/.exec(base);
@@ -165,7 +166,14 @@ export function distroGuess(sec: Sections): { distribution: string; version: str
   };
   let id = '';
   if (osRel['id']) id = norm(osRel['id'], { ol: 'oracle', 'opensuse-leap': 'opensuse' });
-  else if (lsb['distributor_id']) id = norm(lsb['distributor_id'], { enterpriseenterpriseas: 'oracle', enterpriseenterpriseserver: 'oracle', redhatenterpriseworkstation: 'rhel', redhatenterpriseserver: 'rhel', redhatenterprisecomputenode: 'rhel' });
+  else if (lsb['distributor_id'])
+    id = norm(lsb['distributor_id'], {
+      enterpriseenterpriseas: 'oracle',
+      enterpriseenterpriseserver: 'oracle',
+      redhatenterpriseworkstation: 'rhel',
+      redhatenterpriseserver: 'rhel',
+      redhatenterprisecomputenode: 'rhel',
+    });
   else if (rel.id) id = norm(rel.id, { redhat: 'rhel' });
   let distribution = capitalize(id);
   if (distribution === 'Amzn') distribution = 'Amazon';
@@ -181,7 +189,8 @@ export function distroGuess(sec: Sections): { distribution: string; version: str
   ];
   // the target python's distro >= 1.8 adds /etc/debian_version's content on Debian-like systems
   const like = (osRel['id_like'] ?? '').split(/\s+/);
-  if ((get(sec, 'py-distro')[0] ?? '').trim() === 'debian_version' && (id === 'debian' || like.includes('debian'))) versions.push((get(sec, 'file /etc/debian_version')[0] ?? '').trim());
+  if ((get(sec, 'py-distro')[0] ?? '').trim() === 'debian_version' && (id === 'debian' || like.includes('debian')))
+    versions.push((get(sec, 'file /etc/debian_version')[0] ?? '').trim());
   let version = versions.find((v) => v !== '') ?? '';
   if (id === 'centos' || id === 'debian') {
     let best = '';
@@ -200,8 +209,49 @@ export function distroGuess(sec: Sections): { distribution: string; version: str
 }
 
 const OS_FAMILY_MAP: Record<string, string[]> = {
-  RedHat: ['RedHat', 'RHEL', 'Fedora', 'CentOS', 'Scientific', 'SLC', 'Ascendos', 'CloudLinux', 'PSBM', 'OracleLinux', 'OVS', 'OEL', 'Amazon', 'Virtuozzo', 'XenServer', 'Alibaba', 'EulerOS', 'openEuler', 'AlmaLinux', 'Rocky', 'TencentOS', 'EuroLinux', 'Kylin Linux Advanced Server'],
-  Debian: ['Debian', 'Ubuntu', 'Raspbian', 'Neon', 'KDE neon', 'Linux Mint', 'SteamOS', 'Devuan', 'Kali', 'Cumulus Linux', 'Pop!_OS', 'Parrot', 'Pardus GNU/Linux', 'Uos', 'Deepin', 'OSMC'],
+  RedHat: [
+    'RedHat',
+    'RHEL',
+    'Fedora',
+    'CentOS',
+    'Scientific',
+    'SLC',
+    'Ascendos',
+    'CloudLinux',
+    'PSBM',
+    'OracleLinux',
+    'OVS',
+    'OEL',
+    'Amazon',
+    'Virtuozzo',
+    'XenServer',
+    'Alibaba',
+    'EulerOS',
+    'openEuler',
+    'AlmaLinux',
+    'Rocky',
+    'TencentOS',
+    'EuroLinux',
+    'Kylin Linux Advanced Server',
+  ],
+  Debian: [
+    'Debian',
+    'Ubuntu',
+    'Raspbian',
+    'Neon',
+    'KDE neon',
+    'Linux Mint',
+    'SteamOS',
+    'Devuan',
+    'Kali',
+    'Cumulus Linux',
+    'Pop!_OS',
+    'Parrot',
+    'Pardus GNU/Linux',
+    'Uos',
+    'Deepin',
+    'OSMC',
+  ],
   Suse: ['SuSE', 'SLES', 'SLED', 'openSUSE', 'openSUSE Tumbleweed', 'SLES_SAP', 'SUSE_LINUX', 'openSUSE Leap'],
   Archlinux: ['Archlinux', 'Antergos', 'Manjaro'],
   Mandrake: ['Mandrake', 'Mandriva'],
@@ -551,7 +601,7 @@ export function serviceMgrFacts(sec: Sections, collected: AnsibleFacts): Ansible
     if (hasSystemctl && ['/run/systemd/system', '/dev/.run/systemd', '/dev/.systemd'].some((p) => paths.has(p))) name = 'systemd';
     else if (lines.includes('@initctl') && paths.has('/etc/init')) name = 'upstart';
     else if (paths.has('/sbin/openrc')) name = 'openrc';
-    else if (hasSystemctl && initLink && initLink.endsWith('systemd')) name = 'systemd';
+    else if (hasSystemctl && initLink?.endsWith('systemd')) name = 'systemd';
     else if (paths.has('/etc/init.d')) name = 'sysvinit';
   }
   return { service_mgr: name || 'service' };
@@ -663,9 +713,14 @@ export function selinuxFacts(lines: string[]): AnsibleFacts {
   const kv: Record<string, string> = {};
   for (const l of lines) {
     const i = l.indexOf('=');
-    if (i > 0) kv[l.slice(0, i).trim()] = l.slice(i + 1).trim().replace(/^["']|["']$/g, '');
+    if (i > 0)
+      kv[l.slice(0, i).trim()] = l
+        .slice(i + 1)
+        .trim()
+        .replace(/^["']|["']$/g, '');
   }
-  const mode = (v: string | undefined): string => (v === '1' || v === 'enforcing' ? 'enforcing' : v === '0' || v === 'permissive' ? 'permissive' : v === 'disabled' ? 'disabled' : 'unknown');
+  const mode = (v: string | undefined): string =>
+    v === '1' || v === 'enforcing' ? 'enforcing' : v === '0' || v === 'permissive' ? 'permissive' : v === 'disabled' ? 'disabled' : 'unknown';
   return {
     selinux: {
       status: 'enabled',
@@ -782,14 +837,32 @@ export function virtualFacts(sec: Sections): AnsibleFacts {
     }
   };
   for (const l of lines.filter((x) => x.startsWith('cgroup '))) {
-    if (/\/docker(\/|-[0-9a-f]+\.scope)/.test(l)) { guest.add('docker'); set('docker', 'guest'); }
-    if (/\/lxc\//.test(l) || /\/machine\.slice\/machine-lxc/.test(l)) { guest.add('lxc'); set('lxc', 'guest'); }
-    if (/\/system\.slice\/containerd\.service/.test(l)) { guest.add('containerd'); set('containerd', 'guest'); }
+    if (/\/docker(\/|-[0-9a-f]+\.scope)/.test(l)) {
+      guest.add('docker');
+      set('docker', 'guest');
+    }
+    if (/\/lxc\//.test(l) || /\/machine\.slice\/machine-lxc/.test(l)) {
+      guest.add('lxc');
+      set('lxc', 'guest');
+    }
+    if (/\/system\.slice\/containerd\.service/.test(l)) {
+      guest.add('containerd');
+      set('containerd', 'guest');
+    }
   }
   for (const l of lines.filter((x) => x.startsWith('environ ')).map((x) => x.slice(8))) {
-    if (l.includes('container=lxc')) { guest.add('lxc'); set('lxc', 'guest'); }
-    if (l.includes('container=podman')) { guest.add('podman'); set('podman', 'guest'); }
-    if (/^container=./.test(l)) { guest.add('container'); set('container', 'guest'); }
+    if (l.includes('container=lxc')) {
+      guest.add('lxc');
+      set('lxc', 'guest');
+    }
+    if (l.includes('container=podman')) {
+      guest.add('podman');
+      set('podman', 'guest');
+    }
+    if (/^container=./.test(l)) {
+      guest.add('container');
+      set('container', 'guest');
+    }
   }
   if (exists('/proc/vz') && !exists('/proc/lve')) {
     type = 'openvz';
@@ -803,12 +876,20 @@ export function virtualFacts(sec: Sections): AnsibleFacts {
     found = true;
   }
   const sc = lines.find((l) => l.startsWith('systemd-container '))?.slice(18);
-  if (sc) { guest.add(sc); set(sc, 'guest'); }
-  if (exists('/.dockerenv') || exists('/.dockerinit')) { guest.add('docker'); set('docker', 'guest'); }
+  if (sc) {
+    guest.add(sc);
+    set(sc, 'guest');
+  }
+  if (exists('/.dockerenv') || exists('/.dockerinit')) {
+    guest.add('docker');
+    set('docker', 'guest');
+  }
   if (['docker', 'lxc', 'podman', 'openvz', 'containerd'].some((t) => guest.has(t)) || sc) guest.add('container');
   if (exists('/proc/xen')) {
-    if (lines.includes('xen-host')) { host.add('xen'); set('xen', 'host'); }
-    else set('xen', 'guest');
+    if (lines.includes('xen-host')) {
+      host.add('xen');
+      set('xen', 'host');
+    } else set('xen', 'guest');
     found = true;
   }
   if (!found) role = 'guest';
@@ -870,22 +951,40 @@ export function virtualFacts(sec: Sections): AnsibleFacts {
   const modules = new Set(lines.filter((l) => l.startsWith('module ')).map((l) => l.slice(7)));
   if (modules.has('kvm')) {
     host.add('kvm');
-    if (!found) { type = 'kvm'; role = 'host'; }
+    if (!found) {
+      type = 'kvm';
+      role = 'host';
+    }
     found = true;
   }
   if (modules.has('vboxdrv')) {
     host.add('virtualbox');
-    if (!found) { type = 'virtualbox'; role = 'host'; found = true; }
+    if (!found) {
+      type = 'virtualbox';
+      role = 'host';
+      found = true;
+    }
   }
   if (modules.has('virtio')) {
     host.add('kvm');
-    if (!found) { type = 'kvm'; role = 'guest'; found = true; }
+    if (!found) {
+      type = 'kvm';
+      role = 'guest';
+      found = true;
+    }
   }
   if (exists('/dev/kvm')) {
     host.add('kvm');
-    if (!found) { type = 'kvm'; role = 'host'; found = true; }
+    if (!found) {
+      type = 'kvm';
+      role = 'host';
+      found = true;
+    }
   }
-  if (!found) { type = 'NA'; role = 'NA'; }
+  if (!found) {
+    type = 'NA';
+    role = 'NA';
+  }
   const out: AnsibleFacts = { virtualization_tech_guest: [...guest].sort(), virtualization_tech_host: [...host].sort() };
   if (type !== undefined) out['virtualization_type'] = type;
   if (role !== undefined) out['virtualization_role'] = role;
@@ -922,7 +1021,45 @@ export function hardwareFacts(sec: Sections, architecture: string): AnsibleFacts
   return out;
 }
 
-const FORM_FACTOR = ['Unknown', 'Other', 'Unknown', 'Desktop', 'Low Profile Desktop', 'Pizza Box', 'Mini Tower', 'Tower', 'Portable', 'Laptop', 'Notebook', 'Hand Held', 'Docking Station', 'All In One', 'Sub Notebook', 'Space-saving', 'Lunch Box', 'Main Server Chassis', 'Expansion Chassis', 'Sub Chassis', 'Bus Expansion Chassis', 'Peripheral Chassis', 'RAID Chassis', 'Rack Mount Chassis', 'Sealed-case PC', 'Multi-system', 'CompactPCI', 'AdvancedTCA', 'Blade', 'Blade Enclosure', 'Tablet', 'Convertible', 'Detachable', 'IoT Gateway', 'Embedded PC', 'Mini PC', 'Stick PC'];
+const FORM_FACTOR = [
+  'Unknown',
+  'Other',
+  'Unknown',
+  'Desktop',
+  'Low Profile Desktop',
+  'Pizza Box',
+  'Mini Tower',
+  'Tower',
+  'Portable',
+  'Laptop',
+  'Notebook',
+  'Hand Held',
+  'Docking Station',
+  'All In One',
+  'Sub Notebook',
+  'Space-saving',
+  'Lunch Box',
+  'Main Server Chassis',
+  'Expansion Chassis',
+  'Sub Chassis',
+  'Bus Expansion Chassis',
+  'Peripheral Chassis',
+  'RAID Chassis',
+  'Rack Mount Chassis',
+  'Sealed-case PC',
+  'Multi-system',
+  'CompactPCI',
+  'AdvancedTCA',
+  'Blade',
+  'Blade Enclosure',
+  'Tablet',
+  'Convertible',
+  'Detachable',
+  'IoT Gateway',
+  'Embedded PC',
+  'Mini PC',
+  'Stick PC',
+];
 
 /** LinuxHardware.get_dmi_facts from sysfs ('NA' where unreadable; dmidecode is not asked). */
 export function dmiFacts(lines: string[]): AnsibleFacts {
@@ -1282,7 +1419,14 @@ export function collectAnsibleFacts(sec: Sections, o: { factPath?: string } = {}
     dns: dnsFacts(get(sec, 'resolv')),
     fibre_channel_wwn: { fibre_channel_wwn: get(sec, 'fc').map((l) => l.trimEnd().slice(2)) },
     network: networkFacts(sec),
-    iscsi: { iscsi_iqn: get(sec, 'iscsi').find((l) => l.startsWith('InitiatorName='))?.split('=').slice(1).join('=') ?? '' },
+    iscsi: {
+      iscsi_iqn:
+        get(sec, 'iscsi')
+          .find((l) => l.startsWith('InitiatorName='))
+          ?.split('=')
+          .slice(1)
+          .join('=') ?? '',
+    },
     nvme: { hostnqn: get(sec, 'nvme').find((l) => !/^[#;]/.test(l) && l.startsWith('nqn.')) ?? '' },
     local: localFacts(sec, o.factPath ?? DEFAULT_FACT_PATH),
   };

@@ -67,7 +67,26 @@ export const PKG_MGR_PATHS: Array<[string, string]> = [
 ];
 
 /** /sys/devices/virtual/dmi/id files LinuxHardware reads (chassis_type is form_factor). */
-export const DMI_KEYS = ['bios_date', 'bios_vendor', 'bios_version', 'board_asset_tag', 'board_name', 'board_serial', 'board_vendor', 'board_version', 'chassis_asset_tag', 'chassis_serial', 'chassis_vendor', 'chassis_version', 'chassis_type', 'product_name', 'product_serial', 'product_uuid', 'product_version', 'sys_vendor'];
+export const DMI_KEYS = [
+  'bios_date',
+  'bios_vendor',
+  'bios_version',
+  'board_asset_tag',
+  'board_name',
+  'board_serial',
+  'board_vendor',
+  'board_version',
+  'chassis_asset_tag',
+  'chassis_serial',
+  'chassis_vendor',
+  'chassis_version',
+  'chassis_type',
+  'product_name',
+  'product_serial',
+  'product_uuid',
+  'product_version',
+  'sys_vendor',
+];
 
 export interface FactsScriptOptions {
   /** setup's fact_path: `*.fact` files there become ansible_local (default /etc/ansible/facts.d). */
@@ -103,7 +122,7 @@ export function factsScript(o: FactsScriptOptions = {}): string {
     's ip; has ip && echo yes',
     's route; if has ip; then ip -4 route show default 2>/dev/null; else awk \'NR>1 && $2=="00000000" {print "dev", $1}\' /proc/net/route 2>/dev/null; fi',
     's default-addr; dev=$(ip -4 route show default 2>/dev/null | awk \'{for(i=1;i<NF;i++) if($i=="dev"){print $(i+1); exit}}\'); [ -n "$dev" ] && ip -4 -o addr show dev "$dev" 2>/dev/null',
-    's addrs; if has ip; then ip -o addr 2>/dev/null; else hostname -I 2>/dev/null || awk \'/32 host LOCAL/ {print prev} {prev=$2}\' /proc/net/fib_trie 2>/dev/null; fi',
+    "s addrs; if has ip; then ip -o addr 2>/dev/null; else hostname -I 2>/dev/null || awk '/32 host LOCAL/ {print prev} {prev=$2}' /proc/net/fib_trie 2>/dev/null; fi",
     's mem; grep MemTotal /proc/meminfo 2>/dev/null',
     's cpus; nproc 2>/dev/null || getconf _NPROCESSORS_ONLN 2>/dev/null || grep -c ^processor /proc/cpuinfo',
     's user; id -un; id -u',
@@ -116,7 +135,7 @@ export function factsScript(o: FactsScriptOptions = {}): string {
     's lsb_release; has lsb_release && lsb_release -a 2>/dev/null',
     // Ansible uses the target python's own `distro` library when it has one; from 1.8 on it also
     // weighs /etc/debian_version ("12.11") in the Debian version.
-    "s py-distro; for d in /usr/lib/python3/dist-packages /usr/local/lib/python3*/dist-packages /usr/lib/python3*/site-packages /usr/lib64/python3*/site-packages; do if [ -f \"$d/distro/distro.py\" ]; then grep -q _debian_version \"$d/distro/distro.py\" && echo debian_version || echo system; break; fi; done",
+    's py-distro; for d in /usr/lib/python3/dist-packages /usr/local/lib/python3*/dist-packages /usr/lib/python3*/site-packages /usr/lib64/python3*/site-packages; do if [ -f "$d/distro/distro.py" ]; then grep -q _debian_version "$d/distro/distro.py" && echo debian_version || echo system; break; fi; done',
     `s pkg-paths; for p in ${PKG_MGR_PATHS.map(([p]) => p).join(' ')}; do [ -e "$p" ] && echo "$p"; done; [ -e /run/ostree-booted ] && echo /run/ostree-booted`,
     // apt-get owned by rpm means APT-RPM (ALT Linux): Ansible asks rpm the same question.
     's apt-rpm; [ -e /usr/bin/rpm ] && [ -e /usr/bin/apt-get ] && /usr/bin/rpm -q --whatprovides /usr/bin/apt-get >/dev/null 2>&1 && echo yes',
@@ -138,7 +157,7 @@ export function factsScript(o: FactsScriptOptions = {}): string {
     's nvme; cat /etc/nvme/hostnqn 2>/dev/null',
     's iscsi; cat /etc/iscsi/initiatorname.iscsi 2>/dev/null',
     's fc; cat /sys/class/fc_host/*/port_name 2>/dev/null',
-    "s lvm; if [ \"$(id -u)\" = 0 ] && has vgs; then echo @vgs; vgs --noheadings --nosuffix --units g --separator , 2>/dev/null; echo @lvs; lvs --noheadings --nosuffix --units g --separator , 2>/dev/null; echo @pvs; pvs --noheadings --nosuffix --units g --separator , 2>/dev/null; fi",
+    's lvm; if [ "$(id -u)" = 0 ] && has vgs; then echo @vgs; vgs --noheadings --nosuffix --units g --separator , 2>/dev/null; echo @lvs; lvs --noheadings --nosuffix --units g --separator , 2>/dev/null; echo @pvs; pvs --noheadings --nosuffix --units g --separator , 2>/dev/null; fi',
     's uptime; cat /proc/uptime 2>/dev/null',
     's meminfo; grep -E "^(MemTotal|MemFree|Buffers|Cached|SwapTotal|SwapFree|SwapCached):" /proc/meminfo 2>/dev/null',
     's cpuinfo; grep -E "^(model name|Processor|vendor_id|cpu|Vendor|processor|physical id|core id|cpu cores|siblings|# processors|ncpus active|machine)[[:space:]]*:" /proc/cpuinfo 2>/dev/null',
@@ -152,8 +171,8 @@ export function factsScript(o: FactsScriptOptions = {}): string {
     's route6; ip -6 route get 2404:6800:400a:800::1012 2>/dev/null | head -n 1',
     `for d in $(ls -U ${net} 2>/dev/null); do [ -d ${net}/"$d" ] || continue; s "iface $d"; for k in address mtu operstate type speed flags; do rd ${net}/"$d"/$k $k; done; [ -e ${net}/"$d"/device/driver/module ] && echo "module=$(basename "$(readlink -f ${net}/"$d"/device/driver/module)")"; [ -e ${net}/"$d"/device ] && echo "pciid=$(basename "$(readlink ${net}/"$d"/device)")"; if [ -e ${net}/"$d"/bridge ]; then echo "bridge=1"; echo "brif=$(ls ${net}/"$d"/brif 2>/dev/null | tr "\\n" " ")"; rd ${net}/"$d"/bridge/bridge_id bridge_id; rd ${net}/"$d"/bridge/stp_state stp; fi; done`,
     // every interface's addresses in two calls (Ansible asks per interface: the same lines, found here by device header)
-    "s ip-primary; ip addr show primary 2>/dev/null || ip addr show 2>/dev/null",
-    "s ip-secondary; ip addr show secondary 2>/dev/null",
+    's ip-primary; ip addr show primary 2>/dev/null || ip addr show 2>/dev/null',
+    's ip-secondary; ip addr show secondary 2>/dev/null',
     // hardware: mounts with their statvfs numbers, bind mounts (findmnt) and UUIDs (lsblk).
     's mtab; cat /etc/mtab 2>/dev/null || cat /proc/mounts 2>/dev/null',
     's findmnt; findmnt --list --noheadings --notruncate 2>/dev/null',

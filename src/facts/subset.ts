@@ -39,7 +39,25 @@ export const COLLECTORS: Array<{ name: string; ids: string[]; requires?: string[
 ];
 
 /** setup's minimal_gather_subset: gathered even with `!all`. */
-export const MINIMAL_GATHER_SUBSET = ['apparmor', 'caps', 'cmdline', 'date_time', 'distribution', 'dns', 'env', 'fips', 'local', 'lsb', 'pkg_mgr', 'platform', 'python', 'selinux', 'service_mgr', 'ssh_pub_keys', 'user'];
+export const MINIMAL_GATHER_SUBSET = [
+  'apparmor',
+  'caps',
+  'cmdline',
+  'date_time',
+  'distribution',
+  'dns',
+  'env',
+  'fips',
+  'local',
+  'lsb',
+  'pkg_mgr',
+  'platform',
+  'python',
+  'selinux',
+  'service_mgr',
+  'ssh_pub_keys',
+  'user',
+];
 
 const ID_TO_COLLECTOR = new Map<string, string>();
 for (const c of COLLECTORS) {
@@ -94,7 +112,11 @@ export function resolveGatherSubset(gatherSubset: string[] = ['all']): string[] 
     grew = false;
     for (const c of COLLECTORS) {
       if (!names.has(c.name)) continue;
-      for (const r of c.requires ?? []) if (!names.has(r)) { names.add(r); grew = true; }
+      for (const r of c.requires ?? [])
+        if (!names.has(r)) {
+          names.add(r);
+          grew = true;
+        }
     }
   }
   return COLLECTORS.map((c) => c.name).filter((n) => names.has(n));

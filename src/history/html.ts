@@ -79,7 +79,10 @@ export function renderHtmlReport(runs: RunRow[], items: ItemRow[], meta: { title
     `<text x="${left - 5}" y="${plotH}" text-anchor="end">0</text><text x="${left - 5}" y="14" text-anchor="end">${max}</text>`;
 
   const header = chrono
-    .map((r) => `<th class="run" title="${esc(`${r.playbook} (${r.mode}, exit ${r.exitCode})`)}"><a href="#run-${r.id}">#${r.id}</a><br><span class="mode">${esc(r.mode)}</span><br><span class="when">${esc(r.startedAt.slice(5, 10))}<br>${esc(r.startedAt.slice(11, 16))}</span></th>`)
+    .map(
+      (r) =>
+        `<th class="run" title="${esc(`${r.playbook} (${r.mode}, exit ${r.exitCode})`)}"><a href="#run-${r.id}">#${r.id}</a><br><span class="mode">${esc(r.mode)}</span><br><span class="when">${esc(r.startedAt.slice(5, 10))}<br>${esc(r.startedAt.slice(11, 16))}</span></th>`,
+    )
     .join('');
   const rows = hosts
     .map((h) => {
@@ -104,7 +107,9 @@ export function renderHtmlReport(runs: RunRow[], items: ItemRow[], meta: { title
       return `<section id="run-${r.id}"><h3>Run #${r.id} · ${esc(r.mode)} <span class="meta">${esc(r.startedAt.replace('T', ' ').replace(/\.\d+Z$/, 'Z'))} · exit ${r.exitCode}${r.source ? ` · ${esc(r.source)}` : ''}</span></h3><div class="pb">${esc(r.playbook)}</div>
 ${its
   .map(
-    (i) => `<details class="item ${i.kind}"><summary><span class="badge ${i.kind}">${esc({ drift: 'drift', corrective: 'corrected', failure: 'failed', change: 'changed' }[i.kind])}</span> <b>${esc(i.host)}</b> — ${esc(i.task)}${i.msg ? ` <span class="msg">${esc(i.msg.split('\n')[0])}</span>` : ''}</summary>
+    (
+      i,
+    ) => `<details class="item ${i.kind}"><summary><span class="badge ${i.kind}">${esc({ drift: 'drift', corrective: 'corrected', failure: 'failed', change: 'changed' }[i.kind])}</span> <b>${esc(i.host)}</b> — ${esc(i.task)}${i.msg ? ` <span class="msg">${esc(i.msg.split('\n')[0])}</span>` : ''}</summary>
 ${(i.diff ?? []).map((d) => `<pre class="diff">${diffHtml(renderDiff(d))}</pre>`).join('') || '<p class="nodiff">no file diff for this item</p>'}</details>`,
   )
   .join('\n')}</section>`;

@@ -5,7 +5,11 @@ import { userExitCode } from './drift.js';
 /** Records every finished run (run, drift, fix, scheduler, pull) into the history store. */
 export class HistoryReporter implements Reporter {
   runId?: number;
-  constructor(private readonly file: string | undefined, private readonly source?: string, private readonly onError?: (msg: string) => void) {}
+  constructor(
+    private readonly file: string | undefined,
+    private readonly source?: string,
+    private readonly onError?: (msg: string) => void,
+  ) {}
   onEvent(e: RunEvent): void {
     if (e.type !== 'run-end') return;
     try {

@@ -100,7 +100,9 @@ export class HistoryStore {
       // tsplay makes its own default directory; a --history path names a directory the user made.
       if (path.resolve(file) === path.resolve(defaultHistoryPath())) mkdirSync(path.dirname(file), { recursive: true });
       else if (!existsSync(path.dirname(path.resolve(file)))) {
-        throw new TsplayError('HISTORY', `history file ${file}: the directory ${path.dirname(path.resolve(file))} does not exist`, { hint: 'create it first; tsplay does not create directories for a --history path' });
+        throw new TsplayError('HISTORY', `history file ${file}: the directory ${path.dirname(path.resolve(file))} does not exist`, {
+          hint: 'create it first; tsplay does not create directories for a --history path',
+        });
       }
       const Sqlite = requireModule('better-sqlite3') as typeof Database;
       db = new Sqlite(file);
@@ -144,12 +146,8 @@ export class HistoryStore {
       `INSERT INTO runs (started_at, finished_at, duration_ms, playbook, inventory, mode, exit_code, aborted, source)
        VALUES (@startedAt, @finishedAt, @durationMs, @playbook, @inventory, @mode, @exitCode, @aborted, @source)`,
     );
-    const insertHost = this.db.prepare(
-      `INSERT INTO host_results VALUES (@runId, @host, @ok, @changed, @failed, @skipped, @unreachable, @rescued, @ignored)`,
-    );
-    const insertItem = this.db.prepare(
-      `INSERT INTO items (run_id, host, play, task, status, kind, msg, diff) VALUES (@runId, @host, @play, @task, @status, @kind, @msg, @diff)`,
-    );
+    const insertHost = this.db.prepare(`INSERT INTO host_results VALUES (@runId, @host, @ok, @changed, @failed, @skipped, @unreachable, @rescued, @ignored)`);
+    const insertItem = this.db.prepare(`INSERT INTO items (run_id, host, play, task, status, kind, msg, diff) VALUES (@runId, @host, @play, @task, @status, @kind, @msg, @diff)`);
     return this.db.transaction(() => {
       const { lastInsertRowid } = insertRun.run({
         startedAt: report.startedAt,
@@ -206,7 +204,15 @@ export class HistoryStore {
     return rows.map((r) => {
       const hosts: Record<string, Recap> = {};
       for (const h of hostStmt.all(r['id']) as Array<Record<string, any>>) {
-        hosts[h['host']] = { ok: h['ok'], changed: h['changed'], failed: h['failed'], skipped: h['skipped'], unreachable: h['unreachable'], rescued: h['rescued'], ignored: h['ignored'] };
+        hosts[h['host']] = {
+          ok: h['ok'],
+          changed: h['changed'],
+          failed: h['failed'],
+          skipped: h['skipped'],
+          unreachable: h['unreachable'],
+          rescued: h['rescued'],
+          ignored: h['ignored'],
+        };
       }
       return {
         id: r['id'],

@@ -117,12 +117,7 @@ export function parseIniInventory(text: string, file: string, inv: InventoryData
   }
 }
 
-function addPendingChildren(
-  inv: InventoryData,
-  group: string,
-  pending: Map<string, { line: number; state: 'vars' | 'children'; parents: string[] }>,
-  file: string,
-): void {
+function addPendingChildren(inv: InventoryData, group: string, pending: Map<string, { line: number; state: 'vars' | 'children'; parents: string[] }>, file: string): void {
   const decl = pending.get(group)!;
   for (const parent of decl.parents) {
     inv.addChild(parent, group, { file, line: decl.line });

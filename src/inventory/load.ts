@@ -1,4 +1,4 @@
-import { readdir, readFile, stat } from 'node:fs/promises';
+import { readdir, stat } from 'node:fs/promises';
 import { basename, dirname, join, resolve } from 'node:path';
 import { TsplayError } from '../errors.js';
 import { decryptVaultText, markRevealed } from '../config/vault.js';
@@ -143,7 +143,7 @@ async function parseFile(file: string, data: InventoryData): Promise<void> {
   if (text.startsWith('#!')) {
     throw new TsplayError('VALIDATION', 'dynamic inventory scripts are not supported', {
       location: { file, line: 1 },
-      hint: 'save the script\'s output with `ansible-inventory -i SCRIPT --list -y > inventory.yml` and use that file',
+      hint: "save the script's output with `ansible-inventory -i SCRIPT --list -y > inventory.yml` and use that file",
     });
   }
   const ext = /\.[^./]*$/.exec(basename(file))?.[0]?.toLowerCase() ?? '';
@@ -234,7 +234,12 @@ async function buildInventory(
     if (cached) return cached;
     const all = data.groups.get('all')!;
     // Ansible: groups sorted by depth, then ansible_group_priority, then name; `all` comes first.
-    const hostGroups = isImplicit(host) ? [] : sortGroups(data, [...data.hostGroups(host)].filter((g) => g !== 'all'));
+    const hostGroups = isImplicit(host)
+      ? []
+      : sortGroups(
+          data,
+          [...data.hostGroups(host)].filter((g) => g !== 'all'),
+        );
     const layers: VarLayer[] = [
       { name: 'inventory group vars: all', vars: all.vars },
       ...hostGroups.map((g) => ({ name: `inventory group vars: ${g}`, vars: data.groups.get(g)!.vars })),

@@ -24,7 +24,10 @@ export function selectHosts(inventory: Inventory, pattern: string): string[] {
  */
 export function selectHostsDetailed(inventory: Inventory, pattern: string | string[], opts: { limit?: string } = {}): HostSelection {
   const warnings: string[] = [];
-  for (const [what, p] of [['host pattern', pattern], ['--limit', opts.limit]] as const) {
+  for (const [what, p] of [
+    ['host pattern', pattern],
+    ['--limit', opts.limit],
+  ] as const) {
     if (p === undefined || (what === '--limit' && p === '')) continue;
     const problem = hostPatternProblem(p);
     if (problem) throw new TsplayError('USAGE', `invalid ${what}: ${problem}`, { hint: 'patterns look like web, web:&prod, web:!web3, ~web\\d+, web[0:2], @file' });

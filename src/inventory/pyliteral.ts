@@ -58,7 +58,7 @@ class LiteralParser {
       this.depth--;
       return v;
     }
-    if (c === '"' || c === "'" || /[rRbBuU]/.test(c) && /["']/.test(this.s[this.i + 1] ?? '')) return this.strings();
+    if (c === '"' || c === "'" || (/[rRbBuU]/.test(c) && /["']/.test(this.s[this.i + 1] ?? ''))) return this.strings();
     if (/[rRbBuU]/.test(c) && /[rRbB]/.test(this.s[this.i + 1] ?? '') && /["']/.test(this.s[this.i + 2] ?? '')) return this.strings();
     if (c === '-' || c === '+' || /[0-9.]/.test(c)) return this.number();
     const m = /^[A-Za-z_][A-Za-z0-9_]*/.exec(this.s.slice(this.i));
@@ -71,7 +71,7 @@ class LiteralParser {
     throw new NotALiteral('not a literal');
   }
 
-  private sequence(open: string, close: string, tuple = false): unknown[] {
+  private sequence(_open: string, close: string, tuple = false): unknown[] {
     this.i++; // open
     const out: unknown[] = [];
     let sawComma = false;
@@ -182,8 +182,7 @@ class LiteralParser {
 
   private number(): number {
     const rest = this.s.slice(this.i);
-    const m =
-      /^[-+]?\s*(?:0[xX][0-9a-fA-F_]+|0[oO][0-7_]+|0[bB][01_]+|(?:[0-9][0-9_]*)?\.?[0-9_]*(?:[eE][-+]?[0-9_]+)?j?)/.exec(rest);
+    const m = /^[-+]?\s*(?:0[xX][0-9a-fA-F_]+|0[oO][0-7_]+|0[bB][01_]+|(?:[0-9][0-9_]*)?\.?[0-9_]*(?:[eE][-+]?[0-9_]+)?j?)/.exec(rest);
     if (!m || !/[0-9]/.test(m[0])) throw new NotALiteral('not a number');
     let text = m[0].replace(/\s+/g, '');
     if (text.endsWith('j')) throw new NotALiteral('complex numbers are not supported');

@@ -1,4 +1,4 @@
-import { readdir, readFile, stat } from 'node:fs/promises';
+import { readdir, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { TsplayError } from '../errors.js';
 import { readVarsYaml } from './yaml.js';
@@ -60,7 +60,8 @@ async function statVars(path: string): Promise<Awaited<ReturnType<typeof stat>>>
     return await stat(path);
   } catch (e) {
     const code = (e as NodeJS.ErrnoException).code;
-    const what = code === 'ENOENT' ? 'is a dangling symlink (its target does not exist)' : code === 'ELOOP' ? 'is a symlink loop' : `cannot be read (${code ?? (e as Error).message})`;
+    const what =
+      code === 'ENOENT' ? 'is a dangling symlink (its target does not exist)' : code === 'ELOOP' ? 'is a symlink loop' : `cannot be read (${code ?? (e as Error).message})`;
     throw new TsplayError('VALIDATION', `this variables file ${what}`, { location: { file: path }, hint: 'fix or remove the link' });
   }
 }
@@ -69,7 +70,8 @@ async function statVars(path: string): Promise<Awaited<ReturnType<typeof stat>>>
 const MAX_VARS_DEPTH = 32;
 
 async function listVarsDir(dir: string, depth: number): Promise<string[]> {
-  if (depth > MAX_VARS_DEPTH) throw new TsplayError('VALIDATION', `this variables directory is nested more than ${MAX_VARS_DEPTH} levels deep (a symlink loop?)`, { location: { file: dir } });
+  if (depth > MAX_VARS_DEPTH)
+    throw new TsplayError('VALIDATION', `this variables directory is nested more than ${MAX_VARS_DEPTH} levels deep (a symlink loop?)`, { location: { file: dir } });
   const out: string[] = [];
   for (const name of (await readdir(dir)).sort()) {
     if (name.startsWith('.') || name.endsWith('~')) continue;

@@ -77,7 +77,7 @@ export function parseYamlInventory(text: string, file: string, inv: InventoryDat
   if (Object.hasOwn(root, 'plugin')) {
     throw new TsplayError('VALIDATION', 'inventory plugin configurations (plugin: ...) are not supported', {
       location: map.key(root, 'plugin'),
-      hint: 'export the plugin\'s result with `ansible-inventory -i FILE --list -y` and use that file',
+      hint: "export the plugin's result with `ansible-inventory -i FILE --list -y` and use that file",
     });
   }
   for (const [name, group] of Object.entries(root)) parseGroup(src, inv, name, group, map.key(root, name));
@@ -123,10 +123,14 @@ function parseGroup(src: Src, inv: InventoryData, name: string, node: unknown, l
         const l = src.map.key(value, k);
         // ansible-core skips the bad group, then fails to parse the whole file (add_child of a group it never added).
         if (v !== null && !isMapping(v)) {
-          throw new TsplayError('VALIDATION', `child group "${k}" of "${name}" must be a mapping (hosts/vars/children) or empty, got ${JSON.stringify(v)?.slice(0, 40) ?? String(v)}`, {
-            location: src.map.value(value, k),
-            hint: `write \`${k}:\` with nothing after it, or \`${k}:\` then \`  hosts:\``,
-          });
+          throw new TsplayError(
+            'VALIDATION',
+            `child group "${k}" of "${name}" must be a mapping (hosts/vars/children) or empty, got ${JSON.stringify(v)?.slice(0, 40) ?? String(v)}`,
+            {
+              location: src.map.value(value, k),
+              hint: `write \`${k}:\` with nothing after it, or \`${k}:\` then \`  hosts:\``,
+            },
+          );
         }
         inv.addChild(name, parseGroup(src, inv, k, v, l), l);
       }

@@ -119,12 +119,18 @@ export async function imageExists(image: string): Promise<boolean> {
 /** IDs of containers (running or not) carrying a label (`key` or `key=value`). */
 export async function containersWithLabel(label: string): Promise<string[]> {
   const r = await mustDocker(['ps', '-aq', '--filter', `label=${label}`]);
-  return r.stdout.split('\n').map((s) => s.trim()).filter(Boolean);
+  return r.stdout
+    .split('\n')
+    .map((s) => s.trim())
+    .filter(Boolean);
 }
 
 export async function networksWithLabel(label: string): Promise<string[]> {
   const r = await mustDocker(['network', 'ls', '-q', '--filter', `label=${label}`]);
-  return r.stdout.split('\n').map((s) => s.trim()).filter(Boolean);
+  return r.stdout
+    .split('\n')
+    .map((s) => s.trim())
+    .filter(Boolean);
 }
 
 /** Create a bridge network unless it exists. */

@@ -58,7 +58,9 @@ export function labCacheDir(): string {
 }
 
 function sha256(x: unknown): string {
-  return createHash('sha256').update(typeof x === 'string' ? x : JSON.stringify(x)).digest('hex');
+  return createHash('sha256')
+    .update(typeof x === 'string' ? x : JSON.stringify(x))
+    .digest('hex');
 }
 
 /** Hash of what a recipe's root filesystem is made from (parents included). */
@@ -206,11 +208,17 @@ async function cleanStaleWork(cacheDir: string): Promise<void> {
   if (!existsSync(work)) return;
   let mounts: string[] = [];
   try {
-    mounts = readFileSync('/proc/mounts', 'utf8').split('\n').map((l) => l.split(' ')[1] ?? '');
+    mounts = readFileSync('/proc/mounts', 'utf8')
+      .split('\n')
+      .map((l) => l.split(' ')[1] ?? '');
   } catch {
     /* no procfs */
   }
-  for (const m of mounts.filter((x) => x.startsWith(work + '/')).sort().reverse()) await runProgram('umount', ['-l', m]);
+  for (const m of mounts
+    .filter((x) => x.startsWith(work + '/'))
+    .sort()
+    .reverse())
+    await runProgram('umount', ['-l', m]);
   if (mounts.some((x) => x.startsWith(work + '/') && existsSync(path.join(x, 'self')))) {
     throw new TsplayError('LAB', `a chroot /proc under ${work} is still mounted; unmount it and retry`);
   }
@@ -240,7 +248,8 @@ async function acquireBuildLock(cacheDir: string, log: (l: string) => void, time
       rmSync(dir, { recursive: true, force: true });
       continue;
     }
-    if (Date.now() > deadline) throw new TsplayError('LAB', `another lab build (pid ${owner}) holds ${dir}`, { hint: 'wait for it, or remove the directory if no build is running' });
+    if (Date.now() > deadline)
+      throw new TsplayError('LAB', `another lab build (pid ${owner}) holds ${dir}`, { hint: 'wait for it, or remove the directory if no build is running' });
     if (!said) {
       log(`waiting for another lab build (pid ${Number.isNaN(owner) ? '?' : owner}) to finish`);
       said = true;
@@ -288,14 +297,7 @@ async function makeDebootstrapRootfs(recipe: Extract<Recipe, { kind: 'debootstra
   const dir = workDir(cacheDir, recipe.name);
   try {
     const rootfs = path.join(dir, 'rootfs');
-    await mustRun('debootstrap', [
-      '--variant=minbase',
-      `--cache-dir=${debs}`,
-      `--include=${recipe.packages.join(',')}`,
-      recipe.suite,
-      rootfs,
-      mirror,
-    ]);
+    await mustRun('debootstrap', ['--variant=minbase', `--cache-dir=${debs}`, `--include=${recipe.packages.join(',')}`, recipe.suite, rootfs, mirror]);
     await mustRun('chroot', [rootfs, 'apt-get', 'clean']);
     mkdirSync(path.dirname(tarFile), { recursive: true });
     await tarDir(rootfs, tarFile);
@@ -362,7 +364,7 @@ function imageLabels(recipe: Recipe, hash: string): Record<string, string> {
 }
 
 /** Configure a copy of the root filesystem as an SSH target, bake the repos in, `docker import` it. */
-async function importImage(recipe: Recipe, hash: string, rootfsTar: string, repos: BuiltRepos, cacheDir: string, log: (l: string) => void): Promise<void> {
+async function importImage(recipe: Recipe, hash: string, rootfsTar: string, repos: BuiltRepos, cacheDir: string, _log: (l: string) => void): Promise<void> {
   const dir = workDir(cacheDir, recipe.name);
   try {
     const rootfs = path.join(dir, 'rootfs');
@@ -377,7 +379,17 @@ async function importImage(recipe: Recipe, hash: string, rootfsTar: string, repo
     );
     await withChroot(rootfs, () => mustRun('chroot', [rootfs, '/bin/sh', '/tmp/configure-target.sh'], { env: { ...process.env, LC_ALL: 'C' } }));
     rmSync(path.join(rootfs, 'tmp/configure-target.sh'), { force: true });
-    await pipeTarToImport(rootfs, ['import', '-c', 'CMD ["/sbin/init"]', '-c', `LABEL ${Object.entries(imageLabels(recipe, hash)).map(([k, v]) => `${k}=${JSON.stringify(v)}`).join(' ')}`, '-', imageTag(recipe.name)]);
+    await pipeTarToImport(rootfs, [
+      'import',
+      '-c',
+      'CMD ["/sbin/init"]',
+      '-c',
+      `LABEL ${Object.entries(imageLabels(recipe, hash))
+        .map(([k, v]) => `${k}=${JSON.stringify(v)}`)
+        .join(' ')}`,
+      '-',
+      imageTag(recipe.name),
+    ]);
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }

@@ -43,9 +43,7 @@ export function labInventory(hosts: LabHost[], o: LabInventoryOptions): Record<s
     },
     children: {
       [o.group]: {
-        hosts: Object.fromEntries(
-          hosts.map((h) => [h.name, { ansible_host: h.address, ansible_port: h.port, lab_image: h.image, lab_container: h.container }]),
-        ),
+        hosts: Object.fromEntries(hosts.map((h) => [h.name, { ansible_host: h.address, ansible_port: h.port, lab_image: h.image, lab_container: h.container }])),
       },
       ...byImage,
     },
@@ -54,6 +52,9 @@ export function labInventory(hosts: LabHost[], o: LabInventoryOptions): Record<s
 }
 
 export function labInventoryYaml(hosts: LabHost[], o: LabInventoryOptions): string {
-  const head = (o.comment ?? 'Written by the tsplay lab').split('\n').map((l) => `# ${l}`).join('\n');
+  const head = (o.comment ?? 'Written by the tsplay lab')
+    .split('\n')
+    .map((l) => `# ${l}`)
+    .join('\n');
   return `${head}\n${stringifyYaml(labInventory(hosts, o))}`;
 }

@@ -58,10 +58,7 @@ export function reposSourceHash(): string {
 export function debPackagesStanza(control: string, file: { filename: string; content: Buffer }): string {
   const fields = control.trim().replace(/\n+$/, '');
   const sum = (alg: string): string => createHash(alg).update(file.content).digest('hex');
-  return (
-    `${fields}\nFilename: ./${file.filename}\nSize: ${file.content.length}\n` +
-    `MD5sum: ${sum('md5')}\nSHA1: ${sum('sha1')}\nSHA256: ${sum('sha256')}\n`
-  );
+  return `${fields}\nFilename: ./${file.filename}\nSize: ${file.content.length}\n` + `MD5sum: ${sum('md5')}\nSHA1: ${sum('sha1')}\nSHA256: ${sum('sha256')}\n`;
 }
 
 /** A flat repository's `Release` (fixed past Date so the output is reproducible and never "not valid yet"). */
@@ -79,17 +76,19 @@ export function debRelease(files: Array<{ name: string; content: Buffer }>): str
 
 export function debControl(): string {
   const v = `${WALLARM_STANDIN.version}-${WALLARM_STANDIN.release}`;
-  return [
-    `Package: ${WALLARM_STANDIN.package}`,
-    `Version: ${v}`,
-    'Architecture: all',
-    'Maintainer: tsplay lab <lab@tsplay.invalid>',
-    'Depends: python3-minimal | python3',
-    'Section: misc',
-    'Priority: optional',
-    'Description: Wallarm postanalytics (tarantool) - tsplay lab stand-in',
-    ' Test fixture built by the tsplay lab so remove-old-node can be tested with a real apt remove.',
-  ].join('\n') + '\n';
+  return (
+    [
+      `Package: ${WALLARM_STANDIN.package}`,
+      `Version: ${v}`,
+      'Architecture: all',
+      'Maintainer: tsplay lab <lab@tsplay.invalid>',
+      'Depends: python3-minimal | python3',
+      'Section: misc',
+      'Priority: optional',
+      'Description: Wallarm postanalytics (tarantool) - tsplay lab stand-in',
+      ' Test fixture built by the tsplay lab so remove-old-node can be tested with a real apt remove.',
+    ].join('\n') + '\n'
+  );
 }
 
 /**
@@ -136,9 +135,7 @@ export async function buildLabRepos(cacheDir: string, log: (line: string) => voi
   const top = path.join(work, 'rpmbuild');
   for (const d of ['SPECS', 'SOURCES', 'BUILD', 'RPMS', 'SRPMS', 'BUILDROOT']) mkdirSync(path.join(top, d), { recursive: true });
   for (const f of ['wallarm-tarantool.env', 'wallarm-tarantool.service', 'standin.py']) copyFileSync(src(f), path.join(top, 'SOURCES', f));
-  const spec = readFileSync(src('wallarm-node-tarantool.spec'), 'utf8')
-    .replaceAll('@VERSION@', WALLARM_STANDIN.version)
-    .replaceAll('@RELEASE@', WALLARM_STANDIN.release);
+  const spec = readFileSync(src('wallarm-node-tarantool.spec'), 'utf8').replaceAll('@VERSION@', WALLARM_STANDIN.version).replaceAll('@RELEASE@', WALLARM_STANDIN.release);
   writeFileSync(path.join(top, 'SPECS', 'wallarm-node-tarantool.spec'), spec);
   await mustRun('rpmbuild', ['--define', `_topdir ${top}`, '-bb', path.join(top, 'SPECS', 'wallarm-node-tarantool.spec')]);
   const rpmDir = path.join(work, 'out', 'rpm');

@@ -126,11 +126,18 @@ export async function startInstallerServer(opts: InstallerServerOptions): Promis
   const args = ['run', '-d', '--rm'];
   for (const [k, v] of Object.entries({ ...INSTALLER_SERVER_LABELS, ...opts.labels })) args.push('--label', `${k}=${v}`);
   args.push(
-    '--network', network,
-    '-v', `${dir}:/srv/wallarm:ro`,
-    '-v', `${join(STANDIN_DIR, 'fileserver.py')}:/usr/local/bin/wallarm-fileserver.py:ro`,
-    '--entrypoint', '/usr/bin/python3',
-    image, '/usr/local/bin/wallarm-fileserver.py', '/srv/wallarm', '8080',
+    '--network',
+    network,
+    '-v',
+    `${dir}:/srv/wallarm:ro`,
+    '-v',
+    `${join(STANDIN_DIR, 'fileserver.py')}:/usr/local/bin/wallarm-fileserver.py:ro`,
+    '--entrypoint',
+    '/usr/bin/python3',
+    image,
+    '/usr/local/bin/wallarm-fileserver.py',
+    '/srv/wallarm',
+    '8080',
   );
   const id = (await mustDocker(args)).stdout.trim();
   const stop = async (): Promise<void> => {

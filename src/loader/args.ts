@@ -85,12 +85,7 @@ export interface ArgCheckOptions {
  * Validate module args with the module's zod schema. Returns the parsed value (defaults applied)
  * when valid, and one error per problem, each naming the arg and pointing at it.
  */
-export function validateModuleArgs(
-  module: ModuleDef,
-  args: Record<string, unknown>,
-  loc: SourceLocation,
-  opts: ArgCheckOptions = {},
-): { value?: unknown; errors: TsplayError[] } {
+export function validateModuleArgs(module: ModuleDef, args: Record<string, unknown>, loc: SourceLocation, opts: ArgCheckOptions = {}): { value?: unknown; errors: TsplayError[] } {
   const as = opts.as ?? module.name;
   const at = (k: string | undefined) => (k !== undefined && opts.argLoc ? opts.argLoc(k) : loc);
   // `!unsafe` texts are strings to a module's schema; a `!vault` value is a template (known at run time).
@@ -115,9 +110,7 @@ export function validateModuleArgs(
     }
     const name = issue.path.length ? pathText(issue.path) : undefined;
     const missing = issue.code === 'invalid_type' && first !== undefined && issue.path.length === 1 && !Object.hasOwn(args, first as string);
-    const msg = missing
-      ? `module ${as}: missing required argument '${String(first)}'`
-      : `module ${as}: ${name ? `argument '${name}': ` : ''}${issue.message}`;
+    const msg = missing ? `module ${as}: missing required argument '${String(first)}'` : `module ${as}: ${name ? `argument '${name}': ` : ''}${issue.message}`;
     errors.push(new TsplayError('VALIDATION', msg, { location: missing ? loc : at(typeof first === 'string' ? first : undefined) }));
   }
   return { errors };

@@ -1,4 +1,3 @@
-import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { TsplayError } from '../errors.js';
 import { parseKv, SplitArgsError } from './splitter.js';
@@ -42,7 +41,7 @@ export function parseExtraVars(values: string[], warn?: (message: string) => voi
     } else if (v[0] === '{' || v[0] === '[') {
       const parsed = parseYaml(v, '-e');
       for (const w of parsed.warnings) warn?.(w);
-      if (parsed.errors.length) throw new TsplayError('USAGE', `-e ${shown(v)}: ${parsed.errors[0]!.message}`, { hint: "quote it for the shell: -e '{\"name\": \"value\"}'" });
+      if (parsed.errors.length) throw new TsplayError('USAGE', `-e ${shown(v)}: ${parsed.errors[0]!.message}`, { hint: 'quote it for the shell: -e \'{"name": "value"}\'' });
       data = parsed.value;
     } else {
       let kv: ReturnType<typeof parseKv>;

@@ -55,7 +55,11 @@ class PlaybookLoader {
       this.err(
         `a playbook must be a list of plays, got ${typeName(root)}`,
         map.of(root, { file, line: 1, col: 1 }),
-        isMapping(root) && ('hosts' in root || 'tasks' in root) ? 'start the play with a dash: "- hosts: all"' : isMapping(root) && Object.keys(root).some((k) => k === 'name') ? 'is this a task file? run it from a play with include_tasks' : undefined,
+        isMapping(root) && ('hosts' in root || 'tasks' in root)
+          ? 'start the play with a dash: "- hosts: all"'
+          : isMapping(root) && Object.keys(root).some((k) => k === 'name')
+            ? 'is this a task file? run it from a play with include_tasks'
+            : undefined,
       );
       return [];
     }
@@ -102,7 +106,8 @@ class PlaybookLoader {
       const kl = map.key(p, k);
       if (Object.hasOwn(UNSUPPORTED_KEYWORDS, k)) this.err(`'${k}' is not supported by tsplay`, kl, UNSUPPORTED_KEYWORDS[k]);
       else if ((this.opts.modules ?? registryModules).find(k)) this.err(`a play cannot call a module ('${k}') directly`, kl, 'put it under tasks:');
-      else this.err(`unknown play keyword '${k}'`, kl, didYouMean(k, PLAY_KEYWORDS) ?? (['block', 'include_tasks', 'import_tasks'].includes(k) ? 'put it under tasks:' : undefined));
+      else
+        this.err(`unknown play keyword '${k}'`, kl, didYouMean(k, PLAY_KEYWORDS) ?? (['block', 'include_tasks', 'import_tasks'].includes(k) ? 'put it under tasks:' : undefined));
     }
     let hosts = '';
     if (p.hosts === undefined || p.hosts === null) this.err(`play${typeof p.name === 'string' ? ` '${p.name}'` : ''} has no hosts`, loc, 'add "hosts: all" (or a group / pattern)');
@@ -125,7 +130,13 @@ class PlaybookLoader {
     const strList = (k: string): string[] => {
       const v = p[k];
       if (v === undefined || v === null) return [];
-      if (typeof v === 'string') return k === 'tags' ? v.split(',').map((s) => s.trim()).filter(Boolean) : [v];
+      if (typeof v === 'string')
+        return k === 'tags'
+          ? v
+              .split(',')
+              .map((s) => s.trim())
+              .filter(Boolean)
+          : [v];
       if (Array.isArray(v) && v.every((x) => typeof x === 'string' || typeof x === 'number')) return v.map(String);
       this.err(`'${k}' must be a string or a list of strings, got ${typeName(v)}`, map.value(p, k));
       return [];
@@ -167,7 +178,21 @@ class PlaybookLoader {
       else this.err('become_user must be a string', map.value(p, 'become_user'));
     }
     // remote_user, port, connection, become_method/flags/exe, environment, collections: the task rules.
-    const kwKeys = ['remote_user', 'port', 'connection', 'become_method', 'become_flags', 'become_exe', 'environment', 'collections', 'ignore_errors', 'ignore_unreachable', 'no_log', 'check_mode', 'run_once'];
+    const kwKeys = [
+      'remote_user',
+      'port',
+      'connection',
+      'become_method',
+      'become_flags',
+      'become_exe',
+      'environment',
+      'collections',
+      'ignore_errors',
+      'ignore_unreachable',
+      'no_log',
+      'check_mode',
+      'run_once',
+    ];
     const kw = Object.fromEntries(kwKeys.filter((k) => Object.hasOwn(p, k)).map((k) => [k, p[k]]));
     if (Object.keys(kw).length) {
       // The positions stay those of the play's own mapping.
@@ -365,7 +390,12 @@ export async function loadPlaybook(file: string, opts: LoadPlaybookOptions = {})
   } else {
     for (const play of plays) {
       const topics = handlerTopics(play.handlers);
-      errors.push(...checkNotifies([play.preTasks, play.tasks, play.postTasks, play.handlers].flatMap((s) => [...moduleTasks(s)]), topics));
+      errors.push(
+        ...checkNotifies(
+          [play.preTasks, play.tasks, play.postTasks, play.handlers].flatMap((s) => [...moduleTasks(s)]),
+          topics,
+        ),
+      );
     }
   }
   if (errors.length) throw new TsplayErrors(dedupe(errors));
@@ -388,12 +418,7 @@ function dedupe(errors: TsplayError[]): TsplayError[] {
     .sort((a, b) => {
       const la = a.e.location;
       const lb = b.e.location;
-      return (
-        fileOrder.get(la?.file ?? '')! - fileOrder.get(lb?.file ?? '')! ||
-        (la?.line ?? 0) - (lb?.line ?? 0) ||
-        (la?.col ?? 0) - (lb?.col ?? 0) ||
-        a.i - b.i
-      );
+      return fileOrder.get(la?.file ?? '')! - fileOrder.get(lb?.file ?? '')! || (la?.line ?? 0) - (lb?.line ?? 0) || (la?.col ?? 0) - (lb?.col ?? 0) || a.i - b.i;
     })
     .map((x) => x.e);
 }

@@ -25,20 +25,33 @@ export function roleSearchPaths(playbookDir: string, env: NodeJS.ProcessEnv = pr
   const home = env['HOME'] ?? '';
   const cfg = ansibleCfg(playbookDir, env);
   const list = (v: string | undefined, base: string): string[] | undefined =>
-    v === undefined || v.trim() === '' ? undefined : v.split(/[:,]/).map((x) => x.trim()).filter(Boolean).map((x) => path.resolve(base, x.replace(/^~(?=\/|$)/, home)));
-  const rolesPath =
-    list(env['ANSIBLE_ROLES_PATH'], process.cwd()) ??
+    v === undefined || v.trim() === ''
+      ? undefined
+      : v
+          .split(/[:,]/)
+          .map((x) => x.trim())
+          .filter(Boolean)
+          .map((x) => path.resolve(base, x.replace(/^~(?=\/|$)/, home)));
+  const rolesPath = list(env['ANSIBLE_ROLES_PATH'], process.cwd()) ??
     list(cfg?.values['roles_path'], cfg ? path.dirname(cfg.file) : playbookDir) ?? [path.join(home, '.ansible/roles'), '/usr/share/ansible/roles', '/etc/ansible/roles'];
-  const collections =
-    list(env['ANSIBLE_COLLECTIONS_PATH'] ?? env['ANSIBLE_COLLECTIONS_PATHS'], process.cwd()) ??
-    list(cfg?.values['collections_path'] ?? cfg?.values['collections_paths'], cfg ? path.dirname(cfg.file) : playbookDir) ?? [path.join(home, '.ansible/collections'), '/usr/share/ansible/collections'];
+  const collections = list(env['ANSIBLE_COLLECTIONS_PATH'] ?? env['ANSIBLE_COLLECTIONS_PATHS'], process.cwd()) ??
+    list(cfg?.values['collections_path'] ?? cfg?.values['collections_paths'], cfg ? path.dirname(cfg.file) : playbookDir) ?? [
+      path.join(home, '.ansible/collections'),
+      '/usr/share/ansible/collections',
+    ];
   const roots = [path.resolve(playbookDir, 'collections'), ...collections].map((c) => (path.basename(c) === 'ansible_collections' ? c : path.join(c, 'ansible_collections')));
   return [...new Set([path.resolve(playbookDir, 'roles'), ...rolesPath, path.resolve(playbookDir), SHIPPED_ROLES_DIR, ...roots])];
 }
 
 /** The [defaults] of the ansible.cfg ansible-core reads (ANSIBLE_CONFIG, ./ansible.cfg, beside the playbook, ~/.ansible.cfg, /etc/ansible). */
 function ansibleCfg(playbookDir: string, env: NodeJS.ProcessEnv): { file: string; values: Record<string, string> } | undefined {
-  const candidates = [env['ANSIBLE_CONFIG'], path.join(process.cwd(), 'ansible.cfg'), path.join(playbookDir, 'ansible.cfg'), env['HOME'] ? path.join(env['HOME'], '.ansible.cfg') : undefined, '/etc/ansible/ansible.cfg'];
+  const candidates = [
+    env['ANSIBLE_CONFIG'],
+    path.join(process.cwd(), 'ansible.cfg'),
+    path.join(playbookDir, 'ansible.cfg'),
+    env['HOME'] ? path.join(env['HOME'], '.ansible.cfg') : undefined,
+    '/etc/ansible/ansible.cfg',
+  ];
   for (const c of candidates) {
     if (!c || !isFile(c)) continue;
     const values: Record<string, string> = {};
@@ -189,7 +202,14 @@ async function loadYamlRole(name: string, dir: string, opts: LoadRoleOptions): P
     errors.push(...p.errors);
     warnings.push(...p.warnings);
     if (!p.errors.length) {
-      const r = normalizeTaskList(p.value, handlersFile, { map: p.map, role: ref, modules: opts.modules, section: 'handlers', includeDirs: [path.join(dir, 'handlers')], warnings });
+      const r = normalizeTaskList(p.value, handlersFile, {
+        map: p.map,
+        role: ref,
+        modules: opts.modules,
+        section: 'handlers',
+        includeDirs: [path.join(dir, 'handlers')],
+        warnings,
+      });
       errors.push(...r.errors);
       handlers = r.tasks.filter((t): t is ModuleTask => t.kind === 'module');
     }
@@ -226,14 +246,23 @@ export interface RoleParts {
  */
 export function roleWithParts(role: LoadedRole, parts: RoleParts, opts: { modules?: ModuleLookup; from?: SourceLocation } = {}): LoadedRole {
   if (!parts.tasksFrom && !parts.varsFrom && !parts.defaultsFrom && !parts.handlersFrom) return role;
-  if (role.kind !== 'yaml') throw new TsplayErrors([new TsplayError('VALIDATION', `role '${role.name}' is a typed role: tasks_from / vars_from / defaults_from / handlers_from need a YAML role`, { location: opts.from })]);
+  if (role.kind !== 'yaml')
+    throw new TsplayErrors([
+      new TsplayError('VALIDATION', `role '${role.name}' is a typed role: tasks_from / vars_from / defaults_from / handlers_from need a YAML role`, { location: opts.from }),
+    ]);
   const errors: TsplayError[] = [];
   const warnings: string[] = [];
   const ref = { name: role.name, dir: role.dir };
   const find = (sub: string, name: string): string | undefined => {
     const dir = path.join(role.dir, sub);
     const f = [name, `${name}.yml`, `${name}.yaml`].map((n) => path.resolve(dir, n)).find(isFile);
-    if (!f) errors.push(new TsplayError('VALIDATION', `Could not find specified file in role: ${sub}/${name}`, { location: opts.from, hint: `looked in ${dir} for ${name}, ${name}.yml, ${name}.yaml` }));
+    if (!f)
+      errors.push(
+        new TsplayError('VALIDATION', `Could not find specified file in role: ${sub}/${name}`, {
+          location: opts.from,
+          hint: `looked in ${dir} for ${name}, ${name}.yml, ${name}.yaml`,
+        }),
+      );
     return f;
   };
   const out: LoadedRole = { ...role };
@@ -244,7 +273,14 @@ export function roleWithParts(role: LoadedRole, parts: RoleParts, opts: { module
     errors.push(...p.errors);
     warnings.push(...p.warnings);
     if (p.errors.length) return [];
-    const r = normalizeTaskList(p.value, file, { map: p.map, role: ref, modules: opts.modules, section: sub, includeDirs: [path.dirname(file), path.join(role.dir, sub)], warnings });
+    const r = normalizeTaskList(p.value, file, {
+      map: p.map,
+      role: ref,
+      modules: opts.modules,
+      section: sub,
+      includeDirs: [path.dirname(file), path.join(role.dir, sub)],
+      warnings,
+    });
     errors.push(...r.errors);
     return r.tasks;
   };
@@ -333,7 +369,11 @@ async function loadTsRole(name: string, dir: string, opts: LoadRoleOptions): Pro
 /** Normalize the raw tasks a typed role's `expand` returned (locations point at its index.ts). */
 export function normalizeRoleTasks(role: LoadedRole, raw: unknown[], opts: { modules?: ModuleLookup } = {}): TaskNode[] {
   const file = role.kind === 'ts' ? typedRoleFile(role.dir) : path.join(role.dir, 'tasks', 'main.yml');
-  return normalizeTasks(raw, file, { role: { name: role.name, dir: role.dir }, modules: opts.modules, includeDirs: [role.kind === 'ts' ? role.dir : path.join(role.dir, 'tasks')] });
+  return normalizeTasks(raw, file, {
+    role: { name: role.name, dir: role.dir },
+    modules: opts.modules,
+    includeDirs: [role.kind === 'ts' ? role.dir : path.join(role.dir, 'tasks')],
+  });
 }
 
 // ---- argument_specs ------------------------------------------------------------------------------
@@ -357,7 +397,8 @@ function readArgumentSpecs(dir: string, metaMainFile: string | undefined, errors
   const root = p.value;
   if (root === null || root === undefined) return undefined;
   if (typeof root !== 'object' || Array.isArray(root)) {
-    if (own) errors.push(new TsplayError('VALIDATION', `${path.basename(file)} must be a mapping with an argument_specs key`, { location: p.map.of(root, { file, line: 1, col: 1 }) }));
+    if (own)
+      errors.push(new TsplayError('VALIDATION', `${path.basename(file)} must be a mapping with an argument_specs key`, { location: p.map.of(root, { file, line: 1, col: 1 }) }));
     return undefined;
   }
   const rec = root as Record<string, unknown>;
@@ -367,7 +408,12 @@ function readArgumentSpecs(dir: string, metaMainFile: string | undefined, errors
     for (const issue of r.error.issues) {
       const where = specIssueLocation(p.map, rec, issue.path, file);
       const at = issue.path.map(String).join('.');
-      errors.push(new TsplayError('VALIDATION', `${at}: ${specIssueMessage(issue)}`, { location: where, hint: 'see https://docs.ansible.com/ansible/2.14/playbook_guide/playbooks_reuse_roles.html#specification-format' }));
+      errors.push(
+        new TsplayError('VALIDATION', `${at}: ${specIssueMessage(issue)}`, {
+          location: where,
+          hint: 'see https://docs.ansible.com/ansible/2.14/playbook_guide/playbooks_reuse_roles.html#specification-format',
+        }),
+      );
     }
     return undefined;
   }
@@ -437,7 +483,7 @@ const SPEC_TYPE_NAMES: Record<string, string> = { str: 'string', path: 'path', i
 function docsFromSpecs(options: Record<string, ArgumentSpecOption>): ParamDoc[] {
   return Object.entries(options).map(([name, o]) => {
     const base = o.type ?? 'str';
-    let type = o.choices?.length ? o.choices.map((c) => JSON.stringify(c)).join('|') : SPEC_TYPE_NAMES[base] ?? base;
+    let type = o.choices?.length ? o.choices.map((c) => JSON.stringify(c)).join('|') : (SPEC_TYPE_NAMES[base] ?? base);
     if (base === 'list') type = o.elements ? `${SPEC_TYPE_NAMES[o.elements] ?? o.elements}[]` : 'list';
     const d: ParamDoc = { name, type, required: o.required === true && o.default === undefined };
     if (o.default !== undefined) d.default = o.default;
@@ -478,11 +524,10 @@ export function validateRoleParams(role: LoadedRole, params: Record<string, unkn
       const missing = typeof first === 'string' && issue.path.length === 1 && !Object.hasOwn(params, first) && issue.code === 'invalid_type';
       const doc = typeof first === 'string' ? docs.get(first) : undefined;
       errors.push(
-        new TsplayError(
-          'VALIDATION',
-          missing ? `role ${role.name}: missing required param '${name}'` : `role ${role.name}: param '${name}': ${issue.message}`,
-          { location: loc, hint: doc ? `${doc.name} (${doc.type})${doc.description ? `: ${doc.description}` : ''}` : undefined },
-        ),
+        new TsplayError('VALIDATION', missing ? `role ${role.name}: missing required param '${name}'` : `role ${role.name}: param '${name}': ${issue.message}`, {
+          location: loc,
+          hint: doc ? `${doc.name} (${doc.type})${doc.description ? `: ${doc.description}` : ''}` : undefined,
+        }),
       );
     }
     return { errors };
@@ -509,12 +554,21 @@ export async function listRoles(searchPaths: string[], opts: LoadRoleOptions = {
 
 function table(rows: string[][]): string {
   const widths = rows[0]!.map((_, i) => Math.max(...rows.map((r) => (r[i] ?? '').length)));
-  return rows.map((r) => r.map((c, i) => (i === r.length - 1 ? c : c.padEnd(widths[i]!))).join('  ').trimEnd()).join('\n') + '\n';
+  return (
+    rows
+      .map((r) =>
+        r
+          .map((c, i) => (i === r.length - 1 ? c : c.padEnd(widths[i]!)))
+          .join('  ')
+          .trimEnd(),
+      )
+      .join('\n') + '\n'
+  );
 }
 
 function showValue(v: unknown): string {
   if (v === undefined) return '';
-  return typeof v === 'string' ? JSON.stringify(v) : JSON.stringify(v) ?? String(v);
+  return typeof v === 'string' ? JSON.stringify(v) : (JSON.stringify(v) ?? String(v));
 }
 
 /** `tsplay roles list`: one line per role. */
@@ -527,7 +581,10 @@ export function formatRoleList(roles: LoadedRole[]): string {
 export function formatRoleShow(role: LoadedRole): string {
   const head = `${role.name} (${role.kind === 'ts' ? 'typed TypeScript role' : 'YAML role'}, ${role.dir})\n${role.description ? role.description + '\n' : ''}`;
   const params = (docs: ParamDoc[]) => {
-    const rows = [['PARAM', 'TYPE', 'DEFAULT', 'REQUIRED', 'DESCRIPTION'], ...docs.map((d) => [d.name, d.type, showValue(d.default), d.required ? 'yes' : 'no', d.description ?? ''])];
+    const rows = [
+      ['PARAM', 'TYPE', 'DEFAULT', 'REQUIRED', 'DESCRIPTION'],
+      ...docs.map((d) => [d.name, d.type, showValue(d.default), d.required ? 'yes' : 'no', d.description ?? '']),
+    ];
     return table(rows);
   };
   const others = Object.entries(role.argumentSpecs ?? {}).filter(([entry]) => entry !== 'main');

@@ -131,7 +131,13 @@ class Normalizer {
     const v = t[k];
     if (v === undefined || v === null) return [];
     const one = (x: unknown, i?: number): string[] => {
-      if (typeof x === 'string') return splitComma ? x.split(',').map((s) => s.trim()).filter(Boolean) : [x];
+      if (typeof x === 'string')
+        return splitComma
+          ? x
+              .split(',')
+              .map((s) => s.trim())
+              .filter(Boolean)
+          : [x];
       if (typeof x === 'number') return [String(x)];
       this.err(`'${k}' must be a string or a list of strings, got ${typeName(x)}`, i === undefined ? this.map.value(t, k) : this.map.value(v, i));
       return [];
@@ -152,7 +158,10 @@ class Normalizer {
         out.push(x);
         this.errors.push(...checkExpression(x, loc));
         // ansible-core warns each time it evaluates such a condition; tsplay says it once, at load
-        if (/\{\{|\{%/.test(x)) this.opts.warnings?.push(`${loc.file}:${loc.line}:${loc.col}: conditional statements should not include jinja2 templating delimiters such as {{ }} or {% %}. Found: ${x}`);
+        if (/\{\{|\{%/.test(x))
+          this.opts.warnings?.push(
+            `${loc.file}:${loc.line}:${loc.col}: conditional statements should not include jinja2 templating delimiters such as {{ }} or {% %}. Found: ${x}`,
+          );
       } else this.err(`'${k}' must be a condition (string or true/false), got ${typeName(x)}`, loc);
     });
     return out;
@@ -199,7 +208,11 @@ class Normalizer {
       const eloc = this.map.value(t, 'environment');
       const ok = (v: unknown) => isMapping(v) || (typeof v === 'string' && hasTemplate(v));
       if (!(ok(env) || (Array.isArray(env) && env.every(ok)))) {
-        this.err(`'environment' must be a mapping of variable names to values (or a template of one), got ${typeName(env)}`, eloc, 'environment: { HTTP_PROXY: "http://proxy:3128" }');
+        this.err(
+          `'environment' must be a mapping of variable names to values (or a template of one), got ${typeName(env)}`,
+          eloc,
+          'environment: { HTTP_PROXY: "http://proxy:3128" }',
+        );
       } else {
         c.environment = env;
         this.errors.push(...checkTemplate(env, eloc));
@@ -323,7 +336,7 @@ class Normalizer {
       if (!(k in t)) continue;
       // ansible-core 2.14's `include:` is static unless its name is a template or it loops (helpers.load_list_of_tasks)
       const spec = t[k];
-      const ref = typeof spec === 'string' ? spec.trim().split(/\s+/)[0] ?? '' : '';
+      const ref = typeof spec === 'string' ? (spec.trim().split(/\s+/)[0] ?? '') : '';
       const loops = Object.keys(t).some((x) => x === 'loop' || x.startsWith('with_'));
       return hasTemplate(ref) || loops || typeof spec !== 'string' ? this.dynamicInclude(t, k, loc) : this.includeTasks(t, k, loc);
     }
@@ -377,7 +390,8 @@ class Normalizer {
       this.err(`${key} needs a role name, got ${typeName(spec)}`, this.map.value(t, key));
     }
     const dynamic = key.endsWith('include_role');
-    if (!dynamic && hasTemplate(roleName)) this.err(`the role name of ${key} cannot be a template`, this.map.value(t, key), 'import_role is static: name the role literally, or use include_role');
+    if (!dynamic && hasTemplate(roleName))
+      this.err(`the role name of ${key} cannot be a template`, this.map.value(t, key), 'import_role is static: name the role literally, or use include_role');
     if (hasTemplate(roleName)) this.errors.push(...checkTemplate(roleName, this.map.value(t, key)));
     params = { ...params, ...common.vars };
     this.errors.push(...checkTemplate(params, this.map.value(t, key)));
@@ -408,7 +422,8 @@ class Normalizer {
       const hf = from('handlers_from');
       if (hf) call.handlersFrom = hf;
       if (spec.apply !== undefined && spec.apply !== null) {
-        if (!dynamic) this.err(`Invalid options for ${key}: apply`, this.map.key(spec, 'apply'), 'apply is for include_role (import_role is static: put the keywords on the import_role task)');
+        if (!dynamic)
+          this.err(`Invalid options for ${key}: apply`, this.map.key(spec, 'apply'), 'apply is for include_role (import_role is static: put the keywords on the import_role task)');
         else if (!isMapping(spec.apply)) this.err(`Expected a dict for apply but got ${typeName(spec.apply)} instead`, this.map.value(spec, 'apply'));
         else {
           this.unknownKeys(spec.apply, new Set([...BLOCK_KW].filter((k) => !['block', 'rescue', 'always'].includes(k))), `'apply' of ${key}`);
@@ -416,7 +431,11 @@ class Normalizer {
           call.apply = spec.apply;
         }
       }
-      for (const [k, field] of [['public', 'public'], ['allow_duplicates', 'allowDuplicates'], ['rolespec_validate', 'rolespecValidate']] as const) {
+      for (const [k, field] of [
+        ['public', 'public'],
+        ['allow_duplicates', 'allowDuplicates'],
+        ['rolespec_validate', 'rolespecValidate'],
+      ] as const) {
         const b = this.bool(spec, k);
         if (b !== undefined) call[field] = b;
       }
@@ -425,7 +444,21 @@ class Normalizer {
   }
 
   includeTasks(t: Record<string, unknown>, key: string, loc: SourceLocation): TaskNode[] {
-    const allowed = new Set<string>([key, 'name', 'when', 'tags', 'vars', 'become', 'become_user', 'ignore_errors', 'no_log', 'check_mode', 'delegate_to', 'run_once', 'any_errors_fatal']);
+    const allowed = new Set<string>([
+      key,
+      'name',
+      'when',
+      'tags',
+      'vars',
+      'become',
+      'become_user',
+      'ignore_errors',
+      'no_log',
+      'check_mode',
+      'delegate_to',
+      'run_once',
+      'any_errors_fatal',
+    ]);
     this.unknownKeys(t, allowed, `an ${key.replace('ansible.builtin.', '')} task`);
     const spec = t[key];
     const fileRef = typeof spec === 'string' ? spec : isMapping(spec) && typeof spec.file === 'string' ? spec.file : undefined;
@@ -477,7 +510,29 @@ class Normalizer {
   dynamicInclude(t: Record<string, unknown>, key: string, loc: SourceLocation): TaskNode[] {
     // tsplay's handlers are module tasks: an include in a handlers list is read now, its tasks become handlers
     if (this.opts.section === 'handlers') return this.includeTasks(t, key, loc);
-    const allowed = new Set<string>([key, 'name', 'when', 'tags', 'vars', 'ignore_errors', 'no_log', 'run_once', 'any_errors_fatal', 'loop', 'loop_control', 'register', 'debugger', 'timeout', 'collections', 'args', 'become', 'become_user', 'delegate_to', 'check_mode', 'environment']);
+    const allowed = new Set<string>([
+      key,
+      'name',
+      'when',
+      'tags',
+      'vars',
+      'ignore_errors',
+      'no_log',
+      'run_once',
+      'any_errors_fatal',
+      'loop',
+      'loop_control',
+      'register',
+      'debugger',
+      'timeout',
+      'collections',
+      'args',
+      'become',
+      'become_user',
+      'delegate_to',
+      'check_mode',
+      'environment',
+    ]);
     const extra = Object.keys(t).filter((k) => k.startsWith('with_'));
     this.unknownKeys(t, new Set([...allowed, ...extra]), `an ${key.replace(/^ansible\.(builtin|legacy)\./, '')} task`);
     const spec = t[key];
@@ -488,7 +543,8 @@ class Normalizer {
     else if (isMapping(spec) || ((spec === null || spec === undefined) && isMapping(t.args))) {
       const m = (isMapping(spec) ? spec : t.args) as Record<string, unknown>;
       for (const k of Object.keys(m)) {
-        if (!['file', '_raw_params', 'apply'].includes(k)) this.err(`Invalid options for ${key}: ${k}`, this.map.key(m, k), didYouMean(k, ['file', 'apply']) ?? `${key} takes file: and apply:`);
+        if (!['file', '_raw_params', 'apply'].includes(k))
+          this.err(`Invalid options for ${key}: ${k}`, this.map.key(m, k), didYouMean(k, ['file', 'apply']) ?? `${key} takes file: and apply:`);
       }
       const f = m.file ?? m._raw_params;
       if (typeof f === 'string' && f.trim() !== '') file = f.trim();
@@ -530,7 +586,28 @@ class Normalizer {
 
   /** `meta: ACTION`: run by the engine itself (flush_handlers, end_play, end_host…), never by a module. */
   metaTask(t: Record<string, unknown>, key: string, loc: SourceLocation): ModuleTask | undefined {
-    const allowed = new Set<string>([key, 'name', 'when', 'tags', 'vars', 'ignore_errors', 'any_errors_fatal', 'become', 'become_user', 'run_once', 'delegate_to', 'no_log', 'check_mode', 'environment', 'remote_user', 'port', 'connection', 'become_method', 'become_flags', 'become_exe']);
+    const allowed = new Set<string>([
+      key,
+      'name',
+      'when',
+      'tags',
+      'vars',
+      'ignore_errors',
+      'any_errors_fatal',
+      'become',
+      'become_user',
+      'run_once',
+      'delegate_to',
+      'no_log',
+      'check_mode',
+      'environment',
+      'remote_user',
+      'port',
+      'connection',
+      'become_method',
+      'become_flags',
+      'become_exe',
+    ]);
     this.unknownKeys(t, allowed, 'a meta task');
     const action = t[key];
     const aloc = this.map.value(t, key);
@@ -544,7 +621,16 @@ class Normalizer {
       return undefined;
     }
     if (this.opts.section === 'handlers' && action === 'flush_handlers') this.err('flush_handlers cannot be used as a handler', aloc);
-    return { kind: 'module', ...common, module: 'meta', moduleAs: key, args: { _raw_params: action }, notify: [], listen: this.opts.section === 'handlers' ? this.strList(t, 'listen') : [], loopVar: 'item' };
+    return {
+      kind: 'module',
+      ...common,
+      module: 'meta',
+      moduleAs: key,
+      args: { _raw_params: action },
+      notify: [],
+      listen: this.opts.section === 'handlers' ? this.strList(t, 'listen') : [],
+      loopVar: 'item',
+    };
   }
 
   /** A template task's src must exist (where the engine will look for it) and compile. */
@@ -670,7 +756,12 @@ class Normalizer {
     }
     const args = this.moduleArgs(mod, moduleAs, rawArgs, argsLoc, t);
     const nul = nulBytePath(args);
-    if (nul !== undefined) this.err(`${nul === '_raw_params' || nul === '' ? `the ${moduleAs} line` : `argument ${nul}`} contains a NUL byte (\\0); no command, path or file content sent to a host can hold one`, argsLoc, 'remove the \\0 escape (ansible-core fails such a task with "embedded null byte")');
+    if (nul !== undefined)
+      this.err(
+        `${nul === '_raw_params' || nul === '' ? `the ${moduleAs} line` : `argument ${nul}`} contains a NUL byte (\\0); no command, path or file content sent to a host can hold one`,
+        argsLoc,
+        'remove the \\0 escape (ansible-core fails such a task with "embedded null byte")',
+      );
     if (mod.name === 'template' && args && typeof (args as Record<string, unknown>).src === 'string') this.templateSource((args as Record<string, unknown>).src as string, argsLoc);
     const common = this.common(t, loc);
     if (delegateLocal) common.delegateTo = 'localhost';
@@ -687,7 +778,12 @@ class Normalizer {
     this.loopFields(t, task);
     const reg = this.str(t, 'register');
     if (reg !== undefined) {
-      if (!IDENT.test(reg)) this.err(`register name '${reg}' is not a valid variable name`, this.map.value(t, 'register'), 'use letters, digits and _ (not starting with a digit), e.g. register: result');
+      if (!IDENT.test(reg))
+        this.err(
+          `register name '${reg}' is not a valid variable name`,
+          this.map.value(t, 'register'),
+          'use letters, digits and _ (not starting with a digit), e.g. register: result',
+        );
       else task.register = reg;
     }
     const cw = this.conditions(t, 'changed_when');
@@ -928,7 +1024,11 @@ export function loadIncludedFile(file: string, inc: IncludeTask, opts: { modules
   if (parsed.errors.length) return { tasks: [], errors: parsed.errors, warnings };
   if (parsed.value === null || parsed.value === undefined) return { tasks: [], errors: [], warnings };
   if (!Array.isArray(parsed.value)) {
-    return { tasks: [], errors: [new TsplayError('VALIDATION', 'included task files must contain a list of tasks', { location: parsed.map.of(parsed.value, { file, line: 1, col: 1 }) })], warnings };
+    return {
+      tasks: [],
+      errors: [new TsplayError('VALIDATION', 'included task files must contain a list of tasks', { location: parsed.map.of(parsed.value, { file, line: 1, col: 1 }) })],
+      warnings,
+    };
   }
   const dir = path.dirname(file);
   const raw = inc.apply ? [{ ...inc.apply, block: parsed.value }] : parsed.value;
@@ -965,7 +1065,9 @@ export function checkIncludedFiles(list: TaskNode[], opts: { modules?: ModuleLoo
     out.push(...r.warnings);
     for (const e of r.errors) {
       const l = e.location;
-      out.push(`${l?.file ? `${l.file}:${l.line ?? 0}:${l.col ?? 0}: ` : ''}${e.message}${e.hint ? ` (${e.hint})` : ''} — a file included by ${at}: a host that reaches that include will fail`);
+      out.push(
+        `${l?.file ? `${l.file}:${l.line ?? 0}:${l.col ?? 0}: ` : ''}${e.message}${e.hint ? ` (${e.hint})` : ''} — a file included by ${at}: a host that reaches that include will fail`,
+      );
     }
     out.push(...checkIncludedFiles(r.tasks, opts, seen));
   }

@@ -1,4 +1,19 @@
-import { isAlias, isMap, isScalar, isSeq, LineCounter, parseDocument, stringify, YAMLMap, YAMLSeq, type Document, type Node as YamlNode, type Pair, type ScalarTag, type CollectionTag, type Tags } from 'yaml';
+import {
+  isAlias,
+  isMap,
+  isScalar,
+  isSeq,
+  LineCounter,
+  parseDocument,
+  stringify,
+  YAMLMap,
+  YAMLSeq,
+  type Node as YamlNode,
+  type Pair,
+  type ScalarTag,
+  type CollectionTag,
+  type Tags,
+} from 'yaml';
 import { UnsafeText } from '../config/unsafe.js';
 import { VaultText, decryptVaultText, markRevealed } from '../config/vault.js';
 import { TsplayError, type SourceLocation } from '../errors.js';
@@ -51,7 +66,7 @@ export class SourceMap {
   /** The key as YAML typed it: a number, boolean or null for `10:`, `yes:`, `~:`; else the string itself. */
   typedKey(o: unknown, k: string): unknown {
     const m = o !== null && typeof o === 'object' ? this.typedKeys.get(o) : undefined;
-    return m && m.has(k) ? m.get(k) : k;
+    return m?.has(k) ? m.get(k) : k;
   }
 
   /** Remember how a number value was written (`644` vs `0644` both read as numbers). */
@@ -208,7 +223,9 @@ const vaultTags = ['!vault', '!vault-encrypted'].map((tag) => ({ tag, resolve: (
  * The order matters: the first tag whose test matches resolves a plain scalar.
  */
 export function ansibleTags(defaults: Tags): Tags {
-  const keep = defaults.filter((t) => typeof t === 'object' && ['tag:yaml.org,2002:binary', 'tag:yaml.org,2002:set', 'tag:yaml.org,2002:omap', 'tag:yaml.org,2002:pairs'].includes(t.tag));
+  const keep = defaults.filter(
+    (t) => typeof t === 'object' && ['tag:yaml.org,2002:binary', 'tag:yaml.org,2002:set', 'tag:yaml.org,2002:omap', 'tag:yaml.org,2002:pairs'].includes(t.tag),
+  );
   return [
     ...scalarTag('tag:yaml.org,2002:null', NULL_RE, () => null),
     ...scalarTag('tag:yaml.org,2002:bool', BOOL_RE, (s) => {
@@ -322,7 +339,14 @@ export function parseYaml(text: string, file: string, opts: ParseYamlOptions = {
     const before = text.slice(0, deepAt);
     const line = before.split('\n').length;
     const col = deepAt - before.lastIndexOf('\n');
-    return { value: undefined, map, errors: [new TsplayError('PARSE', `YAML syntax error: nested deeper than ${MAX_DEPTH} levels`, { location: { file, line, col }, hint: 'tsplay refuses data nested this deeply' })], warnings };
+    return {
+      value: undefined,
+      map,
+      errors: [
+        new TsplayError('PARSE', `YAML syntax error: nested deeper than ${MAX_DEPTH} levels`, { location: { file, line, col }, hint: 'tsplay refuses data nested this deeply' }),
+      ],
+      warnings,
+    };
   }
   const json = opts.jsonFirst !== false && isJson(text);
   const lc = new LineCounter();
@@ -333,7 +357,12 @@ export function parseYaml(text: string, file: string, opts: ParseYamlOptions = {
     // Valid JSON the YAML parser cannot follow: take JSON's value, without positions.
     const value: unknown = JSON.parse(text);
     if (deeperThan(value, MAX_DEPTH)) {
-      return { value: undefined, map, errors: [new TsplayError('PARSE', `JSON: nested deeper than ${MAX_DEPTH} levels`, { location: { file }, hint: 'tsplay refuses data nested this deeply' })], warnings };
+      return {
+        value: undefined,
+        map,
+        errors: [new TsplayError('PARSE', `JSON: nested deeper than ${MAX_DEPTH} levels`, { location: { file }, hint: 'tsplay refuses data nested this deeply' })],
+        warnings,
+      };
     }
     if (vaulted) markRevealed(value);
     return { value, map, errors, warnings };

@@ -61,7 +61,9 @@ export class ListrReporter implements Reporter {
               },
             ],
             { exitOnError: false, rendererOptions: { collapseSubtasks: false, collapseErrors: false } },
-          ).run().catch(() => undefined);
+          )
+            .run()
+            .catch(() => undefined);
         });
         break;
       }

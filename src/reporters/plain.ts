@@ -56,7 +56,11 @@ export class PlainReporter implements Reporter {
     let out = r.items?.length ? '' : this.c(r.status, line) + '\n';
     for (const it of r.items ?? []) {
       const iw = { ok: 'ok', changed: 'changed', failed: 'failed', unreachable: 'fatal', skipped: 'skipping', ignored: 'failed', rescued: 'rescued' }[it.status];
-      out += this.c(it.status, `${iw}: [${r.host}] => (item=${typeof it.item === 'string' ? it.item : JSON.stringify(it.item)})${(it.status === 'failed' || (this.module === 'debug' && it.status !== 'skipped')) && it.msg ? ` => ${it.msg}` : ''}`) + '\n';
+      out +=
+        this.c(
+          it.status,
+          `${iw}: [${r.host}] => (item=${typeof it.item === 'string' ? it.item : JSON.stringify(it.item)})${(it.status === 'failed' || (this.module === 'debug' && it.status !== 'skipped')) && it.msg ? ` => ${it.msg}` : ''}`,
+        ) + '\n';
     }
     if (r.items?.length && r.status === 'ignored') out += this.c(r.status, '...ignoring') + '\n';
     if (this.o.diff && r.diff) for (const d of r.diff) out += renderDiff(d) + '\n';

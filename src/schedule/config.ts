@@ -1,4 +1,3 @@
-import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { parseYaml } from '../loader/yaml.js';
 import { z } from 'zod';
@@ -74,10 +73,12 @@ export function loadSchedules(file: string): ScheduleFile {
     }
     return loc;
   };
-  const issue = (p: PropertyKey[], message: string) =>
-    errors.push(new TsplayError('VALIDATION', `${p.join('.') || 'schedule file'}: ${message}`, { location: locOf(p) }));
+  const issue = (p: PropertyKey[], message: string) => errors.push(new TsplayError('VALIDATION', `${p.join('.') || 'schedule file'}: ${message}`, { location: locOf(p) }));
   const raw = parsed.value;
-  const top = z.object({ history: z.string().optional(), schedules: z.array(z.unknown()).min(1) }).strict().safeParse(raw);
+  const top = z
+    .object({ history: z.string().optional(), schedules: z.array(z.unknown()).min(1) })
+    .strict()
+    .safeParse(raw);
   if (!top.success) {
     for (const i of top.error.issues) issue(i.path, i.message);
     throw new TsplayErrors(errors);
@@ -93,7 +94,12 @@ export function loadSchedules(file: string): ScheduleFile {
       try {
         new Cron(cron, { paused: true });
       } catch (e) {
-        errors.push(new TsplayError('VALIDATION', `schedule "${name}": bad cron expression "${cron}": ${(e as Error).message}`, { location: locOf(['schedules', idx, 'cron']), hint: 'five fields: minute hour day-of-month month day-of-week, e.g. "*/30 * * * *"' }));
+        errors.push(
+          new TsplayError('VALIDATION', `schedule "${name}": bad cron expression "${cron}": ${(e as Error).message}`, {
+            location: locOf(['schedules', idx, 'cron']),
+            hint: 'five fields: minute hour day-of-month month day-of-week, e.g. "*/30 * * * *"',
+          }),
+        );
       }
     }
     const r = ScheduleEntrySchema.safeParse(rawEntry);
@@ -102,7 +108,10 @@ export function loadSchedules(file: string): ScheduleFile {
       return;
     }
     const s = r.data;
-    if (names.has(s.name)) errors.push(new TsplayError('VALIDATION', `schedule "${s.name}" is defined twice`, { location: locOf(['schedules', idx, 'name']), hint: 'names must be unique: they key the locks' }));
+    if (names.has(s.name))
+      errors.push(
+        new TsplayError('VALIDATION', `schedule "${s.name}" is defined twice`, { location: locOf(['schedules', idx, 'name']), hint: 'names must be unique: they key the locks' }),
+      );
     names.add(s.name);
     const inv = s.inventory === undefined ? [] : Array.isArray(s.inventory) ? s.inventory : [s.inventory];
     entries.push({

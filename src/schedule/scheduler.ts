@@ -97,7 +97,10 @@ export class Scheduler {
   private stopping = false;
   private readonly waits = new Set<() => void>();
 
-  constructor(private readonly file: ScheduleFile, private readonly deps: SchedulerDeps) {}
+  constructor(
+    private readonly file: ScheduleFile,
+    private readonly deps: SchedulerDeps,
+  ) {}
 
   start(): void {
     for (const entry of this.file.entries) {
@@ -109,7 +112,9 @@ export class Scheduler {
       };
       this.states.push(st);
       const next = st.cron.nextRun();
-      this.deps.log(`schedule ${entry.name}: ${entry.mode} ${entry.playbook} on "${entry.cron}"${entry.jitter ? ` (+0–${entry.jitter}s jitter)` : ''}; next run ${next?.toISOString() ?? 'never'}`);
+      this.deps.log(
+        `schedule ${entry.name}: ${entry.mode} ${entry.playbook} on "${entry.cron}"${entry.jitter ? ` (+0–${entry.jitter}s jitter)` : ''}; next run ${next?.toISOString() ?? 'never'}`,
+      );
     }
   }
 
@@ -131,11 +136,18 @@ export class Scheduler {
   private async runOnce(st: EntryState, delayMs: number): Promise<void> {
     const { entry } = st;
     // The jitter wait counts as running, so a fast cron cannot stack runs up; stop() cuts it short.
-    if (delayMs > 0) await new Promise<void>((resolve) => {
-      const t = setTimeout(() => { this.waits.delete(done); resolve(); }, delayMs);
-      const done = () => { clearTimeout(t); resolve(); };
-      this.waits.add(done);
-    });
+    if (delayMs > 0)
+      await new Promise<void>((resolve) => {
+        const t = setTimeout(() => {
+          this.waits.delete(done);
+          resolve();
+        }, delayMs);
+        const done = () => {
+          clearTimeout(t);
+          resolve();
+        };
+        this.waits.add(done);
+      });
     if (this.stopping) return;
     if (!st.lock.tryAcquire()) {
       this.deps.log(`schedule ${entry.name}: skipped: another process holds ${st.lock.file}`);

@@ -94,7 +94,14 @@ function failOnUndefined(v: unknown): void {
 
 const envCache = new Map<string, Environment>();
 
-function environment(o: { trimBlocks: boolean; lstripBlocks: boolean; convertData: boolean; searchPaths?: string[]; readFile?: (p: string) => string | undefined; newlineSequence?: string }): Environment {
+function environment(o: {
+  trimBlocks: boolean;
+  lstripBlocks: boolean;
+  convertData: boolean;
+  searchPaths?: string[];
+  readFile?: (p: string) => string | undefined;
+  newlineSequence?: string;
+}): Environment {
   const key = `${o.trimBlocks}${o.lstripBlocks}${o.convertData}${o.newlineSequence ?? ''}\0${(o.searchPaths ?? []).join('\0')}`;
   const cached = o.readFile ? undefined : envCache.get(key);
   if (cached) return cached;
@@ -177,7 +184,8 @@ function headerOverrides(data: string, o: DoOptions): { data: string; o: DoOptio
   const next = { ...o };
   for (const pair of line.split(',')) {
     const c = pair.indexOf(':');
-    if (c < 0) throw new RenderError(`failed to parse jinja2 override '${pair.trim()}'. Did you use something different from colon as key-value separator?`, 1, 1, o.name, undefined);
+    if (c < 0)
+      throw new RenderError(`failed to parse jinja2 override '${pair.trim()}'. Did you use something different from colon as key-value separator?`, 1, 1, o.name, undefined);
     const key = pair.slice(0, c).trim();
     const val = literalEval(pair.slice(c + 1).trim());
     if (key === 'trim_blocks') next.trimBlocks = truthy(val);
@@ -194,7 +202,14 @@ function doTemplate(data0: string, vars: Record<string, unknown>, o0: DoOptions)
   const dataNewlines = countTrailingNewlines(data0);
   let { data, o } = headerOverrides(data0, o0);
   if (o.escapeBackslashes) data = escapeBackslashes(data);
-  const env = environment({ trimBlocks: o.trimBlocks ?? true, lstripBlocks: o.lstripBlocks ?? false, convertData: o.convertData, searchPaths: o.searchPaths, readFile: o.readFile, newlineSequence: o.newlineSequence });
+  const env = environment({
+    trimBlocks: o.trimBlocks ?? true,
+    lstripBlocks: o.lstripBlocks ?? false,
+    convertData: o.convertData,
+    searchPaths: o.searchPaths,
+    readFile: o.readFile,
+    newlineSequence: o.newlineSequence,
+  });
   const nodes = env.renderStream(normalizeSource(data), vars, o.name);
   const nl = o.newlineSequence ?? '\n';
   if (nl !== '\n') for (let i = 0; i < nodes.length; i++) if (typeof nodes[i] === 'string') nodes[i] = (nodes[i] as string).replace(/\n/g, nl);
@@ -371,14 +386,18 @@ function templateLookup(terms: unknown[], kwargs: Kwargs, ctx: CallContext): unk
     const vars = Object.create(null) as Record<string, unknown>;
     const src = ctx.vars;
     for (const k of Object.keys(src)) vars[k] = src[k];
-    Object.assign(vars, {
-      template_host: hostname(),
-      template_path: term,
-      template_fullpath: file,
-      template_mtime: new Date(st.mtimeMs),
-      template_uid: String(st.uid),
-      template_run_date: new Date(),
-    }, extra);
+    Object.assign(
+      vars,
+      {
+        template_host: hostname(),
+        template_path: term,
+        template_fullpath: file,
+        template_mtime: new Date(st.mtimeMs),
+        template_uid: String(st.uid),
+        template_run_date: new Date(),
+      },
+      extra,
+    );
     const searchPaths = [path.dirname(file), ...paths.flatMap((p) => [path.join(p, 'templates'), p])];
     const text = readVaultedText(file);
     // Templar.template leaves a text without any Jinja delimiter as it is (no literal_eval)

@@ -38,7 +38,9 @@ export function evaluateValue(expr: string, vars: Record<string, unknown>, loc?:
 export function checkExpression(expr: string | boolean, loc?: SourceLocation): TsplayError[] {
   if (typeof expr !== 'string') return [];
   // `when: "{{ x }}"` is templated first (Ansible warns but accepts it): check it as a template then
-  const e = /\{\{|\{%/.test(expr) ? checkTemplateSyntax(expr, { escapeBackslashes: true }) : checkTemplateSyntax(`{% if ${expr} %} True {% else %} False {% endif %}`, { escapeBackslashes: true });
+  const e = /\{\{|\{%/.test(expr)
+    ? checkTemplateSyntax(expr, { escapeBackslashes: true })
+    : checkTemplateSyntax(`{% if ${expr} %} True {% else %} False {% endif %}`, { escapeBackslashes: true });
   if (!e) return [];
   return [new TsplayError('EXPRESSION', `condition \`${expr}\`: ${e.message}`, { location: loc })];
 }

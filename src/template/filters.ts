@@ -65,10 +65,7 @@ export function deepEqual(a: unknown, b: unknown): boolean {
   if (Array.isArray(a) && Array.isArray(b)) return a.length === b.length && a.every((x, i) => deepEqual(x, b[i]));
   const ka = Object.keys(a as object);
   const kb = Object.keys(b as object);
-  return (
-    ka.length === kb.length &&
-    ka.every((k) => Object.hasOwn(b as object, k) && deepEqual((a as Record<string, unknown>)[k], (b as Record<string, unknown>)[k]))
-  );
+  return ka.length === kb.length && ka.every((k) => Object.hasOwn(b as object, k) && deepEqual((a as Record<string, unknown>)[k], (b as Record<string, unknown>)[k]));
 }
 
 function compareValues(a: unknown, b: unknown): number {
@@ -102,7 +99,10 @@ export const filters: Record<string, FilterFn> = {
     if (v === undefined) throw new FilterError(typeof msg === 'string' ? msg : 'mandatory variable is not defined');
     return v;
   },
-  join: (v, sep = '') => asList(v, 'join').map((x) => (typeof x === 'object' && x !== null ? JSON.stringify(x) : String(x ?? ''))).join(String(sep)),
+  join: (v, sep = '') =>
+    asList(v, 'join')
+      .map((x) => (typeof x === 'object' && x !== null ? JSON.stringify(x) : String(x ?? '')))
+      .join(String(sep)),
   upper: (v) => asString(v, 'upper').toUpperCase(),
   lower: (v) => asString(v, 'lower').toLowerCase(),
   capitalize: (v) => {
@@ -142,7 +142,8 @@ export const filters: Record<string, FilterFn> = {
   flatten: (v) => asList(v, 'flatten').flat(Infinity),
   split: (v, sep) => (sep === undefined ? asString(v, 'split').trim().split(/\s+/) : asString(v, 'split').split(String(sep))),
   replace: (v, from, to = '') => asString(v, 'replace').split(asString(from, 'replace')).join(asString(to, 'replace')),
-  regex_replace: (v, pattern, to = '') => asString(v, 'regex_replace').replace(new RegExp(asString(pattern, 'regex_replace'), 'g'), asString(to, 'regex_replace').replace(/\\(\d)/g, '$$$1')),
+  regex_replace: (v, pattern, to = '') =>
+    asString(v, 'regex_replace').replace(new RegExp(asString(pattern, 'regex_replace'), 'g'), asString(to, 'regex_replace').replace(/\\(\d)/g, '$$$1')),
   regex_search: (v, pattern) => {
     const m = new RegExp(asString(pattern, 'regex_search')).exec(asString(v, 'regex_search'));
     return m ? m[0] : null;
@@ -186,8 +187,7 @@ export const logicHelpers: Record<string, FilterFn> = {
   and: (...xs) => xs.every((x) => x === true),
   or: (...xs) => xs.some((x) => x === true),
   not: (v) => v !== true,
-  contains: (hay, needle) =>
-    typeof hay === 'string' ? hay.includes(String(needle)) : Array.isArray(hay) ? hay.some((x) => deepEqual(x, needle)) : false,
+  contains: (hay, needle) => (typeof hay === 'string' ? hay.includes(String(needle)) : Array.isArray(hay) ? hay.some((x) => deepEqual(x, needle)) : false),
 };
 
 export { compareValues, typeName };

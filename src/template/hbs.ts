@@ -39,11 +39,13 @@ interface Box {
   set: boolean;
 }
 
-hb.registerHelper('__out', function (v: unknown) {
-  if (arguments.length < 2) throw new FilterError('empty expression');
+hb.registerHelper('__out', (...args: unknown[]) => {
+  // handlebars passes its options object last: fewer than 2 arguments means `{{__out}}` with no value
+  if (args.length < 2) throw new FilterError('empty expression');
+  const v = args[0];
   return stringifyValue(v);
 });
-hb.registerHelper('__cap', function (v: unknown, options: { data: { tsplayBox: Box } }) {
+hb.registerHelper('__cap', (v: unknown, options: { data: { tsplayBox: Box } }) => {
   options.data.tsplayBox.v = v;
   options.data.tsplayBox.set = true;
   return '';

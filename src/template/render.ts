@@ -4,7 +4,20 @@
  * with the location of the value (task file:line) or of the error inside a template file.
  */
 import { TsplayError, UndefinedVariableError, type SourceLocation } from '../errors.js';
-import { ANSIBLE_MANAGED, checkTemplateSyntax, hasLookup, isPossiblyTemplate, lookupNames, OMIT_TOKEN, removeOmit, RenderError, runLookup as runLookupPlugin, templateFile, templateValue, type TemplateFileOptions } from './ansible.js';
+import {
+  ANSIBLE_MANAGED,
+  checkTemplateSyntax,
+  hasLookup,
+  isPossiblyTemplate,
+  lookupNames,
+  OMIT_TOKEN,
+  removeOmit,
+  RenderError,
+  runLookup as runLookupPlugin,
+  templateFile,
+  templateValue,
+  type TemplateFileOptions,
+} from './ansible.js';
 
 export { ANSIBLE_MANAGED, OMIT_TOKEN, removeOmit, hasLookup, lookupNames };
 import { PyError, UndefinedError, str, toPlain } from './jinja/py.js';
@@ -32,7 +45,10 @@ export function templateError(e: unknown, text: string, loc: SourceLocation, inF
           hint: envHint ?? `define '${name}' (play vars, inventory, register, set_fact, -e) or give a fallback: {{ ${name} | default('') }}`,
         });
       }
-      return new UndefinedVariableError(name, `undefined variable '${name}' (${cause.undef.message})${where}`, { location, hint: envHint ?? `give a fallback with the default filter: {{ ${name} | default('') }}` });
+      return new UndefinedVariableError(name, `undefined variable '${name}' (${cause.undef.message})${where}`, {
+        location,
+        hint: envHint ?? `give a fallback with the default filter: {{ ${name} | default('') }}`,
+      });
     }
     const kind = cause instanceof PyError ? `${cause.pyType}: ` : '';
     return new TsplayError('TEMPLATE', `${kind}${e.message}${inFile || e.templateName ? '' : ` in ${short(text)}`}`, { location });

@@ -170,10 +170,7 @@ function expression(body: string, whole: string = body): Expr {
     if (!m) throw new TranslateError(`bad filter \`|${seg}\` in \`${whole.trim()}\``);
     const name = m[1]!;
     if (!Object.hasOwn(filters, name)) {
-      throw new TranslateError(
-        `unsupported filter \`${name}\` in \`${whole.trim()}\``,
-        `supported filters: ${Object.keys(filters).sort().join(', ')}`,
-      );
+      throw new TranslateError(`unsupported filter \`${name}\` in \`${whole.trim()}\``, `supported filters: ${Object.keys(filters).sort().join(', ')}`);
     }
     const args = m[2] !== undefined && m[2].trim() !== '' ? splitTop(m[2], ',') : [];
     const argText = args.map((a) => {
@@ -192,10 +189,7 @@ function expression(body: string, whole: string = body): Expr {
 export function translate(text: string): Translated {
   const js = JINJA_STATEMENT.exec(text);
   if (js) {
-    throw new TranslateError(
-      `Jinja statements like \`{% ${js[1]} %}\` are not supported`,
-      'use handlebars blocks: {{#if cond}}…{{else}}…{{/if}}, {{#each list}}{{this}}{{/each}}',
-    );
+    throw new TranslateError(`Jinja statements like \`{% ${js[1]} %}\` are not supported`, 'use handlebars blocks: {{#if cond}}…{{else}}…{{/if}}, {{#each list}}{{this}}{{/each}}');
   }
   let out = '';
   let i = 0;

@@ -10,7 +10,8 @@ import { DIFF_DIR, formatDifferences, formatMarkdown, formatTable, interruptHarn
 import { REPO } from './harness/tools.js';
 import type { Target } from './harness/sides.js';
 
-const USAGE = 'usage: npx tsx test/differential/run.ts [--target docker|local] [--only SUBSTRING] [--json OUT] [--markdown] [--parallel N] [--shards N] [--tsplay-cli] [--notes] [--quiet] [--from-json FILE]';
+const USAGE =
+  'usage: npx tsx test/differential/run.ts [--target docker|local] [--only SUBSTRING] [--json OUT] [--markdown] [--parallel N] [--shards N] [--tsplay-cli] [--notes] [--quiet] [--from-json FILE]';
 
 async function main(argv: string[]): Promise<number> {
   let target: Target = 'docker';

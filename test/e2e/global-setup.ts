@@ -40,10 +40,15 @@ export default async function setup(project: TestProject): Promise<(() => Promis
   for (const i of summary.images.filter((x) => x.status === 'skipped')) log(`tests on ${i.name} are skipped: ${i.reason}`);
   // Where a registry exists (the hosted-runner workflow), the registry-based images are required:
   // their rows must run there, not skip.
-  const required = (process.env['TSPLAY_REQUIRE_IMAGES'] ?? '').split(',').map((s) => s.trim()).filter(Boolean);
+  const required = (process.env['TSPLAY_REQUIRE_IMAGES'] ?? '')
+    .split(',')
+    .map((s) => s.trim())
+    .filter(Boolean);
   const missing = required.filter((n) => images[n]?.status !== 'built' && images[n]?.status !== 'cached');
   if (missing.length) {
-    throw new Error(`TSPLAY_REQUIRE_IMAGES names ${missing.map((n) => `${n} (${images[n] ? `${images[n]!.status}: ${images[n]!.reason ?? ''}` : 'no such recipe'})`).join(', ')}; pull the base images first (docker pull ubuntu:22.04 ubuntu:24.04 rockylinux:9)`);
+    throw new Error(
+      `TSPLAY_REQUIRE_IMAGES names ${missing.map((n) => `${n} (${images[n] ? `${images[n]!.status}: ${images[n]!.reason ?? ''}` : 'no such recipe'})`).join(', ')}; pull the base images first (docker pull ubuntu:22.04 ubuntu:24.04 rockylinux:9)`,
+    );
   }
   project.provide('lab', { docker: true, images });
   return async () => {

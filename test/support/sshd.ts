@@ -104,7 +104,11 @@ export async function startSshd(opts: SshdOptions = {}): Promise<Sshd> {
   authorize(user);
   if (process.getuid?.() === 0) mkdirSync('/run/sshd', { recursive: true, mode: 0o755 });
 
-  const hostPublicKey = readFileSync(hostKey + '.pub', 'utf8').trim().split(/\s+/).slice(0, 2).join(' ');
+  const hostPublicKey = readFileSync(hostKey + '.pub', 'utf8')
+    .trim()
+    .split(/\s+/)
+    .slice(0, 2)
+    .join(' ');
   const logPath = join(dir, 'sshd.log');
   const config = join(dir, 'sshd_config');
   writeFileSync(

@@ -57,9 +57,30 @@ export const RECIPES: Recipe[] = [
   // Full python3 (not only -minimal, which lacks json) on 11, 12 and 13: ansible-core's modules run
   // there — on the twins of the differential harness (test/differential/, debian-12) and in the
   // facts oracle (test/e2e/facts/, every image).
-  { kind: 'debootstrap', name: 'debian-11', family: 'debian', suite: 'bullseye', packages: [...TARGET_PACKAGES, 'python3'], description: 'Debian 11 (bullseye), systemd + OpenSSH + python3' },
-  { kind: 'debootstrap', name: 'debian-12', family: 'debian', suite: 'bookworm', packages: [...TARGET_PACKAGES, 'python3'], description: 'Debian 12 (bookworm), systemd + OpenSSH + python3' },
-  { kind: 'debootstrap', name: 'debian-13', family: 'debian', suite: 'trixie', packages: [...TARGET_PACKAGES, 'python3'], description: 'Debian 13 (trixie), systemd + OpenSSH + python3' },
+  {
+    kind: 'debootstrap',
+    name: 'debian-11',
+    family: 'debian',
+    suite: 'bullseye',
+    packages: [...TARGET_PACKAGES, 'python3'],
+    description: 'Debian 11 (bullseye), systemd + OpenSSH + python3',
+  },
+  {
+    kind: 'debootstrap',
+    name: 'debian-12',
+    family: 'debian',
+    suite: 'bookworm',
+    packages: [...TARGET_PACKAGES, 'python3'],
+    description: 'Debian 12 (bookworm), systemd + OpenSSH + python3',
+  },
+  {
+    kind: 'debootstrap',
+    name: 'debian-13',
+    family: 'debian',
+    suite: 'trixie',
+    packages: [...TARGET_PACKAGES, 'python3'],
+    description: 'Debian 13 (trixie), systemd + OpenSSH + python3',
+  },
   { kind: 'derive', name: 'debian-12-nginx', family: 'debian', from: 'debian-12', packages: ['nginx'], description: 'Debian 12 + NGINX (filtering-node tests)' },
   { kind: 'derive', name: 'debian-13-nginx', family: 'debian', from: 'debian-13', packages: ['nginx'], description: 'Debian 13 + NGINX (filtering-node tests)' },
   {
@@ -68,12 +89,32 @@ export const RECIPES: Recipe[] = [
     family: 'rpm-on-debian',
     from: 'debian-12',
     packages: ['dnf', 'rpm', 'firewalld', 'python3'],
-    description:
-      'NOT Rocky/RHEL: Debian 12 with Debian\'s dnf, rpm and firewalld, so the dnf/rpm/firewalld code paths run for real (os-release stays Debian\'s)',
+    description: "NOT Rocky/RHEL: Debian 12 with Debian's dnf, rpm and firewalld, so the dnf/rpm/firewalld code paths run for real (os-release stays Debian's)",
   },
-  { kind: 'dockerfile', name: 'ubuntu-22.04', family: 'ubuntu', baseImage: 'ubuntu:22.04', dockerfile: 'apt-registry.Dockerfile', description: 'Ubuntu 22.04 registry image + systemd + OpenSSH' },
-  { kind: 'dockerfile', name: 'ubuntu-24.04', family: 'ubuntu', baseImage: 'ubuntu:24.04', dockerfile: 'apt-registry.Dockerfile', description: 'Ubuntu 24.04 registry image + systemd + OpenSSH' },
-  { kind: 'dockerfile', name: 'rocky-9', family: 'rhel', baseImage: 'rockylinux:9', dockerfile: 'dnf-registry.Dockerfile', description: 'Rocky Linux 9 registry image + systemd + OpenSSH' },
+  {
+    kind: 'dockerfile',
+    name: 'ubuntu-22.04',
+    family: 'ubuntu',
+    baseImage: 'ubuntu:22.04',
+    dockerfile: 'apt-registry.Dockerfile',
+    description: 'Ubuntu 22.04 registry image + systemd + OpenSSH',
+  },
+  {
+    kind: 'dockerfile',
+    name: 'ubuntu-24.04',
+    family: 'ubuntu',
+    baseImage: 'ubuntu:24.04',
+    dockerfile: 'apt-registry.Dockerfile',
+    description: 'Ubuntu 24.04 registry image + systemd + OpenSSH',
+  },
+  {
+    kind: 'dockerfile',
+    name: 'rocky-9',
+    family: 'rhel',
+    baseImage: 'rockylinux:9',
+    dockerfile: 'dnf-registry.Dockerfile',
+    description: 'Rocky Linux 9 registry image + systemd + OpenSSH',
+  },
 ];
 
 export function findRecipe(name: string): Recipe | undefined {

@@ -115,7 +115,10 @@ export function blockInFile(original: string | null, a: BlockInFileArgs): BlockE
   if (at > lines.length) {
     // Ansible counts newlines in the decoded text up to a byte offset; with multi-byte characters before a
     // (?m) match that lands past the last line and the module crashes (IndexError, "MODULE FAILURE").
-    throw new PyRegexError(insertafter ?? insertbefore ?? '', 'the multiline match position lies past the end of the file (non-ASCII text before the match); Ansible fails here too');
+    throw new PyRegexError(
+      insertafter ?? insertbefore ?? '',
+      'the multiline match position lies past the end of the file (non-ASCII text before the match); Ansible fails here too',
+    );
   }
   if (at > 0 && !lines[at - 1]!.endsWith(LINESEP)) lines[at - 1] += LINESEP;
   if (a.prepend_newline && present) {

@@ -24,7 +24,12 @@ export const idArg = z.preprocess((v) => (typeof v === 'number' ? String(v) : v)
  * check_type_str converts it.
  */
 export const str = z.preprocess(
-  (v) => (typeof v === 'number' || typeof v === 'boolean' ? String(v) : Array.isArray(v) || (v !== null && typeof v === 'object' && Object.getPrototypeOf(v) === Object.prototype) ? pyStr(v) : v),
+  (v) =>
+    typeof v === 'number' || typeof v === 'boolean'
+      ? String(v)
+      : Array.isArray(v) || (v !== null && typeof v === 'object' && Object.getPrototypeOf(v) === Object.prototype)
+        ? pyStr(v)
+        : v,
   z.string(),
 );
 
@@ -276,7 +281,7 @@ export function withBackupResult(plan: Plan, key: 'backup_file' | 'backup' = 'ba
 
 /** The inode that a write to this path would replace (following links). */
 export function existingFile(st: FileState | undefined): InodeInfo | undefined {
-  if (!st || !st.exists) return undefined;
+  if (!st?.exists) return undefined;
   return st.resolved;
 }
 
@@ -300,16 +305,10 @@ export type { Shell };
  * `attrsChanged` says whether the existing file's attributes differ (Ansible's check_file_attrs,
  * reported after the content change).
  */
-export function editCommands(e: {
-  path: string;
-  st: FileState;
-  exists: boolean;
-  content: Buffer;
-  contentChanged: boolean;
-  want: AttrWant;
-  backup: boolean;
-  validate?: string;
-}): { commands: Command[]; attrsChanged: boolean } {
+export function editCommands(e: { path: string; st: FileState; exists: boolean; content: Buffer; contentChanged: boolean; want: AttrWant; backup: boolean; validate?: string }): {
+  commands: Command[];
+  attrsChanged: boolean;
+} {
   const target = e.st.realPath ?? e.path;
   const commands: Command[] = e.contentChanged
     ? writeCommands({

@@ -25,7 +25,12 @@ const schema = z
   .object({
     src: z.string().min(1).optional(),
     // ansible-core's copy action: a dict or list content is written as json.dumps of it; other values as their text
-    content: z.preprocess((v) => (v !== null && typeof v === 'object' && !(v instanceof String) ? jsonDumps(v) : typeof v === 'number' || typeof v === 'boolean' ? pyStr(v) : v), z.string()).optional(),
+    content: z
+      .preprocess(
+        (v) => (v !== null && typeof v === 'object' && !(v instanceof String) ? jsonDumps(v) : typeof v === 'number' || typeof v === 'boolean' ? pyStr(v) : v),
+        z.string(),
+      )
+      .optional(),
     dest: z.string().min(1),
     force: bool.default(true),
     remote_src: bool.default(false),
@@ -71,7 +76,12 @@ export function putFileProbes(dest: string, src: string | undefined) {
  * Plan writing whole-file content: changed when the bytes differ (force) or mode/owner/group differ.
  * `states` are the probes of putFileProbes.
  */
-export function planPutFile(spec: PutFileSpec, states: { dest: FileState; parent?: FileState; destInDir?: FileState }, srcName?: string, ctx: Pick<PlanContext, 'diff'> = { diff: true }): Plan {
+export function planPutFile(
+  spec: PutFileSpec,
+  states: { dest: FileState; parent?: FileState; destInDir?: FileState },
+  srcName?: string,
+  ctx: Pick<PlanContext, 'diff'> = { diff: true },
+): Plan {
   let dest = spec.dest;
   let st = states.dest;
   if (dest.endsWith('/') || st.resolved?.type === 'directory') {
@@ -83,7 +93,7 @@ export function planPutFile(spec: PutFileSpec, states: { dest: FileState; parent
   }
   if (st.exists && st.resolved && st.resolved.type !== 'file') return failedPlan(`Destination ${dest} exists and is not a regular file (${st.state})`);
   const exists = st.exists && st.resolved !== undefined;
-  const same = exists && st.content !== undefined && st.content.equals(spec.content);
+  const same = exists && st.content?.equals(spec.content);
   const checksum = createHash('sha1').update(spec.content).digest('hex');
   const finalMode = spec.want.mode !== undefined ? resolveMode(spec.want.mode, st.resolved?.mode ?? '0644', false) : (st.resolved?.mode ?? undefined);
   const result: Record<string, unknown> = {
@@ -93,8 +103,8 @@ export function planPutFile(spec: PutFileSpec, states: { dest: FileState; parent
     size: spec.content.length,
     state: 'file',
     ...(finalMode ? { mode: finalMode } : {}),
-    ...(spec.want.owner ?? st.resolved?.owner ? { owner: spec.want.owner ?? st.resolved?.owner } : {}),
-    ...(spec.want.group ?? st.resolved?.group ? { group: spec.want.group ?? st.resolved?.group } : {}),
+    ...((spec.want.owner ?? st.resolved?.owner) ? { owner: spec.want.owner ?? st.resolved?.owner } : {}),
+    ...((spec.want.group ?? st.resolved?.group) ? { group: spec.want.group ?? st.resolved?.group } : {}),
   };
   const target = st.realPath ?? dest;
 

@@ -47,7 +47,7 @@ export function parseEnvValue(raw: string): string {
 /** How tsplay writes a value: bare when safe, else double-quoted with \ " $ ` escaped. */
 export function formatEnvValue(v: string, mode: 'auto' | 'always' | 'never'): string {
   if (mode === 'never') return v;
-  if (mode === 'auto' && /^[A-Za-z0-9_@%+=:,./\-]*$/.test(v) && v !== '') return v;
+  if (mode === 'auto' && /^[A-Za-z0-9_@%+=:,./-]*$/.test(v) && v !== '') return v;
   return '"' + v.replace(/(["\\$`])/g, '\\$1') + '"';
 }
 

@@ -120,7 +120,10 @@ export function planFile(a: FileArgs, { st, srcSt }: Ctx): Plan {
           const target = resolveMode(want.mode, c.mode, c.type === 'd');
           if (target === c.mode) continue;
           commands.push(
-            cmd(sh`find ${path} -mindepth 1 -type ${c.type} -perm ${c.mode} -exec chmod ${target} {} +`, `chmod ${target} the ${c.type === 'd' ? 'directories' : 'files'} under ${path} that are ${c.mode}`),
+            cmd(
+              sh`find ${path} -mindepth 1 -type ${c.type} -perm ${c.mode} -exec chmod ${target} {} +`,
+              `chmod ${target} the ${c.type === 'd' ? 'directories' : 'files'} under ${path} that are ${c.mode}`,
+            ),
           );
         }
       } else if (a.recurse && st.childrenDiffer) {
@@ -189,14 +192,15 @@ export function planFile(a: FileArgs, { st, srcSt }: Ctx): Plan {
     case 'hard': {
       const src = a.src;
       if (prev !== 'hard' && src === undefined) return failedPlan('src is required for creating new hardlinks');
-      if (src !== undefined && !(srcSt && srcSt.exists && srcSt.resolved)) return failedPlan('src does not exist', { dest: path, src });
+      if (src !== undefined && !(srcSt?.exists && srcSt.resolved)) return failedPlan('src does not exist', { dest: path, src });
       let changed = false;
       if (prev === 'absent') changed = true;
       else if (prev === 'link') changed = true;
       else if (prev === 'hard' || prev === 'file') {
         const same = src === undefined || (st.self && srcSt?.resolved && st.self.inode === srcSt.resolved.inode && st.self.device === srcSt.resolved.device);
         if (!same) {
-          if (!a.force) return failedPlan(prev === 'hard' ? 'Cannot link, different hard link exists at destination' : `Cannot link, ${prev} exists at destination`, { dest: path, src });
+          if (!a.force)
+            return failedPlan(prev === 'hard' ? 'Cannot link, different hard link exists at destination' : `Cannot link, ${prev} exists at destination`, { dest: path, src });
           changed = true;
         }
       } else if (prev === 'directory') return failedPlan(`Cannot link, directory exists at destination`, { dest: path, src });
@@ -218,7 +222,9 @@ export const file = defineModule<FileArgs>({
   probes: (a) => {
     const symbolic = a.mode !== undefined && isSymbolic(a.mode);
     const children = a.recurse ? { mode: symbolic ? undefined : a.mode, owner: a.owner, group: a.group } : undefined;
-    const probes = [probeFileState(a.path, { key: 'path', emptiness: a.state === 'link' && a.force, ...(children ? { children } : {}), ...(a.recurse && symbolic ? { childModes: true } : {}) })];
+    const probes = [
+      probeFileState(a.path, { key: 'path', emptiness: a.state === 'link' && a.force, ...(children ? { children } : {}), ...(a.recurse && symbolic ? { childModes: true } : {}) }),
+    ];
     if (a.src !== undefined) probes.push(probeFileState(a.state === 'hard' ? a.src : linkSrcPath(a.path, a.src), { key: 'src' }));
     return probes;
   },

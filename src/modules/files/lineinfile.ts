@@ -22,7 +22,15 @@ const schema = z
   })
   .strict()
   .superRefine((a, ctx) => {
-    exclusive(a, [['insertbefore', 'insertafter'], ['regexp', 'search_string'], ['backrefs', 'search_string']], ctx);
+    exclusive(
+      a,
+      [
+        ['insertbefore', 'insertafter'],
+        ['regexp', 'search_string'],
+        ['backrefs', 'search_string'],
+      ],
+      ctx,
+    );
     const v = validateProblem(a.validate);
     if (v) ctx.addIssue({ code: 'custom', message: v, path: ['validate'] });
   });
@@ -55,7 +63,6 @@ export function lineInFilePresent(
 
   const index = [-1, -1];
   let match: RegExpExecArray | boolean | null = null;
-  let exactLineMatch = false;
   const bLine = utf8bin(a.line);
 
   if (reM) {
@@ -83,8 +90,7 @@ export function lineInFilePresent(
       const cur = bLines[n]!;
       if (bLine === rstripChars(cur, '\r\n')) {
         index[0] = n;
-        exactLineMatch = true;
-      } else if (reIns && reIns.re.exec(cur)) {
+      } else if (reIns?.re.exec(cur)) {
         if (insertafter) {
           index[1] = n + 1;
           if (a.firstmatch) break;

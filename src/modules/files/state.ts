@@ -142,25 +142,12 @@ export function parseFileState(path: string, r: RunResult): FileState {
     }
   }
   if (!st.self) throw new Error(`unexpected probe output for ${path}: ${out.slice(0, 200)}`);
-  st.state =
-    st.self.type === 'link'
-      ? 'link'
-      : st.self.type === 'directory'
-        ? 'directory'
-        : st.self.type === 'file'
-          ? st.self.nlink > 1
-            ? 'hard'
-            : 'file'
-          : 'other';
+  st.state = st.self.type === 'link' ? 'link' : st.self.type === 'directory' ? 'directory' : st.self.type === 'file' ? (st.self.nlink > 1 ? 'hard' : 'file') : 'other';
   return st;
 }
 
 /** Test helper and fixture builder: the FileState a probe would report for a regular file. */
-export function fileStateOf(
-  path: string,
-  content: Buffer | string | null,
-  attrs: Partial<InodeInfo> = {},
-): FileState {
+export function fileStateOf(path: string, content: Buffer | string | null, attrs: Partial<InodeInfo> = {}): FileState {
   if (content === null) return { path, exists: false, state: 'absent' };
   const bytes = typeof content === 'string' ? Buffer.from(content, 'utf8') : content;
   const info: InodeInfo = {

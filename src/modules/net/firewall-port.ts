@@ -25,7 +25,10 @@ export const firewallPortArgs = z
       .preprocess((v) => (typeof v === 'string' ? v.split(/[,\s]+/).filter(Boolean) : v), z.array(source))
       .default([])
       .describe('addresses admitted to the port; everyone else is dropped'),
-    protocols: z.array(z.enum(['tcp', 'udp'])).min(1).default(['tcp', 'udp']),
+    protocols: z
+      .array(z.enum(['tcp', 'udp']))
+      .min(1)
+      .default(['tcp', 'udp']),
     state: z.enum(['present', 'absent']).default('present'),
     backend: z.enum(['auto', 'nftables', 'iptables', 'ufw', 'firewalld']).default('auto'),
     ssh_port: z.coerce.number().int().min(1).max(65535).default(22).describe('the SSH port, which is never touched'),
@@ -33,8 +36,7 @@ export const firewallPortArgs = z
   })
   .strict()
   .superRefine((a, ctx) => {
-    if (a.state === 'present' && a.sources.length === 0)
-      ctx.addIssue({ code: 'custom', path: ['sources'], message: 'no source addresses: the port would be closed to everyone' });
+    if (a.state === 'present' && a.sources.length === 0) ctx.addIssue({ code: 'custom', path: ['sources'], message: 'no source addresses: the port would be closed to everyone' });
     if (a.port === a.ssh_port || a.port === 22)
       ctx.addIssue({ code: 'custom', path: ['port'], message: `refusing to filter port ${a.port}: it is the SSH port (tsplay never risks locking you out)` });
   });
@@ -76,7 +78,12 @@ interface Desired {
 function desired(a: FirewallPortArgs): Desired {
   const sources = [...new Set(a.sources.map(canonicalSource))].sort();
   const protocols = [...new Set(a.protocols)].sort() as Proto[];
-  const tag = 'tsplay:' + createHash('sha256').update(JSON.stringify([a.port, sources, protocols])).digest('hex').slice(0, 12);
+  const tag =
+    'tsplay:' +
+    createHash('sha256')
+      .update(JSON.stringify([a.port, sources, protocols]))
+      .digest('hex')
+      .slice(0, 12);
   return { port: a.port, sources, protocols, tag };
 }
 
@@ -248,10 +255,7 @@ function planIpt(a: FirewallPortArgs, d: Desired, p: FirewallProbe): Command[] {
     const savedChain = saved.filter((l) => l.startsWith(`-A ${chain} `));
     const savedJump = saved.includes(`-A INPUT -j ${chain}`);
     const want = a.state === 'absent' ? [] : iptRuleLines(d);
-    const savedOk =
-      a.state === 'absent'
-        ? savedChain.length === 0 && !savedJump
-        : savedJump && savedChain.length === want.length && savedChain.every((l, i) => l === want[i]);
+    const savedOk = a.state === 'absent' ? savedChain.length === 0 && !savedJump : savedJump && savedChain.length === want.length && savedChain.every((l, i) => l === want[i]);
     if (cmds.length > 0 || !savedOk)
       cmds.push({ kind: 'shell', cmd: raw('iptables-save > /etc/iptables/rules.v4'), describe: 'persist with iptables-save to /etc/iptables/rules.v4' });
   }
@@ -309,8 +313,7 @@ function planUfw(a: FirewallPortArgs, d: Desired, p: FirewallProbe): Command[] {
 export function firewalldRules(d: Desired): string[] {
   const rules: string[] = [];
   for (const proto of d.protocols)
-    for (const s of d.sources)
-      rules.push(`rule priority="-32001" family="ipv${family(s)}" source address="${s}" port port="${d.port}" protocol="${proto}" accept`);
+    for (const s of d.sources) rules.push(`rule priority="-32001" family="ipv${family(s)}" source address="${s}" port port="${d.port}" protocol="${proto}" accept`);
   for (const proto of d.protocols) rules.push(`rule priority="-32000" port port="${d.port}" protocol="${proto}" drop`);
   return rules;
 }
@@ -384,8 +387,7 @@ function probeScript(a: FirewallPortArgs, facts: HostFacts['firewall'] | undefin
   const parts: ReturnType<typeof sh>[] = [];
   const want = (b: Backend, present: boolean | undefined) => a.backend === b || (a.backend === 'auto' && present);
   const mark = (name: string) => raw(`echo '${SEP} ${name}'`);
-  if (want('ufw', facts?.ufw))
-    parts.push(sh`${mark('ufw-status')}; ufw status 2>/dev/null | head -n 1; ${mark('ufw-added')}; ufw show added 2>/dev/null`);
+  if (want('ufw', facts?.ufw)) parts.push(sh`${mark('ufw-status')}; ufw status 2>/dev/null | head -n 1; ${mark('ufw-added')}; ufw show added 2>/dev/null`);
   if (want('firewalld', facts?.firewalld))
     parts.push(
       sh`${mark('firewalld-state')}; firewall-cmd --state 2>/dev/null; ${mark('firewalld-runtime')}; firewall-cmd --list-rich-rules 2>/dev/null; ${mark('firewalld-permanent')}; firewall-cmd --permanent --list-rich-rules 2>/dev/null`,
@@ -414,17 +416,13 @@ export function planFirewallPort(a: FirewallPortArgs, facts: HostFacts['firewall
   const backend = chooseBackend(a.backend, facts, p);
   if (!backend) return { changed: false, commands: [], failed: 'no firewall found on the host (looked for nft, iptables, an active ufw, a running firewalld)' };
   const d = desired(a);
-  const commands =
-    backend === 'nftables' ? planNft(a, d, p) : backend === 'iptables' ? planIpt(a, d, p) : backend === 'ufw' ? planUfw(a, d, p) : planFirewalld(a, d, p);
+  const commands = backend === 'nftables' ? planNft(a, d, p) : backend === 'iptables' ? planIpt(a, d, p) : backend === 'ufw' ? planUfw(a, d, p) : planFirewalld(a, d, p);
   const result = { backend, port: a.port, sources: d.sources, protocols: d.protocols, state: a.state };
   return {
     changed: commands.length > 0,
     commands,
     result,
-    msg:
-      commands.length === 0
-        ? `${backend}: port ${a.port} already ${a.state === 'present' ? `admitted only from ${d.sources.join(', ')}` : 'free of tsplay rules'}`
-        : undefined,
+    msg: commands.length === 0 ? `${backend}: port ${a.port} already ${a.state === 'present' ? `admitted only from ${d.sources.join(', ')}` : 'free of tsplay rules'}` : undefined,
   };
 }
 

@@ -6,11 +6,4 @@ import { wallarmVerifyModule } from './wallarm-verify.js';
 import { wallarmRemoveModule } from './wallarm-remove.js';
 
 /** Network-service modules tsplay adds beyond Ansible's core: nginx config editing, firewall rules, Wallarm node steps. */
-export const netModules: ModuleDef[] = [
-  nginxUpstreamModule,
-  firewallPortModule,
-  wallarmPreflightModule,
-  wallarmInstallModule,
-  wallarmVerifyModule,
-  wallarmRemoveModule,
-];
+export const netModules: ModuleDef[] = [nginxUpstreamModule, firewallPortModule, wallarmPreflightModule, wallarmInstallModule, wallarmVerifyModule, wallarmRemoveModule];

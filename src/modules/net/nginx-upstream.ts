@@ -4,18 +4,7 @@ import { defineModule, type Plan, type Outcome } from '../types.js';
 import type { Command } from '../../commands/types.js';
 import { sh, raw, argv } from '../../commands/quote.js';
 import type { RunResult } from '../../executors/types.js';
-import {
-  parseConf,
-  printConf,
-  makeDirective,
-  makeBlock,
-  indentOf,
-  parseDirectiveText,
-  NginxParseError,
-  type ConfNode,
-  type Directive,
-  type ConfFile,
-} from './nginx-conf.js';
+import { parseConf, printConf, makeDirective, makeBlock, indentOf, parseDirectiveText, NginxParseError, type ConfNode, type Directive, type ConfFile } from './nginx-conf.js';
 
 /** The two names of the "where is postanalytics" directive (4.x/5.x and 6.x+). */
 export const UPSTREAM_DIRECTIVES = ['wallarm_wstore_upstream', 'wallarm_tarantool_upstream'] as const;
@@ -25,16 +14,17 @@ const SSL_DIRECTIVES = {
   ssl_ca_cert_file: 'wallarm_wstore_ssl_ca_cert_file',
 } as const;
 
-const serverAddress = z
-  .string()
-  .regex(/^(\[[0-9A-Fa-f:.]+\]|[A-Za-z0-9._-]+):\d{1,5}$/, 'a server is HOST:PORT (IPv6 as [ADDR]:PORT)');
-
+const serverAddress = z.string().regex(/^(\[[0-9A-Fa-f:.]+\]|[A-Za-z0-9._-]+):\d{1,5}$/, 'a server is HOST:PORT (IPv6 as [ADDR]:PORT)');
 
 export const nginxUpstreamArgs = z
   .object({
     path: z.string().min(1).default('/etc/nginx/nginx.conf').describe('NGINX file holding http {} (or a conf.d file included inside http {})'),
     action: z.enum(['ensure', 'restore']).default('ensure').describe('ensure the upstream, or restore the backup taken by a previous ensure'),
-    name: z.string().regex(/^[A-Za-z0-9_.-]+$/).default('wallarm_wstore').describe('upstream block name'),
+    name: z
+      .string()
+      .regex(/^[A-Za-z0-9_.-]+$/)
+      .default('wallarm_wstore')
+      .describe('upstream block name'),
     servers: stringList(serverAddress).default([]).describe('HOST:PORT of each postanalytics server'),
     server_params: z.array(z.string()).default(['max_fails=0', 'fail_timeout=0', 'max_conns=1']),
     keepalive: z.coerce.number().int().positive().optional().describe('keepalive connections (default: number of servers)'),
@@ -63,8 +53,7 @@ export const nginxUpstreamArgs = z
     if ((a.ssl || tlsFiles) && a.directive !== 'wallarm_wstore_upstream')
       ctx.addIssue({ code: 'custom', path: ['ssl'], message: 'TLS to postanalytics exists only with wallarm_wstore_upstream (6.2+)' });
     if (tlsFiles && !a.ssl) ctx.addIssue({ code: 'custom', path: ['ssl'], message: 'ssl_* files need ssl: true' });
-    if (Boolean(a.ssl_cert_file) !== Boolean(a.ssl_key_file))
-      ctx.addIssue({ code: 'custom', path: ['ssl_cert_file'], message: 'mTLS needs both ssl_cert_file and ssl_key_file' });
+    if (Boolean(a.ssl_cert_file) !== Boolean(a.ssl_key_file)) ctx.addIssue({ code: 'custom', path: ['ssl_cert_file'], message: 'mTLS needs both ssl_cert_file and ssl_key_file' });
   });
 
 export type NginxUpstreamArgs = z.infer<typeof nginxUpstreamArgs>;
@@ -96,7 +85,7 @@ export function parseNginxProbe(stdout: string): NginxFileState {
   const filePart = b === -1 ? stdout : stdout.slice(0, b);
   const backupPart = b === -1 ? '' : stdout.slice(b + BMARK.length + 1);
   const m = /^@@tsplay-file@@ (present (\d+)|absent)\n/.exec(filePart);
-  if (m && m[2]) {
+  if (m?.[2]) {
     st.exists = true;
     st.mode = m[2].padStart(4, '0');
     st.content = filePart.slice(m[0].length);
@@ -171,7 +160,7 @@ interface Scope {
 
 function findHttpScope(file: ConfFile): Scope {
   const http = file.children.find((n): n is Directive => n.kind === 'directive' && n.name.value === 'http' && !!n.block);
-  if (!http || !http.block) {
+  if (!http?.block) {
     const first = file.children.find((n) => n.kind === 'directive');
     return { children: file.children, indent: first ? indentOf(first.pre) : '', parentIndent: '' };
   }
@@ -252,8 +241,7 @@ function rewriteUpstream(up: Directive, a: NginxUpstreamArgs, keepalive: number,
   const inner = firstDirective ? indentOf(firstDirective.pre) : indentOf(up.pre) + unitIndent(ind);
   const wantServers = a.servers.map((s) => [s, ...a.server_params]);
   const servers = block.children.filter((n): n is Directive => n.kind === 'directive' && n.name.value === 'server');
-  const serversOk =
-    servers.length === wantServers.length && servers.every((d, i) => sameArgs(d, wantServers[i]!));
+  const serversOk = servers.length === wantServers.length && servers.every((d, i) => sameArgs(d, wantServers[i]!));
   const out: ConfNode[] = [];
   let serversPlaced = false;
   let keepalivePlaced = false;
@@ -288,12 +276,7 @@ function rewriteUpstream(up: Directive, a: NginxUpstreamArgs, keepalive: number,
 }
 
 function validateScript(a: NginxUpstreamArgs, path: string, restore: 'backup' | 'remove' | 'none') {
-  const undo =
-    restore === 'backup'
-      ? sh`cp -p -- ${backupPath(path)} ${path}`
-      : restore === 'remove'
-        ? sh`rm -f -- ${path}`
-        : raw(':');
+  const undo = restore === 'backup' ? sh`cp -p -- ${backupPath(path)} ${path}` : restore === 'remove' ? sh`rm -f -- ${path}` : raw(':');
   return sh`out=$(${argv(a.validate_command)} 2>&1); rc=$?; printf '%s\\n' "$out"; echo "@@tsplay-validate rc=$rc"; if [ "$rc" -ne 0 ]; then ${undo}; exit 3; fi`;
 }
 

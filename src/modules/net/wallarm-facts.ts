@@ -58,9 +58,7 @@ export function postanalyticsLog(gen: Generation): string {
 }
 
 export function upstreamNames(gen: Generation): { upstream: string; directive: 'wallarm_wstore_upstream' | 'wallarm_tarantool_upstream' } {
-  return gen === 'wstore'
-    ? { upstream: 'wallarm_wstore', directive: 'wallarm_wstore_upstream' }
-    : { upstream: 'wallarm_tarantool', directive: 'wallarm_tarantool_upstream' };
+  return gen === 'wstore' ? { upstream: 'wallarm_wstore', directive: 'wallarm_wstore_upstream' } : { upstream: 'wallarm_tarantool', directive: 'wallarm_tarantool_upstream' };
 }
 
 /** The installer's arch words; anything else is refused. */
@@ -140,7 +138,6 @@ export function checkOs(os: HostFacts['os'], version: string): OsCheck {
   const list = describeSupported(version);
   if (!rule) return { ok: false, reason: `${name} is not on the supported list for Wallarm ${version} (${list})` };
   const have = rule.byMajor ? os.major || os.version.split('.')[0]! : os.version;
-  if (!rule.versions.includes(have))
-    return { ok: false, reason: `${name} (version ${os.version}) is not on the supported list for Wallarm ${version} (${list})` };
+  if (!rule.versions.includes(have)) return { ok: false, reason: `${name} (version ${os.version}) is not on the supported list for Wallarm ${version} (${list})` };
   return { ok: true };
 }

@@ -3,16 +3,7 @@ import { defineModule, type Plan, type Outcome } from '../types.js';
 import { sh, raw } from '../../commands/quote.js';
 import type { RunResult } from '../../executors/types.js';
 import type { HostFacts } from '../../facts/types.js';
-import {
-  VERSION_RE,
-  WALLARM_PATHS,
-  CLOUD_API_HOSTS,
-  installerArch,
-  installerFile,
-  installerUrl,
-  checkOs,
-  describeSupported,
-} from './wallarm-facts.js';
+import { VERSION_RE, WALLARM_PATHS, CLOUD_API_HOSTS, installerArch, installerFile, installerUrl, checkOs, describeSupported } from './wallarm-facts.js';
 
 /**
  * wallarm_preflight (prepare-clean-machine) and wallarm_install (install-postanalytics,
@@ -36,9 +27,7 @@ const STATE_SEP = '@@tsplay@@';
 /** One probe for both modules: /opt/wallarm, node.yaml, tsplay's version marker, user, packages. */
 function stateProbeCmd(installerPath?: string) {
   const p = WALLARM_PATHS;
-  const inst = installerPath
-    ? sh`if [ -f ${installerPath} ]; then echo "installer_sha256=$(sha256sum ${installerPath} | cut -d' ' -f1)"; fi;`
-    : raw('');
+  const inst = installerPath ? sh`if [ -f ${installerPath} ]; then echo "installer_sha256=$(sha256sum ${installerPath} | cut -d' ' -f1)"; fi;` : raw('');
   return sh`echo ${STATE_SEP}; if [ -e ${p.root} ]; then echo opt_wallarm=yes; fi; if [ -s ${p.nodeYaml} ]; then echo registered=yes; fi; if [ -f ${p.versionMarker} ]; then echo "version=$(head -n 1 ${p.versionMarker})"; elif [ -f ${p.root}/setup.sh ]; then echo "version=$(sh ${p.root}/setup.sh --version 2>/dev/null | grep -oE '[0-9]+\.[0-9]+\.[0-9]+' | head -n 1)"; fi; if id -u wallarm >/dev/null 2>&1; then echo user=yes; fi; if command -v dpkg-query >/dev/null 2>&1; then dpkg-query -W -f='pkg=\${Package} \${Status}\\n' 'wallarm*' 2>/dev/null | grep ' installed$' | cut -d' ' -f1; fi; if command -v rpm >/dev/null 2>&1; then rpm -qa --qf 'pkg=%{NAME}\\n' 'wallarm*' 2>/dev/null; fi; ${inst} true`;
 }
 
@@ -57,7 +46,8 @@ export function parseMachineState(stdout: string): WallarmMachineState {
   return st;
 }
 
-const CLEAN_HINT = 'the all-in-one installer needs a clean machine (no /opt/wallarm, no wallarm user, no wallarm packages); start over with: systemctl stop wallarm && rm -rf /opt/wallarm';
+const CLEAN_HINT =
+  'the all-in-one installer needs a clean machine (no /opt/wallarm, no wallarm user, no wallarm packages); start over with: systemctl stop wallarm && rm -rf /opt/wallarm';
 
 // ------------------------------------------------------------------ wallarm_preflight
 
@@ -128,8 +118,7 @@ export const wallarmInstallArgs = z
   })
   .strict()
   .superRefine((a, ctx) => {
-    if (a.token_type === 'api' && !a.group)
-      ctx.addIssue({ code: 'custom', path: ['group'], message: `an API token needs the node group label (WALLARM_LABELS='group=<GROUP>')` });
+    if (a.token_type === 'api' && !a.group) ctx.addIssue({ code: 'custom', path: ['group'], message: `an API token needs the node group label (WALLARM_LABELS='group=<GROUP>')` });
   });
 export type WallarmInstallArgs = z.infer<typeof wallarmInstallArgs>;
 

@@ -14,8 +14,14 @@ import { WALLARM_PATHS } from './wallarm-facts.js';
 export const wallarmRemoveArgs = z
   .object({
     kind: z.enum(['auto', 'package', 'all-in-one']).default('auto'),
-    package: z.string().regex(/^[A-Za-z0-9.+_-]+$/).default('wallarm-node-tarantool'),
-    service: z.string().regex(/^[A-Za-z0-9@.:_-]+$/).default('wallarm-tarantool'),
+    package: z
+      .string()
+      .regex(/^[A-Za-z0-9.+_-]+$/)
+      .default('wallarm-node-tarantool'),
+    service: z
+      .string()
+      .regex(/^[A-Za-z0-9@.:_-]+$/)
+      .default('wallarm-tarantool'),
   })
   .strict();
 export type WallarmRemoveArgs = z.infer<typeof wallarmRemoveArgs>;

@@ -48,7 +48,7 @@ export interface Finding {
   severity: 'error' | 'warning';
 }
 
-const num = (v: unknown): number | undefined => (typeof v === 'number' ? v : typeof v === 'string' && v.trim() !== '' && !isNaN(Number(v)) ? Number(v) : undefined);
+const num = (v: unknown): number | undefined => (typeof v === 'number' ? v : typeof v === 'string' && v.trim() !== '' && !Number.isNaN(Number(v)) ? Number(v) : undefined);
 const isStatus = (s: WallarmStatus | { error: string } | undefined): s is WallarmStatus => !!s && !('error' in s && typeof s.error === 'string' && Object.keys(s).length === 1);
 
 /** Map evidence to findings (seed 004 and WALLARM.md signatures). */
@@ -76,7 +76,10 @@ export function diagnose(ev: VerifyEvidence): Finding[] {
         severity: 'error',
       });
     if (/failed to bind/i.test(log) && !listens) {
-      const line = log.split('\n').find((l) => /failed to bind/i.test(l))!.trim();
+      const line = log
+        .split('\n')
+        .find((l) => /failed to bind/i.test(l))!
+        .trim();
       out.push({
         id: 'failed-to-bind',
         problem: `postanalytics cannot bind its address: ${line}`,
@@ -90,7 +93,7 @@ export function diagnose(ev: VerifyEvidence): Finding[] {
     if (/Index 'primary' already exists|can't initialize storage/i.test(log))
       out.push({
         id: 'storage-init',
-        problem: "postanalytics storage did not initialise (\"Index 'primary' already exists\" / \"can't initialize storage\")",
+        problem: 'postanalytics storage did not initialise ("Index \'primary\' already exists" / "can\'t initialize storage")',
         remedy: `delete all files in ${WALLARM_PATHS.tarantoolData} and systemctl restart wallarm`,
         severity: 'error',
       });
@@ -223,7 +226,10 @@ export function parseVerifyProbe(stdout: string, a: WallarmVerifyArgs): VerifyEv
     log: sections.get('log') ?? '',
   };
   if (a.component === 'postanalytics') {
-    ev.listening = (sections.get('listening') ?? '').split('\n').map((s) => s.trim()).filter(Boolean);
+    ev.listening = (sections.get('listening') ?? '')
+      .split('\n')
+      .map((s) => s.trim())
+      .filter(Boolean);
     ev.listenPort = a.listen_port;
     return ev;
   }
@@ -267,8 +273,7 @@ export function judge(ev: VerifyEvidence, host: string): Plan {
     result.listening = ev.listening;
   }
   const lines = findings.map((f) => `  - ${f.severity === 'warning' ? '(warning) ' : ''}${f.problem}\n    remedy: ${f.remedy}`);
-  if (errors.length)
-    return { changed: false, commands: [], result, failed: `Wallarm ${ev.component} check failed on ${host}:\n${lines.join('\n')}` };
+  if (errors.length) return { changed: false, commands: [], result, failed: `Wallarm ${ev.component} check failed on ${host}:\n${lines.join('\n')}` };
   const ok = ev.component === 'filtering' ? `tnt_errors ${result.tnt_errors} across ${samples.length} samples` : `wallarm active, port ${ev.listenPort ?? '?'} listening`;
   return { changed: false, commands: [], result, msg: [`Wallarm ${ev.component} OK: ${ok}`, ...lines].join('\n') };
 }

@@ -7,17 +7,18 @@ export { bool } from '../ansible-bool.js';
 export const int = z.preprocess((v) => (typeof v === 'string' && /^\s*-?\d+\s*$/.test(v) ? Number(v) : v), z.number().int());
 
 /** A non-negative number of seconds (int or float, maybe a string). */
-export const seconds = z.preprocess(
-  (v) => (typeof v === 'string' && /^\s*\d+(\.\d+)?\s*$/.test(v) ? Number(v) : v),
-  z.number().nonnegative(),
-);
+export const seconds = z.preprocess((v) => (typeof v === 'string' && /^\s*\d+(\.\d+)?\s*$/.test(v) ? Number(v) : v), z.number().nonnegative());
 
 /** A string Ansible accepts as str although YAML typed it (numbers, booleans). */
 export const str = z.preprocess((v) => (typeof v === 'number' || typeof v === 'boolean' ? String(v) : v), z.string());
 
 /** Ansible's `type='list', elements='str'`: a list, or a comma-separated string. */
 export const strList = z.preprocess((v) => {
-  if (typeof v === 'string') return v.split(',').map((s) => s.trim()).filter((s) => s !== '');
+  if (typeof v === 'string')
+    return v
+      .split(',')
+      .map((s) => s.trim())
+      .filter((s) => s !== '');
   if (typeof v === 'number') return [String(v)];
   if (Array.isArray(v)) return v.map((x) => (typeof x === 'number' || typeof x === 'boolean' ? String(x) : x));
   return v;
@@ -51,7 +52,12 @@ export function withAliases<S extends z.ZodType>(aliases: Record<string, string>
 
 /** The first line of a multi-line text (for messages). */
 export function firstLine(s: string): string {
-  return s.split('\n').find((l) => l.trim() !== '')?.trim() ?? '';
+  return (
+    s
+      .split('\n')
+      .find((l) => l.trim() !== '')
+      ?.trim() ?? ''
+  );
 }
 
 /** Ansible's `strip_empty_ends` plus `_lines` lists. */

@@ -122,9 +122,7 @@ export function guardProbe(spec: RunSpec): Probe | undefined {
 
 /** The command line: execve-like words for `command`, `sh -c SCRIPT` for `shell`. */
 export function commandLine(spec: RunSpec): Shell {
-  const body = spec.shell
-    ? new Shell(`exec ${shellWord(spec.executable ?? '/bin/sh', true)} -c ${shellWord(spec.script!, false)}`)
-    : execLine(spec.argv!, spec.expand);
+  const body = spec.shell ? new Shell(`exec ${shellWord(spec.executable ?? '/bin/sh', true)} -c ${shellWord(spec.script!, false)}`) : execLine(spec.argv!, spec.expand);
   if (spec.chdir === undefined) return body;
   return new Shell(`cd -- ${shellWord(spec.chdir, true)} && ${body.text}`);
 }

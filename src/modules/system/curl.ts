@@ -26,5 +26,11 @@ export function headerEntries(headers: Record<string, string> | undefined): Arra
 
 export const headersArg = (z: typeof import('zod').z) =>
   z
-    .record(z.string().regex(/^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/, { message: 'not a valid HTTP header name' }), z.preprocess((v) => (typeof v === 'number' || typeof v === 'boolean' ? String(v) : v), z.string().refine((s) => !/[\r\n]/.test(s), { message: 'header values cannot contain line breaks' })))
+    .record(
+      z.string().regex(/^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/, { message: 'not a valid HTTP header name' }),
+      z.preprocess(
+        (v) => (typeof v === 'number' || typeof v === 'boolean' ? String(v) : v),
+        z.string().refine((s) => !/[\r\n]/.test(s), { message: 'header values cannot contain line breaks' }),
+      ),
+    )
     .optional();

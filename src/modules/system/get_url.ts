@@ -7,7 +7,7 @@ import { z } from 'zod';
 import { quote, raw, Shell } from '../../commands/quote.js';
 import type { ShellCommand } from '../../commands/types.js';
 import type { RunResult } from '../../executors/types.js';
-import { defineModule, type Outcome, type Plan, type Probe } from '../types.js';
+import { defineModule, type Outcome, type Probe } from '../types.js';
 import { bool, idArg, int, octalMode, str, withAliases } from './args.js';
 import { curlConfig, headerEntries, headersArg, redactUrl } from './curl.js';
 
@@ -98,8 +98,10 @@ function attrCommands(a: GetUrlArgs, st: DestState | undefined, target: string):
   const cmds: ShellCommand[] = [];
   const f = quote(target);
   if (a.mode && st?.mode !== a.mode) cmds.push({ kind: 'shell', cmd: new Shell(`chmod ${a.mode} -- ${f}`), describe: `chmod ${a.mode} ${target}` });
-  if (a.owner && st?.owner !== a.owner && st?.uid !== a.owner) cmds.push({ kind: 'shell', cmd: new Shell(`chown ${quote(a.owner)} -- ${f}`), describe: `chown ${a.owner} ${target}` });
-  if (a.group && st?.group !== a.group && st?.gid !== a.group) cmds.push({ kind: 'shell', cmd: new Shell(`chgrp ${quote(a.group)} -- ${f}`), describe: `chgrp ${a.group} ${target}` });
+  if (a.owner && st?.owner !== a.owner && st?.uid !== a.owner)
+    cmds.push({ kind: 'shell', cmd: new Shell(`chown ${quote(a.owner)} -- ${f}`), describe: `chown ${a.owner} ${target}` });
+  if (a.group && st?.group !== a.group && st?.gid !== a.group)
+    cmds.push({ kind: 'shell', cmd: new Shell(`chgrp ${quote(a.group)} -- ${f}`), describe: `chgrp ${a.group} ${target}` });
   return cmds;
 }
 

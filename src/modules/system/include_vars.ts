@@ -21,7 +21,7 @@ export const includeVarsArgs = z.record(z.string(), z.unknown()).superRefine((a,
   }
   if (dirs && files) ctx.addIssue({ code: 'custom', message: 'You are mixing file only and dir only arguments, these are incompatible' });
   if (a.hash_behaviour !== undefined && a.hash_behaviour !== null && !['replace', 'merge'].includes(String(a.hash_behaviour))) {
-    ctx.addIssue({ code: 'custom', path: ['hash_behaviour'], message: "value of hash_behaviour must be one of: replace, merge" });
+    ctx.addIssue({ code: 'custom', path: ['hash_behaviour'], message: 'value of hash_behaviour must be one of: replace, merge' });
   }
 });
 

@@ -13,9 +13,7 @@ import { bool, int, lines, strList, withAliases } from './args.js';
 type State = 'present' | 'absent' | 'latest';
 type Manager = 'apt' | 'dnf' | 'yum';
 
-const stateArg = z
-  .enum(['present', 'installed', 'absent', 'removed', 'latest'])
-  .transform((s): State => (s === 'installed' ? 'present' : s === 'removed' ? 'absent' : s));
+const stateArg = z.enum(['present', 'installed', 'absent', 'removed', 'latest']).transform((s): State => (s === 'installed' ? 'present' : s === 'removed' ? 'absent' : s));
 
 const names = strList.refine((l) => l.every((n) => n !== '' && !n.startsWith('-')), {
   message: 'package names cannot be empty or start with "-"',
@@ -192,7 +190,14 @@ export function parseAptProbe(r: RunResult): AptProbe {
 }
 
 function globMatch(pattern: string, value: string): boolean {
-  const re = new RegExp('^' + pattern.replace(/[.+^${}()|[\]\\]/g, '\\$&').replace(/\*/g, '.*').replace(/\?/g, '.') + '$');
+  const re = new RegExp(
+    '^' +
+      pattern
+        .replace(/[.+^${}()|[\]\\]/g, '\\$&')
+        .replace(/\*/g, '.*')
+        .replace(/\?/g, '.') +
+      '$',
+  );
   return re.test(value);
 }
 
@@ -208,7 +213,7 @@ interface Step {
   cmd: ShellCommand;
 }
 
-export function planApt(req: PkgRequest, probe: AptProbe, ctx: PlanContext): Plan {
+export function planApt(req: PkgRequest, probe: AptProbe, _ctx: PlanContext): Plan {
   const steps: Step[] = [];
   let cacheUpdate = req.updateCache;
   if (cacheUpdate && req.cacheValidTime !== undefined && probe.cacheAge !== undefined && probe.cacheAge >= 0 && probe.cacheAge < req.cacheValidTime) {
@@ -246,7 +251,10 @@ export function planApt(req: PkgRequest, probe: AptProbe, ctx: PlanContext): Pla
       const rec = req.installRecommends === undefined ? '' : req.installRecommends ? ' --install-recommends' : ' --no-install-recommends';
       line = new Shell(`${APT_GET}${rec} install ${argv(installNames).text}`);
     }
-    steps.push({ role: 'change', cmd: { kind: 'shell', cmd: line, describe: `apt-get ${req.state === 'absent' ? (req.purge ? 'purge' : 'remove') : 'install'} ${installNames.join(' ')}` } });
+    steps.push({
+      role: 'change',
+      cmd: { kind: 'shell', cmd: line, describe: `apt-get ${req.state === 'absent' ? (req.purge ? 'purge' : 'remove') : 'install'} ${installNames.join(' ')}` },
+    });
   }
   if (req.upgrade !== 'no' && (probe.upgrade ?? 1) > 0) {
     const verb = req.upgrade === 'full' || req.upgrade === 'dist' ? 'dist-upgrade' : 'upgrade --with-new-pkgs';
@@ -359,11 +367,7 @@ export function planDnf(req: PkgRequest, probe: DnfProbe, _ctx: PlanContext): Pl
   const predicted = known(install).length + upgrade.length + known(remove).length > 0 || unknown.length > 0;
   const todo = [...install, ...upgrade, ...remove];
   const plan = finishPlan(steps, predicted, req.updateCache, req, todo, (s, r) => (s.role === 'update' ? false : dnfChanged(r.stdout)));
-  const results = [
-    ...install.map((n) => `Installed: ${n}`),
-    ...upgrade.map((n) => `Upgraded: ${n}`),
-    ...remove.map((n) => `Removed: ${n}`),
-  ];
+  const results = [...install.map((n) => `Installed: ${n}`), ...upgrade.map((n) => `Upgraded: ${n}`), ...remove.map((n) => `Removed: ${n}`)];
   plan.result = { ...plan.result, results, rc: 0 };
   if (!plan.commands.length || steps.every((s) => s.role === 'update')) plan.result.msg = 'Nothing to do';
   return plan;
@@ -373,14 +377,7 @@ export function planDnf(req: PkgRequest, probe: DnfProbe, _ctx: PlanContext): Pl
 // shared
 
 /** Assemble the plan; `interpret` decides changed from each manager's output. */
-function finishPlan(
-  steps: Step[],
-  predicted: boolean,
-  cacheUpdated: boolean,
-  req: PkgRequest,
-  todo: string[],
-  changedBy: (s: Step, r: RunResult) => boolean | undefined,
-): Plan {
+function finishPlan(steps: Step[], predicted: boolean, cacheUpdated: boolean, req: PkgRequest, todo: string[], changedBy: (s: Step, r: RunResult) => boolean | undefined): Plan {
   const result: Record<string, unknown> = { changed: predicted };
   if (req.mgr === 'apt') result.cache_updated = false;
   return {

@@ -117,7 +117,7 @@ export function planSystemd(w: Want, ctx: PlanContext): Plan {
   if (w.daemonReload) steps.push(systemctl('daemon-reload', undefined, false));
   if (w.daemonReexec) steps.push(systemctl('daemon-reexec', undefined, false));
   if (w.name === undefined) {
-    if (w.state !== undefined || w.enabled !== undefined || w.masked !== undefined) return failPlan('missing parameter(s) required by \'state\', \'enabled\' or \'masked\': name');
+    if (w.state !== undefined || w.enabled !== undefined || w.masked !== undefined) return failPlan("missing parameter(s) required by 'state', 'enabled' or 'masked': name");
     return finish(steps, { name: w.name }, w);
   }
   const st = ctx.probed.unit as UnitStatus;
@@ -139,12 +139,16 @@ export function planSystemd(w: Want, ctx: PlanContext): Plan {
   if (w.state === 'restarted') steps.push(systemctl('restart', name, w.noBlock));
   if (w.state === 'reloaded') steps.push(systemctl(running ? 'reload' : 'start', name, w.noBlock));
   const status = st.props;
-  return finish(steps, {
-    name,
-    state: w.state,
-    enabled: w.enabled ?? enabledNow,
-    status,
-  }, w);
+  return finish(
+    steps,
+    {
+      name,
+      state: w.state,
+      enabled: w.enabled ?? enabledNow,
+      status,
+    },
+    w,
+  );
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -192,7 +196,14 @@ export function planSysv(w: Want, ctx: PlanContext): Plan {
   const steps: Step[] = [];
   const run = (action: string): Step => {
     const words = st.hasService ? ['service', name, action] : [`/etc/init.d/${name}`, action];
-    const extra = w.arguments ? ' ' + w.arguments.split(/\s+/).filter(Boolean).map((a) => quote(a)).join(' ') : '';
+    const extra = w.arguments
+      ? ' ' +
+        w.arguments
+          .split(/\s+/)
+          .filter(Boolean)
+          .map((a) => quote(a))
+          .join(' ')
+      : '';
     return {
       verb: action,
       cmd: { kind: 'shell', cmd: new Shell(words.map((x) => quote(x)).join(' ') + extra), describe: `service ${name} ${action}` },

@@ -4,21 +4,19 @@ import { defineModule } from '../types.js';
 
 const VALID = /^[A-Za-z_][A-Za-z0-9_]*$/;
 
-export const setFactArgs = z
-  .record(z.string(), z.unknown())
-  .superRefine((a, ctx) => {
-    const keys = Object.keys(a).filter((k) => k !== 'cacheable');
-    if (keys.length === 0) ctx.addIssue({ code: 'custom', message: 'No key/value pairs provided, at least one is required for this action to succeed' });
-    for (const k of keys) {
-      if (!VALID.test(k)) {
-        ctx.addIssue({
-          code: 'custom',
-          path: [k],
-          message: `The variable name '${k}' is not valid. Variables must start with a letter or underscore character, and contain only letters, numbers and underscores.`,
-        });
-      }
+export const setFactArgs = z.record(z.string(), z.unknown()).superRefine((a, ctx) => {
+  const keys = Object.keys(a).filter((k) => k !== 'cacheable');
+  if (keys.length === 0) ctx.addIssue({ code: 'custom', message: 'No key/value pairs provided, at least one is required for this action to succeed' });
+  for (const k of keys) {
+    if (!VALID.test(k)) {
+      ctx.addIssue({
+        code: 'custom',
+        path: [k],
+        message: `The variable name '${k}' is not valid. Variables must start with a letter or underscore character, and contain only letters, numbers and underscores.`,
+      });
     }
-  });
+  }
+});
 export type SetFactArgs = z.infer<typeof setFactArgs>;
 
 export const setFactModule = defineModule<SetFactArgs>({

@@ -39,7 +39,8 @@ export const setupModule = defineModule<SetupArgs>({
         key: 'facts',
         cmd: raw(factsScript({ factPath })),
         parse: (r): Probed => {
-          if (r.rc !== 0 || r.timedOut) return { error: `fact gathering failed (rc ${r.rc}${r.timedOut ? ', timed out' : ''}): ${r.stderr.trim().split('\n').slice(-3).join(' | ')}` };
+          if (r.rc !== 0 || r.timedOut)
+            return { error: `fact gathering failed (rc ${r.rc}${r.timedOut ? ', timed out' : ''}): ${r.stderr.trim().split('\n').slice(-3).join(' | ')}` };
           try {
             return { facts: parseFacts(r.stdout, { factPath }) };
           } catch (e) {

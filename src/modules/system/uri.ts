@@ -15,16 +15,16 @@ import { defineModule, type Outcome } from '../types.js';
 import { bool, int, str, withAliases } from './args.js';
 import { curlConfig, headerEntries, headersArg, redactUrl } from './curl.js';
 
-const statusList = z.preprocess(
-  (v) => (Array.isArray(v) ? v : [v]).map((x) => (typeof x === 'string' && /^\d+$/.test(x.trim()) ? Number(x) : x)),
-  z.array(z.number().int()),
-);
+const statusList = z.preprocess((v) => (Array.isArray(v) ? v : [v]).map((x) => (typeof x === 'string' && /^\d+$/.test(x.trim()) ? Number(x) : x)), z.array(z.number().int()));
 
 export const uriArgs = withAliases(
   { username: 'url_username', password: 'url_password' },
   z.strictObject({
     url: str.refine((u) => /^https?:\/\//i.test(u), { message: 'url must start with http:// or https://' }),
-    method: str.transform((m) => m.toUpperCase()).refine((m) => /^[A-Z]+$/.test(m), { message: 'method must be a word like GET or POST' }).optional(),
+    method: str
+      .transform((m) => m.toUpperCase())
+      .refine((m) => /^[A-Z]+$/.test(m), { message: 'method must be a word like GET or POST' })
+      .optional(),
     body: z.unknown().optional(),
     body_format: z.enum(['raw', 'json', 'form-urlencoded']).optional(),
     headers: headersArg(z),
@@ -71,7 +71,10 @@ export interface HttpResponse {
 export function parseCurlResponse(stdout: string): HttpResponse | undefined {
   const at = stdout.lastIndexOf(`\n${MARK} `);
   if (at < 0) return undefined;
-  const [code, redirects, ...urlParts] = stdout.slice(at + MARK.length + 2).trim().split(' ');
+  const [code, redirects, ...urlParts] = stdout
+    .slice(at + MARK.length + 2)
+    .trim()
+    .split(' ');
   let text = stdout.slice(0, at);
   let block = '';
   while (/^HTTP\/[\d.]+ \d{3}/.test(text)) {

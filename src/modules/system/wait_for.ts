@@ -67,9 +67,7 @@ export function waitScript(a: WaitForArgs): Shell {
         ? `check() { $T bash -c 'exec 3<>"/dev/tcp/$1/$2" && cat <&3' _ "$h" "$p" 2>/dev/null | grep -q $G -e "$re"; }; `
         : `check() { $T bash -c 'exec 3<>"/dev/tcp/$1/$2"' _ "$h" "$p" 2>/dev/null; }; `) +
       'elif command -v nc >/dev/null 2>&1; then ' +
-      (read
-        ? `check() { nc -w ${n(ct)} "$h" "$p" </dev/null 2>/dev/null | grep -q $G -e "$re"; }; `
-        : `check() { nc -z -w ${n(ct)} "$h" "$p" </dev/null >/dev/null 2>&1; }; `) +
+      (read ? `check() { nc -w ${n(ct)} "$h" "$p" </dev/null 2>/dev/null | grep -q $G -e "$re"; }; ` : `check() { nc -z -w ${n(ct)} "$h" "$p" </dev/null >/dev/null 2>&1; }; `) +
       'else echo "tsplay:notool"; exit 2; fi; ';
     check = 'check';
   } else {
@@ -113,7 +111,15 @@ export const waitForModule = defineModule<WaitForArgs>({
     return {
       changed: false,
       unpredictable: true,
-      commands: [{ kind: 'shell', cmd: waitScript(a), mayFail: true, describe: a.port !== undefined ? `wait for ${a.host ?? '127.0.0.1'}:${a.port}` : a.path ? `wait for ${a.path}` : `sleep ${a.timeout ?? 300}s`, timeoutMs: budget * 1000 }],
+      commands: [
+        {
+          kind: 'shell',
+          cmd: waitScript(a),
+          mayFail: true,
+          describe: a.port !== undefined ? `wait for ${a.host ?? '127.0.0.1'}:${a.port}` : a.path ? `wait for ${a.path}` : `sleep ${a.timeout ?? 300}s`,
+          timeoutMs: budget * 1000,
+        },
+      ],
       interpret: (outputs) => interpretWait(a, outputs[0]),
     };
   },

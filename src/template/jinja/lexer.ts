@@ -102,7 +102,7 @@ export function decodeStringLiteral(body: string): string {
   return out;
 }
 
-function lineCol(src: string, pos: number, lineStarts: number[]): { line: number; col: number } {
+function lineCol(pos: number, lineStarts: number[]): { line: number; col: number } {
   let lo = 0;
   let hi = lineStarts.length - 1;
   while (lo < hi) {
@@ -117,7 +117,7 @@ function lineCol(src: string, pos: number, lineStarts: number[]): { line: number
 export function tokenize(src: string, opts: LexOptions): Token[] {
   const lineStarts = [0];
   for (let i = 0; i < src.length; i++) if (src[i] === '\n') lineStarts.push(i + 1);
-  const at = (pos: number) => lineCol(src, pos, lineStarts);
+  const at = (pos: number) => lineCol(pos, lineStarts);
   const toks: Token[] = [];
   const push = (type: TokType, value: string, pos: number, lit?: unknown) => {
     const { line, col } = at(pos);

@@ -163,7 +163,10 @@ function hostsOfPattern(pattern: string, groups: Record<string, unknown>): strin
     return all.includes(p) ? [p] : [];
   };
   let out: string[] = [];
-  const words = pattern.split(/[,:]/).map((w) => w.trim()).filter(Boolean);
+  const words = pattern
+    .split(/[,:]/)
+    .map((w) => w.trim())
+    .filter(Boolean);
   for (const w of words.filter((x) => !x.startsWith('&') && !x.startsWith('!'))) for (const h of of(w)) if (!out.includes(h)) out.push(h);
   for (const w of words.filter((x) => x.startsWith('&'))) {
     const keep = new Set(of(w.slice(1)));
@@ -500,7 +503,17 @@ export const lookups: Record<string, Lookup> = {
     return out;
   },
   ini: (terms, kwargs, ctx) => {
-    const o: Record<string, unknown> = { type: 'ini', file: 'ansible.ini', section: 'global', re: false, encoding: 'utf-8', default: '', case_sensitive: false, allow_no_value: false, ...kwargs };
+    const o: Record<string, unknown> = {
+      type: 'ini',
+      file: 'ansible.ini',
+      section: 'global',
+      re: false,
+      encoding: 'utf-8',
+      default: '',
+      case_sensitive: false,
+      allow_no_value: false,
+      ...kwargs,
+    };
     const out: unknown[] = [];
     for (const t of terms) {
       const term = str(t);

@@ -100,7 +100,8 @@ class Parser {
     return this.next();
   }
   private expectName(v?: string): Token {
-    if (this.cur.type !== 'name' || (v !== undefined && this.cur.value !== v)) this.fail(v ? `expected '${v}', got '${this.describe(this.cur)}'` : `expected name, got '${this.describe(this.cur)}'`);
+    if (this.cur.type !== 'name' || (v !== undefined && this.cur.value !== v))
+      this.fail(v ? `expected '${v}', got '${this.describe(this.cur)}'` : `expected name, got '${this.describe(this.cur)}'`);
     return this.next();
   }
   private describe(t: Token): string {
@@ -126,7 +127,10 @@ class Parser {
     for (;;) {
       const t = this.cur;
       if (t.type === 'eof') {
-        if (ends.length) this.fail(`Unexpected end of template. Jinja was looking for the following tags: ${ends.map((e) => `'${e}'`).join(' or ')}. The innermost block that needs to be closed is '${this.blockStack.at(-1) ?? ends[0]}'.`);
+        if (ends.length)
+          this.fail(
+            `Unexpected end of template. Jinja was looking for the following tags: ${ends.map((e) => `'${e}'`).join(' or ')}. The innermost block that needs to be closed is '${this.blockStack.at(-1) ?? ends[0]}'.`,
+          );
         return body;
       }
       if (t.type === 'data') {
@@ -651,8 +655,7 @@ class Parser {
     const parse = () => (simplified ? this.parsePrimary() : this.parseExpression(withCondexpr));
     const items: Expr[] = [];
     let isTuple = false;
-    const atEnd = () =>
-      this.cur.type === 'var_end' || this.cur.type === 'block_end' || this.cur.type === 'eof' || this.isOp(')') || extraEnd.some((e) => this.isName(e));
+    const atEnd = () => this.cur.type === 'var_end' || this.cur.type === 'block_end' || this.cur.type === 'eof' || this.isOp(')') || extraEnd.some((e) => this.isName(e));
     for (;;) {
       if (items.length) this.expectOp(',');
       if (atEnd()) break;

@@ -104,7 +104,6 @@ export function isRange(v: unknown): boolean {
   return Array.isArray(v) && (v as unknown as Record<symbol, unknown>)[RANGE] !== undefined;
 }
 
-
 export function isNumber(v: unknown): boolean {
   return (typeof v === 'number' || v instanceof PyFloat) && typeof v !== 'boolean';
 }
@@ -226,7 +225,10 @@ export function repr(v: unknown): string {
     if (isTuple(v)) return items.length === 1 ? `(${items[0]},)` : `(${items.join(', ')})`;
     return `[${items.join(', ')}]`;
   }
-  if (isDict(v)) return `{${Object.entries(v).map(([k, x]) => `${strRepr(k)}: ${repr(x)}`).join(', ')}}`;
+  if (isDict(v))
+    return `{${Object.entries(v)
+      .map(([k, x]) => `${strRepr(k)}: ${repr(x)}`)
+      .join(', ')}}`;
   return str(v);
 }
 

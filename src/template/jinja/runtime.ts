@@ -410,11 +410,17 @@ export class Environment {
         if (st.else) this.execBody(st.else, f, target);
         return;
       }
-      const loop = new LoopContext(items, depth0, st.recursive ? (sub) => {
-        const o: unknown[] = [];
-        run(sub, depth0 + 1, o);
-        return this.concatText(o);
-      } : undefined);
+      const loop = new LoopContext(
+        items,
+        depth0,
+        st.recursive
+          ? (sub) => {
+              const o: unknown[] = [];
+              run(sub, depth0 + 1, o);
+              return this.concatText(o);
+            }
+          : undefined,
+      );
       loopScope.set('loop', loop);
       for (let i = 0; i < items.length; i++) {
         loop.index0 = i;
@@ -448,7 +454,10 @@ export class Environment {
     }
     const items = iterate(v);
     if (items.length !== t.items.length) {
-      throw new PyError('ValueError', items.length > t.items.length ? `too many values to unpack (expected ${t.items.length})` : `not enough values to unpack (expected ${t.items.length}, got ${items.length})`);
+      throw new PyError(
+        'ValueError',
+        items.length > t.items.length ? `too many values to unpack (expected ${t.items.length})` : `not enough values to unpack (expected ${t.items.length}, got ${items.length})`,
+      );
     }
     for (const [i, sub] of t.items.entries()) this.assign(sub, items[i], f);
   }
@@ -562,7 +571,13 @@ export class Environment {
         return this.applyFilter(e, e.node ? this.eval(e.node, f) : undefined, f);
       case 'test': {
         const v = this.eval(e.node, f);
-        const r = this.callTest(e.name, v, e.args.map((a) => this.eval(a, f)), Object.fromEntries(e.kwargs.map(([k, x]) => [k, this.eval(x, f)])), f);
+        const r = this.callTest(
+          e.name,
+          v,
+          e.args.map((a) => this.eval(a, f)),
+          Object.fromEntries(e.kwargs.map(([k, x]) => [k, this.eval(x, f)])),
+          f,
+        );
         return e.negate ? !r : r;
       }
       case 'cond':
@@ -705,20 +720,19 @@ export class Environment {
   }
 
   private ctx(f: Frame): CallContext {
-    const self = this;
     return {
       get vars() {
         return f.scope.flatten();
       },
-      filter: (n, v, a, k) => self.callFilter(n, v, a, k ?? {}, f),
-      test: (n, v, a, k) => self.callTest(n, v, a, k ?? {}, f),
+      filter: (n, v, a, k) => this.callFilter(n, v, a, k ?? {}, f),
+      test: (n, v, a, k) => this.callTest(n, v, a, k ?? {}, f),
       getattr: (v, path) => {
         let cur = v;
-        for (const part of path.split('.')) cur = /^\d+$/.test(part) ? self.getitem(cur, Number(part)) : self.getitem(cur, part);
+        for (const part of path.split('.')) cur = /^\d+$/.test(part) ? this.getitem(cur, Number(part)) : this.getitem(cur, part);
         return cur;
       },
       searchPaths: this.opts.searchPaths ?? [],
-      render: (text) => self.renderStream(text, f.scope.flatten(), f.name).map(str).join(''),
+      render: (text) => this.renderStream(text, f.scope.flatten(), f.name).map(str).join(''),
     };
   }
 
@@ -752,7 +766,8 @@ export function unknownPlugins(env: Environment, ast: unknown): Array<{ kind: 'f
     if (Array.isArray(n)) return n.forEach(walk);
     if (!n || typeof n !== 'object') return;
     const o = n as Record<string, unknown>;
-    if (o.k === 'filter' && typeof o.name === 'string' && !lookupPlugin(env.filters, o.name)) out.push({ kind: 'filter', name: o.name, line: o.line as number, col: o.col as number });
+    if (o.k === 'filter' && typeof o.name === 'string' && !lookupPlugin(env.filters, o.name))
+      out.push({ kind: 'filter', name: o.name, line: o.line as number, col: o.col as number });
     if (o.k === 'test' && typeof o.name === 'string' && !lookupPlugin(env.tests, o.name)) out.push({ kind: 'test', name: o.name, line: o.line as number, col: o.col as number });
     for (const v of Object.values(o)) if (v && typeof v === 'object') walk(v);
   };
@@ -786,12 +801,87 @@ const STRING_TYPE_FILTERS = new Set(['string', 'to_json', 'to_nice_json', 'to_ya
 
 /** Jinja2's own filters and tests: ansible-core 2.14 gives them no `ansible.builtin.` name. */
 const JINJA_BUILTINS = new Set([
-  'abs', 'attr', 'batch', 'capitalize', 'center', 'count', 'd', 'default', 'dictsort', 'e', 'escape', 'filesizeformat', 'first', 'float', 'forceescape',
-  'format', 'groupby', 'indent', 'int', 'items', 'join', 'last', 'length', 'list', 'lower', 'map', 'max', 'min', 'pprint', 'reject', 'rejectattr',
-  'replace', 'reverse', 'round', 'safe', 'select', 'selectattr', 'slice', 'sort', 'string', 'striptags', 'sum', 'title', 'tojson', 'trim', 'truncate',
-  'upper', 'urlencode', 'urlize', 'wordcount', 'wordwrap', 'xmlattr',
-  'boolean', 'callable', 'defined', 'divisibleby', 'eq', 'equalto', 'escaped', 'even', 'false', 'filter', 'ge', 'greaterthan', 'gt', 'in', 'integer',
-  'iterable', 'le', 'lessthan', 'lt', 'mapping', 'ne', 'none', 'number', 'odd', 'sameas', 'sequence', 'test', 'true', 'undefined',
+  'abs',
+  'attr',
+  'batch',
+  'capitalize',
+  'center',
+  'count',
+  'd',
+  'default',
+  'dictsort',
+  'e',
+  'escape',
+  'filesizeformat',
+  'first',
+  'float',
+  'forceescape',
+  'format',
+  'groupby',
+  'indent',
+  'int',
+  'items',
+  'join',
+  'last',
+  'length',
+  'list',
+  'lower',
+  'map',
+  'max',
+  'min',
+  'pprint',
+  'reject',
+  'rejectattr',
+  'replace',
+  'reverse',
+  'round',
+  'safe',
+  'select',
+  'selectattr',
+  'slice',
+  'sort',
+  'string',
+  'striptags',
+  'sum',
+  'title',
+  'tojson',
+  'trim',
+  'truncate',
+  'upper',
+  'urlencode',
+  'urlize',
+  'wordcount',
+  'wordwrap',
+  'xmlattr',
+  'boolean',
+  'callable',
+  'defined',
+  'divisibleby',
+  'eq',
+  'equalto',
+  'escaped',
+  'even',
+  'false',
+  'filter',
+  'ge',
+  'greaterthan',
+  'gt',
+  'in',
+  'integer',
+  'iterable',
+  'le',
+  'lessthan',
+  'lt',
+  'mapping',
+  'ne',
+  'none',
+  'number',
+  'odd',
+  'sameas',
+  'sequence',
+  'test',
+  'true',
+  'undefined',
 ]);
 
 /** FQCN names resolve to the short name (ansible.builtin.to_json, community.general.x → x). */
@@ -809,7 +899,9 @@ function withFallback(vars: Record<string, unknown>, globals: Record<string, unk
   return new Proxy(vars, {
     has: (t, k) => Object.hasOwn(t, k) || (typeof k === 'string' && Object.hasOwn(globals, k)),
     get: (t, k) => (Object.hasOwn(t, k) ? (t as Record<string | symbol, unknown>)[k] : typeof k === 'string' ? globals[k] : undefined),
-    getOwnPropertyDescriptor: (t, k) => Object.getOwnPropertyDescriptor(t, k) ?? (typeof k === 'string' && Object.hasOwn(globals, k) ? { value: globals[k], enumerable: false, configurable: true, writable: false } : undefined),
+    getOwnPropertyDescriptor: (t, k) =>
+      Object.getOwnPropertyDescriptor(t, k) ??
+      (typeof k === 'string' && Object.hasOwn(globals, k) ? { value: globals[k], enumerable: false, configurable: true, writable: false } : undefined),
   });
 }
 
@@ -994,10 +1086,11 @@ function builtinGlobals(): Record<string, unknown> {
       if (args[0] !== undefined) {
         const src = args[0];
         if (isDict(src)) Object.assign(out, src);
-        else for (const pair of iterate(src)) {
-          const [k, v] = iterate(pair);
-          out[str(k)] = v;
-        }
+        else
+          for (const pair of iterate(src)) {
+            const [k, v] = iterate(pair);
+            out[str(k)] = v;
+          }
       }
       return Object.assign(out, kwargs);
     }),
@@ -1025,10 +1118,11 @@ function builtinGlobals(): Record<string, unknown> {
         pyGetattr(name: string) {
           if (name === 'next') return new PyCallable('next', () => items[pos++ % items.length]);
           if (name === 'current') return items[pos % items.length];
-          if (name === 'reset') return new PyCallable('reset', () => {
-            pos = 0;
-            return null;
-          });
+          if (name === 'reset')
+            return new PyCallable('reset', () => {
+              pos = 0;
+              return null;
+            });
           return new Undefined(name, `'Cycler' object has no attribute '${name}'`);
         },
       };
@@ -1144,7 +1238,10 @@ function formatSpec(v: unknown, spec: string): string {
   const isNum = isNumeric(v);
   if (type === 'd') s = String(Math.trunc(num(v)));
   else if (type === 'f' || type === 'F') s = num(v).toFixed(prec === undefined ? 6 : Number(prec));
-  else if (type === 'e') s = num(v).toExponential(prec === undefined ? 6 : Number(prec)).replace(/e([+-])(\d)$/, 'e$10$2');
+  else if (type === 'e')
+    s = num(v)
+      .toExponential(prec === undefined ? 6 : Number(prec))
+      .replace(/e([+-])(\d)$/, 'e$10$2');
   else if (type === 'x') s = num(v).toString(16);
   else if (type === 'X') s = num(v).toString(16).toUpperCase();
   else if (type === 'o') s = num(v).toString(8);
@@ -1250,7 +1347,11 @@ function boundMethod(obj: unknown, name: string, env: Environment): PyCallable |
           return sub === '' ? [...s].length + 1 : s.split(sub).length - 1;
         });
       case 'join':
-        return mk((a) => iterate(a[0]).map((x) => strArg(x, 'sequence item')).join(s));
+        return mk((a) =>
+          iterate(a[0])
+            .map((x) => strArg(x, 'sequence item'))
+            .join(s),
+        );
       case 'format':
         return mk((a, k) => pyFormat(s, a, k, env));
       case 'capitalize':
@@ -1400,10 +1501,11 @@ function boundMethod(obj: unknown, name: string, env: Environment): PyCallable |
         return mk((a, k) => {
           if (a[0] !== undefined) {
             if (isDict(a[0])) Object.assign(d, a[0]);
-            else for (const pair of iterate(a[0])) {
-              const [kk, vv] = iterate(pair);
-              d[str(kk)] = vv;
-            }
+            else
+              for (const pair of iterate(a[0])) {
+                const [kk, vv] = iterate(pair);
+                d[str(kk)] = vv;
+              }
           }
           Object.assign(d, k);
           return null;

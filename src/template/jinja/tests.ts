@@ -1,7 +1,28 @@
 /** The Jinja2 and Ansible tests (`x is name(args)`), with Python semantics. */
 import fs from 'node:fs';
 import type { Test } from './types.js';
-import { PyCallable, PyError, PyFloat, Undefined, UndefinedError, bindArgs, cmp, contains, eq, isDict, isFloat, isInt, isNumber, isNumeric, isTuple, iterate, num, str, truthy, typeName } from './py.js';
+import {
+  PyCallable,
+  PyError,
+  PyFloat,
+  Undefined,
+  UndefinedError,
+  bindArgs,
+  cmp,
+  contains,
+  eq,
+  isDict,
+  isFloat,
+  isInt,
+  isNumber,
+  isNumeric,
+  isTuple,
+  iterate,
+  num,
+  str,
+  truthy,
+  typeName,
+} from './py.js';
 import { compile, search as reSearch } from './filters/regex.js';
 import { pyAbspath } from './filters/paths.js';
 import { filterError, hashable } from './filters/common.js';
@@ -75,7 +96,8 @@ const strictCmp: VCmp = (a, b) => {
   if (!pa && pb) return 1;
   return cmp(pa, pb);
 };
-const SEMVER = /^(0|[1-9]\d*)\.(0|[1-9]\d*)\.(0|[1-9]\d*)(?:-((?:0|[1-9]\d*|\d*[a-zA-Z-][0-9a-zA-Z-]*)(?:\.(?:0|[1-9]\d*|\d*[a-zA-Z-][0-9a-zA-Z-]*))*))?(?:\+([0-9a-zA-Z-]+(?:\.[0-9a-zA-Z-]+)*))?$/;
+const SEMVER =
+  /^(0|[1-9]\d*)\.(0|[1-9]\d*)\.(0|[1-9]\d*)(?:-((?:0|[1-9]\d*|\d*[a-zA-Z-][0-9a-zA-Z-]*)(?:\.(?:0|[1-9]\d*|\d*[a-zA-Z-][0-9a-zA-Z-]*))*))?(?:\+([0-9a-zA-Z-]+(?:\.[0-9a-zA-Z-]+)*))?$/;
 const semverCmp: VCmp = (a, b) => {
   const pa = SEMVER.exec(a);
   if (!pa) throw new PyError('ValueError', `invalid semantic version '${a}'`);
@@ -102,7 +124,10 @@ const semverCmp: VCmp = (a, b) => {
   return xa.length === xb.length ? 0 : xa.length < xb.length ? -1 : 1;
 };
 function pep440Key(v: string): unknown[] {
-  const m = /^\s*v?(?:(\d+)!)?(\d+(?:\.\d+)*)(?:[-_.]?(a|b|c|rc|alpha|beta|pre|preview)[-_.]?(\d+)?)?(?:-(\d+)|[-_.]?(post|rev|r)[-_.]?(\d+)?)?(?:[-_.]?(dev)[-_.]?(\d+)?)?(?:\+([a-z0-9]+(?:[-_.][a-z0-9]+)*))?\s*$/i.exec(v);
+  const m =
+    /^\s*v?(?:(\d+)!)?(\d+(?:\.\d+)*)(?:[-_.]?(a|b|c|rc|alpha|beta|pre|preview)[-_.]?(\d+)?)?(?:-(\d+)|[-_.]?(post|rev|r)[-_.]?(\d+)?)?(?:[-_.]?(dev)[-_.]?(\d+)?)?(?:\+([a-z0-9]+(?:[-_.][a-z0-9]+)*))?\s*$/i.exec(
+      v,
+    );
   if (!m) throw new PyError('InvalidVersion', `Invalid version: '${v}'`);
   const rel = m[2]!.split('.').map(Number);
   while (rel.length > 1 && rel[rel.length - 1] === 0) rel.pop();
@@ -111,7 +136,12 @@ function pep440Key(v: string): unknown[] {
   const post = m[5] !== undefined ? +m[5] : m[6] ? +(m[7] ?? 0) : null;
   const dev = m[8] ? +(m[9] ?? 0) : null;
   const preK = pre ?? (post === null && dev !== null ? [-1] : [1]);
-  const local = m[10] ? m[10].toLowerCase().split(/[-_.]/).map((x) => (/^\d+$/.test(x) ? [1, +x] : [0, x])) : [[-1]];
+  const local = m[10]
+    ? m[10]
+        .toLowerCase()
+        .split(/[-_.]/)
+        .map((x) => (/^\d+$/.test(x) ? [1, +x] : [0, x]))
+    : [[-1]];
   return [+(m[1] ?? 0), rel, preK, post === null ? [-1] : [0, post], dev === null ? [1] : [0, dev], local];
 }
 const pep440Cmp: VCmp = (a, b) => {
@@ -132,7 +162,22 @@ const pep440Cmp: VCmp = (a, b) => {
 
 function versionCompare(value: unknown, args: unknown[], kw: Record<string, unknown>): boolean {
   const a = bindArgs('version_compare', ['version', 'operator', 'strict', 'version_type'], args, kw, { operator: 'eq', strict: null, version_type: null });
-  const opMap: Record<string, string> = { '==': 'eq', '=': 'eq', eq: 'eq', '<': 'lt', lt: 'lt', '<=': 'le', le: 'le', '>': 'gt', gt: 'gt', '>=': 'ge', ge: 'ge', '!=': 'ne', '<>': 'ne', ne: 'ne' };
+  const opMap: Record<string, string> = {
+    '==': 'eq',
+    '=': 'eq',
+    eq: 'eq',
+    '<': 'lt',
+    lt: 'lt',
+    '<=': 'le',
+    le: 'le',
+    '>': 'gt',
+    gt: 'gt',
+    '>=': 'ge',
+    ge: 'ge',
+    '!=': 'ne',
+    '<>': 'ne',
+    ne: 'ne',
+  };
   const typeMap: Record<string, VCmp> = { loose: looseCmp, strict: strictCmp, semver: semverCmp, semantic: semverCmp, pep440: pep440Cmp };
   if (a.strict !== null && a.version_type !== null) throw ferr("Cannot specify both 'strict' and 'version_type'");
   if (!truthy(value)) throw ferr('Input version value cannot be empty');
@@ -192,7 +237,10 @@ function fsTest(fn: (p: string) => boolean): Test {
   };
 }
 
-const cmpTest = (op: (c: number) => boolean, sym: string): Test => (v, args) => op(cmp(v, args[0], sym));
+const cmpTest =
+  (op: (c: number) => boolean, sym: string): Test =>
+  (v, args) =>
+    op(cmp(v, args[0], sym));
 const isLower = (s: string) => /\p{Ll}/u.test(s) && s === s.toLowerCase() && !/\p{Lu}|\p{Lt}/u.test(s);
 const isUpper = (s: string) => /\p{Lu}/u.test(s) && s === s.toUpperCase() && !/\p{Ll}|\p{Lt}/u.test(s);
 

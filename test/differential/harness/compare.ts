@@ -66,11 +66,7 @@ export function describeBytes(a: Buffer, b: Buffer): string[] {
     const s = buf.toString('utf8').split('\n');
     return s[line - 1] === undefined ? '(end of file)' : shown(s[line - 1]! + (line < s.length ? '\n' : ''));
   };
-  const out = [
-    `bytes differ at byte ${i} (line ${line}, column ${col}); sizes ${a.length} vs ${b.length}`,
-    `  ansible: ${lineOf(a)}`,
-    `  tsplay:  ${lineOf(b)}`,
-  ];
+  const out = [`bytes differ at byte ${i} (line ${line}, column ${col}); sizes ${a.length} vs ${b.length}`, `  ansible: ${lineOf(a)}`, `  tsplay:  ${lineOf(b)}`];
   const all = createTwoFilesPatch('ansible', 'tsplay', a.toString('utf8'), b.toString('utf8'), '', '', { context: 1 }).split('\n');
   const patch = all.slice(all.findIndex((l) => l.startsWith('@@'))).filter((l) => l !== '');
   if (patch.length > 1) {
@@ -208,6 +204,10 @@ export function compareSequence(a: TaskRow[], t: TaskRow[], c: Comparison): void
   }
   const from = Math.max(0, first - 2);
   c.differences.push(
-    [`task statuses differ from task ${first + 1} (ansible | tsplay):`, ...rows.slice(from, from + MAX_DIFF_LINES).map((r) => `    ${r}`), ...(rows.length > from + MAX_DIFF_LINES ? [`    … ${rows.length - from - MAX_DIFF_LINES} more`] : [])].join('\n'),
+    [
+      `task statuses differ from task ${first + 1} (ansible | tsplay):`,
+      ...rows.slice(from, from + MAX_DIFF_LINES).map((r) => `    ${r}`),
+      ...(rows.length > from + MAX_DIFF_LINES ? [`    … ${rows.length - from - MAX_DIFF_LINES} more`] : []),
+    ].join('\n'),
   );
 }

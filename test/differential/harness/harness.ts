@@ -5,17 +5,7 @@ import path from 'node:path';
 import pLimit from 'p-limit';
 import YAML from 'yaml';
 import { generateTemplates, generateValues, KINDS, loadCases, taskNames, type Case, type Generated, type Kind } from './cases.js';
-import {
-  compareFiles,
-  compareRecap,
-  compareRegistered,
-  compareSequence,
-  compareStatus,
-  normalizeRoot,
-  relativeSnapshot,
-  type Comparison,
-  type SideOutcome,
-} from './compare.js';
+import { compareFiles, compareRecap, compareRegistered, compareSequence, compareStatus, normalizeRoot, relativeSnapshot, type Comparison, type SideOutcome } from './compare.js';
 import { dockerSides, localSides, type Side, type Sides, type Target } from './sides.js';
 import { runProgram } from '../../../src/lab/docker.js';
 import { killRunning, REPO, type ToolRun } from './tools.js';
@@ -91,7 +81,15 @@ export function loadDeliberate(file: string): Deliberate[] {
 }
 
 /** One batch run of some cases of one kind on one side; a refused batch is split until each case has its own verdict. */
-export async function runBatched(side: Side, kind: 'templates' | 'values', cases: Case[], gen: (cs: Case[]) => Generated, scratch: string, shard: string, log: (l: string) => void): Promise<Map<string, SideOutcome>> {
+export async function runBatched(
+  side: Side,
+  kind: 'templates' | 'values',
+  cases: Case[],
+  gen: (cs: Case[]) => Generated,
+  scratch: string,
+  shard: string,
+  log: (l: string) => void,
+): Promise<Map<string, SideOutcome>> {
   const out = new Map<string, SideOutcome>();
   let n = 0;
   const attempt = async (cs: Case[]): Promise<void> => {
@@ -144,17 +142,37 @@ export async function runBatched(side: Side, kind: 'templates' | 'values', cases
 
 function firstMessage(r: ToolRun): string {
   // Located errors carry the message itself (tsplay prints "2 errors:" above them).
-  if (r.errors.length) return `exit ${r.exitCode}: ${r.errors.slice(0, 3).map((e) => e.message).join('; ')}`.slice(0, 600);
-  const lines = r.output.split('\n').map((l) => l.trim()).filter(Boolean);
+  if (r.errors.length)
+    return `exit ${r.exitCode}: ${r.errors
+      .slice(0, 3)
+      .map((e) => e.message)
+      .join('; ')}`.slice(0, 600);
+  const lines = r.output
+    .split('\n')
+    .map((l) => l.trim())
+    .filter(Boolean);
   const err = lines.find((l) => /error|ERROR!|fatal/i.test(l)) ?? lines[lines.length - 1] ?? '';
   return `exit ${r.exitCode}: ${err}`.slice(0, 600);
 }
 
 function rowsFor(o: SideOutcome, root: string): SideOutcome {
-  return { ...o, rows: o.rows.map((r) => ({ ...r, result: normalizeRoot(r.result, root) })), rejected: o.rejected && normalizeRoot(o.rejected, root), registered: normalizeRoot(o.registered, root) };
+  return {
+    ...o,
+    rows: o.rows.map((r) => ({ ...r, result: normalizeRoot(r.result, root) })),
+    rejected: o.rejected && normalizeRoot(o.rejected, root),
+    registered: normalizeRoot(o.registered, root),
+  };
 }
 
-async function runBatchKind(kind: 'templates' | 'values', cases: Case[], sides: Sides, casesDir: string, scratch: string, shards: number, log: (l: string) => void): Promise<Map<string, [SideOutcome, SideOutcome]>> {
+async function runBatchKind(
+  kind: 'templates' | 'values',
+  cases: Case[],
+  sides: Sides,
+  casesDir: string,
+  scratch: string,
+  shards: number,
+  log: (l: string) => void,
+): Promise<Map<string, [SideOutcome, SideOutcome]>> {
   const gen = kind === 'templates' ? (cs: Case[]) => generateTemplates(cs, casesDir) : (cs: Case[]) => generateValues(cs);
   const [a, t] = await Promise.all(
     [sides.ansible, sides.tsplay].map(async (side) => {
@@ -182,7 +200,14 @@ async function runBatchKind(kind: 'templates' | 'values', cases: Case[], sides: 
 
 function compareBatchCase(c: Case, a: SideOutcome, t: SideOutcome): Comparison & { statuses: { ansible: string[]; tsplay: string[] } } {
   const cmp: Comparison = { differences: [], notes: [] };
-  for (const [tool, o] of [['ansible-core', a], ['tsplay', t]] as const) if (o.rejected !== undefined) (c.fails && !o.rejected.startsWith('no result:') ? cmp.notes : cmp.differences).push(`${tool} rejected the case: ${o.rejected.length > 400 ? o.rejected.slice(0, 400) + '…' : o.rejected}`);
+  for (const [tool, o] of [
+    ['ansible-core', a],
+    ['tsplay', t],
+  ] as const)
+    if (o.rejected !== undefined)
+      (c.fails && !o.rejected.startsWith('no result:') ? cmp.notes : cmp.differences).push(
+        `${tool} rejected the case: ${o.rejected.length > 400 ? o.rejected.slice(0, 400) + '…' : o.rejected}`,
+      );
   const tasks = c.kind === 'templates' ? [taskNames.template(c)] : [taskNames.setFact(c), taskNames.copy(c)];
   const statuses = { ansible: [] as string[], tsplay: [] as string[] };
   for (const task of tasks) {
@@ -218,7 +243,13 @@ async function runPlaybookCase(c: Case, sides: Sides): Promise<{ verdict?: 'skip
       await side.remove([root]);
       await side.mkdir([root]);
       const vaultPass = path.join(c.dir, 'vault-pass.txt');
-      const r = await side.run({ playbook: path.join(c.dir, 'playbook.yml'), extraVars: { diff_root: root }, cwd: c.dir, timeoutMs: 300_000, vaultPasswordFile: existsSync(vaultPass) ? vaultPass : undefined });
+      const r = await side.run({
+        playbook: path.join(c.dir, 'playbook.yml'),
+        extraVars: { diff_root: root },
+        cwd: c.dir,
+        timeoutMs: 300_000,
+        vaultPasswordFile: existsSync(vaultPass) ? vaultPass : undefined,
+      });
       const snap = relativeSnapshot(await side.snapshot(meta.paths.map((p) => resolveCasePath(p, root))), root);
       const o: SideOutcome = { rows: r.rows ?? [], files: snap, exitCode: r.exitCode, recap: r.recap?.['target'], registered: r.registered['target'] };
       if (!r.rows) o.rejected = firstMessage(r);
@@ -281,7 +312,8 @@ export async function runHarness(o: HarnessOptions): Promise<HarnessResult> {
 
   log(`${cases.length} case(s); target ${o.target}`);
   const v = await runProgram('ansible-playbook', ['--version']).catch(() => ({ rc: 127, stdout: '' }));
-  if (v.rc !== 0) return { ...result(), failed: true, error: 'ansible-playbook is not installed: apt-get install ansible-core python3-jinja2 (bash scripts/setup-test-env.sh does)' };
+  if (v.rc !== 0)
+    return { ...result(), failed: true, error: 'ansible-playbook is not installed: apt-get install ansible-core python3-jinja2 (bash scripts/setup-test-env.sh does)' };
   if (!/core 2\.14\./.test(v.stdout)) log(`warning: the oracle is ansible-core 2.14; this is ${v.stdout.split('\n')[0]}`);
   let sides: Sides;
   try {
@@ -316,7 +348,16 @@ export async function runHarness(o: HarnessOptions): Promise<HarnessResult> {
       }
       const vs = verdicts.filter((v) => v.kind === kind);
       const count = (x: Verdict): number => vs.filter((v) => v.verdict === x).length;
-      summary.push({ kind, cases: mine.length, identical: count('identical'), deliberate: count('deliberate'), different: count('different'), stale: count('stale'), skipped: count('skipped'), seconds: (Date.now() - k0) / 1000 });
+      summary.push({
+        kind,
+        cases: mine.length,
+        identical: count('identical'),
+        deliberate: count('deliberate'),
+        different: count('different'),
+        stale: count('stale'),
+        skipped: count('skipped'),
+        seconds: (Date.now() - k0) / 1000,
+      });
       if (mine.length) log(`${kind}: ${mine.length} case(s) in ${((Date.now() - k0) / 1000).toFixed(1)} s`);
     }
   } finally {

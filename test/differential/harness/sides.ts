@@ -158,14 +158,14 @@ export async function dockerSides(o: SideOptions = {}): Promise<Sides> {
     rmSync(base, { recursive: true, force: true });
   };
   try {
-    const [a, t] = await Promise.all([
-      startTargets([{ image: DIFF_IMAGE, name: 'target' }], { network }),
-      startTargets([{ image: DIFF_IMAGE, name: 'target' }], { network }),
-    ]);
+    const [a, t] = await Promise.all([startTargets([{ image: DIFF_IMAGE, name: 'target' }], { network }), startTargets([{ image: DIFF_IMAGE, name: 'target' }], { network })]);
     started.push(a, t);
     for (const x of [a, t]) {
       const r = await docker(['exec', x.hosts[0]!.container, 'python3', '-c', 'import json']);
-      if (r.rc !== 0) throw new Error(`tsplay/${DIFF_IMAGE} has no full python3 (ansible-core's modules need it): rebuild it with \`npx tsplay lab build --image ${DIFF_IMAGE}\` (${r.stderr.trim().split('\n').pop()})`);
+      if (r.rc !== 0)
+        throw new Error(
+          `tsplay/${DIFF_IMAGE} has no full python3 (ansible-core's modules need it): rebuild it with \`npx tsplay lab build --image ${DIFF_IMAGE}\` (${r.stderr.trim().split('\n').pop()})`,
+        );
     }
     const make = (tool: Tool, targets: typeof a): Side => {
       const host = targets.hosts[0]!;

@@ -132,21 +132,35 @@ export function ansibleEnv(scratch: string, outFile: string): NodeJS.ProcessEnv 
 export async function runAnsible(s: RunSpec): Promise<ToolRun> {
   const outFile = path.join(s.scratch, `ansible-${Date.now()}-${Math.random().toString(36).slice(2)}.json`);
   const t0 = Date.now();
-  const r = await spawnCollect('ansible-playbook', ['-i', s.inventory, s.playbook, '-e', JSON.stringify(s.extraVars), ...vaultArgs(s)], ansibleEnv(s.scratch, outFile), s.cwd ?? path.dirname(s.playbook), s.timeoutMs ?? 600_000);
+  const r = await spawnCollect(
+    'ansible-playbook',
+    ['-i', s.inventory, s.playbook, '-e', JSON.stringify(s.extraVars), ...vaultArgs(s)],
+    ansibleEnv(s.scratch, outFile),
+    s.cwd ?? path.dirname(s.playbook),
+    s.timeoutMs ?? 600_000,
+  );
   let rows: TaskRow[] | null = null;
   let recap: Record<string, Recap> | null = null;
   let registered: ToolRun['registered'] = {};
   if (existsSync(outFile)) {
     type Line =
       | { result: TaskRow & { register: string | null } }
-      | { end: { recap: Record<string, { ok: number; changed: number; failures: number; skipped: number; unreachable: number; rescued: number; ignored: number }>; registered: ToolRun['registered'] } };
-    const lines = readFileSync(outFile, 'utf8').split('\n').filter(Boolean).flatMap((l) => {
-      try {
-        return [parsePythonJson(l) as Line];
-      } catch {
-        return [];
-      }
-    });
+      | {
+          end: {
+            recap: Record<string, { ok: number; changed: number; failures: number; skipped: number; unreachable: number; rescued: number; ignored: number }>;
+            registered: ToolRun['registered'];
+          };
+        };
+    const lines = readFileSync(outFile, 'utf8')
+      .split('\n')
+      .filter(Boolean)
+      .flatMap((l) => {
+        try {
+          return [parsePythonJson(l) as Line];
+        } catch {
+          return [];
+        }
+      });
     rmSync(outFile, { force: true });
     rows = [];
     for (const l of lines) {
@@ -154,7 +168,8 @@ export async function runAnsible(s: RunSpec): Promise<ToolRun> {
       else {
         registered = l.end.registered ?? {};
         recap = {};
-        for (const [h, x] of Object.entries(l.end.recap)) recap[h] = { ok: x.ok, changed: x.changed, failed: x.failures, skipped: x.skipped, unreachable: x.unreachable, rescued: x.rescued, ignored: x.ignored };
+        for (const [h, x] of Object.entries(l.end.recap))
+          recap[h] = { ok: x.ok, changed: x.changed, failed: x.failures, skipped: x.skipped, unreachable: x.unreachable, rescued: x.rescued, ignored: x.ignored };
       }
     }
     // Killed before the end, or refused before the first task: what ran is kept, if anything.

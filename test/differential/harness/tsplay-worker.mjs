@@ -17,12 +17,12 @@ process.on('message', async (m) => {
   try {
     code = await main(m.argv, io);
   } catch (e) {
-    output += `\n${e && e.stack ? e.stack : String(e)}`;
+    output += `\n${e?.stack ? e.stack : String(e)}`;
     code = 1;
   }
   process.send({ id: m.id, code, output });
 });
 process.on('unhandledRejection', (e) => {
-  process.stderr.write(`unhandled rejection in tsplay: ${e && e.stack ? e.stack : String(e)}\n`);
+  process.stderr.write(`unhandled rejection in tsplay: ${e?.stack ? e.stack : String(e)}\n`);
 });
 process.send({ ready: true });

@@ -10,7 +10,13 @@ import { noDocker, labContext } from '../harness/lab-context.js';
 
 const CI = process.env['CI'] === 'true';
 const haveAnsible = spawnSync('ansible-playbook', ['--version'], { stdio: 'ignore' }).status === 0;
-const skipReason = CI ? undefined : noDocker() ? `no Docker (${labContext().reason ?? 'see the e2e set-up line'})` : !haveAnsible ? 'ansible-playbook is not installed (apt-get install ansible-core, or bash scripts/setup-test-env.sh)' : undefined;
+const skipReason = CI
+  ? undefined
+  : noDocker()
+    ? `no Docker (${labContext().reason ?? 'see the e2e set-up line'})`
+    : !haveAnsible
+      ? 'ansible-playbook is not installed (apt-get install ansible-core, or bash scripts/setup-test-env.sh)'
+      : undefined;
 if (skipReason) console.log(`differential e2e skipped: ${skipReason}`);
 
 /** Long difference lists are cut: the full list is one `npx tsx test/differential/run.ts` away. */

@@ -12,7 +12,11 @@ const PLAY_TOKEN = 'tok-9f8e7d6c-SECRET-5b4a';
 const CLI_TOKEN = 'cli-7777-SECRET-abcd';
 
 function historyBytes(dir: string): Buffer {
-  return Buffer.concat(readdirSync(dir).filter((f) => f.startsWith('history.sqlite')).map((f) => readFileSync(path.join(dir, f))));
+  return Buffer.concat(
+    readdirSync(dir)
+      .filter((f) => f.startsWith('history.sqlite'))
+      .map((f) => readFileSync(path.join(dir, f))),
+  );
 }
 
 describe('history redaction', () => {

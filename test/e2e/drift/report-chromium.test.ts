@@ -87,7 +87,10 @@ describe.skipIf(noChromium())('HTML drift report in headless Chromium', () => {
     page = ctx.pages()[0] ?? (await ctx.newPage());
     await page.goto(pathToFileURL(html).href);
     // Open web1's drift item so the screenshot shows a diff as people see it.
-    await page.locator('details.item.drift').first().evaluate((d) => ((d as HTMLDetailsElement).open = true));
+    await page
+      .locator('details.item.drift')
+      .first()
+      .evaluate((d) => ((d as HTMLDetailsElement).open = true));
     const buf = await page.screenshot({ fullPage: true });
     writeFileSync(shot, buf);
     png = PNG.sync.read(buf);

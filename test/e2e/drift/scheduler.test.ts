@@ -74,19 +74,34 @@ describe(`tsplay schedule run (child process, fast cron, ${onLab ? 'lab containe
     child.stderr!.on('data', (b: Buffer) => (out += b.toString()));
     exit = new Promise((resolve) => child!.on('exit', (code, signal) => resolve({ code, signal })));
 
-    await waitFor(() => out, (s) => count(s, /fast-fix: run finished/) >= 2 && count(s, /fast-fix: skipped .*still in progress/) >= 1, 90_000, 'two finished runs and a skipped tick');
+    await waitFor(
+      () => out,
+      (s) => count(s, /fast-fix: run finished/) >= 2 && count(s, /fast-fix: skipped .*still in progress/) >= 1,
+      90_000,
+      'two finished runs and a skipped tick',
+    );
     expect(out).toMatch(/schedule fast-fix: fix .*slow\.yml on "\*\/2 \* \* \* \* \*"; next run /);
     expect(out).toMatch(/fast-fix: run finished mode=fix exit=0 hosts=1 corrected=\d+ failed_hosts=0 duration=/);
     // The lock exists while a run is in flight, and names this process.
     const lock = path.join(dir, 'locks', 'fast-fix.lock');
-    await waitFor(() => (existsSync(lock) ? 'y' : ''), (s) => s === 'y', 10_000, 'the lock file during a run');
+    await waitFor(
+      () => (existsSync(lock) ? 'y' : ''),
+      (s) => s === 'y',
+      10_000,
+      'the lock file during a run',
+    );
     expect(readFileSync(lock, 'utf8').split(' ')[0]).toBe(String(child.pid)); // "PID STARTTIME"
     expect(await readConf()).toBe('level=info\n');
   });
 
   it('SIGTERM cancels the run in flight, records it, removes the lock and exits 0', async () => {
     const started = count(out, /fast-fix: run started/);
-    await waitFor(() => out, (s) => count(s, /fast-fix: run started/) > started, 30_000, 'the next run to start');
+    await waitFor(
+      () => out,
+      (s) => count(s, /fast-fix: run started/) > started,
+      30_000,
+      'the next run to start',
+    );
     child!.kill('SIGTERM');
     const { code, signal } = await Promise.race([
       exit,
@@ -109,7 +124,10 @@ describe(`tsplay schedule run (child process, fast cron, ${onLab ? 'lab containe
       expect(last.exitCode).toBe(1);
       // Never overlapping: each run finished before the next one started.
       for (let i = 1; i < runs.length; i++) {
-        expect(runs[i]!.startedAt >= runs[i - 1]!.finishedAt, `run ${runs[i]!.id} started ${runs[i]!.startedAt} before run ${runs[i - 1]!.id} finished ${runs[i - 1]!.finishedAt}`).toBe(true);
+        expect(
+          runs[i]!.startedAt >= runs[i - 1]!.finishedAt,
+          `run ${runs[i]!.id} started ${runs[i]!.startedAt} before run ${runs[i - 1]!.id} finished ${runs[i - 1]!.finishedAt}`,
+        ).toBe(true);
       }
     } finally {
       store.close();

@@ -3,13 +3,52 @@
 
 /** The facts issue 10 names, under Ansible's `ansible_` names (ansible_<iface> is added per interface). */
 export const ORACLE_KEYS = [
-  'distribution', 'distribution_version', 'distribution_major_version', 'distribution_release', 'distribution_file_variety',
-  'os_family', 'system', 'kernel', 'kernel_version', 'architecture', 'machine', 'userspace_bits', 'hostname', 'nodename',
-  'fqdn', 'domain', 'default_ipv4', 'default_ipv6', 'all_ipv4_addresses', 'all_ipv6_addresses', 'interfaces', 'dns',
-  'memtotal_mb', 'memfree_mb', 'swaptotal_mb', 'processor_count', 'processor_cores', 'processor_vcpus',
-  'processor_threads_per_core', 'pkg_mgr', 'service_mgr', 'virtualization_type', 'virtualization_role', 'selinux',
-  'apparmor', 'lsb', 'env', 'user_id', 'user_uid', 'user_dir', 'user_shell', 'date_time', 'mounts', 'python',
-  'machine_id', 'uptime_seconds',
+  'distribution',
+  'distribution_version',
+  'distribution_major_version',
+  'distribution_release',
+  'distribution_file_variety',
+  'os_family',
+  'system',
+  'kernel',
+  'kernel_version',
+  'architecture',
+  'machine',
+  'userspace_bits',
+  'hostname',
+  'nodename',
+  'fqdn',
+  'domain',
+  'default_ipv4',
+  'default_ipv6',
+  'all_ipv4_addresses',
+  'all_ipv6_addresses',
+  'interfaces',
+  'dns',
+  'memtotal_mb',
+  'memfree_mb',
+  'swaptotal_mb',
+  'processor_count',
+  'processor_cores',
+  'processor_vcpus',
+  'processor_threads_per_core',
+  'pkg_mgr',
+  'service_mgr',
+  'virtualization_type',
+  'virtualization_role',
+  'selinux',
+  'apparmor',
+  'lsb',
+  'env',
+  'user_id',
+  'user_uid',
+  'user_dir',
+  'user_shell',
+  'date_time',
+  'mounts',
+  'python',
+  'machine_id',
+  'uptime_seconds',
 ].map((k) => `ansible_${k}`);
 
 /** Facts that change between two gatherings a few seconds apart, or are only there on one side. */
@@ -42,7 +81,10 @@ type Json = unknown;
 function canon(v: Json): string {
   if (Array.isArray(v)) return `[${v.map(canon).join(',')}]`;
   if (v && typeof v === 'object') {
-    return `{${Object.keys(v as object).sort().map((k) => `${JSON.stringify(k)}:${canon((v as Record<string, Json>)[k])}`).join(',')}}`;
+    return `{${Object.keys(v as object)
+      .sort()
+      .map((k) => `${JSON.stringify(k)}:${canon((v as Record<string, Json>)[k])}`)
+      .join(',')}}`;
   }
   return JSON.stringify(v);
 }
@@ -115,7 +157,13 @@ export function compareFacts(ansible: Record<string, Json>, tsplay: Record<strin
           add('different mount points');
           break;
         }
-        const varying: Array<[string, string]> = [['block_available', 'block_total'], ['block_used', 'block_total'], ['size_available', 'size_total'], ['inode_available', 'inode_total'], ['inode_used', 'inode_total']];
+        const varying: Array<[string, string]> = [
+          ['block_available', 'block_total'],
+          ['block_used', 'block_total'],
+          ['size_available', 'size_total'],
+          ['inode_available', 'inode_total'],
+          ['inode_used', 'inode_total'],
+        ];
         for (const [m, x] of ma) {
           const y = mt.get(m)!;
           const fixed = (o: Record<string, Json>): Record<string, Json> => Object.fromEntries(Object.entries(o).filter(([k]) => !varying.some(([v]) => v === k)));
@@ -138,6 +186,9 @@ export function compareFacts(ansible: Record<string, Json>, tsplay: Record<strin
 
 export function formatDifferences(host: string, diffs: Difference[]): string {
   return diffs
-    .map((d) => `${host}: ${d.key}${d.why ? ` (${d.why})` : ''}\n  ansible-core: ${JSON.stringify(d.ansible)?.slice(0, 600)}\n  tsplay:       ${JSON.stringify(d.tsplay)?.slice(0, 600)}`)
+    .map(
+      (d) =>
+        `${host}: ${d.key}${d.why ? ` (${d.why})` : ''}\n  ansible-core: ${JSON.stringify(d.ansible)?.slice(0, 600)}\n  tsplay:       ${JSON.stringify(d.tsplay)?.slice(0, 600)}`,
+    )
     .join('\n');
 }

@@ -16,7 +16,13 @@ import { NORMALISATIONS, compareFacts, formatDifferences } from './compare.js';
 const IMAGES = ['debian-11', 'debian-12', 'debian-13', 'rpmfamily-debian12'];
 const CI = process.env['CI'] === 'true';
 const haveAnsible = spawnSync('ansible', ['--version'], { stdio: 'ignore' }).status === 0;
-const skipReason = CI ? undefined : noDocker() ? `no Docker (${labContext().reason ?? 'see the e2e set-up line'})` : !haveAnsible ? 'ansible is not installed (apt-get install ansible-core)' : undefined;
+const skipReason = CI
+  ? undefined
+  : noDocker()
+    ? `no Docker (${labContext().reason ?? 'see the e2e set-up line'})`
+    : !haveAnsible
+      ? 'ansible is not installed (apt-get install ansible-core)'
+      : undefined;
 if (skipReason) console.log(`facts oracle skipped: ${skipReason}`);
 
 /** ansible-core's facts for one host (its json stdout callback). */
@@ -73,7 +79,10 @@ describe.skipIf(skipReason !== undefined)('facts oracle: tsplay facts against an
     inventory = path.join(scratch, 'inventory.yml');
     // One inventory for both tools, in Ansible's names.
     const hosts = targets.hosts
-      .map((h) => `    ${h.name}:\n      ansible_host: ${h.address}\n      ansible_user: root\n      ansible_ssh_private_key_file: ${targets.keyPath}\n      ansible_python_interpreter: /usr/bin/python3\n      ansible_host_key_checking: false\n      tsplay_known_hosts_file: ${targets.knownHostsPath}`)
+      .map(
+        (h) =>
+          `    ${h.name}:\n      ansible_host: ${h.address}\n      ansible_user: root\n      ansible_ssh_private_key_file: ${targets.keyPath}\n      ansible_python_interpreter: /usr/bin/python3\n      ansible_host_key_checking: false\n      tsplay_known_hosts_file: ${targets.knownHostsPath}`,
+      )
       .join('\n');
     writeFileSync(inventory, `all:\n  hosts:\n${hosts}\n`);
   }, 240_000);
@@ -97,7 +106,12 @@ describe.skipIf(skipReason !== undefined)('facts oracle: tsplay facts against an
       expect(tsplay['ansible_distribution']).toBe('Debian');
       expect(tsplay['ansible_os_family']).toBe('Debian');
       expect(Object.keys(tsplay).length).toBeGreaterThan(60);
-      if (diffs.length) throw new Error(`tsplay facts differs from ansible -m setup on ${image}:\n${formatDifferences(image, diffs)}\n\nnormalisations applied:\n${Object.entries(NORMALISATIONS).map(([k, v]) => `  ${k}: ${v}`).join('\n')}`);
+      if (diffs.length)
+        throw new Error(
+          `tsplay facts differs from ansible -m setup on ${image}:\n${formatDifferences(image, diffs)}\n\nnormalisations applied:\n${Object.entries(NORMALISATIONS)
+            .map(([k, v]) => `  ${k}: ${v}`)
+            .join('\n')}`,
+        );
     },
     180_000,
   );

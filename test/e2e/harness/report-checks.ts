@@ -20,10 +20,7 @@ export function idempotenceProblems(report: RunReport): string[] {
         }
       }
     }
-    problems.push(
-      `${host}: changed=${recap.changed} failed=${recap.failed} unreachable=${recap.unreachable}` +
-        (tasks.length ? `\n    ${tasks.join('\n    ')}` : ''),
-    );
+    problems.push(`${host}: changed=${recap.changed} failed=${recap.failed} unreachable=${recap.unreachable}` + (tasks.length ? `\n    ${tasks.join('\n    ')}` : ''));
   }
   return problems;
 }

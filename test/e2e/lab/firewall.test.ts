@@ -6,8 +6,7 @@ import { noDocker } from '../harness/lab-context.js';
 import { startTargets, type Targets } from '../harness/targets.js';
 
 const PORT = WALLARM_STANDIN.port;
-const connect = (ip: string): string =>
-  `python3 -c 'import socket,sys; socket.create_connection((sys.argv[1], ${PORT}), timeout=2); print("open")' ${ip}`;
+const connect = (ip: string): string => `python3 -c 'import socket,sys; socket.create_connection((sys.argv[1], ${PORT}), timeout=2); print("open")' ${ip}`;
 
 describe.skipIf(noDocker())('firewall smoke test', () => {
   let t: Targets;

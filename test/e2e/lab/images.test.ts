@@ -49,7 +49,17 @@ describe.skipIf(noDocker())('lab images', () => {
     const l = await labels(tag);
     expect(l['tsplay.family']).toBe('rpm-on-debian');
     expect(l['org.opencontainers.image.description']).toMatch(/NOT Rocky/);
-    const r = await docker(['run', '--rm', '--label', `tsplay.test=${testRunLabel()}`, '--entrypoint', 'sh', tag, '-c', 'dnf --version | head -1 && rpm --version && command -v firewall-cmd firewalld']);
+    const r = await docker([
+      'run',
+      '--rm',
+      '--label',
+      `tsplay.test=${testRunLabel()}`,
+      '--entrypoint',
+      'sh',
+      tag,
+      '-c',
+      'dnf --version | head -1 && rpm --version && command -v firewall-cmd firewalld',
+    ]);
     expect(r.rc, r.stderr).toBe(0);
     expect(r.stdout).toMatch(/RPM version 4\./);
   });

@@ -32,7 +32,12 @@ describe.skipIf(noDocker())('lab up / down', () => {
     const inv = YAML.parse(readFileSync(lab.inventoryPath, 'utf8')) as {
       all: { vars: Record<string, unknown>; children: Record<string, { hosts: Record<string, Record<string, unknown> | null> }> };
     };
-    expect(inv.all.vars).toMatchObject({ ansible_user: 'root', ansible_ssh_private_key_file: lab.keyPath, tsplay_host_key_checking: 'accept-new', tsplay_known_hosts_file: lab.knownHostsPath });
+    expect(inv.all.vars).toMatchObject({
+      ansible_user: 'root',
+      ansible_ssh_private_key_file: lab.keyPath,
+      tsplay_host_key_checking: 'accept-new',
+      tsplay_known_hosts_file: lab.knownHostsPath,
+    });
     expect(Object.keys(inv.all.children['lab']!.hosts)).toEqual(lab.hosts.map((h) => h.name));
     expect(inv.all.children['debian_12']!.hosts).toHaveProperty(`${name}-${images.indexOf('debian-12') + 1}`);
     const key = readFileSync(lab.keyPath, 'utf8');

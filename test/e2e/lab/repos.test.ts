@@ -5,8 +5,7 @@ import { noDocker } from '../harness/lab-context.js';
 import { startTargets, type Targets } from '../harness/targets.js';
 
 const { package: PKG, service: SVC, port: PORT } = WALLARM_STANDIN;
-const connect = (ip: string): string =>
-  `python3 -c 'import socket,sys; socket.create_connection((sys.argv[1], ${PORT}), timeout=3); print("open")' ${ip}`;
+const connect = (ip: string): string => `python3 -c 'import socket,sys; socket.create_connection((sys.argv[1], ${PORT}), timeout=3); print("open")' ${ip}`;
 
 async function until(fn: () => Promise<boolean>, tries = 50): Promise<boolean> {
   for (let i = 0; i < tries; i++) {

@@ -44,17 +44,20 @@ describe('npm pack, install into an empty folder, use', () => {
 
   it('validate and run a local playbook; validate the shipped upgrade playbook with its typed roles', () => {
     const out = path.join(dir, 'out.txt');
-    writeFileSync(path.join(app, 'site.yml'), [
-      '- hosts: localhost',
-      '  connection: local',
-      '  gather_facts: false',
-      '  tasks:',
-      '    - name: write a file',
-      '      copy:',
-      `        dest: ${out}`,
-      '        content: "hello {{ who | upper }}\\n"',
-      '',
-    ].join('\n'));
+    writeFileSync(
+      path.join(app, 'site.yml'),
+      [
+        '- hosts: localhost',
+        '  connection: local',
+        '  gather_facts: false',
+        '  tasks:',
+        '    - name: write a file',
+        '      copy:',
+        `        dest: ${out}`,
+        '        content: "hello {{ who | upper }}\\n"',
+        '',
+      ].join('\n'),
+    );
     const v = tsplay(['validate', 'site.yml', '-e', 'who=world']);
     expect(v.stderr).toBe('');
     expect(v.stdout).toMatch(/site\.yml: valid/);

@@ -34,9 +34,7 @@ describe.runIf(available)('ProxyJump through a second sshd on loopback', () => {
 
   it('reaches the target through the jump host named in ssh config, checking both host keys', async () => {
     const knownHosts = join(work, 'kh');
-    const ex = new SshExecutor(
-      target.spec({ proxyJump: 'bastion', sshConfigFile: sshConfig(jump.port), hostKeyChecking: 'accept-new', knownHostsFile: knownHosts }),
-    );
+    const ex = new SshExecutor(target.spec({ proxyJump: 'bastion', sshConfigFile: sshConfig(jump.port), hostKeyChecking: 'accept-new', knownHostsFile: knownHosts }));
     open.push(ex);
     const r = await ex.run('echo "$SSH_CONNECTION"');
     expect(r.rc).toBe(0);

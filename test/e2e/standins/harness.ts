@@ -33,9 +33,23 @@ export async function sh(container: string, script: string, env: Record<string, 
 export async function target(name: string, image: string): Promise<{ name: string; ip: string }> {
   const full = `${RUN}-${name}`;
   await mustDocker([
-    'run', '-d', '--name', full, '--hostname', name, ...LABELS, '--network', NET,
-    '--tmpfs', '/run', '--tmpfs', '/run/lock', '-v', '/sys/fs/cgroup:/sys/fs/cgroup:ro',
-    image, '/sbin/init',
+    'run',
+    '-d',
+    '--name',
+    full,
+    '--hostname',
+    name,
+    ...LABELS,
+    '--network',
+    NET,
+    '--tmpfs',
+    '/run',
+    '--tmpfs',
+    '/run/lock',
+    '-v',
+    '/sys/fs/cgroup:/sys/fs/cgroup:ro',
+    image,
+    '/sbin/init',
   ]);
   started.push(full);
   for (let i = 0; ; i++) {

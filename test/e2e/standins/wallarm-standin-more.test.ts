@@ -33,9 +33,14 @@ describe('4.10 with both parts on one NGINX host (tarantool names)', () => {
   it('analyses locally through the default upstream, then through the uncommented directive', async () => {
     await sh(node.name, 'curl -s -o /dev/null http://localhost/etc/passwd');
     expect((await statusUntil(node.name, (x) => x.requests >= 1)).tnt_errors).toBe(0);
-    const r = await sh(node.name, "sed -i 's/# wallarm_tarantool_upstream wallarm_tarantool;/wallarm_tarantool_upstream wallarm_tarantool;/' /etc/nginx/nginx.conf && nginx -t 2>&1 && systemctl restart nginx");
+    const r = await sh(
+      node.name,
+      "sed -i 's/# wallarm_tarantool_upstream wallarm_tarantool;/wallarm_tarantool_upstream wallarm_tarantool;/' /etc/nginx/nginx.conf && nginx -t 2>&1 && systemctl restart nginx",
+    );
     expect(r.rc, r.out).toBe(0);
-    expect((await sh(node.name, 'cat /opt/wallarm/var/lib/wallarm-standin/nginx-upstream.conf')).out).toContain('directive=wallarm_tarantool_upstream\nupstream=wallarm_tarantool\n');
+    expect((await sh(node.name, 'cat /opt/wallarm/var/lib/wallarm-standin/nginx-upstream.conf')).out).toContain(
+      'directive=wallarm_tarantool_upstream\nupstream=wallarm_tarantool\n',
+    );
     await sh(node.name, 'curl -s -o /dev/null "http://localhost/?q=<script>alert(1)</script>"');
     const s = await statusUntil(node.name, (x) => x.requests >= 1);
     expect(s.tnt_errors).toBe(0);
@@ -45,7 +50,10 @@ describe('4.10 with both parts on one NGINX host (tarantool names)', () => {
   });
 
   it('reports export drops when SLAB_ALLOC_ARENA is too small', async () => {
-    const r = await sh(node.name, "sed -i 's/^SLAB_ALLOC_ARENA=.*/SLAB_ALLOC_ARENA=0.25/' /opt/wallarm/env.list && systemctl restart wallarm && sleep 0.5 && curl -s -o /dev/null http://localhost/");
+    const r = await sh(
+      node.name,
+      "sed -i 's/^SLAB_ALLOC_ARENA=.*/SLAB_ALLOC_ARENA=0.25/' /opt/wallarm/env.list && systemctl restart wallarm && sleep 0.5 && curl -s -o /dev/null http://localhost/",
+    );
     expect(r.rc).toBe(0);
     const s = await statusUntil(node.name, (x) => x.export_drops_flag === 1);
     expect(s.export_drops_flag).toBe(1);
@@ -101,8 +109,12 @@ describe('filtering on Debian 13 (NGINX 1.26) with 7.1', () => {
     expect(prom.out).toMatch(/^wallarm_tnt_errors 1$/m);
     // A listener that takes records and never answers, like the lab's old wallarm-tarantool
     // stand-in: delivered, so tnt_errors stays where it was.
-    const silent = "import socket,time\ns=socket.socket(); s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1); s.bind(('127.0.0.1',3313)); s.listen(8)\nkeep=[]\nwhile True: keep.append(s.accept()[0])";
-    const run = await sh(ng.name, `systemd-run --unit silent-pa python3 -c "${silent}" && for i in 1 2 3 4 5 6 7 8 9 10; do ss -ltnH 'sport = :3313' | grep -q . && break; sleep 0.2; done`);
+    const silent =
+      "import socket,time\ns=socket.socket(); s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1); s.bind(('127.0.0.1',3313)); s.listen(8)\nkeep=[]\nwhile True: keep.append(s.accept()[0])";
+    const run = await sh(
+      ng.name,
+      `systemd-run --unit silent-pa python3 -c "${silent}" && for i in 1 2 3 4 5 6 7 8 9 10; do ss -ltnH 'sport = :3313' | grep -q . && break; sleep 0.2; done`,
+    );
     expect(run.rc, run.err).toBe(0);
     await sh(ng.name, 'curl -s -o /dev/null http://localhost/');
     const after = await statusUntil(ng.name, (x) => x.requests >= 2);
@@ -116,11 +128,14 @@ describe('5.3 postanalytics on Debian 11 (python 3.9)', () => {
     const pa = await target('pa11', DEBIAN11_IMAGE);
     const r = await install(pa.name, '5.3.0', `-- -b -t ${NODE_TOKEN} postanalytics`);
     expect(r.rc, r.err).toBe(0);
-    const probe = await sh(pa.name, [
-      "for i in 1 2 3 4 5 6 7 8 9 10; do ss -ltnH 'sport = :3313' | grep -q . && break; sleep 0.2; done",
-      `python3 -c "import socket; s=socket.create_connection(('127.0.0.1',3313)); s.sendall(b'{\\"uri\\":\\"/etc/passwd\\",\\"attack\\":\\"ptrav\\"}\\n'); print(s.recv(100).decode())"`,
-      'cat /opt/wallarm/var/lib/wallarm-standin/postanalytics.json',
-    ].join('; '));
+    const probe = await sh(
+      pa.name,
+      [
+        "for i in 1 2 3 4 5 6 7 8 9 10; do ss -ltnH 'sport = :3313' | grep -q . && break; sleep 0.2; done",
+        `python3 -c "import socket; s=socket.create_connection(('127.0.0.1',3313)); s.sendall(b'{\\"uri\\":\\"/etc/passwd\\",\\"attack\\":\\"ptrav\\"}\\n'); print(s.recv(100).decode())"`,
+        'cat /opt/wallarm/var/lib/wallarm-standin/postanalytics.json',
+      ].join('; '),
+    );
     expect(probe.out).toContain('OK timeframe_size=600 export_drops_flag=0 export_delay=0');
     expect(probe.out).toContain('"records":1,"attacks":1');
     expect((await sh(pa.name, 'grep -c tarantool /opt/wallarm/etc/wallarm/node.yaml /opt/wallarm/env.list')).rc).toBe(0);

@@ -16,7 +16,10 @@ function openssl(...args: string[]): void {
 /** A CA, a server certificate for `ip` and a client certificate, all signed by the CA. */
 function makeCerts(ip: string): void {
   openssl('req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-days', '2', '-subj', '/CN=tsplay test CA', '-keyout', 'ca.key', '-out', 'ca.crt');
-  for (const [name, san] of [['server', `IP:${ip}`], ['client', 'DNS:filtering']] as const) {
+  for (const [name, san] of [
+    ['server', `IP:${ip}`],
+    ['client', 'DNS:filtering'],
+  ] as const) {
     writeFileSync(join(certs, `${name}.ext`), `subjectAltName=${san}\n`);
     openssl('req', '-newkey', 'rsa:2048', '-nodes', '-subj', `/CN=${name}`, '-keyout', `${name}.key`, '-out', `${name}.csr`);
     openssl('x509', '-req', '-in', `${name}.csr`, '-CA', 'ca.crt', '-CAkey', 'ca.key', '-CAcreateserial', '-days', '2', '-extfile', `${name}.ext`, '-out', `${name}.crt`);
@@ -57,12 +60,19 @@ describe('stand-in TLS / mTLS (6.12)', () => {
       '      enabled: true',
       '      clientCACertFile: "/opt/wallarm/wstore/ca.crt"',
     ].join('\n');
-    const r = await sh(pa.name, `cat > /opt/wallarm/wstore/wstore.yaml <<'EOF'\n${yaml}\nEOF\nsystemctl restart wallarm; for i in 1 2 3 4 5 6 7 8 9 10; do ss -ltnH 'sport = :6388' | grep -q . && break; sleep 0.2; done; ss -ltnH 'sport = :6388'`);
+    const r = await sh(
+      pa.name,
+      `cat > /opt/wallarm/wstore/wstore.yaml <<'EOF'\n${yaml}\nEOF\nsystemctl restart wallarm; for i in 1 2 3 4 5 6 7 8 9 10; do ss -ltnH 'sport = :6388' | grep -q . && break; sleep 0.2; done; ss -ltnH 'sport = :6388'`,
+    );
     expect(r.out).toContain('0.0.0.0:6388');
   });
 
   it('nginx -t refuses ssl=on when a configured certificate file is missing', async () => {
-    const r = await setUpstream(ng.name, `${pa.ip}:6388`, 'wallarm_wstore_upstream wallarm_wstore ssl=on; wallarm_wstore_ssl_cert_file /etc/nginx/wallarm-tls/nope.crt; wallarm_wstore_ssl_key_file /etc/nginx/wallarm-tls/client.key;');
+    const r = await setUpstream(
+      ng.name,
+      `${pa.ip}:6388`,
+      'wallarm_wstore_upstream wallarm_wstore ssl=on; wallarm_wstore_ssl_cert_file /etc/nginx/wallarm-tls/nope.crt; wallarm_wstore_ssl_key_file /etc/nginx/wallarm-tls/client.key;',
+    );
     expect(r.rc).not.toBe(0);
     expect(r.out).toContain('wallarm: cannot load certificate "/etc/nginx/wallarm-tls/nope.crt"');
   });

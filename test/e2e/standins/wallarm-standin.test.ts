@@ -65,7 +65,22 @@ describe('stand-in postanalytics (6.x, wstore)', () => {
       expect(conf.out).toContain('wallarm_status on;');
       expect(conf.out).toContain('# wallarm_wstore_upstream wallarm_wstore;');
       const s = await status(ng.name);
-      for (const k of ['requests', 'attacks', 'blocked', 'tnt_errors', 'api_errors', 'requests_lost', 'segfaults', 'memfaults', 'softmemfaults', 'db_id', 'lom_id', 'proton_instances', 'stalled_workers_count', 'timestamp']) {
+      for (const k of [
+        'requests',
+        'attacks',
+        'blocked',
+        'tnt_errors',
+        'api_errors',
+        'requests_lost',
+        'segfaults',
+        'memfaults',
+        'softmemfaults',
+        'db_id',
+        'lom_id',
+        'proton_instances',
+        'stalled_workers_count',
+        'timestamp',
+      ]) {
         expect(s).toHaveProperty(k);
       }
       expect(s).not.toHaveProperty('abnormal');
@@ -86,7 +101,10 @@ describe('stand-in postanalytics (6.x, wstore)', () => {
       expect(s.attacks).toBe(1);
       expect(s.tnt_errors).toBe(0);
       const rec = await sh(pa.name, 'cat /opt/wallarm/var/lib/wallarm-standin/requests.jsonl');
-      const lines = rec.out.trim().split('\n').map((l) => JSON.parse(l) as { from: string; request: { uri: string; attack: string } });
+      const lines = rec.out
+        .trim()
+        .split('\n')
+        .map((l) => JSON.parse(l) as { from: string; request: { uri: string; attack: string } });
       expect(lines).toHaveLength(1);
       expect(lines[0]!.request.uri).toBe('/etc/passwd');
       expect(lines[0]!.request.attack).toBe('ptrav');
@@ -107,7 +125,10 @@ describe('stand-in postanalytics (6.x, wstore)', () => {
     });
 
     it('marks the postanalytics unit failed with the real line when it cannot bind', async () => {
-      const r = await sh(pa.name, "sed -i 's/address: 0.0.0.0:3313/address: 10.254.254.254:3313/' /opt/wallarm/wstore/wstore.yaml && systemctl restart wallarm; for i in 1 2 3 4 5 6 7 8 9 10; do systemctl is-failed --quiet wallarm && break; sleep 0.2; done; systemctl is-active wallarm; cat /opt/wallarm/var/log/wallarm/wstore-out.log");
+      const r = await sh(
+        pa.name,
+        "sed -i 's/address: 0.0.0.0:3313/address: 10.254.254.254:3313/' /opt/wallarm/wstore/wstore.yaml && systemctl restart wallarm; for i in 1 2 3 4 5 6 7 8 9 10; do systemctl is-failed --quiet wallarm && break; sleep 0.2; done; systemctl is-active wallarm; cat /opt/wallarm/var/log/wallarm/wstore-out.log",
+      );
       expect(r.out).toContain('failed\n');
       expect(r.out).toContain('SystemError binary: failed to bind: Cannot assign requested address');
     });
@@ -124,9 +145,15 @@ describe('stand-in postanalytics (4.x, tarantool)', () => {
     expect(f.out).toMatch(/^hostname: pa4\nuuid: [0-9a-f-]{36}\nsecret: [0-9a-f]{64}\n/m);
     expect(f.out).toMatch(/tarantool:\n {2}host: '0\.0\.0\.0'\n {2}port: 3313/);
     expect(f.out).toContain('wstore=1');
-    const moved = await sh(pa.name, "sed -i 's/^PORT=3313/PORT=3300/' /opt/wallarm/env.list && systemctl restart wallarm; for i in 1 2 3 4 5 6 7 8 9 10; do ss -ltnH 'sport = :3300' | grep -q . && break; sleep 0.2; done; ss -ltnH 'sport = :3300'");
+    const moved = await sh(
+      pa.name,
+      "sed -i 's/^PORT=3313/PORT=3300/' /opt/wallarm/env.list && systemctl restart wallarm; for i in 1 2 3 4 5 6 7 8 9 10; do ss -ltnH 'sport = :3300' | grep -q . && break; sleep 0.2; done; ss -ltnH 'sport = :3300'",
+    );
     expect(moved.out).toContain('0.0.0.0:3300');
-    const bad = await sh(pa.name, "sed -i 's/^HOST=.*/HOST=10.254.254.254/' /opt/wallarm/env.list && systemctl restart wallarm; for i in 1 2 3 4 5 6 7 8 9 10; do systemctl is-failed --quiet wallarm && break; sleep 0.2; done; systemctl is-active wallarm; cat /opt/wallarm/var/log/wallarm/tarantool-out.log");
+    const bad = await sh(
+      pa.name,
+      "sed -i 's/^HOST=.*/HOST=10.254.254.254/' /opt/wallarm/env.list && systemctl restart wallarm; for i in 1 2 3 4 5 6 7 8 9 10; do systemctl is-failed --quiet wallarm && break; sleep 0.2; done; systemctl is-active wallarm; cat /opt/wallarm/var/log/wallarm/tarantool-out.log",
+    );
     expect(bad.out).toContain('failed\n');
     expect(bad.out).toContain('SystemError binary: failed to bind: Cannot assign requested address');
   });

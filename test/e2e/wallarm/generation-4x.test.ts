@@ -48,7 +48,10 @@ describe.skipIf(noDocker())('upgrade.yml with Wallarm 4.10.5 (tarantool generati
 
   it('NGINX: upstream wallarm_tarantool with both new servers, wallarm_tarantool_upstream active, nginx -t passes', async () => {
     const f = s.byRole('filtering')[0]!;
-    const want = s.byRole('postanalytics').map((p) => `${p.address}:${PORT}`).sort();
+    const want = s
+      .byRole('postanalytics')
+      .map((p) => `${p.address}:${PORT}`)
+      .sort();
     expect((await upstreamServers(s, f, 'wallarm_tarantool')).sort()).toEqual(want);
     const conf = (await s.exec(f, 'cat /etc/nginx/nginx.conf')).stdout;
     expect(conf).toMatch(/^\s*wallarm_tarantool_upstream wallarm_tarantool;/m);

@@ -73,7 +73,12 @@ export async function attackReaches(s: Scenario, f: ScenarioHost, targets: Scena
 
 /** The live /wallarm-status of a filtering node once it counted at least `minRequests`. */
 export async function liveStatus(s: Scenario, f: ScenarioHost, minRequests = 1, tries = 50): Promise<Record<string, unknown> | undefined> {
-  return statusUntil(f, (h, c) => s.exec(h, c), (st) => Number(st['requests']) >= minRequests, tries);
+  return statusUntil(
+    f,
+    (h, c) => s.exec(h, c),
+    (st) => Number(st['requests']) >= minRequests,
+    tries,
+  );
 }
 
 /** Whether dpkg has the package installed ("install ok installed"; removed-with-config does not count). */

@@ -8,7 +8,7 @@ import { statusUntil } from '../../../src/demo/scenario.js';
 import { WALLARM_STANDIN } from '../../../src/lab/repos.js';
 import { noDocker } from '../harness/lab-context.js';
 import type { TsplayRun } from '../harness/check-role.js';
-import { dpkgInstalled, liveStatus, nginxTest, runPlaybookCli, startTestScenario, tail, upstreamServers, type Scenario } from './helpers.js';
+import { dpkgInstalled, nginxTest, runPlaybookCli, startTestScenario, tail, upstreamServers, type Scenario } from './helpers.js';
 
 const NGINX_CONF = '/etc/nginx/nginx.conf';
 
@@ -56,7 +56,12 @@ describe.skipIf(noDocker())('upgrade.yml: verify fails after the switch → old 
     // node without errors. Read a status sample written after that request, not one the agent
     // wrote before it noticed the restart.
     const sentAt = Number((await s.exec(f, 'curl -s -o /dev/null http://localhost/; date +%s.%N')).stdout.trim());
-    const st = await statusUntil(f, (h, c) => s.exec(h, c), (x) => Number(x['timestamp']) > sentAt && Number(x['requests']) >= 1, 100);
+    const st = await statusUntil(
+      f,
+      (h, c) => s.exec(h, c),
+      (x) => Number(x['timestamp']) > sentAt && Number(x['requests']) >= 1,
+      100,
+    );
     expect(Number(st?.['timestamp'])).toBeGreaterThan(sentAt);
     expect(st?.['requests']).toBeGreaterThanOrEqual(1);
     expect(st?.['tnt_errors']).toBe(0);

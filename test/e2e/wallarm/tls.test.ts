@@ -19,10 +19,32 @@ const DIR = '/etc/wallarm-tls';
 /** CA + server certificate (SAN = the postanalytics IPs) + client certificate, all with openssl. */
 function makeCerts(dir: string, serverIps: string[]): void {
   const ossl = (...args: string[]): void => void execFileSync('openssl', args, { cwd: dir, stdio: 'pipe' });
-  ossl('req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-keyout', 'ca.key', '-out', 'ca.crt', '-days', '2', '-subj', '/CN=tsplay e2e CA',
-    '-addext', 'basicConstraints=critical,CA:TRUE', '-addext', 'keyUsage=critical,keyCertSign,cRLSign', '-addext', 'subjectKeyIdentifier=hash');
+  ossl(
+    'req',
+    '-x509',
+    '-newkey',
+    'rsa:2048',
+    '-nodes',
+    '-keyout',
+    'ca.key',
+    '-out',
+    'ca.crt',
+    '-days',
+    '2',
+    '-subj',
+    '/CN=tsplay e2e CA',
+    '-addext',
+    'basicConstraints=critical,CA:TRUE',
+    '-addext',
+    'keyUsage=critical,keyCertSign,cRLSign',
+    '-addext',
+    'subjectKeyIdentifier=hash',
+  );
   const leaf = (name: string, ext: string): void => {
-    writeFileSync(path.join(dir, `${name}.ext`), `basicConstraints=CA:FALSE\nkeyUsage=critical,digitalSignature,keyEncipherment\nsubjectKeyIdentifier=hash\nauthorityKeyIdentifier=keyid\n${ext}\n`);
+    writeFileSync(
+      path.join(dir, `${name}.ext`),
+      `basicConstraints=CA:FALSE\nkeyUsage=critical,digitalSignature,keyEncipherment\nsubjectKeyIdentifier=hash\nauthorityKeyIdentifier=keyid\n${ext}\n`,
+    );
     ossl('req', '-newkey', 'rsa:2048', '-nodes', '-keyout', `${name}.key`, '-out', `${name}.csr`, '-subj', `/CN=${name}`);
     ossl('x509', '-req', '-in', `${name}.csr`, '-CA', 'ca.crt', '-CAkey', 'ca.key', '-CAcreateserial', '-out', `${name}.crt`, '-days', '2', '-extfile', `${name}.ext`);
   };
@@ -76,7 +98,10 @@ describe.skipIf(noDocker())('install-postanalytics.yml with TLS + mTLS between N
       },
     });
     certDir = mkdtempSync(path.join(os.tmpdir(), 'tsplay-tls-'));
-    makeCerts(certDir, s.byRole('postanalytics').map((p) => p.address));
+    makeCerts(
+      certDir,
+      s.byRole('postanalytics').map((p) => p.address),
+    );
     const files = await runPlaybookCli(s, 'test/fixtures/wallarm/tls-files.yml', ['-e', `tls_dir=${certDir}`]);
     expect(files.exitCode, tail(files)).toBe(0);
     ({ second } = await checkRole({ playbook: 'playbooks/install-postanalytics.yml', inventoryPath: s.inventoryPath }));

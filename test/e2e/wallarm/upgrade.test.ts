@@ -31,7 +31,10 @@ describe.skipIf(noDocker())('upgrade.yml: blue/green upgrade of a separate posta
 
   it('the first run changed every host; the second changed nothing anywhere', () => {
     expect(first.exitCode).toBe(0);
-    const hosts = s.hosts.filter((h) => h.role !== 'outsider').map((h) => h.name).sort();
+    const hosts = s.hosts
+      .filter((h) => h.role !== 'outsider')
+      .map((h) => h.name)
+      .sort();
     expect(Object.keys(first.report!.recap).sort()).toEqual(hosts);
     for (const h of hosts) expect(first.report!.recap[h]!.changed, h).toBeGreaterThan(0);
     expect(second.exitCode).toBe(0);
@@ -57,7 +60,10 @@ describe.skipIf(noDocker())('upgrade.yml: blue/green upgrade of a separate posta
   });
 
   it('NGINX has upstream wallarm_wstore with both new servers, the directive active, and nginx -t passes', async () => {
-    const want = s.byRole('postanalytics').map((p) => `${p.address}:${PORT}`).sort();
+    const want = s
+      .byRole('postanalytics')
+      .map((p) => `${p.address}:${PORT}`)
+      .sort();
     for (const f of s.byRole('filtering')) {
       expect((await upstreamServers(s, f, 'wallarm_wstore')).sort(), f.name).toEqual(want);
       const conf = (await s.exec(f, 'cat /etc/nginx/nginx.conf')).stdout;

@@ -14,7 +14,7 @@ const play = (tasks: string, head = '') => `- hosts: web\n  gather_facts: false\
 describe('inheritance', () => {
   it('when and tags on a block apply to every task inside; block vars sit below task vars', async () => {
     const p = project({
-      'inventory.ini': localInventory({ web: { h1: "go=True", h2: "go=False" } }),
+      'inventory.ini': localInventory({ web: { h1: 'go=True', h2: 'go=False' } }),
       'site.yml': play(`- name: gated
   when: go
   tags: [gated]
@@ -35,7 +35,10 @@ describe('inheritance', () => {
   it('serial as a percentage', async () => {
     const p = project({
       'inventory.ini': localInventory({ web: { h1: '', h2: '', h3: '', h4: '' } }),
-      'site.yml': play('- name: t\n  shell: echo {{ inventory_hostname }} >> {{ playbook_dir }}/s.log\n- name: u\n  shell: echo u >> {{ playbook_dir }}/s.log', '  serial: "50%"\n'),
+      'site.yml': play(
+        '- name: t\n  shell: echo {{ inventory_hostname }} >> {{ playbook_dir }}/s.log\n- name: u\n  shell: echo u >> {{ playbook_dir }}/s.log',
+        '  serial: "50%"\n',
+      ),
     });
     const r = await run(p);
     expect(r.code, r.all).toBe(0);
@@ -48,12 +51,15 @@ describe('inheritance', () => {
   it('any_errors_fatal inside a block with rescue: the rescue handles it and the play goes on', async () => {
     const p = project({
       'inventory.ini': localInventory({ web: { h1: '', h2: '' } }),
-      'site.yml': play(`- block:
+      'site.yml': play(
+        `- block:
     - shell: "[ {{ inventory_hostname }} != h1 ]"
   rescue:
     - debug: { msg: rescued }
 - name: after
-  shell: echo {{ inventory_hostname }} >> {{ playbook_dir }}/after.log`, '  any_errors_fatal: true\n'),
+  shell: echo {{ inventory_hostname }} >> {{ playbook_dir }}/after.log`,
+        '  any_errors_fatal: true\n',
+      ),
     });
     const r = await run(p);
     expect(r.code, r.all).toBe(0);
@@ -174,8 +180,11 @@ describe('facts on local hosts', () => {
 describe('secrets in diffs', () => {
   it('a secret written into a file is hidden in --diff output and in the JSON diff', async () => {
     const p = project({ 'inventory.ini': localInventory({ web: { h1: 'db_password=hunter2-very-secret' } }), 'app.conf': 'password=old\n' });
-    p.write('site.yml', play(`- name: conf
-  copy: { dest: "${p.path('app.conf')}", content: "password={{ db_password }}\\n" }`));
+    p.write(
+      'site.yml',
+      play(`- name: conf
+  copy: { dest: "${p.path('app.conf')}", content: "password={{ db_password }}\\n" }`),
+    );
     const r = await run(p, ['--diff']);
     expect(r.code, r.all).toBe(0);
     expect(p.read('app.conf')).toBe('password=hunter2-very-secret\n'); // really written

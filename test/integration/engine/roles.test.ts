@@ -17,7 +17,12 @@ function setup(ports: Record<string, string>): { inv: string; json: string } {
   out = mkdtempSync(join(tmpdir(), 'tsplay-roles-'));
   for (const h of Object.keys(ports)) mkdirSync(join(out, h));
   const inv = join(out, 'inventory.ini');
-  writeFileSync(inv, `[app]\n${Object.entries(ports).map(([h, p]) => `${h} ansible_connection=local app_port=${p}`).join('\n')}\n`);
+  writeFileSync(
+    inv,
+    `[app]\n${Object.entries(ports)
+      .map(([h, p]) => `${h} ansible_connection=local app_port=${p}`)
+      .join('\n')}\n`,
+  );
   return { inv, json: join(out, 'report.json') };
 }
 

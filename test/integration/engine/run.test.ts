@@ -31,7 +31,8 @@ describe('strategies and batches', () => {
   it('serial: [1, 2] makes a batch of 1 then of 2; handlers run at the end of each batch', async () => {
     const p = project({
       'inventory.ini': hosts3,
-      'site.yml': play('  serial: [1, 2]\n', log('t1') + '  notify: h\n') + '  handlers:\n    - name: h\n      shell: echo h-{{ inventory_hostname }} >> {{ playbook_dir }}/order.log\n',
+      'site.yml':
+        play('  serial: [1, 2]\n', log('t1') + '  notify: h\n') + '  handlers:\n    - name: h\n      shell: echo h-{{ inventory_hostname }} >> {{ playbook_dir }}/order.log\n',
     });
     const r = await run(p);
     expect(r.code, r.all).toBe(0);
@@ -126,7 +127,12 @@ describe('failures', () => {
     });
     const re = await run(earlier);
     expect(re.code).toBe(2);
-    expect(earlier.lines('order.log').filter((l) => l.startsWith('t4')).sort()).toEqual(['t4-h2', 't4-h3']);
+    expect(
+      earlier
+        .lines('order.log')
+        .filter((l) => l.startsWith('t4'))
+        .sort(),
+    ).toEqual(['t4-h2', 't4-h3']);
   });
 
   it('serial: when every host of a batch failed the play stops (later batches never start)', async () => {
@@ -304,7 +310,9 @@ describe('check and diff', () => {
 });
 
 describe('reports', () => {
-  const pb = play('', `- name: a change
+  const pb = play(
+    '',
+    `- name: a change
   shell: echo x
 - name: fine
   debug: { msg: hi }
@@ -312,7 +320,8 @@ describe('reports', () => {
   debug: { msg: hi }
   when: inventory_hostname == 'h1'
 - name: broken on h2
-  shell: "[ {{ inventory_hostname }} != h2 ]"`);
+  shell: "[ {{ inventory_hostname }} != h2 ]"`,
+  );
 
   it('--json has the recap per host and per-task results with host, status, changed, diff, durationMs', async () => {
     const p = project({ 'inventory.ini': localInventory({ web: { h1: '', h2: '' } }), 'site.yml': pb });
@@ -352,8 +361,11 @@ describe('junit with hostile names', () => {
   it('task names and messages with <, &, quotes and control characters stay well-formed', async () => {
     const p = project({
       'inventory.ini': localInventory({ web: { h1: '' } }),
-      'site.yml': play('', `- name: "<b>&\\"quoted\\"</b> ]]>"
-  fail: { msg: "bad <tag> & \\u001b[31mred\\u001b[0m \\u0007 end" }`),
+      'site.yml': play(
+        '',
+        `- name: "<b>&\\"quoted\\"</b> ]]>"
+  fail: { msg: "bad <tag> & \\u001b[31mred\\u001b[0m \\u0007 end" }`,
+      ),
     });
     const r = await run(p);
     expect(r.code, r.all).toBe(2);
@@ -400,7 +412,12 @@ describe('--limit', () => {
       const p = project({ 'inventory.ini': inv, 'site.yml': all });
       const r = await run(p, ['--limit', limit]);
       expect(r.code, r.all).toBe(0);
-      expect(p.lines('order.log').map((l) => l.slice(2)).sort()).toEqual(hosts);
+      expect(
+        p
+          .lines('order.log')
+          .map((l) => l.slice(2))
+          .sort(),
+      ).toEqual(hosts);
       expect(Object.keys(r.report.recap).sort()).toEqual(hosts);
     });
   }

@@ -63,7 +63,7 @@ describe('task and playbook files', () => {
 });
 
 describe('delegate_to another inventory host', () => {
-  it('runs with the delegating host\'s variables on the delegate\'s connection', async () => {
+  it("runs with the delegating host's variables on the delegate's connection", async () => {
     const p = project({
       // web1 itself is unreachable; its task is delegated to the local host "ctl".
       'inventory.ini': `[web]\nweb1 ansible_host=127.0.0.1 ansible_port=1 color=green\n[ctl]\nctl ansible_connection=local\n`,

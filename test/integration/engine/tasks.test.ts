@@ -134,7 +134,8 @@ describe('handlers', () => {
   it('run once at the end, in definition order, only on hosts whose notifying task changed', async () => {
     const p = project({
       'inventory.ini': inv2,
-      'site.yml': play(`- name: changes on h1 only
+      'site.yml':
+        play(`- name: changes on h1 only
   command: echo x
   changed_when: role == 'a'
   notify: [second, first]
@@ -162,7 +163,8 @@ describe('handlers', () => {
   it('are not run when nothing changed', async () => {
     const p = project({
       'inventory.ini': inv2,
-      'site.yml': play(`- command: echo x
+      'site.yml':
+        play(`- command: echo x
   changed_when: false
   notify: first`) + handlers,
     });
@@ -182,10 +184,22 @@ describe('tags', () => {
 - { name: t-none, shell: "echo none >> {{ playbook_dir }}/t.log" }`).replace('web', 'all');
   const cases: Array<[string[], string[]]> = [
     [[], ['a', 'b', 'always', 'none']],
-    [['--tags', 'a'], ['a', 'always']],
-    [['--skip-tags', 'a'], ['b', 'always', 'none']],
-    [['--tags', 'c'], ['always', 'never-c']],
-    [['--skip-tags', 'always'], ['a', 'b', 'none']],
+    [
+      ['--tags', 'a'],
+      ['a', 'always'],
+    ],
+    [
+      ['--skip-tags', 'a'],
+      ['b', 'always', 'none'],
+    ],
+    [
+      ['--tags', 'c'],
+      ['always', 'never-c'],
+    ],
+    [
+      ['--skip-tags', 'always'],
+      ['a', 'b', 'none'],
+    ],
   ];
   for (const [args, ran] of cases) {
     it(`${args.join(' ') || '(no flags)'} runs ${ran.join(', ')}`, async () => {
@@ -348,7 +362,7 @@ describe('run_once, delegate_to, no_log', () => {
     expect(r.report.recap['h2']!.changed).toBe(0);
   });
 
-  it('delegate_to: localhost runs on the controller with the host\'s variables', async () => {
+  it("delegate_to: localhost runs on the controller with the host's variables", async () => {
     const p = project({
       // The hosts themselves are unreachable SSH hosts: only the delegated task may run.
       'inventory.ini': `[web]\nh1 ansible_host=127.0.0.1 ansible_port=1 who=first\nh2 ansible_host=127.0.0.1 ansible_port=1 who=second\n`,
@@ -387,12 +401,15 @@ describe('run_once, delegate_to, no_log', () => {
 describe('check_mode on a task', () => {
   it('check_mode: true changes nothing in a normal run and says so; check_mode: false runs for real under --check', async () => {
     const p = project({ 'inventory.ini': localInventory({ all: { h1: '' } }) });
-    p.write('site.yml', play(`- name: dry
+    p.write(
+      'site.yml',
+      play(`- name: dry
   copy: { dest: "${p.path('dry.txt')}", content: "x" }
   check_mode: true
 - name: real even in check
   command: touch ${p.path('real.txt')}
-  check_mode: false`).replace('web', 'all'));
+  check_mode: false`).replace('web', 'all'),
+    );
     const normal = await run(p);
     expect(normal.code, normal.all).toBe(0);
     expect(p.exists('dry.txt')).toBe(false);
@@ -402,9 +419,12 @@ describe('check_mode on a task', () => {
     const { mkdirSync } = await import('node:fs');
     mkdirSync(p.dir);
     p.write('inventory.ini', localInventory({ all: { h1: '' } }));
-    p.write('site.yml', play(`- name: real even in check
+    p.write(
+      'site.yml',
+      play(`- name: real even in check
   command: touch ${p.path('real.txt')}
-  check_mode: false`).replace('web', 'all'));
+  check_mode: false`).replace('web', 'all'),
+    );
     const checked = await run(p, ['--check']);
     expect(checked.code, checked.all).toBe(0);
     expect(p.exists('real.txt')).toBe(true);

@@ -6,11 +6,21 @@ afterAll(cleanupProjects);
 
 describe('variable precedence (role defaults < group < host < play < vars_files < set_fact < -e)', () => {
   const layers = ['a', 'b', 'c', 'd', 'e', 'f', 'g'];
-  const from = (i: number, value: string) => layers.slice(i).map((k) => `${k}: ${value}`).join('\n');
+  const from = (i: number, value: string) =>
+    layers
+      .slice(i)
+      .map((k) => `${k}: ${value}`)
+      .join('\n');
 
   it('each layer overrides exactly the ones below it', async () => {
     const p = project({
-      'inventory.ini': `[web]\nh1 ansible_connection=local ${layers.slice(2).map((k) => `${k}=host`).join(' ')}\n\n[web:vars]\n${layers.slice(1).map((k) => `${k}=group`).join('\n')}\n`,
+      'inventory.ini': `[web]\nh1 ansible_connection=local ${layers
+        .slice(2)
+        .map((k) => `${k}=host`)
+        .join(' ')}\n\n[web:vars]\n${layers
+        .slice(1)
+        .map((k) => `${k}=group`)
+        .join('\n')}\n`,
       'roles/show/defaults/main.yml': from(0, 'role_defaults') + '\n',
       'roles/show/tasks/main.yml': '- name: show\n  debug:\n    msg: "{{ a }} {{ b }} {{ c }} {{ d }} {{ e }} {{ f }} {{ g }}"\n',
       'vars/extra.yml': from(4, 'vars_files') + '\n',

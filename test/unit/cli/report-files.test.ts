@@ -18,7 +18,10 @@ async function run(args: string[]): Promise<{ code: number; text: string }> {
 
 describe('--json / --junit targets', { timeout: 60_000 }, () => {
   it.each(['--json', '--junit'])('%s into a directory or a missing directory is a usage error before the run', async (flag) => {
-    for (const [target, why] of [[dir, /this is a directory/], [path.join(dir, 'no', 'r.xml'), /does not exist/]] as const) {
+    for (const [target, why] of [
+      [dir, /this is a directory/],
+      [path.join(dir, 'no', 'r.xml'), /does not exist/],
+    ] as const) {
       const r = await run(['run', pb, '-i', inv, flag, target]);
       expect(r.code).toBe(5);
       expect(r.text).toMatch(why);

@@ -78,7 +78,11 @@ const report: RunReport = {
       name: 'postanalytics',
       hosts: ['pa-new-1'],
       tasks: [
-        { name: 'Check the Wallarm postanalytics node', module: 'wallarm_verify', results: [result('pa-new-1', 'ok', { result: { component: 'postanalytics', listening: true } })] },
+        {
+          name: 'Check the Wallarm postanalytics node',
+          module: 'wallarm_verify',
+          results: [result('pa-new-1', 'ok', { result: { component: 'postanalytics', listening: true } })],
+        },
         { name: 'Set SLAB_ALLOC_ARENA', module: 'env_file', results: [result('pa-new-1', 'changed')] },
       ],
     },
@@ -89,7 +93,10 @@ const report: RunReport = {
         {
           name: 'Check the Wallarm filtering node',
           module: 'wallarm_verify',
-          results: [result('nginx-1', 'ok', { result: { component: 'filtering', tnt_errors: 0 } }), result('nginx-2', 'failed', { result: { component: 'filtering', tnt_errors: 3 } })],
+          results: [
+            result('nginx-1', 'ok', { result: { component: 'filtering', tnt_errors: 0 } }),
+            result('nginx-2', 'failed', { result: { component: 'filtering', tnt_errors: 3 } }),
+          ],
         },
       ],
     },

@@ -63,7 +63,13 @@ describe('differences are reported readably', () => {
 
   it('compares mode, owner and presence, with the roots replaced', () => {
     const a = relativeSnapshot({ '/ra/x': { type: 'file', mode: '0644', owner: 'root', group: 'root', data: Buffer.from('/ra/y').toString('base64') } }, '/ra');
-    const t = relativeSnapshot({ '/rt/x': { type: 'file', mode: '0600', owner: 'root', group: 'root', data: Buffer.from('/rt/y').toString('base64') }, '/rt/z': { type: 'dir', mode: '0755', owner: 'root', group: 'root' } }, '/rt');
+    const t = relativeSnapshot(
+      {
+        '/rt/x': { type: 'file', mode: '0600', owner: 'root', group: 'root', data: Buffer.from('/rt/y').toString('base64') },
+        '/rt/z': { type: 'dir', mode: '0755', owner: 'root', group: 'root' },
+      },
+      '/rt',
+    );
     const d = compareFiles(a, t);
     expect(d).toEqual(['<diff_root>/x: mode 0644 vs 0600 (ansible vs tsplay)', '<diff_root>/z: ansible: absent; tsplay: dir 0755 root:root']);
   });
@@ -79,7 +85,9 @@ describe('differences are reported readably', () => {
 
   it('reads error locations of both tools', () => {
     expect(tsplayErrors('2 errors:\n/x/pb.yml:11:21: bad thing\n    hint: do this\n')).toEqual([{ file: '/x/pb.yml', line: 11, message: 'bad thing (hint: do this)' }]);
-    expect(ansibleErrors("ERROR! conflicting action\n\nThe error appears to be in '/x/pb.yml': line 7, column 7, but may\n")).toEqual([{ file: '/x/pb.yml', line: 7, message: 'conflicting action' }]);
+    expect(ansibleErrors("ERROR! conflicting action\n\nThe error appears to be in '/x/pb.yml': line 7, column 7, but may\n")).toEqual([
+      { file: '/x/pb.yml', line: 7, message: 'conflicting action' },
+    ]);
   });
 });
 

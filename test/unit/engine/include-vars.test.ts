@@ -27,8 +27,13 @@ describe('include_vars on the controller', () => {
 
   it('reads a directory in sorted order (later files win), skips a role’s vars/main.yml, refuses a non-mapping', () => {
     const role = tree({ 'vars/main.yml': 'm: main\n', 'vars/os/b.yml': 'k: b\n', 'vars/os/a.yml': 'k: a\nonly_a: 1\n', 'vars/list/l.yml': '- 1\n' });
-    expect(includeVarsFiles(req({ dir: 'os' }), { roleDir: role, searchPath: [role] })).toEqual({ vars: { k: 'b', only_a: 1 }, files: [path.join(role, 'vars/os/a.yml'), path.join(role, 'vars/os/b.yml')] });
-    expect(includeVarsFiles(req({ dir: 'vars' }), { roleDir: role, searchPath: [role] })).toMatchObject({ error: `${path.join(role, 'vars/list/l.yml')} must be stored as a dictionary/hash` });
+    expect(includeVarsFiles(req({ dir: 'os' }), { roleDir: role, searchPath: [role] })).toEqual({
+      vars: { k: 'b', only_a: 1 },
+      files: [path.join(role, 'vars/os/a.yml'), path.join(role, 'vars/os/b.yml')],
+    });
+    expect(includeVarsFiles(req({ dir: 'vars' }), { roleDir: role, searchPath: [role] })).toMatchObject({
+      error: `${path.join(role, 'vars/list/l.yml')} must be stored as a dictionary/hash`,
+    });
     expect(includeVarsFiles(req({ dir: 'nope' }), { roleDir: role, searchPath: [role] })).toMatchObject({ error: `${path.join(role, 'vars/nope')} directory does not exist` });
   });
 
@@ -51,7 +56,11 @@ describe('include_vars module', () => {
   it('puts the variables under name:, merges hashes with hash_behaviour: merge, and returns ansible_facts', () => {
     const got = { vars: { cfg: { b: 2 } }, files: ['/x.yml'] };
     const named = includeVarsModule.plan({ file: 'x.yml', name: 'all' }, ctx({}, got));
-    expect(named).toMatchObject({ changed: false, includedVars: { all: { cfg: { b: 2 } } }, result: { ansible_facts: { all: { cfg: { b: 2 } } }, ansible_included_var_files: ['/x.yml'] } });
+    expect(named).toMatchObject({
+      changed: false,
+      includedVars: { all: { cfg: { b: 2 } } },
+      result: { ansible_facts: { all: { cfg: { b: 2 } } }, ansible_included_var_files: ['/x.yml'] },
+    });
     const merged = includeVarsModule.plan({ file: 'x.yml', hash_behaviour: 'merge' }, ctx({ cfg: { a: 1 } }, got));
     expect(merged.includedVars).toEqual({ cfg: { a: 1, b: 2 } });
     const failed = includeVarsModule.plan({ file: 'x.yml' }, ctx({}, { error: 'nope', files: [] }));

@@ -21,10 +21,19 @@ describe('loop items (ansible-core _get_loop_items)', () => {
   });
 
   it('with_dict, with_sequence, with_nested, with_together, with_subelements', () => {
-    expect(loopItems(loop({ loopWith: 'dict', loop: '{{ d }}' }), { d: { a: 1, b: 2 } }, loc)).toEqual([{ key: 'a', value: 1 }, { key: 'b', value: 2 }]);
+    expect(loopItems(loop({ loopWith: 'dict', loop: '{{ d }}' }), { d: { a: 1, b: 2 } }, loc)).toEqual([
+      { key: 'a', value: 1 },
+      { key: 'b', value: 2 },
+    ]);
     expect(loopItems(loop({ loopWith: 'sequence', loop: 'start=1 end=5 stride=2 format=n%d' }), {}, loc)).toEqual(['n1', 'n3', 'n5']);
-    expect(loopItems(loop({ loopWith: 'nested', loop: [['a', 'b'], [1]] }), {}, loc)).toEqual([['a', 1], ['b', 1]]);
-    expect(loopItems(loop({ loopWith: 'together', loop: [['a', 'b'], [1]] }), {}, loc)).toEqual([['a', 1], ['b', null]]);
+    expect(loopItems(loop({ loopWith: 'nested', loop: [['a', 'b'], [1]] }), {}, loc)).toEqual([
+      ['a', 1],
+      ['b', 1],
+    ]);
+    expect(loopItems(loop({ loopWith: 'together', loop: [['a', 'b'], [1]] }), {}, loc)).toEqual([
+      ['a', 1],
+      ['b', null],
+    ]);
     const users = [{ n: 'a', k: [1, 2] }, { n: 'b' }];
     expect(loopItems(loop({ loopWith: 'subelements', loop: ['{{ users }}', 'k', { skip_missing: true }] }), { users }, loc)).toEqual([
       [users[0], 1],
@@ -64,7 +73,12 @@ describe('loop_control and results (ansible-core _run_loop, run)', () => {
   });
 
   it('aggregates changed/skipped/failed and the message as ansible-core does', () => {
-    expect(aggregateLoopResults([{ changed: true }, { changed: false, skipped: true }])).toEqual({ results: expect.any(Array), changed: true, skipped: false, msg: 'All items completed' });
+    expect(aggregateLoopResults([{ changed: true }, { changed: false, skipped: true }])).toEqual({
+      results: expect.any(Array),
+      changed: true,
+      skipped: false,
+      msg: 'All items completed',
+    });
     expect(aggregateLoopResults([{ skipped: true }, { skipped: true }])).toMatchObject({ changed: false, skipped: true, msg: 'All items skipped' });
     expect(aggregateLoopResults([{ failed: true }, { changed: true }])).toMatchObject({ failed: true, changed: true, msg: 'One or more items failed' });
     expect(emptyLoopResult()).toEqual({ changed: false, skipped: true, skipped_reason: 'No items in the list', results: [] });

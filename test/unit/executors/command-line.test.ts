@@ -3,30 +3,12 @@ import { existsSync, mkdtempSync, readFileSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import {
-  becomeTarget,
-  buildCommandLine,
-  buildScript,
-  installFromStdinScript,
-  sudoWantsPassword,
-  sudoWrongPassword,
-} from '../../../src/executors/command-line.js';
+import { becomeTarget, buildCommandLine, buildScript, installFromStdinScript, sudoWantsPassword, sudoWrongPassword } from '../../../src/executors/command-line.js';
 import { becomeSettings } from '../../../src/executors/command-line.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'tsplay-cmdline-'));
 const canary = join(dir, 'canary');
-const HOSTILE = [
-  `it's`,
-  `"double" \\ back`,
-  `$(touch ${canary})`,
-  `\`touch ${canary}\``,
-  `; touch ${canary}`,
-  `a\nb\ttab`,
-  `ünïcødé ✓ 日本`,
-  `$HOME $$ \${x:-y}`,
-  `-n`,
-  `*`,
-];
+const HOSTILE = [`it's`, `"double" \\ back`, `$(touch ${canary})`, `\`touch ${canary}\``, `; touch ${canary}`, `a\nb\ttab`, `ünïcødé ✓ 日本`, `$HOME $$ \${x:-y}`, `-n`, `*`];
 
 /** Run a command line the way sshd does: the login shell gets it after -c. */
 function sh(line: string, input?: string): string {
@@ -109,18 +91,18 @@ describe('installFromStdinScript', () => {
 });
 
 describe('become methods and flags (Ansible become plugins)', () => {
-  it('su runs the command through the target user\'s shell: su USER -c \'/bin/sh -c …\'', () => {
+  it("su runs the command through the target user's shell: su USER -c '/bin/sh -c …'", () => {
     expect(buildCommandLine('id -un', { user: 'app', method: 'su' })).toBe(`su app -c '/bin/sh -c '"'"'id -un'"'"''`);
     expect(buildCommandLine('id', { user: 'app', method: 'su', flags: '-l', exe: '/bin/su' })).toBe(`/bin/su -l app -c '/bin/sh -c id'`);
   });
 
-  it('become_flags replace sudo\'s defaults; with a password -n goes and sudo reads stdin', () => {
+  it("become_flags replace sudo's defaults; with a password -n goes and sudo reads stdin", () => {
     expect(buildCommandLine('id', { user: 'root', flags: '-H -n -E' })).toBe(`sudo -H -n -E -u root -- /bin/sh -c id`);
     expect(buildCommandLine('id', { user: 'root', flags: '-H -n', withPassword: true })).toBe(`sudo -H -k -S -p '' -u root -- /bin/sh -c id`);
     expect(buildCommandLine('id', { user: 'root', exe: '/usr/local/bin/sudo' })).toBe(`/usr/local/bin/sudo -H -S -n -u root -- /bin/sh -c id`);
   });
 
-  it('the host\'s ansible_become_method wins over the keyword', () => {
+  it("the host's ansible_become_method wins over the keyword", () => {
     expect(becomeSettings({ becomeMethod: 'su' }, { becomeMethod: 'sudo', becomeFlags: '-E' })).toEqual({ method: 'su', flags: '-E' });
   });
 });

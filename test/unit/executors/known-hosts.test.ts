@@ -30,9 +30,7 @@ function tmpFile(content?: string): string {
 
 describe('parseKnownHosts', () => {
   it('reads plain, hashed, marker and comment lines with their line numbers', () => {
-    const entries = parseKnownHosts(
-      ['# comment', '', `web1,10.0.0.1 ssh-ed25519 ${K1} a comment`, HASHED.split('\n')[0], `@revoked * ssh-ed25519 ${K2}`, 'garbage'].join('\n'),
-    );
+    const entries = parseKnownHosts(['# comment', '', `web1,10.0.0.1 ssh-ed25519 ${K1} a comment`, HASHED.split('\n')[0], `@revoked * ssh-ed25519 ${K2}`, 'garbage'].join('\n'));
     expect(entries).toHaveLength(3);
     expect(entries[0]).toMatchObject({ line: 3, patterns: ['web1', '10.0.0.1'], keyType: 'ssh-ed25519', key: K1 });
     expect(entries[1]!.hashed).toBeDefined();

@@ -53,19 +53,14 @@ describe('resolveTarget with ~/.ssh/config', () => {
   });
 
   it('inventory values win over ssh config (port, user, key first, proxy_jump, known_hosts)', () => {
-    const t = resolveTarget(
-      spec({ port: 2222, user: 'ops', identityFile: '~/keys/ops', proxyJump: 'none', knownHostsFile: '/tmp/kh', connectTimeoutMs: 1000 }),
-      env(CONFIG),
-    );
+    const t = resolveTarget(spec({ port: 2222, user: 'ops', identityFile: '~/keys/ops', proxyJump: 'none', knownHostsFile: '/tmp/kh', connectTimeoutMs: 1000 }), env(CONFIG));
     expect(t.port).toBe(2222);
     expect(t.user).toBe('ops');
     expect(t.identityFiles[0]).toEqual({ path: '/home/me/keys/ops', explicit: true });
     expect(t.jumps).toEqual([]);
     expect(t.knownHostsFile).toBe('/tmp/kh');
     const viaJump = resolveTarget(spec({ identityFile: '~/keys/ops', proxyJump: 'ops@gw:2022' }), env(''));
-    expect(viaJump.jumps).toEqual([
-      { label: 'ops@gw:2022', address: 'gw', port: 2022, user: 'ops', identityFiles: [{ path: '/home/me/keys/ops', explicit: true }] },
-    ]);
+    expect(viaJump.jumps).toEqual([{ label: 'ops@gw:2022', address: 'gw', port: 2022, user: 'ops', identityFiles: [{ path: '/home/me/keys/ops', explicit: true }] }]);
     expect(t.connectTimeoutMs).toBe(1000);
   });
 

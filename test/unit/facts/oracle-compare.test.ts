@@ -16,14 +16,25 @@ describe('facts oracle comparison', () => {
   };
 
   it('accepts the normalised differences (set order, time window, tolerance, connection env)', () => {
-    const t = { ...base, ansible_interfaces: ['eth0', 'lo'], ansible_memfree_mb: 520, ansible_uptime_seconds: 130, ansible_env: { HOME: '/root', SSH_CLIENT: '1.2.3.4 6 22' }, ansible_date_time: { ...base.ansible_date_time, epoch: '1030', iso8601: '1970-01-01T00:17:10Z' } };
+    const t = {
+      ...base,
+      ansible_interfaces: ['eth0', 'lo'],
+      ansible_memfree_mb: 520,
+      ansible_uptime_seconds: 130,
+      ansible_env: { HOME: '/root', SSH_CLIENT: '1.2.3.4 6 22' },
+      ansible_date_time: { ...base.ansible_date_time, epoch: '1030', iso8601: '1970-01-01T00:17:10Z' },
+    };
     expect(compareFacts(base, t)).toEqual([]);
   });
 
   it('reports a different value, a missing fact, a per-interface difference and an env difference', () => {
     const t: Record<string, unknown> = { ...base, ansible_distribution: 'Ubuntu', ansible_eth0: { device: 'eth0', mtu: 9000 }, ansible_env: { HOME: '/home/x' } };
     delete t['ansible_uptime_seconds'];
-    expect(compareFacts(base, t).map((d) => d.key).sort()).toEqual(['ansible_distribution', 'ansible_env', 'ansible_eth0', 'ansible_uptime_seconds']);
+    expect(
+      compareFacts(base, t)
+        .map((d) => d.key)
+        .sort(),
+    ).toEqual(['ansible_distribution', 'ansible_env', 'ansible_eth0', 'ansible_uptime_seconds']);
   });
 
   it('a zone difference in date_time is a difference', () => {

@@ -62,7 +62,10 @@ describe('history / report / schedule install errors', () => {
   it('schedule install --pull warns when an entry limits to a group the machine is not put in', async () => {
     const d = tmp();
     const sched = path.join(d, 's.yml');
-    writeFileSync(sched, 'schedules:\n  - name: a\n    playbook: p.yml\n    cron: "0 3 * * *"\n    limit: web\n  - name: b\n    playbook: p.yml\n    cron: "0 3 * * *"\n    limit: web\n    groups: [web]\n');
+    writeFileSync(
+      sched,
+      'schedules:\n  - name: a\n    playbook: p.yml\n    cron: "0 3 * * *"\n    limit: web\n  - name: b\n    playbook: p.yml\n    cron: "0 3 * * *"\n    limit: web\n    groups: [web]\n',
+    );
     const r = await cli(['schedule', 'install', sched, '--pull', '--dir', path.join(d, 'units')]);
     expect(r.code).toBe(0);
     expect(r.err).toMatch(/schedule "a": a pull unit runs on this machine .* add groups/);

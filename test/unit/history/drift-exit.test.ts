@@ -15,16 +15,36 @@ const recap = (o: Partial<RunReport['recap'][string]> = {}) => ({ ok: 1, changed
 function report(mode: RunReport['mode'], results: HostTaskResult[], engineExit = 0): RunReport {
   const hosts = [...new Set(results.map((r) => r.host))];
   return {
-    tool: 'tsplay', version: '0', playbook: 'site.yml', inventory: ['inv'], mode, startedAt: '2026-11-20T10:00:00.000Z', finishedAt: '2026-11-20T10:00:01.000Z', durationMs: 1000,
+    tool: 'tsplay',
+    version: '0',
+    playbook: 'site.yml',
+    inventory: ['inv'],
+    mode,
+    startedAt: '2026-11-20T10:00:00.000Z',
+    finishedAt: '2026-11-20T10:00:01.000Z',
+    durationMs: 1000,
     plays: [{ name: 'p', hosts, tasks: [{ name: 't', module: 'service', results }] }],
-    recap: Object.fromEntries(hosts.map((h) => [h, recap({ changed: results.filter((r) => r.host === h && r.changed).length, failed: results.filter((r) => r.host === h && r.status === 'failed').length, unreachable: results.filter((r) => r.host === h && r.status === 'unreachable').length })])),
+    recap: Object.fromEntries(
+      hosts.map((h) => [
+        h,
+        recap({
+          changed: results.filter((r) => r.host === h && r.changed).length,
+          failed: results.filter((r) => r.host === h && r.status === 'failed').length,
+          unreachable: results.filter((r) => r.host === h && r.status === 'unreachable').length,
+        }),
+      ]),
+    ),
     exitCode: engineExit,
   };
 }
 
 const svc = (host: string, changed: boolean, status: Record<string, string>, extra: Partial<HostTaskResult> = {}): HostTaskResult => ({
-  host, status: changed ? 'changed' : 'ok', changed, durationMs: 1,
-  result: { name: 'nginx', state: 'started', enabled: true, status, changed }, ...extra,
+  host,
+  status: changed ? 'changed' : 'ok',
+  changed,
+  durationMs: 1,
+  result: { name: 'nginx', state: 'started', enabled: true, status, changed },
+  ...extra,
 });
 
 describe('userExitCode', () => {
@@ -76,10 +96,22 @@ describe('stateChange (items without a file diff)', () => {
 
 describe('report page', () => {
   const run = (id: number, mode: RunReport['mode'], hosts: Record<string, Partial<RunReport['recap'][string]>>) => ({
-    id, startedAt: `2026-11-20T10:0${id}:00.000Z`, finishedAt: '', durationMs: 1, playbook: 'site.yml', inventory: [], mode, exitCode: 0,
+    id,
+    startedAt: `2026-11-20T10:0${id}:00.000Z`,
+    finishedAt: '',
+    durationMs: 1,
+    playbook: 'site.yml',
+    inventory: [],
+    mode,
+    exitCode: 0,
     hosts: Object.fromEntries(Object.entries(hosts).map(([h, r]) => [h, recap(r)])),
   });
-  const runs = [run(1, 'run', { a: { changed: 1 }, b: {} }), run(2, 'drift', { a: { changed: 1 }, b: {} }), run(3, 'fix', { a: { changed: 1 }, b: { failed: 1 } }), run(4, 'drift', { a: {} })];
+  const runs = [
+    run(1, 'run', { a: { changed: 1 }, b: {} }),
+    run(2, 'drift', { a: { changed: 1 }, b: {} }),
+    run(3, 'fix', { a: { changed: 1 }, b: { failed: 1 } }),
+    run(4, 'drift', { a: {} }),
+  ];
   const items = [
     { runId: 1, host: 'a', play: 'p', task: 't', status: 'changed', kind: 'change' as const },
     { runId: 2, host: 'a', play: 'p', task: 't', status: 'changed', kind: 'drift' as const, diff: [{ path: '/etc/<x>', before: 'old\n', after: 'new\n' }] },

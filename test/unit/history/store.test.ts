@@ -10,11 +10,36 @@ import type { RunReport } from '../../../src/engine/report.js';
 function report(mode: RunReport['mode'], changedHost: string | null, startedAt: string, failed = false): RunReport {
   const base = { ok: 2, changed: 0, failed: 0, skipped: 0, unreachable: 0, rescued: 0, ignored: 0 };
   return {
-    tool: 'tsplay', version: '0', playbook: 'site.yml', inventory: ['inv.yml'], mode, startedAt, finishedAt: startedAt, durationMs: 10,
-    plays: [{ name: 'p', hosts: ['web1', 'web2'], tasks: [{ name: 'line', module: 'lineinfile', results: [
-      { host: 'web1', status: changedHost === 'web1' ? 'changed' : 'ok', changed: changedHost === 'web1', durationMs: 1, diff: changedHost === 'web1' ? [{ path: '/etc/x', before: 'a\n', after: 'b\n' }] : undefined },
-      { host: 'web2', status: failed ? 'failed' : 'ok', changed: false, durationMs: 1, msg: failed ? 'boom' : undefined },
-    ] }] }],
+    tool: 'tsplay',
+    version: '0',
+    playbook: 'site.yml',
+    inventory: ['inv.yml'],
+    mode,
+    startedAt,
+    finishedAt: startedAt,
+    durationMs: 10,
+    plays: [
+      {
+        name: 'p',
+        hosts: ['web1', 'web2'],
+        tasks: [
+          {
+            name: 'line',
+            module: 'lineinfile',
+            results: [
+              {
+                host: 'web1',
+                status: changedHost === 'web1' ? 'changed' : 'ok',
+                changed: changedHost === 'web1',
+                durationMs: 1,
+                diff: changedHost === 'web1' ? [{ path: '/etc/x', before: 'a\n', after: 'b\n' }] : undefined,
+              },
+              { host: 'web2', status: failed ? 'failed' : 'ok', changed: false, durationMs: 1, msg: failed ? 'boom' : undefined },
+            ],
+          },
+        ],
+      },
+    ],
     recap: { web1: { ...base, changed: changedHost === 'web1' ? 1 : 0 }, web2: { ...base, failed: failed ? 1 : 0 } },
     exitCode: failed ? 2 : 0,
   };
@@ -46,7 +71,10 @@ describe('HistoryStore', () => {
     expect(runs.map((r) => r.mode)).toEqual(['run', 'fix', 'drift']);
     expect(runs[0]!.hosts['web1']!.ok).toBe(2);
     const items = s.items(runs.map((r) => r.id));
-    expect(items.map((i) => [i.kind, i.host])).toEqual([['drift', 'web1'], ['corrective', 'web1']]);
+    expect(items.map((i) => [i.kind, i.host])).toEqual([
+      ['drift', 'web1'],
+      ['corrective', 'web1'],
+    ]);
     expect(items[0]!.diff?.[0]?.after).toBe('b\n');
     expect(s.runs({ driftOnly: true }).map((r) => r.mode)).toEqual(['fix', 'drift']);
     expect(s.runs({ sinceIso: '2026-11-20T10:04:00.000Z' }).length).toBe(2);

@@ -24,14 +24,20 @@ describe('same result as ansible-inventory', () => {
       expect(JSON.parse(formatInventory(inv, { graph: false }))).toEqual(c.list);
     });
     it(`${name}: --graph`, async () => {
-      const inv = await loadInventory(c.inventory.map((p) => join(FIXTURES, p)), {});
+      const inv = await loadInventory(
+        c.inventory.map((p) => join(FIXTURES, p)),
+        {},
+      );
       expect(formatInventory(inv, { graph: true })).toBe(c.graph);
     });
   }
 });
 
 describe('same hosts as `ansible PATTERN --list-hosts`', async () => {
-  const inv = await loadInventory(expected.cases.patterns!.inventory.map((p) => join(FIXTURES, p)), {});
+  const inv = await loadInventory(
+    expected.cases.patterns!.inventory.map((p) => join(FIXTURES, p)),
+    {},
+  );
   for (const [pattern, hosts] of Object.entries(expected.patterns)) {
     it(pattern, () => {
       expect(selectHosts(inv, pattern)).toEqual(hosts);

@@ -47,8 +47,18 @@ describe('connectionSpecFor', () => {
     });
   });
 
-  it('a play or inventory variable named port, user, address, become… is the user\'s data, not a connection setting (Ansible reads only ansible_*)', () => {
-    const vars = { port: 8080, user: 'alice', address: '10.9.9.9', connection: 'local', become: true, become_user: 'x', password: 'p', identity_file: '/k', ansible_host: 'real.example' };
+  it("a play or inventory variable named port, user, address, become… is the user's data, not a connection setting (Ansible reads only ansible_*)", () => {
+    const vars = {
+      port: 8080,
+      user: 'alice',
+      address: '10.9.9.9',
+      connection: 'local',
+      become: true,
+      become_user: 'x',
+      password: 'p',
+      identity_file: '/k',
+      ansible_host: 'real.example',
+    };
     expect(connectionSpecFor('web1', vars)).toEqual({ host: 'web1', connection: 'ssh', address: 'real.example' });
   });
 

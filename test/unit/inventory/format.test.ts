@@ -48,7 +48,7 @@ describe('formatInventory', async () => {
     expect(formatInventory(inv, { graph: true })).toBe(['@all:', '  |--@ungrouped:', '  |  |--solo', '  |--@web:', '  |  |--w1'].join('\n'));
   });
 
-  it('--host: one host\'s resolved vars, redacted', () => {
+  it("--host: one host's resolved vars, redacted", () => {
     const vars = JSON.parse(formatInventory(inv, { host: 'w1' }));
     expect(vars.become_password).toBe('********');
     expect(vars.http_port).toBe(80);
@@ -63,17 +63,20 @@ describe('secrets in inventory output, at any depth', () => {
     const os = await import('node:os');
     const path = await import('node:path');
     const d = mkdtempSync(path.join(os.tmpdir(), 'tsplay-fmt-'));
-    writeFileSync(path.join(d, 'h.yml'), [
-      'all:',
-      '  hosts:',
-      '    web1:',
-      '      aws_secret_access_key: AKIAVERYSECRET1',
-      '      db: {user: app, password: hunter22x}',
-      '      api_tokens: [tok-one-1, tok-two-2]',
-      '      ansible_ssh_private_key_file: /keys/id_ed25519',
-      '      motd: hello',
-      '',
-    ].join('\n'));
+    writeFileSync(
+      path.join(d, 'h.yml'),
+      [
+        'all:',
+        '  hosts:',
+        '    web1:',
+        '      aws_secret_access_key: AKIAVERYSECRET1',
+        '      db: {user: app, password: hunter22x}',
+        '      api_tokens: [tok-one-1, tok-two-2]',
+        '      ansible_ssh_private_key_file: /keys/id_ed25519',
+        '      motd: hello',
+        '',
+      ].join('\n'),
+    );
     const out = fmt(await load([path.join(d, 'h.yml')]));
     for (const s of ['AKIAVERYSECRET1', 'hunter22x', 'tok-one-1', 'tok-two-2']) expect(out).not.toContain(s);
     expect(out).toContain('/keys/id_ed25519');

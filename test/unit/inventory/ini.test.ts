@@ -26,7 +26,7 @@ describe('INI values are read like Ansible (Python literals, else strings)', () 
     ['"tab\\there"', 'tab\there'],
     ['"x"  # comment', 'x'],
     ["[1, 'two', [3]]", [1, 'two', [3]]],
-    ["(1, 2)", [1, 2]],
+    ['(1, 2)', [1, 2]],
     ["{'k': 'v', 'n': 1}", { k: 'v', n: 1 }],
     ['{k: v}', '{k: v}'],
     ['', ''],
@@ -72,15 +72,7 @@ describe('host ranges', () => {
 describe('INI inventory structure', () => {
   it('places hosts in groups, children before their declaration, ports and ungrouped hosts', async () => {
     const dir = tree({
-      'hosts': [
-        'top1',
-        '[parents:children]',
-        'kids',
-        '[kids]',
-        'k1:2222 role=kid',
-        '[kids:vars]',
-        'color=blue',
-      ].join('\n'),
+      hosts: ['top1', '[parents:children]', 'kids', '[kids]', 'k1:2222 role=kid', '[kids:vars]', 'color=blue'].join('\n'),
     });
     const inv = await loadInventory([join(dir, 'hosts')]);
     expect(inv.hosts).toEqual(['top1', 'k1']);

@@ -30,7 +30,7 @@ describe('selectHosts', () => {
   });
 
   it('--limit @file reads one pattern per line', () => {
-    const dir = tree({ 'retry': 'db2.example.com\n\nweb1.example.com\n' });
+    const dir = tree({ retry: 'db2.example.com\n\nweb1.example.com\n' });
     expect(selectHostsDetailed(inv, 'all', { limit: `@${join(dir, 'retry')}` }).hosts).toEqual(['web1.example.com', 'db2.example.com']);
   });
 

@@ -83,12 +83,7 @@ describe('groups of the same depth', () => {
 
 describe('mergeVarLayers (play-side layers)', () => {
   it('later layers replace earlier keys wholesale, like hash_behaviour=replace', () => {
-    const merged = mergeVarLayers([
-      { a: 1, d: { x: 1, y: 2 }, keep: 'role default' },
-      { a: 2, d: { x: 9 } },
-      undefined,
-      { b: undefined },
-    ]);
+    const merged = mergeVarLayers([{ a: 1, d: { x: 1, y: 2 }, keep: 'role default' }, { a: 2, d: { x: 9 } }, undefined, { b: undefined }]);
     expect(merged).toEqual({ a: 2, d: { x: 9 }, keep: 'role default' });
   });
 

@@ -36,7 +36,12 @@ describe('mirrorFromSources', () => {
   it('ignores non-Debian repositories and disabled deb822 entries', () => {
     const other = 'Types: deb\nURIs: https://deb.nodesource.com/node_20.x\nSuites: nodistro\nComponents: main\n';
     const disabled = 'Types: deb\nURIs: http://off.example/debian\nSuites: bookworm\nEnabled: no\n';
-    expect(mirrorFromSources([{ name: 'nodesource.sources', text: other }, { name: 'x.sources', text: disabled }])).toBeNull();
+    expect(
+      mirrorFromSources([
+        { name: 'nodesource.sources', text: other },
+        { name: 'x.sources', text: disabled },
+      ]),
+    ).toBeNull();
   });
 });
 

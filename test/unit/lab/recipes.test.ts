@@ -9,7 +9,15 @@ const nginx12 = findRecipe('debian-12-nginx')!;
 describe('lab recipes', () => {
   it('has the images the lab promises, derived ones from existing parents', () => {
     expect(RECIPES.map((r) => r.name)).toEqual([
-      'debian-11', 'debian-12', 'debian-13', 'debian-12-nginx', 'debian-13-nginx', 'rpmfamily-debian12', 'ubuntu-22.04', 'ubuntu-24.04', 'rocky-9',
+      'debian-11',
+      'debian-12',
+      'debian-13',
+      'debian-12-nginx',
+      'debian-13-nginx',
+      'rpmfamily-debian12',
+      'ubuntu-22.04',
+      'ubuntu-24.04',
+      'rocky-9',
     ]);
     for (const r of RECIPES) if (r.kind === 'derive') expect(findRecipe(r.from), r.name).toBeDefined();
     expect(findRecipe('tsplay/debian-12:latest')).toBe(deb12);

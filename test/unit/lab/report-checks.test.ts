@@ -5,11 +5,19 @@ import { failedTasks, idempotenceProblems } from '../../e2e/harness/report-check
 function report(changedOn: string | null): RunReport {
   const res = (host: string, changed: boolean) => ({ host, status: changed ? ('changed' as const) : ('ok' as const), changed, durationMs: 1 });
   return {
-    tool: 'tsplay', version: '0', playbook: 'site.yml', inventory: ['inv.yml'], mode: 'run',
-    startedAt: '', finishedAt: '', durationMs: 1, exitCode: 0,
+    tool: 'tsplay',
+    version: '0',
+    playbook: 'site.yml',
+    inventory: ['inv.yml'],
+    mode: 'run',
+    startedAt: '',
+    finishedAt: '',
+    durationMs: 1,
+    exitCode: 0,
     plays: [
       {
-        name: 'web', hosts: ['a', 'b'],
+        name: 'web',
+        hosts: ['a', 'b'],
         tasks: [
           { name: 'install nginx', module: 'package', results: [res('a', false), res('b', false)] },
           { name: 'write config', module: 'template', location: { file: 'roles/web/tasks/main.yml', line: 7 }, results: [res('a', changedOn === 'a'), res('b', false)] },

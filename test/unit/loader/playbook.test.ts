@@ -14,7 +14,12 @@ async function errorsOf(file: string): Promise<string[]> {
   try {
     await loadPlaybook(file, { modules: fakeModules });
   } catch (e) {
-    if (e instanceof TsplayErrors) return e.errors.map((x) => formatError(x).replace(FIX + '/', '').replace(path.dirname(file) + '/', ''));
+    if (e instanceof TsplayErrors)
+      return e.errors.map((x) =>
+        formatError(x)
+          .replace(FIX + '/', '')
+          .replace(path.dirname(file) + '/', ''),
+      );
     throw e;
   }
   throw new Error('expected errors');
@@ -170,7 +175,7 @@ describe('loadPlaybook: validation reports every error at once with FILE:LINE:CO
     const p = tmpPlaybook('- hosts: all\n  tasks:\n    - debug:\n        msg: {{ x }}\n');
     const errs = await errorsOf(p);
     expect(errs).toHaveLength(1);
-    expect(errs[0]).toMatch(/^play\.yml:4:14: a mapping key must be a plain value\n    hint: a value that starts with \{\{ must be quoted/);
+    expect(errs[0]).toMatch(/^play\.yml:4:14: a mapping key must be a plain value\n {4}hint: a value that starts with \{\{ must be quoted/);
     const bad = tmpPlaybook('- hosts: all\n  tasks: [\n');
     expect((await errorsOf(bad))[0]).toMatch(/^play\.yml:\d+:\d+: YAML syntax error/);
   });
@@ -183,10 +188,14 @@ describe('loadPlaybook: validation reports every error at once with FILE:LINE:CO
 
   it('mode: 644 (a decimal number to Ansible too) warns; 0644 and "644" do not', async () => {
     const pb = await loadPlaybook(
-      tmpPlaybook('- hosts: all\n  tasks:\n    - copy: { dest: /a, content: x, mode: 644 }\n    - copy: { dest: /b, content: x, mode: 0644 }\n    - copy: { dest: /c, content: x, mode: "644" }\n'),
+      tmpPlaybook(
+        '- hosts: all\n  tasks:\n    - copy: { dest: /a, content: x, mode: 644 }\n    - copy: { dest: /b, content: x, mode: 0644 }\n    - copy: { dest: /c, content: x, mode: "644" }\n',
+      ),
       { modules: fakeModules },
     );
-    expect(pb.warnings).toEqual(['play.yml:3:43: mode: 644 is the decimal number 644 (octal 1204), as in Ansible; write 0644 or "0644" for octal'].map((w) => expect.stringContaining(w)));
+    expect(pb.warnings).toEqual(
+      ['play.yml:3:43: mode: 644 is the decimal number 644 (octal 1204), as in Ansible; write 0644 or "0644" for octal'].map((w) => expect.stringContaining(w)),
+    );
   });
 
   it('duplicate keys in imported task files and role files warn too', async () => {
@@ -202,8 +211,10 @@ describe('loadPlaybook: validation reports every error at once with FILE:LINE:CO
   });
 
   it('requires a list of plays with hosts', async () => {
-    expect((await errorsOf(tmpPlaybook('hosts: all\n')))[0]).toBe('play.yml:1:1: a playbook must be a list of plays, got a mapping\n    hint: start the play with a dash: "- hosts: all"');
-    expect((await errorsOf(tmpPlaybook('- name: x\n  tasks: []\n')))[0]).toBe("play.yml:1:3: play 'x' has no hosts\n    hint: add \"hosts: all\" (or a group / pattern)");
+    expect((await errorsOf(tmpPlaybook('hosts: all\n')))[0]).toBe(
+      'play.yml:1:1: a playbook must be a list of plays, got a mapping\n    hint: start the play with a dash: "- hosts: all"',
+    );
+    expect((await errorsOf(tmpPlaybook('- name: x\n  tasks: []\n')))[0]).toBe('play.yml:1:3: play \'x\' has no hosts\n    hint: add "hosts: all" (or a group / pattern)');
   });
 
   it('finds import cycles and missing imports (import_tasks is static)', async () => {
@@ -220,7 +231,11 @@ describe('loadPlaybook: validation reports every error at once with FILE:LINE:CO
     );
     const pb = await loadPlaybook(p, { modules: fakeModules });
     const incs = [...includeTasks(pb.plays[0]!.tasks)];
-    expect(incs.map((i) => [i.file, i.when, i.loopVar])).toEqual([['nope.yml', [], 'item'], ['bsd.yml', ['false'], 'item'], ['{{ os }}.yml', [], 'x']]);
+    expect(incs.map((i) => [i.file, i.when, i.loopVar])).toEqual([
+      ['nope.yml', [], 'item'],
+      ['bsd.yml', ['false'], 'item'],
+      ['{{ os }}.yml', [], 'x'],
+    ]);
     // validate's look: warnings that name the file (the templated name is not looked at)
     const warnings = checkIncludedFiles(pb.plays[0]!.tasks, { modules: fakeModules });
     expect(warnings).toHaveLength(2);

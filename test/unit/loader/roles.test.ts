@@ -200,14 +200,16 @@ describe('normalizeTasks on plain objects', () => {
 
   it('errors on things that are not tasks', () => {
     expect(errs(['command: ls'])).toEqual(['a task must be a mapping, got a string ("command: ls") | write a task as "- name: …" followed by the module: "  command: …"']);
-    expect(errs([{ name: 'nothing' }])).toEqual(["task 'nothing' has no module | add a module call, e.g. \"command: …\", \"copy: …\", or a \"block:\""]);
+    expect(errs([{ name: 'nothing' }])).toEqual(['task \'nothing\' has no module | add a module call, e.g. "command: …", "copy: …", or a "block:"']);
     expect(errs([{ command: 'ls', regsiter: 'x' }])).toEqual(["unknown task keyword 'regsiter' | did you mean register?"]);
     expect(errs([{ command: 'ls', loop: { a: 1 } }])[0]).toMatch(/^'loop' needs a list, got a mapping/);
     expect(errs([{ command: 'ls', loop_control: { index_var: 'i', extended: true, pause: 0, label: '{{ item }}' }, loop: [1] }])).toEqual([]);
     expect(errs([{ command: 'ls', loop_control: { index_vr: 'i' }, loop: [1] }])).toEqual(["unknown loop_control key 'index_vr' | did you mean index_var?"]);
     expect(errs([{ command: 'ls', loop_control: { index_var: 'a-b' }, loop: [1] }])).toEqual(['index_var must be a variable name']);
     expect(errs([{ command: 'ls', with_itms: [1] }])).toEqual(["unknown lookup 'itms' in 'with_itms' | did you mean items?"]);
-    expect(errs([{ command: 'ls', 'with_community.general.foo': [1] }])[0]).toMatch(/^unknown lookup 'community\.general\.foo' in 'with_community\.general\.foo' \| the lookup 'community\.general\.foo' comes from the collection community\.general/);
+    expect(errs([{ command: 'ls', 'with_community.general.foo': [1] }])[0]).toMatch(
+      /^unknown lookup 'community\.general\.foo' in 'with_community\.general\.foo' \| the lookup 'community\.general\.foo' comes from the collection community\.general/,
+    );
     expect(errs([{ command: 'ls', with_items: [1], loop: [2] }])[0]).toMatch(/^use one of with_items \/ loop, not several/);
     expect(errs([{ copy: 'dest=/x stray' }])).toEqual(["module copy takes key=value arguments; 'stray' is not | write the arguments as a YAML mapping under the module name"]);
     expect(errs([{ 'community.general.ufw': {} }])[0]).toMatch(/^module 'community\.general\.ufw' is not available in tsplay/);
@@ -232,7 +234,8 @@ describe('argument_specs files', () => {
   role('entries', {
     'tasks/main.yml': '- debug: msg=main\n',
     'tasks/install.yml': '- debug: msg=install\n',
-    'meta/argument_specs.yml': 'argument_specs:\n  main:\n    short_description: Main entry\n    options:\n      port: {type: int, required: true, description: Port}\n  install:\n    short_description: Install only\n    options:\n      pkg: {type: str, default: app}\n',
+    'meta/argument_specs.yml':
+      'argument_specs:\n  main:\n    short_description: Main entry\n    options:\n      port: {type: int, required: true, description: Port}\n  install:\n    short_description: Install only\n    options:\n      pkg: {type: str, default: app}\n',
   });
   role('broken', {
     'tasks/main.yml': '- debug: msg=x\n',
@@ -274,7 +277,7 @@ describe('role search path from the environment and ansible.cfg', () => {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'tsplay-rolepath-'));
   fs.writeFileSync(path.join(dir, 'ansible.cfg'), '[defaults]\nroles_path = ./shared-roles:/opt/roles  # team roles\ncollections_path = ./colls\n');
 
-  it("reads ANSIBLE_ROLES_PATH first, else roles_path of the ansible.cfg beside the playbook (relative to it)", () => {
+  it('reads ANSIBLE_ROLES_PATH first, else roles_path of the ansible.cfg beside the playbook (relative to it)', () => {
     const fromCfg = roleSearchPaths(dir, { HOME: '/home/u' });
     expect(fromCfg.slice(0, 4)).toEqual([path.join(dir, 'roles'), path.join(dir, 'shared-roles'), '/opt/roles', dir]);
     expect(fromCfg).toContain(path.join(dir, 'colls/ansible_collections'));
@@ -293,7 +296,13 @@ describe('role search path from the environment and ansible.cfg', () => {
 
   it('picks tasks_from / vars_from / defaults_from files of a role, and names a missing one', async () => {
     const r = path.join(dir, 'roles/parts');
-    for (const [f, t] of Object.entries({ 'tasks/main.yml': '- debug: msg=main\n', 'tasks/extra.yml': '- debug: msg=extra\n', 'vars/alt.yml': 'v: alt\n', 'defaults/main.yml': 'd: 1\n', 'defaults/other.yaml': 'd: 2\n' })) {
+    for (const [f, t] of Object.entries({
+      'tasks/main.yml': '- debug: msg=main\n',
+      'tasks/extra.yml': '- debug: msg=extra\n',
+      'vars/alt.yml': 'v: alt\n',
+      'defaults/main.yml': 'd: 1\n',
+      'defaults/other.yaml': 'd: 2\n',
+    })) {
       fs.mkdirSync(path.dirname(path.join(r, f)), { recursive: true });
       fs.writeFileSync(path.join(r, f), t);
     }

@@ -3,13 +3,15 @@ import type { RoleDefinition } from '../../../roles/define.js';
 import type { z } from 'zod';
 
 /** An expansion context: inventory groups, per-host vars (hostvars), the current host's facts. */
-export function expandCtx(opts: {
-  host?: string;
-  groups?: Record<string, string[]>;
-  hostvars?: Record<string, Record<string, unknown>>;
-  vars?: Record<string, unknown>;
-  facts?: Record<string, unknown>;
-} = {}): RoleExpandContext {
+export function expandCtx(
+  opts: {
+    host?: string;
+    groups?: Record<string, string[]>;
+    hostvars?: Record<string, Record<string, unknown>>;
+    vars?: Record<string, unknown>;
+    facts?: Record<string, unknown>;
+  } = {},
+): RoleExpandContext {
   const hv = opts.hostvars ?? {};
   return {
     host: opts.host ?? 'nginx-1',

@@ -152,7 +152,10 @@ describe('install-filtering', () => {
     expect(modules(t)[0]).toBe('fail');
     expect((t[0]!.fail as { msg: string }).msg).toMatch(/postanalytics must run the same or a higher version than filtering 6\.13\.0: pa-1 runs 6\.12\.1, pa-2 runs 6\.12\.1/);
     expect(modules(expand(installFiltering, { version: '6.11.0', token: TOKEN, group: 'prod' }, fleet))).toEqual(['wallarm_install', 'set_fact']);
-    expect(modules(expand(installFiltering, { version: '6.13.0', token: 'n', token_type: 'node', postanalytics_version: '7.0.0' }, fleet))).toEqual(['wallarm_install', 'set_fact']);
+    expect(modules(expand(installFiltering, { version: '6.13.0', token: 'n', token_type: 'node', postanalytics_version: '7.0.0' }, fleet))).toEqual([
+      'wallarm_install',
+      'set_fact',
+    ]);
   });
   it('API token without group is a schema error here too', () => {
     expect(issues(installFiltering, { version: '6.12.1', token: TOKEN })[0]).toMatch(/^group: /);
@@ -182,7 +185,11 @@ describe('connect-upstream', () => {
     expect(t[0]!.nginx_upstream).toMatchObject({ name: 'wallarm_tarantool', directive: 'wallarm_tarantool_upstream', remove_upstreams: [] });
   });
   it('TLS on (6.2+): ssl=on and the CA / client files, TLS port', () => {
-    const t = expand(connect, { version: '6.12.1', postanalytics_port: 6388, tls: { ca_cert_file: '/etc/wallarm/ca.crt', cert_file: '/etc/wallarm/c.crt', key_file: '/etc/wallarm/c.key' } }, fleet);
+    const t = expand(
+      connect,
+      { version: '6.12.1', postanalytics_port: 6388, tls: { ca_cert_file: '/etc/wallarm/ca.crt', cert_file: '/etc/wallarm/c.crt', key_file: '/etc/wallarm/c.key' } },
+      fleet,
+    );
     expect(nginxUpstreamArgs.parse(t[0]!.nginx_upstream)).toMatchObject({
       servers: ['10.0.0.11:6388', '10.0.0.12:6388'],
       ssl: true,
@@ -192,7 +199,9 @@ describe('connect-upstream', () => {
     });
   });
   it('keepalive lower than the servers: schema error with explicit servers, fail task with group servers', () => {
-    expect(issues(connect, { version: '6.12.1', servers: ['10.0.0.1:3313', '10.0.0.2:3313'], keepalive: 1 })[0]).toMatch(/^keepalive: keepalive \(1\) must not be lower than the number of servers \(2\)/);
+    expect(issues(connect, { version: '6.12.1', servers: ['10.0.0.1:3313', '10.0.0.2:3313'], keepalive: 1 })[0]).toMatch(
+      /^keepalive: keepalive \(1\) must not be lower than the number of servers \(2\)/,
+    );
     const t = expand(connect, { version: '6.12.1', keepalive: 1 }, fleet);
     expect(modules(t)).toEqual(['fail']);
     expect(issues(connect, { version: '6.1.0', tls: { ca_cert_file: 'x' } })[0]).toMatch(/^tls: TLS to postanalytics needs Wallarm 6\.2/);
@@ -206,7 +215,12 @@ describe('verify', () => {
   it('on a filtering node: the wallarm_verify check, then marks the node verified', () => {
     const t = expand(verify, { version: '4.10.5' }, fleet);
     expect(modules(t)).toEqual(['wallarm_verify', 'set_fact']);
-    expect(wallarmVerifyArgs.parse(t[0]!.wallarm_verify)).toMatchObject({ component: 'filtering', generation: 'tarantool', attack_url: 'http://localhost/etc/passwd', status_url: 'http://127.0.0.8/wallarm-status' });
+    expect(wallarmVerifyArgs.parse(t[0]!.wallarm_verify)).toMatchObject({
+      component: 'filtering',
+      generation: 'tarantool',
+      attack_url: 'http://localhost/etc/passwd',
+      status_url: 'http://127.0.0.8/wallarm-status',
+    });
     expect(t[1]!.set_fact).toEqual({ wallarm_verified: true });
   });
   it('auto picks postanalytics on hosts of the postanalytics group and checks the port', () => {

@@ -7,7 +7,18 @@ import { loadSchedules } from '../../../src/schedule/config.js';
 import type { RunReport } from '../../../src/engine/report.js';
 
 const fakeReport = (aborted?: string): RunReport => ({
-  tool: 'tsplay', version: '0', playbook: 'p', inventory: [], mode: 'drift', startedAt: '', finishedAt: '', durationMs: 0, plays: [], recap: {}, exitCode: aborted ? 99 : 0, aborted,
+  tool: 'tsplay',
+  version: '0',
+  playbook: 'p',
+  inventory: [],
+  mode: 'drift',
+  startedAt: '',
+  finishedAt: '',
+  durationMs: 0,
+  plays: [],
+  recap: {},
+  exitCode: aborted ? 99 : 0,
+  aborted,
 });
 
 describe('schedule file', () => {
@@ -46,7 +57,11 @@ describe('Scheduler', () => {
           // Each run outlasts one cron tick, so the scheduler must skip the overlapping tick.
           await new Promise<void>((resolve) => {
             const t = setTimeout(resolve, 1500);
-            signal.addEventListener('abort', () => { clearTimeout(t); cancelled++; resolve(); });
+            signal.addEventListener('abort', () => {
+              clearTimeout(t);
+              cancelled++;
+              resolve();
+            });
           });
           active--;
           return fakeReport(signal.aborted ? 'interrupted' : undefined);

@@ -10,7 +10,10 @@ import { describe, expect, it } from 'vitest';
 const dir = fileURLToPath(new URL('../../standins/wallarm/', import.meta.url));
 
 function py(code: string): string {
-  return execFileSync('python3', ['-c', `import sys; sys.path.insert(0, ${JSON.stringify(dir)}); import wallarm_standin as w\n${code}`], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
+  return execFileSync('python3', ['-c', `import sys; sys.path.insert(0, ${JSON.stringify(dir)}); import wallarm_standin as w\n${code}`], {
+    encoding: 'utf8',
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
 }
 
 describe('wallarm_standin.py helpers', () => {
@@ -44,7 +47,11 @@ describe('wallarm_standin.py helpers', () => {
 
   it('splits listen addresses in the three documented forms', () => {
     const out = py(`print(w.jdump([list(w.split_addr(a)) for a in ['10.0.0.5:3313', ':3300', '[::1]:6388']]))`);
-    expect(JSON.parse(out)).toEqual([['10.0.0.5', 3313], ['0.0.0.0', 3300], ['::1', 6388]]);
+    expect(JSON.parse(out)).toEqual([
+      ['10.0.0.5', 3313],
+      ['0.0.0.0', 3300],
+      ['::1', 6388],
+    ]);
   });
 
   it('rejects an address without a port', () => {

@@ -40,7 +40,8 @@ export function toIntArg(v: unknown, what = 'int'): number {
   if (typeof v === 'boolean') return v ? 1 : 0;
   if (typeof v === 'number' || v instanceof PyFloat) {
     const n = num(v);
-    if (!Number.isFinite(n)) throw new PyError(Number.isNaN(n) ? 'ValueError' : 'OverflowError', Number.isNaN(n) ? 'cannot convert float NaN to integer' : 'cannot convert float infinity to integer');
+    if (!Number.isFinite(n))
+      throw new PyError(Number.isNaN(n) ? 'ValueError' : 'OverflowError', Number.isNaN(n) ? 'cannot convert float NaN to integer' : 'cannot convert float infinity to integer');
     return Math.trunc(n);
   }
   if (typeof v === 'string' && /^\s*[+-]?\d+\s*$/.test(v)) return parseInt(v, 10);

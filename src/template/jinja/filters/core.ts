@@ -145,51 +145,93 @@ export function strftime(fmt: string, d: Date, utc: boolean): string {
   const wdMon = (g.w + 6) % 7;
   return fmt.replace(/%([a-zA-Z%])/g, (m, c: string) => {
     switch (c) {
-      case 'Y': return String(g.Y);
-      case 'y': return p2(g.Y % 100);
-      case 'm': return p2(g.m + 1);
-      case 'd': return p2(g.d);
-      case 'e': return String(g.d).padStart(2, ' ');
-      case 'H': return p2(g.H);
-      case 'I': return p2(g.H % 12 || 12);
-      case 'M': return p2(g.M);
-      case 'S': return p2(g.S);
-      case 'p': return g.H < 12 ? 'AM' : 'PM';
-      case 'a': return DAYS[wdMon]!.slice(0, 3);
-      case 'A': return DAYS[wdMon]!;
-      case 'b': case 'h': return MONTHS[g.m]!.slice(0, 3);
-      case 'B': return MONTHS[g.m]!;
-      case 'j': return String(doy).padStart(3, '0');
-      case 'w': return String(g.w);
-      case 'u': return String(wdMon + 1);
-      case 'F': return `${g.Y}-${p2(g.m + 1)}-${p2(g.d)}`;
-      case 'T': return `${p2(g.H)}:${p2(g.M)}:${p2(g.S)}`;
-      case 'D': return `${p2(g.m + 1)}/${p2(g.d)}/${p2(g.Y % 100)}`;
-      case 'R': return `${p2(g.H)}:${p2(g.M)}`;
-      case 's': return String(Math.floor(d.getTime() / 1000));
-      case 'Z': return utc ? 'UTC' : Intl.DateTimeFormat('en', { timeZoneName: 'short' }).formatToParts(d).find((x) => x.type === 'timeZoneName')?.value ?? '';
+      case 'Y':
+        return String(g.Y);
+      case 'y':
+        return p2(g.Y % 100);
+      case 'm':
+        return p2(g.m + 1);
+      case 'd':
+        return p2(g.d);
+      case 'e':
+        return String(g.d).padStart(2, ' ');
+      case 'H':
+        return p2(g.H);
+      case 'I':
+        return p2(g.H % 12 || 12);
+      case 'M':
+        return p2(g.M);
+      case 'S':
+        return p2(g.S);
+      case 'p':
+        return g.H < 12 ? 'AM' : 'PM';
+      case 'a':
+        return DAYS[wdMon]!.slice(0, 3);
+      case 'A':
+        return DAYS[wdMon]!;
+      case 'b':
+      case 'h':
+        return MONTHS[g.m]!.slice(0, 3);
+      case 'B':
+        return MONTHS[g.m]!;
+      case 'j':
+        return String(doy).padStart(3, '0');
+      case 'w':
+        return String(g.w);
+      case 'u':
+        return String(wdMon + 1);
+      case 'F':
+        return `${g.Y}-${p2(g.m + 1)}-${p2(g.d)}`;
+      case 'T':
+        return `${p2(g.H)}:${p2(g.M)}:${p2(g.S)}`;
+      case 'D':
+        return `${p2(g.m + 1)}/${p2(g.d)}/${p2(g.Y % 100)}`;
+      case 'R':
+        return `${p2(g.H)}:${p2(g.M)}`;
+      case 's':
+        return String(Math.floor(d.getTime() / 1000));
+      case 'Z':
+        return utc
+          ? 'UTC'
+          : (Intl.DateTimeFormat('en', { timeZoneName: 'short' })
+              .formatToParts(d)
+              .find((x) => x.type === 'timeZoneName')?.value ?? '');
       case 'z': {
         const off = utc ? 0 : -d.getTimezoneOffset();
         return (off < 0 ? '-' : '+') + p2(Math.floor(Math.abs(off) / 60)) + p2(Math.abs(off) % 60);
       }
-      case 'U': return p2(Math.floor((doy - 1 + 7 - g.w) / 7));
-      case 'W': return p2(Math.floor((doy - 1 + 7 - wdMon) / 7));
-      case 'c': return `${DAYS[wdMon]!.slice(0, 3)} ${MONTHS[g.m]!.slice(0, 3)} ${String(g.d).padStart(2, ' ')} ${p2(g.H)}:${p2(g.M)}:${p2(g.S)} ${g.Y}`;
-      case 'x': return `${p2(g.m + 1)}/${p2(g.d)}/${p2(g.Y % 100)}`;
-      case 'X': return `${p2(g.H)}:${p2(g.M)}:${p2(g.S)}`;
-      case 'C': return p2(Math.floor(g.Y / 100));
-      case 'k': return String(g.H).padStart(2, ' ');
-      case 'l': return String(g.H % 12 || 12).padStart(2, ' ');
-      case 'G': case 'g': case 'V': {
+      case 'U':
+        return p2(Math.floor((doy - 1 + 7 - g.w) / 7));
+      case 'W':
+        return p2(Math.floor((doy - 1 + 7 - wdMon) / 7));
+      case 'c':
+        return `${DAYS[wdMon]!.slice(0, 3)} ${MONTHS[g.m]!.slice(0, 3)} ${String(g.d).padStart(2, ' ')} ${p2(g.H)}:${p2(g.M)}:${p2(g.S)} ${g.Y}`;
+      case 'x':
+        return `${p2(g.m + 1)}/${p2(g.d)}/${p2(g.Y % 100)}`;
+      case 'X':
+        return `${p2(g.H)}:${p2(g.M)}:${p2(g.S)}`;
+      case 'C':
+        return p2(Math.floor(g.Y / 100));
+      case 'k':
+        return String(g.H).padStart(2, ' ');
+      case 'l':
+        return String(g.H % 12 || 12).padStart(2, ' ');
+      case 'G':
+      case 'g':
+      case 'V': {
         const thursday = new Date(Date.UTC(g.Y, g.m, g.d + 3 - wdMon));
         const isoYear = thursday.getUTCFullYear();
         const week = 1 + Math.floor((thursday.getTime() - Date.UTC(isoYear, 0, 1)) / 86400000 / 7);
         return c === 'G' ? String(isoYear) : c === 'g' ? p2(isoYear % 100) : p2(week);
       }
-      case 'n': return '\n';
-      case 't': return '\t';
-      case '%': return '%';
-      default: return m;
+      case 'n':
+        return '\n';
+      case 't':
+        return '\t';
+      case '%':
+        return '%';
+      default:
+        return m;
     }
   });
 }
@@ -202,7 +244,22 @@ export function strptime(s: string, fmt: string): Date {
     const c = fmt[i]!;
     if (c === '%' && i + 1 < fmt.length) {
       const d = fmt[++i]!;
-      const map: Record<string, string> = { Y: '(\\d{4})', m: '(\\d{1,2})', d: '(\\d{1,2})', H: '(\\d{1,2})', M: '(\\d{1,2})', S: '(\\d{1,2})', y: '(\\d{2})', I: '(\\d{1,2})', f: '(\\d{1,6})', j: '(\\d{1,3})', b: '([A-Za-z]{3})', B: '([A-Za-z]+)', p: '(AM|PM|am|pm)', '%': '%' };
+      const map: Record<string, string> = {
+        Y: '(\\d{4})',
+        m: '(\\d{1,2})',
+        d: '(\\d{1,2})',
+        H: '(\\d{1,2})',
+        M: '(\\d{1,2})',
+        S: '(\\d{1,2})',
+        y: '(\\d{2})',
+        I: '(\\d{1,2})',
+        f: '(\\d{1,6})',
+        j: '(\\d{1,3})',
+        b: '([A-Za-z]{3})',
+        B: '([A-Za-z]+)',
+        p: '(AM|PM|am|pm)',
+        '%': '%',
+      };
       if (!(d in map)) throw new PyError('ValueError', `'${d}' is a bad directive in format '${fmt}'`);
       re += map[d];
       if (d !== '%') fields.push(d);
@@ -211,7 +268,13 @@ export function strptime(s: string, fmt: string): Date {
   }
   const m = new RegExp(`^${re}$`).exec(s);
   if (!m) throw new PyError('ValueError', `time data '${s}' does not match format '${fmt}'`);
-  let Y = 1900, mo = 1, da = 1, H = 0, Mi = 0, S = 0, us = 0;
+  let Y = 1900,
+    mo = 1,
+    da = 1,
+    H = 0,
+    Mi = 0,
+    S = 0,
+    us = 0;
   let pm: boolean | null = null;
   fields.forEach((f, i) => {
     const v = m[i + 1]!;
@@ -313,7 +376,8 @@ export const coreFilters: Record<string, Filter> = {
     const y = mathNum(a.y, 'pow');
     const r = Math.pow(x, y);
     if (Number.isNaN(r) && !Number.isNaN(x) && !Number.isNaN(y)) throw new PyError('ValueError', 'math domain error');
-    if (!Number.isFinite(r) && Number.isFinite(x) && Number.isFinite(y)) throw new PyError(x === 0 ? 'ValueError' : 'OverflowError', x === 0 ? 'math domain error' : 'math range error');
+    if (!Number.isFinite(r) && Number.isFinite(x) && Number.isFinite(y))
+      throw new PyError(x === 0 ? 'ValueError' : 'OverflowError', x === 0 ? 'math domain error' : 'math range error');
     return float(r);
   },
   root: (v, args, kw) => {

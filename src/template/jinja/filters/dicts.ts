@@ -9,8 +9,10 @@ const LIST_MERGE = ['replace', 'keep', 'append', 'prepend', 'append_rp', 'prepen
 
 /** Ansible's merge_hash (keys of y win). */
 export function mergeHash(x: Record<string, unknown>, y: Record<string, unknown>, recursive = true, listMerge = 'replace'): Record<string, unknown> {
-  if (!LIST_MERGE.includes(listMerge)) throw new PyError('AnsibleError', "merge_hash: 'list_merge' argument can only be equal to 'replace', 'keep', 'append', 'prepend', 'append_rp' or 'prepend_rp'");
-  if (!isDict(x) || !isDict(y)) throw new PyError('AnsibleError', `failed to combine variables, expected dicts but got a '${typeName(x)}' and a '${typeName(y)}': \n${jsonDumps(x)}\n${jsonDumps(y)}`);
+  if (!LIST_MERGE.includes(listMerge))
+    throw new PyError('AnsibleError', "merge_hash: 'list_merge' argument can only be equal to 'replace', 'keep', 'append', 'prepend', 'append_rp' or 'prepend_rp'");
+  if (!isDict(x) || !isDict(y))
+    throw new PyError('AnsibleError', `failed to combine variables, expected dicts but got a '${typeName(x)}' and a '${typeName(y)}': \n${jsonDumps(x)}\n${jsonDumps(y)}`);
   if (Object.keys(x).length === 0 || eq(x, y)) return { ...y };
   const out: Record<string, unknown> = { ...x };
   if (!recursive && listMerge === 'replace') return Object.assign(out, y);
@@ -79,7 +81,8 @@ export const dictFilters: Record<string, Filter> = {
     const vn = str(a.value_name);
     for (const item of v) {
       if (!isDict(item)) throw filterTypeError(`items2dict requires a list of dictionaries, got ${repr(v)} instead.`);
-      if (!Object.hasOwn(item, kn) || !Object.hasOwn(item, vn)) throw filterTypeError(`items2dict requires each dictionary in the list to contain the keys '${kn}' and '${vn}', got ${repr(v)} instead.`);
+      if (!Object.hasOwn(item, kn) || !Object.hasOwn(item, vn))
+        throw filterTypeError(`items2dict requires each dictionary in the list to contain the keys '${kn}' and '${vn}', got ${repr(v)} instead.`);
       if (!hashable(item[kn])) throw filterTypeError(`items2dict requires a list of dictionaries, got ${repr(v)} instead.`);
       out[str(item[kn])] = item[vn];
     }
@@ -105,7 +108,12 @@ export const dictFilters: Record<string, Filter> = {
     if (!isDict(v)) throw new PyError('AttributeError', `'${typeName(v)}' object has no attribute 'items'`);
     const cs = truthy(a.case_sensitive);
     const items = Object.entries(v).map(([k, x]) => tuple([k, x]));
-    return pySorted(items, (it) => (cs ? it[pos] : lowerIfStr(it[pos])), truthy(a.reverse), (x, y) => cmp(x, y));
+    return pySorted(
+      items,
+      (it) => (cs ? it[pos] : lowerIfStr(it[pos])),
+      truthy(a.reverse),
+      (x, y) => cmp(x, y),
+    );
   },
   items: Object.assign(
     (v: unknown) => {

@@ -62,13 +62,43 @@ export function shaCrypt(algo: 'sha256' | 'sha512', password: string, saltIn: st
   const d = da;
   if (algo === 'sha512') {
     const order = [
-      [0, 21, 42], [22, 43, 1], [44, 2, 23], [3, 24, 45], [25, 46, 4], [47, 5, 26], [6, 27, 48], [28, 49, 7], [50, 8, 29], [9, 30, 51], [31, 52, 10],
-      [53, 11, 32], [12, 33, 54], [34, 55, 13], [56, 14, 35], [15, 36, 57], [37, 58, 16], [59, 17, 38], [18, 39, 60], [40, 61, 19], [62, 20, 41],
+      [0, 21, 42],
+      [22, 43, 1],
+      [44, 2, 23],
+      [3, 24, 45],
+      [25, 46, 4],
+      [47, 5, 26],
+      [6, 27, 48],
+      [28, 49, 7],
+      [50, 8, 29],
+      [9, 30, 51],
+      [31, 52, 10],
+      [53, 11, 32],
+      [12, 33, 54],
+      [34, 55, 13],
+      [56, 14, 35],
+      [15, 36, 57],
+      [37, 58, 16],
+      [59, 17, 38],
+      [18, 39, 60],
+      [40, 61, 19],
+      [62, 20, 41],
     ];
     for (const [x, y, z] of order) out += b64from24(d[x!]!, d[y!]!, d[z!]!, 4);
     out += b64from24(0, 0, d[63]!, 2);
   } else {
-    const order = [[0, 10, 20], [21, 1, 11], [12, 22, 2], [3, 13, 23], [24, 4, 14], [15, 25, 5], [6, 16, 26], [27, 7, 17], [18, 28, 8], [9, 19, 29]];
+    const order = [
+      [0, 10, 20],
+      [21, 1, 11],
+      [12, 22, 2],
+      [3, 13, 23],
+      [24, 4, 14],
+      [15, 25, 5],
+      [6, 16, 26],
+      [27, 7, 17],
+      [18, 28, 8],
+      [9, 19, 29],
+    ];
     for (const [x, y, z] of order) out += b64from24(d[x!]!, d[y!]!, d[z!]!, 4);
     out += b64from24(0, d[31]!, d[30]!, 3);
   }
@@ -96,7 +126,14 @@ export function md5Crypt(password: string, saltIn: string): string {
     f = c.digest();
   }
   let out = '';
-  for (const [x, y, z] of [[0, 6, 12], [1, 7, 13], [2, 8, 14], [3, 9, 15], [4, 10, 5]]) out += b64from24(f[x!]!, f[y!]!, f[z!]!, 4);
+  for (const [x, y, z] of [
+    [0, 6, 12],
+    [1, 7, 13],
+    [2, 8, 14],
+    [3, 9, 15],
+    [4, 10, 5],
+  ])
+    out += b64from24(f[x!]!, f[y!]!, f[z!]!, 4);
   out += b64from24(0, 0, f[11]!, 2);
   return `$1$${salt.toString('utf8')}$${out}`;
 }
@@ -134,7 +171,13 @@ export const hashFilters: Record<string, Filter> = {
   sha1: (v) => hexdigest('sha1', str(v)),
   md5: (v) => hexdigest('md5', str(v)),
   password_hash: (v, args, kw) => {
-    const a = bindArgs('get_encrypted_password', ['hashtype', 'salt', 'salt_size', 'rounds', 'ident'], args, kw, { hashtype: 'sha512', salt: null, salt_size: null, rounds: null, ident: null });
+    const a = bindArgs('get_encrypted_password', ['hashtype', 'salt', 'salt_size', 'rounds', 'ident'], args, kw, {
+      hashtype: 'sha512',
+      salt: null,
+      salt_size: null,
+      rounds: null,
+      ident: null,
+    });
     const map: Record<string, string> = { md5: 'md5_crypt', blowfish: 'bcrypt', sha256: 'sha256_crypt', sha512: 'sha512_crypt' };
     const ht = map[str(a.hashtype)] ?? str(a.hashtype);
     const implicit: Record<string, number> = { sha256_crypt: 535000, sha512_crypt: 656000 };

@@ -192,17 +192,26 @@ export const listFilters: Record<string, Filter> = {
   intersect: (v, args, kw) => {
     const a = b('intersect', ['b'], args, kw);
     if (setOp(v, a.b)) setUnsupported();
-    return ansibleUnique(iterate(v).filter((x) => contains(a.b, x)), true);
+    return ansibleUnique(
+      iterate(v).filter((x) => contains(a.b, x)),
+      true,
+    );
   },
   difference: (v, args, kw) => {
     const a = b('difference', ['b'], args, kw);
     if (setOp(v, a.b)) setUnsupported();
-    return ansibleUnique(iterate(v).filter((x) => !contains(a.b, x)), true);
+    return ansibleUnique(
+      iterate(v).filter((x) => !contains(a.b, x)),
+      true,
+    );
   },
   symmetric_difference: (v, args, kw) => {
     const a = b('symmetric_difference', ['b'], args, kw);
     if (setOp(v, a.b)) setUnsupported();
-    const isect = ansibleUnique(iterate(v).filter((x) => contains(a.b, x)), true);
+    const isect = ansibleUnique(
+      iterate(v).filter((x) => contains(a.b, x)),
+      true,
+    );
     return ansibleUnique(pyAdd(v, a.b), true).filter((x) => !isect.some((y) => eq(x, y)));
   },
   flatten: (v, args, kw) => {

@@ -49,17 +49,15 @@ function roundDigits(digits: string, keep: number): { digits: string; carry: boo
 export function fixed(x: number, prec: number): string {
   const { digits, point } = exact(x);
   // digits * 10^(point - len)
-  let intDigits: string;
-  let frac: string;
   const all = point <= 0 ? '0'.repeat(-point) + digits : digits;
-  const p = point <= 0 ? 0 : point;
+  const p = Math.max(point, 0);
   const keep = p + prec;
   const r = roundDigits(all, keep);
   let d = r.digits;
   if (r.carry) d = '1' + d;
   const ip = d.length - prec;
-  intDigits = d.slice(0, ip).replace(/^0+(?=\d)/, '') || '0';
-  frac = d.slice(ip);
+  const intDigits = d.slice(0, ip).replace(/^0+(?=\d)/, '') || '0';
+  const frac = d.slice(ip);
   return prec > 0 ? `${intDigits}.${frac}` : intDigits;
 }
 

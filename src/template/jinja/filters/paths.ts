@@ -1,6 +1,5 @@
 /** Path and URL filters (controller-side os.path semantics, POSIX). */
 import os from 'node:os';
-import path from 'node:path';
 import fs from 'node:fs';
 import type { Filter } from '../types.js';
 import { PyError, bindArgs, isDict, str, strRepr, tuple, typeName } from '../py.js';
@@ -126,7 +125,10 @@ export function pyExpanduser(p: string): string {
   else {
     const name = p.slice(1, i);
     try {
-      const line = fs.readFileSync('/etc/passwd', 'utf8').split('\n').find((l) => l.split(':')[0] === name);
+      const line = fs
+        .readFileSync('/etc/passwd', 'utf8')
+        .split('\n')
+        .find((l) => l.split(':')[0] === name);
       if (!line) return p;
       home = line.split(':')[5]!;
     } catch {
@@ -284,7 +286,10 @@ export function pyGlob(pattern: string): string[] {
   return paths.filter((p) => p !== '' && p !== '/');
 }
 
-const unary = (fn: (s: string) => unknown): Filter => (v) => fn(str(v));
+const unary =
+  (fn: (s: string) => unknown): Filter =>
+  (v) =>
+    fn(str(v));
 
 export const pathFilters: Record<string, Filter> = {
   basename: unary(pyBasename),
@@ -321,7 +326,7 @@ export const pathFilters: Record<string, Filter> = {
   path_join: (v) => {
     if (typeof v === 'string') return pyJoin(v);
     if (Array.isArray(v)) {
-      if (!v.length) throw new PyError('TypeError', 'join() missing 1 required positional argument: \'a\'');
+      if (!v.length) throw new PyError('TypeError', "join() missing 1 required positional argument: 'a'");
       for (const x of v) if (typeof x !== 'string') throw new PyError('TypeError', `join() argument must be str, bytes, or os.PathLike object, not '${typeName(x)}'`);
       return pyJoin(...(v as [string, ...string[]]));
     }

@@ -100,7 +100,7 @@ export function compile(pattern: string, flagsIn = ''): PyRegex {
         continue;
       }
       if (ch === '[') out += '\\[';
-      else if (ch === '-' && (cs[i + 1] === ']' )) out += '\\-';
+      else if (ch === '-' && cs[i + 1] === ']') out += '\\-';
       else if (ch === '-') out += '-';
       else if (cur.i && !globalI && cs[i + 1] === '-' && cs[i + 2] !== undefined && cs[i + 2] !== ']' && /\p{L}/u.test(ch) && /\p{L}/u.test(cs[i + 2]!)) {
         // a letter range under a scoped (?i:...): the range and its other case
@@ -375,10 +375,7 @@ function expandTemplate(tpl: string, rx: PyRegex): (m: RegExpExecArray) => strin
     i++;
   }
   parts.push(lit);
-  return (m) =>
-    parts
-      .map((p) => (typeof p === 'string' ? p : typeof p === 'number' ? (m[p] ?? '') : (m.groups?.[p.name] ?? '')))
-      .join('');
+  return (m) => parts.map((p) => (typeof p === 'string' ? p : typeof p === 'number' ? (m[p] ?? '') : (m.groups?.[p.name] ?? ''))).join('');
 }
 
 export function sub(rx: PyRegex, repl: string, s: string, count = 0): string {

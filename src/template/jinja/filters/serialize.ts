@@ -152,7 +152,14 @@ export function jsonLoads(s: string): unknown {
       }
     }
     if (c === '"') return string();
-    for (const [lit, v] of [['null', null], ['true', true], ['false', false], ['NaN', NaN], ['Infinity', Infinity], ['-Infinity', -Infinity]] as const) {
+    for (const [lit, v] of [
+      ['null', null],
+      ['true', true],
+      ['false', false],
+      ['NaN', NaN],
+      ['Infinity', Infinity],
+      ['-Infinity', -Infinity],
+    ] as const) {
       if (s.startsWith(lit, i)) {
         i += lit.length;
         return v;
@@ -218,7 +225,10 @@ export function constructPlain(text: string): unknown {
       if (v.startsWith('0x')) return sign * parseInt(v.slice(2), 16);
       if (v[0] === '0') return sign * parseInt(v, 8);
       if (v.includes(':')) {
-        const digits = v.split(':').map((d) => parseInt(d, 10)).reverse();
+        const digits = v
+          .split(':')
+          .map((d) => parseInt(d, 10))
+          .reverse();
         let base = 1;
         let value = 0;
         for (const d of digits) {
@@ -237,7 +247,10 @@ export function constructPlain(text: string): unknown {
       if (v === '.inf') return sign * Infinity;
       if (v === '.nan') return NaN;
       if (v.includes(':')) {
-        const digits = v.split(':').map((d) => parseFloat(d)).reverse();
+        const digits = v
+          .split(':')
+          .map((d) => parseFloat(d))
+          .reverse();
         let base = 1;
         let value = 0;
         for (const d of digits) {
@@ -350,7 +363,10 @@ export const serializeFilters: Record<string, Filter> = {
     const sortKeys = 'sort_keys' in k ? k.sort_keys : a.sort_keys;
     delete k.indent;
     delete k.sort_keys;
-    return jsonDumps(v, jsonKw('to_nice_json', k, { indent: indent === null ? null : typeof indent === 'string' ? indent : num(indent), sortKeys: truthy(sortKeys), separators: [',', ': '] }));
+    return jsonDumps(
+      v,
+      jsonKw('to_nice_json', k, { indent: indent === null ? null : typeof indent === 'string' ? indent : num(indent), sortKeys: truthy(sortKeys), separators: [',', ': '] }),
+    );
   },
   from_json: (v) => {
     if (typeof v !== 'string') throw new PyError('TypeError', `the JSON object must be str, bytes or bytearray, not ${typeName(v)}`);
@@ -373,7 +389,8 @@ export const serializeFilters: Record<string, Filter> = {
   },
   to_nice_yaml: (v, args, kw) => {
     const indent = args.length ? args[0] : 'indent' in kw ? kw.indent : 4;
-    for (const k of ['allow_unicode', 'default_flow_style']) if (k in kw) throw wrapped('to_nice_yaml - ', new PyError('TypeError', `yaml.dump() got multiple values for keyword argument '${k}'`));
+    for (const k of ['allow_unicode', 'default_flow_style'])
+      if (k in kw) throw wrapped('to_nice_yaml - ', new PyError('TypeError', `yaml.dump() got multiple values for keyword argument '${k}'`));
     const k = { ...kw };
     delete k.indent;
     try {

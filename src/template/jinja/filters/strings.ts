@@ -1,10 +1,55 @@
 /** String filters: Jinja2's builtins and Ansible's core string filters. */
 import type { Filter } from '../types.js';
-import { PyError, PyFloat, Undefined, UndefinedError, bindArgs, float, isDict, isFloat, isInt, isNumber, isTuple, iterate, num, repr, str, strRepr, truthy, typeName } from '../py.js';
+import {
+  PyError,
+  PyFloat,
+  Undefined,
+  UndefinedError,
+  bindArgs,
+  float,
+  isDict,
+  isFloat,
+  isInt,
+  isNumber,
+  isTuple,
+  iterate,
+  num,
+  repr,
+  str,
+  strRepr,
+  truthy,
+  typeName,
+} from '../py.js';
 import { argError, chars, filterError, pyReplace, pySplit, pyStrip, splitlines, text, attrGetter } from './common.js';
 import { expo, fixed, general } from './numfmt.js';
 
-const TITLE_MAP: Record<string, string> = { ß: 'Ss', ﬀ: 'Ff', ﬁ: 'Fi', ﬂ: 'Fl', ﬃ: 'Ffi', ﬄ: 'Ffl', ﬅ: 'St', ﬆ: 'St', ŉ: 'ʼN', ǰ: 'J̌', ΐ: 'Ϊ́', ΰ: 'Ϋ́', և: 'Եւ', ǆ: 'ǅ', Ǆ: 'ǅ', ǅ: 'ǅ', ǉ: 'ǈ', Ǉ: 'ǈ', ǈ: 'ǈ', ǌ: 'ǋ', Ǌ: 'ǋ', ǋ: 'ǋ', ǳ: 'ǲ', Ǳ: 'ǲ', ǲ: 'ǲ' };
+const TITLE_MAP: Record<string, string> = {
+  ß: 'Ss',
+  ﬀ: 'Ff',
+  ﬁ: 'Fi',
+  ﬂ: 'Fl',
+  ﬃ: 'Ffi',
+  ﬄ: 'Ffl',
+  ﬅ: 'St',
+  ﬆ: 'St',
+  ŉ: 'ʼN',
+  ǰ: 'J̌',
+  ΐ: 'Ϊ́',
+  ΰ: 'Ϋ́',
+  և: 'Եւ',
+  ǆ: 'ǅ',
+  Ǆ: 'ǅ',
+  ǅ: 'ǅ',
+  ǉ: 'ǈ',
+  Ǉ: 'ǈ',
+  ǈ: 'ǈ',
+  ǌ: 'ǋ',
+  Ǌ: 'ǋ',
+  ǋ: 'ǋ',
+  ǳ: 'ǲ',
+  Ǳ: 'ǲ',
+  ǲ: 'ǲ',
+};
 
 export function pyUpper(s: string): string {
   return s.toUpperCase();
@@ -29,10 +74,13 @@ function one(fname: string, spec: string[], defaults: Record<string, unknown> = 
 export function textwrap(textIn: string, width: number, breakLong: boolean, breakHyphens: boolean): string[] {
   const ws = '[\\t\\n\\x0b\\x0c\\r ]';
   const nws = '[^\\t\\n\\x0b\\x0c\\r ]';
-  const wp = "[\\p{L}\\p{N}_!\"'&.,?]";
+  const wp = '[\\p{L}\\p{N}_!"\'&.,?]';
   const lt = '[\\p{L}\\p{Nl}\\p{No}_]';
   const re = breakHyphens
-    ? new RegExp(`(${ws}+|(?<=${wp})-{2,}(?=[\\p{L}\\p{N}_])|${nws}+?(?:-(?:(?<=${lt}{2}-)|(?<=${lt}-${lt}-))(?=${lt}-?${lt})|(?=${ws}|$)|(?<=${wp})(?=-{2,}[\\p{L}\\p{N}_])))`, 'u')
+    ? new RegExp(
+        `(${ws}+|(?<=${wp})-{2,}(?=[\\p{L}\\p{N}_])|${nws}+?(?:-(?:(?<=${lt}{2}-)|(?<=${lt}-${lt}-))(?=${lt}-?${lt})|(?=${ws}|$)|(?<=${wp})(?=-{2,}[\\p{L}\\p{N}_])))`,
+        'u',
+      )
     : new RegExp(`(${ws}+)`, 'u');
   const chunks = textIn.split(re).filter((c) => c);
   if (width <= 0) throw new PyError('ValueError', `invalid width ${width} (must be > 0)`);
@@ -227,11 +275,13 @@ export function encodeText(s: string, enc: string): Uint8Array {
   if (e === 'utf-8' || e === 'utf8') return utf8(s);
   if (e === 'latin-1' || e === 'latin1' || e === 'iso-8859-1' || e === 'ascii') {
     const cs = chars(s);
-    return Uint8Array.from(cs.map((c) => {
-      const n = c.codePointAt(0)!;
-      if (n > (e === 'ascii' ? 127 : 255)) throw new PyError('UnicodeEncodeError', `'${e === 'ascii' ? 'ascii' : 'latin-1'}' codec can't encode character`);
-      return n;
-    }));
+    return Uint8Array.from(
+      cs.map((c) => {
+        const n = c.codePointAt(0)!;
+        if (n > (e === 'ascii' ? 127 : 255)) throw new PyError('UnicodeEncodeError', `'${e === 'ascii' ? 'ascii' : 'latin-1'}' codec can't encode character`);
+        return n;
+      }),
+    );
   }
   if (e === 'utf-16' || e === 'utf-16-le' || e === 'utf-16le' || e === 'utf-16-be') {
     const bom = e === 'utf-16';
@@ -448,7 +498,10 @@ export const stringFilters: Record<string, Filter> = {
     return rv;
   },
   wordwrap: (v, args, kw) => {
-    const a = one('do_wordwrap', ['width', 'break_long_words', 'wrapstring', 'break_on_hyphens'], { width: 79, break_long_words: true, wrapstring: null, break_on_hyphens: true })(args, kw);
+    const a = one('do_wordwrap', ['width', 'break_long_words', 'wrapstring', 'break_on_hyphens'], { width: 79, break_long_words: true, wrapstring: null, break_on_hyphens: true })(
+      args,
+      kw,
+    );
     const wrap = a.wrapstring === null ? '\n' : str(a.wrapstring);
     return splitlines(toStrInput(v))
       .map((line) => textwrap(line, num(a.width), truthy(a.break_long_words), truthy(a.break_on_hyphens)).join(wrap))

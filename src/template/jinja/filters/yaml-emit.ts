@@ -34,16 +34,21 @@ interface Node {
   flow: boolean;
 }
 
-const BREAKS = '\n\x85\u2028\u2029';
-const WS0 = '\0 \t\r\n\x85\u2028\u2029';
-
 const RESOLVERS: [string, RegExp, string][] = [
   ['bool', /^(?:yes|Yes|YES|no|No|NO|true|True|TRUE|false|False|FALSE|on|On|ON|off|Off|OFF)$/, 'yYnNtTfFoO'],
-  ['float', /^(?:[-+]?(?:[0-9][0-9_]*)\.[0-9_]*(?:[eE][-+][0-9]+)?|\.[0-9][0-9_]*(?:[eE][-+][0-9]+)?|[-+]?[0-9][0-9_]*(?::[0-5]?[0-9])+\.[0-9_]*|[-+]?\.(?:inf|Inf|INF)|\.(?:nan|NaN|NAN))$/, '-+0123456789.'],
+  [
+    'float',
+    /^(?:[-+]?(?:[0-9][0-9_]*)\.[0-9_]*(?:[eE][-+][0-9]+)?|\.[0-9][0-9_]*(?:[eE][-+][0-9]+)?|[-+]?[0-9][0-9_]*(?::[0-5]?[0-9])+\.[0-9_]*|[-+]?\.(?:inf|Inf|INF)|\.(?:nan|NaN|NAN))$/,
+    '-+0123456789.',
+  ],
   ['int', /^(?:[-+]?0b[0-1_]+|[-+]?0[0-7_]+|[-+]?(?:0|[1-9][0-9_]*)|[-+]?0x[0-9a-fA-F_]+|[-+]?[1-9][0-9_]*(?::[0-5]?[0-9])+)$/, '-+0123456789'],
   ['merge', /^(?:<<)$/, '<'],
   ['null', /^(?:~|null|Null|NULL|)$/, '~nN'],
-  ['timestamp', /^(?:[0-9][0-9][0-9][0-9]-[0-9][0-9]-[0-9][0-9]|[0-9][0-9][0-9][0-9]-[0-9][0-9]?-[0-9][0-9]?(?:[Tt]|[ \t]+)[0-9][0-9]?:[0-9][0-9]:[0-9][0-9](?:\.[0-9]*)?(?:[ \t]*(?:Z|[-+][0-9][0-9]?(?::[0-9][0-9])?))?)$/, '0123456789'],
+  [
+    'timestamp',
+    /^(?:[0-9][0-9][0-9][0-9]-[0-9][0-9]-[0-9][0-9]|[0-9][0-9][0-9][0-9]-[0-9][0-9]?-[0-9][0-9]?(?:[Tt]|[ \t]+)[0-9][0-9]?:[0-9][0-9]:[0-9][0-9](?:\.[0-9]*)?(?:[ \t]*(?:Z|[-+][0-9][0-9]?(?::[0-9][0-9])?))?)$/,
+    '0123456789',
+  ],
   ['value', /^(?:=)$/, '='],
   ['yaml', /^(?:!|&|\*)$/, '!&*'],
 ];
@@ -69,7 +74,7 @@ function represent(v: unknown, o: Required<DumpOptions>, seen = new Map<object, 
   if (typeof v === 'string') return scalar('str', v);
   if (typeof v === 'bigint') return scalar('int', v.toString());
   if (v instanceof PyFloat || isFloat(v)) {
-    const n = typeof v === "number" ? v : (v as PyFloat).v;
+    const n = typeof v === 'number' ? v : (v as PyFloat).v;
     let s: string;
     if (Number.isNaN(n)) s = '.nan';
     else if (n === Infinity) s = '.inf';
@@ -190,7 +195,10 @@ class Emitter {
   analysis: Analysis | null = null;
   style: string | null = null;
 
-  constructor(events: Ev[], private o: Required<DumpOptions>) {
+  constructor(
+    events: Ev[],
+    private o: Required<DumpOptions>,
+  ) {
     this.events = events;
     if (o.indent && o.indent > 1 && o.indent < 10) this.bestIndent = o.indent;
     if (o.width && o.width > this.bestIndent * 2) this.bestWidth = o.width;
@@ -630,7 +638,23 @@ class Emitter {
   }
 
   writeDoubleQuoted(text: string[], allowBreaks: boolean): void {
-    const ESC: Record<number, string> = { 0x00: '0', 0x07: 'a', 0x08: 'b', 0x09: 't', 0x0a: 'n', 0x0b: 'v', 0x0c: 'f', 0x0d: 'r', 0x1b: 'e', 0x22: '"', 0x5c: '\\', 0x85: 'N', 0xa0: '_', 0x2028: 'L', 0x2029: 'P' };
+    const ESC: Record<number, string> = {
+      0x00: '0',
+      0x07: 'a',
+      0x08: 'b',
+      0x09: 't',
+      0x0a: 'n',
+      0x0b: 'v',
+      0x0c: 'f',
+      0x0d: 'r',
+      0x1b: 'e',
+      0x22: '"',
+      0x5c: '\\',
+      0x85: 'N',
+      0xa0: '_',
+      0x2028: 'L',
+      0x2029: 'P',
+    };
     this.writeIndicator('"', true);
     let spaces = false;
     for (let i = 0; i < text.length; i++) {
@@ -642,7 +666,11 @@ class Emitter {
         else {
           const [p, w] = c <= 0xff ? ['x', 2] : c <= 0xffff ? ['u', 4] : ['U', 8];
           this.put(p as string);
-          for (const d of c.toString(16).toUpperCase().padStart(w as number, '0')) this.put(d);
+          for (const d of c
+            .toString(16)
+            .toUpperCase()
+            .padStart(w as number, '0'))
+            this.put(d);
         }
         spaces = false;
       } else if (ch === ' ') {

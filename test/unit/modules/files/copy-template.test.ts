@@ -9,22 +9,87 @@ const parent = dirStateOf('/etc/app');
 const probes = (content: string | null, attrs = {}) => ({ dest: fileStateOf(D, content, attrs), parent });
 
 /** Fixtures: args + probed dest → commands / changed. */
-const cases: Array<{ name: string; args: Record<string, unknown>; probed: Record<string, unknown>; files?: Record<string, string>; commands: string[]; changed: boolean; content?: string; failed?: RegExp }> = [
-  { name: 'content to a missing file', args: { dest: D, content: 'hello\n', mode: '0640' }, probed: probes(null), commands: [`put ${D} 0640 -:-`], changed: true, content: 'hello\n' },
+const cases: Array<{
+  name: string;
+  args: Record<string, unknown>;
+  probed: Record<string, unknown>;
+  files?: Record<string, string>;
+  commands: string[];
+  changed: boolean;
+  content?: string;
+  failed?: RegExp;
+}> = [
+  {
+    name: 'content to a missing file',
+    args: { dest: D, content: 'hello\n', mode: '0640' },
+    probed: probes(null),
+    commands: [`put ${D} 0640 -:-`],
+    changed: true,
+    content: 'hello\n',
+  },
   { name: 'same content: converged', args: { dest: D, content: 'hello\n' }, probed: probes('hello\n'), commands: [], changed: false },
-  { name: 'same content, mode differs: chmod only', args: { dest: D, content: 'hello\n', mode: '0600' }, probed: probes('hello\n'), commands: [`chmod 0600 -- ${D}`], changed: true },
-  { name: 'same content, owner differs: chown only', args: { dest: D, content: 'hello\n', owner: 'app', group: 'root' }, probed: probes('hello\n'), commands: [`chown app -- ${D}`], changed: true },
+  {
+    name: 'same content, mode differs: chmod only',
+    args: { dest: D, content: 'hello\n', mode: '0600' },
+    probed: probes('hello\n'),
+    commands: [`chmod 0600 -- ${D}`],
+    changed: true,
+  },
+  {
+    name: 'same content, owner differs: chown only',
+    args: { dest: D, content: 'hello\n', owner: 'app', group: 'root' },
+    probed: probes('hello\n'),
+    commands: [`chown app -- ${D}`],
+    changed: true,
+  },
   { name: 'numeric owner matching uid is converged', args: { dest: D, content: 'x', owner: 0, mode: 0o644 }, probed: probes('x'), commands: [], changed: false },
-  { name: 'new content keeps the existing mode and owner', args: { dest: D, content: 'new' }, probed: probes('old', { mode: '0600', uid: 1000, gid: 1000 }), commands: [`put ${D} 0600 1000:1000`], changed: true, content: 'new' },
+  {
+    name: 'new content keeps the existing mode and owner',
+    args: { dest: D, content: 'new' },
+    probed: probes('old', { mode: '0600', uid: 1000, gid: 1000 }),
+    commands: [`put ${D} 0600 1000:1000`],
+    changed: true,
+    content: 'new',
+  },
   { name: 'force=no leaves an existing file alone', args: { dest: D, content: 'new', force: 'no' }, probed: probes('old'), commands: [], changed: false },
-  { name: 'force=no still creates a missing file', args: { dest: D, content: 'new', force: false }, probed: probes(null), commands: [`put ${D} - -:-`], changed: true, content: 'new' },
-  { name: 'src from files/', args: { dest: D, src: 'app.conf' }, probed: probes('old'), files: { 'app.conf': 'from controller\n' }, commands: [`put ${D} 0644 0:0`], changed: true, content: 'from controller\n' },
-  { name: 'missing parent directory fails', args: { dest: '/nope/x', content: 'x' }, probed: { dest: fileStateOf('/nope/x', null), parent: fileStateOf('/nope', null) }, commands: [], changed: false, failed: /Destination directory \/nope does not exist/ },
-  { name: 'dest is a directory: copies into it', args: { dest: '/etc/app', src: 'a.conf' }, probed: { dest: dirStateOf('/etc/app'), parent: dirStateOf('/etc'), dest_in_dir: fileStateOf('/etc/app/a.conf', null) }, files: { 'a.conf': 'A' }, commands: ['put /etc/app/a.conf - -:-'], changed: true, content: 'A' },
+  {
+    name: 'force=no still creates a missing file',
+    args: { dest: D, content: 'new', force: false },
+    probed: probes(null),
+    commands: [`put ${D} - -:-`],
+    changed: true,
+    content: 'new',
+  },
+  {
+    name: 'src from files/',
+    args: { dest: D, src: 'app.conf' },
+    probed: probes('old'),
+    files: { 'app.conf': 'from controller\n' },
+    commands: [`put ${D} 0644 0:0`],
+    changed: true,
+    content: 'from controller\n',
+  },
+  {
+    name: 'missing parent directory fails',
+    args: { dest: '/nope/x', content: 'x' },
+    probed: { dest: fileStateOf('/nope/x', null), parent: fileStateOf('/nope', null) },
+    commands: [],
+    changed: false,
+    failed: /Destination directory \/nope does not exist/,
+  },
+  {
+    name: 'dest is a directory: copies into it',
+    args: { dest: '/etc/app', src: 'a.conf' },
+    probed: { dest: dirStateOf('/etc/app'), parent: dirStateOf('/etc'), dest_in_dir: fileStateOf('/etc/app/a.conf', null) },
+    files: { 'a.conf': 'A' },
+    commands: ['put /etc/app/a.conf - -:-'],
+    changed: true,
+    content: 'A',
+  },
 ];
 
 describe('mode: preserve (copy/template)', () => {
-  it('copy src: the controller file\'s mode', () => {
+  it("copy src: the controller file's mode", () => {
     const plan = runPlan(copy, { dest: D, src: 'run.sh', mode: 'preserve' }, probes('same'), { files: { 'run.sh': 'same' }, modes: { 'run.sh': '0755' } });
     expect(cmdLines(plan.commands)).toEqual([`chmod 0755 -- ${D}`]);
   });
@@ -34,7 +99,7 @@ describe('mode: preserve (copy/template)', () => {
     expect(cmdLines(plan.commands)).toEqual([`chmod 0600 -- ${D}`]);
   });
 
-  it('template: the template file\'s mode', () => {
+  it("template: the template file's mode", () => {
     const plan = runPlan(template, { dest: D, src: 't.j2', mode: 'preserve' }, probes('hi'), { files: { 't.j2': 'hi' }, modes: { 't.j2': '0640' } });
     expect(cmdLines(plan.commands)).toEqual([`chmod 0640 -- ${D}`]);
   });
@@ -68,7 +133,12 @@ describe('copy plan fixtures', () => {
   it('backs up before writing and returns backup_file', () => {
     const plan = runPlan(copy, { dest: D, content: 'x', backup: true }, probes('y'));
     expect(cmdLines(plan.commands)[0]).toMatch(/^b=\/etc\/app\/app\.conf\.\$\$\.\$\(date/);
-    expect(plan.interpret!([{ rc: 0, stdout: 'tsplay-backup-file=/etc/app/app.conf.1.x~\n', stderr: '', durationMs: 0 }, { rc: 0, stdout: '', stderr: '', durationMs: 0 }]).result?.backup_file).toBe('/etc/app/app.conf.1.x~');
+    expect(
+      plan.interpret!([
+        { rc: 0, stdout: 'tsplay-backup-file=/etc/app/app.conf.1.x~\n', stderr: '', durationMs: 0 },
+        { rc: 0, stdout: '', stderr: '', durationMs: 0 },
+      ]).result?.backup_file,
+    ).toBe('/etc/app/app.conf.1.x~');
   });
 
   it('remote_src copies bytes the probe read on the host', () => {

@@ -19,7 +19,10 @@ export const facts: HostFacts = {
 };
 
 /** A PlanContext with probes already "run" and controller files from a map. */
-export function planCtx(probed: Record<string, unknown>, opts: { files?: Record<string, string>; modes?: Record<string, string>; vars?: Record<string, unknown>; check?: boolean } = {}): PlanContext {
+export function planCtx(
+  probed: Record<string, unknown>,
+  opts: { files?: Record<string, string>; modes?: Record<string, string>; vars?: Record<string, unknown>; check?: boolean } = {},
+): PlanContext {
   const vars = opts.vars ?? {};
   return {
     host: 'node1',

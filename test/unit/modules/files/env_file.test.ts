@@ -10,8 +10,12 @@ const WALLARM = '# tarantool\nHOST=old-host\nPORT=3313\n\n# api\nWALLARM_API_HOS
 const cases: Array<{ name: string; input: string | null; args: Record<string, unknown>; output: string | null; msg?: string }> = [
   { name: 'replaces a value in place', input: WALLARM, args: { set: { HOST: '10.0.0.5' } }, output: WALLARM.replace('old-host', '10.0.0.5'), msg: 'set HOST' },
   { name: 'converged: no write', input: WALLARM, args: { set: { HOST: 'old-host', PORT: 3313 } }, output: null },
-  { name: 'new key goes under the comment block', input: WALLARM, args: { set: { TARANTOOL_TIMEOUT: 30 }, after_comment: '# tarantool' },
-    output: '# tarantool\nHOST=old-host\nPORT=3313\nTARANTOOL_TIMEOUT=30\n\n# api\nWALLARM_API_HOST=api.wallarm.com\n' },
+  {
+    name: 'new key goes under the comment block',
+    input: WALLARM,
+    args: { set: { TARANTOOL_TIMEOUT: 30 }, after_comment: '# tarantool' },
+    output: '# tarantool\nHOST=old-host\nPORT=3313\nTARANTOOL_TIMEOUT=30\n\n# api\nWALLARM_API_HOST=api.wallarm.com\n',
+  },
   { name: 'new key appended at the end without after_comment', input: WALLARM, args: { set: { NEW: 'x' } }, output: WALLARM + 'NEW=x\n' },
   { name: 'missing after_comment falls back to the end', input: 'A=1\n', args: { set: { B: '2' }, after_comment: '# nope' }, output: 'A=1\nB=2\n' },
   { name: 'file without a final newline gets one before the new key', input: 'A=1', args: { set: { B: '2' } }, output: 'A=1\nB=2\n' },

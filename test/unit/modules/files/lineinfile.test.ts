@@ -23,7 +23,7 @@ describe('lineinfile plan', () => {
     expect(plan).toMatchObject({ changed: false, commands: [] });
   });
 
-  it('fixes only the mode when the line is already there, with Ansible\'s message', () => {
+  it("fixes only the mode when the line is already there, with Ansible's message", () => {
     const plan = runPlan(lineinfile, { path: P, line: 'a=1', mode: '0600' }, file('a=1\n', { mode: '0644' }));
     expect(plan.msg).toBe('ownership, perms or SE linux context changed');
     expect(cmdLines(plan.commands)).toEqual([`chmod 0600 -- ${P}`]);
@@ -57,7 +57,11 @@ describe('lineinfile plan', () => {
   });
 
   it('validates a staged copy before replacing, quoting the command words', () => {
-    const plan = runPlan(lineinfile, { path: '/etc/sudoers', line: 'x ALL=(ALL) NOPASSWD: ALL', validate: "visudo -cf '%s'" }, { dest: fileStateOf('/etc/sudoers', 'root ALL=(ALL) ALL\n', { mode: '0440' }) });
+    const plan = runPlan(
+      lineinfile,
+      { path: '/etc/sudoers', line: 'x ALL=(ALL) NOPASSWD: ALL', validate: "visudo -cf '%s'" },
+      { dest: fileStateOf('/etc/sudoers', 'root ALL=(ALL) ALL\n', { mode: '0440' }) },
+    );
     const lines = cmdLines(plan.commands);
     expect(lines[0]).toMatch(/^put \/etc\/\.tsplay-validate-[0-9a-f]{12} 0600/);
     expect(lines[1]).toMatch(/^visudo -cf \/etc\/\.tsplay-validate-[0-9a-f]{12}; rc=\$\?; rm -f -- /);

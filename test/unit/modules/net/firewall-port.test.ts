@@ -7,7 +7,6 @@ import {
   firewalldRules,
   parseUfwRule,
   firewallPortModule,
-  type FirewallProbe,
 } from '../../../../src/modules/net/firewall-port.js';
 import { cmds, ctx, facts } from './helpers.js';
 
@@ -112,7 +111,9 @@ describe('firewall_port: iptables', () => {
 
 describe('firewall_port: ufw and firewalld', () => {
   it('uses an active ufw: deletes the port rules and adds allows before the deny', () => {
-    const probe = parseFirewallProbe('@@tsplay@@ ufw-status\nStatus: active\n@@tsplay@@ ufw-added\nAdded user rules (see \'ufw status\' for running firewall):\nufw allow 22/tcp\nufw allow 3313/tcp\n');
+    const probe = parseFirewallProbe(
+      "@@tsplay@@ ufw-status\nStatus: active\n@@tsplay@@ ufw-added\nAdded user rules (see 'ufw status' for running firewall):\nufw allow 22/tcp\nufw allow 3313/tcp\n",
+    );
     const p = planFirewallPort(args({ sources: ['10.0.0.2'], protocols: ['tcp'] }), fw({ ufw: true, nft: true }), probe);
     expect(p.result).toMatchObject({ backend: 'ufw' });
     expect(cmds(p)).toEqual(['ufw delete allow proto tcp to any port 3313', 'ufw allow from 10.0.0.2 to any port 3313 proto tcp', 'ufw deny proto tcp to any port 3313']);
@@ -172,7 +173,9 @@ describe('firewall_port: safety and input', () => {
   });
 
   it('probes only the tools the facts report', () => {
-    const text = firewallPortModule.probes!(args({ sources: ['10.0.0.2'] }), ctx({}, facts({ firewall: fw({ nft: true }) }))).map((p) => p.cmd.text).join('\n');
+    const text = firewallPortModule.probes!(args({ sources: ['10.0.0.2'] }), ctx({}, facts({ firewall: fw({ nft: true }) })))
+      .map((p) => p.cmd.text)
+      .join('\n');
     expect(text).toContain('nft list chain inet tsplay port_3313');
     expect(text).not.toMatch(/ufw|firewall-cmd|iptables -S/);
   });

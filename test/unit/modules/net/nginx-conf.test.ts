@@ -9,7 +9,7 @@ const tricky = [
   'user  nginx;\r\n',
   'load_module "/usr/lib/nginx/modules/ngx_http_wallarm_module.so";',
   '\n\nhttp{',
-  "\n\tlog_format main '$remote_addr - \"$request\" ${request_time}s';",
+  '\n\tlog_format main \'$remote_addr - "$request" ${request_time}s\';',
   '\n\tmap $http_upgrade $conn { default upgrade; "" close; }',
   '\n\tserver {listen 127.0.0.8:80;server_name "a b" c\\ d;',
   '\n\t\tlocation ~ ^/wallarm-status$ { wallarm_status on; }  # trailing comment',
@@ -38,9 +38,7 @@ describe('nginx config parser and printer', () => {
     const server = http.block!.children[2] as Directive;
     const sn = server.block!.children.find((n): n is Directive => n.kind === 'directive' && n.name.value === 'server_name')!;
     expect(sn.args.map((a) => a.value)).toEqual(['a b', 'c d']);
-    const ret = server.block!.children
-      .filter((n): n is Directive => n.kind === 'directive' && n.name.value === 'location')[1]!
-      .block!.children[0] as Directive;
+    const ret = server.block!.children.filter((n): n is Directive => n.kind === 'directive' && n.name.value === 'location')[1]!.block!.children[0] as Directive;
     expect(ret.args.map((a) => a.value)).toEqual(['200', 'x;y{z}']);
     const lf = http.block!.children[0] as Directive;
     expect(lf.args[1]!.value).toBe('$remote_addr - "$request" ${request_time}s');

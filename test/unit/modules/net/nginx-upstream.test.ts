@@ -1,12 +1,6 @@
 import { describe, it, expect } from 'vitest';
 import { readFileSync } from 'node:fs';
-import {
-  nginxUpstreamModule,
-  nginxUpstreamArgs,
-  ensureUpstream,
-  parseNginxProbe,
-  type NginxFileState,
-} from '../../../../src/modules/net/nginx-upstream.js';
+import { nginxUpstreamModule, nginxUpstreamArgs, ensureUpstream, parseNginxProbe, type NginxFileState } from '../../../../src/modules/net/nginx-upstream.js';
 import { ctx, cmds, ok } from './helpers.js';
 
 const debian = readFileSync(new URL('./fixtures/debian-nginx.conf', import.meta.url), 'utf8');
@@ -82,7 +76,10 @@ http {
   });
 
   it('turns TLS on (ssl=on, CA and mTLS files) and off again', () => {
-    const tls = ensureUpstream(standin, args({ servers: ['10.0.0.11:6388'], ssl: true, ssl_ca_cert_file: '/etc/wallarm/ca.crt', ssl_cert_file: '/etc/wallarm/client.crt', ssl_key_file: '/etc/wallarm/client.key' }));
+    const tls = ensureUpstream(
+      standin,
+      args({ servers: ['10.0.0.11:6388'], ssl: true, ssl_ca_cert_file: '/etc/wallarm/ca.crt', ssl_cert_file: '/etc/wallarm/client.crt', ssl_key_file: '/etc/wallarm/client.key' }),
+    );
     expect(tls).toContain('    wallarm_wstore_upstream wallarm_wstore ssl=on;\n');
     expect(tls).toContain('    wallarm_wstore_ssl_cert_file /etc/wallarm/client.crt;\n');
     expect(tls).toContain('    wallarm_wstore_ssl_key_file /etc/wallarm/client.key;\n');
@@ -110,7 +107,9 @@ http {
 
   it('edits a conf.d file (no http block) at its top level', () => {
     const out = ensureUpstream('# wallarm\n', args({ servers: ['10.0.0.11:3313'] }));
-    expect(out).toBe('# wallarm\n\nupstream wallarm_wstore {\n    server 10.0.0.11:3313 max_fails=0 fail_timeout=0 max_conns=1;\n\n    keepalive 1;\n}\n\nwallarm_wstore_upstream wallarm_wstore;\n');
+    expect(out).toBe(
+      '# wallarm\n\nupstream wallarm_wstore {\n    server 10.0.0.11:3313 max_fails=0 fail_timeout=0 max_conns=1;\n\n    keepalive 1;\n}\n\nwallarm_wstore_upstream wallarm_wstore;\n',
+    );
   });
 
   it('rejects keepalive lower than the number of servers, and no servers', () => {
@@ -134,7 +133,12 @@ describe('nginx_upstream plan', () => {
     expect(p.diff?.[0]).toMatchObject({ path: '/etc/nginx/nginx.conf', before: standin });
     expect(p.result?.backup_file).toBe('/etc/nginx/nginx.conf.tsplay-backup');
 
-    const bad = p.interpret!([ok(''), ok('nginx: [emerg] unknown directive "wallarm_wstore_upstream" in /etc/nginx/nginx.conf:9\nnginx: configuration file /etc/nginx/nginx.conf test failed\n@@tsplay-validate rc=1\n')]);
+    const bad = p.interpret!([
+      ok(''),
+      ok(
+        'nginx: [emerg] unknown directive "wallarm_wstore_upstream" in /etc/nginx/nginx.conf:9\nnginx: configuration file /etc/nginx/nginx.conf test failed\n@@tsplay-validate rc=1\n',
+      ),
+    ]);
     expect(bad.failed).toMatch(/NGINX rejected the new configuration \(\/etc\/nginx\/nginx.conf was restored from \/etc\/nginx\/nginx.conf.tsplay-backup\)/);
     expect(bad.failed).toContain('unknown directive "wallarm_wstore_upstream"');
     const good = p.interpret!([ok(''), ok('nginx: configuration file /etc/nginx/nginx.conf test is successful\n@@tsplay-validate rc=0\n')]);

@@ -14,8 +14,7 @@ import { facts, cmds, ctx } from './helpers.js';
 
 const TOKEN = 'api-Zm9vYmFyc2VjcmV0dG9rZW4';
 const clean = parseMachineState('@@tsplay@@\n');
-const install = (a: Record<string, unknown>) =>
-  wallarmInstallArgs.parse({ version: '6.12.1', component: 'postanalytics', token: TOKEN, group: 'prod', ...a });
+const install = (a: Record<string, unknown>) => wallarmInstallArgs.parse({ version: '6.12.1', component: 'postanalytics', token: TOKEN, group: 'prod', ...a });
 
 describe('Wallarm facts', () => {
   it('builds the installer URL from base, major.minor, version and arch', () => {
@@ -91,7 +90,9 @@ describe('wallarm_install', () => {
     expect(c.describe).not.toContain(TOKEN);
     expect(c.stdin).toBe(TOKEN + '\n');
     expect(c.env).toEqual({ WALLARM_LABELS: 'group=prod' });
-    expect(c.cmd.text).toContain('curl -fsSL --retry 3 -o /var/tmp/tsplay-wallarm/wallarm-6.12.1.x86_64-glibc.sh.part https://meganode.wallarm.com/6.12/wallarm-6.12.1.x86_64-glibc.sh');
+    expect(c.cmd.text).toContain(
+      'curl -fsSL --retry 3 -o /var/tmp/tsplay-wallarm/wallarm-6.12.1.x86_64-glibc.sh.part https://meganode.wallarm.com/6.12/wallarm-6.12.1.x86_64-glibc.sh',
+    );
     expect(c.cmd.text).toContain('sh /var/tmp/tsplay-wallarm/wallarm-6.12.1.x86_64-glibc.sh -- -t "$WALLARM_TOKEN" --batch -c EU postanalytics');
     expect(c.cmd.text).toContain("printf '%s\\n' 6.12.1 > /opt/wallarm/.tsplay-version");
     expect(p.setFacts).toEqual({ wallarm_installed_version: '6.12.1' });
@@ -102,7 +103,14 @@ describe('wallarm_install', () => {
     const c = node.commands[0]!;
     expect(c.kind === 'shell' && c.env).toEqual({});
     expect(installerArgs(install({ cloud: 'ME' }))).toEqual(['--batch', '-H', 'me1.api.wallarm.com', 'postanalytics']);
-    expect(installerArgs(install({ api_host: 'api.example.test', api_port: 8443, component: 'filtering' }))).toEqual(['--batch', '-H', 'api.example.test', '-P', '8443', 'filtering']);
+    expect(installerArgs(install({ api_host: 'api.example.test', api_port: 8443, component: 'filtering' }))).toEqual([
+      '--batch',
+      '-H',
+      'api.example.test',
+      '-P',
+      '8443',
+      'filtering',
+    ]);
     expect(installerArgs(install({ cloud: 'US', component: 'all' }))).toEqual(['--batch', '-c', 'US']);
   });
 
@@ -129,7 +137,14 @@ describe('wallarm_install', () => {
 
   it('explains installer failures with the token redacted', () => {
     const p = planInstall(install({}), facts(), clean);
-    const out = p.interpret!([{ rc: 4, stdout: `using token ${TOKEN}\nERROR: registration failed: label "group" is required for this registration type\ntsplay: installer exited 4\n`, stderr: '', durationMs: 1 }]);
+    const out = p.interpret!([
+      {
+        rc: 4,
+        stdout: `using token ${TOKEN}\nERROR: registration failed: label "group" is required for this registration type\ntsplay: installer exited 4\n`,
+        stderr: '',
+        durationMs: 1,
+      },
+    ]);
     expect(out.failed).toMatch(/set token_type: api and group/);
     expect(out.failed).not.toContain(TOKEN);
     expect(explainInstallFailure({ rc: 93, stdout: 'tsplay: sha256 mismatch for x', stderr: '', durationMs: 1 }, TOKEN)).toMatch(/does not match sha256/);

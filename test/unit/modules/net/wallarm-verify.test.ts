@@ -3,7 +3,19 @@ import { wallarmVerifyArgs, parseVerifyProbe, diagnose, judge, parseStatus, wall
 import { ctx } from './helpers.js';
 
 const status = (o: Record<string, unknown>) =>
-  JSON.stringify({ requests: 2, attacks: 2, blocked: 0, tnt_errors: 0, api_errors: 0, requests_lost: 0, segfaults: 0, export_drops_flag: 0, timeframe_size: 600, export_delay: 0, ...o });
+  JSON.stringify({
+    requests: 2,
+    attacks: 2,
+    blocked: 0,
+    tnt_errors: 0,
+    api_errors: 0,
+    requests_lost: 0,
+    segfaults: 0,
+    export_drops_flag: 0,
+    timeframe_size: 600,
+    export_delay: 0,
+    ...o,
+  });
 
 const filteringOutput = (s1: string, s2: string, log = '', nginx = 'active') =>
   [
@@ -97,7 +109,7 @@ describe('wallarm_verify: postanalytics node', () => {
     expect(tnt.remedy).toMatch(/HOST\/PORT in \/opt\/wallarm\/env\.list/);
   });
 
-  it("\"Index 'primary' already exists\" → clear the tarantool data directory", () => {
+  it('"Index \'primary\' already exists" → clear the tarantool data directory', () => {
     const p = judge(parseVerifyProbe(out('0.0.0.0:3313', "main/101/init.lua E> Index 'primary' already exists"), pa), 'pa-1');
     expect(p.failed).toMatch(/delete all files in \/opt\/wallarm\/var\/lib\/wallarm-tarantool/);
   });

@@ -89,7 +89,28 @@ describe('systemModules registry list', () => {
   it('exposes every module name and alias once', () => {
     const names = systemModules.flatMap((m) => [m.name, ...(m.aliases ?? [])]);
     expect(names.sort()).toEqual(
-      ['apt', 'assert', 'command', 'debug', 'dnf', 'fail', 'gather_facts', 'get_url', 'include_vars', 'package', 'service', 'set_fact', 'setup', 'shell', 'systemd', 'systemd_service', 'uri', 'validate_argument_spec', 'wait_for', 'yum'].sort(),
+      [
+        'apt',
+        'assert',
+        'command',
+        'debug',
+        'dnf',
+        'fail',
+        'gather_facts',
+        'get_url',
+        'include_vars',
+        'package',
+        'service',
+        'set_fact',
+        'setup',
+        'shell',
+        'systemd',
+        'systemd_service',
+        'uri',
+        'validate_argument_spec',
+        'wait_for',
+        'yum',
+      ].sort(),
     );
     expect(new Set(names).size).toBe(names.length);
     for (const m of systemModules.filter((x) => ['assert', 'fail', 'debug', 'set_fact', 'validate_argument_spec'].includes(x.name))) expect(m.local).toBe(true);

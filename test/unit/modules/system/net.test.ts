@@ -123,7 +123,10 @@ describe('get_url against a local HTTP server', () => {
   });
 
   it('interpret: checksum mismatch exit is a failure (data fixture)', () => {
-    const { plan } = planWith(getUrlModule, { args: { url: 'http://x/y', dest: '/tmp/y', checksum: 'md5:0123456789abcdef0123456789abcdef' }, probes: { dest: 'kind=file\npath=/tmp/y\nexists=0\n' } });
+    const { plan } = planWith(getUrlModule, {
+      args: { url: 'http://x/y', dest: '/tmp/y', checksum: 'md5:0123456789abcdef0123456789abcdef' },
+      probes: { dest: 'kind=file\npath=/tmp/y\nexists=0\n' },
+    });
     const o = plan.interpret!([result({ rc: 5, stdout: 'tsplay:status=200\ntsplay:sum=ffff\n' })]);
     expect(o.failed).toBe('The checksum for /tmp/y did not match 0123456789abcdef0123456789abcdef; it was ffff.');
   });
@@ -136,7 +139,10 @@ describe('get_url against a local HTTP server', () => {
   });
 
   it('attributes only: chmod/chown without downloading', () => {
-    const { plan } = planWith(getUrlModule, { args: { url: 'http://x/y', dest: '/tmp/y', mode: 0o644, owner: 'root' }, probes: { dest: 'kind=file\npath=/tmp/y\nexists=1\nattrs=600 root root 0 0\n' } });
+    const { plan } = planWith(getUrlModule, {
+      args: { url: 'http://x/y', dest: '/tmp/y', mode: 0o644, owner: 'root' },
+      probes: { dest: 'kind=file\npath=/tmp/y\nexists=1\nattrs=600 root root 0 0\n' },
+    });
     expect(plan.commands.map((c) => (c as ShellCommand).cmd.text)).toEqual(['chmod 0644 -- /tmp/y']);
     expect(plan.msg).toBe('file already exists but file attributes changed');
   });
@@ -173,7 +179,14 @@ describe('uri against a local HTTP server', () => {
   });
 
   it('form-urlencoded and PUT; a body starting with @ is sent literally', async () => {
-    const f = await apply(uriModule, { url: `${srv.base}/echo`, method: 'PUT', body: { a: 'x y', b: '&' }, body_format: 'form-urlencoded', status_code: 201, return_content: true });
+    const f = await apply(uriModule, {
+      url: `${srv.base}/echo`,
+      method: 'PUT',
+      body: { a: 'x y', b: '&' },
+      body_format: 'form-urlencoded',
+      status_code: 201,
+      return_content: true,
+    });
     expect(f.outcome.result?.json).toMatchObject({ method: 'PUT', body: 'a=x+y&b=%26' });
     const at = await apply(uriModule, { url: `${srv.base}/echo`, method: 'POST', body: '@/etc/passwd', status_code: 201, return_content: true });
     expect((at.outcome.result?.json as { body: string } | undefined)?.body).toBe('@/etc/passwd');

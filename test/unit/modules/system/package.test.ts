@@ -3,7 +3,6 @@ import { mkdtempSync, writeFileSync, chmodSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { packageModule, aptModule, dnfModule } from '../../../../src/modules/system/package.js';
-import type { ShellCommand } from '../../../../src/commands/types.js';
 import { cmdTexts, planWith, result } from '../../../fixtures/modules/system/context.js';
 import { debian12, rocky9, centos7 } from '../../../fixtures/modules/system/facts.js';
 import { runLocal } from '../../../fixtures/modules/system/sh.js';
@@ -82,9 +81,15 @@ esac`,
   });
 
   it('cache_valid_time skips a fresh cache', () => {
-    const { plan } = planWith(aptModule, { args: { name: 'curl', update_cache: true, cache_valid_time: 3600 }, probes: { apt: 'pkg\tcurl\t\tinstall ok installed\t7.88\ncache_age=120\n' } });
+    const { plan } = planWith(aptModule, {
+      args: { name: 'curl', update_cache: true, cache_valid_time: 3600 },
+      probes: { apt: 'pkg\tcurl\t\tinstall ok installed\t7.88\ncache_age=120\n' },
+    });
     expect(plan.commands).toEqual([]);
-    const stale = planWith(aptModule, { args: { name: 'curl', update_cache: true, cache_valid_time: 3600 }, probes: { apt: 'pkg\tcurl\t\tinstall ok installed\t7.88\ncache_age=7200\n' } }).plan;
+    const stale = planWith(aptModule, {
+      args: { name: 'curl', update_cache: true, cache_valid_time: 3600 },
+      probes: { apt: 'pkg\tcurl\t\tinstall ok installed\t7.88\ncache_age=7200\n' },
+    }).plan;
     expect(stale.commands).toHaveLength(1);
   });
 

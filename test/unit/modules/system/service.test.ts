@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { serviceModule, systemdModule } from '../../../../src/modules/system/service.js';
 import { cmdTexts, planWith, result } from '../../../fixtures/modules/system/context.js';
-import { debian12, debianNoSystemd } from '../../../fixtures/modules/system/facts.js';
+import { debianNoSystemd } from '../../../fixtures/modules/system/facts.js';
 
 function unit(props: Record<string, string>, isEnabled: string, rc: number): string {
   return (
@@ -55,7 +55,9 @@ describe('service on systemd', () => {
   it('systemctl itself failing (no systemd as PID 1) is a clear failure', () => {
     const { plan } = planWith(serviceModule, {
       args: { name: 'nginx', state: 'started' },
-      probes: { unit: "System has not been booted with systemd as init system (PID 1). Can't operate.\nFailed to connect to bus: Host is down\nshow_rc=1\nis_enabled_rc=1\nis_enabled=\n" },
+      probes: {
+        unit: "System has not been booted with systemd as init system (PID 1). Can't operate.\nFailed to connect to bus: Host is down\nshow_rc=1\nis_enabled_rc=1\nis_enabled=\n",
+      },
     });
     expect(plan.failed).toMatch(/^Could not query service nginx on h1: System has not been booted with systemd/);
   });

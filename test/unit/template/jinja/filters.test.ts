@@ -195,7 +195,8 @@ for (const kind of ['filter', 'test'] as const) {
         const got = run(kind, c);
         if (c.error) {
           expect(got.error, `expected error ${c.error.type}: ${c.error.message}, got ${JSON.stringify(got)}`).toBeDefined();
-          if (c.error.type !== 'UndefinedError' || got.error!.type !== 'UndefinedError') expect(sameError(got.error!, c.error), `${JSON.stringify(got.error)} vs ${JSON.stringify(c.error)}`).toBe(true);
+          if (c.error.type !== 'UndefinedError' || got.error!.type !== 'UndefinedError')
+            expect(sameError(got.error!, c.error), `${JSON.stringify(got.error)} vs ${JSON.stringify(c.error)}`).toBe(true);
           return;
         }
         expect(got.error, `unexpected error`).toBeUndefined();
