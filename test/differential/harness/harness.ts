@@ -260,7 +260,7 @@ async function runPlaybookCase(c: Case, sides: Sides): Promise<{ verdict?: 'skip
   if (a!.rejected !== undefined && t!.rejected === undefined) cmp.differences.push(`ansible-core rejected the playbook: ${a!.rejected}`);
   if (t!.rejected !== undefined && a!.rejected === undefined) cmp.differences.push(`tsplay rejected the playbook: ${t!.rejected}`);
   if (a!.exitCode !== t!.exitCode) cmp.differences.push(`exit code: ansible ${a!.exitCode}; tsplay ${t!.exitCode}`);
-  const host = (rows: typeof a.rows) => rows.filter((r) => r.host === 'target');
+  const host = (rows: NonNullable<typeof a>['rows']) => rows.filter((r) => r.host === 'target');
   compareSequence(host(a!.rows), host(t!.rows), cmp);
   compareRecap(a!.recap, t!.recap, cmp);
   for (const name of meta.registered) compareRegistered(name, a!.registered?.[name], t!.registered?.[name], meta.registeredExact, cmp);

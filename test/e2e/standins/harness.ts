@@ -77,11 +77,14 @@ export async function status(c: string): Promise<Record<string, unknown>> {
   return JSON.parse(r.out) as Record<string, unknown>;
 }
 
+/** The stand-in's status page: the counters the tests read (absent ones read as 0 here). */
+export type StandinStatus = Record<string, number> & { requests: number; tnt_errors: number };
+
 /** Wait until the status page satisfies `ok` (the agent works asynchronously, like collectd). */
-export async function statusUntil(c: string, ok: (s: Record<string, number>) => boolean): Promise<Record<string, number>> {
-  let last: Record<string, number> = {};
+export async function statusUntil(c: string, ok: (s: StandinStatus) => boolean): Promise<StandinStatus> {
+  let last: StandinStatus = { requests: 0, tnt_errors: 0 };
   for (let i = 0; i < 100; i++) {
-    last = (await status(c)) as Record<string, number>;
+    last = { requests: 0, tnt_errors: 0, ...((await status(c)) as Record<string, number>) };
     if (ok(last)) return last;
     await new Promise((res) => setTimeout(res, 100));
   }

@@ -74,15 +74,15 @@ class Blowfish {
     for (let i = 0; i < 18; i++) this.P[i] = (this.P[i]! ^ keyWord()) >>> 0;
     const lr = new Uint32Array(2);
     for (let i = 0; i < 18; i += 2) {
-      lr[0] ^= saltWord();
-      lr[1] ^= saltWord();
+      lr[0] = lr[0]! ^ saltWord();
+      lr[1] = lr[1]! ^ saltWord();
       this.encrypt(lr, 0);
       this.P[i] = lr[0]!;
       this.P[i + 1] = lr[1]!;
     }
     for (let i = 0; i < 1024; i += 2) {
-      lr[0] ^= saltWord();
-      lr[1] ^= saltWord();
+      lr[0] = lr[0]! ^ saltWord();
+      lr[1] = lr[1]! ^ saltWord();
       this.encrypt(lr, 0);
       this.S[i] = lr[0]!;
       this.S[i + 1] = lr[1]!;

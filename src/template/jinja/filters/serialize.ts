@@ -178,7 +178,7 @@ export function jsonLoads(s: string): unknown {
     i++;
     let out = '';
     for (;;) {
-      const c = s[i];
+      const c = s[i]!;
       if (c === undefined) fail('Unterminated string starting at', i);
       if (c === '"') {
         i++;
