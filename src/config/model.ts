@@ -226,6 +226,8 @@ export interface LoadedRole {
   name: string;
   dir: string;
   kind: 'yaml' | 'ts';
+  /** meta/main.yml `allow_duplicates: true`: listed twice in `roles:` with the same params, it runs twice. */
+  allowDuplicates?: boolean;
   description: string;
   defaults: Record<string, unknown>;
   vars: Record<string, unknown>;

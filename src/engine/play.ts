@@ -140,6 +140,17 @@ export async function runPlay(run: RunContext, play: Play): Promise<PlayReport> 
     for (const h of role.handlers) roleHandlers.push({ task: h, scope: { ...base, role: { role, params } }, notified: new Set() });
   }
   pr.handlers.unshift(...roleHandlers);
+  // A role listed twice in `roles:` with the same params runs once, unless its meta says
+  // allow_duplicates (ansible-core's role dedup; include_role/import_role are never deduplicated).
+  const roles: RoleTask[] = [];
+  const seenRoles = new Set<string>();
+  for (const call of play.roles) {
+    const role = await pr.getRole(call.roleName).catch(() => undefined);
+    const key = `${call.roleName}\0${JSON.stringify(call.params)}`;
+    if (role && !role.allowDuplicates && !hasTemplate(call.roleName) && seenRoles.has(key)) continue;
+    seenRoles.add(key);
+    roles.push(call);
+  }
 
   for (const batch of serialBatches(hosts, play.serial)) {
     if (run.aborted || pr.ended) break;
@@ -147,7 +158,7 @@ export async function runPlay(run: RunContext, play: Play): Promise<PlayReport> 
     pr.batchEnded = false;
     run.playBatch = batch;
     if (play.gatherFacts) await gatherStep(pr, batch);
-    const sections: TaskNode[][] = [play.preTasks, [...play.roles, ...play.tasks], play.postTasks];
+    const sections: TaskNode[][] = [play.preTasks, [...roles, ...play.tasks], play.postTasks];
     const names = ['pre_tasks', 'tasks', 'post_tasks'];
     for (let s = 0; s < sections.length; s++) {
       const nodes = sections[s]!;

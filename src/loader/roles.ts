@@ -10,6 +10,7 @@ import { didYouMean, suggest } from './suggest.js';
 import { normalizeTaskList, normalizeTasks, type ModuleLookup } from './tasks.js';
 import { readYamlFile, type SourceMap } from './yaml.js';
 import { objectShape, paramDocsFromZod } from './zodinfo.js';
+import { ansibleBoolean } from '../config/boolean.js';
 
 /** The roles shipped with tsplay (`<package root>/roles`). */
 export const SHIPPED_ROLES_DIR = fileURLToPath(new URL('../../roles', import.meta.url));
@@ -229,7 +230,21 @@ async function loadYamlRole(name: string, dir: string, opts: LoadRoleOptions): P
     paramDocs = docsFromSpecs(main.options);
   }
   if (errors.length) throw new TsplayErrors(errors);
-  return { name, dir, kind: 'yaml', description, defaults, vars, tasks, handlers, paramDocs, ...(specs ? { argumentSpecs: specs } : {}), warnings };
+  const allowDuplicates = ansibleBoolean(metaMain.allow_duplicates) === true;
+  return {
+    name,
+    dir,
+    kind: 'yaml',
+    description,
+    defaults,
+    vars,
+    tasks,
+    handlers,
+    paramDocs,
+    ...(specs ? { argumentSpecs: specs } : {}),
+    ...(allowDuplicates ? { allowDuplicates } : {}),
+    warnings,
+  };
 }
 
 /** The role parts `include_role`/`import_role` pick: `tasks_from`, `vars_from`, `defaults_from`, `handlers_from` (file names in those dirs, `.yml`/`.yaml` optional). */
