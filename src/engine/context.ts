@@ -242,10 +242,8 @@ export class RunContext {
     // Literal values of secret-named vars in role defaults/vars, block and task vars are secrets too.
     for (const layer of [role?.role.defaults, role?.role.vars, ...scope.blockVars, taskVars]) if (layer) this.redactor.scan(layer);
     const publicRoles = (hs.publicRoles ?? []).filter((r) => r !== role?.role);
-    const merged = mergeLayers([
-      ...publicRoles.map((r) => r.defaults),
-      role?.role.defaults,
-      hs.inventoryVars,
+    // From play vars up: the layers a fact variable gives way to (as in Ansible's precedence).
+    const playAndAbove = [
       this.playVars,
       this.varsFilesVars,
       ...publicRoles.map((r) => r.vars),
@@ -256,22 +254,12 @@ export class RunContext {
       hs.hostVars,
       role?.params.get(hs.name),
       this.extraVars,
-    ]);
+    ];
+    const merged = mergeLayers([...publicRoles.map((r) => r.defaults), role?.role.defaults, hs.inventoryVars, ...playAndAbove]);
     const magic: Record<string, unknown> = {
       ...this.inventory.magicVars(hs.name),
       // ansible_facts and the injected ansible_* facts (they give way to play vars and above)
-      ...factVariables(hs.ansibleFacts, [
-        this.playVars,
-        this.varsFilesVars,
-        ...publicRoles.map((r) => r.vars),
-        role?.role.vars,
-        ...scope.blockVars,
-        taskVars,
-        hs.includedVars,
-        hs.hostVars,
-        role?.params.get(hs.name),
-        this.extraVars,
-      ]),
+      ...factVariables(hs.ansibleFacts, playAndAbove),
       hostvars: this.hostvarsView(),
       facts: hs.facts ?? this.emptyFacts,
       env: this.env,

@@ -1074,16 +1074,17 @@ export function checkIncludedFiles(list: TaskNode[], opts: { modules?: ModuleLoo
   return out;
 }
 
-/** Every dynamic include (recursively through blocks). */
-export function* includeTasks(list: TaskNode[]): Generator<IncludeTask> {
+/** Every node of one kind, recursively through blocks (a block's own node is not yielded). */
+function* nodesOfKind<K extends 'module' | 'include'>(list: TaskNode[], kind: K): Generator<Extract<TaskNode, { kind: K }>> {
   for (const t of list) {
-    if (t.kind === 'include') yield t;
-    else if (t.kind === 'block') {
-      yield* includeTasks(t.block);
-      yield* includeTasks(t.rescue);
-      yield* includeTasks(t.always);
-    }
+    if (t.kind === kind) yield t as Extract<TaskNode, { kind: K }>;
+    else if (t.kind === 'block') for (const part of [t.block, t.rescue, t.always]) yield* nodesOfKind(part, kind);
   }
+}
+
+/** Every dynamic include (recursively through blocks). */
+export function includeTasks(list: TaskNode[]): Generator<IncludeTask> {
+  return nodesOfKind(list, 'include');
 }
 
 /** The names and `listen` topics handlers answer to. */
@@ -1098,15 +1099,8 @@ export function handlerTopics(handlers: ModuleTask[]): Set<string> {
 }
 
 /** Every module task (recursively through blocks), for whole-play checks. */
-export function* moduleTasks(list: TaskNode[]): Generator<ModuleTask> {
-  for (const t of list) {
-    if (t.kind === 'module') yield t;
-    else if (t.kind === 'block') {
-      yield* moduleTasks(t.block);
-      yield* moduleTasks(t.rescue);
-      yield* moduleTasks(t.always);
-    }
-  }
+export function moduleTasks(list: TaskNode[]): Generator<ModuleTask> {
+  return nodesOfKind(list, 'module');
 }
 
 /** Every role call (recursively through blocks). */
