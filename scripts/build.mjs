@@ -12,7 +12,7 @@ const dist = path.join(root, 'dist');
 rmSync(dist, { recursive: true, force: true });
 const tsc = path.join(root, 'node_modules', 'typescript', 'bin', 'tsc');
 try {
-  execFileSync(process.execPath, [tsc, '-p', path.join(root, 'tsconfig.build.json')], { stdio: 'inherit', cwd: root });
+  execFileSync(process.execPath, [tsc, '-p', path.join(root, 'tsconfig.build.json')], { stdio: ['ignore', 2, 2], cwd: root });
 } catch {
   console.error('build: tsc failed (see above); dist/ was not written completely');
   process.exit(1);
@@ -29,4 +29,5 @@ function copyAssets(dir) {
   }
 }
 for (const d of ['src', 'roles']) copyAssets(d);
-console.log(`build: dist/ written (${copied} non-TypeScript files copied)`);
+// stderr: `npm pack --json` prints its JSON on stdout after prepack
+console.error(`build: dist/ written (${copied} non-TypeScript files copied)`);
