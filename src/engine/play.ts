@@ -87,7 +87,8 @@ class PlayRun {
       got = r.errors.length ? { errors: r.errors } : { tasks: r.tasks };
       this.includeCache.set(key, got);
     }
-    if (got.errors) throw got.errors.length === 1 ? got.errors[0]! : new TsplayError('VALIDATION', got.errors.map(formatError).join('\n'), { location: got.errors[0]!.location });
+    // Several errors: each line names its own place (a location on the whole would print the first twice).
+    if (got.errors) throw got.errors.length === 1 ? got.errors[0]! : new TsplayError('VALIDATION', got.errors.map(formatError).join('\n'));
     return got.tasks!;
   }
 
@@ -664,7 +665,7 @@ async function roleStep(pr: PlayRun, calls: Map<string, RoleTask>, scope: Scope)
           }
           const rendered = renderValue(call.params, itemFields ? overlayVars(vars, itemFields[0]!) : vars, call.loc) as Record<string, unknown>;
           const { value, errors } = validateRoleParams(role, rendered, call);
-          if (errors.length) throw errors.length === 1 ? errors[0] : new TsplayError('VALIDATION', errors.map(formatError).join('\n'), { location: call.loc });
+          if (errors.length) throw errors.length === 1 ? errors[0] : new TsplayError('VALIDATION', errors.map(formatError).join('\n'));
           const typed = (value ?? rendered) as Record<string, unknown>;
           run.redactor.scan(typed);
           // with a loop, the call's vars differ per item: they go with each item (below)
