@@ -441,11 +441,12 @@ export class RunContext {
     await Promise.all(all.map((ex) => ex?.close().catch(() => undefined)));
   }
 
-  async ensureFacts(hs: HostState): Promise<HostFacts> {
+  /** The host's facts, gathered once (`timeoutMs`: the play's gather_timeout, for the whole gathering). */
+  async ensureFacts(hs: HostState, timeoutMs?: number): Promise<HostFacts> {
     if (hs.facts) return hs.facts;
     hs.factsPromise ??= (async () => {
       const ex = await this.executorFor(hs);
-      const f = await gatherFacts(ex);
+      const f = await gatherFacts(ex, timeoutMs);
       hs.facts = f;
       return f;
     })();

@@ -144,6 +144,6 @@ export function createExecutor(spec: ConnectionSpec): Executor {
   return exec.createExecutor(spec);
 }
 
-export function gatherFacts(executor: Executor): Promise<HostFacts> {
-  return facts.gatherFacts(executor);
+export function gatherFacts(executor: Executor, timeoutMs?: number): Promise<HostFacts> {
+  return facts.gatherFacts(executor, timeoutMs === undefined ? {} : { timeoutMs });
 }

@@ -308,7 +308,7 @@ async function gatherStep(pr: PlayRun, batch: string[]): Promise<void> {
           // gather_subset is checked first: a bad one fails the host before anything runs (Ansible's message)
           const subset = pr.play.gatherSubset;
           if (subset) resolveGatherSubset(subset);
-          const facts = await run.ensureFacts(hs);
+          const facts = await run.ensureFacts(hs, pr.play.gatherTimeout === undefined ? undefined : pr.play.gatherTimeout * 1000);
           // Ansible's fact cache: what setup returned, merged into what an earlier gathering left
           const selected = selectAnsibleFacts(facts.ansible ?? {}, { gatherSubset: subset });
           // secret-named values in the remote environment or local facts are secrets, as the controller's are
