@@ -862,21 +862,11 @@ class Normalizer {
             } else if (typeof v === 'number' || typeof v === 'boolean') task.loopLabel = String(v);
             else this.err(`label must be a string`, vloc);
           } else if (k === 'pause') {
-            if (typeof v === 'string' && hasTemplate(v)) {
-              task.loopPause = v;
-              this.errors.push(...checkTemplate(v, vloc));
-            } else {
-              const n = this.num(lc, k);
-              if (n !== undefined) task.loopPause = n;
-            }
+            const n = this.templatedNum(lc, k);
+            if (n !== undefined) task.loopPause = n;
           } else if (k === 'extended') {
-            if (typeof v === 'string' && hasTemplate(v)) {
-              task.loopExtended = v;
-              this.errors.push(...checkTemplate(v, vloc));
-            } else {
-              const b = this.bool(lc, k);
-              if (b !== undefined) task.loopExtended = b;
-            }
+            const b = this.templatedOr(lc, k, () => this.bool(lc, k));
+            if (b !== undefined) task.loopExtended = b;
           } else if (k === 'extended_allitems') {
             const b = this.bool(lc, k);
             if (b !== undefined) task.loopExtendedAllitems = b;
@@ -889,12 +879,17 @@ class Normalizer {
 
   /** A number keyword Ansible templates (`retries`, `delay`): a literal, or the template text kept for the engine. */
   templatedNum(t: Record<string, unknown>, k: string): number | string | undefined {
+    return this.templatedOr(t, k, () => this.num(t, k));
+  }
+
+  /** A keyword Ansible templates: the template text (checked, kept for the engine), else `literal()`. */
+  templatedOr<T>(t: Record<string, unknown>, k: string, literal: () => T): T | string {
     const v = t[k];
     if (typeof v === 'string' && hasTemplate(v)) {
       this.errors.push(...checkTemplate(v, this.map.value(t, k)));
       return v;
     }
-    return this.num(t, k);
+    return literal();
   }
 
   /** `k=v` words of an `action: { module: "copy src=a" }` (parse_kv, free-form rules for command & co). */
