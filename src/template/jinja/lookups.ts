@@ -10,6 +10,7 @@ import path from 'node:path';
 import { PyError, Undefined, UndefinedError, isDict, iterate, str, tuple, truthy } from './py.js';
 import type { CallContext, Lookup } from './types.js';
 import { compile as compileRegex, search as regexSearch } from './filters/regex.js';
+import { segmentRegex } from './filters/paths.js';
 
 function flattenTerms(terms: unknown[]): unknown[] {
   const out: unknown[] = [];
@@ -95,27 +96,6 @@ function firstFoundTerms(terms: unknown[], kwargs: Record<string, unknown>): { s
   return { search, skip };
 }
 
-/** A Python glob pattern as a RegExp over one path segment (*, ?, [..]). */
-function globSegment(seg: string): RegExp {
-  let re = '';
-  for (let i = 0; i < seg.length; i++) {
-    const c = seg[i]!;
-    if (c === '*') re += '[^/]*';
-    else if (c === '?') re += '[^/]';
-    else if (c === '[') {
-      const j = seg.indexOf(']', i + 2);
-      if (j < 0) re += '\\[';
-      else {
-        let body = seg.slice(i + 1, j);
-        if (body.startsWith('!')) body = '^' + body.slice(1);
-        re += `[${body.replace(/\\/g, '\\\\')}]`;
-        i = j;
-      }
-    } else re += c.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
-  }
-  return new RegExp(`^${re}$`, 's');
-}
-
 /** Python's glob.glob of an absolute pattern: hidden names only match a pattern starting with '.'. */
 function glob(pattern: string): string[] {
   const parts = pattern.split('/');
@@ -135,7 +115,7 @@ function glob(pattern: string): string[] {
       } catch {
         continue;
       }
-      const re = globSegment(part);
+      const re = segmentRegex(part);
       for (const n of names) if ((part.startsWith('.') || !n.startsWith('.')) && re.test(n)) next.push(path.join(dir, n));
     }
     acc = next;
@@ -154,7 +134,7 @@ function hostsOfPattern(pattern: string, groups: Record<string, unknown>): strin
       return all.filter((h) => re.test(h));
     }
     if (/[*?[]/.test(p)) {
-      const re = globSegment(p);
+      const re = segmentRegex(p);
       const names = new Set<string>();
       for (const [g, hs] of Object.entries(groups)) if (re.test(g)) for (const h of iterate(hs)) names.add(str(h));
       for (const h of all) if (re.test(h)) names.add(h);

@@ -206,8 +206,8 @@ export function urlsplit(url: string): Record<string, unknown> {
   return { fragment, hostname, netloc, password, path: rest, port, query, scheme, username };
 }
 
-/** fnmatch-style pattern of one path segment → RegExp (*, ?, [...], [!...]). */
-function segmentRegex(seg: string): RegExp {
+/** fnmatch-style pattern of one path segment → RegExp (*, ?, [...], [!...]); the fileglob filter and lookups share it. */
+export function segmentRegex(seg: string): RegExp {
   let re = '';
   for (let i = 0; i < seg.length; i++) {
     const c = seg[i]!;
