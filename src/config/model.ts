@@ -159,6 +159,11 @@ export interface IncludeTask extends TaskCommon, LoopFields {
 
 export type TaskNode = ModuleTask | BlockTask | RoleTask | IncludeTask;
 
+/** A task the engine or loader makes itself (fact gathering, an include's own result, a role's argument check): no keywords unless given. */
+export function syntheticTask(module: string, loc: SourceLocation, extra: Partial<ModuleTask> = {}): ModuleTask {
+  return { kind: 'module', module, moduleAs: module, args: {}, loc, when: [], tags: [], vars: {}, notify: [], listen: [], loopVar: 'item', ...extra };
+}
+
 export interface Play {
   name: string;
   loc: SourceLocation;

@@ -1,6 +1,7 @@
 import path from 'node:path';
 import pLimit from 'p-limit';
 import type { BlockTask, IncludeTask, LoadedRole, ModuleTask, Play, RoleTask, TaskNode, TemplatedKeyword } from '../config/model.js';
+import { syntheticTask } from '../config/model.js';
 import { ansibleBoolean } from '../config/boolean.js';
 import type { HostTaskResult, PlayReport, TaskReport } from './report.js';
 import { TsplayError, UndefinedVariableError, formatError, isUserError } from '../errors.js';
@@ -283,19 +284,7 @@ export function serialBatches(hosts: string[], serial?: Array<number | string>):
 
 async function gatherStep(pr: PlayRun, batch: string[]): Promise<void> {
   const { run } = pr;
-  const fake: ModuleTask = {
-    kind: 'module',
-    module: 'gather_facts',
-    moduleAs: 'gather_facts',
-    args: {},
-    loc: pr.play.loc,
-    when: [],
-    tags: [],
-    vars: {},
-    notify: [],
-    listen: [],
-    loopVar: 'item',
-  };
+  const fake = syntheticTask('gather_facts', pr.play.loc);
   const name = 'Gathering Facts';
   run.emit({ type: 'task-start', play: pr.play.name, task: name, module: 'gather_facts', hosts: batch });
   const tr = pr.taskReport(`${pr.play.name}#facts`, name, fake);
@@ -367,23 +356,14 @@ async function includeStep(pr: PlayRun, incs: Map<string, IncludeTask>, scope: S
   if (!selected.length) return;
   const first = selected[0]![1];
   const label = (first.role ? `${first.role.name} : ` : '') + (first.name ?? first.action);
-  const fakeOf = (inc: IncludeTask): ModuleTask => ({
-    kind: 'module',
-    module: 'include_tasks',
-    moduleAs: inc.action,
-    args: {},
-    loc: inc.loc,
-    when: [],
-    tags: [],
-    vars: {},
-    notify: [],
-    listen: [],
-    loopVar: 'item',
-    role: inc.role,
-    name: inc.name,
-    ignoreErrors: inc.ignoreErrors ?? scope.inherit?.ignoreErrors,
-    noLog: inc.noLog ?? scope.inherit?.noLog,
-  });
+  const fakeOf = (inc: IncludeTask): ModuleTask =>
+    syntheticTask('include_tasks', inc.loc, {
+      moduleAs: inc.action,
+      role: inc.role,
+      name: inc.name,
+      ignoreErrors: inc.ignoreErrors ?? scope.inherit?.ignoreErrors,
+      noLog: inc.noLog ?? scope.inherit?.noLog,
+    });
   const tr = pr.taskReport(`${scope.path}#${label}`, label, fakeOf(first));
   run.emit({ type: 'task-start', play: pr.play.name, task: label, module: 'include_tasks', hosts: selected.map(([h]) => h) });
   const included = new Map<string, IncludedFile[]>();
@@ -562,21 +542,7 @@ function roleCallLabel(call: RoleTask): string {
 }
 
 function roleCallTask(call: RoleTask): ModuleTask {
-  return {
-    kind: 'module',
-    module: 'include_role',
-    moduleAs: 'include_role',
-    name: roleCallLabel(call),
-    args: {},
-    loc: call.loc,
-    when: [],
-    tags: [],
-    vars: {},
-    notify: [],
-    listen: [],
-    loopVar: 'item',
-    ignoreErrors: call.ignoreErrors,
-  };
+  return syntheticTask('include_role', call.loc, { name: roleCallLabel(call), ignoreErrors: call.ignoreErrors });
 }
 
 async function roleStep(pr: PlayRun, calls: Map<string, RoleTask>, scope: Scope): Promise<void> {

@@ -3,6 +3,7 @@ import path from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import type { z } from 'zod';
 import type { LoadedRole, ModuleTask, ParamDoc, TaskNode } from '../config/model.js';
+import { syntheticTask } from '../config/model.js';
 import { argumentSpecsSchema, type ArgumentSpecEntry, type ArgumentSpecOption } from '../config/schemas.js';
 import { checkTemplate } from '../template/render.js';
 import { TsplayError, TsplayErrors, type SourceLocation } from '../errors.js';
@@ -472,9 +473,7 @@ export function argumentSpecTask(role: LoadedRole, entryPoint: string, providedA
   if (!spec) return undefined;
   let name = `Validating arguments against arg spec '${entryPoint}'`;
   if (spec.short_description !== undefined) name += ` - ${spec.short_description}`;
-  return {
-    kind: 'module',
-    module: 'validate_argument_spec',
+  return syntheticTask('validate_argument_spec', loc, {
     moduleAs: 'ansible.builtin.validate_argument_spec',
     name,
     args: {
@@ -482,15 +481,9 @@ export function argumentSpecTask(role: LoadedRole, entryPoint: string, providedA
       provided_arguments: providedArguments,
       validate_args_context: { type: 'role', name: role.name, argument_spec_name: entryPoint, path: role.dir },
     },
-    loc,
-    when: [],
     tags: ['always'],
-    vars: {},
-    notify: [],
-    listen: [],
-    loopVar: 'item',
     role: { name: role.name, dir: role.dir },
-  };
+  });
 }
 
 const SPEC_TYPE_NAMES: Record<string, string> = { str: 'string', path: 'path', int: 'integer', float: 'number', bool: 'boolean', dict: 'object', raw: 'any', list: 'list' };
