@@ -24,9 +24,9 @@ export function loadInventory(paths: string[], playbookDir?: string): Promise<In
   return inv.loadInventory(paths, { playbookDir });
 }
 
-/** What is wrong with a host pattern (empty, only separators, unbalanced brackets…), or undefined. */
-export function hostPatternProblem(pattern: string | string[]): string | undefined {
-  return inv.hostPatternProblem(pattern);
+/** Throw a usage error naming `what` when a host pattern is malformed (empty, only separators, unbalanced brackets…). */
+export function checkHostPattern(pattern: string, what: string): void {
+  inv.checkHostPattern(pattern, what);
 }
 
 export function selectHosts(inventory: Inventory, pattern: string): string[] {

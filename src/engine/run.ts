@@ -4,7 +4,7 @@ import type { RunPlaybookOptions } from './api.js';
 import type { RunReport } from './report.js';
 import { TsplayError, TsplayErrors, UndefinedVariableError } from '../errors.js';
 import { checkIncludedFiles } from '../loader/tasks.js';
-import { hostPatternProblem, loadInventory, loadPlaybook, loadRole, renderValue, selectHosts, validateRoleParams } from './deps.js';
+import { checkHostPattern, loadInventory, loadPlaybook, loadRole, renderValue, selectHosts, validateRoleParams } from './deps.js';
 import { RunContext, emptyScope } from './context.js';
 import { loadVarsFiles, promptDefaults, runPlay } from './play.js';
 import { VERSION } from '../version.js';
@@ -57,8 +57,7 @@ export async function runPlaybook(opts: RunPlaybookOptions): Promise<RunReport> 
 /** `--limit` is a valid pattern, and (as ansible-playbook says) leaves some host to target. */
 function checkLimit(inventory: Awaited<ReturnType<typeof loadInventory>>, limit: string | undefined): void {
   if (limit === undefined) return;
-  const problem = hostPatternProblem(limit);
-  if (problem) throw new TsplayError('USAGE', `invalid --limit: ${problem}`, { hint: 'patterns look like web, web:&prod, web:!web3, ~web\\d+, web[0:2], @file' });
+  checkHostPattern(limit, '--limit');
   if (inventory.hosts.length > 0 && selectHosts(inventory, limit).length === 0) {
     throw new TsplayError(
       'NO_HOSTS',

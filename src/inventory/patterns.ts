@@ -24,14 +24,8 @@ export function selectHosts(inventory: Inventory, pattern: string): string[] {
  */
 export function selectHostsDetailed(inventory: Inventory, pattern: string | string[], opts: { limit?: string } = {}): HostSelection {
   const warnings: string[] = [];
-  for (const [what, p] of [
-    ['host pattern', pattern],
-    ['--limit', opts.limit],
-  ] as const) {
-    if (p === undefined || (what === '--limit' && p === '')) continue;
-    const problem = hostPatternProblem(p);
-    if (problem) throw new TsplayError('USAGE', `invalid ${what}: ${problem}`, { hint: 'patterns look like web, web:&prod, web:!web3, ~web\\d+, web[0:2], @file' });
-  }
+  checkHostPattern(pattern, 'host pattern');
+  if (opts.limit !== undefined && opts.limit !== '') checkHostPattern(opts.limit, '--limit');
   let hosts = evaluate(inventory, splitHostPattern(pattern), warnings);
   if (opts.limit !== undefined && opts.limit !== '') {
     const allowed = new Set(evaluate(inventory, splitHostPattern(opts.limit), warnings));
@@ -71,6 +65,15 @@ export function hostPatternProblem(pattern: string | string[]): string | undefin
     }
   }
   return undefined;
+}
+
+/** What a valid host pattern looks like (the hint of every pattern error). */
+export const HOST_PATTERN_HINT = 'patterns look like all, web, web:&prod, web:!web3, ~web\\d+, web[0:2], @file';
+
+/** Throw a usage error naming `what` (host pattern, --limit) when the pattern is malformed. */
+export function checkHostPattern(pattern: string | string[], what: string): void {
+  const problem = hostPatternProblem(pattern);
+  if (problem) throw new TsplayError('USAGE', `invalid ${what}: ${problem}`, { hint: HOST_PATTERN_HINT });
 }
 
 /** Ansible's split_host_pattern: commas, or (without commas) colons outside brackets unless it is one address. */

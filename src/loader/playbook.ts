@@ -10,7 +10,7 @@ import { didYouMean } from './suggest.js';
 import { checkNotifies, handlerTopics, moduleTasks, normalizeCommon, normalizeTaskList, registryModules, roleCalls, type ModuleLookup } from './tasks.js';
 import { readYamlFile, type SourceMap } from './yaml.js';
 import { ansibleBoolean } from '../config/boolean.js';
-import { hostPatternProblem } from '../inventory/patterns.js';
+import { HOST_PATTERN_HINT, hostPatternProblem } from '../inventory/patterns.js';
 
 export interface LoadPlaybookOptions {
   modules?: ModuleLookup;
@@ -116,7 +116,7 @@ class PlaybookLoader {
     else this.err(`hosts must be a pattern string or a list of them, got ${typeName(p.hosts)}`, map.value(p, 'hosts'));
     if (hosts && !hosts.includes('{{')) {
       const problem = hostPatternProblem(Array.isArray(p.hosts) ? (p.hosts as string[]) : hosts);
-      if (problem) this.err(`invalid hosts pattern: ${problem}`, map.value(p, 'hosts'), 'patterns look like all, web, web:&prod, web:!web3, ~web\\d+, web[0:2]');
+      if (problem) this.err(`invalid hosts pattern: ${problem}`, map.value(p, 'hosts'), HOST_PATTERN_HINT);
     }
 
     const bool = (k: string): boolean | undefined => {
