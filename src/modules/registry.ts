@@ -2,12 +2,15 @@ import type { ModuleDef } from './types.js';
 import { fileModules } from './files/index.js';
 import { systemModules } from './system/index.js';
 import { netModules } from './net/index.js';
+import { userModules } from './users/index.js';
+import { packageModules } from './packages/index.js';
 
 const byName = new Map<string, ModuleDef>();
-for (const m of [...fileModules, ...systemModules, ...netModules]) {
+for (const m of [...fileModules, ...systemModules, ...netModules, ...userModules, ...packageModules]) {
   for (const n of [m.name, ...(m.aliases ?? [])]) {
     byName.set(n, m);
-    byName.set(`ansible.builtin.${n}`, m);
+    // A dotted alias is already a collection name (ansible.posix.sysctl, community.general.ini_file).
+    if (!n.includes('.')) byName.set(`ansible.builtin.${n}`, m);
   }
 }
 
@@ -18,5 +21,5 @@ export function findModule(name: string): ModuleDef | undefined {
 
 /** All names a task may use (for "did you mean" suggestions). */
 export function moduleNames(): string[] {
-  return [...byName.keys()].filter((n) => !n.startsWith('ansible.builtin.'));
+  return [...byName.keys()].filter((n) => !n.includes('.'));
 }

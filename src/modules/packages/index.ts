@@ -1,0 +1,4 @@
+import type { ModuleDef } from '../types.js';
+
+/** Package repositories and package facts: apt_repository, deb822_repository, apt_key, yum_repository, rpm_key, package_facts. */
+export const packageModules: ModuleDef[] = [];
