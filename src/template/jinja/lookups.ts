@@ -3,14 +3,18 @@
  * the terms and keyword options and returns a list (lookup() joins it, query() keeps it).
  */
 import { execFileSync } from 'node:child_process';
-import { readFileSync, existsSync, readdirSync, statSync } from 'node:fs';
+import { createHash, randomInt } from 'node:crypto';
+import { chmodSync, closeSync, existsSync, mkdirSync, openSync, readdirSync, readFileSync, statSync, unlinkSync, writeFileSync } from 'node:fs';
 import { readVaultedText } from '../../config/vault.js';
 import { homedir } from 'node:os';
 import path from 'node:path';
 import { PyError, Undefined, UndefinedError, isDict, iterate, str, tuple, truthy } from './py.js';
 import type { CallContext, Lookup } from './types.js';
+import type { Kwargs } from './py.js';
 import { compile as compileRegex, search as regexSearch } from './filters/regex.js';
 import { segmentRegex } from './filters/paths.js';
+import { PyRandom } from './filters/random.js';
+import { parseKv, SplitArgsError } from '../../config/splitter.js';
 
 function flattenTerms(terms: unknown[]): unknown[] {
   const out: unknown[] = [];
@@ -326,6 +330,179 @@ function iniSections(text: string, caseSensitive: boolean, allowNoValue: boolean
   return sections;
 }
 
+/** Python's string module attributes the password lookup's `chars` may name. */
+const STRING_ATTRS: Record<string, string> = {
+  ascii_letters: 'abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ',
+  ascii_lowercase: 'abcdefghijklmnopqrstuvwxyz',
+  ascii_uppercase: 'ABCDEFGHIJKLMNOPQRSTUVWXYZ',
+  digits: '0123456789',
+  hexdigits: '0123456789abcdefABCDEF',
+  octdigits: '01234567',
+  punctuation: '!"#$%&\'()*+,-./:;<=>?@[\\]^_`{|}~',
+  whitespace: ' \t\n\r\x0b\x0c',
+  printable: '0123456789abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ!"#$%&\'()*+,-./:;<=>?@[\\]^_`{|}~ \t\n\r\x0b\x0c',
+};
+const PASSWORD_PARAMS = ['length', 'encrypt', 'chars', 'ident', 'seed'];
+/** passlib's salt sizes and implicit idents (ansible.utils.encrypt.BaseHash.algorithms). */
+const HASH_ALGOS: Record<string, { saltSize: number; ident?: string }> = {
+  md5_crypt: { saltSize: 8 },
+  bcrypt: { saltSize: 22, ident: '2b' },
+  sha256_crypt: { saltSize: 16 },
+  sha512_crypt: { saltSize: 16 },
+};
+
+/** ansible.utils.encrypt.random_password: SystemRandom unless seeded (then Python's MT, same output as Ansible). */
+function randomPassword(length: number, chars: string, seed: unknown): string {
+  const pool = [...chars];
+  if (!pool.length) throw new PyError('AnsibleError', 'password lookup: the chars option gives no characters to choose from');
+  const r = seed === undefined || seed === null ? undefined : new PyRandom(seed);
+  let out = '';
+  for (let i = 0; i < length; i++) out += pool[r ? r.randbelow(pool.length) : randomInt(pool.length)];
+  return out;
+}
+
+/** The stored `password salt=... ident=...` text, split as ansible's _parse_content does. */
+function parsePasswordContent(content: string): { password: string; salt?: string; ident?: string } {
+  const s = content.lastIndexOf(' salt=');
+  if (s < 0) return { password: content };
+  const rem = content.slice(s + 6);
+  const password = content.slice(0, s);
+  if (!rem) return { password };
+  const i = rem.lastIndexOf(' ident=');
+  return i < 0 ? { password, salt: rem } : { password, salt: rem.slice(0, i), ident: rem.slice(i + 7) };
+}
+
+/** The password lookup's term: a path, then `k=v` parameters (ansible's _parse_parameters). */
+function passwordParams(term: string, kwargs: Kwargs): { relpath: string; length: number; encrypt?: string; ident?: string; seed?: unknown; chars: string[] } {
+  const sp = term.indexOf(' ');
+  let relpath = sp < 0 ? term : term.slice(0, sp);
+  let params: Record<string, unknown> = {};
+  if (sp >= 0) {
+    let kv: ReturnType<typeof parseKv>;
+    try {
+      kv = parseKv(term.slice(sp + 1));
+    } catch (e) {
+      if (e instanceof SplitArgsError) throw new PyError('AnsibleError', `password lookup: ${e.message}`);
+      throw e;
+    }
+    params = { ...kv.options };
+    if (kv.raw !== undefined) {
+      relpath = `${relpath} ${kv.raw}`;
+      if (!term.startsWith(relpath)) throw new PyError('AnsibleError', 'Unrecognized value after key=value parameters given to password lookup');
+    }
+  }
+  const bad = Object.keys(params).filter((k) => !PASSWORD_PARAMS.includes(k));
+  if (bad.length) throw new PyError('AnsibleError', `Unrecognized parameter(s) given to password lookup: ${bad.join(', ')}`);
+  for (const k of Object.keys(kwargs)) {
+    if (!PASSWORD_PARAMS.includes(k)) throw new PyError('AnsibleError', `Invalid option "${k}" for the password lookup (it takes: ${PASSWORD_PARAMS.join(', ')})`);
+  }
+  const pick = (k: string) => (params[k] !== undefined ? params[k] : kwargs[k]);
+  const lengthRaw = pick('length') ?? 20;
+  const length = typeof lengthRaw === 'number' ? Math.trunc(lengthRaw) : /^\s*[+-]?\d+\s*$/.test(str(lengthRaw)) ? Number.parseInt(str(lengthRaw), 10) : Number.NaN;
+  if (!Number.isFinite(length)) throw new PyError('ValueError', `invalid literal for int() with base 10: '${str(lengthRaw)}'`);
+  let chars: unknown = pick('chars') ?? ['ascii_letters', 'digits', '.,:-_'];
+  if (typeof chars === 'string') {
+    const parts: string[] = chars.includes(',,') ? [','] : [];
+    parts.push(
+      ...chars
+        .replace(/,,/g, ',')
+        .split(',')
+        .filter((c) => c),
+    );
+    chars = parts;
+  }
+  const enc = pick('encrypt');
+  const ident = pick('ident');
+  return {
+    relpath,
+    length,
+    encrypt: enc === undefined || enc === null || enc === '' ? undefined : str(enc),
+    ident: ident === undefined || ident === null || ident === '' ? undefined : str(ident),
+    seed: pick('seed'),
+    chars: iterate(chars).map((c) => str(c)),
+  };
+}
+
+/** A ~ or relative password file path as Ansible's loader.path_dwim resolves it (the playbook dir). */
+function controllerPath(p: string, ctx: CallContext): string {
+  if (p.startsWith('~')) return path.join(homedir(), p.slice(1));
+  return path.isAbsolute(p) ? p : path.resolve(baseDir(ctx) ?? '.', p);
+}
+
+/**
+ * The password lookup (ansible-core's plugins/lookup/password.py): the file's password, or a new
+ * random one written there (mode 0600, dir 0700); `encrypt` returns its crypt(3) hash and stores
+ * the salt beside it so the hash stays the same; /dev/null gives a fresh password every time.
+ */
+function passwordLookup(terms: unknown[], kwargs: Kwargs, ctx: CallContext): unknown[] {
+  return terms.map((t) => {
+    const p = passwordParams(str(t), kwargs);
+    const file = controllerPath(p.relpath, ctx);
+    const devnull = file === '/dev/null';
+    const chars = p.chars
+      .map((c) => STRING_ATTRS[c] ?? c)
+      .join('')
+      .replace(/["']/g, '');
+    const lock = path.join(path.dirname(file), `${createHash('sha1').update(file).digest('hex')}.ansible_lockfile`);
+    let owner = false;
+    if (!devnull && !existsSync(lock)) {
+      mkdirSync(path.dirname(file), { recursive: true, mode: 0o700 });
+      try {
+        closeSync(openSync(lock, 'wx'));
+        owner = true;
+      } catch (e) {
+        if ((e as NodeJS.ErrnoException).code !== 'EEXIST') throw new PyError('AnsibleError', `password lookup: cannot create ${lock}: ${(e as Error).message}`);
+      }
+    }
+    // another process writing the same file: wait 1 + 2 + 4 s as Ansible does, then give up
+    for (let i = 0; !owner && !devnull && existsSync(lock); i++) {
+      if (i >= 3) throw new PyError('AnsibleError', `Password lookup cannot get the lock in 7 seconds: another run holds ${lock}; if none does, remove that file and try again`);
+      Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 1000 * 2 ** i);
+    }
+    try {
+      let stored: string | undefined;
+      if (!devnull && existsSync(file))
+        stored = readFileSync(file)
+          .toString('utf8')
+          .replace(/[\s\x00-\x20]+$/, '');
+      let changed = false;
+      let password: string;
+      let salt: string | undefined;
+      let ident: string | undefined;
+      if (stored === undefined) {
+        password = randomPassword(p.length, chars, p.seed);
+        changed = true;
+      } else ({ password, salt, ident } = parsePasswordContent(stored));
+      const algo = p.encrypt ? HASH_ALGOS[p.encrypt] : undefined;
+      if (p.encrypt && !salt) {
+        changed = true;
+        salt = randomPassword(algo?.saltSize ?? 8, 'abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789./', undefined);
+      }
+      // ansible 2.14 takes the ident from the option (or the scheme's implicit one), never from the
+      // file, and rewrites the file whenever encrypt is given without ident
+      ident = p.encrypt ? (p.ident ?? algo?.ident) : ident;
+      if (p.encrypt && !p.ident) changed = true;
+      if (changed && !devnull) {
+        const content = !p.encrypt && !salt ? password : ident ? `${password} salt=${salt} ident=${ident}` : `${password} salt=${salt}`;
+        writeFileSync(file, `${content}\n`, { mode: 0o600 });
+        chmodSync(file, 0o600);
+      }
+      if (!p.encrypt) return password;
+      const kw: Kwargs = { salt: salt ?? null };
+      if (ident) kw.ident = ident;
+      return ctx.filter('password_hash', password, [p.encrypt], kw);
+    } finally {
+      if (owner) {
+        try {
+          unlinkSync(lock);
+        } catch {
+          // already gone
+        }
+      }
+    }
+  });
+}
+
 export const lookups: Record<string, Lookup> = {
   nested: (terms) => {
     const lists = terms.map(listOf);
@@ -548,6 +725,7 @@ export const lookups: Record<string, Lookup> = {
     }
     return out;
   },
+  password: passwordLookup,
   first_found: (terms, kwargs, ctx) => {
     const { _subdir, ...opts } = kwargs;
     const { search, skip } = firstFoundTerms(terms, opts);

@@ -1,4 +1,4 @@
-import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -75,5 +75,40 @@ describe('lookups on the task search path (ansible_search_path)', () => {
     expect(t("{{ query('ini', 'opt_', section='s', file='a.ini', re=True) }}")).toEqual(['1', '2']);
     expect(t("{{ lookup('ini', 'nope', section='s', file='a.ini', default='x') }}")).toBe('x');
     expect(() => t("{{ lookup('ini', 'k', section='nosuch', file='a.ini') }}")).toThrow(/No section 'nosuch'/);
+  });
+});
+
+describe('password lookup (a password stored in a controller file)', () => {
+  it('writes a new password (mode 0600, dir created) and reads it back on the next call', () => {
+    const first = t("{{ lookup('password', 'credentials/web1/db length=24 chars=ascii_letters') }}") as string;
+    expect(first).toMatch(/^[A-Za-z]{24}$/);
+    const file = path.join(dir, 'credentials', 'web1', 'db');
+    expect(readFileSync(file, 'utf8')).toBe(`${first}\n`);
+    expect(statSync(file).mode & 0o777).toBe(0o600);
+    expect(t("{{ lookup('password', 'credentials/web1/db length=5') }}")).toBe(first);
+    expect(readdirSync(path.dirname(file))).toEqual(['db']);
+  });
+
+  it('encrypt stores the salt beside the password so the hash is the same every time', () => {
+    const h1 = t("{{ lookup('password', 'credentials/hashed encrypt=sha512_crypt') }}") as string;
+    expect(h1).toMatch(/^\$6\$rounds=656000\$[./0-9A-Za-z]{16}\$/);
+    const stored = readFileSync(path.join(dir, 'credentials', 'hashed'), 'utf8');
+    expect(stored).toMatch(/^[A-Za-z0-9.,:_-]{20} salt=[./0-9A-Za-z]{16}\n$/);
+    expect(t("{{ lookup('password', 'credentials/hashed encrypt=sha512_crypt') }}")).toBe(h1);
+    expect(t("{{ lookup('password', 'credentials/hashed') }}")).toBe(stored.split(' ')[0]);
+    expect(t("{{ lookup('password', 'credentials/bc encrypt=bcrypt') }}")).toMatch(/^\$2b\$12\$/);
+    expect(readFileSync(path.join(dir, 'credentials', 'bc'), 'utf8')).toMatch(/ salt=\S{22} ident=2b\n$/);
+  });
+
+  it('a seed gives the password ansible-core 2.14 gives (random.Random(seed) in Python); /dev/null stores nothing', () => {
+    expect(t("{{ lookup('password', '/dev/null seed=inventory') }}")).toBe(t("{{ lookup('password', '/dev/null seed=inventory') }}"));
+    expect(t("{{ lookup('password', '/dev/null seed=hello chars=ascii_letters,digits,.,:-_') }}")).toBe('ToqTgVuvgGzWsw_P8Gwc');
+    expect(t("{{ lookup('password', '/dev/null') }}")).not.toBe(t("{{ lookup('password', '/dev/null') }}"));
+  });
+
+  it('refuses unknown parameters and options by name', () => {
+    expect(() => t("{{ lookup('password', '/dev/null colour=blue') }}")).toThrow(/Unrecognized parameter\(s\) given to password lookup: colour/);
+    expect(() => t("{{ lookup('password', '/dev/null', colour='blue') }}")).toThrow(/Invalid option "colour"/);
+    expect(() => t("{{ lookup('password', '/dev/null length=ten') }}")).toThrow(/invalid literal for int\(\)/);
   });
 });
