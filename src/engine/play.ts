@@ -14,6 +14,7 @@ import { roleWithParts } from '../loader/roles.js';
 import { hasTemplate } from '../template/render.js';
 import type { MetaAction } from '../loader/tasks.js';
 import { shouldRunTags } from './tags.js';
+import { findModule } from '../modules/registry.js';
 import { resolveGatherSubset, selectAnsibleFacts } from '../facts/subset.js';
 import { lazyContext, mergeLayers } from './vars.js';
 import { parseYaml } from '../loader/yaml.js';
@@ -721,7 +722,14 @@ async function taskStep(pr: PlayRun, tasks: Map<string, ModuleTask>, scope: Scop
   const tr = pr.taskReport(`${scope.path}#${label}`, label, firstTask, handler);
   run.emit({ type: 'task-start', play: pr.play.name, task: label, module: firstTask.module, hosts: entries.map(([h]) => h), handler });
 
-  if (firstTask.runOnce) {
+  if (!firstTask.runOnce && findModule(firstTask.module)?.bypassHostLoop) {
+    // Ansible's BYPASS_HOST_LOOP (pause): the first host runs it; only that host sees the result
+    // (register included) and counts it — unlike run_once, nothing is copied to the others.
+    const [host, task] = entries[0]!;
+    const t0 = Date.now();
+    const out = await runModuleTaskOnHost(run, run.hostState(host), task, scope);
+    record(pr, tr, run.hostState(host), out, Date.now() - t0, task);
+  } else if (firstTask.runOnce) {
     const [host, task] = entries[0]!;
     const t0 = Date.now();
     const out = await runModuleTaskOnHost(run, run.hostState(host), task, scope);

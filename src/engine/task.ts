@@ -336,6 +336,7 @@ async function runOnce(run: RunContext, hs: HostState, task: ModuleTask, scope: 
     factHs.ansibleFacts = { ...factHs.ansibleFacts, ...plan.gatheredFacts.ansible };
   }
   for (const c of plan.commands) if (c.kind === 'shell') registerCommandSecrets(run, c);
+  for (const w of plan.warnings ?? []) run.emitWarning(w, hs.name);
   // include_vars: the variables take effect at their own precedence level (below set_fact)
   if (plan.includedVars && !plan.failed) {
     factHs.includedVars = { ...factHs.includedVars, ...plan.includedVars };
@@ -353,7 +354,10 @@ async function runOnce(run: RunContext, hs: HostState, task: ModuleTask, scope: 
     outcome = { changed: plan.changed, result: plan.result, msg: plan.msg };
   } else if (plan.commands.length === 0) {
     outcome = { changed: plan.changed, result: plan.result, msg: plan.msg };
-    if (plan.interpret && !check) outcome = plan.interpret([]);
+    if (plan.waitMs !== undefined) {
+      await new Promise((resolve) => setTimeout(resolve, plan.waitMs));
+      if (plan.interpret) outcome = plan.interpret([]);
+    } else if (plan.interpret && !check) outcome = plan.interpret([]);
   } else {
     const ex = await run.executorFor(target, connKw && { ...run.playConnection(target), ...connKw });
     const outputs: RunResult[] = [];

@@ -5,9 +5,10 @@ import { netModules } from './net/index.js';
 import { userModules } from './users/index.js';
 import { packageModules } from './packages/index.js';
 import { sourceModules } from './source/index.js';
+import { execModules } from './exec/index.js';
 
 const byName = new Map<string, ModuleDef>();
-for (const m of [...fileModules, ...systemModules, ...netModules, ...userModules, ...packageModules, ...sourceModules]) {
+for (const m of [...fileModules, ...systemModules, ...netModules, ...userModules, ...packageModules, ...execModules, ...sourceModules]) {
   for (const n of [m.name, ...(m.aliases ?? [])]) {
     byName.set(n, m);
     // A dotted alias is already a collection name (ansible.posix.sysctl, community.general.ini_file).

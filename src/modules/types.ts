@@ -77,6 +77,10 @@ export interface Plan {
   unpredictable?: boolean;
   /** After the commands ran, turn their outputs into the outcome (rc, stdout, status checks...). */
   interpret?(outputs: RunResult[]): Outcome;
+  /** Milliseconds the engine waits (on the controller) before `interpret`, also in check mode (pause). */
+  waitMs?: number;
+  /** Warnings for the run's output (Ansible's display.warning from a module or action). */
+  warnings?: string[];
 }
 
 export interface Outcome {
@@ -97,6 +101,8 @@ export interface ModuleDef<A = any> {
   freeForm?: string;
   /** Runs on the controller only (debug, set_fact, assert, fail): no connection needed. */
   local?: boolean;
+  /** Runs once, on the task's first host only; the other hosts get no result (Ansible's BYPASS_HOST_LOOP: pause). */
+  bypassHostLoop?: boolean;
   probes?(args: A, ctx: Omit<PlanContext, 'probed'>): Probe[];
   plan(args: A, ctx: PlanContext): Plan;
 }

@@ -362,6 +362,21 @@ describe('run_once, delegate_to, no_log', () => {
     expect(r.report.recap['h2']!.changed).toBe(0);
   });
 
+  it('pause runs once, for the first host only: unlike run_once, the others get no result (Ansible: BYPASS_HOST_LOOP)', async () => {
+    const p = project({
+      'inventory.ini': inv2,
+      'site.yml': play(`- name: wait
+  pause: { seconds: 1 }
+  register: w
+- name: show
+  debug: { msg: "{{ w.stdout | default('no result') }}" }`),
+    });
+    const r = await run(p);
+    expect(r.code, r.all).toBe(0);
+    expect(Object.keys(resultsOf(r.report, 'wait'))).toEqual(['h1']);
+    expect(debugMsgs(r.report, 'show')).toEqual({ h1: 'Paused for 1.0 seconds', h2: 'no result' });
+  }, 60_000);
+
   it("delegate_to: localhost runs on the controller with the host's variables", async () => {
     const p = project({
       // The hosts themselves are unreachable SSH hosts: only the delegated task may run.
