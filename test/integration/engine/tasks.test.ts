@@ -377,6 +377,22 @@ describe('run_once, delegate_to, no_log', () => {
     expect(debugMsgs(r.report, 'show')).toEqual({ h1: 'Paused for 1.0 seconds', h2: 'no result' });
   }, 60_000);
 
+  it('a Windows module loads; it fails only on a host that reaches it, with a message saying why', async () => {
+    const p = project({
+      'inventory.ini': inv2,
+      'site.yml': play(`- name: windows branch
+  ansible.windows.win_service: { name: spooler, state: started }
+  when: role == 'b'
+- name: after
+  debug: { msg: ran }`),
+    });
+    const r = await run(p);
+    expect(r.code, r.all).toBe(2);
+    expect(resultsOf(r.report, 'windows branch')['h1']!.status).toBe('skipped');
+    expect(resultsOf(r.report, 'windows branch')['h2']!.msg).toMatch(/Windows module: tsplay manages Linux and other POSIX hosts/);
+    expect(debugMsgs(r.report, 'after')).toEqual({ h1: 'ran' });
+  }, 60_000);
+
   it("delegate_to: localhost runs on the controller with the host's variables", async () => {
     const p = project({
       // The hosts themselves are unreachable SSH hosts: only the delegated task may run.
