@@ -91,6 +91,26 @@ export const RECIPES: Recipe[] = [
     packages: ['dnf', 'rpm', 'firewalld', 'python3'],
     description: "NOT Rocky/RHEL: Debian 12 with Debian's dnf, rpm and firewalld, so the dnf/rpm/firewalld code paths run for real (os-release stays Debian's)",
   },
+  // The package-module cases of the differential harness (apt, apt_repository, apt_key,
+  // package_facts; dnf, rpm_key): ansible-core's apt modules need python3-apt on the target (without
+  // it they fetch it from the internet), apt_key needs gpg; apt-ftparchive and createrepo_c let a
+  // case build its own local repository on the target.
+  {
+    kind: 'derive',
+    name: 'debian-12-pkg',
+    family: 'debian',
+    from: 'debian-12',
+    packages: ['python3-apt', 'gpg', 'apt-utils'],
+    description: 'Debian 12 + python3-apt, gpg, apt-utils (package-module differential cases)',
+  },
+  {
+    kind: 'derive',
+    name: 'rpmfamily-debian12-pkg',
+    family: 'rpm-on-debian',
+    from: 'rpmfamily-debian12',
+    packages: ['createrepo-c'],
+    description: 'rpmfamily-debian12 + createrepo-c (dnf/rpm package-module differential cases)',
+  },
   {
     kind: 'dockerfile',
     name: 'ubuntu-22.04',

@@ -16,6 +16,8 @@ export interface PlaybookMeta {
   registered: string[];
   registeredExact: boolean;
   fails: boolean;
+  /** docker: a lab image of its own (fresh twins for this case alone), e.g. `debian-12-pkg`. */
+  image?: string;
 }
 
 export interface Case {
@@ -104,6 +106,10 @@ function loadOne(kind: Kind, dir: string, name: string): Case {
         registeredExact: meta['registered_exact'] === true,
         fails: c.fails,
       };
+      if (meta['image'] !== undefined) {
+        if (typeof meta['image'] !== 'string' || !meta['image']) throw new Error('case.yml: image must be a lab image name');
+        c.playbook.image = meta['image'];
+      }
     }
   } catch (e) {
     c.error = (e as Error).message;

@@ -228,7 +228,29 @@ export function resolveCasePath(p: string, root: string): string {
   return s.startsWith('/') ? s : `${root}/${s}`;
 }
 
-async function runPlaybookCase(c: Case, sides: Sides): Promise<{ verdict?: 'skipped'; cmp: Comparison; statuses?: { ansible: string[]; tsplay: string[] } }> {
+type PlaybookRun = { verdict?: 'skipped'; cmp: Comparison; statuses?: { ansible: string[]; tsplay: string[] } };
+
+/** A case with its own `image:` runs on fresh twins of that image (docker only), stopped afterwards. */
+async function runPlaybookCaseOn(c: Case, sides: Sides, o: HarnessOptions): Promise<PlaybookRun> {
+  const image = c.playbook!.image;
+  if (!image) return runPlaybookCase(c, sides);
+  if (sides.target !== 'docker') return { verdict: 'skipped', cmp: { differences: [], notes: [`runs on the lab image ${image}: only with --target docker`] } };
+  let own: Sides;
+  try {
+    own = await dockerSides({ tsplayCli: o.tsplayCli, image });
+  } catch (e) {
+    return { cmp: { differences: [`could not start twins of ${image}: ${(e as Error).message}`], notes: [] } };
+  }
+  openSides.add(own);
+  try {
+    return await runPlaybookCase(c, own);
+  } finally {
+    openSides.delete(own);
+    await own.close();
+  }
+}
+
+async function runPlaybookCase(c: Case, sides: Sides): Promise<PlaybookRun> {
   const meta = c.playbook!;
   const outside = meta.paths.filter((p) => {
     const r = resolveCasePath(p, '/ROOT');
@@ -335,7 +357,7 @@ export async function runHarness(o: HarnessOptions): Promise<HarnessResult> {
       if (runnable.length) {
         if (kind === 'playbooks') {
           const limit = pLimit(Math.max(1, o.parallel ?? 2));
-          const done = await Promise.all(runnable.map((c) => limit(async () => ({ c, r: await runPlaybookCase(c, sides) }))));
+          const done = await Promise.all(runnable.map((c) => limit(async () => ({ c, r: await runPlaybookCaseOn(c, sides, o) }))));
           for (const { c, r } of done) classify(c, r.cmp, r.statuses, r.verdict === 'skipped');
         } else {
           const res = await runBatchKind(kind, runnable, sides, casesDir, scratch, o.shards ?? 3, log);

@@ -82,6 +82,8 @@ function parseSnapshot(stdout: string, what: string): Snapshot {
 export interface SideOptions {
   /** Run tsplay as `node bin/tsplay.mjs` per playbook instead of in long-lived workers. */
   tsplayCli?: boolean;
+  /** docker: the lab image of the twins (default DIFF_IMAGE; a playbook case's `image:`). */
+  image?: string;
 }
 
 function tsplayRunner(o: SideOptions): { run: (s: RunSpec) => Promise<ToolRun>; close: () => void } {
@@ -144,9 +146,10 @@ export async function dockerSides(o: SideOptions = {}): Promise<Sides> {
   // Imported here so --target local never loads testcontainers.
   const { startTargets, createTestNetwork } = await import('../../e2e/harness/targets.js');
   // Cached: one `docker image inspect`. Rebuilds an image made from an older recipe (without python3).
-  const built = await buildImages({ images: [DIFF_IMAGE], log: () => undefined });
+  const image = o.image ?? DIFF_IMAGE;
+  const built = await buildImages({ images: [image], log: () => undefined });
   const failed = built.images.find((i) => i.status === 'failed' || i.status === 'skipped');
-  if (failed) throw new Error(`lab image ${DIFF_IMAGE} could not be built: ${failed.reason ?? failed.status}`);
+  if (failed) throw new Error(`lab image ${image} could not be built: ${failed.reason ?? failed.status}`);
   const network = await createTestNetwork();
   const base = mkdtempSync(path.join(os.tmpdir(), 'tsplay-diff-'));
   const started: Array<Awaited<ReturnType<typeof startTargets>>> = [];
@@ -158,13 +161,13 @@ export async function dockerSides(o: SideOptions = {}): Promise<Sides> {
     rmSync(base, { recursive: true, force: true });
   };
   try {
-    const [a, t] = await Promise.all([startTargets([{ image: DIFF_IMAGE, name: 'target' }], { network }), startTargets([{ image: DIFF_IMAGE, name: 'target' }], { network })]);
+    const [a, t] = await Promise.all([startTargets([{ image, name: 'target' }], { network }), startTargets([{ image, name: 'target' }], { network })]);
     started.push(a, t);
     for (const x of [a, t]) {
       const r = await docker(['exec', x.hosts[0]!.container, 'python3', '-c', 'import json']);
       if (r.rc !== 0)
         throw new Error(
-          `tsplay/${DIFF_IMAGE} has no full python3 (ansible-core's modules need it): rebuild it with \`npx tsplay lab build --image ${DIFF_IMAGE}\` (${r.stderr.trim().split('\n').pop()})`,
+          `tsplay/${image} has no full python3 (ansible-core's modules need it): rebuild it with \`npx tsplay lab build --image ${image}\` (${r.stderr.trim().split('\n').pop()})`,
         );
     }
     const make = (tool: Tool, targets: typeof a): Side => {

@@ -15,6 +15,8 @@ describe('lab recipes', () => {
       'debian-12-nginx',
       'debian-13-nginx',
       'rpmfamily-debian12',
+      'debian-12-pkg',
+      'rpmfamily-debian12-pkg',
       'ubuntu-22.04',
       'ubuntu-24.04',
       'rocky-9',
