@@ -1,20 +1,2 @@
-import type { z } from 'zod';
-import type { RoleExpandContext } from '../src/config/model.js';
-
-/**
- * A typed TypeScript role: `roles/NAME/index.ts` default-exports `defineRole({...})`.
- * `tasks(params, ctx)` returns Ansible-shaped task objects (module name → args, plus name/when/...),
- * built from typed, already validated params.
- */
-export interface RoleDefinition<S extends z.ZodType> {
-  name: string;
-  description: string;
-  params: S;
-  tasks: (params: z.infer<S>, ctx: RoleExpandContext) => unknown[];
-  handlers?: unknown[];
-  defaults?: Record<string, unknown>;
-}
-
-export function defineRole<S extends z.ZodType>(def: RoleDefinition<S>): RoleDefinition<S> {
-  return def;
-}
+/** Kept for roles written against `../define.js`; the public entry is src/index.ts (`import { defineRole } from 'tsplay'`). */
+export { defineRole, type RoleDefinition } from '../src/config/role-definition.js';

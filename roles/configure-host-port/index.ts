@@ -1,7 +1,6 @@
 import { z } from 'zod';
-import { defineRole } from '../define.js';
-import { versionParam, portParam, boolParam, blank } from '../../src/modules/net/wallarm-params.js';
-import { generationOf, supportsTls, WALLARM_PATHS } from '../../src/modules/net/wallarm-facts.js';
+import { defineRole } from '../../src/index.js';
+import { versionParam, portParam, boolParam, blank, generationOf, supportsTls, WALLARM_PATHS } from '../../src/wallarm/index.js';
 
 const tls = z
   .object({

@@ -1,7 +1,11 @@
 import { z } from 'zod';
-import { defineRole } from '../define.js';
-import { versionParam, portParam, stringList, boolParam, blank, groupAddresses, failTask } from '../../src/modules/net/wallarm-params.js';
-import { generationOf, supportsTls, upstreamNames } from '../../src/modules/net/wallarm-facts.js';
+import { defineRole } from '../../src/index.js';
+import { versionParam, portParam, stringList, boolParam, blank, groupAddresses, failTask, generationOf, supportsTls, upstreamNames } from '../../src/wallarm/index.js';
+
+/** Every server line of a postanalytics upstream (WALLARM.md: max_conns on every server). */
+const SERVER_PARAMS = ['max_fails=0', 'fail_timeout=0', 'max_conns=1'];
+/** The "where is postanalytics" directive: 6.x+ name, 4.x/5.x name (6.x still reads the old one). */
+const UPSTREAM_DIRECTIVES = [upstreamNames('wstore').directive, upstreamNames('tarantool').directive];
 
 const server = z.string().regex(/^(\[[0-9A-Fa-f:.]+\]|[A-Za-z0-9._-]+):\d{1,5}$/, 'a server is HOST:PORT');
 
@@ -80,12 +84,17 @@ export default defineRole({
           path: p.path,
           name,
           servers,
-          ...(p.keepalive !== undefined ? { keepalive: p.keepalive } : {}),
+          server_params: SERVER_PARAMS,
+          keepalive: p.keepalive ?? servers.length,
           directive: names.directive,
-          ssl: !!tls,
-          ...(tls?.ca_cert_file ? { ssl_ca_cert_file: tls.ca_cert_file } : {}),
-          ...(tls?.cert_file ? { ssl_cert_file: tls.cert_file } : {}),
-          ...(tls?.key_file ? { ssl_key_file: tls.key_file } : {}),
+          directive_aliases: UPSTREAM_DIRECTIVES.filter((d) => d !== names.directive),
+          directive_args: tls ? ['ssl=on'] : [],
+          // The TLS files: present when asked, absent otherwise (wstore only; the schema refuses TLS before 6.2).
+          directives: {
+            wallarm_wstore_ssl_cert_file: tls?.cert_file ?? null,
+            wallarm_wstore_ssl_key_file: tls?.key_file ?? null,
+            wallarm_wstore_ssl_ca_cert_file: tls?.ca_cert_file ?? null,
+          },
           remove_upstreams: removeOld,
           backup: p.backup,
           validate: p.validate,

@@ -1,8 +1,6 @@
 import { z } from 'zod';
-import { defineRole } from '../define.js';
-import type { RoleExpandContext } from '../../src/config/model.js';
-import { installArgs, installerParams, requireGroupForApiToken, failTask, blank } from '../../src/modules/net/wallarm-params.js';
-import { compareVersions, generationOf } from '../../src/modules/net/wallarm-facts.js';
+import { defineRole, type RoleExpandContext } from '../../src/index.js';
+import { installArgs, installerParams, requireGroupForApiToken, failTask, blank, compareVersions, generationOf } from '../../src/wallarm/index.js';
 
 const params = z
   .object({

@@ -1,7 +1,6 @@
 import { z } from 'zod';
-import { defineRole } from '../define.js';
-import { installArgs, installerParams, requireGroupForApiToken } from '../../src/modules/net/wallarm-params.js';
-import { generationOf } from '../../src/modules/net/wallarm-facts.js';
+import { defineRole } from '../../src/index.js';
+import { installArgs, installerParams, requireGroupForApiToken, generationOf } from '../../src/wallarm/index.js';
 
 /** Seeds 000 step 3–4, 001/002 step 1–3: the all-in-one installer with `postanalytics`. */
 export default defineRole({

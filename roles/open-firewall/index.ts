@@ -1,7 +1,7 @@
 import { isIP } from 'node:net';
 import { z } from 'zod';
-import { defineRole } from '../define.js';
-import { portParam, stringList, blank, groupAddresses, failTask } from '../../src/modules/net/wallarm-params.js';
+import { defineRole } from '../../src/index.js';
+import { portParam, stringList, blank, groupAddresses, failTask } from '../../src/wallarm/index.js';
 
 const params = z
   .object({

@@ -1,6 +1,6 @@
 import { z } from 'zod';
-import { defineRole } from '../define.js';
-import { versionParam, stringList, boolParam } from '../../src/modules/net/wallarm-params.js';
+import { defineRole } from '../../src/index.js';
+import { versionParam, stringList, boolParam } from '../../src/wallarm/index.js';
 
 /** Seed 000 step 1: a clean machine with a supported OS, before the all-in-one installer runs. */
 export default defineRole({

@@ -1,6 +1,6 @@
 import { z } from 'zod';
-import { defineRole } from '../define.js';
-import { failTask, blank } from '../../src/modules/net/wallarm-params.js';
+import { defineRole } from '../../src/index.js';
+import { failTask, blank } from '../../src/wallarm/index.js';
 
 const CONSOLE = { US: 'https://us1.my.wallarm.com/nodes', EU: 'https://my.wallarm.com/nodes', ME: 'https://me1.my.wallarm.com/nodes' } as const;
 

@@ -1,7 +1,6 @@
 import { z } from 'zod';
-import { defineRole } from '../define.js';
-import { portParam, stringList, blank } from '../../src/modules/net/wallarm-params.js';
-import { generationOf, VERSION_RE } from '../../src/modules/net/wallarm-facts.js';
+import { defineRole } from '../../src/index.js';
+import { portParam, stringList, blank, generationOf, VERSION_RE } from '../../src/wallarm/index.js';
 
 const params = z.object({
   component: z.enum(['auto', 'filtering', 'postanalytics']).default('auto').describe('what to check; auto: postanalytics on hosts of postanalytics_group, filtering elsewhere'),

@@ -1,5 +1,6 @@
 /** The loader's public surface: playbooks, task lists, roles, validation helpers. */
 export { loadPlaybook, type LoadPlaybookOptions } from './playbook.js';
+export { loadPlugin, loadPlugins, projectPluginFiles, SHIPPED_PLUGINS, CONFIG_FILES } from './plugins.js';
 export {
   normalizeTasks,
   normalizeTaskList,

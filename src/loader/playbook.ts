@@ -1,3 +1,4 @@
+import { loadPlugins } from './plugins.js';
 import fs from 'node:fs';
 import path from 'node:path';
 import type { LoadedRole, ModuleTask, Play, Playbook, RoleTask, TaskNode, VarsPrompt } from '../config/model.js';
@@ -354,8 +355,10 @@ class PlaybookLoader {
  */
 export async function loadPlaybook(file: string, opts: LoadPlaybookOptions = {}): Promise<Playbook> {
   const abs = path.resolve(file);
-  const loader = new PlaybookLoader(opts);
   if (!fs.existsSync(abs)) throw new TsplayErrors([new TsplayError('VALIDATION', `playbook not found: ${file}`, { location: { file } })]);
+  // Modules of the shipped packages and of the project's tsplay.config.* exist before tasks are read.
+  await loadPlugins(path.dirname(abs));
+  const loader = new PlaybookLoader(opts);
   const plays = loader.file(abs, [abs]);
   const errors = loader.errors;
   const dir = path.dirname(abs);

@@ -326,7 +326,7 @@ let tsLoader: Promise<void> | undefined;
  * Installed tsplay runs compiled JavaScript; a team's own `index.ts` role still loads: tsx's ESM
  * loader is registered the first time one is imported (under tsx or vitest it is already there).
  */
-function ensureTypeScriptLoader(): Promise<void> {
+export function ensureTypeScriptLoader(): Promise<void> {
   if (process.env['TSPLAY_TS_LOADER'] === 'active' || process.env['VITEST'] || process.execArgv.some((a) => a.includes('tsx'))) return Promise.resolve();
   tsLoader ??= import('tsx/esm/api').then((m) => {
     m.register();

@@ -105,8 +105,26 @@ export interface ModuleDef<A = any> {
   bypassHostLoop?: boolean;
   probes?(args: A, ctx: Omit<PlanContext, 'probed'>): Probe[];
   plan(args: A, ctx: PlanContext): Plan;
+  /** What `register:` gets beyond changed/failed/msg: result field → one line of description (`tsplay modules show`). */
+  returns?: Record<string, string>;
 }
 
+/** Declare a module (typed args from its zod schema); register it through a plugin. */
 export function defineModule<A>(def: ModuleDef<A>): ModuleDef<A> {
+  return def;
+}
+
+/**
+ * A set of modules registered together: a team's `tsplay.config.ts` (beside the playbook or in the
+ * current directory) default-exports one, and so does each package shipped with tsplay (Wallarm).
+ */
+export interface TsplayPlugin {
+  name: string;
+  description?: string;
+  modules?: ModuleDef[];
+}
+
+/** Declare a plugin (identity: it only gives the object its type). */
+export function definePlugin(def: TsplayPlugin): TsplayPlugin {
   return def;
 }

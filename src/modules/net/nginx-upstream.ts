@@ -1,20 +1,25 @@
 import { z } from 'zod';
-import { stringList } from './wallarm-params.js';
 import { defineModule, type Plan, type Outcome } from '../types.js';
 import type { Command } from '../../commands/types.js';
 import { sh, raw, argv } from '../../commands/quote.js';
 import type { RunResult } from '../../executors/types.js';
 import { parseConf, printConf, makeDirective, makeBlock, indentOf, parseDirectiveText, NginxParseError, type ConfNode, type Directive, type ConfFile } from './nginx-conf.js';
 
-/** The two names of the "where is postanalytics" directive (4.x/5.x and 6.x+). */
-export const UPSTREAM_DIRECTIVES = ['wallarm_wstore_upstream', 'wallarm_tarantool_upstream'] as const;
-const SSL_DIRECTIVES = {
-  ssl_cert_file: 'wallarm_wstore_ssl_cert_file',
-  ssl_key_file: 'wallarm_wstore_ssl_key_file',
-  ssl_ca_cert_file: 'wallarm_wstore_ssl_ca_cert_file',
-} as const;
-
 const serverAddress = z.string().regex(/^(\[[0-9A-Fa-f:.]+\]|[A-Za-z0-9._-]+):\d{1,5}$/, 'a server is HOST:PORT (IPv6 as [ADDR]:PORT)');
+const directiveName = z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/, 'an NGINX directive name is letters, digits and _');
+
+/** A YAML list or a comma/space separated string (what a template renders to). */
+const wordList = <T extends z.ZodType>(item: T) =>
+  z.preprocess(
+    (v) =>
+      typeof v === 'string'
+        ? v
+            .split(/[,\s]+/)
+            .map((x) => x.trim())
+            .filter(Boolean)
+        : v,
+    z.array(item),
+  );
 
 export const nginxUpstreamArgs = z
   .object({
@@ -23,37 +28,33 @@ export const nginxUpstreamArgs = z
     name: z
       .string()
       .regex(/^[A-Za-z0-9_.-]+$/)
-      .default('wallarm_wstore')
-      .describe('upstream block name'),
-    servers: stringList(serverAddress).default([]).describe('HOST:PORT of each postanalytics server'),
-    server_params: z.array(z.string()).default(['max_fails=0', 'fail_timeout=0', 'max_conns=1']),
-    keepalive: z.coerce.number().int().positive().optional().describe('keepalive connections (default: number of servers)'),
-    directive: z.enum(UPSTREAM_DIRECTIVES).default('wallarm_wstore_upstream'),
-    ssl: z.boolean().default(false).describe('add ssl=on to the upstream directive (6.2+)'),
-    ssl_cert_file: z.string().optional(),
-    ssl_key_file: z.string().optional(),
-    ssl_ca_cert_file: z.string().optional(),
-    remove_upstreams: stringList(z.string()).default([]).describe('other upstream blocks to remove (e.g. wallarm_tarantool after a 6.x switch)'),
+      .optional()
+      .describe('upstream block name (required with action: ensure)'),
+    servers: wordList(serverAddress).default([]).describe('HOST:PORT of each server of the upstream'),
+    server_params: wordList(z.string()).default([]).describe('parameters after each server address (e.g. max_fails=0 max_conns=1)'),
+    keepalive: z.coerce.number().int().positive().optional().describe('keepalive connections of the upstream (unset: a keepalive line is left as it is)'),
+    directive: directiveName
+      .optional()
+      .describe('a directive of http {} that names the upstream (`DIRECTIVE NAME ARGS;`), kept present exactly once; a commented-out one is uncommented'),
+    directive_args: wordList(z.string()).default([]).describe('more words after the upstream name in that directive (e.g. ssl=on)'),
+    directive_aliases: wordList(directiveName).default([]).describe('other names of the same directive (an older spelling), replaced by `directive`'),
+    directives: z
+      .record(directiveName, z.union([z.string(), z.array(z.string()), z.null()]))
+      .default({})
+      .describe('more directives of http {}, each present once with these words (after `directive`); null removes it'),
+    remove_upstreams: wordList(z.string()).default([]).describe('other upstream blocks to remove (e.g. an upstream renamed by an upgrade)'),
     create: z.boolean().default(false).describe('create the file when it does not exist (conf.d files)'),
     backup: z.boolean().default(true).describe('keep PATH.tsplay-backup after a successful change'),
     validate: z.boolean().default(true).describe('run the validate command after writing; restore the backup if it fails'),
-    validate_command: z.array(z.string()).min(1).default(['nginx', '-t']),
+    validate_command: z.array(z.string()).min(1).default(['nginx', '-t']).describe('the validate command (argv)'),
   })
   .strict()
   .superRefine((a, ctx) => {
     if (a.action === 'restore') return;
-    if (a.servers.length === 0) ctx.addIssue({ code: 'custom', path: ['servers'], message: 'at least one postanalytics server is needed' });
-    if (a.keepalive !== undefined && a.keepalive < a.servers.length)
-      ctx.addIssue({
-        code: 'custom',
-        path: ['keepalive'],
-        message: `keepalive (${a.keepalive}) must not be lower than the number of servers (${a.servers.length})`,
-      });
-    const tlsFiles = a.ssl_cert_file || a.ssl_key_file || a.ssl_ca_cert_file;
-    if ((a.ssl || tlsFiles) && a.directive !== 'wallarm_wstore_upstream')
-      ctx.addIssue({ code: 'custom', path: ['ssl'], message: 'TLS to postanalytics exists only with wallarm_wstore_upstream (6.2+)' });
-    if (tlsFiles && !a.ssl) ctx.addIssue({ code: 'custom', path: ['ssl'], message: 'ssl_* files need ssl: true' });
-    if (Boolean(a.ssl_cert_file) !== Boolean(a.ssl_key_file)) ctx.addIssue({ code: 'custom', path: ['ssl_cert_file'], message: 'mTLS needs both ssl_cert_file and ssl_key_file' });
+    if (!a.name) ctx.addIssue({ code: 'custom', path: ['name'], message: 'the upstream name is required (action: ensure)' });
+    if (a.servers.length === 0) ctx.addIssue({ code: 'custom', path: ['servers'], message: 'at least one server is needed' });
+    if (!a.directive && (a.directive_args.length || a.directive_aliases.length))
+      ctx.addIssue({ code: 'custom', path: ['directive'], message: 'directive_args and directive_aliases need directive' });
   });
 
 export type NginxUpstreamArgs = z.infer<typeof nginxUpstreamArgs>;
@@ -99,26 +100,29 @@ export function parseNginxProbe(stdout: string): NginxFileState {
 
 /** The edit itself: pure text → text. Exported for tests and reuse. */
 export function ensureUpstream(text: string, a: NginxUpstreamArgs): string {
+  const name = a.name;
+  if (!name) throw new Error('nginx_upstream: ensure without a name (the schema requires one)');
   const file = parseConf(text);
   const scope = findHttpScope(file);
   const list = scope.children;
   const ind = scope.indent;
+  const family = a.directive ? [a.directive, ...a.directive_aliases] : [];
 
   // 1. upstream NAME { server ...; keepalive N; }
   for (const other of a.remove_upstreams) {
-    if (other === a.name) continue;
+    if (other === name) continue;
     for (let i = list.length - 1; i >= 0; i--) if (isUpstream(list[i]!, other)) list.splice(i, 1);
   }
-  const keepalive = a.keepalive ?? a.servers.length;
-  const existingIdx = list.findIndex((n) => isUpstream(n, a.name));
+  const existingIdx = list.findIndex((n) => isUpstream(n, name));
   if (existingIdx !== -1) {
-    rewriteUpstream(list[existingIdx] as Directive, a, keepalive, ind);
+    rewriteUpstream(list[existingIdx] as Directive, a, ind);
   } else {
     const inner = ind + unitIndent(ind);
     const children: ConfNode[] = a.servers.map((s) => makeDirective('\n' + inner, 'server', [s, ...a.server_params]));
-    children.push(makeDirective('\n\n' + inner, 'keepalive', [String(keepalive)]));
-    const block = makeBlock('\n' + ind, 'upstream', [a.name], children, '\n' + ind);
-    const anchor = list.findIndex((n) => isDirectiveNamed(n, UPSTREAM_DIRECTIVES) || isCommentedDirective(n, UPSTREAM_DIRECTIVES));
+    if (a.keepalive !== undefined) children.push(makeDirective('\n\n' + inner, 'keepalive', [String(a.keepalive)]));
+    const block = makeBlock('\n' + ind, 'upstream', [name], children, '\n' + ind);
+    // A new block goes just before the (possibly commented-out) directive that names it.
+    const anchor = family.length ? list.findIndex((n) => isDirectiveNamed(n, family) || isCommentedDirective(n, family)) : -1;
     if (anchor !== -1) {
       block.pre = list[anchor]!.pre;
       list.splice(anchor, 0, block);
@@ -129,23 +133,18 @@ export function ensureUpstream(text: string, a: NginxUpstreamArgs): string {
     }
   }
 
-  // 2. the upstream directive, present exactly once.
-  const wantArgs = [a.name, ...(a.ssl ? ['ssl=on'] : [])];
-  const directiveAt = ensureSingle(scope, UPSTREAM_DIRECTIVES, a.directive, wantArgs, () => {
-    const up = list.findIndex((n) => isUpstream(n, a.name));
-    return up + 1;
-  });
+  // 2. the directive naming the upstream, present exactly once.
+  let after = list.findIndex((n) => isUpstream(n, name));
+  if (a.directive) after = ensureSingle(scope, family, a.directive, [name, ...a.directive_args], () => list.findIndex((n) => isUpstream(n, name)) + 1);
 
-  // 3. TLS files (wstore only): present when asked, absent otherwise.
-  let after = directiveAt;
-  for (const [key, dname] of Object.entries(SSL_DIRECTIVES) as Array<[keyof typeof SSL_DIRECTIVES, string]>) {
-    const value = a[key];
-    if (value) {
-      const at = after;
-      after = ensureSingle(scope, [dname], dname, [value], () => at + 1);
-    } else {
+  // 3. more directives: present once with their words (in the order given), or removed (null).
+  for (const [dname, value] of Object.entries(a.directives)) {
+    if (value === null) {
       for (let i = list.length - 1; i >= 0; i--) if (isDirectiveNamed(list[i]!, [dname])) list.splice(i, 1);
+      continue;
     }
+    const at = after;
+    after = ensureSingle(scope, [dname], dname, Array.isArray(value) ? value : [value], () => at + 1);
   }
   return printConf(file);
 }
@@ -235,7 +234,8 @@ function ensureSingle(scope: Scope, family: readonly string[], name: string, arg
   return at;
 }
 
-function rewriteUpstream(up: Directive, a: NginxUpstreamArgs, keepalive: number, ind: string): void {
+function rewriteUpstream(up: Directive, a: NginxUpstreamArgs, ind: string): void {
+  const keepalive = a.keepalive;
   const block = up.block!;
   const firstDirective = block.children.find((n) => n.kind === 'directive');
   const inner = firstDirective ? indentOf(firstDirective.pre) : indentOf(up.pre) + unitIndent(ind);
@@ -258,7 +258,7 @@ function rewriteUpstream(up: Directive, a: NginxUpstreamArgs, keepalive: number,
       }
       continue;
     }
-    if (n.kind === 'directive' && n.name.value === 'keepalive') {
+    if (n.kind === 'directive' && n.name.value === 'keepalive' && keepalive !== undefined) {
       if (keepalivePlaced) continue;
       out.push(sameArgs(n, [String(keepalive)]) ? n : makeDirective(n.pre, 'keepalive', [String(keepalive)]));
       keepalivePlaced = true;
@@ -267,7 +267,7 @@ function rewriteUpstream(up: Directive, a: NginxUpstreamArgs, keepalive: number,
     out.push(n);
   }
   if (!serversPlaced) out.unshift(...wantServers.map((args) => makeDirective('\n' + inner, 'server', args)));
-  if (!keepalivePlaced) {
+  if (!keepalivePlaced && keepalive !== undefined) {
     const lastServer = lastIndexWhere(out, (n) => n.kind === 'directive' && n.name.value === 'server');
     out.splice(lastServer + 1, 0, makeDirective('\n\n' + inner, 'keepalive', [String(keepalive)]));
   }
@@ -358,7 +358,7 @@ function planRestore(a: NginxUpstreamArgs, st: NginxFileState): Plan {
 export const nginxUpstreamModule = defineModule<NginxUpstreamArgs>({
   name: 'nginx_upstream',
   description:
-    'Ensure an upstream block of postanalytics servers and the wallarm_wstore_upstream / wallarm_tarantool_upstream directive in http {} of an NGINX config, editing the file structurally; backup, validate with nginx -t, restore on failure.',
+    'Ensure an upstream block (servers, keepalive) in http {} of an NGINX config and, optionally, a directive that names it plus more http-level directives, editing the file structurally; backup, validate with nginx -t, restore on failure.',
   args: nginxUpstreamArgs,
   probes(a) {
     const backup = backupPath(a.path);

@@ -9,8 +9,8 @@ import verify from '../../../roles/verify/index.js';
 import remove from '../../../roles/remove-old-node/index.js';
 import { nginxUpstreamArgs } from '../../../src/modules/net/nginx-upstream.js';
 import { firewallPortArgs } from '../../../src/modules/net/firewall-port.js';
-import { wallarmInstallArgs } from '../../../src/modules/net/wallarm-install.js';
-import { wallarmVerifyArgs } from '../../../src/modules/net/wallarm-verify.js';
+import { wallarmInstallArgs } from '../../../src/wallarm/install.js';
+import { wallarmVerifyArgs } from '../../../src/wallarm/verify.js';
 import { expand, expandCtx, modules, issues } from './helpers.js';
 
 const TOKEN = 'api-secret-token-value';
@@ -171,8 +171,12 @@ describe('connect-upstream', () => {
       path: '/etc/nginx/nginx.conf',
       name: 'wallarm_wstore',
       servers: ['10.0.0.11:3313', '10.0.0.12:3313'],
+      server_params: ['max_fails=0', 'fail_timeout=0', 'max_conns=1'],
+      keepalive: 2,
       directive: 'wallarm_wstore_upstream',
-      ssl: false,
+      directive_aliases: ['wallarm_tarantool_upstream'],
+      directive_args: [],
+      directives: { wallarm_wstore_ssl_cert_file: null, wallarm_wstore_ssl_key_file: null, wallarm_wstore_ssl_ca_cert_file: null },
       remove_upstreams: ['wallarm_tarantool'],
       backup: true,
       validate: true,
@@ -182,7 +186,13 @@ describe('connect-upstream', () => {
   });
   it('4.x: wallarm_tarantool names, nothing removed', () => {
     const t = expand(connect, { version: '4.10.5', servers: ['10.0.0.11:3313'] }, fleet);
-    expect(t[0]!.nginx_upstream).toMatchObject({ name: 'wallarm_tarantool', directive: 'wallarm_tarantool_upstream', remove_upstreams: [] });
+    expect(t[0]!.nginx_upstream).toMatchObject({
+      name: 'wallarm_tarantool',
+      directive: 'wallarm_tarantool_upstream',
+      directive_aliases: ['wallarm_wstore_upstream'],
+      keepalive: 1,
+      remove_upstreams: [],
+    });
   });
   it('TLS on (6.2+): ssl=on and the CA / client files, TLS port', () => {
     const t = expand(
@@ -192,10 +202,8 @@ describe('connect-upstream', () => {
     );
     expect(nginxUpstreamArgs.parse(t[0]!.nginx_upstream)).toMatchObject({
       servers: ['10.0.0.11:6388', '10.0.0.12:6388'],
-      ssl: true,
-      ssl_ca_cert_file: '/etc/wallarm/ca.crt',
-      ssl_cert_file: '/etc/wallarm/c.crt',
-      ssl_key_file: '/etc/wallarm/c.key',
+      directive_args: ['ssl=on'],
+      directives: { wallarm_wstore_ssl_ca_cert_file: '/etc/wallarm/ca.crt', wallarm_wstore_ssl_cert_file: '/etc/wallarm/c.crt', wallarm_wstore_ssl_key_file: '/etc/wallarm/c.key' },
     });
   });
   it('keepalive lower than the servers: schema error with explicit servers, fail task with group servers', () => {

@@ -20,7 +20,16 @@ http {
 }
 `;
 
-const args = (a: Record<string, unknown>) => nginxUpstreamArgs.parse(a);
+/** What the connect-upstream role passes for Wallarm 6.x (the module itself knows no Wallarm name). */
+const wallarm = (a: Record<string, unknown>) => ({
+  name: 'wallarm_wstore',
+  directive: 'wallarm_wstore_upstream',
+  directive_aliases: ['wallarm_tarantool_upstream'],
+  server_params: ['max_fails=0', 'fail_timeout=0', 'max_conns=1'],
+  ...(Array.isArray(a.servers) ? { keepalive: a.servers.length } : {}),
+  ...a,
+});
+const args = (a: Record<string, unknown>) => nginxUpstreamArgs.parse(a.action === 'restore' ? a : wallarm(a));
 const two = ['10.0.0.11:3313', '10.0.0.12:3313'];
 const file = (content: string, extra: Partial<NginxFileState> = {}): NginxFileState => ({ exists: true, mode: '0644', content, backupExists: false, ...extra });
 const plan = (a: Record<string, unknown>, st: NginxFileState) => nginxUpstreamModule.plan(args(a), ctx({ file: st }));
@@ -76,25 +85,44 @@ http {
   });
 
   it('turns TLS on (ssl=on, CA and mTLS files) and off again', () => {
-    const tls = ensureUpstream(
-      standin,
-      args({ servers: ['10.0.0.11:6388'], ssl: true, ssl_ca_cert_file: '/etc/wallarm/ca.crt', ssl_cert_file: '/etc/wallarm/client.crt', ssl_key_file: '/etc/wallarm/client.key' }),
-    );
+    const tlsFiles = {
+      wallarm_wstore_ssl_cert_file: '/etc/wallarm/client.crt',
+      wallarm_wstore_ssl_key_file: '/etc/wallarm/client.key',
+      wallarm_wstore_ssl_ca_cert_file: '/etc/wallarm/ca.crt',
+    };
+    const tls = ensureUpstream(standin, args({ servers: ['10.0.0.11:6388'], directive_args: ['ssl=on'], directives: tlsFiles }));
     expect(tls).toContain('    wallarm_wstore_upstream wallarm_wstore ssl=on;\n');
     expect(tls).toContain('    wallarm_wstore_ssl_cert_file /etc/wallarm/client.crt;\n');
     expect(tls).toContain('    wallarm_wstore_ssl_key_file /etc/wallarm/client.key;\n');
     expect(tls).toContain('    wallarm_wstore_ssl_ca_cert_file /etc/wallarm/ca.crt;\n');
-    expect(tls).toContain('keepalive 1;');
-    const off = ensureUpstream(tls, args({ servers: ['10.0.0.11:3313'] }));
+    expect(ensureUpstream(tls, args({ servers: ['10.0.0.11:6388'], directive_args: ['ssl=on'], directives: tlsFiles }))).toBe(tls);
+    const off = ensureUpstream(tls, args({ servers: ['10.0.0.11:3313'], directives: Object.fromEntries(Object.keys(tlsFiles).map((k) => [k, null])) }));
     expect(off).not.toMatch(/ssl/);
     expect(off).toContain('    wallarm_wstore_upstream wallarm_wstore;\n');
   });
 
-  it('uses the 4.x names (wallarm_tarantool) and refuses TLS with them', () => {
+  it('takes any upstream name and directive: no Wallarm name is built in', () => {
+    const conf = 'http {\n    # acme_upstream old;\n    sendfile on;\n}\n';
+    const out = ensureUpstream(
+      conf,
+      nginxUpstreamArgs.parse({ name: 'backend', servers: ['10.1.0.1:8080'], directive: 'acme_upstream', directives: { acme_timeout: ['5s', 'strict'] } }),
+    );
+    expect(out).toBe('http {\n    upstream backend {\n        server 10.1.0.1:8080;\n    }\n\n    acme_upstream backend;\n\n    acme_timeout 5s strict;\n    sendfile on;\n}\n');
+    expect(out).not.toMatch(/wallarm|keepalive|max_conns/);
+    // Without a directive only the block is kept; keepalive unset leaves an existing one as it is.
+    const plain = ensureUpstream(
+      'http {\n    upstream app {\n        server 10.1.0.9:80;\n        keepalive 16;\n    }\n}\n',
+      nginxUpstreamArgs.parse({ name: 'app', servers: '10.1.0.1:80, 10.1.0.2:80' }),
+    );
+    expect(plain).toBe('http {\n    upstream app {\n        server 10.1.0.1:80;\n        server 10.1.0.2:80;\n        keepalive 16;\n    }\n}\n');
+    expect(() => nginxUpstreamArgs.parse({ servers: ['10.1.0.1:80'] })).toThrow(/upstream name is required/);
+    expect(() => nginxUpstreamArgs.parse({ name: 'app', servers: ['10.1.0.1:80'], directive: 'bad name' })).toThrow(/directive name/);
+  });
+
+  it('uses the 4.x names (wallarm_tarantool) when the role passes them', () => {
     const out = ensureUpstream(standin.replace(/wallarm_wstore/g, 'wallarm_tarantool'), args({ servers: two, name: 'wallarm_tarantool', directive: 'wallarm_tarantool_upstream' }));
     expect(out).toContain('    wallarm_tarantool_upstream wallarm_tarantool;\n');
     expect(out).toContain('server 10.0.0.12:3313 max_fails=0 fail_timeout=0 max_conns=1;');
-    expect(() => args({ servers: two, directive: 'wallarm_tarantool_upstream', ssl: true })).toThrow(/6\.2/);
   });
 
   it('on a 6.x switch renames the tarantool directive and removes the old upstream block', () => {
@@ -112,8 +140,7 @@ http {
     );
   });
 
-  it('rejects keepalive lower than the number of servers, and no servers', () => {
-    expect(() => args({ servers: two, keepalive: 1 })).toThrow(/keepalive \(1\) must not be lower than the number of servers \(2\)/);
+  it('rejects no servers and a server without a port', () => {
     expect(() => args({ servers: [] })).toThrow(/at least one/);
     expect(() => args({ servers: ['10.0.0.1'] })).toThrow(/HOST:PORT/);
   });

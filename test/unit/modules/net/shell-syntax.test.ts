@@ -1,7 +1,8 @@
 import { describe, it, expect } from 'vitest';
 import { spawnSync } from 'node:child_process';
 import { netModules } from '../../../../src/modules/net/index.js';
-import { planInstall, wallarmInstallArgs, parseMachineState } from '../../../../src/modules/net/wallarm-install.js';
+import wallarm from '../../../../src/wallarm/index.js';
+import { planInstall, wallarmInstallArgs, parseMachineState } from '../../../../src/wallarm/install.js';
 import { nginxUpstreamModule, nginxUpstreamArgs } from '../../../../src/modules/net/nginx-upstream.js';
 import { ctx, facts } from './helpers.js';
 
@@ -12,7 +13,7 @@ function shellParses(text: string): string {
 }
 
 const sampleArgs: Record<string, Record<string, unknown>> = {
-  nginx_upstream: { servers: ['10.0.0.1:3313'] },
+  nginx_upstream: { name: 'wallarm_wstore', servers: ['10.0.0.1:3313'], directive: 'wallarm_wstore_upstream' },
   firewall_port: { port: 3313, sources: ['10.0.0.2'] },
   wallarm_preflight: { version: '6.12.1' },
   wallarm_install: { version: '6.12.1', component: 'postanalytics', token: 't', group: 'g', sha256: 'a'.repeat(64) },
@@ -22,14 +23,16 @@ const sampleArgs: Record<string, Record<string, unknown>> = {
 
 describe('generated shell parses', () => {
   const allTools = facts({ firewall: { nft: true, iptables: true, ufw: true, firewalld: true } });
-  for (const m of netModules) {
+  const all = [...netModules, ...(wallarm.modules ?? [])];
+  it('covers every net and Wallarm module', () => expect(Object.keys(sampleArgs).sort()).toEqual(all.map((m) => m.name).sort()));
+  for (const m of all) {
     it(`${m.name} probes`, () => {
       const args = m.args.parse(sampleArgs[m.name]);
       for (const p of m.probes?.(args, ctx({}, allTools)) ?? []) expect(shellParses(p.cmd.text)).toBe('ok');
     });
   }
   it('wallarm_verify postanalytics probe', () => {
-    const m = netModules.find((x) => x.name === 'wallarm_verify')!;
+    const m = all.find((x) => x.name === 'wallarm_verify')!;
     const args = m.args.parse({ component: 'postanalytics', listen_port: 3313 });
     expect(shellParses(m.probes!(args, ctx({}))[0]!.cmd.text)).toBe('ok');
   });

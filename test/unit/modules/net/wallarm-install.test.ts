@@ -8,8 +8,8 @@ import {
   installerArgs,
   explainInstallFailure,
   wallarmInstallModule,
-} from '../../../../src/modules/net/wallarm-install.js';
-import { installerUrl, checkOs, generationOf, supportsTls, compareVersions } from '../../../../src/modules/net/wallarm-facts.js';
+} from '../../../../src/wallarm/install.js';
+import { installerUrl, checkOs, generationOf, supportsTls, compareVersions } from '../../../../src/wallarm/facts.js';
 import { facts, cmds, ctx } from './helpers.js';
 
 const TOKEN = 'api-Zm9vYmFyc2VjcmV0dG9rZW4';

@@ -1,5 +1,5 @@
 import { describe, it, expect } from 'vitest';
-import { wallarmRemoveArgs, planRemove, parseOldNodeState } from '../../../../src/modules/net/wallarm-remove.js';
+import { wallarmRemoveArgs, planRemove, parseOldNodeState } from '../../../../src/wallarm/remove.js';
 import { facts, cmds } from './helpers.js';
 
 const a = (o: Record<string, unknown> = {}) => wallarmRemoveArgs.parse(o);

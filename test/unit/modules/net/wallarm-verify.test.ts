@@ -1,5 +1,5 @@
 import { describe, it, expect } from 'vitest';
-import { wallarmVerifyArgs, parseVerifyProbe, diagnose, judge, parseStatus, wallarmVerifyModule, type VerifyEvidence } from '../../../../src/modules/net/wallarm-verify.js';
+import { wallarmVerifyArgs, parseVerifyProbe, diagnose, judge, parseStatus, wallarmVerifyModule, type VerifyEvidence } from '../../../../src/wallarm/verify.js';
 import { ctx } from './helpers.js';
 
 const status = (o: Record<string, unknown>) =>

@@ -1,7 +1,6 @@
 import { z } from 'zod';
-import { defineModule, type Plan } from '../types.js';
-import { sh, raw } from '../../commands/quote.js';
-import { postanalyticsLog, WALLARM_PATHS, type Generation } from './wallarm-facts.js';
+import { defineModule, sh, raw, type Plan } from '../index.js';
+import { postanalyticsLog, WALLARM_PATHS, type Generation } from './facts.js';
 
 /**
  * wallarm_verify: the check step of the seeds, plus a diagnosis. Everything it does is a read (and

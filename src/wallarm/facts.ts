@@ -1,4 +1,4 @@
-import type { HostFacts } from '../../facts/types.js';
+import type { HostFacts } from '../index.js';
 
 /**
  * Wallarm knowledge shared by the modules and the roles: versions, generations, supported systems,

@@ -1,8 +1,7 @@
 import { isIP } from 'node:net';
 import { z } from 'zod';
-import type { RoleExpandContext } from '../../config/model.js';
-import { VERSION_RE } from './wallarm-facts.js';
-import { ansibleBoolean } from '../../config/boolean.js';
+import { ansibleBoolean, type RoleExpandContext } from '../index.js';
+import { VERSION_RE } from './facts.js';
 
 /** Zod pieces and inventory helpers shared by the Wallarm roles (roles/*). */
 

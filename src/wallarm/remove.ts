@@ -1,9 +1,6 @@
 import { z } from 'zod';
-import { defineModule, type Plan } from '../types.js';
-import type { Command } from '../../commands/types.js';
-import { sh } from '../../commands/quote.js';
-import type { HostFacts } from '../../facts/types.js';
-import { WALLARM_PATHS } from './wallarm-facts.js';
+import { defineModule, sh, type Plan, type Command, type HostFacts } from '../index.js';
+import { WALLARM_PATHS } from './facts.js';
 
 /**
  * wallarm_remove: take an old postanalytics node off a machine, the way seed 000 step 8 says —

@@ -1,9 +1,6 @@
 import { z } from 'zod';
-import { defineModule, type Plan, type Outcome } from '../types.js';
-import { sh, raw } from '../../commands/quote.js';
-import type { RunResult } from '../../executors/types.js';
-import type { HostFacts } from '../../facts/types.js';
-import { VERSION_RE, WALLARM_PATHS, CLOUD_API_HOSTS, installerArch, installerFile, installerUrl, checkOs, describeSupported } from './wallarm-facts.js';
+import { defineModule, sh, raw, type Plan, type Outcome, type RunResult, type HostFacts } from '../index.js';
+import { VERSION_RE, WALLARM_PATHS, CLOUD_API_HOSTS, installerArch, installerFile, installerUrl, checkOs, describeSupported } from './facts.js';
 
 /**
  * wallarm_preflight (prepare-clean-machine) and wallarm_install (install-postanalytics,
