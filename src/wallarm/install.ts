@@ -1,6 +1,7 @@
 import { z } from 'zod';
-import { defineModule, sh, raw, type Plan, type Outcome, type RunResult, type HostFacts } from '../index.js';
+import { defineModule, type Plan, type Outcome, type RunResult, type HostFacts } from '../index.js';
 import { VERSION_RE, WALLARM_PATHS, CLOUD_API_HOSTS, installerArch, installerFile, installerUrl, checkOs, describeSupported } from './facts.js';
+import { script } from './scripts.js';
 
 /**
  * wallarm_preflight (prepare-clean-machine) and wallarm_install (install-postanalytics,
@@ -19,13 +20,10 @@ export interface WallarmMachineState {
   installerSha256?: string;
 }
 
-const STATE_SEP = '@@tsplay@@';
-
-/** One probe for both modules: /opt/wallarm, node.yaml, tsplay's version marker, user, packages. */
+/** One probe for both modules: /opt/wallarm, node.yaml, tsplay's version marker, user, packages (scripts/machine-state.sh). */
 function stateProbeCmd(installerPath?: string) {
   const p = WALLARM_PATHS;
-  const inst = installerPath ? sh`if [ -f ${installerPath} ]; then echo "installer_sha256=$(sha256sum ${installerPath} | cut -d' ' -f1)"; fi;` : raw('');
-  return sh`echo ${STATE_SEP}; if [ -e ${p.root} ]; then echo opt_wallarm=yes; fi; if [ -s ${p.nodeYaml} ]; then echo registered=yes; fi; if [ -f ${p.versionMarker} ]; then echo "version=$(head -n 1 ${p.versionMarker})"; elif [ -f ${p.root}/setup.sh ]; then echo "version=$(sh ${p.root}/setup.sh --version 2>/dev/null | grep -oE '[0-9]+\.[0-9]+\.[0-9]+' | head -n 1)"; fi; if id -u wallarm >/dev/null 2>&1; then echo user=yes; fi; if command -v dpkg-query >/dev/null 2>&1; then dpkg-query -W -f='pkg=\${Package} \${Status}\\n' 'wallarm*' 2>/dev/null | grep ' installed$' | cut -d' ' -f1; fi; if command -v rpm >/dev/null 2>&1; then rpm -qa --qf 'pkg=%{NAME}\\n' 'wallarm*' 2>/dev/null; fi; ${inst} true`;
+  return script('machine-state', { root: p.root, node_yaml: p.nodeYaml, version_marker: p.versionMarker, installer: installerPath ?? '' });
 }
 
 export function parseMachineState(stdout: string): WallarmMachineState {
@@ -131,16 +129,24 @@ export function installerArgs(a: WallarmInstallArgs): string[] {
   return words;
 }
 
+/** scripts/install.sh with this install's values; the token is read from stdin there. */
 function installScript(a: WallarmInstallArgs, url: string, dest: string, download: boolean) {
   const p = WALLARM_PATHS;
-  const fetch = download
-    ? sh`mkdir -p ${a.dest_dir} && curl -fsSL --retry 3 -o ${dest + '.part'} ${url} && mv -f ${dest + '.part'} ${dest} || { echo "tsplay: cannot download ${raw(url.replace(/[^A-Za-z0-9_./:-]/g, '?'))}"; exit 92; };`
-    : raw('');
-  const check = a.sha256
-    ? sh`got=$(sha256sum ${dest} | cut -d' ' -f1); if [ "$got" != ${a.sha256.toLowerCase()} ]; then echo "tsplay: sha256 mismatch for ${raw(installerFile(a.version, a.arch ?? 'x86_64'))}: expected ${raw(a.sha256.toLowerCase())}, got $got"; rm -f ${dest}; exit 93; fi;`
-    : raw('');
-  // The token arrives on stdin: never on our command line, in the environment listing or in a report.
-  return sh`IFS= read -r WALLARM_TOKEN || { echo 'tsplay: no token on stdin'; exit 90; }; ${fetch} ${check} sh ${dest} -- ${raw('-t "$WALLARM_TOKEN"')} ${installerArgs(a)}; rc=$?; unset WALLARM_TOKEN; if [ "$rc" -ne 0 ]; then echo "tsplay: installer exited $rc"; exit "$rc"; fi; if [ ! -s ${p.nodeYaml} ]; then echo 'tsplay: the installer finished but node.yaml is empty (registration failed)'; exit 91; fi; printf '%s\\n' ${a.version} > ${p.versionMarker}`;
+  return script(
+    'install',
+    {
+      dest_dir: a.dest_dir,
+      dest,
+      url,
+      download: download ? 'yes' : 'no',
+      sha256: a.sha256?.toLowerCase() ?? '',
+      installer_name: installerFile(a.version, a.arch ?? 'x86_64'),
+      version: a.version,
+      node_yaml: p.nodeYaml,
+      version_marker: p.versionMarker,
+    },
+    installerArgs(a),
+  );
 }
 
 /** Turn installer output into a message: token redacted, the known failure lines explained. */

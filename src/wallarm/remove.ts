@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { defineModule, sh, type Plan, type Command, type HostFacts } from '../index.js';
 import { WALLARM_PATHS } from './facts.js';
+import { script } from './scripts.js';
 
 /**
  * wallarm_remove: take an old postanalytics node off a machine, the way seed 000 step 8 says —
@@ -63,7 +64,7 @@ export const wallarmRemoveModule = defineModule<WallarmRemoveArgs>({
   probes: (a) => [
     {
       key: 'state',
-      cmd: sh`if command -v dpkg-query >/dev/null 2>&1 && dpkg-query -W -f='\${Status}' ${a.package} 2>/dev/null | grep -q ' installed$'; then echo package=yes; elif command -v rpm >/dev/null 2>&1 && rpm -q ${a.package} >/dev/null 2>&1; then echo package=yes; fi; if [ -d ${WALLARM_PATHS.root} ]; then echo opt_wallarm=yes; fi; true`,
+      cmd: script('old-node-state', { package: a.package, root: WALLARM_PATHS.root }),
       parse: (r) => parseOldNodeState(r.stdout),
     },
   ],

@@ -90,11 +90,14 @@ describe('wallarm_install', () => {
     expect(c.describe).not.toContain(TOKEN);
     expect(c.stdin).toBe(TOKEN + '\n');
     expect(c.env).toEqual({ WALLARM_LABELS: 'group=prod' });
-    expect(c.cmd.text).toContain(
-      'curl -fsSL --retry 3 -o /var/tmp/tsplay-wallarm/wallarm-6.12.1.x86_64-glibc.sh.part https://meganode.wallarm.com/6.12/wallarm-6.12.1.x86_64-glibc.sh',
-    );
-    expect(c.cmd.text).toContain('sh /var/tmp/tsplay-wallarm/wallarm-6.12.1.x86_64-glibc.sh -- -t "$WALLARM_TOKEN" --batch -c EU postanalytics');
-    expect(c.cmd.text).toContain("printf '%s\\n' 6.12.1 > /opt/wallarm/.tsplay-version");
+    // scripts/install.sh, its inputs assigned first (quoted), the installer's words as "$@".
+    expect(c.cmd.text).toContain('\nurl=https://meganode.wallarm.com/6.12/wallarm-6.12.1.x86_64-glibc.sh\n');
+    expect(c.cmd.text).toContain('\ndest=/var/tmp/tsplay-wallarm/wallarm-6.12.1.x86_64-glibc.sh\n');
+    expect(c.cmd.text).toContain('\ndownload=yes\n');
+    expect(c.cmd.text).toContain('\nset -- --batch -c EU postanalytics\n');
+    expect(c.cmd.text).toContain('curl -fsSL --retry 3 -o "$dest.part" "$url"');
+    expect(c.cmd.text).toContain('sh "$dest" -- -t "$WALLARM_TOKEN" "$@"');
+    expect(c.cmd.text).toContain('\nversion=6.12.1\nnode_yaml=/opt/wallarm/etc/wallarm/node.yaml\nversion_marker=/opt/wallarm/.tsplay-version\n');
     expect(p.setFacts).toEqual({ wallarm_installed_version: '6.12.1' });
   });
 
@@ -117,9 +120,10 @@ describe('wallarm_install', () => {
   it('checks sha256 and skips the download when the file already matches', () => {
     const sha = 'a'.repeat(64);
     const p = planInstall(install({ sha256: sha }), facts(), clean);
-    expect(cmds(p)[0]).toContain(`if [ "$got" != ${sha} ]`);
+    expect(cmds(p)[0]).toContain(`\nsha256=${sha}\n`);
+    expect(cmds(p)[0]).toContain('if [ "$got" != "$sha256" ]');
     const cached = planInstall(install({ sha256: sha }), facts(), { ...clean, installerSha256: sha });
-    expect(cmds(cached)[0]).not.toContain('curl');
+    expect(cmds(cached)[0]).toContain('\ndownload=no\n');
   });
 
   it('leaves a registered node of the wanted version alone (idempotent)', () => {
@@ -153,10 +157,10 @@ describe('wallarm_install', () => {
 
   it('probes node.yaml, the version marker (or setup.sh --version), the user, packages and a cached installer', () => {
     const probe = wallarmInstallModule.probes!(install({}), ctx({}))[0]!;
-    expect(probe.cmd.text).toContain('[ -s /opt/wallarm/etc/wallarm/node.yaml ]');
-    expect(probe.cmd.text).toContain('sh /opt/wallarm/setup.sh --version');
+    expect(probe.cmd.text).toContain('\nnode_yaml=/opt/wallarm/etc/wallarm/node.yaml\n');
+    expect(probe.cmd.text).toContain('\ninstaller=/var/tmp/tsplay-wallarm/wallarm-6.12.1.x86_64-glibc.sh\n');
+    expect(probe.cmd.text).toContain('sh "$root/setup.sh" --version');
     expect(probe.cmd.text).toContain("dpkg-query -W -f='pkg=${Package} ${Status}\\n' 'wallarm*'");
-    expect(probe.cmd.text).toContain('sha256sum /var/tmp/tsplay-wallarm/wallarm-6.12.1.x86_64-glibc.sh');
     expect(parseMachineState('opt_wallarm=yes\nregistered=yes\nversion=6.12.1\nuser=yes\npkg=wallarm-node\ninstaller_sha256=abc\n')).toEqual({
       optWallarm: true,
       registered: true,
@@ -165,5 +169,25 @@ describe('wallarm_install', () => {
       packages: ['wallarm-node'],
       installerSha256: 'abc',
     });
+  });
+});
+
+describe('scripts/machine-state.sh, run for real (read-only)', () => {
+  it('reports a cached installer by its sha256, also at a path a shell would split', async () => {
+    const { mkdtempSync, writeFileSync, rmSync } = await import('node:fs');
+    const { tmpdir } = await import('node:os');
+    const { join } = await import('node:path');
+    const { execFileSync } = await import('node:child_process');
+    const { createHash } = await import('node:crypto');
+    const dir = mkdtempSync(join(tmpdir(), "wallarm state $(x) '"));
+    try {
+      const file = join(dir, 'wallarm-6.12.1.x86_64-glibc.sh');
+      writeFileSync(file, 'installer bytes\n');
+      const probe = wallarmInstallModule.probes!(install({ dest_dir: dir }), ctx({}))[0]!;
+      const out = execFileSync('sh', ['-c', probe.cmd.text], { encoding: 'utf8' });
+      expect(parseMachineState(out).installerSha256).toBe(createHash('sha256').update('installer bytes\n').digest('hex'));
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 });
