@@ -332,7 +332,7 @@ async function runOnce(run: RunContext, hs: HostState, task: ModuleTask, scope: 
   const factHs = task.delegateFacts && task.delegateTo ? target : hs;
   if (plan.gatheredFacts && !plan.failed) {
     factHs.facts = plan.gatheredFacts.facts;
-    run.redactor.scan(plan.gatheredFacts.ansible);
+    run.redactor.scan({ ansible_facts: plan.gatheredFacts.ansible });
     factHs.ansibleFacts = { ...factHs.ansibleFacts, ...plan.gatheredFacts.ansible };
   }
   for (const c of plan.commands) if (c.kind === 'shell') registerCommandSecrets(run, c);

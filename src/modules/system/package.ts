@@ -19,35 +19,59 @@ const names = strList.refine((l) => l.every((n) => n !== '' && !n.startsWith('-'
   message: 'package names cannot be empty or start with "-"',
 });
 
+/** `package` takes name, state and use; every other argument goes to the backend module (apt, dnf), which validates it. */
 export const packageArgs = withAliases(
   { pkg: 'name' },
-  z.strictObject({
-    name: names.optional(),
-    state: stateArg.optional(),
-    use: z.enum(['auto', 'apt', 'dnf', 'yum']).optional(),
-    update_cache: bool.optional(),
-    autoremove: bool.optional(),
-    // apt-only, passed through like Ansible's package module does with backend args.
-    cache_valid_time: int.optional(),
-    purge: bool.optional(),
-  }),
+  z
+    .object({
+      name: names.optional(),
+      state: z.string().optional(),
+      use: z.enum(['auto', 'apt', 'dnf', 'yum']).optional(),
+    })
+    .passthrough(),
 );
 export type PackageArgs = z.infer<typeof packageArgs>;
 
 export const aptArgs = withAliases(
-  { pkg: 'name', package: 'name', 'update-cache': 'update_cache', 'install-recommends': 'install_recommends' },
+  {
+    pkg: 'name',
+    package: 'name',
+    'update-cache': 'update_cache',
+    'install-recommends': 'install_recommends',
+    'default-release': 'default_release',
+    'allow-unauthenticated': 'allow_unauthenticated',
+    'allow-downgrade': 'allow_downgrade',
+    allow_downgrades: 'allow_downgrade',
+    'allow-downgrades': 'allow_downgrade',
+  },
   z.strictObject({
     name: names.optional(),
-    state: stateArg.optional(),
+    state: z.enum(['present', 'installed', 'absent', 'removed', 'latest', 'build-dep', 'fixed']).optional(),
     update_cache: bool.optional(),
+    update_cache_retries: int.optional(),
+    update_cache_retry_max_delay: int.optional(),
     cache_valid_time: int.optional(),
     purge: bool.optional(),
-    autoremove: bool.optional(),
+    deb: z.string().min(1).optional(),
+    default_release: z.string().optional(),
     install_recommends: bool.optional(),
+    force: bool.optional(),
     upgrade: z
       .union([bool, z.enum(['yes', 'no', 'safe', 'full', 'dist'])])
       .transform((u) => (u === true ? 'yes' : u === false ? 'no' : u))
       .optional(),
+    dpkg_options: z.string().optional(),
+    autoremove: bool.optional(),
+    autoclean: bool.optional(),
+    fail_on_autoremove: bool.optional(),
+    policy_rc_d: int.optional(),
+    only_upgrade: bool.optional(),
+    force_apt_get: bool.optional(),
+    clean: bool.optional(),
+    allow_unauthenticated: bool.optional(),
+    allow_downgrade: bool.optional(),
+    allow_change_held_packages: bool.optional(),
+    lock_timeout: int.optional(),
   }),
 );
 export type AptArgs = z.infer<typeof aptArgs>;
@@ -63,6 +87,25 @@ export const dnfArgs = withAliases(
     disablerepo: strList.optional(),
     disable_gpg_check: bool.optional(),
     update_only: bool.optional(),
+    exclude: strList.optional(),
+    installroot: z.string().min(1).optional(),
+    conf_file: z.string().min(1).optional(),
+    releasever: z.string().optional(),
+    skip_broken: bool.optional(),
+    allowerasing: bool.optional(),
+    nobest: bool.optional(),
+    install_weak_deps: bool.optional(),
+    disable_excludes: z.string().optional(),
+    cacheonly: bool.optional(),
+    enable_plugin: strList.optional(),
+    disable_plugin: strList.optional(),
+    // Accepted and ignored as ansible's dnf does for local repositories (no TLS in play).
+    validate_certs: bool.optional(),
+    sslverify: bool.optional(),
+    lock_timeout: int.optional(),
+    allow_downgrade: bool.optional(),
+    security: bool.optional(),
+    bugfix: bool.optional(),
   }),
 );
 export type DnfArgs = z.infer<typeof dnfArgs>;
@@ -82,9 +125,31 @@ export interface PkgRequest {
   disablerepo: string[];
   disableGpgCheck: boolean;
   updateOnly: boolean;
+  /** Extra dnf/yum command-line words from exclude, installroot, conf_file, … */
+  extra: string[];
 }
 
-function request(mgr: Manager, a: Partial<AptArgs & DnfArgs>): PkgRequest {
+/** dnf's own arguments → its command-line options. */
+function dnfExtra(a: Partial<DnfArgs>): string[] {
+  const w: string[] = [];
+  for (const x of a.exclude ?? []) w.push(`--exclude=${x}`);
+  if (a.installroot && a.installroot !== '/') w.push(`--installroot=${a.installroot}`);
+  if (a.conf_file) w.push(`--config=${a.conf_file}`);
+  if (a.releasever) w.push(`--releasever=${a.releasever}`);
+  if (a.skip_broken) w.push('--skip-broken');
+  if (a.allowerasing) w.push('--allowerasing');
+  if (a.nobest) w.push('--nobest');
+  if (a.install_weak_deps === false) w.push('--setopt=install_weak_deps=False');
+  if (a.disable_excludes) w.push(`--disableexcludes=${a.disable_excludes}`);
+  if (a.cacheonly) w.push('--cacheonly');
+  for (const x of a.enable_plugin ?? []) w.push(`--enableplugin=${x}`);
+  for (const x of a.disable_plugin ?? []) w.push(`--disableplugin=${x}`);
+  if (a.security) w.push('--security');
+  if (a.bugfix) w.push('--bugfix');
+  return w;
+}
+
+function request(mgr: Manager, a: Partial<DnfArgs> & { cache_valid_time?: number; purge?: boolean; install_recommends?: boolean; upgrade?: string }): PkgRequest {
   return {
     mgr,
     names: a.name ?? [],
@@ -99,6 +164,7 @@ function request(mgr: Manager, a: Partial<AptArgs & DnfArgs>): PkgRequest {
     disablerepo: a.disablerepo ?? [],
     disableGpgCheck: a.disable_gpg_check ?? false,
     updateOnly: a.update_only ?? false,
+    extra: dnfExtra(a),
   };
 }
 
@@ -120,55 +186,151 @@ export function managerFor(wanted: 'auto' | Manager, facts: HostFacts): { mgr: M
 }
 
 // ---------------------------------------------------------------------------------------------
-// apt
+// apt (ansible-core 2.14's apt module, with apt-get: aptitude is never used, as force_apt_get: true)
 
-const APT_GET = 'DEBIAN_FRONTEND=noninteractive apt-get -y -o Dpkg::Options::=--force-confdef -o Dpkg::Options::=--force-confold';
+/** apt's request after aliases and defaults, as ansible-core's apt module reads its params. */
+export interface AptRequest {
+  names: string[];
+  state: 'present' | 'absent' | 'latest' | 'build-dep' | 'fixed';
+  updateCache?: boolean;
+  cacheValidTime: number;
+  purge: boolean;
+  deb?: string;
+  defaultRelease?: string;
+  installRecommends?: boolean;
+  force: boolean;
+  upgrade?: 'yes' | 'safe' | 'full' | 'dist';
+  dpkgOptions: string;
+  autoremove: boolean;
+  autoclean: boolean;
+  failOnAutoremove: boolean;
+  policyRcD?: number;
+  onlyUpgrade: boolean;
+  clean: boolean;
+  allowUnauthenticated: boolean;
+  allowDowngrade: boolean;
+  allowChangeHeld: boolean;
+  lockTimeout: number;
+}
 
-/** `nginx=1.22*` → name and version pattern. */
-function aptSpec(spec: string): { name: string; version?: string } {
-  const i = spec.indexOf('=');
-  return i < 0 ? { name: spec } : { name: spec.slice(0, i), version: spec.slice(i + 1) };
+export function aptRequest(a: Partial<AptArgs>): AptRequest {
+  const st = a.state ?? 'present';
+  return {
+    names: a.name ?? [],
+    state: st === 'installed' ? 'present' : st === 'removed' ? 'absent' : st,
+    updateCache: a.update_cache,
+    cacheValidTime: a.cache_valid_time ?? 0,
+    purge: a.purge ?? false,
+    deb: a.deb,
+    defaultRelease: a.default_release || undefined,
+    installRecommends: a.install_recommends,
+    force: a.force ?? false,
+    upgrade: a.upgrade === undefined || a.upgrade === 'no' ? undefined : (a.upgrade as AptRequest['upgrade']),
+    dpkgOptions: a.dpkg_options ?? 'force-confdef,force-confold',
+    autoremove: a.autoremove ?? false,
+    autoclean: a.autoclean ?? false,
+    failOnAutoremove: a.fail_on_autoremove ?? false,
+    policyRcD: a.policy_rc_d,
+    onlyUpgrade: a.only_upgrade ?? false,
+    clean: a.clean ?? false,
+    allowUnauthenticated: a.allow_unauthenticated ?? false,
+    allowDowngrade: a.allow_downgrade ?? false,
+    allowChangeHeld: a.allow_change_held_packages ?? false,
+    lockTimeout: a.lock_timeout ?? 60,
+  };
+}
+
+/** `nginx=1.22*` / `nginx>=1.22` → name, comparison and version. */
+export function aptSpec(spec: string): { name: string; cmp?: '=' | '>='; version?: string } {
+  const m = /^(.*?)(>?=)(.*)$/s.exec(spec);
+  return m ? { name: m[1]!, cmp: m[2] as '=' | '>=', version: m[3]! } : { name: spec };
 }
 
 interface AptPkg {
   status: 'installed' | 'config-files' | 'not-installed';
   version?: string;
   candidate?: string;
+  /** Packages that provide this name (a virtual package), when it has no candidate. */
+  providers: number;
+  /** Every version the archive offers (apt-cache madison). */
+  versions: string[];
 }
 
 export interface AptProbe {
   pkgs: Record<string, AptPkg>;
-  cacheAge?: number;
+  /** mtime of the update-success stamp or of /var/lib/apt/lists (ansible's cache_update_time). */
+  cacheTime: number;
+  now?: number;
   autoremove?: number;
+  autoclean?: number;
   upgrade?: number;
+  deb?: { name?: string; version?: string; installed?: string; error?: string };
 }
 
-function aptProbe(req: PkgRequest): Probe {
+const APT_ENV = 'DEBIAN_FRONTEND=noninteractive DEBIAN_PRIORITY=critical LC_ALL=C LANG=C';
+
+function dpkgOptionWords(opts: string): string[] {
+  return opts
+    .split(',')
+    .filter(Boolean)
+    .flatMap((o) => ['-o', `Dpkg::Options::=--${o}`]);
+}
+
+/** `apt-get -y` with the options every ansible apt-get call carries. */
+function aptGet(req: AptRequest, words: string[], simulate = false): Shell {
+  const w = ['apt-get', '-y', ...dpkgOptionWords(req.dpkgOptions), '-o', `DPkg::Lock::Timeout=${req.lockTimeout}`];
+  if (req.defaultRelease) w.push('-o', `APT::Default-Release=${req.defaultRelease}`);
+  if (simulate) w.push('-s');
+  return new Shell(`${APT_ENV} ${argv([...w, ...words]).text}`);
+}
+
+function upgradeWords(req: AptRequest): string[] {
+  const w: string[] = [];
+  if (req.force) w.push('--force-yes');
+  if (req.failOnAutoremove) w.push('--no-remove');
+  if (req.allowUnauthenticated) w.push('--allow-unauthenticated');
+  if (req.allowDowngrade) w.push('--allow-downgrades');
+  if (req.upgrade === 'dist' || req.upgrade === 'full') w.push('dist-upgrade');
+  else w.push('upgrade', '--with-new-pkgs');
+  if (req.autoremove) w.push('--auto-remove');
+  return w;
+}
+
+function aptProbe(req: AptRequest): Probe {
   const base = [...new Set(req.names.map((n) => aptSpec(n).name))];
+  const policy = req.defaultRelease ? sh`apt-cache -o APT::Default-Release=${req.defaultRelease} policy`.text : 'apt-cache policy';
   let script = 'export LC_ALL=C; ';
   if (base.length) {
-    const cand = req.state === 'latest' ? `c=$(apt-cache policy "$p" 2>/dev/null | sed -n 's/^ *Candidate: *//p' | head -n1); ` : 'c=; ';
     script += sh`set -- ${base}; `.text;
-    script += `for p do s=$(dpkg-query -W -f='\${Status}\\t\${Version}\\n' -- "$p" 2>/dev/null | head -n1); ${cand}printf 'pkg\\t%s\\t%s\\t%s\\n' "$p" "$c" "$s"; done; `;
-  }
-  if (req.updateCache && req.cacheValidTime !== undefined) {
     script +=
-      'now=$(date +%s); t=$(stat -c %Y /var/lib/apt/periodic/update-success-stamp 2>/dev/null || stat -c %Y /var/lib/apt/lists 2>/dev/null || echo 0); echo "cache_age=$((now - t))"; ';
+      `for p do s=$(dpkg-query -W -f='\${Status}\\t\${Version}\\n' -- "$p" 2>/dev/null | head -n1); ` +
+      `c=$(${policy} -- "$p" 2>/dev/null | sed -n 's/^ *Candidate: *//p' | head -n1); ` +
+      `v=0; if [ -z "$c" ] || [ "$c" = '(none)' ]; then v=$(apt-cache showpkg -- "$p" 2>/dev/null | sed -n '/^Reverse Provides:/,$p' | sed 1d | grep -c .); fi; ` +
+      `vs=$(apt-cache madison -- "$p" 2>/dev/null | awk -F'|' '{gsub(/ /, "", $2); printf "%s ", $2}'); ` +
+      `printf 'pkg\\t%s\\t%s\\t%s\\t%s\\t%s\\n' "$p" "$c" "$v" "$vs" "$s"; done; `;
   }
-  if (req.autoremove) script += `echo "autoremove=$(apt-get -s ${req.purge ? '--purge ' : ''}autoremove 2>/dev/null | grep -c '^Remv ')"; `;
-  if (req.upgrade !== 'no') {
-    const verb = req.upgrade === 'full' || req.upgrade === 'dist' ? 'dist-upgrade' : 'upgrade --with-new-pkgs';
-    script += `echo "upgrade=$(apt-get -s ${verb} 2>/dev/null | grep -c '^Inst ')"; `;
+  script +=
+    'echo "now=$(date +%s)"; echo "cache_time=$(stat -c %Y /var/lib/apt/periodic/update-success-stamp 2>/dev/null || stat -c %Y /var/lib/apt/lists 2>/dev/null || echo 0)"; ';
+  if (req.deb) {
+    script += sh`d=${req.deb}; `.text;
+    script +=
+      'if n=$(dpkg-deb -f "$d" Package 2>&1) && v=$(dpkg-deb -f "$d" Version 2>&1); then i=$(dpkg-query -W -f=\'${Status}\\t${Version}\\n\' -- "$n" 2>/dev/null | grep "installed	" | cut -f2); ' +
+      'printf \'deb\\t%s\\t%s\\t%s\\n\' "$n" "$v" "$i"; else printf \'deberr\\t%s\\n\' "$(printf %s "$n$v" | head -n1)"; fi; ';
   }
+  const noPkgs = !base.length;
+  if (req.autoremove && noPkgs && !req.upgrade && !req.deb)
+    script += `echo "autoremove=$(${aptGet(req, [...(req.purge ? ['--purge'] : []), 'autoremove'], true).text} 2>/dev/null | grep -c '^Remv ')"; `;
+  if (req.autoclean && noPkgs && !req.upgrade && !req.deb) script += `echo "autoclean=$(${aptGet(req, ['autoclean'], true).text} 2>/dev/null | grep -c '^Del ')"; `;
+  if (req.upgrade) script += `echo "upgrade=$(${aptGet(req, upgradeWords(req), true).text} 2>/dev/null | grep -c '^Inst \\|^Remv ')"; `;
   return { key: 'apt', cmd: raw(script.trim()), parse: parseAptProbe };
 }
 
-/** Parse the apt probe's `pkg\tNAME\tCANDIDATE\tSTATUS\tVERSION` lines and counters. */
+/** Parse the apt probe's `pkg\tNAME\tCANDIDATE\tPROVIDERS\tSTATUS\tVERSION` lines and counters. */
 export function parseAptProbe(r: RunResult): AptProbe {
-  const out: AptProbe = { pkgs: {} };
+  const out: AptProbe = { pkgs: {}, cacheTime: 0 };
   for (const line of r.stdout.split('\n')) {
     if (line.startsWith('pkg\t')) {
-      const [, name, candidate, status, version] = line.split('\t');
+      const [, name, candidate, providers, versions, status, version] = line.split('\t');
       const words = (status ?? '').trim().split(/\s+/);
       const last = words[words.length - 1];
       const st: AptPkg['status'] = last === 'installed' ? 'installed' : last === 'config-files' ? 'config-files' : 'not-installed';
@@ -176,29 +338,89 @@ export function parseAptProbe(r: RunResult): AptProbe {
         status: st,
         version: st === 'installed' && version ? version : undefined,
         candidate: candidate && candidate !== '(none)' ? candidate : undefined,
+        providers: Number(providers) || 0,
+        versions: (versions ?? '').split(' ').filter(Boolean),
       };
+    } else if (line.startsWith('deb\t')) {
+      const [, name, version, installed] = line.split('\t');
+      out.deb = { name, version, installed: installed || undefined };
+    } else if (line.startsWith('deberr\t')) {
+      out.deb = { error: line.slice(7) };
     }
-    const m = /^(cache_age|autoremove|upgrade)=(-?\d+)$/.exec(line);
+    const m = /^(cache_time|now|autoremove|autoclean|upgrade)=(-?\d+)$/.exec(line);
     if (m) {
       const n = Number(m[2]);
-      if (m[1] === 'cache_age') out.cacheAge = n;
+      if (m[1] === 'cache_time') out.cacheTime = n;
+      else if (m[1] === 'now') out.now = n;
       else if (m[1] === 'autoremove') out.autoremove = n;
+      else if (m[1] === 'autoclean') out.autoclean = n;
       else out.upgrade = n;
     }
   }
   return out;
 }
 
+/** fnmatch as Python's (`*`, `?`, `[...]`), anchored. */
 function globMatch(pattern: string, value: string): boolean {
-  const re = new RegExp(
-    '^' +
-      pattern
-        .replace(/[.+^${}()|[\]\\]/g, '\\$&')
-        .replace(/\*/g, '.*')
-        .replace(/\?/g, '.') +
-      '$',
-  );
-  return re.test(value);
+  let re = '';
+  for (let i = 0; i < pattern.length; i++) {
+    const c = pattern[i]!;
+    if (c === '*') re += '.*';
+    else if (c === '?') re += '.';
+    else if (c === '[') {
+      const j = pattern.indexOf(']', i + 2);
+      if (j < 0) re += '\\[';
+      else {
+        let body = pattern.slice(i + 1, j).replace(/\\/g, '\\\\');
+        if (body.startsWith('!')) body = '^' + body.slice(1);
+        re += `[${body}]`;
+        i = j;
+      }
+    } else re += c.replace(/[.+^${}()|\\]/g, '\\$&');
+  }
+  return new RegExp(`^${re}$`, 's').test(value);
+}
+
+/** Debian version comparison (dpkg's algorithm): <0, 0, >0. */
+export function debVersionCompare(a: string, b: string): number {
+  const split = (v: string): [number, string, string] => {
+    const c = v.indexOf(':');
+    const epoch = c >= 0 ? Number(v.slice(0, c)) || 0 : 0;
+    const rest = c >= 0 ? v.slice(c + 1) : v;
+    const h = rest.lastIndexOf('-');
+    return h >= 0 ? [epoch, rest.slice(0, h), rest.slice(h + 1)] : [epoch, rest, ''];
+  };
+  const order = (ch: string | undefined): number => {
+    if (ch === undefined) return 0;
+    if (ch === '~') return -1;
+    if (/[A-Za-z]/.test(ch)) return ch.charCodeAt(0);
+    return ch.charCodeAt(0) + 256;
+  };
+  const part = (x: string, y: string): number => {
+    let i = 0;
+    let j = 0;
+    while (i < x.length || j < y.length) {
+      while ((i < x.length && !/\d/.test(x[i]!)) || (j < y.length && !/\d/.test(y[j]!))) {
+        const xc = i < x.length && !/\d/.test(x[i]!) ? x[i] : undefined;
+        const yc = j < y.length && !/\d/.test(y[j]!) ? y[j] : undefined;
+        const d = order(xc) - order(yc);
+        if (d) return d;
+        if (xc !== undefined) i++;
+        if (yc !== undefined) j++;
+        if (xc === undefined && yc === undefined) break;
+      }
+      let xn = '';
+      let yn = '';
+      while (i < x.length && /\d/.test(x[i]!)) xn += x[i++];
+      while (j < y.length && /\d/.test(y[j]!)) yn += y[j++];
+      const d = Number(xn || '0') - Number(yn || '0');
+      if (d) return d;
+    }
+    return 0;
+  };
+  const [ea, ua, ra] = split(a);
+  const [eb, ub, rb] = split(b);
+  return ea - eb || part(ua, ub) || part(ra, rb);
 }
 
 /** apt's summary line "1 upgraded, 2 newly installed, 0 to remove" → did anything change. */
@@ -208,67 +430,258 @@ export function aptChanged(stdout: string): boolean | undefined {
   return Number(m[1]) + Number(m[2]) + Number(m[3]) > 0;
 }
 
-interface Step {
-  role: 'update' | 'change' | 'autoremove' | 'upgrade';
+/** The lines of apt-get's output between "Reading state information..." and the summary (ansible's diff.prepared). */
+export function aptPrepared(out: string): string {
+  const l = out.split(/\r?\n|\r/);
+  if (l.length && l[l.length - 1] === '') l.pop();
+  let start = l.indexOf('Reading state information...');
+  let end = l.findIndex((x) => /^[0-9]+ (packages )?upgraded/.test(x));
+  if (end < 0) end = l.length;
+  start += 1;
+  end += 1;
+  return l.slice(start, end).join('\n');
+}
+
+/** Python's str.splitlines (ansible's stdout_lines): \r, \n and \r\n end a line; no empty last line. */
+export function splitLines(s: string): string[] {
+  const l = s.split(/\r\n|\r|\n/);
+  if (l.length && l[l.length - 1] === '') l.pop();
+  return l;
+}
+
+/** Run `cmd` with /usr/sbin/policy-rc.d answering `code` (an existing one is moved aside and put back). */
+function withPolicyRcD(cmd: Shell, code: number | undefined): Shell {
+  if (code === undefined) return cmd;
+  const f = '/usr/sbin/policy-rc.d';
+  return new Shell(
+    `b=; if [ -e ${f} ]; then b=$(mktemp -d) && mv ${f} "$b"/ || exit 1; fi; printf '#!/bin/sh\\nexit %d\\n' ${code} > ${f} && chmod 0755 ${f} || exit 1; ` +
+      `{ ${cmd.text}; }; rc=$?; if [ -n "$b" ]; then mv "$b"/policy-rc.d ${f} && rmdir "$b"; else rm -f ${f}; fi; exit $rc`,
+  );
+}
+
+type AptStepRole = 'clean' | 'update' | 'upgrade' | 'deb' | 'install' | 'remove' | 'autoremove' | 'autoclean';
+interface AptStep {
+  role: AptStepRole;
   cmd: ShellCommand;
 }
 
-export function planApt(req: PkgRequest, probe: AptProbe, _ctx: PlanContext): Plan {
-  const steps: Step[] = [];
-  let cacheUpdate = req.updateCache;
-  if (cacheUpdate && req.cacheValidTime !== undefined && probe.cacheAge !== undefined && probe.cacheAge >= 0 && probe.cacheAge < req.cacheValidTime) {
-    cacheUpdate = false;
-  }
-  if (cacheUpdate) steps.push({ role: 'update', cmd: { kind: 'shell', cmd: raw('DEBIAN_FRONTEND=noninteractive apt-get update -q'), describe: 'apt-get update' } });
+const aptFail = (msg: string, extra: Record<string, unknown> = {}): Plan => ({ changed: false, commands: [], failed: msg, result: { ...extra, msg } });
 
-  const pkg = (n: string) => probe.pkgs[aptSpec(n).name] ?? { status: 'not-installed' as const };
-  let todo: string[] = [];
-  if (req.state === 'present') {
-    todo = req.names.filter((n) => {
-      const { version } = aptSpec(n);
-      const p = pkg(n);
-      if (p.status !== 'installed') return true;
-      return version !== undefined && !globMatch(version, p.version ?? '');
-    });
-  } else if (req.state === 'latest') {
-    todo = req.names.filter((n) => {
-      const p = pkg(n);
-      return p.status !== 'installed' || (p.candidate !== undefined && p.candidate !== p.version);
-    });
-  } else {
-    todo = req.names.filter((n) => {
-      const p = pkg(n);
-      return p.status === 'installed' || (req.purge && p.status === 'config-files');
-    });
-  }
-  // With a fresh cache the candidates may move: install every name and let apt's summary say what changed.
-  const installNames = req.state === 'latest' && cacheUpdate ? req.names : todo;
-  if (installNames.length) {
-    let line: Shell;
-    if (req.state === 'absent') {
-      line = new Shell(`${APT_GET} ${req.purge ? 'purge' : 'remove'}${req.autoremove ? ' --auto-remove' : ''} ${argv(installNames.map((n) => aptSpec(n).name)).text}`);
-    } else {
-      const rec = req.installRecommends === undefined ? '' : req.installRecommends ? ' --install-recommends' : ' --no-install-recommends';
-      line = new Shell(`${APT_GET}${rec} install ${argv(installNames).text}`);
+/** What ansible-core's apt module does with these args on this host, as commands and their outcome. */
+export function planApt(req: AptRequest, probe: AptProbe, ctx: PlanContext): Plan {
+  if (req.deb && (req.names.length || req.upgrade)) return aptFail('parameters are mutually exclusive: deb|package|upgrade');
+  if (req.upgrade && req.names.length) return aptFail('parameters are mutually exclusive: deb|package|upgrade');
+  if (req.state === 'build-dep' || req.state === 'fixed') return aptFail(`tsplay's apt does not take state=${req.state} (ansible-core's does): use a command task`);
+  const steps: AptStep[] = [];
+  const step = (role: AptStepRole, cmd: Shell, describe: string) =>
+    steps.push({ role, cmd: { kind: 'shell', cmd: ['clean', 'update'].includes(role) ? cmd : withPolicyRcD(cmd, req.policyRcD), describe } });
+  let predicted = false;
+
+  if (req.clean) {
+    step('clean', new Shell(`${APT_ENV} apt-get clean`), 'apt-get clean');
+    if (!req.names.length && !req.upgrade && !req.deb) {
+      return aptPlan(steps, true, { changed: true }, () => true, 'clean', ctx);
     }
-    steps.push({
-      role: 'change',
-      cmd: { kind: 'shell', cmd: line, describe: `apt-get ${req.state === 'absent' ? (req.purge ? 'purge' : 'remove') : 'install'} ${installNames.join(' ')}` },
+  }
+  let cacheUpdated = false;
+  let cacheTime = probe.cacheTime;
+  const prior = probe.cacheTime;
+  if (req.updateCache || req.cacheValidTime) {
+    const now = probe.now ?? Math.floor(Date.now() / 1000);
+    if (!(probe.cacheTime + req.cacheValidTime >= now)) {
+      step(
+        'update',
+        new Shell(`${APT_ENV} apt-get update -q && echo "tsplay-cache-time=$(stat -c %Y /var/lib/apt/periodic/update-success-stamp 2>/dev/null || stat -c %Y /var/lib/apt/lists)"`),
+        'apt-get update',
+      );
+      cacheUpdated = true;
+      cacheTime = now;
+    }
+    if (!req.names.length && !req.upgrade && !req.deb) {
+      return aptPlan(steps, cacheUpdated, { changed: cacheUpdated, cache_updated: cacheUpdated, cache_update_time: cacheTime }, () => cacheUpdated, 'cache', ctx, {
+        cacheTime: probe.cacheTime,
+      });
+    }
+  }
+  if (req.upgrade) {
+    step('upgrade', aptGet(req, upgradeWords(req)), `apt-get ${upgradeWords(req).join(' ')}`);
+    predicted = (probe.upgrade ?? 1) > 0;
+    return aptPlan(steps, predicted, { changed: predicted }, (out) => !out.includes('\n0 upgraded, 0 newly installed'), 'upgrade', ctx);
+  }
+  if (req.deb) {
+    if (req.state !== 'present') return aptFail('deb only supports state=present');
+    if (req.deb.includes('://')) return aptFail(`tsplay's apt installs a .deb already on the host (deb: a path), not from a URL: fetch it first with get_url (${req.deb})`);
+    if (probe.deb?.error !== undefined || !probe.deb) return aptFail(`Unable to install package: ${probe.deb?.error ?? 'no such file'}`);
+    if (probe.deb.installed !== undefined && probe.deb.version !== undefined && debVersionCompare(probe.deb.version, probe.deb.installed) === 0) {
+      return aptPlan(steps, false, { changed: false, stdout: '', stderr: '' }, () => false, 'plain', ctx);
+    }
+    const opts = req.dpkgOptions.split(',').map((o) => `--${o}`);
+    if (req.force) opts.push('--force-all');
+    step('deb', new Shell(`${APT_ENV} ${argv(['dpkg', ...opts, '-i', req.deb]).text}`), `dpkg -i ${req.deb}`);
+    return aptPlan(steps, true, { changed: true }, () => true, 'plain', ctx);
+  }
+
+  const pkg = (n: string): AptPkg => probe.pkgs[n] ?? { status: 'not-installed', providers: 0, versions: [] };
+  if (req.state === 'absent') {
+    const todo = req.names.filter((n) => {
+      const { name, cmp, version } = aptSpec(n);
+      const p = pkg(name);
+      if (p.status === 'installed') return cmp === '=' ? globMatch(version!, p.version ?? '') : cmp === '>=' ? debVersionCompare(p.version ?? '', version!) >= 0 : true;
+      return req.purge && p.status === 'config-files';
     });
+    if (!todo.length) return aptPlan(steps, false, { changed: false }, () => false, 'remove', ctx);
+    const w = ['-q', ...(req.purge ? ['--purge'] : []), ...(req.force ? ['--force-yes'] : []), ...(req.autoremove ? ['--auto-remove'] : []), 'remove', ...todo];
+    step('remove', aptGet(req, w), `apt-get remove ${todo.join(' ')}`);
+    return aptPlan(steps, true, { changed: true }, () => true, 'remove', ctx, { cacheTime: prior, failMsg: `'apt-get remove ${todo.map((t) => `'${t}'`).join(' ')}' failed` });
   }
-  if (req.upgrade !== 'no' && (probe.upgrade ?? 1) > 0) {
-    const verb = req.upgrade === 'full' || req.upgrade === 'dist' ? 'dist-upgrade' : 'upgrade --with-new-pkgs';
-    steps.push({ role: 'upgrade', cmd: { kind: 'shell', cmd: raw(`${APT_GET} ${verb}`), describe: `apt-get ${verb}` } });
+  if (!req.names.length) {
+    // Nothing to install: autoclean and autoremove run on their own (each ends the module).
+    const fields = { changed: false, cache_updated: cacheUpdated, cache_update_time: cacheTime };
+    if (req.autoclean || req.autoremove) {
+      const op = req.autoclean ? 'autoclean' : 'autoremove';
+      step(op, aptGet(req, [...(req.purge ? ['--purge'] : []), ...(req.force ? ['--force-yes'] : []), op]), `apt-get ${op}`);
+      predicted = ((op === 'autoclean' ? probe.autoclean : probe.autoremove) ?? 1) > 0;
+      const marker = op === 'autoclean' ? 'Del ' : 'The following packages will be REMOVED';
+      return aptPlan(steps, predicted, { changed: predicted }, (out) => out.includes(marker), 'plain', ctx);
+    }
+    return aptPlan(steps, false, fields, () => false, 'install', ctx, { cacheTime: prior });
   }
-  if (req.autoremove && req.state !== 'absent' && (probe.autoremove ?? 1) > 0) {
-    steps.push({ role: 'autoremove', cmd: { kind: 'shell', cmd: raw(`${APT_GET} autoremove${req.purge ? ' --purge' : ''}`), describe: 'apt-get autoremove' } });
+  // present / latest
+  const list: string[] = [];
+  for (const spec of req.names) {
+    const { name, cmp, version } = aptSpec(spec);
+    if ((spec.match(/=/g) ?? []).length > 1) return aptFail(`invalid package spec: ${spec}`);
+    const p = pkg(name);
+    const installed = p.status === 'installed';
+    if (!p.candidate && p.providers === 0 && !installed) return aptFail(`No package matching '${name}' is available`);
+    // package_best_match: a `=` spec pins the best version matching the pattern, else the candidate.
+    const best =
+      cmp === '='
+        ? p.versions
+            .filter((v) => globMatch(version!, v))
+            .sort(debVersionCompare)
+            .pop()
+        : p.candidate;
+    if (!installed && req.onlyUpgrade) continue;
+    let versionInstalled = false;
+    let installable: string | true | undefined;
+    if (installed) {
+      const iv = p.version ?? '';
+      if (cmp === '=') {
+        versionInstalled = globMatch(version!, iv);
+        if (best && iv !== best && globMatch(version!, best)) installable = best;
+      } else if (cmp === '>=') {
+        versionInstalled = debVersionCompare(iv, version!) >= 0;
+        if (best && iv !== best && debVersionCompare(best, version!) >= 0) installable = best;
+      } else {
+        versionInstalled = true;
+        if (best && iv !== best) installable = best;
+      }
+    } else installable = best ?? (p.providers > 0 && !p.candidate ? true : undefined);
+    if (!versionInstalled && !installable) return aptFail(`no available installation candidate for ${spec}`);
+    if (installable && ((!installed && !req.onlyUpgrade) || req.state === 'latest' || !versionInstalled)) {
+      list.push(installable !== true ? `${name}=${installable}` : version ? `${name}=${version}` : name);
+    } else if (versionInstalled && installable && cmp === '=') list.push(`${name}=${version}`);
   }
-  const predicted = todo.length > 0 || (req.upgrade !== 'no' && (probe.upgrade ?? 0) > 0) || (req.autoremove && req.state !== 'absent' && (probe.autoremove ?? 0) > 0);
-  return finishPlan(steps, predicted, cacheUpdate, req, todo, (s, r) => (s.role === 'update' ? false : aptChanged(r.stdout)));
+  const fields = { changed: false, cache_updated: cacheUpdated, cache_update_time: cacheTime };
+  if (!list.length) return aptPlan(steps, false, fields, () => false, 'install', ctx, { cacheTime: prior });
+  const w = [
+    ...(req.onlyUpgrade ? ['--only-upgrade'] : []),
+    ...(req.force ? ['--force-yes'] : []),
+    ...(req.autoremove ? ['--auto-remove'] : []),
+    ...(req.failOnAutoremove ? ['--no-remove'] : []),
+    'install',
+    ...list,
+  ];
+  if (req.defaultRelease) w.push('-t', req.defaultRelease);
+  if (req.installRecommends !== undefined) w.push('-o', `APT::Install-Recommends=${req.installRecommends ? 'yes' : 'no'}`);
+  if (req.allowUnauthenticated) w.push('--allow-unauthenticated');
+  if (req.allowDowngrade) w.push('--allow-downgrades');
+  if (req.allowChangeHeld) w.push('--allow-change-held-packages');
+  step('install', aptGet(req, w), `apt-get install ${list.join(' ')}`);
+  // ansible marks the named packages manual after installing them.
+  const names = [...new Set(req.names.map((n) => aptSpec(n).name))];
+  steps.push({ role: 'autoclean', cmd: { kind: 'shell', cmd: new Shell(`apt-mark manual ${argv(names).text} >/dev/null`), describe: 'apt-mark manual' } });
+  return aptPlan(steps, true, { ...fields, changed: true }, () => true, 'install', ctx, {
+    cacheTime: prior,
+    failMsg: `'apt-get install ${list.map((t) => `'${t}'`).join(' ')}' failed`,
+  });
+}
+
+function aptPlan(
+  steps: AptStep[],
+  predicted: boolean,
+  fields: Record<string, unknown>,
+  decide: (out: string) => boolean,
+  shape: 'cache' | 'install' | 'remove' | 'upgrade' | 'plain' | 'clean',
+  ctx: PlanContext,
+  o: { cacheTime?: number; failMsg?: string } = {},
+): Plan {
+  return {
+    changed: predicted,
+    commands: steps.map((s) => s.cmd),
+    result: { ...fields },
+    interpret(outputs: RunResult[]): Outcome {
+      const res: Record<string, unknown> = { ...fields };
+      let changed = predicted;
+      for (let i = 0; i < outputs.length; i++) {
+        const s = steps[i]!;
+        const r = outputs[i]!;
+        if (s.role === 'update') {
+          if (r.rc !== 0) {
+            const msg = `Failed to update apt cache: ${(r.stderr.trim() || r.stdout.trim()).split('\n').pop()}`;
+            return { changed: false, failed: msg, result: { msg } };
+          }
+          // ansible: the cache counts as updated when the stamp's mtime moved (a no-change update leaves it).
+          const t = /tsplay-cache-time=(\d+)/.exec(r.stdout);
+          const after = t ? Number(t[1]) : o.cacheTime;
+          const updated = after !== o.cacheTime;
+          if ('cache_update_time' in res) res.cache_update_time = after;
+          if ('cache_updated' in res) res.cache_updated = updated;
+          if (shape === 'cache') {
+            changed = updated;
+            res.changed = updated;
+          }
+          continue;
+        }
+        if (s.role === 'clean') {
+          if (r.rc !== 0) {
+            const msg = `apt-get clean failed${r.stderr ? `: ${r.stderr}` : ''}`;
+            return { changed: false, failed: msg, result: { msg, stdout: r.stdout, rc: r.rc } };
+          }
+          if (shape === 'clean') Object.assign(res, { msg: r.stdout, stdout: r.stdout, stderr: r.stderr });
+          continue;
+        }
+        if (s.cmd.describe === 'apt-mark manual') continue;
+        if (r.rc !== 0) {
+          const msg =
+            s.role === 'deb'
+              ? `${s.cmd.describe} failed`
+              : s.role === 'upgrade'
+                ? `'apt-get ${(s.cmd.describe ?? '').slice(8)}' failed: ${r.stderr}`
+                : `${o.failMsg ?? `'${s.cmd.describe}' failed`}: ${r.stderr}`;
+          return { changed: false, failed: msg, result: { msg, stdout: r.stdout, stderr: r.stderr, rc: r.rc } };
+        }
+        changed = decide(r.stdout);
+        Object.assign(res, { changed, stdout: r.stdout, stderr: r.stderr });
+        if (shape === 'upgrade') res.msg = r.stdout;
+        if (ctx.diff && changed && shape !== 'upgrade') res.diff = { prepared: aptPrepared(r.stdout) };
+      }
+      res.changed = changed;
+      if (typeof res.stdout === 'string') res.stdout_lines = splitLines(res.stdout);
+      if (typeof res.stderr === 'string') res.stderr_lines = splitLines(res.stderr);
+      return { changed, result: res };
+    },
+  };
 }
 
 // ---------------------------------------------------------------------------------------------
 // dnf / yum
+
+interface Step {
+  role: 'update' | 'change' | 'autoremove' | 'upgrade';
+  cmd: ShellCommand;
+}
 
 interface RpmPkg {
   installed: boolean;
@@ -321,9 +734,11 @@ export function parseDnfProbe(r: RunResult): DnfProbe {
 
 function repoFlags(req: PkgRequest): Shell {
   const words: string[] = [];
-  for (const r of req.enablerepo) words.push(`--enablerepo=${r}`);
+  // ansible's dnf disables first, then enables (disablerepo: '*' with enablerepo: one repo).
   for (const r of req.disablerepo) words.push(`--disablerepo=${r}`);
+  for (const r of req.enablerepo) words.push(`--enablerepo=${r}`);
   if (req.disableGpgCheck) words.push('--nogpgcheck');
+  words.push(...req.extra);
   return argv(words);
 }
 
@@ -414,49 +829,62 @@ function finishPlan(steps: Step[], predicted: boolean, cacheUpdated: boolean, re
   };
 }
 
-function planFor(req: PkgRequest, ctx: PlanContext): Plan {
-  if (req.mgr === 'apt') return planApt(req, ctx.probed.apt as AptProbe, ctx);
-  return planDnf(req, ctx.probed.dnf as DnfProbe, ctx);
-}
-
-function probesFor(req: PkgRequest): Probe[] {
-  return [req.mgr === 'apt' ? aptProbe(req) : dnfProbe(req)];
-}
-
 const fail = (msg: string): Plan => ({ changed: false, commands: [], failed: msg, result: { msg } });
+
+/** A backend schema's verdict on `package`'s pass-through arguments, as ansible words it. */
+function backendArgs<T>(schema: z.ZodType<T>, mgr: string, args: Record<string, unknown>): T | { error: string } {
+  const r = schema.safeParse(args);
+  if (r.success) return r.data;
+  const unknown = r.error.issues.flatMap((i) => (i.code === 'unrecognized_keys' ? i.keys : []));
+  if (unknown.length) return { error: `Unsupported parameters for (${mgr}) module: ${unknown.join(', ')}` };
+  const i = r.error.issues[0]!;
+  return { error: `${mgr}: ${i.path.join('.') || 'args'}: ${i.message}` };
+}
+
+type PackageChoice = { mgr: 'apt'; apt: AptArgs } | { mgr: 'dnf' | 'yum'; dnf: DnfArgs } | { error: string };
+
+function packageChoice(args: PackageArgs, facts: HostFacts): PackageChoice {
+  const m = managerFor(args.use ?? 'auto', facts);
+  if ('error' in m) return m;
+  const { use: _use, ...rest } = args;
+  if (m.mgr === 'apt') {
+    const a = backendArgs(aptArgs, 'apt', rest);
+    return 'error' in a ? a : { mgr: 'apt', apt: a };
+  }
+  const d = backendArgs(dnfArgs, m.mgr, rest);
+  return 'error' in d ? d : { mgr: m.mgr, dnf: d };
+}
 
 export const packageModule = defineModule<PackageArgs>({
   name: 'package',
-  description: "Install, upgrade or remove packages with the host's package manager (apt, dnf or yum, from facts).",
+  description: "Install, upgrade or remove packages with the host's package manager (apt, dnf or yum, from facts); other arguments go to that module.",
   args: packageArgs,
   probes(args, ctx) {
-    const m = managerFor(args.use ?? 'auto', ctx.facts);
-    return 'error' in m ? [] : probesFor(request(m.mgr, args));
+    const c = packageChoice(args, ctx.facts);
+    if ('error' in c) return [];
+    return c.mgr === 'apt' ? [aptProbe(aptRequest(c.apt))] : [dnfProbe(request(c.mgr, c.dnf))];
   },
   plan(args, ctx) {
-    const m = managerFor(args.use ?? 'auto', ctx.facts);
-    if ('error' in m) return fail(m.error);
-    if (!args.name?.length && !args.update_cache) return fail('missing required arguments: name');
-    if (m.mgr !== 'apt') {
-      const aptOnly = (['cache_valid_time', 'purge'] as const).filter((k) => args[k] !== undefined);
-      if (aptOnly.length) return fail(`Unsupported parameters for (${m.mgr}) module: ${aptOnly.join(', ')}`);
-    }
-    return planFor(request(m.mgr, args), ctx);
+    const c = packageChoice(args, ctx.facts);
+    if ('error' in c) return fail(c.error);
+    if (c.mgr === 'apt') return planApt(aptRequest(c.apt), ctx.probed.apt as AptProbe, ctx);
+    if (!c.dnf.name?.length && !c.dnf.update_cache && !c.dnf.autoremove) return fail('missing required arguments: name');
+    return planDnf(request(c.mgr, c.dnf), ctx.probed.dnf as DnfProbe, ctx);
   },
 });
 
 export const aptModule = defineModule<AptArgs>({
   name: 'apt',
-  description: 'Manage Debian/Ubuntu packages with apt-get (non-interactive, keeps changed config files).',
+  description: 'Manage Debian/Ubuntu packages with apt-get as ansible-core 2.14 does (non-interactive, keeps changed config files).',
   args: aptArgs,
   probes(args, ctx) {
     const m = managerFor('apt', ctx.facts);
-    return 'error' in m ? [] : probesFor(request('apt', args));
+    return 'error' in m ? [] : [aptProbe(aptRequest(args))];
   },
   plan(args, ctx) {
     const m = managerFor('apt', ctx.facts);
     if ('error' in m) return fail(m.error);
-    return planFor(request('apt', args), ctx);
+    return planApt(aptRequest(args), ctx.probed.apt as AptProbe, ctx);
   },
 });
 
@@ -467,12 +895,12 @@ export const dnfModule = defineModule<DnfArgs>({
   args: dnfArgs,
   probes(args, ctx) {
     const m = managerFor('dnf', ctx.facts);
-    return 'error' in m ? [] : probesFor(request(m.mgr, args));
+    return 'error' in m ? [] : [dnfProbe(request(m.mgr, args))];
   },
   plan(args, ctx) {
     const m = managerFor('dnf', ctx.facts);
     if ('error' in m) return fail(m.error);
     if (!args.name?.length && !args.update_cache && !args.autoremove) return fail('missing required arguments: name');
-    return planFor(request(m.mgr, args), ctx);
+    return planDnf(request(m.mgr, args), ctx.probed.dnf as DnfProbe, ctx);
   },
 });

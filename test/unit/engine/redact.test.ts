@@ -22,3 +22,11 @@ describe('Redactor', () => {
     expect(r.text('port 3313 ab')).toBe('port 3313 ab');
   });
 });
+
+describe('Redactor and package_facts', () => {
+  it('ansible_facts.packages is package data: a package named passwd does not make its fields secrets', () => {
+    const r = new Redactor();
+    r.scan({ pf: { ansible_facts: { packages: { passwd: [{ name: 'passwd', category: 'admin', arch: 'amd64' }] }, api_token: 'tok-1234' } } });
+    expect(r.text('admin amd64 tok-1234')).toBe('admin amd64 ********');
+  });
+});
