@@ -4,7 +4,7 @@ import { parseExtraVars } from '../loader/extra-vars.js';
 import { addRunOptions, collect, runOptionsFrom, runWithSignals, type CommonRunFlags, type SetCode } from './run-options.js';
 import { EXIT } from './exit-codes.js';
 import { validatePlaybook } from './validate.js';
-import { factsCommand, inventoryCommand, rolesCommand } from './info.js';
+import { factsCommand, inventoryCommand, modulesCommand, rolesCommand } from './info.js';
 import { registerDriftCommands } from './drift.js';
 import { registerScheduleCommands } from './schedule.js';
 import { HistoryReporter } from '../history/reporter.js';
@@ -99,5 +99,20 @@ export function registerCommands(program: Command, io: Io, setCode: SetCode): vo
     .option('-p, --playbook <file>', 'also search roles/ beside this playbook')
     .action(async (name: string, flags: { playbook?: string }) => {
       setCode(await rolesCommand('show', name, flags.playbook, io));
+    });
+
+  const modules = program.command('modules').description('list and document modules (arguments and return values)');
+  modules
+    .command('list')
+    .option('-p, --playbook <file>', 'also the modules of the tsplay.config.* beside this playbook')
+    .action(async (flags: { playbook?: string }) => {
+      setCode(await modulesCommand('list', undefined, flags.playbook, io));
+    });
+  modules
+    .command('show')
+    .argument('<name>', 'module name, alias or ansible.builtin.NAME')
+    .option('-p, --playbook <file>', 'also the modules of the tsplay.config.* beside this playbook')
+    .action(async (name: string, flags: { playbook?: string }) => {
+      setCode(await modulesCommand('show', name, flags.playbook, io));
     });
 }

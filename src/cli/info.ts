@@ -6,7 +6,9 @@ import { loadInventory, formatInventory, connectionSpecFor } from '../inventory/
 import { createExecutor } from '../executors/index.js';
 import { gatherFacts } from '../facts/gather.js';
 import { resolveGatherSubset, selectAnsibleFacts } from '../facts/subset.js';
-import { listRoles, loadRole, formatRoleList, formatRoleShow, roleSearchPaths } from '../loader/index.js';
+import { listRoles, loadRole, formatRoleList, formatRoleShow, roleSearchPaths, loadPlugins, didYouMean } from '../loader/index.js';
+import { formatModuleList, formatModuleShow } from '../loader/module-docs.js';
+import { findModule, listModules, moduleNames } from '../modules/registry.js';
 import { lazyContext } from '../engine/vars.js';
 
 /**
@@ -54,5 +56,21 @@ export async function rolesCommand(what: 'list' | 'show', name: string | undefin
     return EXIT.OK;
   }
   io.out(formatRoleShow(await loadRole(name!, paths)));
+  return EXIT.OK;
+}
+
+/** `tsplay modules list|show NAME`: tsplay's modules, the shipped packages' and the project's (tsplay.config.* beside the playbook or here). */
+export async function modulesCommand(what: 'list' | 'show', name: string | undefined, playbook: string | undefined, io: Io): Promise<number> {
+  await loadPlugins(playbook ? path.dirname(path.resolve(playbook)) : process.cwd());
+  if (what === 'list') {
+    io.out(formatModuleList(listModules()));
+    return EXIT.OK;
+  }
+  const m = findModule(name!);
+  if (!m) {
+    const hint = didYouMean(name!, moduleNames());
+    throw new TsplayError('USAGE', `no module named "${name}"`, { hint: hint ?? 'tsplay modules list shows them all' });
+  }
+  io.out(formatModuleShow(m, listModules().find((x) => x.module === m)?.origin ?? 'core'));
   return EXIT.OK;
 }

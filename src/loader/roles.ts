@@ -560,7 +560,8 @@ export async function listRoles(searchPaths: string[], opts: LoadRoleOptions = {
   return out;
 }
 
-function table(rows: string[][]): string {
+/** Rows as aligned columns (the first row is the header). */
+export function table(rows: string[][]): string {
   const widths = rows[0]!.map((_, i) => Math.max(...rows.map((r) => (r[i] ?? '').length)));
   return (
     rows
@@ -574,7 +575,8 @@ function table(rows: string[][]): string {
   );
 }
 
-function showValue(v: unknown): string {
+/** A default value as YAML/JSON shows it. */
+export function showValue(v: unknown): string {
   if (v === undefined) return '';
   return typeof v === 'string' ? JSON.stringify(v) : (JSON.stringify(v) ?? String(v));
 }

@@ -83,6 +83,12 @@ export function planPreflight(a: WallarmPreflightArgs, facts: HostFacts | undefi
 
 export const wallarmPreflightModule = defineModule<WallarmPreflightArgs>({
   name: 'wallarm_preflight',
+  returns: {
+    arch: 'installer arch of the host (x86_64 or aarch64)',
+    os: 'the host OS name from facts',
+    supported: 'the supported-OS list for the version',
+    clean: 'true when nothing of a Wallarm node was found (false only with force)',
+  },
   description: 'Check a machine for the Wallarm all-in-one installer: supported OS for the version, x86_64/aarch64, clean machine (refuse unless force).',
   args: wallarmPreflightArgs,
   probes: () => [{ key: 'state', cmd: stateProbeCmd(), parse: (r) => parseMachineState(r.stdout) }],
@@ -209,6 +215,12 @@ export function planInstall(a: WallarmInstallArgs, facts: HostFacts | undefined,
 
 export const wallarmInstallModule = defineModule<WallarmInstallArgs>({
   name: 'wallarm_install',
+  returns: {
+    version: 'the version installed (or already there)',
+    url: 'the installer URL',
+    component: 'postanalytics, filtering or all',
+    registered: 'true when a node of this version was already registered (nothing ran)',
+  },
   description:
     'Download the Wallarm all-in-one installer (<base>/<major.minor>/wallarm-<version>.<arch>-glibc.sh), check sha256, run it in batch mode for postanalytics/filtering with the token from stdin; a registered node of the same version is left alone.',
   args: wallarmInstallArgs,

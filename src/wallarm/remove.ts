@@ -59,6 +59,9 @@ export function planRemove(a: WallarmRemoveArgs, facts: HostFacts | undefined, s
 
 export const wallarmRemoveModule = defineModule<WallarmRemoveArgs>({
   name: 'wallarm_remove',
+  returns: {
+    removed: 'what was removed (package, /opt/wallarm)',
+  },
   description: 'Remove an old Wallarm postanalytics node from a machine: the wallarm-node-tarantool package (and its service) and/or an all-in-one /opt/wallarm.',
   args: wallarmRemoveArgs,
   probes: (a) => [

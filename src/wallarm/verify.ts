@@ -279,6 +279,17 @@ export function judge(ev: VerifyEvidence, host: string): Plan {
 
 export const wallarmVerifyModule = defineModule<WallarmVerifyArgs>({
   name: 'wallarm_verify',
+  returns: {
+    component: 'filtering or postanalytics',
+    services: 'each checked service and its systemctl state',
+    diagnosis: 'findings: severity, what was seen, what to do',
+    tnt_errors: 'filtering: tnt_errors of the last /wallarm-status sample',
+    tnt_errors_samples: 'filtering: tnt_errors of each sample',
+    requests: 'filtering: requests counter of the last sample',
+    attacks: 'filtering: attacks counter of the last sample',
+    attack_http_codes: 'filtering: HTTP code of each test attack',
+    listening: 'postanalytics: listening TCP addresses',
+  },
   description:
     'Check a Wallarm node: filtering — send the test attack, read /wallarm-status twice (tnt_errors 0 and not growing), services, new NGINX error-log lines; postanalytics — service, listening port, log. On failure: a diagnosis with concrete remedies.',
   args: wallarmVerifyArgs,

@@ -1,3 +1,4 @@
+import { noteArgAliases } from '../arg-aliases.js';
 import { z } from 'zod';
 import { createHash } from 'node:crypto';
 import { posix } from 'node:path';
@@ -44,7 +45,7 @@ export const attrArgs = {
  * Giving both an alias and its canonical name is an error, like Ansible.
  */
 export function withAliases<S extends z.ZodType>(aliases: Record<string, string>, schema: S) {
-  return z.preprocess((input, ctx) => {
+  const wrapped = z.preprocess((input, ctx) => {
     if (input === null || typeof input !== 'object' || Array.isArray(input)) return input;
     const out: Record<string, unknown> = {};
     for (const [k, v] of Object.entries(input as Record<string, unknown>)) {
@@ -57,6 +58,7 @@ export function withAliases<S extends z.ZodType>(aliases: Record<string, string>
     }
     return out;
   }, schema);
+  return noteArgAliases(wrapped, aliases);
 }
 
 /** Ansible's mutually_exclusive check, as a zod refinement message. */

@@ -428,6 +428,13 @@ export function planFirewallPort(a: FirewallPortArgs, facts: HostFacts['firewall
 
 export const firewallPortModule = defineModule<FirewallPortArgs>({
   name: 'firewall_port',
+  returns: {
+    backend: 'nftables, iptables, ufw or firewalld (chosen from facts)',
+    port: 'the port',
+    sources: 'the admitted source addresses',
+    protocols: 'tcp and/or udp',
+    state: 'the state asked for',
+  },
   description:
     'Admit a TCP/UDP port only from listed source addresses and drop it from everyone else (nftables, iptables, ufw or firewalld, chosen from facts); never touches SSH or default policies.',
   args: firewallPortArgs,

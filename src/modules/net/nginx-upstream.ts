@@ -357,6 +357,14 @@ function planRestore(a: NginxUpstreamArgs, st: NginxFileState): Plan {
 
 export const nginxUpstreamModule = defineModule<NginxUpstreamArgs>({
   name: 'nginx_upstream',
+  returns: {
+    path: 'the edited file',
+    upstream: 'the upstream name',
+    servers: 'the servers written',
+    backup_file: 'PATH.tsplay-backup when kept',
+    validation: 'output of the validate command',
+    restored_from: 'action restore: the backup copied back',
+  },
   description:
     'Ensure an upstream block (servers, keepalive) in http {} of an NGINX config and, optionally, a directive that names it plus more http-level directives, editing the file structurally; backup, validate with nginx -t, restore on failure.',
   args: nginxUpstreamArgs,

@@ -1,4 +1,5 @@
 /** Argument helpers shared by the system modules: Ansible's loose booleans, ints, lists and aliases. */
+import { noteArgAliases } from '../arg-aliases.js';
 import { z } from 'zod';
 
 export { bool } from '../ansible-bool.js';
@@ -35,7 +36,7 @@ export { octalModeArg as octalMode } from '../files/mode.js';
  * canonical name together is an error, like Ansible.
  */
 export function withAliases<S extends z.ZodType>(aliases: Record<string, string>, schema: S) {
-  return z.preprocess((input, ctx) => {
+  const wrapped = z.preprocess((input, ctx) => {
     if (input === null || typeof input !== 'object' || Array.isArray(input)) return input;
     const out: Record<string, unknown> = {};
     for (const [k, v] of Object.entries(input as Record<string, unknown>)) {
@@ -48,6 +49,7 @@ export function withAliases<S extends z.ZodType>(aliases: Record<string, string>
     }
     return out;
   }, schema);
+  return noteArgAliases(wrapped, aliases);
 }
 
 /** The first line of a multi-line text (for messages). */

@@ -211,6 +211,17 @@ export function planRun(spec: RunSpec | string, ctx: PlanContext): Plan {
 
 export const commandModule = defineModule<CommandArgs>({
   name: 'command',
+  returns: {
+    cmd: 'the command as run (argv)',
+    rc: 'exit code',
+    stdout: 'standard output',
+    stdout_lines: 'stdout split into lines',
+    stderr: 'standard error',
+    stderr_lines: 'stderr split into lines',
+    start: 'start time',
+    end: 'end time',
+    delta: 'run time',
+  },
   description: 'Run a program with arguments on the host, without a shell ($VAR and ~ still expand, like Ansible).',
   args: commandArgs,
   freeForm: '_raw_params',
