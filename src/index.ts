@@ -11,3 +11,5 @@ export { sh, raw, argv, quote, Shell } from './commands/quote.js';
 export type { RunResult } from './executors/types.js';
 export type { HostFacts } from './facts/types.js';
 export { ansibleBoolean } from './config/boolean.js';
+/** The zod tsplay uses, so a team's schemas are introspected the same way (`tsplay modules show`). */
+export { z } from 'zod';
