@@ -1,5 +1,6 @@
 import type { ModuleDef } from '../types.js';
+import { aptRepositoryModule } from './apt_repository.js';
 import { packageFactsModule } from './package_facts.js';
 
 /** Package repositories and package facts: apt_repository, deb822_repository, apt_key, yum_repository, rpm_key, package_facts. */
-export const packageModules: ModuleDef[] = [packageFactsModule];
+export const packageModules: ModuleDef[] = [packageFactsModule, aptRepositoryModule];
