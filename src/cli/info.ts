@@ -50,7 +50,10 @@ export async function inventoryCommand(flags: { inventory: string[]; graph?: boo
 }
 
 export async function rolesCommand(what: 'list' | 'show', name: string | undefined, playbook: string | undefined, io: Io): Promise<number> {
-  const paths = roleSearchPaths(playbook ? path.dirname(path.resolve(playbook)) : process.cwd());
+  const dir = playbook ? path.dirname(path.resolve(playbook)) : process.cwd();
+  // A YAML role's tasks may call a plugin's modules (the project's tsplay.config.*).
+  await loadPlugins(dir);
+  const paths = roleSearchPaths(dir);
   if (what === 'list') {
     io.out(formatRoleList(await listRoles(paths)));
     return EXIT.OK;
