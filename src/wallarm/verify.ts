@@ -186,16 +186,34 @@ function defaultServices(a: WallarmVerifyArgs): string[] {
 
 function probeScript(a: WallarmVerifyArgs) {
   const mark = (n: string) => raw(`echo; echo '${SEP} ${n}'`);
-  const services = sh`${mark('services')}; for s in ${defaultServices(a)}; do if command -v systemctl >/dev/null 2>&1; then printf '%s %s\\n' "$s" "$(systemctl is-active "$s" 2>/dev/null)"; else printf '%s unknown\n' "$s"; fi; done;`;
+  const services = sh`${mark('services')}
+for s in ${defaultServices(a)}; do
+  if command -v systemctl >/dev/null 2>&1; then printf '%s %s\\n' "$s" "$(systemctl is-active "$s" 2>/dev/null)"
+  else printf '%s unknown\\n' "$s"; fi
+done`;
   if (a.component === 'postanalytics') {
     const log = a.postanalytics_log ?? postanalyticsLog(a.generation);
-    return sh`${services} ${mark('listening')}; (ss -ltnH 2>/dev/null || netstat -ltn 2>/dev/null) | awk '{for(i=1;i<=NF;i++) if ($i ~ /:[0-9]+$/) {print $i; break}}'; ${mark('log')}; tail -n 200 ${log} 2>/dev/null; true`;
+    return sh`${services}
+${mark('listening')}
+(ss -ltnH 2>/dev/null || netstat -ltn 2>/dev/null) | awk '{for(i=1;i<=NF;i++) if ($i ~ /:[0-9]+$/) {print $i; break}}'
+${mark('log')}
+tail -n 200 ${log} 2>/dev/null
+true`;
   }
   // Each sample is read `interval` after its attack: the node reports a failed postanalytics
   // connection only after the connect timeout, so an immediate read could miss it.
-  const attack = (n: number) =>
-    sh`${mark(`attack${n}`)}; curl -s -o /dev/null -m 10 -w '%{http_code}' ${a.attack_url} 2>/dev/null; sleep ${a.interval_seconds}; ${mark(`status${n}`)}; curl -sS -m 10 ${a.status_url} 2>&1;`;
-  return sh`size=$(stat -c %s ${a.nginx_error_log} 2>/dev/null || echo 0); ${services} ${attack(1)} ${attack(2)} ${mark('log')}; tail -c +$((size + 1)) ${a.nginx_error_log} 2>/dev/null | tail -n 200; true`;
+  const attack = (n: number) => sh`${mark(`attack${n}`)}
+curl -s -o /dev/null -m 10 -w '%{http_code}' ${a.attack_url} 2>/dev/null
+sleep ${a.interval_seconds}
+${mark(`status${n}`)}
+curl -sS -m 10 ${a.status_url} 2>&1`;
+  return sh`size=$(stat -c %s ${a.nginx_error_log} 2>/dev/null || echo 0)
+${services}
+${attack(1)}
+${attack(2)}
+${mark('log')}
+tail -c +$((size + 1)) ${a.nginx_error_log} 2>/dev/null | tail -n 200
+true`;
 }
 
 /** Parse the probe output into evidence. Exported for tests. */

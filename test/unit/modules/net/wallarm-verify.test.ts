@@ -83,7 +83,7 @@ describe('wallarm_verify: filtering node', () => {
   it('sends the attack and reads the status twice, each sample after the interval, and reads only new error-log lines', () => {
     const text = wallarmVerifyModule.probes!(filtering, ctx({}))[0]!.cmd.text;
     expect(text.match(/curl -s -o \/dev\/null -m 10 -w '%\{http_code\}' http:\/\/localhost\/etc\/passwd/g)).toHaveLength(2);
-    expect(text.match(/sleep 3; echo; echo '@@tsplay@@ status\d'; curl -sS -m 10 http:\/\/127\.0\.0\.8\/wallarm-status/g)).toHaveLength(2);
+    expect(text.match(/sleep 3\necho; echo '@@tsplay@@ status\d'\ncurl -sS -m 10 http:\/\/127\.0\.0\.8\/wallarm-status/g)).toHaveLength(2);
     expect(text).toContain('tail -c +$((size + 1)) /var/log/nginx/error.log');
   });
 });
