@@ -93,15 +93,15 @@ export const RECIPES: Recipe[] = [
   },
   // The package-module cases of the differential harness (apt, apt_repository, apt_key,
   // package_facts; dnf, rpm_key): ansible-core's apt modules need python3-apt on the target (without
-  // it they fetch it from the internet), apt_key needs gpg; apt-ftparchive and createrepo_c let a
+  // it they fetch it from the internet), apt-key needs gpg and gpg-agent; apt-ftparchive and createrepo_c let a
   // case build its own local repository on the target.
   {
     kind: 'derive',
     name: 'debian-12-pkg',
     family: 'debian',
     from: 'debian-12',
-    packages: ['python3-apt', 'gpg', 'apt-utils'],
-    description: 'Debian 12 + python3-apt, gpg, apt-utils (package-module differential cases)',
+    packages: ['python3-apt', 'gpg', 'gpg-agent', 'apt-utils'],
+    description: 'Debian 12 + python3-apt, gpg, gpg-agent, apt-utils (package-module differential cases)',
   },
   {
     kind: 'derive',

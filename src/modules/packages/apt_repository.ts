@@ -81,7 +81,7 @@ export function suggestFilename(source: string, filename?: string): string {
   if (filename !== undefined) return `${filename}.list`;
   let line = source.replace(/\[[^\]]+\]/g, '').replace(/\w+:\/\//g, '');
   const parts = pySplit(line).filter((p) => p !== 'deb' && p !== 'deb-src');
-  if (parts[0] !== undefined && parts[0].includes('@')) parts[0] = parts[0].slice(parts[0].indexOf('@') + 1);
+  if (parts[0]?.includes('@')) parts[0] = parts[0].slice(parts[0].indexOf('@') + 1);
   line = parts.slice(0, 1).join(' ');
   return `${pySplit(line.replace(/[^a-zA-Z0-9]/g, ' ')).join('_')}.list`;
 }
