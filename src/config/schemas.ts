@@ -1,150 +1,27 @@
 import { z } from 'zod';
 
+import { blockKeywordsSchema, playKeywordsSchema, roleEntryKeywordsSchema, taskKeywordsSchema } from './keywords.js';
+
 /**
- * Engine-level keywords of plays, tasks, blocks and role entries (module names come from the
- * module registry). Used by the loader for validation and "did you mean" suggestions.
+ * Engine-level keywords of plays, tasks, blocks and role entries, as named by their schemas in
+ * keywords.ts (module names come from the module registry). Used by the loader for validation and
+ * "did you mean" suggestions.
  */
 
 /** Keywords a module task may carry besides its module key. */
-export const TASK_KEYWORDS = [
-  'name',
-  'when',
-  'loop',
-  'with_items',
-  'with_list',
-  'loop_control',
-  'register',
-  'notify',
-  'listen',
-  'tags',
-  'changed_when',
-  'failed_when',
-  'ignore_errors',
-  'ignore_unreachable',
-  'retries',
-  'until',
-  'delay',
-  'become',
-  'become_user',
-  'become_method',
-  'run_once',
-  'delegate_to',
-  'delegate_facts',
-  'no_log',
-  'check_mode',
-  'vars',
-  'args',
-  'any_errors_fatal',
-  'action',
-  'local_action',
-  'environment',
-  'remote_user',
-  'port',
-  'connection',
-  'become_flags',
-  'become_exe',
-  'throttle',
-  'collections',
-] as const;
+export const TASK_KEYWORDS = Object.keys(taskKeywordsSchema.shape) as ReadonlyArray<keyof typeof taskKeywordsSchema.shape>;
 
 /** Keywords of a `block:` task. */
-export const BLOCK_KEYWORDS = [
-  'name',
-  'block',
-  'rescue',
-  'always',
-  'when',
-  'tags',
-  'become',
-  'become_user',
-  'become_method',
-  'ignore_errors',
-  'ignore_unreachable',
-  'run_once',
-  'delegate_to',
-  'delegate_facts',
-  'no_log',
-  'check_mode',
-  'vars',
-  'any_errors_fatal',
-  'notify',
-  'environment',
-  'remote_user',
-  'port',
-  'connection',
-  'become_flags',
-  'become_exe',
-  'throttle',
-  'collections',
-] as const;
+export const BLOCK_KEYWORDS = Object.keys(blockKeywordsSchema.shape) as ReadonlyArray<keyof typeof blockKeywordsSchema.shape>;
 
 /** Task-level actions handled by the loader itself (not modules). */
 export const LOADER_ACTIONS = ['include_role', 'import_role', 'include_tasks', 'import_tasks', 'block'] as const;
 
 /** Keywords of a play. */
-export const PLAY_KEYWORDS = [
-  'name',
-  'hosts',
-  'vars',
-  'vars_files',
-  'gather_facts',
-  'gather_subset',
-  'gather_timeout',
-  'become',
-  'become_user',
-  'become_method',
-  'serial',
-  'max_fail_percentage',
-  'any_errors_fatal',
-  'strategy',
-  'roles',
-  'pre_tasks',
-  'tasks',
-  'post_tasks',
-  'handlers',
-  'tags',
-  'connection',
-  'environment',
-  'remote_user',
-  'port',
-  'become_flags',
-  'become_exe',
-  'collections',
-  'vars_prompt',
-  'order',
-  'ignore_errors',
-  'ignore_unreachable',
-  'no_log',
-  'check_mode',
-  'run_once',
-] as const;
+export const PLAY_KEYWORDS = Object.keys(playKeywordsSchema.shape) as ReadonlyArray<keyof typeof playKeywordsSchema.shape>;
 
 /** Keywords of an entry under a play's `roles:` (everything else is a role param, as in Ansible). */
-export const ROLE_ENTRY_KEYWORDS = [
-  'role',
-  'name',
-  'vars',
-  'when',
-  'tags',
-  'become',
-  'become_user',
-  'become_method',
-  'become_flags',
-  'become_exe',
-  'environment',
-  'remote_user',
-  'port',
-  'connection',
-  'ignore_errors',
-  'ignore_unreachable',
-  'no_log',
-  'check_mode',
-  'delegate_to',
-  'delegate_facts',
-  'run_once',
-  'any_errors_fatal',
-  'collections',
-] as const;
+export const ROLE_ENTRY_KEYWORDS = Object.keys(roleEntryKeywordsSchema.shape) as ReadonlyArray<keyof typeof roleEntryKeywordsSchema.shape>;
 
 /**
  * Ansible keywords tsplay knows but does not implement: a clear error instead of a silent
