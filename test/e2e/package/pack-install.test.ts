@@ -31,6 +31,9 @@ describe('npm pack, install into an empty folder, use', () => {
     expect(files).toContain('package/dist/src/cli/main.js');
     expect(files).toContain('package/dist/roles/install-postanalytics/index.js');
     expect(files).toContain('package/dist/src/lab/recipes/configure-target.sh');
+    // The Wallarm scripts are read beside the compiled modules (src/wallarm/scripts.ts).
+    expect(files).toContain('package/dist/src/wallarm/scripts/install.sh');
+    expect(files).toContain('package/dist/src/wallarm/scripts/machine-state.sh');
     expect(files).toContain('package/playbooks/upgrade.yml');
     expect(files.filter((f) => /^package\/(src|test|\.ci|bench|scripts)\//.test(f) || f.endsWith('.ts'))).toEqual([]);
   });
