@@ -387,27 +387,48 @@ function probeScript(a: FirewallPortArgs, facts: HostFacts['firewall'] | undefin
   const parts: ReturnType<typeof sh>[] = [];
   const want = (b: Backend, present: boolean | undefined) => a.backend === b || (a.backend === 'auto' && present);
   const mark = (name: string) => raw(`echo '${SEP} ${name}'`);
-  if (want('ufw', facts?.ufw)) parts.push(sh`${mark('ufw-status')}; ufw status 2>/dev/null | head -n 1; ${mark('ufw-added')}; ufw show added 2>/dev/null`);
+  if (want('ufw', facts?.ufw))
+    parts.push(sh`${mark('ufw-status')}
+ufw status 2>/dev/null | head -n 1
+${mark('ufw-added')}
+ufw show added 2>/dev/null`);
   if (want('firewalld', facts?.firewalld))
-    parts.push(
-      sh`${mark('firewalld-state')}; firewall-cmd --state 2>/dev/null; ${mark('firewalld-runtime')}; firewall-cmd --list-rich-rules 2>/dev/null; ${mark('firewalld-permanent')}; firewall-cmd --permanent --list-rich-rules 2>/dev/null`,
-    );
+    parts.push(sh`${mark('firewalld-state')}
+firewall-cmd --state 2>/dev/null
+${mark('firewalld-runtime')}
+firewall-cmd --list-rich-rules 2>/dev/null
+${mark('firewalld-permanent')}
+firewall-cmd --permanent --list-rich-rules 2>/dev/null`);
   if (want('nftables', facts?.nft)) {
     const chain = nftChainName(a.port);
     const dirFile = nftPersistPath(a.port, true);
     const otherFile = nftPersistPath(a.port, false);
-    parts.push(
-      sh`${mark('nft-chain')}; nft list chain inet ${NFT_TABLE} ${chain} 2>/dev/null; ${mark('nft-dir')}; if [ -d /etc/nftables.d ]; then echo yes; f=${dirFile}; else echo no; f=${otherFile}; fi; if [ -f "$f" ]; then ${mark('nft-persisted')}; cat -- "$f"; fi; ${mark('nft-conf')}; if [ ! -f /etc/nftables.conf ]; then echo none; elif grep -qE '^[[:space:]]*include[[:space:]]+"('"$f"'|/etc/nftables\\.d/\\*[^"]*)"' /etc/nftables.conf; then echo includes; else echo missing; fi`,
-    );
+    parts.push(sh`${mark('nft-chain')}
+nft list chain inet ${NFT_TABLE} ${chain} 2>/dev/null
+${mark('nft-dir')}
+if [ -d /etc/nftables.d ]; then echo yes; f=${dirFile}; else echo no; f=${otherFile}; fi
+if [ -f "$f" ]; then
+  ${mark('nft-persisted')}
+  cat -- "$f"
+fi
+${mark('nft-conf')}
+if [ ! -f /etc/nftables.conf ]; then echo none
+elif grep -qE '^[[:space:]]*include[[:space:]]+"('"$f"'|/etc/nftables\\.d/\\*[^"]*)"' /etc/nftables.conf; then echo includes
+else echo missing; fi`);
   }
   if (want('iptables', facts?.iptables)) {
     const chain = iptChainName(a.port);
-    parts.push(
-      sh`${mark('ipt-chain')}; iptables -S ${chain} 2>/dev/null; ${mark('ipt-input')}; if iptables -C INPUT -j ${chain} 2>/dev/null; then echo yes; else echo no; fi; if [ -d /etc/iptables ]; then ${mark('ipt-persisted')}; cat /etc/iptables/rules.v4 2>/dev/null; fi`,
-    );
+    parts.push(sh`${mark('ipt-chain')}
+iptables -S ${chain} 2>/dev/null
+${mark('ipt-input')}
+if iptables -C INPUT -j ${chain} 2>/dev/null; then echo yes; else echo no; fi
+if [ -d /etc/iptables ]; then
+  ${mark('ipt-persisted')}
+  cat /etc/iptables/rules.v4 2>/dev/null
+fi`);
   }
   parts.push(raw('true'));
-  return sh`${parts.map((p) => raw(p.text + '; '))}`;
+  return raw(parts.map((p) => p.text).join('\n'));
 }
 
 export function planFirewallPort(a: FirewallPortArgs, facts: HostFacts['firewall'] | undefined, p: FirewallProbe, vars: Record<string, unknown> = {}): Plan {
