@@ -694,13 +694,53 @@ export interface DnfProbe {
   pkgs: Record<string, RpmPkg>;
   /** Names with an upgrade available (from check-update). */
   upgradable: string[];
+  /** Check mode: dnf's --assumeno transaction table. */
+  tx?: string[];
+}
+
+const TX_INSTALL = /^(Installing|Upgrading|Downgrading|Reinstalling|Installing dependencies|Installing weak dependencies):$/;
+
+/** dnf's transaction table → ansible's results ("Installed: name-[epoch:]version-release.arch", "Removed: …"). */
+export function dnfTableResults(table: string[]): string[] {
+  const installed: string[] = [];
+  const removed: string[] = [];
+  let into: string[] | undefined;
+  for (const line of table) {
+    if (TX_INSTALL.test(line)) into = installed;
+    else if (/^Removing( dependent packages| unused dependencies)?:$/.test(line)) into = removed;
+    else if (/^\S/.test(line)) into = undefined;
+    else if (into) {
+      const m = /^ (\S+)\s+(\S+)\s+(\S+)\s+\S+\s+\S+ \S+$/.exec(line);
+      if (m) into.push(`${m[1]}-${m[3]}.${m[2]}`);
+    }
+  }
+  return [...installed.map((n) => `Installed: ${n}`), ...removed.map((n) => `Removed: ${n}`)];
+}
+
+/** The end of a dnf run ("Installed:\n  a-1-1.noarch b-2-1.x86_64\n\nComplete!") → ansible's results. */
+export function dnfRunResults(stdout: string): string[] {
+  const installed: string[] = [];
+  const removed: string[] = [];
+  let into: string[] | undefined;
+  for (const line of stdout.split('\n')) {
+    if (/^(Installed|Upgraded|Downgraded|Reinstalled):$/.test(line)) into = installed;
+    else if (line === 'Removed:') into = removed;
+    else if (!line.startsWith(' ')) into = undefined;
+    else if (into) into.push(...line.trim().split(/\s+/).filter(Boolean));
+  }
+  return [...installed.map((n) => `Installed: ${n}`), ...removed.map((n) => `Removed: ${n}`)];
 }
 
 const isRemote = (spec: string) => /^(https?|ftp):\/\//.test(spec) || spec.startsWith('@');
 
-function dnfProbe(req: PkgRequest): Probe {
+function dnfProbe(req: PkgRequest, check = false): Probe {
   const specs = req.names.filter((n) => !isRemote(n));
   let script = 'export LC_ALL=C; ';
+  // Check mode: dnf resolves the transaction and stops (--assumeno), so `results` name what a run would do.
+  if (check && req.names.length) {
+    const verb = req.state === 'absent' ? 'remove' : req.state === 'latest' ? 'install --best' : 'install';
+    script += `${req.mgr} --assumeno ${repoFlags(req).text} ${verb} -- ${argv(req.names).text} 2>/dev/null | sed 's/^/tx\t/'; `;
+  }
   if (specs.length) {
     script += sh`set -- ${specs}; `.text;
     script +=
@@ -722,6 +762,8 @@ export function parseDnfProbe(r: RunResult): DnfProbe {
     if (line.startsWith('pkg\t')) {
       const [, spec, name, version] = line.split('\t');
       out.pkgs[spec!] = name ? { installed: true, name, version } : { installed: false };
+    } else if (line.startsWith('tx\t')) {
+      (out.tx ??= []).push(line.slice(3));
     } else if (line.startsWith('upd\t')) {
       const rest = line.slice(4);
       if (/^Obsoleting/i.test(rest)) obsoleting = true;
@@ -746,7 +788,7 @@ export function dnfChanged(stdout: string): boolean {
   return !/Nothing to do/i.test(stdout);
 }
 
-export function planDnf(req: PkgRequest, probe: DnfProbe, _ctx: PlanContext): Plan {
+export function planDnf(req: PkgRequest, probe: DnfProbe, ctx: PlanContext): Plan {
   const bin = req.mgr;
   const flags = repoFlags(req).text;
   const base = `${bin} -y${flags ? ' ' + flags : ''}`;
@@ -783,8 +825,18 @@ export function planDnf(req: PkgRequest, probe: DnfProbe, _ctx: PlanContext): Pl
   const todo = [...install, ...upgrade, ...remove];
   const plan = finishPlan(steps, predicted, req.updateCache, req, todo, (s, r) => (s.role === 'update' ? false : dnfChanged(r.stdout)));
   const results = [...install.map((n) => `Installed: ${n}`), ...upgrade.map((n) => `Upgraded: ${n}`), ...remove.map((n) => `Removed: ${n}`)];
-  plan.result = { ...plan.result, results, rc: 0 };
+  const predictedResults = probe.tx ? dnfTableResults(probe.tx) : results;
+  plan.result = { ...plan.result, results: predictedResults, rc: 0 };
   if (!plan.commands.length || steps.every((s) => s.role === 'update')) plan.result.msg = 'Nothing to do';
+  else if (ctx.check) plan.result.msg = 'Check mode: No changes made, but would have if not in check mode';
+  const interpret = plan.interpret;
+  if (interpret)
+    plan.interpret = (outputs) => {
+      const o = interpret(outputs);
+      if (o.failed) return o;
+      const ran = outputs.map((r) => dnfRunResults(r.stdout)).flat();
+      return { ...o, result: { ...o.result, results: ran.length ? ran : results } };
+    };
   return plan;
 }
 
@@ -862,7 +914,7 @@ export const packageModule = defineModule<PackageArgs>({
   probes(args, ctx) {
     const c = packageChoice(args, ctx.facts);
     if ('error' in c) return [];
-    return c.mgr === 'apt' ? [aptProbe(aptRequest(c.apt))] : [dnfProbe(request(c.mgr, c.dnf))];
+    return c.mgr === 'apt' ? [aptProbe(aptRequest(c.apt))] : [dnfProbe(request(c.mgr, c.dnf), ctx.check)];
   },
   plan(args, ctx) {
     const c = packageChoice(args, ctx.facts);
@@ -895,7 +947,7 @@ export const dnfModule = defineModule<DnfArgs>({
   args: dnfArgs,
   probes(args, ctx) {
     const m = managerFor('dnf', ctx.facts);
-    return 'error' in m ? [] : [dnfProbe(request(m.mgr, args))];
+    return 'error' in m ? [] : [dnfProbe(request(m.mgr, args), ctx.check)];
   },
   plan(args, ctx) {
     const m = managerFor('dnf', ctx.facts);

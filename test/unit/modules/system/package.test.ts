@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { mkdtempSync, writeFileSync, chmodSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { packageModule, aptModule, dnfModule, parseAptProbe } from '../../../../src/modules/system/package.js';
+import { packageModule, aptModule, dnfModule, parseAptProbe, dnfRunResults, dnfTableResults } from '../../../../src/modules/system/package.js';
 import { cmdTexts, planWith, result } from '../../../fixtures/modules/system/context.js';
 import { debian12, rocky9, centos7 } from '../../../fixtures/modules/system/facts.js';
 import { runLocal } from '../../../fixtures/modules/system/sh.js';
@@ -280,5 +280,34 @@ describe('package passes the other args to the backend module', () => {
       "dnf -y '--disablerepo=*' --enablerepo=tsplay-lab --nogpgcheck '--exclude=kernel*' --installroot=/mnt/r --config=/etc/my.conf install -- jq",
     ]);
     expect(() => planWith(dnfModule, { args: { name: 'jq', list: 'installed' }, facts: rocky9, probes: { dnf: '' } })).toThrow(/list/);
+  });
+});
+
+describe('dnf results as ansible names them', () => {
+  it('check mode reads the --assumeno transaction table; a real run reads the Installed/Removed lists', () => {
+    const table = [
+      'Dependencies resolved.',
+      'Installing:',
+      ' wallarm-node-tarantool      noarch      4.8.0-1        tsplay-lab      5.0 k',
+      'Installing dependencies:',
+      ' libfoo                      x86_64      2:1.0-3.el9    baseos          20 k',
+      'Removing:',
+      ' oldpkg                      noarch      1-1            @System         1.0 k',
+      'Transaction Summary',
+    ];
+    expect(dnfTableResults(table)).toEqual(['Installed: wallarm-node-tarantool-4.8.0-1.noarch', 'Installed: libfoo-2:1.0-3.el9.x86_64', 'Removed: oldpkg-1-1.noarch']);
+    expect(dnfRunResults('Running transaction\nInstalled:\n  a-1-1.noarch  b-2-1.x86_64\n\nRemoved:\n  c-1-1.noarch\n\nComplete!\n')).toEqual([
+      'Installed: a-1-1.noarch',
+      'Installed: b-2-1.x86_64',
+      'Removed: c-1-1.noarch',
+    ]);
+    const { plan, probeCmds } = planWith(dnfModule, {
+      args: { name: 'jq' },
+      facts: rocky9,
+      check: true,
+      probes: { dnf: 'pkg\tjq\t\ntx\tInstalling:\ntx\t jq   x86_64   1.6-15.el9   appstream   186 k\n' },
+    });
+    expect(probeCmds[0]).toContain('dnf --assumeno  install -- jq');
+    expect(plan.result).toMatchObject({ msg: 'Check mode: No changes made, but would have if not in check mode', results: ['Installed: jq-1.6-15.el9.x86_64'] });
   });
 });
