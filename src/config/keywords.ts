@@ -22,12 +22,26 @@ export function orTemplate<T extends z.ZodType>(t: T) {
 
 const boolWords = new RegExp(`^\\s*(?:${[...TRUE_WORDS, ...FALSE_WORDS].join('|')})\\s*$`, 'i');
 
+const notBool = (iss: { input?: unknown }) => `must be true or false, got ${JSON.stringify(iss.input)}`;
+
 /** What Ansible reads as a boolean: true/false, yes/no, on/off, y/n, t/f, 1/0 (case-insensitive). */
-export const ansibleBoolSchema = z.union([z.boolean(), z.literal(0), z.literal(1), z.string().regex(boolWords)]).describe('true or false (also yes/no, on/off, 1/0)');
+export const ansibleBoolSchema = z
+  .union([z.boolean(), z.literal(0), z.literal(1), z.string().regex(boolWords, { error: notBool })], { error: notBool })
+  .describe('true or false (also yes/no, on/off, 1/0)');
+
+/** What the loader adds to a boolean keyword's error. */
+export const BOOL_HINT = 'Ansible takes true/false, yes/no, on/off, 1/0';
 
 const text = z.union([z.string(), z.number(), z.boolean()]);
-const stringOrList = z.union([text, z.array(text)]);
-const nonNegative = z.union([z.number().nonnegative(), z.string().regex(/^\s*\d+(\.\d+)?\s*$/)]);
+const word = z.union([z.string(), z.number()]);
+const stringOrList = z.union([word, z.array(word)]);
+/** A number of seconds, retries…: a non-negative number, also written as a string. */
+export const nonNegativeSchema = z.union([z.number().nonnegative(), z.string().regex(/^\s*\d+(\.\d+)?\s*$/)]);
+const nonNegative = nonNegativeSchema;
+/** A whole number above 0 (gather_timeout), also written as a string. */
+export const positiveWholeSchema = z.union([z.number().int().positive(), z.string().regex(/^\s*0*[1-9]\d*\s*$/)]);
+/** A port number (a template of one is checked per host). */
+export const portSchema = z.union([z.number().int().min(1).max(65535), z.string().regex(/^\s*\d+\s*$/)]);
 const wholeNumber = z.union([z.number().int().nonnegative(), z.string().regex(/^\s*\d+\s*$/)]);
 const mapping = z.record(z.string(), z.unknown());
 const condition = z.union([z.string(), z.boolean()]);
@@ -59,7 +73,7 @@ const kw = {
     .union([mapping, templateString, z.array(z.union([mapping, templateString]))])
     .describe('environment variables for the commands run (a mapping, or a template of one)'),
   remote_user: text.describe('the user to connect as'),
-  port: z.union([z.number().int().min(1).max(65535), z.string().regex(/^\s*\d+\s*$/), templateString]).describe('the port to connect to'),
+  port: orTemplate(portSchema).describe('the port to connect to'),
   connection: z.string().describe('how to reach the host: ssh (paramiko, smart) or local'),
   throttle: wholeNumber.describe('at most this many hosts run the task at once'),
   collections: stringOrList.describe('collections short module names resolve through'),
@@ -190,8 +204,25 @@ export const roleEntryKeywordsSchema = z
   .partial()
   .describe('a role applied by the play; keys that are not keywords are the role’s params');
 
-const percent = z.union([z.number().min(0).max(100), z.string().regex(/^\s*\d+(\.\d+)?%?\s*$/)]);
-const serialItem = z.union([z.number().int().positive(), z.string().regex(/^\s*\d+(\.\d+)?\s*%?\s*$/)]);
+/** max_fail_percentage: 0 to 100, a `%` allowed. */
+export const percentSchema = z.union([
+  z.number().min(0).max(100),
+  z
+    .string()
+    .regex(/^\s*\d+(\.\d+)?%?\s*$/)
+    .refine((s) => Number.parseFloat(s) <= 100),
+]);
+/** One serial batch size: a whole number above 0, or a percentage above 0 ("30%"). */
+export const serialItemSchema = z.union([
+  z.number().int().positive(),
+  z
+    .string()
+    .regex(/^\s*\d+(\.\d+)?\s*%\s*$/)
+    .refine((s) => Number.parseFloat(s) > 0),
+  z.string().regex(/^\s*0*[1-9]\d*\s*$/),
+]);
+const percent = percentSchema;
+const serialItem = serialItemSchema;
 
 /** Keywords of a play. */
 export const playKeywordsSchema = z
@@ -202,7 +233,7 @@ export const playKeywordsSchema = z
     vars_files: stringOrList.describe('files of variables, relative to the playbook'),
     gather_facts: ansibleBoolSchema.describe('gather facts before the tasks (default true)'),
     gather_subset: stringOrList.describe('the fact collectors to run (! excludes one)'),
-    gather_timeout: wholeNumber.describe('seconds the fact gathering may take'),
+    gather_timeout: positiveWholeSchema.describe('seconds the fact gathering may take'),
     become: ansibleBoolSchema.describe('run as another user (become_user)'),
     become_user: z.string().describe('the user to become (default root)'),
     become_method: kw.become_method,
@@ -238,3 +269,16 @@ export const playKeywordsSchema = z
 export const playbookSchema = z
   .array(z.union([playKeywordsSchema, z.object({ import_playbook: z.string().describe('another playbook, relative to this one'), name: z.string().optional() }).strict()]))
   .describe('a playbook: a list of plays');
+
+/** A keyword's schema on tasks, blocks, plays or role entries (the first that has it). */
+export function keywordSchema(name: string): z.ZodType | undefined {
+  for (const s of [taskKeywordsSchema, blockKeywordsSchema, playKeywordsSchema, roleEntryKeywordsSchema]) {
+    if (Object.hasOwn(s.shape, name)) return (s.shape as Record<string, z.ZodType>)[name];
+  }
+  return undefined;
+}
+
+/** Whether a keyword may be written as a template (rendered per host). */
+export function acceptsTemplate(name: string): boolean {
+  return keywordSchema(name)?.safeParse('{{ x }}').success === true;
+}

@@ -4,11 +4,12 @@ import path from 'node:path';
 import type { LoadedRole, ModuleTask, Play, Playbook, RoleTask, TaskNode, VarsPrompt } from '../config/model.js';
 import { connectionKind } from '../config/connection-names.js';
 import { PLAY_KEYWORDS, ROLE_ENTRY_KEYWORDS, UNSUPPORTED_KEYWORDS } from '../config/schemas.js';
+import { percentSchema, playKeywordsSchema, positiveWholeSchema, serialItemSchema } from '../config/keywords.js';
 import { TsplayError, TsplayErrors, formatError, type SourceLocation } from '../errors.js';
 import { checkTemplate } from '../template/render.js';
 import { roleSearchPaths, loadRole } from './roles.js';
 import { didYouMean } from './suggest.js';
-import { checkNotifies, handlerTopics, moduleTasks, normalizeCommon, normalizeTaskList, registryModules, roleCalls, type ModuleLookup } from './tasks.js';
+import { boolError, checkNotifies, handlerTopics, moduleTasks, normalizeCommon, normalizeTaskList, registryModules, roleCalls, type ModuleLookup } from './tasks.js';
 import { readYamlFile, type SourceMap } from './yaml.js';
 import { ansibleBoolean } from '../config/boolean.js';
 import { HOST_PATTERN_HINT, hostPatternProblem } from '../inventory/patterns.js';
@@ -123,9 +124,9 @@ class PlaybookLoader {
     const bool = (k: string): boolean | undefined => {
       const v = p[k];
       if (v === undefined || v === null) return undefined;
-      const b = ansibleBoolean(v);
-      if (b !== undefined) return b;
-      this.err(`'${k}' must be true or false, got ${JSON.stringify(v)}`, map.value(p, k));
+      const error = boolError(k, v);
+      if (error === undefined) return ansibleBoolean(v);
+      this.err(error.message, map.value(p, k), error.hint);
       return undefined;
     };
     const strList = (k: string): string[] => {
@@ -212,24 +213,27 @@ class PlaybookLoader {
       if (c !== undefined && !c.includes('{{')) play.connection = connectionKind(c);
     }
     if (p.order !== undefined && p.order !== null) {
-      const orders = ['inventory', 'reverse_inventory', 'sorted', 'reverse_sorted', 'shuffle'] as const;
-      if (orders.includes(p.order as (typeof orders)[number])) play.order = p.order as (typeof orders)[number];
+      const orders = playKeywordsSchema.shape.order.unwrap().options;
+      const order = playKeywordsSchema.shape.order.unwrap().safeParse(p.order);
+      if (order.success) play.order = order.data;
       else this.err(`order must be one of ${orders.join(', ')}, got ${JSON.stringify(p.order)}`, map.value(p, 'order'), didYouMean(String(p.order), orders));
     }
     if (p.vars_prompt !== undefined && p.vars_prompt !== null) play.varsPrompt = this.varsPrompt(p, map);
     if (p.strategy !== undefined) {
-      if (p.strategy === 'linear' || p.strategy === 'free') play.strategy = p.strategy;
-      else this.err(`unknown strategy '${String(p.strategy)}'`, map.value(p, 'strategy'), didYouMean(String(p.strategy), ['linear', 'free']) ?? 'use linear or free');
+      const strategies = playKeywordsSchema.shape.strategy.unwrap().options;
+      const strategy = playKeywordsSchema.shape.strategy.unwrap().safeParse(p.strategy);
+      if (strategy.success) play.strategy = strategy.data;
+      else this.err(`unknown strategy '${String(p.strategy)}'`, map.value(p, 'strategy'), didYouMean(String(p.strategy), strategies) ?? `use ${strategies.join(' or ')}`);
     }
     if (p.serial !== undefined && p.serial !== null) {
       const items = Array.isArray(p.serial) ? p.serial : [p.serial];
       const serial: Array<number | string> = [];
       items.forEach((s, i) => {
         const sloc = Array.isArray(p.serial) ? map.value(p.serial, i) : map.value(p, 'serial');
-        if (typeof s === 'number' && Number.isInteger(s) && s > 0) serial.push(s);
-        else if (typeof s === 'string' && /^\s*\d+(\.\d+)?\s*%\s*$/.test(s) && parseFloat(s) > 0) serial.push(s.replace(/\s/g, ''));
-        else if (typeof s === 'string' && /^\s*\d+\s*$/.test(s) && Number(s) > 0) serial.push(Number(s));
-        else this.err(`serial must be a positive number, a percentage like "30%", or a list of them; got ${JSON.stringify(s)}`, sloc);
+        if (!serialItemSchema.safeParse(s).success) {
+          this.err(`serial must be a positive number, a percentage like "30%", or a list of them; got ${JSON.stringify(s)}`, sloc);
+        } else if (typeof s === 'string' && s.includes('%')) serial.push(s.replace(/\s/g, ''));
+        else serial.push(Number(s));
       });
       play.serial = serial;
     }
@@ -238,15 +242,13 @@ class PlaybookLoader {
     if (p.gather_subset !== undefined && p.gather_subset !== null) play.gatherSubset = strList('gather_subset');
     if (p.gather_timeout !== undefined && p.gather_timeout !== null) {
       const v = p.gather_timeout;
-      const n = typeof v === 'number' ? v : typeof v === 'string' && /^\s*\d+\s*$/.test(v) ? Number(v) : NaN;
-      if (!(Number.isInteger(n) && n > 0)) this.err(`gather_timeout must be a whole number of seconds, got ${JSON.stringify(v)}`, map.value(p, 'gather_timeout'));
-      else play.gatherTimeout = n;
+      if (!positiveWholeSchema.safeParse(v).success) this.err(`gather_timeout must be a whole number of seconds, got ${JSON.stringify(v)}`, map.value(p, 'gather_timeout'));
+      else play.gatherTimeout = Number(v);
     }
     if (p.max_fail_percentage !== undefined && p.max_fail_percentage !== null) {
       const v = p.max_fail_percentage;
-      const n = typeof v === 'number' ? v : typeof v === 'string' && /^\s*\d+(\.\d+)?%?\s*$/.test(v) ? parseFloat(v) : NaN;
-      if (!(n >= 0 && n <= 100)) this.err(`max_fail_percentage must be a number from 0 to 100, got ${JSON.stringify(v)}`, map.value(p, 'max_fail_percentage'));
-      else play.maxFailPercentage = n;
+      if (!percentSchema.safeParse(v).success) this.err(`max_fail_percentage must be a number from 0 to 100, got ${JSON.stringify(v)}`, map.value(p, 'max_fail_percentage'));
+      else play.maxFailPercentage = typeof v === 'number' ? v : Number.parseFloat(String(v));
     }
 
     const section = (k: 'pre_tasks' | 'tasks' | 'post_tasks' | 'handlers'): TaskNode[] => {
@@ -287,9 +289,9 @@ class PlaybookLoader {
       for (const k of Object.keys(e)) if (!keys.has(k)) this.err(`unknown vars_prompt key '${k}'`, map.key(e, k), didYouMean(k, [...keys]));
       const flag = (k: string, dflt: boolean): boolean => {
         if (e[k] === undefined || e[k] === null) return dflt;
-        const b = ansibleBoolean(e[k]);
-        if (b === undefined) this.err(`'${k}' must be true or false`, map.value(e, k));
-        return b ?? dflt;
+        const error = boolError(k, e[k]);
+        if (error) this.err(error.message, map.value(e, k), error.hint);
+        return ansibleBoolean(e[k]) ?? dflt;
       };
       const entry: VarsPrompt = { name: e.name, private: flag('private', true), confirm: flag('confirm', false), unsafe: flag('unsafe', false), loc: map.of(e, loc) };
       if (typeof e.prompt === 'string') entry.prompt = e.prompt;

@@ -3,6 +3,7 @@ import path from 'node:path';
 import type { BlockTask, ConnectionKeywords, IncludeTask, LoopFields, ModuleTask, RoleInstanceRef, RoleTask, TaskCommon, TaskNode, TemplatedKeyword } from '../config/model.js';
 import { becomeMethodOf, connectionKind } from '../config/connection-names.js';
 import { BLOCK_KEYWORDS, TASK_KEYWORDS, UNSUPPORTED_KEYWORDS } from '../config/schemas.js';
+import { acceptsTemplate, ansibleBoolSchema, BOOL_HINT, nonNegativeSchema, portSchema } from '../config/keywords.js';
 import { TsplayError, TsplayErrors, type SourceLocation } from '../errors.js';
 import { ansibleBoolean } from '../config/boolean.js';
 import { findModule, moduleNames } from '../modules/registry.js';
@@ -49,6 +50,16 @@ const KEEP_UNSAFE = new Set(['vars', 'args', 'block', 'rescue', 'always', 'loop'
 const INCLUDE_ROLE_KEYS = new Set(['name', 'vars']);
 /** include_role / import_role options that are not role params. */
 const ROLE_FROM_KEYS = new Set(['tasks_from', 'vars_from', 'defaults_from', 'handlers_from', 'public', 'allow_duplicates', 'rolespec_validate', 'apply']);
+
+/**
+ * The error for a boolean keyword's value (its schema, config/keywords.ts, decides what is a
+ * boolean); undefined when the value is one. Only a keyword Ansible templates hints at a template.
+ */
+export function boolError(k: string, v: unknown): { message: string; hint: string } | undefined {
+  const r = ansibleBoolSchema.safeParse(v);
+  if (r.success) return undefined;
+  return { message: `'${k}' ${r.error.issues[0]?.message ?? 'must be true or false'}`, hint: acceptsTemplate(k) ? `${BOOL_HINT} (or a template)` : BOOL_HINT };
+}
 
 function isMapping(v: unknown): v is Record<string, unknown> {
   return v !== null && typeof v === 'object' && !Array.isArray(v) && !(v instanceof String);
@@ -101,9 +112,9 @@ class Normalizer {
   bool(t: Record<string, unknown>, k: string): boolean | undefined {
     const v = t[k];
     if (v === undefined || v === null) return undefined;
-    const b = ansibleBoolean(v);
-    if (b !== undefined) return b;
-    this.err(`'${k}' must be true or false, got ${JSON.stringify(v)}`, this.map.value(t, k), 'Ansible takes true/false, yes/no, on/off, 1/0 (or a template)');
+    const error = boolError(k, v);
+    if (error === undefined) return ansibleBoolean(v);
+    this.err(error.message, this.map.value(t, k), error.hint);
     return undefined;
   }
 
@@ -121,8 +132,7 @@ class Normalizer {
   num(t: Record<string, unknown>, k: string): number | undefined {
     const v = t[k];
     if (v === undefined || v === null) return undefined;
-    if (typeof v === 'number' && Number.isFinite(v) && v >= 0) return v;
-    if (typeof v === 'string' && /^\s*\d+(\.\d+)?\s*$/.test(v)) return Number(v);
+    if (nonNegativeSchema.safeParse(v).success) return Number(v);
     this.err(`'${k}' must be a non-negative number, got ${JSON.stringify(v)}`, this.map.value(t, k));
     return undefined;
   }
@@ -256,8 +266,7 @@ class Normalizer {
     if (ru !== undefined) c.remoteUser = ru;
     if (t.port !== undefined && t.port !== null) {
       const v = t.port;
-      if (typeof v === 'number' && Number.isInteger(v) && v > 0 && v < 65536) c.port = v;
-      else if (typeof v === 'string' && /^\s*\d+\s*$/.test(v)) c.port = Number(v);
+      if (portSchema.safeParse(v).success) c.port = Number(v);
       else if (typeof v === 'string' && hasTemplate(v)) c.port = text('port');
       else this.err(`'port' must be a port number from 1 to 65535, got ${JSON.stringify(v)}`, this.map.value(t, 'port'));
     }
