@@ -2,6 +2,7 @@ import type { ModuleDef } from '../types.js';
 import { aptKeyModule } from './apt_key.js';
 import { aptRepositoryModule } from './apt_repository.js';
 import { packageFactsModule } from './package_facts.js';
+import { yumRepositoryModule } from './yum_repository.js';
 
 /** Package repositories and package facts: apt_repository, deb822_repository, apt_key, yum_repository, rpm_key, package_facts. */
-export const packageModules: ModuleDef[] = [packageFactsModule, aptRepositoryModule, aptKeyModule];
+export const packageModules: ModuleDef[] = [packageFactsModule, aptRepositoryModule, aptKeyModule, yumRepositoryModule];

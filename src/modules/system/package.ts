@@ -834,7 +834,7 @@ export function planDnf(req: PkgRequest, probe: DnfProbe, ctx: PlanContext): Pla
     plan.interpret = (outputs) => {
       const o = interpret(outputs);
       if (o.failed) return o;
-      const ran = outputs.map((r) => dnfRunResults(r.stdout)).flat();
+      const ran = outputs.flatMap((r) => dnfRunResults(r.stdout));
       return { ...o, result: { ...o.result, results: ran.length ? ran : results } };
     };
   return plan;
