@@ -174,6 +174,128 @@ export const blockKeywordsSchema = z
 /** Keywords of a handler: a task's keywords (listen: included). */
 export const handlerKeywordsSchema = taskKeywordsSchema.describe('a handler: a task run when notified (by name or a listen topic)');
 
+/** Keywords of an `include_role`/`import_role` task and of an include's `apply:`: a block's, without its task lists. */
+export const applyKeywordsSchema = blockKeywordsSchema.omit({ block: true, rescue: true, always: true }).describe('keywords given to every task of an include');
+
+/** Keywords of an `import_tasks` task (static: read when the playbook loads). */
+export const importTasksKeywordsSchema = taskKeywordsSchema
+  .pick({
+    name: true,
+    when: true,
+    tags: true,
+    vars: true,
+    become: true,
+    become_user: true,
+    ignore_errors: true,
+    no_log: true,
+    check_mode: true,
+    delegate_to: true,
+    run_once: true,
+    any_errors_fatal: true,
+  })
+  .describe('import_tasks: the tasks of FILE, read when the playbook loads');
+
+/** Keywords of an `include_tasks` task (dynamic: read when a host reaches it); `with_<lookup>` loops too. */
+export const includeTasksKeywordsSchema = taskKeywordsSchema
+  .pick({
+    name: true,
+    when: true,
+    tags: true,
+    vars: true,
+    ignore_errors: true,
+    no_log: true,
+    run_once: true,
+    any_errors_fatal: true,
+    loop: true,
+    loop_control: true,
+    register: true,
+  })
+  .extend({
+    // accepted here as ansible-core does, without effect in tsplay
+    debugger: z.string().optional().describe('accepted, without effect in tsplay'),
+    timeout: z.unknown().optional().describe('accepted, without effect in tsplay'),
+    collections: taskKeywordsSchema.shape.collections,
+    args: taskKeywordsSchema.shape.args,
+    become: taskKeywordsSchema.shape.become,
+    become_user: taskKeywordsSchema.shape.become_user,
+    delegate_to: taskKeywordsSchema.shape.delegate_to,
+    check_mode: taskKeywordsSchema.shape.check_mode,
+    environment: taskKeywordsSchema.shape.environment,
+  })
+  .describe('include_tasks: the tasks of FILE, read when a host reaches it');
+
+/** Keywords of a `meta:` task. */
+export const metaKeywordsSchema = taskKeywordsSchema
+  .pick({
+    name: true,
+    when: true,
+    tags: true,
+    vars: true,
+    ignore_errors: true,
+    any_errors_fatal: true,
+    become: true,
+    become_user: true,
+    run_once: true,
+    delegate_to: true,
+    no_log: true,
+    check_mode: true,
+    environment: true,
+    remote_user: true,
+    port: true,
+    connection: true,
+    become_method: true,
+    become_flags: true,
+    become_exe: true,
+  })
+  .describe('meta: an action of the engine itself (flush_handlers, end_play, end_host…)');
+
+/** The options of `include_tasks:`/`include:` written as a mapping (or under `args:`). */
+export const includeTasksOptionsSchema = z
+  .object({
+    file: z.string().describe('the task file (may be a template)'),
+    _raw_params: z.string().describe('the task file, as the free-form word'),
+    apply: applyKeywordsSchema,
+  })
+  .partial()
+  .strict();
+
+/** A role reference: the mapping under `include_role:`/`import_role:` (other keys are role params). */
+export const roleReferenceSchema = z
+  .object({
+    name: z.string().describe('the role'),
+    role: z.string().describe('the role (same as name:)'),
+    vars: z.record(z.string(), z.unknown()).describe('variables (role params) for the role'),
+    tasks_from: z.string().describe('the role’s tasks/ file to run instead of main'),
+    vars_from: z.string().describe('the role’s vars/ file to load instead of main'),
+    defaults_from: z.string().describe('the role’s defaults/ file to load instead of main'),
+    handlers_from: z.string().describe('the role’s handlers/ file to load instead of main'),
+    public: ansibleBoolSchema.describe('the role’s vars and defaults stay visible to later tasks'),
+    allow_duplicates: ansibleBoolSchema.describe('the role may run more than once with the same params'),
+    rolespec_validate: ansibleBoolSchema.describe('check the role’s argument specs (default true)'),
+    apply: applyKeywordsSchema.describe('keywords for the role’s tasks (include_role only)'),
+  })
+  .partial()
+  .describe('which role to run and how; keys that are not these are role params');
+
+/** An entry of a play's `vars_prompt:`. */
+export const varsPromptSchema = z
+  .object({
+    name: z.string().describe('the variable set'),
+    prompt: z.string().describe('the question asked'),
+    default: z.unknown().describe('the value without a terminal, or on an empty answer'),
+    private: ansibleBoolSchema.describe('hide the answer (default true)'),
+    confirm: ansibleBoolSchema.describe('ask twice'),
+    unsafe: ansibleBoolSchema.describe('the answer is not templated'),
+    encrypt: z.string().describe('hash the answer (not supported by tsplay)'),
+    salt: z.string(),
+    salt_size: z.number().int(),
+  })
+  .partial()
+  .required({ name: true });
+
+/** The keys of a loop_control mapping. */
+export const loopControlSchema = taskKeywordsSchema.shape.loop_control.unwrap();
+
 /** Keywords of an entry under a play's `roles:` (everything else is a role param, as in Ansible). */
 export const roleEntryKeywordsSchema = z
   .object({
@@ -254,7 +376,7 @@ export const playKeywordsSchema = z
     become_flags: kw.become_flags,
     become_exe: kw.become_exe,
     collections: kw.collections,
-    vars_prompt: z.array(mapping).describe('variables asked for at the start (the default without a terminal)'),
+    vars_prompt: z.array(varsPromptSchema).describe('variables asked for at the start (the default without a terminal)'),
     order: z.enum(['inventory', 'reverse_inventory', 'sorted', 'reverse_sorted', 'shuffle']).describe('the order hosts run in'),
     ignore_errors: kw.ignore_errors,
     ignore_unreachable: kw.ignore_unreachable,

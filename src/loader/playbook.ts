@@ -4,7 +4,7 @@ import path from 'node:path';
 import type { LoadedRole, ModuleTask, Play, Playbook, RoleTask, TaskNode, VarsPrompt } from '../config/model.js';
 import { connectionKind } from '../config/connection-names.js';
 import { PLAY_KEYWORDS, ROLE_ENTRY_KEYWORDS, UNSUPPORTED_KEYWORDS } from '../config/schemas.js';
-import { percentSchema, playKeywordsSchema, positiveWholeSchema, serialItemSchema } from '../config/keywords.js';
+import { percentSchema, playKeywordsSchema, positiveWholeSchema, serialItemSchema, varsPromptSchema } from '../config/keywords.js';
 import { TsplayError, TsplayErrors, formatError, type SourceLocation } from '../errors.js';
 import { checkTemplate } from '../template/render.js';
 import { roleSearchPaths, loadRole } from './roles.js';
@@ -278,7 +278,7 @@ class PlaybookLoader {
       this.err(`vars_prompt must be a list of { name: …, prompt: … }, got ${typeName(v)}`, map.value(p, 'vars_prompt'));
       return [];
     }
-    const keys = new Set(['name', 'prompt', 'default', 'private', 'confirm', 'unsafe', 'encrypt', 'salt', 'salt_size']);
+    const keys = new Set(Object.keys(varsPromptSchema.shape));
     const out: VarsPrompt[] = [];
     v.forEach((e, i) => {
       const loc = map.value(v, i);

@@ -3,7 +3,20 @@ import path from 'node:path';
 import type { BlockTask, ConnectionKeywords, IncludeTask, LoopFields, ModuleTask, RoleInstanceRef, RoleTask, TaskCommon, TaskNode, TemplatedKeyword } from '../config/model.js';
 import { becomeMethodOf, connectionKind } from '../config/connection-names.js';
 import { BLOCK_KEYWORDS, TASK_KEYWORDS, UNSUPPORTED_KEYWORDS } from '../config/schemas.js';
-import { acceptsTemplate, ansibleBoolSchema, BOOL_HINT, nonNegativeSchema, portSchema } from '../config/keywords.js';
+import {
+  acceptsTemplate,
+  ansibleBoolSchema,
+  applyKeywordsSchema,
+  BOOL_HINT,
+  importTasksKeywordsSchema,
+  includeTasksKeywordsSchema,
+  includeTasksOptionsSchema,
+  loopControlSchema,
+  metaKeywordsSchema,
+  nonNegativeSchema,
+  portSchema,
+  roleReferenceSchema,
+} from '../config/keywords.js';
 import { TsplayError, TsplayErrors, type SourceLocation } from '../errors.js';
 import { ansibleBoolean } from '../config/boolean.js';
 import { findModule, moduleNames } from '../modules/registry.js';
@@ -47,9 +60,10 @@ const TASK_KW = new Set<string>(TASK_KEYWORDS);
 const BLOCK_KW = new Set<string>(BLOCK_KEYWORDS);
 /** Keywords whose values are data or tasks, where an `!unsafe` mark must stay. */
 const KEEP_UNSAFE = new Set(['vars', 'args', 'block', 'rescue', 'always', 'loop', 'with_items', 'with_list']);
-const INCLUDE_ROLE_KEYS = new Set(['name', 'vars']);
 /** include_role / import_role options that are not role params. */
-const ROLE_FROM_KEYS = new Set(['tasks_from', 'vars_from', 'defaults_from', 'handlers_from', 'public', 'allow_duplicates', 'rolespec_validate', 'apply']);
+const ROLE_REF_KEYS = new Set(Object.keys(roleReferenceSchema.shape));
+/** Keywords an include's `apply:` (and an include_role task) takes: a block's, without its task lists. */
+const APPLY_KW = Object.keys(applyKeywordsSchema.shape);
 
 /**
  * The error for a boolean keyword's value (its schema, config/keywords.ts, decides what is a
@@ -375,7 +389,7 @@ class Normalizer {
   }
 
   includeRole(t: Record<string, unknown>, key: string, loc: SourceLocation): RoleTask {
-    const allowed = new Set<string>([key, ...BLOCK_KW].filter((k) => !['block', 'rescue', 'always'].includes(k)));
+    const allowed = new Set<string>([key, ...APPLY_KW]);
     const dynamicRole = key.endsWith('include_role');
     if (dynamicRole) for (const k of Object.keys(t)) if (k === 'loop' || k === 'loop_control' || k.startsWith('with_')) allowed.add(k);
     this.unknownKeys(t, allowed, `an ${key.replace('ansible.builtin.', '')} task`);
@@ -389,8 +403,7 @@ class Normalizer {
       if (typeof n !== 'string' || n === '') this.err(`${key} needs the role's name: ${key}: { name: ROLE }`, this.map.value(t, key));
       else roleName = n;
       for (const k of Object.keys(spec)) {
-        if (INCLUDE_ROLE_KEYS.has(k) || k === 'role') continue;
-        if (ROLE_FROM_KEYS.has(k)) continue;
+        if (ROLE_REF_KEYS.has(k)) continue;
         if (Object.hasOwn(UNSUPPORTED_KEYWORDS, k)) this.err(`'${k}' is not supported by tsplay`, this.map.key(spec, k), UNSUPPORTED_KEYWORDS[k]);
         else Object.defineProperty(params, k, { value: spec[k], enumerable: true, writable: true, configurable: true });
       }
@@ -435,7 +448,7 @@ class Normalizer {
           this.err(`Invalid options for ${key}: apply`, this.map.key(spec, 'apply'), 'apply is for include_role (import_role is static: put the keywords on the import_role task)');
         else if (!isMapping(spec.apply)) this.err(`Expected a dict for apply but got ${typeName(spec.apply)} instead`, this.map.value(spec, 'apply'));
         else {
-          this.unknownKeys(spec.apply, new Set([...BLOCK_KW].filter((k) => !['block', 'rescue', 'always'].includes(k))), `'apply' of ${key}`);
+          this.unknownKeys(spec.apply, new Set(APPLY_KW), `'apply' of ${key}`);
           this.common(spec.apply, this.map.value(spec, 'apply'));
           call.apply = spec.apply;
         }
@@ -453,21 +466,7 @@ class Normalizer {
   }
 
   includeTasks(t: Record<string, unknown>, key: string, loc: SourceLocation): TaskNode[] {
-    const allowed = new Set<string>([
-      key,
-      'name',
-      'when',
-      'tags',
-      'vars',
-      'become',
-      'become_user',
-      'ignore_errors',
-      'no_log',
-      'check_mode',
-      'delegate_to',
-      'run_once',
-      'any_errors_fatal',
-    ]);
+    const allowed = new Set<string>([key, ...Object.keys(importTasksKeywordsSchema.shape)]);
     this.unknownKeys(t, allowed, `an ${key.replace('ansible.builtin.', '')} task`);
     const spec = t[key];
     const fileRef = typeof spec === 'string' ? spec : isMapping(spec) && typeof spec.file === 'string' ? spec.file : undefined;
@@ -519,29 +518,7 @@ class Normalizer {
   dynamicInclude(t: Record<string, unknown>, key: string, loc: SourceLocation): TaskNode[] {
     // tsplay's handlers are module tasks: an include in a handlers list is read now, its tasks become handlers
     if (this.opts.section === 'handlers') return this.includeTasks(t, key, loc);
-    const allowed = new Set<string>([
-      key,
-      'name',
-      'when',
-      'tags',
-      'vars',
-      'ignore_errors',
-      'no_log',
-      'run_once',
-      'any_errors_fatal',
-      'loop',
-      'loop_control',
-      'register',
-      'debugger',
-      'timeout',
-      'collections',
-      'args',
-      'become',
-      'become_user',
-      'delegate_to',
-      'check_mode',
-      'environment',
-    ]);
+    const allowed = new Set<string>([key, ...Object.keys(includeTasksKeywordsSchema.shape)]);
     const extra = Object.keys(t).filter((k) => k.startsWith('with_'));
     this.unknownKeys(t, new Set([...allowed, ...extra]), `an ${key.replace(/^ansible\.(builtin|legacy)\./, '')} task`);
     const spec = t[key];
@@ -552,7 +529,7 @@ class Normalizer {
     else if (isMapping(spec) || ((spec === null || spec === undefined) && isMapping(t.args))) {
       const m = (isMapping(spec) ? spec : t.args) as Record<string, unknown>;
       for (const k of Object.keys(m)) {
-        if (!['file', '_raw_params', 'apply'].includes(k))
+        if (!Object.hasOwn(includeTasksOptionsSchema.shape, k))
           this.err(`Invalid options for ${key}: ${k}`, this.map.key(m, k), didYouMean(k, ['file', 'apply']) ?? `${key} takes file: and apply:`);
       }
       const f = m.file ?? m._raw_params;
@@ -560,8 +537,7 @@ class Normalizer {
       if (m.apply !== undefined && m.apply !== null) {
         if (!isMapping(m.apply)) this.err(`Expected a dict for apply but got ${typeName(m.apply)} instead`, this.map.value(m, 'apply'));
         else {
-          const applyKw = new Set([...BLOCK_KW].filter((k) => !['block', 'rescue', 'always'].includes(k)));
-          this.unknownKeys(m.apply, applyKw, `'apply' of ${key}`);
+          this.unknownKeys(m.apply, new Set(APPLY_KW), `'apply' of ${key}`);
           apply = m.apply;
         }
       }
@@ -595,28 +571,7 @@ class Normalizer {
 
   /** `meta: ACTION`: run by the engine itself (flush_handlers, end_play, end_host…), never by a module. */
   metaTask(t: Record<string, unknown>, key: string, loc: SourceLocation): ModuleTask | undefined {
-    const allowed = new Set<string>([
-      key,
-      'name',
-      'when',
-      'tags',
-      'vars',
-      'ignore_errors',
-      'any_errors_fatal',
-      'become',
-      'become_user',
-      'run_once',
-      'delegate_to',
-      'no_log',
-      'check_mode',
-      'environment',
-      'remote_user',
-      'port',
-      'connection',
-      'become_method',
-      'become_flags',
-      'become_exe',
-    ]);
+    const allowed = new Set<string>([key, ...Object.keys(metaKeywordsSchema.shape)]);
     this.unknownKeys(t, allowed, 'a meta task');
     const action = t[key];
     const aloc = this.map.value(t, key);
@@ -854,7 +809,7 @@ class Normalizer {
     const lc = t.loop_control;
     if (lc !== undefined && lc !== null) {
       const lcLoc = this.map.value(t, 'loop_control');
-      const known = ['loop_var', 'index_var', 'label', 'pause', 'extended', 'extended_allitems'];
+      const known = Object.keys(loopControlSchema.shape);
       if (!isMapping(lc)) this.err(`'loop_control' must be a mapping`, lcLoc);
       else {
         for (const k of Object.keys(lc)) {

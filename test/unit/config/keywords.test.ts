@@ -1,7 +1,20 @@
 import { describe, expect, it } from 'vitest';
 import { z } from 'zod';
 import { BLOCK_KEYWORDS, PLAY_KEYWORDS, ROLE_ENTRY_KEYWORDS, TASK_KEYWORDS } from '../../../src/config/schemas.js';
-import { ansibleBoolSchema, blockKeywordsSchema, playbookSchema, playKeywordsSchema, roleEntryKeywordsSchema, taskKeywordsSchema } from '../../../src/config/keywords.js';
+import {
+  ansibleBoolSchema,
+  applyKeywordsSchema,
+  blockKeywordsSchema,
+  importTasksKeywordsSchema,
+  includeTasksKeywordsSchema,
+  metaKeywordsSchema,
+  playbookSchema,
+  playKeywordsSchema,
+  roleEntryKeywordsSchema,
+  roleReferenceSchema,
+  taskKeywordsSchema,
+  varsPromptSchema,
+} from '../../../src/config/keywords.js';
 
 describe('keyword schemas', () => {
   it('are where the loader’s keyword lists come from', () => {
@@ -23,7 +36,32 @@ describe('keyword schemas', () => {
     const play = z.toJSONSchema(playKeywordsSchema) as { properties: Record<string, unknown> };
     expect(Object.keys(play.properties)).toEqual([...PLAY_KEYWORDS]);
     expect(JSON.stringify(play.properties.strategy)).toContain('"free"');
-    for (const s of [blockKeywordsSchema, roleEntryKeywordsSchema, playbookSchema]) expect(() => z.toJSONSchema(s)).not.toThrow();
+    for (const s of [
+      blockKeywordsSchema,
+      roleEntryKeywordsSchema,
+      playbookSchema,
+      applyKeywordsSchema,
+      importTasksKeywordsSchema,
+      includeTasksKeywordsSchema,
+      metaKeywordsSchema,
+      varsPromptSchema,
+    ])
+      expect(() => z.toJSONSchema(s)).not.toThrow();
+    const ref = z.toJSONSchema(roleReferenceSchema) as { properties: Record<string, { description?: string }> };
+    expect(Object.keys(ref.properties)).toEqual([
+      'name',
+      'role',
+      'vars',
+      'tasks_from',
+      'vars_from',
+      'defaults_from',
+      'handlers_from',
+      'public',
+      'allow_duplicates',
+      'rolespec_validate',
+      'apply',
+    ]);
+    expect(ref.properties.tasks_from?.description).toMatch(/tasks\/ file/);
   });
 
   it('take Ansible’s booleans and templates where a boolean is typed, and nothing else', () => {
