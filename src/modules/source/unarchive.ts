@@ -107,8 +107,11 @@ export function unarchiveScript(a: UnarchiveArgs, src: Shell, opts: { apply: boo
   L.push(`[ -n "$h" ] || { [ -n "$gnu" ] && echo tsplay:gnutar=1; command -v unzip >/dev/null 2>&1 && echo tsplay:unzip=1; fail nohandler; }`);
   L.push(`echo "tsplay:handler=$h"`);
   // Zip: files_in_archive from the member names, filtered with shell patterns (fnmatch).
-  const inc = a.include.map((p) => `${quote(p)}) echo "$n";;`).join(' ');
-  const exc = excl.map((p) => `${quote(p)}) ;;`).join(' ');
+  // Patterns go through variables: an unquoted expansion in a case pattern is a glob, a quoted word is literal.
+  const pats = [...a.include, ...excl].map((p, i) => `zp${i}=${quote(p)}`).join('; ');
+  const inc = a.include.map((_, i) => `$zp${i}) echo "$n";;`).join(' ');
+  const exc = excl.map((_, i) => `$zp${i + a.include.length}) ;;`).join(' ');
+  if (pats) L.push(pats);
   L.push(
     `case "$h" in Zip*) unzip -Z1 "$src" 2>/dev/null | while IFS= read -r n; do ` +
       (a.include.length ? `case "$n" in ${inc} esac` : `case "$n" in ${exc} *) echo "$n";; esac`) +
@@ -236,10 +239,7 @@ export function parseReport(stdout: string): UnarchiveReport {
     rc: rc === undefined ? undefined : Number(rc),
     out: b64('out'),
     err: b64('err'),
-    list: (b64('list') ?? '')
-      .split('\n')
-      .filter((l) => l !== '')
-      .map((l) => unescapeTar(l).replace(/^\//, '')),
+    list: lines(b64('list') ?? '').map((l) => unescapeTar(l).replace(/^\//, '')),
     diff: b64('diff') ?? '',
     changed: get('changed') === undefined ? undefined : get('changed') === '1' || /^tsplay:attrchanged=1$/m.test(stdout),
     attrErr: b64('aerr'),
@@ -248,6 +248,11 @@ export function parseReport(stdout: string): UnarchiveReport {
     dlErr: b64('dlerr'),
     dest: ds && ds.length >= 6 ? { uid: Number(ds[0]), gid: Number(ds[1]), owner: ds[2]!, group: ds[3]!, mode: ds[4]!.padStart(4, '0'), size: Number(ds[5]) } : undefined,
   };
+}
+
+/** Python's str.splitlines: a stripped member name (--strip-components) stays as an empty entry. */
+function lines(text: string): string[] {
+  return text === '' ? [] : text.replace(/\n$/, '').split('\n');
 }
 
 /** GNU tar's listing escapes (\\ooo, \\n, \\\\) as Python's codecs.escape_decode reads them. */
