@@ -5,6 +5,7 @@
  */
 import { z } from 'zod';
 import { bool, str } from '../system/args.js';
+import { pyTime } from '../system/command.js';
 import { defineModule } from '../types.js';
 
 /** Python's int() of an int or a float (Ansible keeps `seconds: 1.5` working by truncating). */
@@ -18,12 +19,6 @@ export const pauseArgs = z
   .strictObject({ echo: bool.optional(), minutes: pyInt.optional(), seconds: pyInt.optional(), prompt: str.optional() })
   .refine((a) => a.minutes === undefined || a.seconds === undefined, { message: 'parameters are mutually exclusive: minutes|seconds' });
 export type PauseArgs = z.infer<typeof pauseArgs>;
-
-/** datetime.datetime.now() as Python prints it. */
-function pyNow(d: Date): string {
-  const p = (n: number, w = 2) => String(n).padStart(w, '0');
-  return `${d.getFullYear()}-${p(d.getMonth() + 1)}-${p(d.getDate())} ${p(d.getHours())}:${p(d.getMinutes())}:${p(d.getSeconds())}.${p(d.getMilliseconds(), 3)}000`;
-}
 
 /** Python's round(x, 2) printed as a float ("2.0", "0.02"). */
 function pyFloat(x: number): string {
@@ -57,8 +52,8 @@ export const pauseModule = defineModule<PauseArgs>({
             rc: 0,
             stderr: '',
             stdout: `Paused for ${pyFloat(unit === 'minutes' ? duration / 60 : duration)} ${unit}`,
-            start: pyNow(start),
-            stop: pyNow(stop),
+            start: pyTime(start),
+            stop: pyTime(stop),
             delta: Math.trunc(duration),
             echo,
             user_input: '',

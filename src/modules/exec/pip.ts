@@ -90,7 +90,6 @@ export function isPresent(pkg: PipPackage, freeze: string): boolean {
 /** Where pip is and how the venv is made, as shell lines (each failure prints `fail=<base64 msg>`). */
 function locateScript(a: PipArgs, env: string | undefined): string {
   const lines: string[] = [];
-  lines.push('py=$(command -v python3 || command -v python || echo /usr/bin/python3)');
   if (a.executable !== undefined) {
     if (a.executable.startsWith('/')) lines.push(`pip=${quote(a.executable)}`);
     else lines.push(`pip=$(command -v ${quote(a.executable)}) || fail ${quote(`Unable to find any of ${a.executable} to use.  pip needs to be installed.`)}`);
@@ -150,6 +149,8 @@ function sections(stdout: string): Record<string, string> {
 
 const PRELUDE = [
   'o=$(mktemp) && e=$(mktemp) || exit 1',
+  // the target's Python (pip.py runs as the interpreter Ansible found: `python3 -m pip.__main__`)
+  'py=$(command -v python3 || command -v python || echo /usr/bin/python3)',
   'trap \'rm -f "$o" "$e"\' EXIT',
   'fail() { echo "fail=$(printf %s "$1" | base64 | tr -d \'\\n\')"; exit 0; }',
   // section NAME: the last command's rc, stdout and stderr, each as base64
@@ -256,7 +257,6 @@ export const pipModule = defineModule<PipArgs>({
       PRELUDE,
       umask !== undefined ? `umask ${umask}` : '',
       `cd ${quote(p.chdir)} 2>/dev/null || fail ${quote(`Unable to change directory to ${p.chdir}`)}`,
-      'py=$(command -v python3 || command -v python || echo /usr/bin/python3)',
       p.env !== undefined ? venvScript(a, p.env, p.venvCmd) : '',
       locateScript(a, p.env),
       p.env !== undefined ? `PATH=${quote(`${p.env}/bin`)}:$PATH; export PATH` : '',

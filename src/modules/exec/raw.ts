@@ -1,6 +1,7 @@
 /** `raw`: send a command line to the host's shell as it is (ansible-core 2.14's action/raw.py). */
 import { z } from 'zod';
 import { quote, raw as safe } from '../../commands/quote.js';
+import type { RunResult } from '../../executors/types.js';
 import { lines, str } from '../system/args.js';
 import { defineModule } from '../types.js';
 
@@ -25,13 +26,7 @@ export const rawModule = defineModule<RawArgs>({
       commands: [{ kind: 'shell', cmd: safe(ptyLike(ctx.vars) ? `${line} 2>&1` : line), mayFail: true, describe: text }],
       interpret: ([out]) => {
         if (!out) return { changed: true, failed: 'the command did not run' };
-        const result = {
-          rc: out.rc,
-          stdout: out.stdout,
-          stdout_lines: lines(out.stdout.replace(/\r?\n$/, '')),
-          stderr: out.stderr,
-          stderr_lines: lines(out.stderr.replace(/\r?\n$/, '')),
-        };
+        const result = lowLevelResult(out);
         if (out.rc !== 0) return { changed: true, failed: 'non-zero return code', result };
         return { changed: true, result };
       },
@@ -45,4 +40,9 @@ export const rawModule = defineModule<RawArgs>({
  */
 export function ptyLike(vars: Record<string, unknown>): boolean {
   return vars['ansible_connection'] !== 'local';
+}
+
+/** Ansible's _low_level_execute_command result (raw, script): the texts as they came, and their lines. */
+export function lowLevelResult(out: RunResult): Record<string, unknown> {
+  return { rc: out.rc, stdout: out.stdout, stdout_lines: lines(out.stdout.replace(/\r?\n$/, '')), stderr: out.stderr, stderr_lines: lines(out.stderr.replace(/\r?\n$/, '')) };
 }

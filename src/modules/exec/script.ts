@@ -7,10 +7,10 @@ import path from 'node:path';
 import { z } from 'zod';
 import { quote, raw, Shell } from '../../commands/quote.js';
 import type { RunResult } from '../../executors/types.js';
-import { bool, lines, str } from '../system/args.js';
+import { bool, str } from '../system/args.js';
 import { shlexSplit, SplitError } from '../system/words.js';
 import { defineModule, type Outcome, type Plan } from '../types.js';
-import { ptyLike } from './raw.js';
+import { lowLevelResult, ptyLike } from './raw.js';
 
 export const scriptArgs = z.strictObject({
   _raw_params: str.optional(),
@@ -44,13 +44,7 @@ function existsProbe(key: 'creates' | 'removes', p: string) {
 
 function interpret(out: RunResult | undefined): Outcome {
   if (!out) return { changed: true, failed: 'the script did not run' };
-  const result = {
-    rc: out.rc,
-    stdout: out.stdout,
-    stdout_lines: lines(out.stdout.replace(/\r?\n$/, '')),
-    stderr: out.stderr,
-    stderr_lines: lines(out.stderr.replace(/\r?\n$/, '')),
-  };
+  const result = lowLevelResult(out);
   if (out.timedOut) return { changed: true, failed: 'the script timed out', result };
   if (out.rc !== 0) return { changed: true, failed: 'non-zero return code', result };
   return { changed: true, result };

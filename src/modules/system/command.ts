@@ -127,7 +127,8 @@ export function commandLine(spec: RunSpec): Shell {
   return new Shell(`cd -- ${shellWord(spec.chdir, true)} && ${body.text}`);
 }
 
-function pyTime(d: Date): string {
+/** datetime.datetime.now() as Python prints it (the command/pause result's start/end). */
+export function pyTime(d: Date): string {
   const p = (n: number, w = 2) => String(n).padStart(w, '0');
   return `${d.getFullYear()}-${p(d.getMonth() + 1)}-${p(d.getDate())} ${p(d.getHours())}:${p(d.getMinutes())}:${p(d.getSeconds())}.${p(d.getMilliseconds(), 3)}000`;
 }
