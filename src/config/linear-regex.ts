@@ -17,6 +17,8 @@ export function linearRegExp(source: string, flags = ''): RegExp {
   try {
     return new RegExp(source, `${flags}l`);
   } catch {
-    throw new NonLinearRegexError('it uses a backreference or a lookaround, which can take exponential time');
+    throw new NonLinearRegexError(
+      'it uses a backreference, a lookaround or a very large repeat count, which the linear-time engine cannot run (a backtracking one can take exponential time)',
+    );
   }
 }

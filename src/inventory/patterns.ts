@@ -59,6 +59,10 @@ export function hostPatternProblem(pattern: string | string[]): string | undefin
       const body = p.replace(/^[!&]/, '');
       if (body === '' || body === '~' || /^:+$/.test(body)) return `"${p}" in "${shorten(text)}" names no host or group`;
       if (/^[!&]/.test(body)) return `"${p}" has two operators`;
+      if (body[0] === '~') {
+        const problem = regexProblem(body);
+        if (problem) return `regex "${shorten(body)}": ${problem}`;
+      }
       if (body[0] !== '~' && body.includes('[') && !SUBSCRIPT.test(body) && !/^[^[\]]*\[[!^]?[^\]]+\][^[\]]*$/.test(body)) {
         return `"${p}": a subscript is [N], [N:M] or [N-M]`;
       }
@@ -185,15 +189,26 @@ function enumerate(inv: Inventory, pattern: string, warnings: string[]): string[
   return results;
 }
 
+// Python's re.match anchors at the start only; (?P<n>) is Python's named group. Linear-time
+// engine: a host pattern from --limit or a playbook never hangs the run (no ReDoS).
+const regexOf = (pattern: string): RegExp => linearRegExp('^(?:' + pattern.slice(1).replace(/\(\?P<\w+>/g, '(') + ')');
+
+/** Why a `~regex` pattern cannot be compiled, or undefined (checked with the pattern's other rules, so the error has the playbook's location). */
+function regexProblem(pattern: string): string | undefined {
+  try {
+    regexOf(pattern);
+    return undefined;
+  } catch (e) {
+    return e instanceof NonLinearRegexError ? `tsplay refuses it: ${e.message}` : (e as Error).message.replace(/^Invalid regular expression: /, '');
+  }
+}
+
 function compile(pattern: string): RegExp {
   if (pattern[0] === '~') {
     try {
-      // Python's re.match anchors at the start only; (?P<n>) is Python's named group. Linear-time
-      // engine: a host pattern from --limit or a playbook never hangs the run (no ReDoS).
-      return linearRegExp('^(?:' + pattern.slice(1).replace(/\(\?P<\w+>/g, '(') + ')');
-    } catch (e) {
-      const what = e instanceof NonLinearRegexError ? `tsplay refuses it: ${e.message}` : (e as Error).message.replace(/^Invalid regular expression: /, '');
-      throw new TsplayError('USAGE', `invalid host pattern regex "${shorten(pattern)}": ${what}`, {
+      return regexOf(pattern);
+    } catch {
+      throw new TsplayError('USAGE', `invalid host pattern regex "${shorten(pattern)}": ${regexProblem(pattern)}`, {
         hint: 'a pattern starting with ~ is a regular expression, e.g. ~web\\d+',
       });
     }

@@ -252,6 +252,11 @@ class PlaybookLoader {
     }
 
     const section = (k: 'pre_tasks' | 'tasks' | 'post_tasks' | 'handlers'): TaskNode[] => {
+      // A scalar in place of the list has no position of its own in the source map: point at the keyword's value.
+      if (p[k] !== undefined && p[k] !== null && (typeof p[k] !== 'object' || p[k] instanceof String)) {
+        this.err(`${k} must be a list of tasks, got ${typeName(p[k])}`, map.value(p, k), `write each task as a list item: "- name: …"`);
+        return [];
+      }
       const r = normalizeTaskList(p[k], file, {
         map,
         modules: this.opts.modules,

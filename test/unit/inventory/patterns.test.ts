@@ -58,7 +58,7 @@ describe('selectHosts', () => {
   it('a bad regex is a usage error', async () => {
     const e = await errorOf(() => selectHosts(inv, '~web(['));
     expect(e.code).toBe('USAGE');
-    expect(e.message).toMatch(/invalid host pattern regex/);
+    expect(e.message).toMatch(/invalid host pattern: regex "~web\("/);
   });
 
   it('globs are case-sensitive and match whole names', () => {
