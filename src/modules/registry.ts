@@ -6,6 +6,7 @@ import { userModules } from './users/index.js';
 import { packageModules } from './packages/index.js';
 import { sourceModules } from './source/index.js';
 import { execModules } from './exec/index.js';
+import { accessModules } from './access/index.js';
 
 /** Where a module came from: tsplay's generic core, or the plugin that registered it. */
 export const CORE_ORIGIN = 'core';
@@ -22,7 +23,7 @@ function add(m: ModuleDef, origin: string): void {
   }
 }
 
-for (const m of [...fileModules, ...systemModules, ...netModules, ...userModules, ...packageModules, ...execModules, ...sourceModules]) add(m, CORE_ORIGIN);
+for (const m of [...fileModules, ...systemModules, ...netModules, ...userModules, ...packageModules, ...execModules, ...sourceModules, ...accessModules]) add(m, CORE_ORIGIN);
 
 /** A plugin's module whose name another module already answers to. */
 export class ModuleNameClash extends Error {}
