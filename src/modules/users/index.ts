@@ -1,4 +1,5 @@
 import type { ModuleDef } from '../types.js';
+import { groupModule } from './group.js';
 
-/** Users and access: user, group, getent, authorized_key, known_hosts, pam_limits, openssh_keypair. */
-export const userModules: ModuleDef[] = [];
+/** Users and groups: user, group, getent. */
+export const userModules: ModuleDef[] = [groupModule];

@@ -1,0 +1,102 @@
+/**
+ * What the user and group modules share: the account databases read on the host (getent lines),
+ * and programs looked up the way Ansible's get_bin_path does (PATH, then the sbin directories).
+ */
+import { quote, raw, type Shell } from '../../commands/quote.js';
+
+/** One /etc/group entry (grp.struct_group). */
+export interface GroupEntry {
+  name: string;
+  gid: number;
+  members: string[];
+}
+
+/** One /etc/passwd entry (pwd.struct_passwd). */
+export interface PasswdEntry {
+  name: string;
+  passwd: string;
+  uid: number;
+  gid: number;
+  gecos: string;
+  dir: string;
+  shell: string;
+}
+
+/** One /etc/shadow entry: the fields Ansible reads (spwd.struct_spwd; an empty number is -1). */
+export interface ShadowEntry {
+  pwdp: string;
+  min: number;
+  max: number;
+  expire: number;
+}
+
+export function parseGroupLine(line: string): GroupEntry | undefined {
+  const f = line.split(':');
+  if (f.length < 4 || !/^-?\d+$/.test(f[2] ?? '')) return undefined;
+  return { name: f[0]!, gid: Number(f[2]), members: (f[3] ?? '').split(',').filter((m) => m !== '') };
+}
+
+export function parsePasswdLine(line: string): PasswdEntry | undefined {
+  const f = line.split(':');
+  if (f.length < 7 || !/^\d+$/.test(f[2] ?? '') || !/^\d+$/.test(f[3] ?? '')) return undefined;
+  return { name: f[0]!, passwd: f[1]!, uid: Number(f[2]), gid: Number(f[3]), gecos: f[4]!, dir: f[5]!, shell: f.slice(6).join(':') };
+}
+
+const spNum = (s: string | undefined): number => (s !== undefined && /^-?\d+$/.test(s) ? Number(s) : -1);
+
+export function parseShadowLine(line: string): ShadowEntry | undefined {
+  const f = line.split(':');
+  if (f.length < 8) return undefined;
+  return { pwdp: f[1]!, min: spNum(f[3]), max: spNum(f[4]), expire: spNum(f[7]) };
+}
+
+/**
+ * Shell lines printing `binpath\t<the search path>` and `bin\t<name>\t<path>` for each program
+ * found: PATH, then /sbin, /usr/sbin, /usr/local/sbin when PATH lacks them (get_bin_path).
+ */
+export function binLookupScript(names: string[]): Shell {
+  const words = names.map((n) => quote(n)).join(' ');
+  return raw(
+    [
+      `_p="$PATH"; for _d in /sbin /usr/sbin /usr/local/sbin; do case ":$_p:" in *":$_d:"*) ;; *) [ -e "$_d" ] && _p="$_p:$_d" ;; esac; done`,
+      `printf 'binpath\\t%s\\n' "$_p"`,
+      `for _b in ${words}; do _o="$IFS"; IFS=:; for _d in $_p; do if [ -n "$_d" ] && [ -f "$_d/$_b" ] && [ -x "$_d/$_b" ]; then printf 'bin\\t%s\\t%s\\n' "$_b" "$_d/$_b"; break; fi; done; IFS="$_o"; done`,
+    ].join('\n'),
+  );
+}
+
+/** Programs found on the host, and the search path (for Ansible's "Failed to find" message). */
+export interface BinLookup {
+  path: string;
+  found: Record<string, string>;
+}
+
+/** Read `binpath` / `bin` lines out of a probe's tagged output. */
+export function parseBinLookup(lines: string[]): BinLookup {
+  const out: BinLookup = { path: '', found: {} };
+  for (const l of lines) {
+    const [tag, a, b] = l.split('\t');
+    if (tag === 'binpath') out.path = a ?? '';
+    else if (tag === 'bin' && a && b) out.found[a] = b;
+  }
+  return out;
+}
+
+/** get_bin_path's error when a required program is missing. */
+export function missingBin(name: string, bins: BinLookup): string {
+  return `Failed to find required executable "${name}" in paths: ${bins.path}`;
+}
+
+/** Split a probe's stdout into lines tagged `tag\t...`, keyed by tag (values in order). */
+export function tagged(stdout: string): Map<string, string[]> {
+  const m = new Map<string, string[]>();
+  for (const line of stdout.split('\n')) {
+    const i = line.indexOf('\t');
+    if (i < 0) continue;
+    const tag = line.slice(0, i);
+    const list = m.get(tag) ?? [];
+    list.push(line.slice(i + 1));
+    m.set(tag, list);
+  }
+  return m;
+}
