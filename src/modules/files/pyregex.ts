@@ -38,20 +38,40 @@ const DIGIT = /[0-9]/;
 const WS_CLASS = ' \\t\\n\\r\\f\\v';
 
 function lit(ch: string): string {
-  return /[A-Za-z0-9 _]/.test(ch) ? ch : hex(ch.charCodeAt(0));
+  if (/[A-Za-z0-9 _]/.test(ch)) return ch;
+  const code = ch.charCodeAt(0);
+  return code > 0xff ? '\\u' + code.toString(16).padStart(4, '0') : hex(code);
 }
 
-/** Compile a Python regex (given as a unicode string, as in a playbook) for use on binary strings. */
-export function compilePyRegex(pattern: string): PyRegex {
-  const p = utf8bin(pattern);
+// Python's str-pattern (unicode) classes: \w is str.isalnum() or "_", \s is str.isspace(), \d is Nd.
+const U_WORD = '\\p{L}\\p{N}_';
+const U_WS = ' \\t\\n\\r\\f\\v\\x1c-\\x1f\\x85\\xa0\\u1680\\u2000-\\u200a\\u2028\\u2029\\u202f\\u205f\\u3000';
+
+export interface PyRegexOptions {
+  /**
+   * A str pattern matched on text (JS strings, one code point per character), as replace/ini_file
+   * compile theirs; default: a bytes pattern on binary strings (lineinfile, blockinfile).
+   */
+  unicode?: boolean;
+  /** re.MULTILINE given by the caller. */
+  multiline?: boolean;
+  /** re.DOTALL given by the caller. */
+  dotAll?: boolean;
+}
+
+/** Compile a Python regex (given as a unicode string, as in a playbook) for use on binary strings (or text, with `unicode`). */
+export function compilePyRegex(pattern: string, opts: PyRegexOptions = {}): PyRegex {
+  const uni = opts.unicode === true;
+  const p = uni ? pattern : utf8bin(pattern);
   const fail = (d: string): never => {
     throw new PyRegexError(pattern, d);
   };
   let i = 0;
   let ignoreCase = false;
-  let multiline = false;
-  let dotAll = false;
+  let multiline = opts.multiline === true;
+  let dotAll = opts.dotAll === true;
   let verbose = false;
+  let ascii = !uni;
   // Global inline flags, which Python 3.11 only accepts at the very start.
   for (;;) {
     const m = /^\(\?([aiLmsux]+)\)/.exec(p.slice(i));
@@ -62,7 +82,8 @@ export function compilePyRegex(pattern: string): PyRegex {
       else if (f === 's') dotAll = true;
       else if (f === 'x') verbose = true;
       else if (f === 'L') fail('the L (locale) flag is not supported');
-      else if (f === 'u') fail('the u flag cannot be used with a bytes pattern (Python rejects it too)');
+      else if (f === 'a') ascii = true;
+      else if (f === 'u' && !uni) fail('the u flag cannot be used with a bytes pattern (Python rejects it too)');
     }
     i += m[0].length;
   }
@@ -90,24 +111,42 @@ export function compilePyRegex(pattern: string): PyRegex {
         return;
       case 'b':
       case 'B':
-        out += '\\' + c;
+        if (ascii) out += '\\' + c;
+        else {
+          const w = `[${U_WORD}]`;
+          out += c === 'b' ? `(?:(?<=${w})(?!${w})|(?<!${w})(?=${w}))` : `(?:(?<=${w})(?=${w})|(?<!${w})(?!${w}))`;
+        }
         canQuantify = false;
         return;
       case 'd':
       case 'D':
       case 'w':
       case 'W':
-        out += '\\' + c;
+        if (ascii) out += '\\' + c;
+        else if (c === 'd') out += '\\p{Nd}';
+        else if (c === 'D') out += '\\P{Nd}';
+        else out += `[${c === 'W' ? '^' : ''}${U_WORD}]`;
         canQuantify = true;
         return;
       case 's':
-        out += `[${WS_CLASS}]`;
+        out += `[${ascii ? WS_CLASS : U_WS}]`;
         canQuantify = true;
         return;
       case 'S':
-        out += `[^${WS_CLASS}]`;
+        out += `[^${ascii ? WS_CLASS : U_WS}]`;
         canQuantify = true;
         return;
+      case 'u':
+      case 'U': {
+        if (!uni) break;
+        const len = c === 'u' ? 4 : 8;
+        const h = p.slice(i, i + len);
+        if (!new RegExp(`^[0-9a-fA-F]{${len}}$`).test(h)) fail(`incomplete escape \\${c}${h}`);
+        i += len;
+        out += `\\u{${h}}`;
+        canQuantify = true;
+        return;
+      }
       case 'a':
         out += '\\x07';
         canQuantify = true;
@@ -181,9 +220,18 @@ export function compilePyRegex(pattern: string): PyRegex {
         const e = p[i + 1];
         if (e === undefined) fail('bad escape (end of pattern)');
         i += 2;
-        if ('dDwW'.includes(e!)) body += '\\' + e;
-        else if (e === 's') body += WS_CLASS;
-        else if (e === 'S') fail('\\S inside a character set is not supported; write the set out');
+        if ('dDwW'.includes(e!) && ascii) body += '\\' + e;
+        else if (e === 'd') body += '\\p{Nd}';
+        else if (e === 'w') body += U_WORD;
+        else if (e === 'W' || e === 'D') fail(`\\${e} inside a character set is not supported; write the set out`);
+        else if (e === 's') body += ascii ? WS_CLASS : U_WS;
+        else if (uni && (e === 'u' || e === 'U')) {
+          const len = e === 'u' ? 4 : 8;
+          const h = p.slice(i, i + len);
+          if (!new RegExp(`^[0-9a-fA-F]{${len}}$`).test(h)) fail(`incomplete escape \\${e}${h}`);
+          i += len;
+          body += `\\u{${h}}`;
+        } else if (e === 'S') fail('\\S inside a character set is not supported; write the set out');
         else if (e === 'b') body += '\\x08';
         else if (e === 'a') body += '\\x07';
         else if ('fnrtv'.includes(e!)) body += '\\' + e;
@@ -358,7 +406,7 @@ export function compilePyRegex(pattern: string): PyRegex {
   if (groupStack.length > 0) fail('missing ), unterminated subpattern');
   let re: RegExp;
   try {
-    re = new RegExp(out, ignoreCase ? 'i' : '');
+    re = new RegExp(out, (ignoreCase ? 'i' : '') + (uni ? 'u' : ''));
   } catch (e) {
     return fail((e as Error).message);
   }
@@ -455,4 +503,48 @@ export function rstripChars(s: string, chars: string): string {
   let e = s.length;
   while (e > 0 && chars.includes(s[e - 1]!)) e--;
   return s.slice(0, e);
+}
+
+/**
+ * Python's `re.subn(pattern, template, s)`: every match replaced by the expanded template, and the count.
+ * Python 3.7+ may follow an empty match with a non-empty one at the same position (re.sub('|a', '-', 'a')
+ * is '---'), which JS's replace does not; that second try is made here.
+ */
+export function pySubn(rx: PyRegex, template: string, s: string): { text: string; count: number } {
+  const re = new RegExp(rx.re.source, rx.re.flags.replace('g', '') + 'g');
+  const unicode = rx.re.flags.includes('u');
+  let out = '';
+  let last = 0;
+  let count = 0;
+  let pos = 0;
+  const take = (m: RegExpExecArray): void => {
+    out += s.slice(last, m.index) + expandTemplate(template, m, rx);
+    last = m.index + m[0].length;
+    count++;
+  };
+  while (pos <= s.length) {
+    re.lastIndex = pos;
+    const m = re.exec(s);
+    if (!m) break;
+    take(m);
+    if (m[0] !== '') {
+      pos = m.index + m[0].length;
+      continue;
+    }
+    const k = m.index;
+    // A non-empty match starting at k: the end must lie past k (counted in code points under the u flag).
+    const before = unicode ? [...s.slice(0, k)].length : k;
+    const nonEmpty = new RegExp(`(?:${rx.re.source})(?<=^[\\s\\S]{${before + 1},})`, rx.re.flags.replace('g', '') + 'y');
+    nonEmpty.lastIndex = k;
+    const mm = nonEmpty.exec(s);
+    if (mm) {
+      take(mm);
+      pos = mm.index + mm[0].length;
+      continue;
+    }
+    if (k >= s.length) break;
+    const cp = unicode ? s.codePointAt(k)! : 0;
+    pos = k + (cp > 0xffff ? 2 : 1);
+  }
+  return { text: out + s.slice(last), count };
 }
