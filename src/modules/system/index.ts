@@ -13,6 +13,7 @@ import { setFactModule } from './set_fact.js';
 import { includeVarsModule } from './include_vars.js';
 import { validateArgumentSpecModule } from './validate_argument_spec.js';
 import { setupModule } from './setup.js';
+import { cronModule } from './cron.js';
 
 /** Command, package, service, network and control modules. */
 export const systemModules: ModuleDef[] = [
@@ -33,4 +34,5 @@ export const systemModules: ModuleDef[] = [
   includeVarsModule,
   setupModule,
   validateArgumentSpecModule,
+  cronModule,
 ];

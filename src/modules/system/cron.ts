@@ -1,0 +1,348 @@
+/**
+ * `cron`: a named job ('#Ansible: <name>' line above it) or an environment variable in a user's
+ * crontab (read with `crontab -l`, installed with `crontab FILE`) or in a cron file (/etc/cron.d
+ * or an absolute path), as ansible-core 2.14 edits them: the same lines, the same order, the same
+ * bytes, the crontab header lines dropped, a missing final newline added. Like ansible it needs
+ * the `crontab` program on the host even for cron_file.
+ */
+import { z } from 'zod';
+import { quote, raw } from '../../commands/quote.js';
+import type { Command } from '../../commands/types.js';
+import type { RunResult } from '../../executors/types.js';
+import { splitlines } from '../../template/jinja/filters/common.js';
+import { compilePyRegex, PyRegexError, utf8bin } from '../files/pyregex.js';
+import { defineModule, type FileDiff, type Plan, type Probe } from '../types.js';
+import { bool, str, withAliases } from './args.js';
+
+const SPECIAL = ['reboot', 'yearly', 'annually', 'monthly', 'weekly', 'daily', 'hourly'] as const;
+
+export const cronArgs = withAliases(
+  { value: 'job', dom: 'day', dow: 'weekday' },
+  z.strictObject({
+    name: str,
+    user: str.optional(),
+    job: str.optional(),
+    cron_file: str.optional(),
+    state: z.enum(['present', 'absent']).default('present'),
+    backup: bool.default(false),
+    minute: str.default('*'),
+    hour: str.default('*'),
+    day: str.default('*'),
+    month: str.default('*'),
+    weekday: str.default('*'),
+    special_time: z.enum(SPECIAL).optional(),
+    disabled: bool.default(false),
+    env: bool.default(false),
+    insertafter: str.optional(),
+    insertbefore: str.optional(),
+  }),
+);
+export type CronArgs = z.infer<typeof cronArgs>;
+
+const MARK = '#Ansible: ';
+const SBIN = ['/sbin', '/usr/sbin', '/usr/local/sbin'];
+
+/** What the probe saw on the host. */
+export interface CronProbe {
+  /** $PATH, and which sbin directories exist (for get_bin_path's message). */
+  path: string;
+  sbin: string[];
+  crontab?: string;
+  who: string;
+  /** cron_file: whether it is a regular file, its bytes and attributes. */
+  isFile: boolean;
+  content?: string;
+  stat?: { mode: string; uid: string; gid: string };
+  /** user crontab: rc of `crontab -l`. */
+  readRc?: number;
+}
+
+/** /etc/cron.d/NAME for a relative cron_file. */
+export function cronFilePath(cronFile: string): string {
+  return cronFile.startsWith('/') ? cronFile : `/etc/cron.d/${cronFile}`;
+}
+
+/** `-u USER` when the crontab is another user's than the one the module runs as (ansible's rule). */
+function userWords(user: string | undefined, who: string): string {
+  return user !== undefined && user !== '' && user !== who ? ` -u ${quote(user)}` : '';
+}
+
+function probeScript(a: CronArgs): string {
+  const parts = [
+    'printf "path=%s\\n" "$PATH"',
+    ...SBIN.map((d) => `[ -d ${d} ] && echo sbin=${d}`),
+    `c=$(PATH="$PATH:${SBIN.join(':')}" command -v crontab) && printf "bin=%s\\n" "$c"`,
+    'w=$(id -un); printf "who=%s\\n" "$w"',
+  ];
+  if (a.cron_file !== undefined) {
+    const f = quote(cronFilePath(a.cron_file));
+    parts.push(`if [ -f ${f} ]; then echo file; stat -c "stat %a %u %g" -- ${f}; printf "data="; base64 -w0 < ${f}; echo; fi`);
+  } else {
+    // `crontab -l` of the user (with -u unless it is the login user); trailing newlines kept.
+    const u = a.user !== undefined && a.user !== '' ? quote(a.user) : '';
+    const uflag = u ? `if [ "$w" != ${u} ]; then set -- -u ${u}; else set --; fi; ` : 'set --; ';
+    parts.push(
+      `if [ -n "$c" ]; then ${uflag}o=$("$c" "$@" -l 2>/dev/null; r=$?; echo .; exit $r); printf "rc=%s\\n" "$?"; printf "data="; printf %s "\${o%.}" | base64 -w0; echo; fi`,
+    );
+  }
+  return parts.join('\n');
+}
+
+/** Parse the probe's key=value lines. */
+export function parseCronProbe(r: RunResult): CronProbe {
+  const p: CronProbe = { path: '', sbin: [], who: '', isFile: false };
+  for (const line of r.stdout.split('\n')) {
+    const eq = line.indexOf('=');
+    const key = eq < 0 ? line : line.slice(0, eq);
+    const v = line.slice(eq + 1);
+    if (key === 'path') p.path = v;
+    else if (key === 'sbin') p.sbin.push(v);
+    else if (key === 'bin' && v) p.crontab = v;
+    else if (key === 'who') p.who = v;
+    else if (line === 'file') p.isFile = true;
+    else if (line.startsWith('stat ')) {
+      const [, mode, uid, gid] = line.split(' ');
+      p.stat = { mode: (mode ?? '644').padStart(4, '0'), uid: uid ?? '0', gid: gid ?? '0' };
+    } else if (key === 'rc') p.readRc = Number(v);
+    else if (key === 'data') p.content = Buffer.from(v, 'base64').toString('utf8');
+  }
+  return p;
+}
+
+/** get_bin_path's failure text: the PATH entries, then the sbin directories not already in it. */
+export function binPathMessage(name: string, path: string, sbin: string[]): string {
+  const dirs = path.split(':');
+  for (const d of sbin) if (!dirs.includes(d)) dirs.push(d);
+  return `Failed to find required executable "${name}" in paths: ${dirs.join(':')}`;
+}
+
+const HEADER = [/^# DO NOT EDIT THIS FILE - edit the master and reinstall./, /^# \(\/tmp\/.*installed on.*\)/, /^# \(.*version.*\)/];
+
+/** A crontab's lines and its text, as ansible reads them (the first three header lines dropped from both). */
+export function readCrontab(out: string, userCrontab: boolean): { lines: string[]; existing: string } {
+  let existing = out;
+  const lines: string[] = [];
+  splitlines(out).forEach((l, count) => {
+    if (!userCrontab || count > 2 || !HEADER.some((re) => re.test(l))) {
+      lines.push(l);
+      return;
+    }
+    const at = existing.indexOf(l);
+    if (at >= 0) {
+      const next = existing[at + l.length];
+      existing = existing.slice(0, at) + existing.slice(at + l.length + (next === '\r' || next === '\n' ? 1 : 0));
+    }
+  });
+  return { lines, existing };
+}
+
+/** The crontab's text: its lines joined, ending in one newline (none when empty). */
+export function renderCrontab(lines: string[]): string {
+  const s = lines.join('\n');
+  return s ? `${s.replace(/[\r\n]+$/, '')}\n` : '';
+}
+
+const isMark = (l: string) => l.startsWith(MARK);
+const markName = (l: string) => l.split(MARK).join('');
+
+/** The job's crontab line. */
+export function cronLine(a: CronArgs, job: string, inFile: boolean): string {
+  const j = job.replace(/^[\r\n]+|[\r\n]+$/g, '');
+  const prefix = a.disabled ? '#' : '';
+  const who = inFile ? ` ${a.user ?? 'None'}` : '';
+  if (a.special_time) return `${prefix}@${a.special_time}${who} ${j}`;
+  return `${prefix}${a.minute} ${a.hour} ${a.day} ${a.month} ${a.weekday}${who} ${j}`;
+}
+
+/** ansible's find_job: by the header comment, else by the exact line (inserting or renaming a header; `lines` is edited then). */
+function findJob(lines: string[], name: string, job?: string): string[] {
+  let comment: string | undefined;
+  for (const l of lines) {
+    if (comment !== undefined) {
+      if (comment === name) return [comment, l];
+      comment = undefined;
+    } else if (isMark(l)) comment = markName(l);
+  }
+  if (job !== undefined) {
+    for (let i = 0; i < lines.length; i++) {
+      if (lines[i] !== job) continue;
+      const prev = lines.at(i - 1) ?? '';
+      if (!isMark(prev)) {
+        lines.splice(i, 0, MARK + name);
+        return [lines[i]!, job, 'inserted'];
+      }
+      if (name && prev === `${MARK}None`) {
+        lines[i - 1] = MARK + name;
+        return [lines[i - 1]!, job, 'renamed'];
+      }
+    }
+  }
+  return [];
+}
+
+/** ansible's _update_job: every '#Ansible: name' line and the line after it replaced (or dropped). */
+function replaceJob(lines: string[], name: string, job: string | undefined): string[] {
+  const out: string[] = [];
+  let comment: string | undefined;
+  for (const l of lines) {
+    if (comment !== undefined) {
+      if (job !== undefined) out.push(comment, job);
+      comment = undefined;
+    } else if (l === MARK + name) comment = l;
+    else out.push(l);
+  }
+  return out;
+}
+
+export const cronModule = defineModule<CronArgs>({
+  name: 'cron',
+  description: "Manage a named cron job or environment variable in a user's crontab or a cron.d file, as ansible-core 2.14.",
+  args: cronArgs,
+  returns: {
+    jobs: 'names of the jobs in the crontab after the change',
+    envs: 'names of the environment variables in it',
+    cron_file: 'the cron_file argument',
+    backup_file: 'where the previous crontab was saved (backup: true, when changed)',
+    diff: 'before/after and headers (--diff)',
+  },
+  probes: (a): Probe[] => [{ key: 'cron', cmd: raw(probeScript(a)), parse: parseCronProbe }],
+  plan(a, ctx): Plan {
+    const fail = (msg: string): Plan => ({ changed: false, commands: [], failed: msg, result: { msg } });
+    if (a.insertafter !== undefined && a.insertbefore !== undefined) return fail('parameters are mutually exclusive: insertafter|insertbefore');
+    const p = ctx.probed.cron as CronProbe;
+    const warnings: string[] = [];
+    const file = a.cron_file !== undefined ? cronFilePath(a.cron_file) : undefined;
+    if (a.cron_file !== undefined) {
+      if (a.cron_file === '/etc/crontab') return fail('Will not manage /etc/crontab via cron_file, see documentation.');
+      const base = a.cron_file.split('/').pop() ?? '';
+      if (!/^[A-Z0-9_-]+$/i.test(base))
+        warnings.push(`Filename portion of cron_file ("${base}") should consist solely of upper- and lower-case letters, digits, underscores, and hyphens`);
+    }
+    if (!p.crontab) return fail(binPathMessage('crontab', p.path, p.sbin));
+    if (!file && p.readRc !== 0 && p.readRc !== 1) return fail('Unable to read crontab');
+    const read = readCrontab(p.content ?? '', !file);
+    let lines = read.lines;
+    const header = file ?? (a.user ? `crontab for user "${a.user}"` : 'crontab');
+    const diff: Record<string, unknown> = ctx.diff ? { before: read.existing, before_header: header } : {};
+
+    const install = a.state === 'present';
+    if (a.special_time && [a.minute, a.hour, a.day, a.month, a.weekday].some((x) => x !== '*')) return fail('You must specify time and date fields or special time.');
+    if (install) {
+      if (file && !a.user) return fail('To use cron_file=... parameter you must specify user=... as well');
+      if (a.job === undefined) return fail("You must specify 'job' to install a new cron job or variable");
+      if ((a.insertafter !== undefined || a.insertbefore !== undefined) && !a.env) return fail('Insertafter and insertbefore parameters are valid only with env=yes');
+    }
+    const backupText = renderCrontab(lines);
+    let changed = false;
+
+    if (a.env) {
+      if (a.name.includes(' ')) return fail('Invalid name for environment variable');
+      let envRe: (l: string) => boolean;
+      try {
+        const re = compilePyRegex(`^${a.name}=`).re;
+        envRe = (l) => {
+          re.lastIndex = 0;
+          return re.test(utf8bin(l));
+        };
+      } catch (e) {
+        if (e instanceof PyRegexError) return fail(e.message);
+        throw e;
+      }
+      const decl = `${a.name}="${a.job ?? ''}"`;
+      const at = lines.findIndex(envRe);
+      if (install) {
+        if (at < 0) {
+          const other = a.insertafter ?? a.insertbefore;
+          if (other === undefined) lines.unshift(decl);
+          else {
+            const re = compilePyRegex(`^${other}=`).re;
+            const o = lines.findIndex((l) => {
+              re.lastIndex = 0;
+              return re.test(utf8bin(l));
+            });
+            if (o < 0) return fail(`Variable named '${other}' not found.`);
+            lines.splice(a.insertafter !== undefined ? o + 1 : o, 0, decl);
+          }
+          changed = true;
+        } else if (lines[at] !== decl) {
+          lines = lines.map((l) => (envRe(l) ? decl : l));
+          changed = true;
+        }
+      } else if (at >= 0) {
+        lines = lines.filter((l) => !envRe(l));
+        changed = true;
+      }
+    } else if (install) {
+      const job = a.job ?? '';
+      if (/[\r\n]/.test(job.replace(/^[\r\n]+|[\r\n]+$/g, ''))) warnings.push('Job should not contain line breaks');
+      const line = cronLine(a, job, !!file);
+      const old = findJob(lines, a.name, line);
+      if (old.length === 0) {
+        lines.push(MARK + a.name, line);
+        changed = true;
+      }
+      if ((old.length > 0 && old[1] !== line) || old.length > 2) {
+        lines = replaceJob(lines, a.name, line);
+        changed = true;
+      }
+    } else if (findJob(lines, a.name).length > 0) {
+      lines = replaceJob(lines, a.name, undefined);
+      changed = true;
+      if (file && lines.every((l) => l.trim() === '')) {
+        const d = ctx.diff ? { ...diff, after: '', after_header: '/dev/null' } : {};
+        const gone = p.isFile || p.content !== undefined;
+        return {
+          changed: gone,
+          commands: gone ? [{ kind: 'shell', cmd: raw(`rm -f -- ${quote(file)}`), describe: `remove ${file}` }] : [],
+          diff: gone ? [{ path: file, before: read.existing, after: '', beforeHeader: file, afterHeader: '/dev/null' }] : undefined,
+          result: { changed: gone, cron_file: a.cron_file, state: a.state, diff: d },
+        };
+      }
+    }
+    if (!changed && read.existing !== '' && !/[\r\n]$/.test(read.existing)) changed = true;
+
+    const after = renderCrontab(lines);
+    const result: Record<string, unknown> = { jobs: lines.filter(isMark).map(markName), envs: lines.filter((l) => /^\S+=/.test(l)).map((l) => l.split('=')[0]) };
+    if (warnings.length) result.warnings = warnings;
+    result.changed = changed;
+    if (changed && ctx.diff) result.diff = { ...diff, after, after_header: header };
+    if (a.cron_file !== undefined) result.cron_file = a.cron_file;
+    const commands: Command[] = [];
+    const fileDiff: FileDiff[] = [];
+    if (changed) {
+      fileDiff.push({ path: header, before: read.existing, after, beforeHeader: header, afterHeader: header });
+      if (a.backup)
+        commands.push({
+          kind: 'shell',
+          cmd: raw('b=$(mktemp /tmp/crontabXXXXXXXX) && cat > "$b" && printf "tsplay-backup=%s\\n" "$b"'),
+          stdin: backupText,
+          describe: 'back up the crontab',
+        });
+      if (file) commands.push({ kind: 'put', path: file, content: after, mode: p.stat?.mode ?? '0644', owner: p.stat?.uid, group: p.stat?.gid, describe: `write ${file}` });
+      else
+        commands.push({
+          kind: 'shell',
+          cmd: raw(`t=$(mktemp /tmp/crontabXXXXXXXX) && cat > "$t" && chmod 0644 "$t" && ${quote(p.crontab)}${userWords(a.user, p.who)} "$t"; r=$?; rm -f "$t"; exit $r`),
+          stdin: after,
+          describe: `install the ${header}`,
+          mayFail: true,
+        });
+    }
+    const ran = commands.length;
+    return {
+      changed,
+      commands,
+      diff: fileDiff.length ? fileDiff : undefined,
+      result,
+      warnings,
+      interpret(outputs: RunResult[]) {
+        const res = { ...result };
+        const b = outputs[0]?.stdout.match(/tsplay-backup=(.*)/)?.[1];
+        if (b) res.backup_file = b;
+        const last = outputs[outputs.length - 1];
+        if (!file && outputs.length === ran && last && last.rc !== 0) return { changed: false, failed: last.stderr, result: { msg: last.stderr } };
+        return { changed, result: res };
+      },
+    };
+  },
+});
