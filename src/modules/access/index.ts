@@ -1,4 +1,5 @@
 import type { ModuleDef } from '../types.js';
+import { authorizedKey } from './authorized_key.js';
 
 /** SSH and login access: authorized_key, known_hosts, pam_limits, openssh_keypair. */
-export const accessModules: ModuleDef[] = [];
+export const accessModules: ModuleDef[] = [authorizedKey];
