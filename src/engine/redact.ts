@@ -31,6 +31,21 @@ export class Redactor {
         this.scan(rest, depth + 1);
         continue;
       }
+      // getent's ansible_facts.getent_passwd is account data ('root', '/bin/bash'), not a secret;
+      // only the password hashes of getent_shadow / getent_gshadow (each entry's first field) are.
+      if (k === 'ansible_facts' && v && typeof v === 'object' && Object.keys(v).some((f) => f.startsWith('getent_'))) {
+        const rest: Record<string, unknown> = {};
+        for (const [f, tree] of Object.entries(v as Record<string, unknown>)) {
+          if (!f.startsWith('getent_')) rest[f] = tree;
+          else if ((f === 'getent_shadow' || f === 'getent_gshadow') && tree && typeof tree === 'object')
+            for (const entry of Object.values(tree as Record<string, unknown>)) {
+              const records = Array.isArray(entry) && Array.isArray(entry[0]) ? entry : [entry];
+              for (const r of records) if (Array.isArray(r) && r[0] !== '!' && r[0] !== '*') this.add(r[0]);
+            }
+        }
+        this.scan(rest, depth + 1);
+        continue;
+      }
       if (Redactor.isSecretKey(k)) {
         if (typeof v === 'string') this.add(v);
         else if (v && typeof v === 'object') this.scanAll(v, depth + 1);

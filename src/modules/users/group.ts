@@ -143,7 +143,7 @@ export const groupModule = defineModule<GroupArgs>({
       warnings,
       interpret(outputs): Outcome {
         const run = outputs[0];
-        if (!run || run.rc !== 0) return { changed: false, failed: run?.stderr ?? 'did not run', result: { name: a.name, msg: run?.stderr ?? '' } };
+        if (run?.rc !== 0) return { changed: false, failed: run?.stderr ?? 'did not run', result: { name: a.name, msg: run?.stderr ?? '' } };
         const r: Record<string, unknown> = { ...base, changed: true };
         if (run.stdout) r.stdout = run.stdout;
         if (run.stderr) r.stderr = run.stderr;

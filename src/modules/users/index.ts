@@ -1,5 +1,6 @@
 import type { ModuleDef } from '../types.js';
+import { getentModule } from './getent.js';
 import { groupModule } from './group.js';
 
 /** Users and groups: user, group, getent. */
-export const userModules: ModuleDef[] = [groupModule];
+export const userModules: ModuleDef[] = [groupModule, getentModule];

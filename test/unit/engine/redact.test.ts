@@ -30,3 +30,18 @@ describe('Redactor and package_facts', () => {
     expect(r.text('admin amd64 tok-1234')).toBe('admin amd64 ********');
   });
 });
+
+describe('Redactor and getent', () => {
+  it('getent_passwd is account data; getent_shadow’s password hashes are secrets', () => {
+    const r = new Redactor();
+    r.scan({
+      e: {
+        ansible_facts: {
+          getent_passwd: { root: ['x', '0', '0', 'root', '/root', '/bin/bash'] },
+          getent_shadow: { alice: ['$6$salt$hashhash', '19000', '0', '99999', '7', '', '', ''], bob: ['!', '1'], dup: [['$y$j9T$dupdup'], ['$y$j9T$again']] },
+        },
+      },
+    });
+    expect(r.text('root /root /bin/bash ! $6$salt$hashhash $y$j9T$dupdup $y$j9T$again')).toBe('root /root /bin/bash ! ******** ******** ********');
+  });
+});
