@@ -318,15 +318,30 @@ async function runOnce(run: RunContext, hs: HostState, task: ModuleTask, scope: 
     evaluateValue: (expr: string) => evaluateValue(expr, vars, task.loc),
     includeVars: (req: IncludeVarsRequest) => includeVarsFiles(req, { roleDir: task.role?.dir, taskFile: task.loc.file, searchPath: taskSearchPath(task, run.playbookDir) }),
   };
-  const probed: Record<string, unknown> = {};
-  if (!mod.local && mod.probes) {
-    const probes = mod.probes(args, planCtxBase);
+  const probeAndPlan = async (staged?: RunResult[]): Promise<Plan> => {
+    const probed: Record<string, unknown> = {};
+    if (!mod.local && mod.probes) {
+      const probes = mod.probes(args, planCtxBase);
+      const ex = await run.executorFor(target, connKw && { ...run.playConnection(target), ...connKw });
+      const results = await Promise.all(probes.map((p) => ex.run(p.cmd.text, { ...escalation, ...(env ? { env } : {}) })));
+      for (const [i, p] of probes.entries()) probed[p.key] = p.parse(results[i]!);
+    }
+    const ctx: PlanContext = { ...planCtxBase, probed, ...(staged ? { staged } : {}) };
+    return mod.plan(args, ctx);
+  };
+  let plan: Plan = await probeAndPlan();
+  // A staged plan (apt's cache update): its commands run first, then the module probes and plans
+  // again on what they changed, as Ansible re-reads the apt cache after updating it. Once only.
+  if (plan.stage?.length && !plan.failed) {
     const ex = await run.executorFor(target, connKw && { ...run.playConnection(target), ...connKw });
-    const results = await Promise.all(probes.map((p) => ex.run(p.cmd.text, { ...escalation, ...(env ? { env } : {}) })));
-    for (const [i, p] of probes.entries()) probed[p.key] = p.parse(results[i]!);
+    const staged: RunResult[] = [];
+    for (const c of plan.stage) {
+      if (c.kind !== 'shell') throw new Error(`internal: a staged command must be a shell command (${mod.name})`);
+      staged.push(await ex.run(c.cmd.text, { ...escalation, stdin: c.stdin, env: env || c.env ? { ...env, ...c.env } : undefined, cwd: c.cwd, timeoutMs: c.timeoutMs }));
+    }
+    plan = await probeAndPlan(staged);
+    if (plan.stage?.length && !plan.failed) throw new Error(`internal: ${mod.name} staged twice`);
   }
-  const ctx: PlanContext = { ...planCtxBase, probed };
-  const plan: Plan = mod.plan(args, ctx);
   // setup: the host's facts are the new ones (Ansible's fact cache is updated, not replaced)
   // delegate_facts: facts a module returns belong to the host the task was delegated to.
   const factHs = task.delegateFacts && task.delegateTo ? target : hs;

@@ -52,6 +52,8 @@ export interface PlanContext {
   evaluateValue(expr: string): unknown;
   /** include_vars: read variable files on the controller (the task's search path, role vars/). */
   includeVars?(req: import('./system/include_vars.js').IncludeVarsRequest): { vars: Record<string, unknown>; files: string[] } | { error: string; files: string[] };
+  /** The outputs of the plan's `stage` commands, when the module is planning again after them. */
+  staged?: RunResult[];
 }
 
 /** What a module decided before anything ran. "changed" means "has commands to run" (pyinfra). */
@@ -81,6 +83,12 @@ export interface Plan {
   waitMs?: number;
   /** Warnings for the run's output (Ansible's display.warning from a module or action). */
   warnings?: string[];
+  /**
+   * Commands to run before the real plan (apt's cache update, after which Ansible reads the cache
+   * again): the engine runs them, probes again and calls `plan` once more with `ctx.staged` set to
+   * their outputs. The first plan's other fields are ignored. Never returned in check mode.
+   */
+  stage?: Command[];
 }
 
 export interface Outcome {

@@ -125,7 +125,14 @@ function venvScript(a: PipArgs, env: string, venvCmd: string[]): string {
       .join(' ')}`,
   ];
   if (a.virtualenv_site_packages) lines.push('  set -- "$@" --system-site-packages');
-  else lines.push('  if "$c0" --help 2>/dev/null | tr -s " \\t" "\\n\\n" | grep -qx -- --no-site-packages; then set -- "$@" --no-site-packages; fi');
+  else {
+    // _get_cmd_options: `CMD --help` must succeed; its words starting with -- are the options.
+    lines.push(
+      '  "$c0" --help >"$o" 2>"$e"; rc=$?',
+      '  if [ $rc -ne 0 ]; then m=$(cat "$o" "$e"; echo x); fail "Could not get output from $c0 --help: ${m%x}"; fi',
+      '  if tr -s " \\t" "\\n\\n" <"$o" | grep -qx -- --no-site-packages; then set -- "$@" --no-site-packages; fi',
+    );
+  }
   if (!usesVenvModule) lines.push(a.virtualenv_python ? `  set -- "$@" ${quote(`-p${a.virtualenv_python}`)}` : '  set -- "$@" "-p$py"');
   lines.push(
     `  set -- "$@" ${quote(env)}`,

@@ -488,16 +488,29 @@ export function planApt(req: AptRequest, probe: AptProbe, ctx: PlanContext): Pla
   const prior = probe.cacheTime;
   if (req.updateCache || req.cacheValidTime) {
     const now = probe.now ?? Math.floor(Date.now() / 1000);
-    if (!(probe.cacheTime + req.cacheValidTime >= now)) {
-      step(
-        'update',
-        new Shell(`${APT_ENV} apt-get update -q && echo "tsplay-cache-time=$(stat -c %Y /var/lib/apt/periodic/update-success-stamp 2>/dev/null || stat -c %Y /var/lib/apt/lists)"`),
-        'apt-get update',
-      );
+    const more = req.names.length > 0 || req.upgrade || !!req.deb;
+    const update = new Shell(
+      `${APT_ENV} apt-get update -q && echo "tsplay-cache-time=$(stat -c %Y /var/lib/apt/periodic/update-success-stamp 2>/dev/null || stat -c %Y /var/lib/apt/lists)"`,
+    );
+    const done = ctx.staged?.[0];
+    if (done) {
+      // Second pass: the cache was updated first and the probes read it again, as Ansible re-opens its cache.
+      if (done.rc !== 0) return aptFail(`Failed to update apt cache: ${(done.stderr.trim() || done.stdout.trim()).split('\n').pop()}`);
+      const t = /tsplay-cache-time=(\d+)/.exec(done.stdout);
+      const before = /tsplay-cache-before=(\d+)/.exec(done.stdout);
+      cacheTime = t ? Number(t[1]) : prior;
+      cacheUpdated = cacheTime !== (before ? Number(before[1]) : prior);
+    } else if (!(probe.cacheTime + req.cacheValidTime >= now)) {
+      if (more && !ctx.check) {
+        // The second pass compares the stamp with this one (its own probe reads the new stamp).
+        const staged = new Shell(`${update.text} && echo tsplay-cache-before=${probe.cacheTime}`);
+        return { changed: false, commands: [], stage: [{ kind: 'shell', cmd: staged, describe: 'apt-get update' }] };
+      }
+      step('update', update, 'apt-get update');
       cacheUpdated = true;
       cacheTime = now;
     }
-    if (!req.names.length && !req.upgrade && !req.deb) {
+    if (!more) {
       return aptPlan(steps, cacheUpdated, { changed: cacheUpdated, cache_updated: cacheUpdated, cache_update_time: cacheTime }, () => cacheUpdated, 'cache', ctx, {
         cacheTime: probe.cacheTime,
       });

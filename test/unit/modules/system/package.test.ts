@@ -153,6 +153,30 @@ esac`,
     expect(bad.failed).toBe('Failed to update apt cache: E: Failed to fetch file:/nowhere');
   });
 
+  it('update_cache with names: the cache is updated first and the packages are looked up again in the new cache, as Ansible re-opens it', () => {
+    // Before the update the archive lists nothing: a plan from that probe alone would fail.
+    const first = planWith(aptModule, { args: { name: 'python3-pip', update_cache: true }, probes: { apt: TIME } }).plan;
+    expect(first.failed).toBeUndefined();
+    expect(first.commands).toEqual([]);
+    expect(cmdTexts(first.stage!)[0]).toMatch(/apt-get update -q && echo "tsplay-cache-time=.*&& echo tsplay-cache-before=1999990000$/);
+    const updated = 'Reading package lists...\ntsplay-cache-time=2000000001\ntsplay-cache-before=1999990000\n';
+    const again = planWith(aptModule, {
+      args: { name: 'python3-pip', update_cache: true },
+      probes: { apt: avail('python3-pip', '23.0.1') + 'cache_time=2000000001\nnow=2000000002\n' },
+      staged: [updated],
+    }).plan;
+    expect(again.stage).toBeUndefined();
+    expect(cmdTexts(again.commands)[0]).toMatch(/install python3-pip=23\.0\.1$/);
+    expect(again.result).toMatchObject({ cache_updated: true, cache_update_time: 2000000001 });
+    // Still missing after the update: Ansible's message.
+    const missing = planWith(aptModule, { args: { name: 'nosuch', update_cache: true }, probes: { apt: TIME }, staged: [updated] }).plan;
+    expect(missing.failed).toBe("No package matching 'nosuch' is available");
+    const broken = planWith(aptModule, { args: { name: 'jq', update_cache: true }, probes: { apt: TIME }, staged: [{ rc: 100, stderr: 'E: Failed to fetch x\n' }] }).plan;
+    expect(broken.failed).toBe('Failed to update apt cache: E: Failed to fetch x');
+    // Check mode never updates (Ansible skips cache.update() there): planned from the old cache.
+    expect(planWith(aptModule, { args: { name: 'nosuch', update_cache: true }, probes: { apt: TIME }, check: true }).plan.stage).toBeUndefined();
+  });
+
   it('upgrade: one apt-get call, predicted from apt-get -s, changed from its summary', () => {
     const none = planWith(aptModule, { args: { upgrade: 'dist' }, probes: { apt: TIME + 'upgrade=0\n' } }).plan;
     expect(none.changed).toBe(false);
