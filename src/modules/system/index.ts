@@ -14,6 +14,7 @@ import { includeVarsModule } from './include_vars.js';
 import { validateArgumentSpecModule } from './validate_argument_spec.js';
 import { setupModule } from './setup.js';
 import { cronModule } from './cron.js';
+import { sysctlModule } from './sysctl.js';
 
 /** Command, package, service, network and control modules. */
 export const systemModules: ModuleDef[] = [
@@ -35,4 +36,5 @@ export const systemModules: ModuleDef[] = [
   setupModule,
   validateArgumentSpecModule,
   cronModule,
+  sysctlModule,
 ];
