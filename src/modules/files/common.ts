@@ -332,3 +332,11 @@ export function editCommands(e: { path: string; st: FileState; exists: boolean; 
   }
   return { commands, attrsChanged };
 }
+
+/** AnsibleModule.add_path_info: the stat fields exit_json adds when a result's `path` exists (lstat for mode and size). */
+export function pathInfo(st: FileState | undefined): Record<string, unknown> {
+  if (!st?.exists || !st.self || !st.resolved) return {};
+  const s = st.self;
+  const state = s.type === 'link' ? 'link' : st.resolved.type === 'directory' ? 'directory' : st.resolved.nlink > 1 ? 'hard' : 'file';
+  return { uid: s.uid, gid: s.gid, owner: s.owner, group: s.group, mode: `0${parseInt(s.mode, 8).toString(8).padStart(3, '0')}`, state, size: s.size };
+}
