@@ -15,6 +15,7 @@ import { validateArgumentSpecModule } from './validate_argument_spec.js';
 import { setupModule } from './setup.js';
 import { cronModule } from './cron.js';
 import { sysctlModule } from './sysctl.js';
+import { mountModule } from './mount.js';
 
 /** Command, package, service, network and control modules. */
 export const systemModules: ModuleDef[] = [
@@ -37,4 +38,5 @@ export const systemModules: ModuleDef[] = [
   validateArgumentSpecModule,
   cronModule,
   sysctlModule,
+  mountModule,
 ];
