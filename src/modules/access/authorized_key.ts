@@ -7,14 +7,14 @@
  * (tsplay's network rule).
  */
 import { z } from 'zod';
-import { raw, sh, type Shell } from '../../commands/quote.js';
+import { raw, sh } from '../../commands/quote.js';
 import type { Command } from '../../commands/types.js';
 import type { RunResult } from '../../executors/types.js';
 import { splitlines } from '../../template/jinja/filters/common.js';
 import { bool, str } from '../files/common.js';
 import { fileStateCommand, parseFileState, probeFileState, type FileState } from '../files/state.js';
 import { defineModule, type Plan, type Probe } from '../types.js';
-import { parsePasswdLine, passwdProbe, strictUtf8, universalNewlines, type PasswdEntry } from './passwd.js';
+import { parsePasswdLine, passwdProbe, pathExpr, strictUtf8, universalNewlines, type PasswdEntry } from './passwd.js';
 
 export const authorizedKeyArgs = z.strictObject({
   user: str,
@@ -224,13 +224,6 @@ interface KeyFileProbe {
   fileDirExists: boolean;
   realDirExists: boolean;
   content?: Buffer;
-}
-
-/** The path as the module's type=path expands it (a leading ~ is the connection user's home). */
-function pathExpr(p: string): Shell {
-  if (p === '~') return raw('"$HOME"');
-  if (p.startsWith('~/')) return raw(`"$HOME"${sh`${p.slice(1)}`.text}`);
-  return sh`${p}`;
 }
 
 const b64line = (tag: string, v: string) => `printf '${tag} %s\\n' "$(printf %s ${v} | base64 | tr -d '\\n')";`;

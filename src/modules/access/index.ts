@@ -1,6 +1,7 @@
 import type { ModuleDef } from '../types.js';
 import { authorizedKey } from './authorized_key.js';
+import { knownHosts } from './known_hosts.js';
 import { pamLimits } from './pam_limits.js';
 
 /** SSH and login access: authorized_key, known_hosts, pam_limits, openssh_keypair. */
-export const accessModules: ModuleDef[] = [authorizedKey, pamLimits];
+export const accessModules: ModuleDef[] = [authorizedKey, knownHosts, pamLimits];

@@ -1,5 +1,5 @@
 /** The passwd entry of one user as a probe reads it on the host (`getent passwd`, pwd.getpwnam's source). */
-import { sh, type Shell } from '../../commands/quote.js';
+import { raw, sh, type Shell } from '../../commands/quote.js';
 
 export interface PasswdEntry {
   name: string;
@@ -48,4 +48,11 @@ export function strictUtf8(b: Buffer): string | undefined {
   } catch {
     return undefined;
   }
+}
+
+/** The path as the module's type=path expands it (a leading ~ is the connection user's home). */
+export function pathExpr(p: string): Shell {
+  if (p === '~') return raw('"$HOME"');
+  if (p.startsWith('~/')) return raw(`"$HOME"${sh`${p.slice(1)}`.text}`);
+  return sh`${p}`;
 }
