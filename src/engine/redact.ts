@@ -8,6 +8,8 @@ import { isSecretName } from '../config/secret-names.js';
  */
 export const REDACTED = '********';
 
+const NO_LOG_PLACEHOLDERS = new Set(['NOT_LOGGING_PASSWORD', 'NOT_LOGGING_PARAMETER', 'VALUE_SPECIFIED_IN_NO_LOG_PARAMETER']);
+
 export class Redactor {
   private readonly secrets = new Set<string>();
 
@@ -18,6 +20,8 @@ export class Redactor {
 
   add(value: unknown): void {
     // A template is not the secret itself; its rendered value is registered when it is known.
+    // Ansible's no_log placeholders (the user module's password: NOT_LOGGING_PASSWORD) are not secrets.
+    if (typeof value === 'string' && NO_LOG_PLACEHOLDERS.has(value)) return;
     if (typeof value === 'string' && value.length >= 4 && !value.includes('{{')) this.secrets.add(value);
   }
 

@@ -100,3 +100,18 @@ export function tagged(stdout: string): Map<string, string[]> {
   }
   return m;
 }
+
+/** Python's str.splitlines() (Ansible adds stdout_lines / stderr_lines to a result this way). */
+export function pySplitLines(s: string): string[] {
+  const parts = s.split(/\r\n|[\n\r\v\f\x1c\x1d\x1e\x85\u2028\u2029]/);
+  if (parts[parts.length - 1] === '') parts.pop();
+  return parts;
+}
+
+/** stdout / stderr in a result when not empty, each with its _lines list, as Ansible returns them. */
+export function outputFields(stdout: string, stderr: string): Record<string, unknown> {
+  const r: Record<string, unknown> = {};
+  if (stdout) Object.assign(r, { stdout, stdout_lines: pySplitLines(stdout) });
+  if (stderr) Object.assign(r, { stderr, stderr_lines: pySplitLines(stderr) });
+  return r;
+}

@@ -9,7 +9,7 @@ import type { Command } from '../../commands/types.js';
 import type { RunResult } from '../../executors/types.js';
 import { bool, int, str } from '../system/args.js';
 import { defineModule, type Outcome, type Plan, type Probe } from '../types.js';
-import { binLookupScript, type BinLookup, type GroupEntry, missingBin, parseBinLookup, parseGroupLine, tagged } from './common.js';
+import { binLookupScript, type BinLookup, type GroupEntry, missingBin, outputFields, parseBinLookup, parseGroupLine, tagged } from './common.js';
 
 export const groupArgs = z
   .strictObject({
@@ -145,8 +145,7 @@ export const groupModule = defineModule<GroupArgs>({
         const run = outputs[0];
         if (run?.rc !== 0) return { changed: false, failed: run?.stderr ?? 'did not run', result: { name: a.name, msg: run?.stderr ?? '' } };
         const r: Record<string, unknown> = { ...base, changed: true };
-        if (run.stdout) r.stdout = run.stdout;
-        if (run.stderr) r.stderr = run.stderr;
+        Object.assign(r, outputFields(run.stdout, run.stderr));
         const gid = gidAfter(a.name, outputs[1]);
         if (gid !== undefined) Object.assign(r, { system: a.system, gid });
         return { changed: true, result: r };

@@ -44,4 +44,10 @@ describe('Redactor and getent', () => {
     });
     expect(r.text('root /root /bin/bash ! $6$salt$hashhash $y$j9T$dupdup $y$j9T$again')).toBe('root /root /bin/bash ! ******** ******** ********');
   });
+
+  it('the user module’s password: NOT_LOGGING_PASSWORD placeholder stays readable', () => {
+    const r = new Redactor();
+    r.scan({ u: { name: 'alice', password: 'NOT_LOGGING_PASSWORD' }, db_password: 'hunter22' });
+    expect(r.text('NOT_LOGGING_PASSWORD hunter22')).toBe('NOT_LOGGING_PASSWORD ********');
+  });
 });
