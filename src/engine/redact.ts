@@ -29,9 +29,10 @@ export class Redactor {
   scan(obj: unknown, depth = 0): void {
     if (depth > 8 || obj === null || typeof obj !== 'object') return;
     for (const [k, v] of Object.entries(obj as Record<string, unknown>)) {
-      // package_facts' ansible_facts.packages is keyed by package names (passwd, libsecret-1-0): data, not variable names.
-      if (k === 'ansible_facts' && v && typeof v === 'object' && 'packages' in v) {
-        const { packages: _packageData, ...rest } = v as Record<string, unknown>;
+      // package_facts' ansible_facts.packages is keyed by package names (passwd, libsecret-1-0), service_facts'
+      // ansible_facts.services by unit names (systemd-ask-password-console.service): data, not variable names.
+      if (k === 'ansible_facts' && v && typeof v === 'object' && ('packages' in v || 'services' in v)) {
+        const { packages: _packageData, services: _serviceData, ...rest } = v as Record<string, unknown>;
         this.scan(rest, depth + 1);
         continue;
       }

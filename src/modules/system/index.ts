@@ -16,6 +16,7 @@ import { setupModule } from './setup.js';
 import { cronModule } from './cron.js';
 import { sysctlModule } from './sysctl.js';
 import { mountModule } from './mount.js';
+import { serviceFactsModule } from './service_facts.js';
 
 /** Command, package, service, network and control modules. */
 export const systemModules: ModuleDef[] = [
@@ -39,4 +40,5 @@ export const systemModules: ModuleDef[] = [
   cronModule,
   sysctlModule,
   mountModule,
+  serviceFactsModule,
 ];
