@@ -1,4 +1,4 @@
-import { existsSync, statSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import path from 'node:path';
 import { TsplayError } from '../errors.js';
 import { decryptIfVaulted } from '../config/vault.js';
@@ -38,4 +38,27 @@ export function controllerFileReader(playbookDir: string, roleDir?: string) {
 export function controllerFileModeReader(playbookDir: string, roleDir?: string) {
   const resolve = controllerFileResolver(playbookDir, roleDir);
   return (p: string, kind: 'files' | 'templates'): string => (statSync(resolve(p, kind)).mode & 0o7777).toString(8).padStart(4, '0');
+}
+
+/** A controller-side directory's entries with each regular file's bytes (assemble with remote_src: false). */
+export function controllerDirReader(playbookDir: string, roleDir?: string) {
+  const resolve = controllerFileResolver(playbookDir, roleDir);
+  return (p: string, opts: { decrypt?: boolean } = {}) => {
+    const dir = resolve(p, 'files');
+    if (!statSync(dir).isDirectory()) return { path: dir, isDir: false, entries: [] };
+    const entries = readdirSync(dir, { encoding: 'buffer' }).map((name) => {
+      const full = Buffer.concat([Buffer.from(`${dir}/`), name]);
+      const isFile = (() => {
+        try {
+          return statSync(full).isFile();
+        } catch {
+          return false;
+        }
+      })();
+      const shown = `${dir}/${name.toString()}`;
+      const content = isFile ? (opts.decrypt === false ? readFileSync(full) : decryptIfVaulted(readFileSync(full), shown)) : undefined;
+      return { name: name.toString('latin1'), isFile, ...(content ? { content } : {}) };
+    });
+    return { path: dir, isDir: true, entries };
+  };
 }

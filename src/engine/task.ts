@@ -14,7 +14,7 @@ import { evaluateCondition, evaluateValue, removeOmit, renderString, renderTempl
 import { resolveConnectionKeywords, type HostState, type RunContext, type Scope } from './context.js';
 import { includeVarsFiles } from './include-vars.js';
 import type { IncludeVarsRequest } from '../modules/system/include_vars.js';
-import { controllerFileModeReader, controllerFileReader, controllerFileResolver } from './files.js';
+import { controllerDirReader, controllerFileModeReader, controllerFileReader, controllerFileResolver } from './files.js';
 import { readVaultedText } from '../config/vault.js';
 import { ansibleBoolean } from '../config/boolean.js';
 
@@ -311,6 +311,7 @@ async function runOnce(run: RunContext, hs: HostState, task: ModuleTask, scope: 
     vars,
     readControllerFile: controllerFileReader(run.playbookDir, task.role?.dir),
     controllerFileMode: controllerFileModeReader(run.playbookDir, task.role?.dir),
+    readControllerDir: controllerDirReader(run.playbookDir, task.role?.dir),
     renderTemplate: (text: string, extra?: Record<string, unknown>) => renderString(text, extra ? { ...spread(vars), ...extra } : vars, task.loc),
     renderTemplateFile: (src: string, o: { trimBlocks?: boolean; lstripBlocks?: boolean; newlineSequence?: string; dest?: string }) =>
       renderTemplateSource(src, o, vars, run.playbookDir, task),

@@ -39,6 +39,12 @@ export interface PlanContext {
   readControllerFile(path: string, kind: 'files' | 'templates', opts?: { decrypt?: boolean }): Buffer;
   /** The mode ("0644") of that controller-side file, for copy/template `mode: preserve`. */
   controllerFileMode?(path: string, kind: 'files' | 'templates'): string;
+  /**
+   * A controller-side directory (assemble `src` with remote_src: false), found like a `files` source:
+   * each entry's name (its bytes as a latin1 string), whether it is a regular file (links followed)
+   * and then its bytes (vault-decrypted unless `decrypt: false`).
+   */
+  readControllerDir?(path: string, opts?: { decrypt?: boolean }): { path: string; isDir: boolean; entries: ControllerDirEntry[] };
   /** Render a text with the host's variables (Jinja2 as Ansible; a string). */
   renderTemplate(text: string, extraVars?: Record<string, unknown>): string;
   /**
@@ -54,6 +60,13 @@ export interface PlanContext {
   includeVars?(req: import('./system/include_vars.js').IncludeVarsRequest): { vars: Record<string, unknown>; files: string[] } | { error: string; files: string[] };
   /** The outputs of the plan's `stage` commands, when the module is planning again after them. */
   staged?: RunResult[];
+}
+
+/** One entry of a controller-side directory (PlanContext.readControllerDir). */
+export interface ControllerDirEntry {
+  name: string;
+  isFile: boolean;
+  content?: Buffer;
 }
 
 /** What a module decided before anything ran. "changed" means "has commands to run" (pyinfra). */
