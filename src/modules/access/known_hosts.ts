@@ -146,7 +146,6 @@ function knownHostsProbe(a: KnownHostsArgs): Probe {
 
 export const knownHosts = defineModule<KnownHostsArgs>({
   name: 'known_hosts',
-  aliases: ['community.general.known_hosts'],
   description: "Add or remove a host key in a known_hosts file as ansible-core 2.14's known_hosts (ssh-keygen on the host finds the host's lines)",
   args: schema,
   probes: (a) => [knownHostsProbe(a)],
