@@ -17,6 +17,7 @@ import { cronModule } from './cron.js';
 import { sysctlModule } from './sysctl.js';
 import { mountModule } from './mount.js';
 import { serviceFactsModule } from './service_facts.js';
+import { timezoneModule } from './timezone.js';
 
 /** Command, package, service, network and control modules. */
 export const systemModules: ModuleDef[] = [
@@ -41,4 +42,5 @@ export const systemModules: ModuleDef[] = [
   sysctlModule,
   mountModule,
   serviceFactsModule,
+  timezoneModule,
 ];

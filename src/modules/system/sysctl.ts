@@ -8,6 +8,7 @@ import { z } from 'zod';
 import { argv, quote, raw } from '../../commands/quote.js';
 import type { Command } from '../../commands/types.js';
 import type { RunResult } from '../../executors/types.js';
+import { ansibleBoolean } from '../../config/boolean.js';
 import { PY_WS } from '../../template/jinja/filters/common.js';
 import { defineModule, type Plan, type Probe } from '../types.js';
 import { bool, str, withAliases } from './args.js';
@@ -31,8 +32,6 @@ const ENV = 'LANG=C LC_ALL=C LC_MESSAGES=C';
 const SBIN = ['/sbin', '/usr/sbin', '/usr/local/sbin'];
 /** Errors sysctl reports with rc 0 that ansible still counts as failures. */
 const STDERR_FAILED = /^sysctl: setting key "[^"]+": (Invalid argument|Read-only file system)$/m;
-const TRUE = new Set(['y', 'yes', 'on', '1', 'true', 't']);
-const FALSE = new Set(['n', 'no', 'off', '0', 'false', 'f']);
 
 const pyStrip = (s: string): string => {
   let a = 0;
@@ -45,9 +44,9 @@ const pyStrip = (s: string): string => {
 /** The value as ansible compares it: booleans as 1/0, else stripped ('' when not given). */
 export function sysctlValue(v: string | undefined): string {
   if (v === undefined) return '';
-  const l = v.toLowerCase();
-  if (TRUE.has(l)) return '1';
-  if (FALSE.has(l)) return '0';
+  // ansible looks the value up unstripped: ' yes ' is not a boolean there
+  const b = v.trim() === v ? ansibleBoolean(v) : undefined;
+  if (b !== undefined) return b ? '1' : '0';
   return pyStrip(v);
 }
 

@@ -68,6 +68,6 @@ describe('sysctl', () => {
   });
 
   it('normalises values as ansible does', () => {
-    expect([sysctlValue('On'), sysctlValue('f'), sysctlValue(' 5 '), sysctlValue(undefined)]).toEqual(['1', '0', '5', '']);
+    expect([sysctlValue('On'), sysctlValue('f'), sysctlValue(' 5 '), sysctlValue(' yes '), sysctlValue(undefined)]).toEqual(['1', '0', '5', 'yes', '']);
   });
 });
