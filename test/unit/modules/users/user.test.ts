@@ -181,3 +181,49 @@ describe('user: arguments', () => {
     expect(cmdTexts(p.commands)[0]).toBe(`useradd -m 'a'"'"'b;rm -rf /'`);
   });
 });
+
+describe('user: ssh keys and password ageing', () => {
+  const SSH = 'sshdir\tyes\nkey\tyes\npub\tyes\nfpout\t3072 SHA256:abc c (RSA)\npubkey\tssh-rsa AAAA c\n';
+
+  it('ssh-keygen gets -t/-b/-C/-f and the passphrase from a secret variable, never in the command text', () => {
+    const p = plan({ name: 'alice', generate_ssh_key: true, ssh_key_type: 'ed25519', ssh_key_bits: 256, ssh_key_passphrase: 's3cret-phrase' }, BASE + ALICE);
+    const post = p.commands[p.commands.length - 1]!;
+    const text = cmdTexts([post])[0]!;
+    expect(text).toContain('ssh-keygen -t ed25519 -b 256 -C \'ansible-generated on web1\' -f "$_k" -N "$TSPLAY_SSH_PASSPHRASE"');
+    expect(text).not.toContain('s3cret-phrase');
+    expect(post).toMatchObject({ env: { TSPLAY_SSH_PASSPHRASE: 's3cret-phrase' }, secretEnv: ['TSPLAY_SSH_PASSPHRASE'] });
+    const out = p.interpret!([
+      result('sshgen\tyes\nkeyfile\t/home/alice/.ssh/id_ed25519\nfpout\t256 SHA256:x c (ED25519)\npubkey\tssh-ed25519 AAAA c\npw\talice:x:1000:1000:Alice:/home/alice:/bin/bash\n'),
+    ]);
+    expect(out).toMatchObject({
+      changed: true,
+      result: { ssh_key_file: '/home/alice/.ssh/id_ed25519', ssh_fingerprint: '256 SHA256:x c (ED25519)', ssh_public_key: 'ssh-ed25519 AAAA c' },
+    });
+  });
+
+  it('an existing key: Ansible’s warning, nothing generated, the key’s fingerprint reported (check mode too)', () => {
+    const p = plan({ name: 'alice', generate_ssh_key: true }, BASE + ALICE + SSH, true);
+    expect(p.warnings).toEqual(['Found existing ssh key private file "/home/alice/.ssh/id_rsa", no force, so skipping ssh-keygen generation']);
+    expect(p.result).toMatchObject({ changed: false, ssh_fingerprint: '3072 SHA256:abc c (RSA)', ssh_key_file: '/home/alice/.ssh/id_rsa', ssh_public_key: 'ssh-rsa AAAA c' });
+    const fresh = plan({ name: 'alice', generate_ssh_key: true, ssh_key_file: '/srv/k' }, BASE + ALICE, true);
+    expect(fresh.result).toMatchObject({ changed: true, ssh_fingerprint: '', ssh_key_file: '/srv/k', ssh_public_key: null });
+  });
+
+  it('a failure on the host (ssh-keygen, chage) fails with its message and rc', () => {
+    const p = plan({ name: 'alice', generate_ssh_key: true }, BASE + ALICE);
+    const msg = Buffer.from('Failed to create /x/.ssh').toString('base64');
+    expect(p.interpret!([result(`fail\t1\t${msg}\n`)])).toEqual({
+      changed: false,
+      failed: 'Failed to create /x/.ssh',
+      result: { name: 'alice', msg: 'Failed to create /x/.ssh', rc: 1 },
+    });
+  });
+
+  it('password_expire_min/max: chage when the shadow entry differs; check mode says changed', () => {
+    expect(plan({ name: 'alice', password_expire_max: 99999, password_expire_min: 0 }, BASE + ALICE, true).changed).toBe(false);
+    expect(plan({ name: 'alice', password_expire_max: 30 }, BASE + ALICE, true).changed).toBe(true);
+    const p = plan({ name: 'alice', password_expire_max: 30 }, BASE + ALICE);
+    expect(cmdTexts(p.commands)[0]).toContain('_c="$_c -M 30"');
+    expect(p.interpret!([result('chage\tyes\npw\talice:x:1000:1000:Alice:/home/alice:/bin/bash\n')]).changed).toBe(true);
+  });
+});
