@@ -339,7 +339,12 @@ export const authorizedKey = defineModule<AuthorizedKeyArgs>({
     const target = a.follow ? p.real : p.file;
     const result: Record<string, unknown> = { ...params, changed: true };
     const plan: Plan = { changed: true, commands: [], result: { ...result, ...info } };
-    if (ctx.diff) plan.diff = [{ path: target, before, after: edit.content, beforeHeader: p.file, afterHeader: target }];
+    if (ctx.diff) {
+      plan.diff = [{ path: target, before, after: edit.content, beforeHeader: p.file, afterHeader: target }];
+      // The module returns its diff as a result field too.
+      result.diff = { before_header: p.file, after_header: target, before, after: edit.content };
+      plan.result = { ...result, ...info };
+    }
     if (ctx.check) return plan;
     const u = p.user!;
     const ids = `${u.uid}:${u.gid}`;

@@ -383,7 +383,17 @@ export const opensshKeypair = defineModule<OpensshKeypairArgs>({
         if (ctx.diff) result.diff = { before: beforeSide, after: keyDiffSide(now) };
         return { changed, result };
       },
-      ...(ctx.diff ? { diff: [{ path: p.path, before: diffText(beforeSide), after: '(read back after the run)\n' }] } : {}),
+      ...(ctx.diff && (generate || restore)
+        ? {
+            diff: [
+              {
+                path: p.path,
+                before: diffText(beforeSide),
+                after: generate ? '(a new key pair, made by ssh-keygen on the host)\n' : '(the public key made again from the private key)\n',
+              },
+            ],
+          }
+        : {}),
     };
   },
 });

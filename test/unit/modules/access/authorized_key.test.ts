@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { authorizedKey, editAuthorizedKeys, parseKeyFile, parseKeyLine, parseKeyOptions, serializeKeys } from '../../../../src/modules/access/authorized_key.js';
-import { cmdTexts, planWith } from '../../../fixtures/modules/system/context.js';
+import { cmdTexts, planWith, result } from '../../../fixtures/modules/system/context.js';
+import { debian12 } from '../../../fixtures/modules/system/facts.js';
 
 const b64 = (s: string) => Buffer.from(s).toString('base64');
 const K1 = 'ssh-ed25519 AAAAC3Key1 alice@one';
@@ -123,6 +124,28 @@ describe('authorized_key module', () => {
     const withPath = p(true, '/srv/keys');
     expect(withPath.changed).toBe(true);
     expect(withPath.failed).toBeUndefined();
+  });
+
+  it('--diff: the file diff and the module’s diff result field', () => {
+    const args = authorizedKey.args.parse({ user: 'alice', key: K2 });
+    const base = {
+      host: 'h1',
+      facts: debian12,
+      check: true,
+      diff: true,
+      vars: {},
+      readControllerFile: () => Buffer.alloc(0),
+      renderTemplateFile: () => '',
+      renderTemplate: (t: string) => t,
+      evaluate: () => true,
+      evaluateValue: () => undefined,
+    };
+    const probed = Object.fromEntries(authorizedKey.probes!(args, base).map((p) => [p.key, p.parse(result(probe({ content: `${K1}\n`, flags: ['D', 'E'] })))]));
+    const plan = authorizedKey.plan(args, { ...base, probed });
+    const file = '/home/alice/.ssh/authorized_keys';
+    expect(plan.diff).toEqual([{ path: file, before: `${K1}\n`, after: `${K1}\n${K2}\n`, beforeHeader: file, afterHeader: file }]);
+    expect(plan.result?.diff).toEqual({ before_header: file, after_header: file, before: `${K1}\n`, after: `${K1}\n${K2}\n` });
+    expect(plan.commands).toEqual([]);
   });
 
   it('refuses a URL (network rule) and takes only Ansible’s arguments', () => {
