@@ -111,10 +111,11 @@ export function compilePyRegex(pattern: string, opts: PyRegexOptions = {}): PyRe
         return;
       case 'b':
       case 'B':
-        if (ascii) out += '\\' + c;
+        // Python's \B never matches in an empty string (JS's does).
+        if (ascii) out += c === 'b' ? '\\b' : '(?:\\B(?:(?<=[\\s\\S])|(?=[\\s\\S])))';
         else {
           const w = `[${U_WORD}]`;
-          out += c === 'b' ? `(?:(?<=${w})(?!${w})|(?<!${w})(?=${w}))` : `(?:(?<=${w})(?=${w})|(?<!${w})(?!${w}))`;
+          out += c === 'b' ? `(?:(?<=${w})(?!${w})|(?<!${w})(?=${w}))` : `(?:(?<=${w})(?=${w})|(?<!${w})(?!${w})(?:(?<=[\\s\\S])|(?=[\\s\\S])))`;
         }
         canQuantify = false;
         return;
@@ -517,14 +518,26 @@ export function pySubn(rx: PyRegex, template: string, s: string): { text: string
   let last = 0;
   let count = 0;
   let pos = 0;
+  // Python compiles the template before matching: a bad group reference fails even without a match.
+  expandTemplate(template, Object.assign(new Array<string>(rx.groups + 1).fill(''), { index: 0, input: '' }) as unknown as RegExpExecArray, rx);
+  // V8 may report a u-flag match between the halves of a surrogate pair; Python has no such position.
+  const midPair = (i: number): boolean => unicode && i > 0 && i < s.length && /[\uD800-\uDBFF]/.test(s[i - 1]!) && /[\uDC00-\uDFFF]/.test(s[i]!);
+  const search = (from: number): RegExpExecArray | null => {
+    for (let at = from; at <= s.length; ) {
+      re.lastIndex = at;
+      const m = re.exec(s);
+      if (!m || !midPair(m.index)) return m;
+      at = m.index + 1;
+    }
+    return null;
+  };
   const take = (m: RegExpExecArray): void => {
     out += s.slice(last, m.index) + expandTemplate(template, m, rx);
     last = m.index + m[0].length;
     count++;
   };
   while (pos <= s.length) {
-    re.lastIndex = pos;
-    const m = re.exec(s);
+    const m = search(pos);
     if (!m) break;
     take(m);
     if (m[0] !== '') {
