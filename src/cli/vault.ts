@@ -3,6 +3,7 @@
  * (ansible-vault's encrypt, decrypt, view, encrypt_string, rekey, create, edit). The crypto and the secrets'
  * registry are in src/config/vault.ts.
  */
+import { readUserFileSync } from '../config/user-file.js';
 import { execFileSync, spawnSync } from 'node:child_process';
 import { accessSync, constants, existsSync, mkdirSync, mkdtempSync, readFileSync, renameSync, rmSync, statSync, writeFileSync, chmodSync, unlinkSync } from 'node:fs';
 import os from 'node:os';
@@ -144,9 +145,10 @@ function readPasswordSource(source: string, vaultId: string | undefined): Buffer
     return pw;
   }
   try {
-    pw = Buffer.from(readFileSync(file).toString('latin1').trim(), 'latin1');
+    // a regular file of bounded size: /dev/zero or a FIFO would never end or block forever
+    pw = Buffer.from(readUserFileSync(file).toString('latin1').trim(), 'latin1');
   } catch (e) {
-    throw new TsplayError('USAGE', `Could not read vault password file ${file}: ${(e as Error).message}`);
+    throw new TsplayError('USAGE', `Could not read vault password file ${file}: ${(e as Error).message}`, { hint });
   }
   if (isVaultEncrypted(pw)) pw = decryptVault(pw.toString('latin1'), `the vault password file ${file}`, { file }).plaintext;
   pw = stripNewlines(pw);

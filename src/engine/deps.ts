@@ -2,7 +2,7 @@
  * The engine's view of the layers below it (loader, template, inventory, executors, facts).
  * One adapter file so the engine's code reads the same whatever their exact signatures are.
  */
-import type { SourceLocation } from '../errors.js';
+import { TsplayError, type SourceLocation } from '../errors.js';
 import { isUnsafe, plainValue } from '../config/unsafe.js';
 import { isVault } from '../config/vault.js';
 import type { Playbook, LoadedRole, ModuleTask, RoleTask, TaskNode } from '../config/model.js';
@@ -29,13 +29,25 @@ export function checkHostPattern(pattern: string, what: string): void {
   inv.checkHostPattern(pattern, what);
 }
 
-export function selectHosts(inventory: Inventory, pattern: string): string[] {
-  return inv.selectHosts(inventory, pattern);
+/** A pattern error without a place of its own (a templated `hosts:` known only now) gets the play's. */
+function placed<T>(loc: SourceLocation | undefined, f: () => T): T {
+  try {
+    return f();
+  } catch (e) {
+    if (loc && e instanceof TsplayError && !e.location) throw new TsplayError(e.code, `hosts: ${e.message}`, { location: loc, hint: e.hint, cause: e });
+    throw e;
+  }
+}
+
+/** `loc`: where the pattern was written (a play's `hosts:`), for its errors. */
+export function selectHosts(inventory: Inventory, pattern: string, loc?: SourceLocation): string[] {
+  return placed(loc, () => inv.selectHosts(inventory, pattern));
 }
 
 /** Hosts of a play pattern intersected with --limit, plus the warnings to show the user. */
-export function selectPlayHosts(inventory: Inventory, pattern: string, limit?: string): { hosts: string[]; warnings: string[] } {
-  return inv.selectHostsDetailed(inventory, pattern, { limit });
+export function selectPlayHosts(inventory: Inventory, pattern: string, limit?: string, loc?: SourceLocation): { hosts: string[]; warnings: string[] } {
+  if (limit) selectHosts(inventory, limit);
+  return placed(loc, () => inv.selectHostsDetailed(inventory, pattern, { limit }));
 }
 
 export const RETIRED_CONNECTION_VARS = inv.RETIRED_CONNECTION_VARS;

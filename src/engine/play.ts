@@ -101,7 +101,7 @@ class PlayRun {
 
 /** Run one play: host selection, vars_files, serial batches, sections, handlers. */
 export async function runPlay(run: RunContext, play: Play): Promise<PlayReport> {
-  const selection = selectPlayHosts(run.inventory, play.hosts, run.opts.limit);
+  const selection = selectPlayHosts(run.inventory, play.hosts, run.opts.limit, play.loc);
   let hosts = selection.hosts;
   hosts = hosts.filter((h) => {
     const hs = run.hostState(h);

@@ -103,7 +103,7 @@ async function preflight(run: RunContext, playbook: Playbook, mode: 'run' | 'val
     }
   };
   for (const play of playbook.plays) {
-    let hosts = selectHosts(run.inventory, play.hosts);
+    let hosts = selectHosts(run.inventory, play.hosts, play.loc);
     if (run.opts.limit) {
       const limited = new Set(selectHosts(run.inventory, run.opts.limit));
       hosts = hosts.filter((h) => limited.has(h));

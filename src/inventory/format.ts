@@ -1,3 +1,4 @@
+import { TsplayError } from '../errors.js';
 import { SECRET_VARS } from './connection.js';
 import { isSecretName } from '../config/secret-names.js';
 import { revealedSecrets } from '../config/vault.js';
@@ -57,11 +58,27 @@ export function formatInventory(inv: Inventory, opts: { graph?: boolean; host?: 
   return stableJson(result);
 }
 
-function graphLines(node: GroupTreeNode, depth: number): string[] {
+/** More lines than this and --graph stops with a message (a group shared through many paths repeats under each). */
+export const GRAPH_MAX_LINES = 200_000;
+
+/** ansible-inventory --graph: the tree, a shared group printed under each parent, as Ansible does. */
+function graphLines(root: GroupTreeNode, depth: number): string[] {
+  const out: string[] = [];
   const name = (text: string, d: number) => (d ? '  |'.repeat(d) + '--' + text : text);
-  const out = [name(`@${node.name}:`, depth)];
-  for (const c of node.children) out.push(...graphLines(c, depth + 1));
-  if (node.name !== 'all') for (const h of node.hosts) out.push(name(h, depth + 1));
+  const push = (line: string) => {
+    if (out.length >= GRAPH_MAX_LINES) {
+      throw new TsplayError('USAGE', `the group graph has more than ${GRAPH_MAX_LINES.toLocaleString('en-US')} lines: groups are shared through very many paths`, {
+        hint: 'list the inventory without --graph: tsplay inventory -i …',
+      });
+    }
+    out.push(line);
+  };
+  const walk = (node: GroupTreeNode, d: number) => {
+    push(name(`@${node.name}:`, d));
+    for (const c of node.children) walk(c, d + 1);
+    if (node.name !== 'all') for (const h of node.hosts) push(name(h, d + 1));
+  };
+  walk(root, depth);
   return out;
 }
 

@@ -297,11 +297,17 @@ function shortName(host: string): string {
   return host.split('.')[0]!;
 }
 
-function buildTree(data: InventoryData, name: string, path: string[] = []): GroupTreeNode {
+/**
+ * The group graph with one node per group, shared by all its parents: a group reached through
+ * many paths (22 levels of "diamond" children are 4 million paths) costs one node, not one per
+ * path. Cycles are refused when children are added, so the graph is acyclic.
+ */
+function buildTree(data: InventoryData, name: string, memo = new Map<string, GroupTreeNode>()): GroupTreeNode {
+  const known = memo.get(name);
+  if (known) return known;
   const g: GroupData = data.groups.get(name)!;
-  return {
-    name,
-    hosts: [...g.hosts],
-    children: g.children.filter((c) => !path.includes(c)).map((c) => buildTree(data, c, [...path, name])),
-  };
+  const node: GroupTreeNode = { name, hosts: [...g.hosts], children: [] };
+  memo.set(name, node);
+  node.children = g.children.map((c) => buildTree(data, c, memo));
+  return node;
 }

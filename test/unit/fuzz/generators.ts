@@ -9,7 +9,7 @@ import { stringify } from 'yaml';
 /** One generated input: files (path relative to the case directory → content, or a symlink) and argv. */
 export interface FuzzCase {
   kind: string;
-  files: Record<string, string | { symlink: string }>;
+  files: Record<string, string | { symlink: string } | { fifo: true }>;
   argv: string[];
 }
 
@@ -436,10 +436,12 @@ export const extraVar: fc.Arbitrary<string> = fc.oneof(
 
 const FLAG_VALUES = ['', '0', '1', '1e3', '0x10', ' 5', '5.0', '-3', '99999999999999999999', 'abc', '$D/out', '$D', '$D/missing/dir/x.json', '/dev/full', '$D/vars.yml'];
 const runFlag: fc.Arbitrary<string[]> = fc.oneof(
-  fc.tuple(
-    fc.constantFrom('--forks', '-f', '--json', '--junit', '--tags', '--skip-tags', '-t', '--history', '--vault-password-file', '--vault-id'),
-    fc.oneof(fc.constantFrom(...FLAG_VALUES), hostileString),
-  ).map((t): string[] => [...t]),
+  fc
+    .tuple(
+      fc.constantFrom('--forks', '-f', '--json', '--junit', '--tags', '--skip-tags', '-t', '--history', '--vault-password-file', '--vault-id'),
+      fc.oneof(fc.constantFrom(...FLAG_VALUES), hostileString),
+    )
+    .map((t): string[] => [...t]),
   fc.constantFrom(['-C'], ['-D'], ['-v'], ['-vvvv'], ['--no-history'], ['--bogus-flag'], ['--forks'], ['-e'], ['-l'], ['--'], ['-'], ['--check', '--diff']).map((f) => [...f]),
 );
 

@@ -3,6 +3,7 @@
  * limit and the worker a heap limit; a case past its limit terminates the worker (a busy loop or a
  * regex stuck backtracking blocks only that thread) and the next case gets a fresh one.
  */
+import { execFileSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -28,8 +29,11 @@ export class CaseRunner {
   private seq = 0;
   private readonly root = mkdtempSync(path.join(os.tmpdir(), 'tsplay-fuzz-'));
 
+  /** `mutant`: the suite's self-test runs a known-bad build (see cli-worker.mjs). */
+  constructor(private readonly opts: { mutant?: 'stack' | 'hang' | 'oom' | 'unplaced'; timeoutMs?: number } = {}) {}
+
   private start(): Promise<void> {
-    const w = new Worker(WORKER, { resourceLimits: { maxOldGenerationSizeMb: CASE_HEAP_MB }, stdout: true, stderr: true });
+    const w = new Worker(WORKER, { resourceLimits: { maxOldGenerationSizeMb: CASE_HEAP_MB }, stdout: true, stderr: true, workerData: { mutant: this.opts.mutant } });
     w.stdout.resume();
     w.stderr.resume();
     this.worker = w;
@@ -55,6 +59,7 @@ export class CaseRunner {
       const p = path.join(dir, name);
       mkdirSync(path.dirname(p), { recursive: true });
       if (typeof content === 'string') writeFileSync(p, sub(content));
+      else if ('fifo' in content) execFileSync('mkfifo', [p]);
       else symlinkSync(content.symlink, p);
     }
     const argv = c.argv.map(sub);
@@ -63,7 +68,8 @@ export class CaseRunner {
     const w = this.worker!;
     const id = this.seq;
     const outcome = await new Promise<Outcome>((resolve) => {
-      const timer = setTimeout(() => finish({ code: 'hang', text: `no answer within ${CASE_TIMEOUT_MS} ms` }), CASE_TIMEOUT_MS);
+      const limit = this.opts.timeoutMs ?? CASE_TIMEOUT_MS;
+      const timer = setTimeout(() => finish({ code: 'hang', text: `no answer within ${limit} ms` }), limit);
       const onMsg = (m: { id?: number; code: number; text: string }) => {
         if (m.id === id) finish({ code: m.code, text: m.text });
       };
@@ -118,12 +124,16 @@ function namesItsPlace(c: FuzzCase, text: string): boolean {
     .filter((l) => !l.startsWith('[WARNING]'))
     .join('\n');
   // A message about a YAML file's content names its line and column; one about the file itself (missing, a directory…) cannot.
-  const unplaced = /(?:^|\s)(\S+\.ya?ml): (?!this is|this file is|not found|cannot read|no such|No such|ENOENT|EACCES|EISDIR)/m.exec(all);
+  const unplaced = /(?:^|\s)(\S+\.ya?ml): (?!this is|this file is|this variables file is|not found|cannot read|no such|No such|ENOENT|EACCES|EISDIR|prepend)/m.exec(all);
   if (unplaced) return false;
   if (/[^\s:]+\.(?:ya?ml|ini|json|txt|sqlite|j2)?:\d+(?::\d+)?:/.test(all)) return true;
   for (const name of Object.keys(c.files)) if (all.includes(name)) return true;
   for (const a of c.argv) {
-    if (a.startsWith('-') && a.length > 1 && all.includes(a.replace(/^-+/, ''))) return true;
+    // a flag by its own spelling ("-e", "--forks"), or by its long name ("forks", "vault password file")
+    if (a.startsWith('-') && a.length > 1) {
+      const long = a.replace(/^-+/, '');
+      if (all.includes(a) || (long.length > 2 && (all.includes(long) || all.includes(long.replaceAll('-', ' '))))) return true;
+    }
     const snippet = a.replaceAll('$D', '').slice(0, 12);
     if (snippet.trim().length >= 2 && all.includes(snippet)) return true;
     if (all.includes(`'${a}'`) || all.includes(`"${a}"`)) return true;
