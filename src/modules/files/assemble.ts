@@ -4,7 +4,7 @@ import { raw, sh } from '../../commands/quote.js';
 import type { RunResult } from '../../executors/types.js';
 import { defineModule, type Plan, type PlanContext, type Probe } from '../types.js';
 import { fileStateCommand, parseFileState, probeFileState, type FileState } from './state.js';
-import { attrArgs, attrChanges, backupFileFrom, bool, failedPlan, pathInfo, probed, str, validateProblem, writeCommands } from './common.js';
+import { attrArgs, attrChanges, backupFileFrom, bool, failedPlan, pathInfo, probed, str, validateFailed, validateProblem, writeCommands } from './common.js';
 import { compilePyRegex, PyRegexError } from './pyregex.js';
 import { pyDecode } from './pycodec.js';
 import { planPutFile, putFileProbes } from './copy.js';
@@ -209,12 +209,9 @@ export function planAssemble(a: AssembleArgs, srcDir: SourceDir, dest: FileState
   commands.push({ kind: 'shell', cmd: fileStateCommand(a.dest), describe: `stat ${a.dest}`, mayFail: true });
   const validateAt = commands.findIndex((c) => c.kind === 'shell' && c.describe?.startsWith('validate: '));
   plan.interpret = (outputs) => {
+    const failed = validateFailed(commands, outputs);
+    if (failed) return failed;
     const v = validateAt >= 0 ? outputs[validateAt] : undefined;
-    if (v && v.rc !== 0) {
-      const err = v.stderr.replace(/failed to validate: rc:\d+\n?$/, '');
-      const msg = `failed to validate: rc:${v.rc} error:${err}`;
-      return { changed: false, failed: msg, result: { msg } };
-    }
     if (outputs.length < commands.length - 1) return { changed: false, failed: 'assemble: writing the file failed', result: {} };
     const result: Record<string, unknown> = { ...base, changed };
     const backup = backupFileFrom(outputs);

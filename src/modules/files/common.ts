@@ -340,3 +340,24 @@ export function pathInfo(st: FileState | undefined): Record<string, unknown> {
   const state = s.type === 'link' ? 'link' : st.resolved.type === 'directory' ? 'directory' : st.resolved.nlink > 1 ? 'hard' : 'file';
   return { uid: s.uid, gid: s.gid, owner: s.owner, group: s.group, mode: `0${parseInt(s.mode, 8).toString(8).padStart(3, '0')}`, state, size: s.size };
 }
+
+/**
+ * The outcome when a plan's validate command failed: Ansible's "failed to validate: rc:N error:STDERR",
+ * with nothing changed (the file was not written). Undefined when validation passed or did not run.
+ */
+export function validateFailed(commands: Command[], outputs: RunResult[]): Outcome | undefined {
+  const at = commands.findIndex((c) => c.kind === 'shell' && c.describe?.startsWith('validate: '));
+  const v = at >= 0 ? outputs[at] : undefined;
+  if (!v || v.rc === 0) return undefined;
+  const msg = `failed to validate: rc:${v.rc} error:${v.stderr.replace(/failed to validate: rc:\d+\n?$/, '')}`;
+  return { changed: false, failed: msg, result: { msg } };
+}
+
+/** Attach validateFailed to a plan that writes with validate (keeping its other interpret, e.g. the backup's). */
+export function withValidateOutcome(plan: Plan): Plan {
+  if (!plan.commands.some((c) => c.kind === 'shell' && c.describe?.startsWith('validate: '))) return plan;
+  const next = plan.interpret;
+  plan.interpret = (outputs) =>
+    validateFailed(plan.commands, outputs) ?? (next ? next(outputs) : { changed: plan.changed, result: plan.result, ...(plan.msg !== undefined ? { msg: plan.msg } : {}) });
+  return plan;
+}

@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import { defineModule, type Plan, type PlanContext } from '../types.js';
 import { probeFileState, type FileState } from './state.js';
-import { attrArgs, bool, editCommands, failedPlan, probed, str, validateProblem, withAliases, withBackupResult } from './common.js';
+import { attrArgs, bool, editCommands, failedPlan, probed, str, validateProblem, withAliases, withBackupResult, withValidateOutcome } from './common.js';
 import { compilePyRegex, pySubn, PyRegexError } from './pyregex.js';
 import { pyCodec, pyDecode, pyEncode } from './pycodec.js';
 
@@ -87,9 +87,13 @@ export function planReplace(a: ReplaceArgs, st: FileState, ctx: Pick<PlanContext
   let msg = contentChanged ? `${edit.count} replacements made` : '';
   const changed = contentChanged || attrsChanged;
   if (attrsChanged) msg += (contentChanged ? ' and ' : '') + 'ownership, perms or SE linux context changed';
-  const plan: Plan = { changed, commands, msg, result: { rc: 0, changed, msg } };
-  if (contentChanged && ctx.diff) plan.diff = [{ path, before: contents, after: edit.after!, beforeHeader: path, afterHeader: path }];
-  return withBackupResult(plan);
+  const result: Record<string, unknown> = { rc: 0, changed, msg };
+  const plan: Plan = { changed, commands, msg, result };
+  if (contentChanged && ctx.diff) {
+    plan.diff = [{ path, before: contents, after: edit.after!, beforeHeader: path, afterHeader: path }];
+    result.diff = { before_header: path, before: contents, after_header: path, after: edit.after! };
+  }
+  return withValidateOutcome(withBackupResult(plan));
 }
 
 export const replace = defineModule<ReplaceArgs>({
