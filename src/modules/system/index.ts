@@ -18,6 +18,7 @@ import { sysctlModule } from './sysctl.js';
 import { mountModule } from './mount.js';
 import { serviceFactsModule } from './service_facts.js';
 import { timezoneModule } from './timezone.js';
+import { hostnameModule } from './hostname.js';
 
 /** Command, package, service, network and control modules. */
 export const systemModules: ModuleDef[] = [
@@ -43,4 +44,5 @@ export const systemModules: ModuleDef[] = [
   mountModule,
   serviceFactsModule,
   timezoneModule,
+  hostnameModule,
 ];
