@@ -115,3 +115,37 @@ export function outputFields(stdout: string, stderr: string): Record<string, unk
   if (stderr) Object.assign(r, { stderr, stderr_lines: pySplitLines(stderr) });
   return r;
 }
+
+/** Whether Ansible's `path` type would change the value (os.path.expandvars, then expanduser). */
+export function needsPathExpansion(v: string): boolean {
+  return v.startsWith('~') || /\$(\w+|\{[^}]*\})/.test(v);
+}
+
+/**
+ * Shell lines setting `$<v>` to `value` as Ansible's `path` type expands it on the host:
+ * os.path.expandvars ($NAME, ${NAME}; an unset variable stays as written, values are not rescanned),
+ * then os.path.expanduser (~ is $HOME, ~user that user's home; an unknown user stays as written).
+ * The literal parts are quoted; only variable names that are shell identifiers are looked up.
+ */
+export function pathExpansionShell(value: string, v: string): string {
+  const lines = [`${v}=''`];
+  const re = /\$(\w+|\{[^}]*\})/g;
+  let last = 0;
+  for (const m of value.matchAll(re)) {
+    const lit = value.slice(last, m.index);
+    if (lit) lines.push(`${v}="$${v}"${quote(lit)}`);
+    const name = m[1]!.startsWith('{') ? m[1]!.slice(1, -1) : m[1]!;
+    if (/^[A-Za-z_][A-Za-z0-9_]*$/.test(name)) lines.push(`if [ "\${${name}+set}" = set ]; then ${v}="$${v}$${name}"; else ${v}="$${v}"${quote(m[0])}; fi`);
+    else lines.push(`${v}="$${v}"${quote(m[0])}`);
+    last = m.index + m[0].length;
+  }
+  if (last < value.length) lines.push(`${v}="$${v}"${quote(value.slice(last))}`);
+  lines.push(
+    `case "$${v}" in '~'*) _r=\${${v}#?}; _n=\${_r%%/*}; _t=\${_r#"$_n"}; _ok=''`,
+    `  if [ -z "$_n" ]; then if [ "\${HOME+set}" = set ]; then _uh=$HOME; else _uh=$(getent passwd "$(id -u)" | cut -d: -f6); fi; _ok=1`,
+    `  else _pe=$(getent passwd "$_n" 2>/dev/null | head -n 1); [ "\${_pe%%:*}" = "$_n" ] && { _uh=$(printf '%s' "$_pe" | cut -d: -f6); _ok=1; }; fi`,
+    `  if [ -n "$_ok" ]; then _uh=$(printf '%s' "$_uh" | sed 's:/*$::'); ${v}="$_uh$_t"; [ -n "$${v}" ] || ${v}=/; fi ;;`,
+    'esac',
+  );
+  return lines.join('\n');
+}

@@ -18,11 +18,13 @@ import {
   type BinLookup,
   type GroupEntry,
   missingBin,
+  needsPathExpansion,
   outputFields,
   parseBinLookup,
   parseGroupLine,
   parsePasswdLine,
   parseShadowLine,
+  pathExpansionShell,
   type PasswdEntry,
   type ShadowEntry,
   tagged,
@@ -102,6 +104,9 @@ export interface UserProbe {
   /** The home argument's parent directory exists. */
   homeParent: boolean;
   ssh: { curHome: boolean; dir: boolean; key: boolean; pub: boolean; fpOut?: string; fpErr?: string; pubKey?: string };
+  /** home / ssh_key_file after the host expanded ~ and $VARS (only when they had some). */
+  expandedHome?: string;
+  expandedKeyFile?: string;
 }
 
 /** Print `<tag>\t<line>` for the entry of $TSPLAY_U in a getent database (names only: getent takes digits as ids). */
@@ -135,9 +140,16 @@ export function userProbeScript(a: UserArgs): Shell {
     binLookupScript(BINS).text,
     `PATH="$_p" ${a.local ? 'lusermod' : 'usermod'} --help 2>&1 | grep -q '^[[:space:]]*-a, --append' && echo 'append\tyes'`,
     `_cur=$(${entryLookup('passwd', 'x', numeric)} | cut -d: -f6)`,
-    `_h=${a.home !== undefined ? quote(a.home) : '"$_cur"'}`,
-    `[ -n "$_h" ] && [ -e "$_h" ] && echo 'homeexists\tyes'`,
   ];
+  // home and ssh_key_file are Ansible `path`s: ~ and $VARS expanded on the host, reported back
+  let home = a.home !== undefined ? quote(a.home) : '"$_cur"';
+  if (a.home !== undefined && needsPathExpansion(a.home)) {
+    lines.push(pathExpansionShell(a.home, '_ah'), `printf 'xhome\\t%s\\n' "$_ah"`);
+    home = '"$_ah"';
+  }
+  const expandKey = a.generate_ssh_key && a.ssh_key_file !== undefined && needsPathExpansion(a.ssh_key_file);
+  if (expandKey) lines.push(pathExpansionShell(a.ssh_key_file!, '_af'), `printf 'xsshfile\\t%s\\n' "$_af"`);
+  lines.push(`_h=${home}`, `[ -n "$_h" ] && [ -e "$_h" ] && echo 'homeexists\tyes'`);
   if (a.home !== undefined) lines.push(`[ -d "$(dirname -- "$_h")" ] && echo 'homeparent\tyes'`);
   if (a.local)
     lines.push(
@@ -145,7 +157,7 @@ export function userProbeScript(a: UserArgs): Shell {
     );
   if (a.generate_ssh_key) {
     lines.push(
-      `_k=${sshPathShell(a, '$_cur')}`,
+      expandKey ? `case "$_af" in /*) _k="$_af" ;; *) _k="$_cur/$_af" ;; esac` : `_k=${sshPathShell(a, '$_cur')}`,
       `[ -n "$_cur" ] && [ -e "$_cur" ] && echo 'curhome\tyes'`,
       `[ -e "$(dirname -- "$_k")" ] && echo 'sshdir\tyes'`,
       `[ -e "$_k" ] && echo 'key\tyes'`,
@@ -183,6 +195,10 @@ export function parseUserProbe(r: RunResult): UserProbe {
   if (fo !== undefined) out.ssh.fpOut = fo;
   if (fe !== undefined) out.ssh.fpErr = fe;
   if (pk !== undefined) out.ssh.pubKey = pk;
+  const xh = first('xhome');
+  const xf = first('xsshfile');
+  if (xh !== undefined) out.expandedHome = xh;
+  if (xf !== undefined) out.expandedKeyFile = xf;
   return out;
 }
 
@@ -499,8 +515,9 @@ export const userModule = defineModule<UserArgs>({
     stderr: "useradd/usermod/userdel's error output, when not empty",
   },
   probes: (a): Probe[] => [{ key: 'user', cmd: userProbeScript(a), parse: parseUserProbe }],
-  plan(a, ctx): Plan {
+  plan(given, ctx): Plan {
     const p = ctx.probed.user as UserProbe;
+    const a: UserArgs = { ...given, home: p.expandedHome ?? given.home, ssh_key_file: p.expandedKeyFile ?? given.ssh_key_file };
     const warnings: string[] = [];
     const fail = (msg: string, extra: Record<string, unknown> = {}): Plan => ({ changed: false, commands: [], failed: msg, result: { ...extra, msg }, warnings });
     if (a.umask !== undefined && a.local) return fail("'umask' can not be used with 'local'");
