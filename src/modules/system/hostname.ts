@@ -165,16 +165,16 @@ function opsFor(s: Strategy, p: HnProbe, fileName: string): Ops {
   switch (s) {
     case 'systemd': {
       const h = need('hostnamectl');
-      const long = (name: string) => {
+      /** hostnamectl with the name, after ansible's 64-character check. */
+      const set = (flags: string[], name: string): Command[] => {
         if (name.length > 64) throw new ModuleFail('name cannot be longer than 64 characters on systemd servers, try a shorter name');
+        return [{ kind: 'shell', cmd: argv([h, ...flags, 'set-hostname', name]), describe: `hostnamectl ${flags.join(' ')} set-hostname` }];
       };
       return {
         getCurrent: () => ran('transient'),
         getPermanent: () => ran('static'),
-        setCurrent: (name) => (long(name), [{ kind: 'shell', cmd: argv([h, '--transient', 'set-hostname', name]), describe: 'hostnamectl --transient set-hostname' }]),
-        setPermanent: (name) => (
-          long(name), [{ kind: 'shell', cmd: argv([h, '--pretty', '--static', 'set-hostname', name]), describe: 'hostnamectl --pretty --static set-hostname' }]
-        ),
+        setCurrent: (name) => set(['--transient'], name),
+        setPermanent: (name) => set(['--pretty', '--static'], name),
         permanentFirst: true,
       };
     }
