@@ -14,7 +14,8 @@ const schema = z
     section: pyStrArg.nullish(),
     option: pyStrArg.nullish(),
     value: pyStrArg.nullish(),
-    values: z.array(pyStrArg).nullish(),
+    // type=list: a string is split on commas, a number becomes a one-item list (check_type_list).
+    values: z.preprocess((v) => (typeof v === 'string' ? v.split(',') : typeof v === 'number' ? [String(v)] : v), z.array(pyStrArg)).nullish(),
     backup: bool.default(false),
     state: z.enum(['absent', 'present']).default('present'),
     exclusive: bool.default(true),

@@ -84,3 +84,10 @@ describe('ini_file plan', () => {
     expect(putOf(runPlan(iniFile, { path: P, section: 'a', option: 'x', value: '1' }, { dest: st }))?.path).toBe(P);
   });
 });
+
+describe('ini_file values', () => {
+  it('splits a values string on commas, as Ansible converts it to a list', () => {
+    const plan = runPlan(iniFile, { path: '/etc/a.ini', section: 's', option: 'k', values: 'a,b' }, { dest: fileStateOf('/etc/a.ini', '[s]\n') });
+    expect(putOf(plan)?.content.toString()).toBe('[s]\nk = a\nk = b\n');
+  });
+});
