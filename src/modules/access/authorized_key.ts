@@ -12,9 +12,10 @@ import type { Command } from '../../commands/types.js';
 import type { RunResult } from '../../executors/types.js';
 import { splitlines } from '../../template/jinja/filters/common.js';
 import { bool, str } from '../files/common.js';
-import { fileStateCommand, parseFileState, probeFileState, type FileState } from '../files/state.js';
+import { fileStateCommand, parseFileState, type FileState } from '../files/state.js';
 import { defineModule, type Plan, type Probe } from '../types.js';
-import { parsePasswdLine, passwdProbe, pathExpr, strictUtf8, universalNewlines, type PasswdEntry } from './passwd.js';
+import { parsePasswdLine, passwdProbe, type PasswdEntry } from './passwd.js';
+import { pathExpr, statOfVar, strictUtf8, universalNewlines } from './paths.js';
 
 export const authorizedKeyArgs = z.strictObject({
   user: str,
@@ -224,6 +225,8 @@ interface KeyFileProbe {
   fileDirExists: boolean;
   realDirExists: boolean;
   content?: Buffer;
+  /** The given path's state (ansible-core's path info in the result). */
+  st?: FileState;
 }
 
 const b64line = (tag: string, v: string) => `printf '${tag} %s\\n' "$(printf %s ${v} | base64 | tr -d '\\n')";`;
@@ -238,13 +241,15 @@ function keyFileProbe(a: AuthorizedKeyArgs): Probe {
     b64line('r', '"$r"'),
     '[ -e "$d" ] && echo D; [ -e "$f" ] && echo E; [ -e "$r" ] && echo R;',
     '[ -e "$(dirname -- "$f")" ] && echo P; [ -e "$(dirname -- "$r")" ] && echo Q;',
-    `if [ -f "$f" ]; then echo c; base64 < "$f" || echo '!unreadable'; fi; true`,
+    `if [ -f "$f" ]; then echo c; base64 < "$f" || echo '!unreadable'; fi;`,
+    a.path !== undefined ? `echo ---stat; ${statOfVar('"$f"')}` : 'true',
   ];
   return {
     key: 'keyfile',
     cmd: raw(lines.join(' ')),
     parse(r: RunResult): KeyFileProbe {
-      const out = r.stdout.split('\n');
+      const [head = '', stat] = r.stdout.split('---stat\n');
+      const out = head.split('\n');
       const dec = (tag: string) => Buffer.from(out.find((l) => l.startsWith(`${tag} `))?.slice(2) ?? '', 'base64').toString('utf8');
       const flag = (t: string) => out.includes(t);
       const u = out.find((l) => l.startsWith('u '));
@@ -257,6 +262,7 @@ function keyFileProbe(a: AuthorizedKeyArgs): Probe {
         fileDirExists: flag('P'),
         realDirExists: flag('Q'),
       };
+      if (stat !== undefined) p.st = parseFileState(p.file, { ...r, stdout: stat });
       const entry = u ? parsePasswdLine(u.slice(2), a.user) : undefined;
       if (entry) p.user = entry;
       const c = out.indexOf('c');
@@ -267,11 +273,6 @@ function keyFileProbe(a: AuthorizedKeyArgs): Probe {
       return p;
     },
   };
-}
-
-/** ansible-core adds a result's `path` stat (state, mode, owner...) when the path exists; a ~ path is not probed. */
-function pathInfoFor(a: AuthorizedKeyArgs): boolean {
-  return a.path !== undefined && !a.path.startsWith('~');
 }
 
 /** AnsibleModule.add_path_info: stat fields of a result's path (lstat for mode and size). */
@@ -292,7 +293,7 @@ export const authorizedKey = defineModule<AuthorizedKeyArgs>({
   aliases: ['ansible.posix.authorized_key'],
   description: "Add or remove SSH authorized keys of a user as ansible.posix's authorized_key (keys given as text; URLs are refused)",
   args: authorizedKeyArgs,
-  probes: (a) => [keyFileProbe(a), ...(pathInfoFor(a) ? [probeFileState(a.path!, { key: 'pathinfo' })] : [])],
+  probes: (a) => [keyFileProbe(a)],
   returns: {
     key: 'the key argument as given',
     key_options: 'the key_options argument (null when not given)',
@@ -334,7 +335,8 @@ export const authorizedKey = defineModule<AuthorizedKeyArgs>({
     const before = universalNewlines(existing);
     const edit = editAuthorizedKeys(before, a);
     if ('error' in edit) return fail(edit.error);
-    const info = pathInfoFor(a) ? pathInfo(ctx.probed.pathinfo as FileState) : {};
+    // ansible-core adds the stat of a result's `path` (state, mode, owner...) when it exists.
+    const info = a.path !== undefined ? pathInfo(p.st) : {};
     if (!edit.write) return { changed: false, commands: [], result: { ...params, ...info } };
     const target = a.follow ? p.real : p.file;
     const result: Record<string, unknown> = { ...params, changed: true };
@@ -365,7 +367,7 @@ export const authorizedKey = defineModule<AuthorizedKeyArgs>({
       { kind: 'shell', cmd: raw(prep.join(' ')), describe: `prepare ${target} for ${a.user}` },
       { kind: 'put', path: target, content: Buffer.from(edit.content, 'utf8'), mode: '0600', owner: String(u.uid), group: String(u.gid), describe: `write ${target}` },
     ];
-    if (pathInfoFor(a)) commands.push({ kind: 'shell', cmd: fileStateCommand(p.file), describe: `stat ${p.file}`, mayFail: true });
+    if (a.path !== undefined) commands.push({ kind: 'shell', cmd: fileStateCommand(p.file), describe: `stat ${p.file}`, mayFail: true });
     plan.commands = commands;
     plan.interpret = (outputs) => {
       const first = outputs[0];

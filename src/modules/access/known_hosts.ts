@@ -14,7 +14,7 @@ import { bool, str } from '../files/common.js';
 import { fileStateCommand, parseFileState, type FileState } from '../files/state.js';
 import { defineModule, type Plan, type Probe } from '../types.js';
 import { pathInfo } from './authorized_key.js';
-import { pathExpr, strictUtf8, universalNewlines } from './passwd.js';
+import { pathExpr, statOfVar, strictUtf8, universalNewlines } from './paths.js';
 
 const schema = z
   .strictObject({
@@ -103,8 +103,7 @@ function knownHostsProbe(a: KnownHostsArgs): Probe {
   let key = a.key || undefined;
   if (key && a.hash_host) key = hashHostKey(host, key);
   if (key && !key.endsWith('\n')) key += '\n';
-  // The file-state probe names the path as a fixed placeholder so that it can read the expanded "$p".
-  const stat = fileStateCommand('/tsplay-known-hosts-path', { content: true }).text.split('/tsplay-known-hosts-path').join('"$p"');
+  const stat = statOfVar('"$p"', { content: true });
   const parts = [
     `p=${pathExpr(a.path).text};`,
     `printf 'p %s\\n' "$(printf %s "$p" | base64 | tr -d '\\n')";`,
@@ -204,8 +203,16 @@ export const knownHosts = defineModule<KnownHostsArgs>({
       return { changed, commands: [], result: { changed, diff }, ...(planDiff ? { diff: planDiff } : {}) };
     }
     const commands: Command[] = [];
-    if (removeHost) commands.push({ kind: 'shell', cmd: sh`ssh-keygen -R ${host} -f ${p.path}`, describe: `ssh-keygen -R ${host}` });
-    else if (rewrite) {
+    if (removeHost) {
+      commands.push({ kind: 'shell', cmd: sh`ssh-keygen -R ${host} -f ${p.path}`, describe: `ssh-keygen -R ${host}` });
+      // The module then rewrites the file through Python's text mode: CR LF and a lone CR become LF.
+      if (rawBefore.includes('\r'))
+        commands.push({
+          kind: 'shell',
+          cmd: sh`t=$(mktemp ${`${p.path}.XXXXXX`}) && sed -e 's/\r$//' -e 's/\r/\n/g' -- ${p.path} > "$t" && chmod --reference=${p.path} "$t" && chown --reference=${p.path} "$t" && mv -f -- "$t" ${p.path}`,
+          describe: `rewrite ${p.path} with LF line ends`,
+        });
+    } else if (rewrite) {
       if (!p.dirExists) return fail(`Failed to write to file ${p.path}: [Errno 2] No such file or directory`);
       // Lines as the module iterates them in text mode: after universal-newline translation, split after LF.
       const kept = before.split(/(?<=\n)/).filter((l, i) => l !== '' && !(foundLine === i + 1 && (replace || a.state === 'absent')));

@@ -11,10 +11,10 @@ import { raw, sh } from '../../commands/quote.js';
 import type { Command } from '../../commands/types.js';
 import type { RunResult } from '../../executors/types.js';
 import { attrArgs, attrChanges, bool, str } from '../files/common.js';
-import { fileStateCommand, parseFileState, type FileState, type InodeInfo } from '../files/state.js';
+import { parseFileState, type FileState, type InodeInfo } from '../files/state.js';
 import { int } from '../system/args.js';
 import { defineModule, type Plan, type Probe } from '../types.js';
-import { pathExpr } from './passwd.js';
+import { pathExpr, statOfVar } from './paths.js';
 
 export const opensshKeypairArgs = z.strictObject({
   path: str,
@@ -139,9 +139,6 @@ interface KeyProbe {
 
 const b64 = (v: string) => `"$(printf %s ${v} | base64 | tr -d '\\n')"`;
 const dec = (s: string | undefined) => Buffer.from(s ?? '', 'base64').toString('utf8');
-const PLACEHOLDER = '/tsplay-keypair-path';
-/** fileStateCommand for a shell variable: the command is built for a fixed placeholder path, then pointed at the variable. */
-const statOf = (v: string) => fileStateCommand(PLACEHOLDER).text.split(PLACEHOLDER).join(v);
 
 /** Shell that reads the key pair: ssh-keygen -l and -y of the private key, the .pub text, both stats. */
 function readScript(): string {
@@ -151,7 +148,7 @@ function readScript(): string {
     `ssh-keygen -P '' -y -f "$P" > "$t" 2> "$t.e" < /dev/null; echo "yrc $?"; printf 'y %s\\n' "$(base64 < "$t" | tr -d '\\n')"; printf 'ye %s\\n' "$(base64 < "$t.e" | tr -d '\\n')";`,
     'rm -f -- "$t" "$t.e"; fi;',
     `if [ -e "$Q" ]; then echo F; if [ -f "$Q" ] && [ -r "$Q" ]; then printf 'q %s\\n' "$(base64 < "$Q" | tr -d '\\n')"; fi; fi;`,
-    `echo ---priv; ${statOf('"$P"')}; echo ---pub; ${statOf('"$Q"')}`,
+    `echo ---priv; ${statOfVar('"$P"')}; echo ---pub; ${statOfVar('"$Q"')}`,
   ].join(' ');
 }
 

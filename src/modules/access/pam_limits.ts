@@ -15,7 +15,7 @@ import { strRepr } from '../../template/jinja/py.js';
 import { backupCommand, backupFileFrom, bool, str } from '../files/common.js';
 import { probeFileState, type FileState } from '../files/state.js';
 import { defineModule, type Plan, type Probe } from '../types.js';
-import { pyDirname, strictUtf8, universalNewlines } from './passwd.js';
+import { pyDirname, strictUtf8, universalNewlines } from './paths.js';
 
 const ITEMS = [
   'core',
@@ -207,7 +207,8 @@ export const pamLimits = defineModule<PamLimitsArgs>({
     const before = universalNewlines(text);
     const after = universalNewlines(edit.content);
     const result: Record<string, unknown> = { changed, msg: edit.msg, diff: { before, after } };
-    if (edit.content !== text) {
+    // The module always moves its new copy over dest, which replaces a symlink by a file.
+    if (edit.content !== text || st.self?.type === 'link') {
       commands.push({
         kind: 'put',
         path: a.dest,

@@ -8,12 +8,13 @@ const K1 = 'ssh-ed25519 AAAAC3Key1 alice@one';
 const K2 = 'ssh-rsa AAAAB3Key2 two@host';
 
 /** Probe output for user alice (uid 1001) and her default keys file. */
-function probe(opts: { content?: string; user?: boolean; file?: string; real?: string; flags?: string[] } = {}): string {
+function probe(opts: { content?: string; user?: boolean; file?: string; real?: string; flags?: string[]; stat?: string } = {}): string {
   const file = opts.file ?? '/home/alice/.ssh/authorized_keys';
   const lines: string[] = [];
   if (opts.user !== false) lines.push(`u ${b64('alice:x:1001:1002:Alice:/home/alice:/bin/sh')}`);
   lines.push(`f ${b64(file)}`, `r ${b64(opts.real ?? file)}`, ...(opts.flags ?? []));
   if (opts.content !== undefined) lines.push('c', b64(opts.content));
+  if (opts.stat !== undefined) lines.push('---stat', opts.stat);
   return lines.join('\n') + '\n';
 }
 
@@ -110,15 +111,23 @@ describe('authorized_key module', () => {
     expect(check).toMatchObject({ changed: true, commands: [] });
     const followed = planWith(authorizedKey, {
       args: { user: 'alice', key: K1, path: '/srv/link', manage_dir: false, follow: true },
-      probes: { keyfile: probe({ file: '/srv/link', real: '/srv/real/a', flags: ['E', 'R', 'P', 'Q'] }), pathinfo: 'absent\n' },
+      probes: {
+        keyfile: probe({
+          file: '/srv/link',
+          real: '/srv/real/a',
+          flags: ['E', 'R', 'P', 'Q'],
+          stat: `l a1ff 777 0 root 0 root 6 1 5 6\nt ${b64('real/a')}\ns 81a4 644 1001 alice 1002 alice 0 1 7 6\nr ${b64('/srv/real/a')}`,
+        }),
+      },
     }).plan;
     expect(followed.commands[1]).toMatchObject({ kind: 'put', path: '/srv/real/a' });
-    expect(followed.result).toMatchObject({ keyfile: '/srv/link', path: '/srv/link' });
+    // the result's path stat is the link's own (lstat), as ansible-core's add_path_info
+    expect(followed.result).toMatchObject({ keyfile: '/srv/link', path: '/srv/link', state: 'link', mode: '0777', owner: 'root', size: 6 });
   });
 
   it('a missing user fails with Ansible’s message; in check mode a path is enough', () => {
     const p = (check: boolean, path?: string) =>
-      planWith(authorizedKey, { args: { user: 'bob', key: K1, ...(path ? { path } : {}) }, probes: { keyfile: probe({ user: false }), pathinfo: 'absent\n' }, check }).plan;
+      planWith(authorizedKey, { args: { user: 'bob', key: K1, ...(path ? { path } : {}) }, probes: { keyfile: probe({ user: false }) }, check }).plan;
     expect(p(false).failed).toBe(`Failed to lookup user bob: "getpwnam(): name not found: 'bob'"`);
     expect(p(true).failed).toBe('Either user must exist or you must provide full path to key file in check mode');
     const withPath = p(true, '/srv/keys');
