@@ -31,7 +31,8 @@ export function tempfileCommand(a: TempfileArgs): string {
       : raw('d=; for c in "$TMPDIR" "$TEMP" "$TMP" /tmp /var/tmp /usr/tmp "$PWD"; do if [ -n "$c" ] && [ -d "$c" ] && [ -w "$c" ]; then d=$c; break; fi; done;');
   const make = a.state === 'file' ? raw('(umask 077; set -C; : > "$p") 2>/dev/null') : raw('(umask 077; mkdir -- "$p") 2>/dev/null');
   const stat = raw(`printf '${MARK}%s\\n' "$p"; stat -c '%u %g %U %G %a %s' -- "$p"; exit 0`);
-  return sh`${dir} i=0; while [ $i -lt 100 ]; do i=$((i+1)); n=$(LC_ALL=C tr -dc 'a-z0-9_' < /dev/urandom | head -c 8); p="$d/"${a.prefix}"$n"${a.suffix}; [ -e "$p" ] || [ -L "$p" ] && continue; if ${make}; then ${stat}; fi; [ -e "$p" ] && continue; if [ ! -e "$d" ]; then e='[Errno 2] No such file or directory'; elif [ ! -d "$d" ]; then e='[Errno 20] Not a directory'; else e='[Errno 13] Permission denied'; fi; printf "%s: '%s'\\n" "$e" "$p" >&2; exit 1; done; echo '[Errno 17] No usable temporary file name found' >&2; exit 1`
+  // os.path.join: no second slash after a dir that ends in one.
+  return sh`${dir} case $d in */) j=;; *) j=/;; esac; i=0; while [ $i -lt 100 ]; do i=$((i+1)); n=$(LC_ALL=C tr -dc 'a-z0-9_' < /dev/urandom | head -c 8); p="$d$j"${a.prefix}"$n"${a.suffix}; [ -e "$p" ] || [ -L "$p" ] && continue; if ${make}; then ${stat}; fi; [ -e "$p" ] && continue; if [ ! -e "$d" ]; then e='[Errno 2] No such file or directory'; elif [ ! -d "$d" ]; then e='[Errno 20] Not a directory'; else e='[Errno 13] Permission denied'; fi; printf "%s: '%s'\\n" "$e" "$p" >&2; exit 1; done; echo '[Errno 17] No usable temporary file name found' >&2; exit 1`
     .text;
 }
 

@@ -47,3 +47,16 @@ describe('tempfile', () => {
     expect(() => tempfile.args.parse({ state: 'link' })).toThrow();
   });
 });
+
+describe('tempfile path joining', () => {
+  it('joins like os.path.join (no double slash after a path ending in /)', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'tsplay-tempfile-join-'));
+    try {
+      const a = tempfile.args.parse({ path: `${dir}/`, state: 'directory' });
+      const p = tempfileOutcome(a, run(tempfileCommand(a))).result!.path as string;
+      expect(p).toMatch(new RegExp(`^${dir}/ansible\\.[a-z0-9_]{8}$`));
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});
