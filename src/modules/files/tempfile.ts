@@ -40,7 +40,7 @@ export function tempfileCommand(a: TempfileArgs): string {
 export function tempfileOutcome(a: TempfileArgs, r: RunResult | undefined): Outcome {
   const out = r?.stdout.split('\n') ?? [];
   const at = out.findIndex((l) => l.startsWith(MARK));
-  if (!r || r.rc !== 0 || at < 0) {
+  if (r?.rc !== 0 || at < 0) {
     const msg = r?.stderr.trim() || 'tempfile: the file could not be created';
     return { changed: false, failed: msg, result: { msg } };
   }
