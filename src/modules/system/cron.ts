@@ -142,6 +142,9 @@ export function renderCrontab(lines: string[]): string {
   return s ? `${s.replace(/[\r\n]+$/, '')}\n` : '';
 }
 
+/** Write `text` to a file (a shell word) from base64 in the command (stdin would be taken for a secret). */
+const decodeTo = (text: string, target: string) => `printf %s ${quote(Buffer.from(text, 'utf8').toString('base64'))} | base64 -d > ${target}`;
+
 const isMark = (l: string) => l.startsWith(MARK);
 const markName = (l: string) => l.split(MARK).join('');
 
@@ -314,16 +317,16 @@ export const cronModule = defineModule<CronArgs>({
       if (a.backup)
         commands.push({
           kind: 'shell',
-          cmd: raw('b=$(mktemp /tmp/crontabXXXXXXXX) && cat > "$b" && printf "tsplay-backup=%s\\n" "$b"'),
-          stdin: backupText,
+          cmd: raw(`b=$(mktemp /tmp/crontabXXXXXXXX) && ${decodeTo(backupText, '"$b"')} && printf "tsplay-backup=%s\\n" "$b"`),
           describe: 'back up the crontab',
         });
       if (file) commands.push({ kind: 'put', path: file, content: after, mode: p.stat?.mode ?? '0644', owner: p.stat?.uid, group: p.stat?.gid, describe: `write ${file}` });
       else
         commands.push({
           kind: 'shell',
-          cmd: raw(`t=$(mktemp /tmp/crontabXXXXXXXX) && cat > "$t" && chmod 0644 "$t" && ${quote(p.crontab)}${userWords(a.user, p.who)} "$t"; r=$?; rm -f "$t"; exit $r`),
-          stdin: after,
+          cmd: raw(
+            `t=$(mktemp /tmp/crontabXXXXXXXX) && ${decodeTo(after, '"$t"')} && chmod 0644 "$t" && ${quote(p.crontab)}${userWords(a.user, p.who)} "$t"; r=$?; rm -f "$t"; exit $r`,
+          ),
           describe: `install the ${header}`,
           mayFail: true,
         });

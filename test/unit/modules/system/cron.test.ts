@@ -7,10 +7,12 @@ const BASE = 'path=/usr/bin:/bin\nsbin=/sbin\nsbin=/usr/sbin\nbin=/usr/bin/cront
 const tab = (content: string, rc = 0) => `${BASE}rc=${rc}\ndata=${b64(content)}\n`;
 const file = (content?: string) => (content === undefined ? BASE : `${BASE}file\nstat 600 0 0\ndata=${b64(content)}\n`);
 const run = (args: Record<string, unknown>, out: string, check = false) => planWith(cronModule, { args, check, probes: { cron: out } }).plan;
+/** The bytes a command writes from its embedded base64. */
+const decoded = (cmd: string) => Buffer.from(/printf %s '?([A-Za-z0-9+/=]*)'? \| base64 -d/.exec(cmd)?.[1] ?? '', 'base64').toString('utf8');
 const put = (p: ReturnType<typeof run>) => p.commands.find((c) => c.kind === 'put');
 const installed = (p: ReturnType<typeof run>) => {
   const c = p.commands.find((x) => x.kind === 'shell' && x.describe?.startsWith('install'));
-  return c?.kind === 'shell' ? String(c.stdin) : undefined;
+  return c?.kind === 'shell' ? decoded(c.cmd.text) : undefined;
 };
 
 describe('cron', () => {
@@ -87,7 +89,7 @@ describe('cron', () => {
   it('backup saves the crontab before the change and returns its name; a failing crontab fails with its stderr', () => {
     const p = run({ name: 'a', job: 'x', backup: true }, tab('# c\n'));
     const first = p.commands[0];
-    expect(first?.kind === 'shell' && first.stdin).toBe('# c\n');
+    expect(first?.kind === 'shell' && decoded(first.cmd.text)).toBe('# c\n');
     const out = p.interpret!([result('tsplay-backup=/tmp/crontabAbC12345\n'), result('')]);
     expect(out.result).toMatchObject({ backup_file: '/tmp/crontabAbC12345', changed: true });
     const bad = p.interpret!([result(''), result({ rc: 1, stderr: 'crontab: bad minute\n' })]);
