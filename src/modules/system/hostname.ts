@@ -315,12 +315,14 @@ export const hostnameModule = defineModule<HostnameArgs>({
     });
     const facts = (r: Record<string, unknown>) => ({ facts: { ...ctx.facts, hostname: name.split('.')[0]! }, ansible: r.ansible_facts as Record<string, unknown> });
     const initial = resultFor(fqdnFromHosts(p.node, p.hosts));
-    if (!commands.length) return { changed, commands: [], result: initial, gatheredFacts: facts(initial) };
+    const diff = changed ? [{ path: 'hostname', before: `hostname = ${before}\n`, after: `hostname = ${name}\n`, beforeHeader: 'before', afterHeader: 'after' }] : undefined;
+    if (!commands.length) return { changed, commands: [], diff, result: initial, gatheredFacts: facts(initial) };
     const n = commands.length;
     commands.push({ kind: 'shell', cmd: FQDN_CMD, describe: 'read the fqdn' });
     return {
       changed,
       commands,
+      diff,
       result: initial,
       // the facts as the module returns them (set before the commands run: a failure leaves them so)
       gatheredFacts: facts(initial),

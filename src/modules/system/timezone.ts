@@ -276,10 +276,14 @@ export const timezoneModule = defineModule<TimezoneArgs>({
       diff: { before, after },
       ...(msgs.length ? { msg: msgs.join('\n') } : {}),
     });
-    if (ctx.check || !changed) return { changed, commands: ctx.check ? commands : [], result: result(planned, []) };
+    // the callback shows a dict diff as sorted, indented JSON
+    const show = (v: Values) => `${JSON.stringify(Object.fromEntries(Object.entries(v).sort(([x], [y]) => (x < y ? -1 : 1))), null, 4)}\n`;
+    const diff = changed ? [{ path: 'timezone', before: show(before), after: show(planned), beforeHeader: 'before', afterHeader: 'after' }] : undefined;
+    if (ctx.check || !changed) return { changed, commands: ctx.check ? commands : [], diff, result: result(planned, []) };
     return {
       changed,
       commands,
+      diff,
       result: result(planned, log),
       interpret(outputs: RunResult[]): Outcome {
         const last = outputs[outputs.length - 1];

@@ -30,6 +30,7 @@ describe('hostname', () => {
       '/usr/bin/hostnamectl --transient set-hostname web1.example.com',
     ]);
     expect(p.result).toMatchObject({ diff: { before: 'hostname = target\n', after: 'hostname = web1.example.com\n' }, ansible_facts: { ansible_hostname: 'web1' } });
+    expect(p.diff?.[0]).toMatchObject({ before: 'hostname = target\n', after: 'hostname = web1.example.com\n', beforeHeader: 'before' });
     expect(p.interpret!([result({ rc: 1, stderr: 'Could not set static hostname: busy\n' })]).failed).toBe('Command failed rc=1, out=, err=Could not set static hostname: busy\n');
     const c = run({ name: 'web1' }, probe(), true);
     expect(c.changed).toBe(true);

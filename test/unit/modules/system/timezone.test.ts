@@ -36,6 +36,7 @@ describe('timezone', () => {
     const p = run({ name: 'Asia/Tokyo', hwclock: 'UTC' }, systemd(), true);
     expect(p.changed).toBe(true);
     expect(p.result).toEqual({ changed: true, diff: { before: { hwclock: 'UTC', name: 'Etc/UTC' }, after: { hwclock: 'UTC', name: 'Asia/Tokyo' } } });
+    expect(p.diff?.[0]?.after).toBe('{\n    "hwclock": "UTC",\n    "name": "Asia/Tokyo"\n}\n');
   });
 
   it('without timedatectl on Debian: /etc/timezone edited, ln -sf and dpkg-reconfigure tzdata; the link decides when the file already names the zone', () => {
