@@ -13,9 +13,10 @@ import type { RunResult } from '../../executors/types.js';
 import { splitlines } from '../../template/jinja/filters/common.js';
 import { bool, str } from '../files/common.js';
 import { fileStateCommand, parseFileState, type FileState } from '../files/state.js';
+import { pathExpansionShell } from '../users/common.js';
 import { defineModule, type Plan, type Probe } from '../types.js';
 import { parsePasswdLine, passwdProbe, type PasswdEntry } from './passwd.js';
-import { pathExpr, statOfVar, strictUtf8, universalNewlines } from './paths.js';
+import { statOfVar, strictUtf8, universalNewlines } from './paths.js';
 
 export const authorizedKeyArgs = z.strictObject({
   user: str,
@@ -235,7 +236,7 @@ function keyFileProbe(a: AuthorizedKeyArgs): Probe {
   const lines = [
     passwdProbe(a.user).text,
     'home=$(printf %s "$pw" | cut -d: -f6);',
-    a.path !== undefined ? `f=${pathExpr(a.path).text}; d=$(dirname -- "$f");` : 'f="$home/.ssh/authorized_keys"; d="$home/.ssh";',
+    a.path !== undefined ? `${pathExpansionShell(a.path, 'f')}\nd=$(dirname -- "$f");` : 'f="$home/.ssh/authorized_keys"; d="$home/.ssh";',
     'r=$(readlink -m -- "$f");',
     b64line('f', '"$f"'),
     b64line('r', '"$r"'),

@@ -12,9 +12,10 @@ import type { RunResult } from '../../executors/types.js';
 import { splitlines } from '../../template/jinja/filters/common.js';
 import { bool, str } from '../files/common.js';
 import { fileStateCommand, parseFileState, type FileState } from '../files/state.js';
+import { pathExpansionShell } from '../users/common.js';
 import { defineModule, type Plan, type Probe } from '../types.js';
 import { pathInfo } from './authorized_key.js';
-import { pathExpr, statOfVar, strictUtf8, universalNewlines } from './paths.js';
+import { statOfVar, strictUtf8, universalNewlines } from './paths.js';
 
 const schema = z
   .strictObject({
@@ -105,7 +106,7 @@ function knownHostsProbe(a: KnownHostsArgs): Probe {
   if (key && !key.endsWith('\n')) key += '\n';
   const stat = statOfVar('"$p"', { content: true });
   const parts = [
-    `p=${pathExpr(a.path).text};`,
+    `${pathExpansionShell(a.path, 'p')}\n`,
     `printf 'p %s\\n' "$(printf %s "$p" | base64 | tr -d '\\n')";`,
     'command -v ssh-keygen >/dev/null 2>&1 && echo K;',
     '[ -d "$(dirname -- "$p")" ] && echo D;',

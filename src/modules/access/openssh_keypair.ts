@@ -13,8 +13,9 @@ import type { RunResult } from '../../executors/types.js';
 import { attrArgs, attrChanges, bool, str } from '../files/common.js';
 import { parseFileState, type FileState, type InodeInfo } from '../files/state.js';
 import { int } from '../system/args.js';
+import { pathExpansionShell } from '../users/common.js';
 import { defineModule, type Plan, type Probe } from '../types.js';
-import { pathExpr, statOfVar } from './paths.js';
+import { statOfVar } from './paths.js';
 
 export const opensshKeypairArgs = z.strictObject({
   path: str,
@@ -174,7 +175,7 @@ function parseRead(path: string, r: RunResult): Omit<KeyProbe, 'path' | 'keygen'
 
 function keyProbe(a: OpensshKeypairArgs): Probe {
   const script = [
-    `P=${pathExpr(a.path).text}; Q="$P.pub";`,
+    `${pathExpansionShell(a.path, 'P')}\nQ="$P.pub";`,
     `printf 'p %s\\n' ${b64('"$P"')};`,
     'command -v ssh-keygen > /dev/null 2>&1 && echo K;',
     '[ -d "$(dirname -- "$P")" ] && echo B; [ -d "$P" ] && echo DIR;',

@@ -1,5 +1,4 @@
 /** Paths and file text on the host as the Python modules see them (type=path, os.path, text-mode reads). */
-import { raw, sh, type Shell } from '../../commands/quote.js';
 import { fileStateCommand } from '../files/state.js';
 
 /** Python's os.path.dirname. */
@@ -22,13 +21,6 @@ export function strictUtf8(b: Buffer): string | undefined {
   } catch {
     return undefined;
   }
-}
-
-/** The path as the module's type=path expands it (a leading ~ is the connection user's home). */
-export function pathExpr(p: string): Shell {
-  if (p === '~') return raw('"$HOME"');
-  if (p.startsWith('~/')) return raw(`"$HOME"${sh`${p.slice(1)}`.text}`);
-  return sh`${p}`;
 }
 
 const PLACEHOLDER = '/tsplay-access-path';
