@@ -112,6 +112,7 @@ export const taskKeywordsSchema = z
     retries: orTemplate(nonNegative).describe('how many times until is retried'),
     until: condition.describe('retry the task until this holds'),
     delay: orTemplate(nonNegative).describe('seconds between retries'),
+    timeout: orTemplate(nonNegative).describe('seconds the task may run before it is stopped and fails (0: no limit)'),
     become: kw.become,
     become_user: kw.become_user,
     become_method: kw.become_method,

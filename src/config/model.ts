@@ -88,6 +88,8 @@ export interface ModuleTask extends TaskCommon, LoopFields {
   changedWhen?: string[];
   failedWhen?: string[];
   until?: string;
+  /** `timeout:` — seconds the task may run (a number, or a template rendered per host). */
+  timeout?: number | string;
   /** `retries:` — a number, or a template rendered per host (Ansible templates it). */
   retries?: number | string;
   /** `delay:` — seconds, or a template rendered per host. */

@@ -30,7 +30,7 @@ export const ROLE_ENTRY_KEYWORDS = Object.keys(roleEntryKeywordsSchema.shape) as
 export const UNSUPPORTED_KEYWORDS: Record<string, string> = {
   async: 'long-running commands run synchronously in tsplay',
   poll: 'long-running commands run synchronously in tsplay',
-  timeout: 'use the module’s own timeout argument where it has one',
+  timeout: 'tsplay takes timeout: on each task, not on blocks, plays or role calls',
   diff: 'use the --diff command-line flag',
   module_defaults: 'pass the arguments on each task',
   debugger: 'not available in tsplay',

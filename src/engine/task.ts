@@ -294,6 +294,20 @@ async function runOnce(run: RunContext, hs: HostState, task: ModuleTask, scope: 
   const connKw = scope.conn || task.conn ? resolveConnectionKeywords({ ...scope.conn, ...task.conn }, vars, task.loc) : undefined;
   const escalation = { become, becomeUser, becomeMethod: connKw?.becomeMethod, becomeFlags: connKw?.becomeFlags, becomeExe: connKw?.becomeExe };
   const env = taskEnvironment(scope, task, vars);
+  // `timeout:` (or ANSIBLE_TASK_TIMEOUT): the whole module run has that many seconds; commands
+  // past it are killed on the host and the task fails with Ansible's words.
+  const timeoutS = numKeyword(task.timeout, 'timeout', vars, task) ?? envTaskTimeout();
+  const deadline = timeoutS !== undefined && timeoutS > 0 ? Date.now() + timeoutS * 1000 : undefined;
+  const within = (ms: number | undefined): number | undefined => {
+    if (deadline === undefined) return ms;
+    const left = Math.max(1, deadline - Date.now());
+    return ms === undefined ? left : Math.min(ms, left);
+  };
+  const pastDeadline = (r: RunResult): boolean => deadline !== undefined && !!r.timedOut && Date.now() >= deadline - 50;
+  const timedOut = (): TaskOutcome => {
+    const msg = `The ${task.moduleAs} action failed to execute in the expected time frame (${timeoutS}) and was terminated`;
+    return { status: 'failed', changed: false, msg, registered: { failed: true, msg, changed: false } };
+  };
 
   // delegate_to: run on another host with this host's variables (Ansible semantics).
   let target = hs;
@@ -324,13 +338,20 @@ async function runOnce(run: RunContext, hs: HostState, task: ModuleTask, scope: 
     if (!mod.local && mod.probes) {
       const probes = mod.probes(args, planCtxBase);
       const ex = await run.executorFor(target, connKw && { ...run.playConnection(target), ...connKw });
-      const results = await Promise.all(probes.map((p) => ex.run(p.cmd.text, { ...escalation, ...(env ? { env } : {}) })));
+      const results = await Promise.all(probes.map((p) => ex.run(p.cmd.text, { ...escalation, ...(env ? { env } : {}), timeoutMs: within(undefined) })));
+      if (results.some(pastDeadline)) throw TASK_TIMED_OUT;
       for (const [i, p] of probes.entries()) probed[p.key] = p.parse(results[i]!);
     }
     const ctx: PlanContext = { ...planCtxBase, probed, ...(staged ? { staged } : {}) };
     return mod.plan(args, ctx);
   };
-  let plan: Plan = await probeAndPlan();
+  let plan: Plan;
+  try {
+    plan = await probeAndPlan();
+  } catch (e) {
+    if (e === TASK_TIMED_OUT) return timedOut();
+    throw e;
+  }
   // A staged plan (apt's cache update): its commands run first, then the module probes and plans
   // again on what they changed, as Ansible re-reads the apt cache after updating it. Once only.
   if (plan.stage?.length && !plan.failed) {
@@ -338,9 +359,16 @@ async function runOnce(run: RunContext, hs: HostState, task: ModuleTask, scope: 
     const staged: RunResult[] = [];
     for (const c of plan.stage) {
       if (c.kind !== 'shell') throw new Error(`internal: a staged command must be a shell command (${mod.name})`);
-      staged.push(await ex.run(c.cmd.text, { ...escalation, stdin: c.stdin, env: env || c.env ? { ...env, ...c.env } : undefined, cwd: c.cwd, timeoutMs: c.timeoutMs }));
+      const r = await ex.run(c.cmd.text, { ...escalation, stdin: c.stdin, env: env || c.env ? { ...env, ...c.env } : undefined, cwd: c.cwd, timeoutMs: within(c.timeoutMs) });
+      if (pastDeadline(r)) return timedOut();
+      staged.push(r);
     }
-    plan = await probeAndPlan(staged);
+    try {
+      plan = await probeAndPlan(staged);
+    } catch (e) {
+      if (e === TASK_TIMED_OUT) return timedOut();
+      throw e;
+    }
     if (plan.stage?.length && !plan.failed) throw new Error(`internal: ${mod.name} staged twice`);
   }
   // setup: the host's facts are the new ones (Ansible's fact cache is updated, not replaced)
@@ -388,7 +416,8 @@ async function runOnce(run: RunContext, hs: HostState, task: ModuleTask, scope: 
         outputs.push({ rc: 0, stdout: '', stderr: '', durationMs: 0 });
         continue;
       }
-      const r = await ex.run(c.cmd.text, { ...escalation, stdin: c.stdin, env: env || c.env ? { ...env, ...c.env } : undefined, cwd: c.cwd, timeoutMs: c.timeoutMs });
+      const r = await ex.run(c.cmd.text, { ...escalation, stdin: c.stdin, env: env || c.env ? { ...env, ...c.env } : undefined, cwd: c.cwd, timeoutMs: within(c.timeoutMs) });
+      if (pastDeadline(r)) return timedOut();
       outputs.push(r);
       if (r.rc !== 0 && !c.mayFail) {
         const what = c.describe ?? c.cmd.text;
@@ -422,6 +451,17 @@ async function runOnce(run: RunContext, hs: HostState, task: ModuleTask, scope: 
     setFacts: plan.setFacts,
     ...(factHs !== hs ? { factsHost: factHs.name } : {}),
   });
+}
+
+/** Thrown out of the probe round trip when the task's `timeout:` ran out there. */
+const TASK_TIMED_OUT = Symbol('task timed out');
+
+/** ANSIBLE_TASK_TIMEOUT (Ansible's TASK_TIMEOUT setting, default 0 = none): every task's default `timeout`. */
+function envTaskTimeout(): number | undefined {
+  const v = process.env['ANSIBLE_TASK_TIMEOUT'];
+  if (v === undefined || v.trim() === '') return undefined;
+  if (!/^\s*\d+\s*$/.test(v)) throw new TsplayError('USAGE', `ANSIBLE_TASK_TIMEOUT must be a whole number of seconds, got ${JSON.stringify(v)}`);
+  return Number(v);
 }
 
 /** Apply changed_when / failed_when with the registered name bound, like Ansible. */

@@ -36,6 +36,7 @@ export interface ResolvedTarget {
   knownHostsFile: string;
   connectTimeoutMs?: number;
   keepaliveIntervalMs?: number;
+  keepaliveCountMax?: number;
 }
 
 export interface ResolveEnv {
@@ -191,6 +192,10 @@ export function resolveTarget(spec: ConnectionSpec, env: ResolveEnv = {}): Resol
   const out: ResolvedTarget = { host: spec.host, address, port, user, identityFiles, jumps, knownHostsFile };
   const connectTimeoutMs = spec.connectTimeoutMs ?? (ct && /^\d+$/.test(ct) ? Number(ct) * 1000 : undefined);
   if (connectTimeoutMs !== undefined) out.connectTimeoutMs = connectTimeoutMs;
-  if (sai && /^\d+$/.test(sai)) out.keepaliveIntervalMs = Number(sai) * 1000;
+  const keepalive = spec.keepaliveIntervalMs ?? (sai && /^\d+$/.test(sai) && Number(sai) > 0 ? Number(sai) * 1000 : undefined);
+  if (keepalive !== undefined) out.keepaliveIntervalMs = keepalive;
+  const sacm = first(c['serveralivecountmax']);
+  const countMax = spec.keepaliveCountMax ?? (sacm && /^\d+$/.test(sacm) && Number(sacm) > 0 ? Number(sacm) : undefined);
+  if (countMax !== undefined) out.keepaliveCountMax = countMax;
   return out;
 }

@@ -38,7 +38,9 @@ type Client = InstanceType<typeof Client>;
 /** Default concurrent channels per connection: below OpenSSH's MaxSessions 10, leaving room for SFTP. */
 export const DEFAULT_MAX_CHANNELS = 8;
 const DEFAULT_CONNECT_TIMEOUT_MS = 15_000;
+/** A host silent for 15 s × 4 is unreachable (OpenSSH's ServerAliveInterval / ServerAliveCountMax). */
 const DEFAULT_KEEPALIVE_MS = 15_000;
+const DEFAULT_KEEPALIVE_COUNT = 4;
 /** rc reported for a command killed by its timeout (as coreutils `timeout` does). */
 export const TIMEOUT_RC = 124;
 /** rc of the `get` helper script when the file does not exist. */
@@ -143,7 +145,7 @@ export class SshExecutor implements Executor {
       username: ep.user,
       readyTimeout: timeoutMs,
       keepaliveInterval: t.keepaliveIntervalMs ?? DEFAULT_KEEPALIVE_MS,
-      keepaliveCountMax: 4,
+      keepaliveCountMax: t.keepaliveCountMax ?? DEFAULT_KEEPALIVE_COUNT,
       hostVerifier: (key: Buffer): boolean => {
         const v = verifyHostKey({ host: what, names: [name], blob: key, policy, file: t.knownHostsFile });
         if (!v.ok) hostKeyError = v.error;
@@ -175,7 +177,11 @@ export class SshExecutor implements Executor {
         resolve(c);
       });
       c.on('error', (err: Error & { level?: string; code?: string }) => {
-        if (settled) return; // later errors surface as a closed connection on the next command
+        if (settled) {
+          // later errors surface as a lost connection on the running or the next command
+          lostReasons.set(c, err.message);
+          return;
+        }
         settled = true;
         c.end();
         reject(hostKeyError ?? mapConnectError(err, { what, ep, tried, timeoutMs, methodsConfigured: tried.length }));
@@ -274,7 +280,16 @@ export class SshExecutor implements Executor {
           throw new TsplayError('CONNECTION', `${this.host}: cannot open a channel: ${(e2 as Error).message}`, { cause: e2 ?? e });
         }
       }
-      return collect(channel, stdin, timeoutMs, waitForPgid);
+      const res = await collect(channel, stdin, timeoutMs, waitForPgid);
+      if (res.noExit && !res.timedOut && (this.client !== client || lostReasons.has(client) || (await closesSoon(client)))) {
+        // The channel ended without an exit status because the connection itself went away
+        // (host killed, frozen past the keepalive limit, network cut): the host is unreachable.
+        const why = lostReasons.get(client) ?? 'the server closed the connection';
+        throw new TsplayError('CONNECTION', `${this.host}: the connection was lost while a command ran (${why}); what the command did on the host is unknown`, {
+          hint: 'the host may have stopped, frozen or rebooted, or the network dropped; keepalive: ServerAliveInterval × ServerAliveCountMax (ansible_ssh_common_args / ssh config)',
+        });
+      }
+      return res;
     });
   }
 
@@ -476,7 +491,24 @@ function signalNumber(name: string | undefined): number {
 /** Grace period after a timeout to learn the command's process group (slow session start-up). */
 const PGID_GRACE_MS = 10_000;
 
-function collect(ch: ClientChannel, stdin: string | Buffer | undefined, timeoutMs: number | undefined, waitForPgid = false): Promise<RawResult> {
+/** Whether a connection closes within a moment (a channel that ended with no exit status is torn down with it). */
+function closesSoon(c: Client, ms = 1000): Promise<boolean> {
+  return new Promise((resolve) => {
+    const done = (v: boolean) => {
+      clearTimeout(timer);
+      c.off('close', onClose);
+      resolve(v);
+    };
+    const onClose = () => done(true);
+    const timer = setTimeout(() => done(false), ms);
+    c.once('close', onClose);
+  });
+}
+
+/** Why a connection went away after it was set up (its last error), for the unreachable message. */
+const lostReasons = new WeakMap<Client, string>();
+
+function collect(ch: ClientChannel, stdin: string | Buffer | undefined, timeoutMs: number | undefined, waitForPgid = false): Promise<RawResult & { noExit?: boolean }> {
   const started = Date.now();
   return new Promise((resolve) => {
     const out: Buffer[] = [];
@@ -488,13 +520,14 @@ function collect(ch: ClientChannel, stdin: string | Buffer | undefined, timeoutM
       if (done) return;
       done = true;
       if (timer) clearTimeout(timer);
-      const r: RawResult = {
+      const r: RawResult & { noExit?: boolean } = {
         rc: timedOut ? TIMEOUT_RC : (rc ?? 255),
         stdout: Buffer.concat(out),
         stderr: Buffer.concat(err),
         durationMs: Date.now() - started,
       };
       if (timedOut) r.timedOut = true;
+      if (rc === undefined) r.noExit = true;
       resolve(r);
     };
     let timedOut = false;

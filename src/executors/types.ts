@@ -79,4 +79,7 @@ export interface ConnectionSpec {
   commandTimeoutMs?: number;
   /** Max concurrent channels on one SSH connection (below OpenSSH MaxSessions=10). */
   maxChannels?: number;
+  /** Keepalive (OpenSSH ServerAliveInterval / ServerAliveCountMax): a silent host is unreachable after interval × count. */
+  keepaliveIntervalMs?: number;
+  keepaliveCountMax?: number;
 }

@@ -161,7 +161,22 @@ export function connectionSpecFor(hostName: string, vars: Record<string, unknown
   set('connectTimeoutMs', seconds('connect_timeout'));
   set('commandTimeoutMs', seconds('command_timeout'));
   set('maxChannels', int('max_channels', 1, 9));
+  const alive = sshOptionFromArgs(vars, 'ServerAliveInterval');
+  if (alive !== undefined && /^\d+$/.test(alive) && Number(alive) > 0) spec.keepaliveIntervalMs = Number(alive) * 1000;
+  const count = sshOptionFromArgs(vars, 'ServerAliveCountMax');
+  if (count !== undefined && /^\d+$/.test(count) && Number(count) > 0) spec.keepaliveCountMax = Number(count);
   return spec;
+}
+
+/** An `-o Name=value` (or `-o Name value`) of ansible_ssh_common_args / extra_args, as OpenSSH reads it (first wins). */
+export function sshOptionFromArgs(vars: Record<string, unknown>, option: string): string | undefined {
+  for (const name of ['ansible_ssh_common_args', 'ansible_ssh_extra_args']) {
+    const args = vars[name];
+    if (typeof args !== 'string') continue;
+    const m = new RegExp(`(?:^|\\s)-o\\s*["']?${option}(?:\\s*=\\s*|\\s+)["']?([^\\s"']+)`, 'i').exec(args);
+    if (m) return m[1];
+  }
+  return undefined;
 }
 
 /** Ansible's boolean spellings (yes/no, on/off, true/false, 1/0, y/n, t/f). */

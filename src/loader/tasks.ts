@@ -760,6 +760,8 @@ class Normalizer {
     if (retries !== undefined) task.retries = retries;
     const delay = this.templatedNum(t, 'delay');
     if (delay !== undefined) task.delay = delay;
+    const timeout = this.templatedNum(t, 'timeout');
+    if (timeout !== undefined) task.timeout = timeout;
     if (task.until !== undefined && task.retries === undefined) task.retries = 3;
     if (this.opts.section === 'handlers' && !task.name && task.listen.length === 0) {
       this.err('a handler needs a name (or listen:) so tasks can notify it', loc);
