@@ -209,9 +209,14 @@ export function compilePyRegex(pattern: string, opts: PyRegexOptions = {}): PyRe
       i++;
     }
     let first = true;
+    // After \w, \s or \d a '-' is a literal only at the end of the set (Python: "bad character range"
+    // otherwise); JS's u flag would reject it either way.
+    let afterSet = false;
     for (;;) {
       const c = p[i];
       if (c === undefined) fail('unterminated character set');
+      const wasSet = afterSet;
+      afterSet = c === '\\' && 'dwsDW'.includes(p[i + 1] ?? '');
       if (c === ']' && !first) {
         i++;
         break;
@@ -252,7 +257,8 @@ export function compilePyRegex(pattern: string, opts: PyRegexOptions = {}): PyRe
         continue;
       }
       if (c === '-') {
-        body += '-';
+        if (wasSet && p[i + 1] !== ']') fail('bad character range');
+        body += wasSet ? '\\x2d' : '-';
         i++;
         continue;
       }
