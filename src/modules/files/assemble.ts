@@ -212,7 +212,8 @@ export function planAssemble(a: AssembleArgs, srcDir: SourceDir, dest: FileState
     const failed = validateFailed(commands, outputs);
     if (failed) return failed;
     const v = validateAt >= 0 ? outputs[validateAt] : undefined;
-    if (outputs.length < commands.length - 1) return { changed: false, failed: 'assemble: writing the file failed', result: {} };
+    // A command before the stat failed: the engine reports which one, with its rc and stderr.
+    if (outputs.length < commands.length - 1) return { changed: false, result: {} };
     const result: Record<string, unknown> = { ...base, changed };
     const backup = backupFileFrom(outputs);
     if (backup) result.backup_file = backup;
