@@ -110,6 +110,15 @@ describe('systemModules registry list', () => {
         'validate_argument_spec',
         'wait_for',
         'yum',
+        'cron',
+        'sysctl',
+        'ansible.posix.sysctl',
+        'mount',
+        'ansible.posix.mount',
+        'service_facts',
+        'timezone',
+        'community.general.timezone',
+        'hostname',
       ].sort(),
     );
     expect(new Set(names).size).toBe(names.length);
