@@ -271,6 +271,8 @@ export function planIniFile(a: IniFileArgs, st: FileState, ctx: Pick<PlanContext
     // exit_json's path fields describe the file as the module leaves it: stat it after the write.
     commands.push({ kind: 'shell', cmd: fileStateCommand(path), describe: `stat ${path}`, mayFail: true });
     plan.interpret = (outputs) => {
+      // A command before the stat failed: the engine reports which one; nothing counts as changed.
+      if (outputs.length < commands.length) return { changed: false, result: {} };
       const backup = backupFileFrom(outputs);
       const last = outputs[commands.length - 1];
       const info = last ? pathInfo(parseFileState(path, last)) : {};
