@@ -6,6 +6,7 @@
  */
 import { createHmac, randomBytes } from 'node:crypto';
 import { z } from 'zod';
+import { noteArgAliases } from '../arg-aliases.js';
 import { raw, sh } from '../../commands/quote.js';
 import type { Command } from '../../commands/types.js';
 import type { RunResult } from '../../executors/types.js';
@@ -19,9 +20,9 @@ import { statOfVar, strictUtf8, universalNewlines } from './paths.js';
 
 const schema = z
   .strictObject({
-    name: str.optional(),
+    name: str.optional().describe('the host (required, or as host)'),
     /** Ansible's alias of name; the result carries it too when it was given. */
-    host: str.optional(),
+    host: str.optional().describe('alias of name; the result carries it too when given'),
     key: str.optional(),
     path: str.default('~/.ssh/known_hosts'),
     hash_host: bool.default(false),
@@ -147,7 +148,8 @@ function knownHostsProbe(a: KnownHostsArgs): Probe {
 export const knownHosts = defineModule<KnownHostsArgs>({
   name: 'known_hosts',
   description: "Add or remove a host key in a known_hosts file as ansible-core 2.14's known_hosts (ssh-keygen on the host finds the host's lines)",
-  args: schema,
+  // `host` stays its own key (the module's result carries it when given); noted as name's alias for `tsplay modules show`.
+  args: noteArgAliases(schema, { host: 'name' }),
   probes: (a) => [knownHostsProbe(a)],
   returns: {
     name: 'the name argument as given',
