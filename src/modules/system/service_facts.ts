@@ -1,7 +1,7 @@
 /**
  * `service_facts`: the host's services as `ansible_facts.services` (name → name, state, status,
  * source), as ansible-core 2.14 gathers them on Linux: `service --status-all` (sysv), `initctl
- * list` (upstart), rc-status/rc-update (openrc), then systemd's list-units and list-unit-files
+ * list` (upstart), chkconfig + `service NAME status` (SysV on RHEL), rc-status/rc-update (openrc), then systemd's list-units and list-unit-files
  * (`systemctl show` for unit files without a loaded unit), later sources overriding earlier
  * ones. One probe; the commands run in the best parsable locale, as ansible's do.
  */
@@ -17,7 +17,8 @@ const BAD = ['not-found', 'masked', 'failed'];
 
 export interface ServiceFact {
   name: string;
-  state: string;
+  /** A number when `service NAME status` was refused (ansible keeps its rc there). */
+  state: string | number;
   status?: string;
   source: string;
   goal?: string;
@@ -29,9 +30,15 @@ interface Probed {
   bins: Record<string, boolean>;
   outs: Record<string, { rc: number; out: string; err: string }>;
   shows: Record<string, { rc: number; out: string }>;
+  /** `service NAME status` of the services chkconfig listed: rc and stderr. */
+  rhStatus: Record<string, { rc: number; err: string }>;
   systemd: boolean;
   initd: boolean;
 }
+
+/** chkconfig's seven runlevel columns ("0:off 1:off 2:on …"), after the service name. */
+const RH_LEVELS = `${'[[:space:]]+[0-9]:(on|off)'.repeat(7)}`;
+const RH_RE = new RegExp(`^(.*?)${'\\s+[0-9]:(on|off)'.repeat(7)}`);
 
 const PROBE = [
   `P="$PATH:${SBIN.join(':')}"`,
@@ -46,7 +53,12 @@ const PROBE = [
   // one listing: out RC <stdout b64> <stderr b64>
   'cap() { k=$1; shift; e=$(mktemp); o=$("$@" 2>"$e"; r=$?; echo .; exit $r); r=$?; printf "out %s %s %s %s\\n" "$k" $r "$(printf %s "${o%.}" | b64)" "$(b64 < "$e")"; rm -f "$e"; }',
   'if s=$(has service) && ! has chkconfig >/dev/null && ! has rc-status >/dev/null; then cap sysv "$s" --status-all; fi',
-  'if i=$(has initctl) && ! has chkconfig >/dev/null; then cap upstart "$i" list; elif ! has chkconfig >/dev/null && rs=$(has rc-status) && ru=$(has rc-update); then cap openrc sh -c "\\"$rs\\" -a -s -m 2>&1 | grep \'^ \' | tr -d \'[]\'"; cap openrc-u sh -c "\\"$ru\\" show -v 2>&1 | grep \'|\'"; fi',
+  'if i=$(has initctl) && ! has chkconfig >/dev/null; then cap upstart "$i" list; elif ck=$(has chkconfig); then',
+  // ansible's _list_rh: chkconfig (or its SLES / RHEL5 spellings), then `service NAME status` for each listed service
+  `  e=$(mktemp); o=$("$ck" 2>"$e"; echo .); o=\${o%.}; if ! printf "%s\\n" "$o" | grep -Eq '${RH_LEVELS}'; then if printf "%s\\n" "$o" | grep -Eq '[[:space:]](on|off)'; then o=$("$ck" -l --allservices 2>"$e"; echo .); o=\${o%.}; elif grep -q -- --list "$e"; then o=$("$ck" --list 2>"$e"; echo .); o=\${o%.}; fi; fi`,
+  '  printf "out rh 0 %s %s\\n" "$(printf %s "$o" | b64)" "$(b64 < "$e")"; rm -f "$e"',
+  `  s=$(has service); printf "%s\\n" "$o" | awk '{ if (match($0, /${RH_LEVELS}/)) print substr($0, 1, RSTART - 1) }' | while IFS= read -r n; do e=$(mktemp); \${s:-None} $n status >/dev/null 2>"$e"; r=$?; printf "rhsvc %s %s %s\\n" "$(printf %s "$n" | b64)" $r "$(b64 < "$e")"; rm -f "$e"; done`,
+  'elif rs=$(has rc-status) && ru=$(has rc-update); then cap openrc sh -c "\\"$rs\\" -a -s -m 2>&1 | grep \'^ \' | tr -d \'[]\'"; cap openrc-u sh -c "\\"$ru\\" show -v 2>&1 | grep \'|\'"; fi',
   'if grep -q systemd /proc/1/comm 2>/dev/null && c=$(PATH="/usr/bin:/usr/local/bin:$P" command -v systemctl); then',
   '  cap units "$c" list-units --no-pager --type service --all',
   '  cap files "$c" list-unit-files --no-pager --type service --all',
@@ -60,7 +72,7 @@ const PROBE = [
 ].join('\n');
 
 function parseProbe(r: RunResult): Probed {
-  const p: Probed = { bins: {}, outs: {}, shows: {}, systemd: false, initd: false };
+  const p: Probed = { bins: {}, outs: {}, shows: {}, rhStatus: {}, systemd: false, initd: false };
   const d = (s: string | undefined) => Buffer.from(s ?? '', 'base64').toString('utf8');
   for (const line of r.stdout.split('\n')) {
     const w = line.split(' ');
@@ -69,6 +81,7 @@ function parseProbe(r: RunResult): Probed {
     else if (line === 'systemd') p.systemd = true;
     else if (w[0] === 'out' && w[1]) p.outs[w[1]] = { rc: Number(w[2]), out: d(w[3]), err: d(w[4]) };
     else if (w[0] === 'show' && w[1]) p.shows[w[1]] = { rc: Number(w[2]), out: d(w[3]) };
+    else if (w[0] === 'rhsvc' && w[1]) p.rhStatus[d(w[1])] = { rc: Number(w[2]), err: d(w[3]) };
   }
   return p;
 }
@@ -94,7 +107,21 @@ export function gatherServices(p: Probed): { services: Record<string, ServiceFac
         if (m) services[m[1]!] = { name: m[1]!, state: m[3]!, goal: m[2]!, source: 'upstart' };
       }
   }
-  if (p.bins.chkconfig) warnings.push("tsplay's service_facts does not list chkconfig (SysV) services");
+  const rh = p.outs.rh;
+  if (rh) {
+    for (const line of rh.out.split('\n')) {
+      const m = RH_RE.exec(line);
+      if (!m) continue;
+      const name = m[1]!;
+      const st = p.rhStatus[name];
+      let state: string | number = st?.rc ?? 1;
+      if (st?.rc === 0) state = 'running';
+      else if (['root', 'permission', 'not in sudoers'].some((x) => (st?.err ?? '').toLowerCase().includes(x)))
+        warnings.push(`Insufficient permissions to query sysV service "${name}" and their states`);
+      else state = 'stopped';
+      services[name] = { name, state, status: m[5] === 'on' ? 'enabled' : 'disabled', source: 'sysv' };
+    }
+  }
   const rc = p.outs.openrc;
   if (rc) {
     const levels: Record<string, string[] | null> = {};

@@ -56,6 +56,19 @@ describe('service_facts', () => {
     expect(run(`initd\n${out('sysv', 1, SYSV, 'oops')}`).warnings).toEqual(["Unable to query 'service' tool (1): oops"]);
   });
 
+  it("chkconfig hosts: ansible's _list_rh (runlevel 3 decides enabled, `service NAME status` the state; a refusal keeps the rc)", () => {
+    const ck =
+      'Note: This output shows SysV services only.\n\nnetconsole \t0:off\t1:off\t2:off\t3:off\t4:off\t5:off\t6:off\nnetwork \t0:off\t1:off\t2:on\t3:on\t4:on\t5:on\t6:off\nodd \t0:off\t1:off\t2:on\t3:on\t4:on\t5:on\t6:off\n';
+    const o = `bin chkconfig /sbin/chkconfig\n${out('rh', 0, ck)}rhsvc ${b64('netconsole')} 3 ${b64('stopped')}\nrhsvc ${b64('network')} 0 \nrhsvc ${b64('odd')} 4 ${b64('Permission denied')}\n`;
+    const p = run(o);
+    expect((p.result!.ansible_facts as { services: unknown }).services).toEqual({
+      netconsole: { name: 'netconsole', state: 'stopped', status: 'disabled', source: 'sysv' },
+      network: { name: 'network', state: 'running', status: 'enabled', source: 'sysv' },
+      odd: { name: 'odd', state: 4, status: 'enabled', source: 'sysv' },
+    });
+    expect(p.warnings).toEqual(['Insufficient permissions to query sysV service "odd" and their states']);
+  });
+
   it('unit names that look secret-named are not taken for secrets', () => {
     const r = new Redactor();
     r.scan({ ansible_facts: { services: { 'systemd-ask-password-console.service': { state: 'stopped', source: 'systemd' } } } });
