@@ -29,6 +29,8 @@ export const opensshKeypairArgs = z.strictObject({
   private_key_format: z.enum(['auto', 'pkcs1', 'pkcs8', 'ssh']).default('auto'),
   backend: z.enum(['auto', 'cryptography', 'opensshbin']).default('auto'),
   ...attrArgs,
+  /** Taken and ignored: the files are always replaced by a rename. */
+  unsafe_writes: bool.optional(),
 });
 export type OpensshKeypairArgs = z.infer<typeof opensshKeypairArgs>;
 
