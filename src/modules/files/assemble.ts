@@ -20,6 +20,8 @@ const schema = z
     ignore_hidden: bool.default(false),
     validate: z.string().optional(),
     decrypt: bool.default(true),
+    // Only used when an atomic rename fails; tsplay's writes are renamed into place, so it has no effect.
+    unsafe_writes: bool.optional(),
     ...attrArgs,
   })
   .strict()

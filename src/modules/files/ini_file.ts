@@ -22,6 +22,8 @@ const schema = z
     no_extra_spaces: bool.default(false),
     allow_no_value: bool.default(false),
     create: bool.default(true),
+    // Only used when an atomic rename fails; tsplay's writes are renamed into place, so it has no effect.
+    unsafe_writes: bool.optional(),
     ...attrArgs,
   })
   .strict()

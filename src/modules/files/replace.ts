@@ -15,6 +15,8 @@ const schema = z
     backup: bool.default(false),
     validate: z.string().optional(),
     encoding: z.string().default('utf-8'),
+    // Only used when an atomic rename fails; tsplay's writes are renamed into place, so it has no effect.
+    unsafe_writes: bool.optional(),
     ...attrArgs,
   })
   .strict()
