@@ -7,6 +7,7 @@ import { packageModules } from './packages/index.js';
 import { sourceModules } from './source/index.js';
 import { execModules } from './exec/index.js';
 import { accessModules } from './access/index.js';
+import { isWindowsModule, windowsModule } from './exec/windows.js';
 
 /** Where a module came from: tsplay's generic core, or the plugin that registered it. */
 export const CORE_ORIGIN = 'core';
@@ -46,9 +47,10 @@ export function registerModules(plugin: TsplayPlugin): void {
   for (const m of mods) if (!origins.has(m)) add(m, plugin.name);
 }
 
-/** Find a module by name, alias or `ansible.builtin.` FQCN. */
+/** Find a module by name, alias or `ansible.builtin.` FQCN; a Windows module name finds the Windows refusal. */
 export function findModule(name: string): ModuleDef | undefined {
-  return byName.get(name);
+  // The loader records a task's module by its def's name, so the refusal also answers to 'win_*'.
+  return byName.get(name) ?? (isWindowsModule(name) || name === windowsModule.name ? windowsModule : undefined);
 }
 
 /** All names a task may use (for "did you mean" suggestions). */
