@@ -170,6 +170,23 @@ export function interpretRun(spec: RunSpec, r: RunResult | undefined, now = new 
   return { changed: true, result };
 }
 
+/** Python's repr() of a str's UTF-8 bytes (the chdir path in the module's OSError text). */
+export function pyBytesRepr(s: string): string {
+  const bytes = Buffer.from(s, 'utf8');
+  const q = bytes.includes(0x27) && !bytes.includes(0x22) ? '"' : "'";
+  let out = `b${q}`;
+  for (const b of bytes) {
+    if (b === 0x5c) out += '\\\\';
+    else if (b === q.charCodeAt(0)) out += `\\${q}`;
+    else if (b === 0x0a) out += '\\n';
+    else if (b === 0x0d) out += '\\r';
+    else if (b === 0x09) out += '\\t';
+    else if (b < 0x20 || b >= 0x7f) out += `\\x${b.toString(16).padStart(2, '0')}`;
+    else out += String.fromCharCode(b);
+  }
+  return out + q;
+}
+
 /** Plan shared by `command` and `shell`. */
 export function planRun(spec: RunSpec | string, ctx: PlanContext): Plan {
   if (typeof spec === 'string') return { changed: false, commands: [], failed: spec, result: { rc: 256, msg: spec } };
@@ -182,9 +199,15 @@ export function planRun(spec: RunSpec | string, ctx: PlanContext): Plan {
     msg,
     result: { cmd, rc: 0, stdout, stdout_lines: [stdout], stderr: '', stderr_lines: [], start: null, end: null, delta: null, msg },
   });
-  if (guard?.chdirMissing && !ctx.check) {
-    const msg = `Unable to change directory before execution: [Errno 2] No such file or directory: '${spec.chdir}'`;
-    return { changed: false, commands: [], failed: msg, result: { cmd, rc: null, msg } };
+  // The module changes directory before it looks at check mode, so a missing chdir fails in both.
+  if (guard?.chdirMissing) {
+    const msg = `Unable to change directory before execution: [Errno 2] No such file or directory: ${pyBytesRepr(spec.chdir ?? '')}`;
+    return {
+      changed: false,
+      commands: [],
+      failed: msg,
+      result: { cmd, rc: null, stdout: '', stdout_lines: [], stderr: '', stderr_lines: [], start: null, end: null, delta: null, msg },
+    };
   }
   if (guard && !guard.chdirMissing) {
     if (spec.creates !== undefined && guard.creates) {
@@ -193,6 +216,14 @@ export function planRun(spec: RunSpec | string, ctx: PlanContext): Plan {
     if (spec.removes !== undefined && guard.removes === false) {
       return notRun(`${shoulda} not run command since '${spec.removes}' does not exist`, `skipped, since ${spec.removes} does not exist`);
     }
+  }
+  // Ansible's partial check mode: with creates/removes the task would change; without, it is skipped.
+  if (ctx.check) {
+    const guarded = spec.creates !== undefined || spec.removes !== undefined;
+    const msg = 'Command would have run if not in check mode';
+    const result: Record<string, unknown> = { cmd, rc: 0, stdout: '', stdout_lines: [], stderr: '', stderr_lines: [], start: null, end: null, delta: null, msg };
+    if (!guarded) result.skipped = true;
+    return { changed: guarded, commands: [], msg, result };
   }
   const run: ShellCommand = {
     kind: 'shell',
@@ -205,7 +236,6 @@ export function planRun(spec: RunSpec | string, ctx: PlanContext): Plan {
     changed: true,
     unpredictable: true,
     commands: [run],
-    msg: ctx.check ? 'Command would have run if not in check mode' : undefined,
     interpret: (outputs) => interpretRun(spec, outputs[0]),
   };
 }

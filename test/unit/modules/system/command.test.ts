@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { mkdtempSync, writeFileSync, mkdirSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { commandModule } from '../../../../src/modules/system/command.js';
+import { commandModule, pyBytesRepr } from '../../../../src/modules/system/command.js';
 import { shellModule } from '../../../../src/modules/system/shell.js';
 import { shlexSplit } from '../../../../src/modules/system/words.js';
 import { parseStringArgs } from '../../../../src/loader/args.js';
@@ -164,9 +164,44 @@ describe('command: creates / removes', () => {
     expect(plan.result?.cmd).toEqual(['/opt/install.sh']);
   });
 
-  it('fails with Ansible’s message when chdir is missing', () => {
-    const { plan } = planWith(commandModule, { args: { _raw_params: 'ls', chdir: '/nope' }, probes: { guard: 'chdir=missing\n' } });
-    expect(plan.failed).toBe("Unable to change directory before execution: [Errno 2] No such file or directory: '/nope'");
+  it('fails with Ansible’s message when chdir is missing (the path as Python bytes), in check mode too', () => {
+    for (const check of [false, true]) {
+      const { plan } = planWith(commandModule, { args: { _raw_params: 'ls', chdir: '/nope' }, probes: { guard: 'chdir=missing\n' }, check });
+      expect(plan.failed).toBe("Unable to change directory before execution: [Errno 2] No such file or directory: b'/nope'");
+      expect(plan.result).toMatchObject({ rc: null, stdout: '', stderr: '' });
+    }
+    expect(pyBytesRepr(`it's ✓\\`)).toBe(`b"it's \\xe2\\x9c\\x93\\\\"`);
+    expect(pyBytesRepr(`a'"b`)).toBe(`b'a\\'"b'`);
+  });
+});
+
+describe('command/shell: check mode (Ansible’s partial support)', () => {
+  it('creates missing or removes present: changed, nothing runs, "Command would have run"', () => {
+    for (const [mod, args, guard] of [
+      [commandModule, { _raw_params: 'touch /x', creates: '/x' }, 'creates=0\n'],
+      [shellModule, { _raw_params: 'rm /x', removes: '/x' }, 'removes=1\n'],
+    ] as const) {
+      const { plan } = planWith(mod, { args, probes: { guard }, check: true });
+      expect(plan.commands).toEqual([]);
+      expect(plan.changed).toBe(true);
+      expect(plan.unpredictable).toBeUndefined();
+      expect(plan.result).toMatchObject({ rc: 0, stdout: '', stderr: '', msg: 'Command would have run if not in check mode', start: null });
+      expect(plan.result?.skipped).toBeUndefined();
+    }
+  });
+
+  it('without creates/removes: skipped, not changed', () => {
+    const { plan } = planWith(shellModule, { args: { _raw_params: 'echo hi > /x' }, check: true });
+    expect(plan.commands).toEqual([]);
+    expect(plan.changed).toBe(false);
+    expect(plan.result).toMatchObject({ skipped: true, rc: 0, cmd: 'echo hi > /x', msg: 'Command would have run if not in check mode' });
+  });
+
+  it('creates present: "Would not run", ok', () => {
+    const { plan } = planWith(commandModule, { args: { _raw_params: 'touch /x', creates: '/x' }, probes: { guard: 'creates=1\n' }, check: true });
+    expect(plan.changed).toBe(false);
+    expect(plan.msg).toBe("Would not run command since '/x' exists");
+    expect(plan.result?.skipped).toBeUndefined();
   });
 });
 
