@@ -13,15 +13,24 @@ import { bool, str, withAliases } from './args.js';
 const state = z.enum(['started', 'stopped', 'restarted', 'reloaded']);
 const unitName = str.refine((s) => s.trim() !== '' && !s.startsWith('-') && !s.includes('\n'), { message: 'not a valid service name' });
 
+// Ansible's service action hands every argument to the systemd module on a systemd host, so
+// `service: daemon_reload: true` (no name) is valid there; elsewhere the service module refuses it.
 export const serviceArgs = withAliases(
-  { service: 'name', args: 'arguments' },
-  z.strictObject({
-    name: unitName,
-    state: state.optional(),
-    enabled: bool.optional(),
-    arguments: str.optional(),
-    use: z.enum(['auto', 'systemd', 'service', 'sysvinit', 'openrc']).optional(),
-  }),
+  { service: 'name', args: 'arguments', 'daemon-reload': 'daemon_reload', 'daemon-reexec': 'daemon_reexec' },
+  z
+    .strictObject({
+      name: unitName.optional(),
+      state: state.optional(),
+      enabled: bool.optional(),
+      arguments: str.optional(),
+      use: z.enum(['auto', 'systemd', 'service', 'sysvinit', 'openrc']).optional(),
+      daemon_reload: bool.optional(),
+      daemon_reexec: bool.optional(),
+    })
+    .superRefine((a, ctx) => {
+      if (a.name === undefined && a.daemon_reload === undefined && a.daemon_reexec === undefined)
+        ctx.addIssue({ code: 'invalid_type', expected: 'string', input: undefined, path: ['name'], message: 'missing required arguments: name' });
+    }),
 );
 export type ServiceArgs = z.infer<typeof serviceArgs>;
 
@@ -118,7 +127,8 @@ export function planSystemd(w: Want, ctx: PlanContext): Plan {
   if (w.daemonReexec) steps.push(systemctl('daemon-reexec', undefined, false));
   if (w.name === undefined) {
     if (w.state !== undefined || w.enabled !== undefined || w.masked !== undefined) return failPlan("missing parameter(s) required by 'state', 'enabled' or 'masked': name");
-    return finish(steps, { name: w.name }, w);
+    // As the systemd module: no unit, no status to show.
+    return finish(steps, { name: null, status: {} }, w);
   }
   const st = ctx.probed.unit as UnitStatus;
   if (!st.ok) return failPlan(`Could not query service ${w.name} on ${ctx.host}: ${st.error || 'systemctl failed'}`);
@@ -144,7 +154,8 @@ export function planSystemd(w: Want, ctx: PlanContext): Plan {
     {
       name,
       state: w.state,
-      enabled: w.enabled ?? enabledNow,
+      // The systemd module reports enabled only when asked to set it.
+      enabled: w.enabled,
       status,
     },
     w,
@@ -267,12 +278,29 @@ export const serviceModule = defineModule<ServiceArgs>({
   description: 'Start, stop, restart or reload a service and set whether it starts at boot (systemd or init scripts).',
   args: serviceArgs,
   probes(args, ctx) {
+    if (args.name === undefined) return [];
     return [useSystemd(args.use, ctx) ? systemdProbe(args.name) : sysvProbe(args.name)];
   },
   plan(args, ctx) {
-    const w: Want = { name: args.name, state: args.state, enabled: args.enabled, daemonReload: false, daemonReexec: false, noBlock: false, arguments: args.arguments };
+    const w: Want = {
+      name: args.name,
+      state: args.state,
+      enabled: args.enabled,
+      daemonReload: args.daemon_reload ?? false,
+      daemonReexec: args.daemon_reexec ?? false,
+      noBlock: false,
+      arguments: args.arguments,
+    };
+    // On systemd the systemd module's rules apply (its daemon_reload default satisfies its required_one_of).
+    if (useSystemd(args.use, ctx)) return planSystemd(w, ctx);
+    if (args.name === undefined) return failPlan('missing required arguments: name');
     if (w.state === undefined && w.enabled === undefined) return failPlan('one of the following is required: state, enabled');
-    return useSystemd(args.use, ctx) ? planSystemd(w, ctx) : planSysv(w, ctx);
+    const unsupported = (['daemon_reexec', 'daemon_reload'] as const).filter((k) => args[k] !== undefined);
+    if (unsupported.length)
+      return failPlan(
+        `Unsupported parameters for (ansible.legacy.service) module: ${unsupported.join(', ')}. Supported parameters include: arguments, enabled, name, pattern, runlevel, sleep, state (args).`,
+      );
+    return planSysv(w, ctx);
   },
 });
 

@@ -137,9 +137,28 @@ describe('service without systemd', () => {
     expect(plan.failed).toBe('Could not find the requested service nope: host');
   });
 
-  it('requires state or enabled', () => {
-    const { plan } = planWith(serviceModule, { args: { name: 'nginx' }, probes: { unit: RUNNING_ENABLED } });
+  it('requires state or enabled without systemd; on systemd a name alone only reports the unit (ansible routes to systemd)', () => {
+    const { plan } = planWith(serviceModule, { args: { name: 'nginx' }, facts: debianNoSystemd, probes: { sysv: sysv({}) } });
     expect(plan.failed).toBe('one of the following is required: state, enabled');
+    const onSystemd = planWith(serviceModule, { args: { name: 'nginx' }, probes: { unit: RUNNING_ENABLED } }).plan;
+    expect(onSystemd.failed).toBeUndefined();
+    expect(onSystemd.commands).toEqual([]);
+  });
+
+  it('daemon_reload without a name runs systemctl daemon-reload on systemd, unchanged; the service module refuses it', () => {
+    const { plan, probeKeys } = planWith(serviceModule, { args: { daemon_reload: true } });
+    expect(probeKeys).toEqual([]);
+    expect(cmdTexts(plan.commands)).toEqual(['systemctl daemon-reload']);
+    expect(plan.changed).toBe(false);
+    expect(plan.result).toMatchObject({ name: null, status: {} });
+    const legacy = planWith(serviceModule, { args: { name: 'nginx', state: 'started', 'daemon-reload': 'yes' }, facts: debianNoSystemd, probes: { sysv: sysv({}) } }).plan;
+    expect(legacy.failed).toMatch(/^Unsupported parameters for \(ansible.legacy.service\) module: daemon_reload\. Supported parameters include: arguments, enabled, name, pattern/);
+    expect(planWith(serviceModule, { args: { daemon_reload: true }, facts: debianNoSystemd }).plan.failed).toBe('missing required arguments: name');
+  });
+
+  it('a name is required unless daemon_reload or daemon_reexec is given', () => {
+    expect(serviceModule.args.safeParse({ state: 'started' }).success).toBe(false);
+    expect(serviceModule.args.safeParse({ daemon_reexec: false }).success).toBe(true);
   });
 });
 
