@@ -136,6 +136,8 @@ export interface RoleTask extends TaskCommon {
   apply?: Record<string, unknown>;
   /** `loop:` / `with_*` / `loop_control` of an include_role: the role is included once per item. */
   itemLoop?: LoopFields;
+  /** `register:` of an include_role: the include's own result (`include_args`), as ansible-core registers it. */
+  register?: string;
 }
 
 /**
@@ -157,6 +159,8 @@ export interface IncludeTask extends TaskCommon, LoopFields {
   includeStack: string[];
   /** `handlers` lists: the included tasks are handlers. */
   section?: 'tasks' | 'handlers';
+  /** `register:`: the include's own result (`include`, `include_args`; per item with a loop), as ansible-core registers it. */
+  register?: string;
 }
 
 export type TaskNode = ModuleTask | BlockTask | RoleTask | IncludeTask;

@@ -8,7 +8,7 @@ import { TsplayError, UndefinedVariableError, formatError, isUserError } from '.
 import { argumentSpecTask, evaluateCondition, loadRole, normalizeRoleTasks, renderString, renderValue, selectPlayHosts, stringifyValue, validateRoleParams } from './deps.js';
 import { INHERITED_KEYWORDS, emptyScope, type HostState, type RunContext, type Scope } from './context.js';
 import { runModuleTaskOnHost, taskLabel, taskSearchPath, type TaskOutcome } from './task.js';
-import { loopItemFields, overlayVars, resolveLoop } from './loop.js';
+import { aggregateLoopResults, emptyLoopResult, loopItemFields, overlayVars, resolveLoop } from './loop.js';
 import { findIncludeFile, loadIncludedFile, normalizeCommon } from '../loader/tasks.js';
 import { roleWithParts } from '../loader/roles.js';
 import { hasTemplate } from '../template/render.js';
@@ -364,6 +364,7 @@ async function includeStep(pr: PlayRun, incs: Map<string, IncludeTask>, scope: S
       name: inc.name,
       ignoreErrors: inc.ignoreErrors ?? scope.inherit?.ignoreErrors,
       noLog: inc.noLog ?? scope.inherit?.noLog,
+      register: inc.register,
     });
   const tr = pr.taskReport(`${scope.path}#${label}`, label, fakeOf(first));
   run.emit({ type: 'task-start', play: pr.play.name, task: label, module: 'include_tasks', hosts: selected.map(([h]) => h) });
@@ -377,6 +378,9 @@ async function includeStep(pr: PlayRun, incs: Map<string, IncludeTask>, scope: S
       const vars = Object.hasOwn(base, 'ansible_search_path') ? base : overlayVars(base, { ansible_search_path: taskSearchPath(inc, run.playbookDir) });
       const holds = (v: Record<string, unknown>) => scope.when.every((c) => evaluateCondition(c.expr, v, c.loc)) && inc.when.every((c) => evaluateCondition(c, v, inc.loc));
       const files: Array<{ name: string; itemVars: Record<string, unknown> }> = [];
+      // what ansible-core registers: the rendered file name and the other args, per item with a loop
+      const includeArgs = inc.apply ? { apply: inc.apply } : {};
+      const itemResults: Array<Record<string, unknown>> = [];
       let items: unknown[] | undefined;
       if (inc.loop !== undefined) {
         let loop: ReturnType<typeof resolveLoop> | undefined;
@@ -390,14 +394,19 @@ async function includeStep(pr: PlayRun, incs: Map<string, IncludeTask>, scope: S
         for (let i = 0; loop && i < loop.items.length; i++) {
           const fields = loopItemFields(loop.control, loop.items, i);
           const iv = overlayVars(vars, fields);
-          if (holds(iv)) files.push({ name: renderString(inc.file, iv, inc.loc), itemVars: fields });
+          if (holds(iv)) {
+            const name = renderString(inc.file, iv, inc.loc);
+            files.push({ name, itemVars: fields });
+            itemResults.push({ include: name, include_args: includeArgs, ...fields });
+          } else itemResults.push({ changed: false, skipped: true, skip_reason: 'Conditional result was False', ...fields });
         }
       } else if (holds(vars)) {
         files.push({ name: renderString(inc.file, vars, inc.loc), itemVars: {} });
       }
       if (!files.length) {
         const reason = items && items.length === 0 ? 'No items in the list' : 'Conditional result was False';
-        record(pr, tr, hs, { status: 'skipped', changed: false, msg: reason, registered: { changed: false, skipped: true, skip_reason: reason } }, Date.now() - t0, fake);
+        const registered = !items ? { changed: false, skipped: true, skip_reason: reason } : items.length === 0 ? emptyLoopResult() : aggregateLoopResults(itemResults);
+        record(pr, tr, hs, { status: 'skipped', changed: false, msg: reason, registered }, Date.now() - t0, fake);
         continue;
       }
       const out: IncludedFile[] = [];
@@ -412,7 +421,7 @@ async function includeStep(pr: PlayRun, incs: Map<string, IncludeTask>, scope: S
           status: 'ok',
           changed: false,
           msg: `included: ${[...new Set(located.map((f) => f.found.file ?? f.name))].join(', ')}`,
-          registered: { changed: false, include: located[0]!.found.file ?? located[0]!.name },
+          registered: items ? aggregateLoopResults(itemResults) : { changed: false, include: located[0]!.name, include_args: includeArgs },
         },
         Date.now() - t0,
         fake,
@@ -543,7 +552,21 @@ function roleCallLabel(call: RoleTask): string {
 }
 
 function roleCallTask(call: RoleTask): ModuleTask {
-  return syntheticTask('include_role', call.loc, { name: roleCallLabel(call), ignoreErrors: call.ignoreErrors });
+  return syntheticTask('include_role', call.loc, { name: roleCallLabel(call), ignoreErrors: call.ignoreErrors, register: call.register });
+}
+
+/** What ansible-core registers for an include_role: its arguments as given (`include_args`). */
+function roleIncludeArgs(call: RoleTask): Record<string, unknown> {
+  const a: Record<string, unknown> = { name: call.roleName };
+  if (call.tasksFrom !== undefined) a.tasks_from = call.tasksFrom;
+  if (call.varsFrom !== undefined) a.vars_from = call.varsFrom;
+  if (call.defaultsFrom !== undefined) a.defaults_from = call.defaultsFrom;
+  if (call.handlersFrom !== undefined) a.handlers_from = call.handlersFrom;
+  if (call.apply !== undefined) a.apply = call.apply;
+  if (call.public !== undefined) a.public = call.public;
+  if (call.allowDuplicates !== undefined) a.allow_duplicates = call.allowDuplicates;
+  if (call.rolespecValidate !== undefined) a.rolespec_validate = call.rolespecValidate;
+  return a;
 }
 
 async function roleStep(pr: PlayRun, calls: Map<string, RoleTask>, scope: Scope): Promise<void> {
@@ -609,25 +632,28 @@ async function roleStep(pr: PlayRun, calls: Map<string, RoleTask>, scope: Scope)
             const holdsFor = (v: Record<string, unknown>) =>
               scope.when.every((c) => evaluateCondition(c.expr, v, c.loc)) && call.when.every((expr) => evaluateCondition(expr, v, call.loc));
             let holds: boolean;
+            let itemResults: Array<Record<string, unknown>> | undefined;
+            let itemCount = 0;
             if (call.itemLoop) {
               const loop = resolveLoop(call.itemLoop, vars, call.loc, 'include_role');
-              itemFields = loop.items.map((_, i) => loopItemFields(loop.control, loop.items, i)).filter((f) => holdsFor(overlayVars(vars, f)));
+              itemCount = loop.items.length;
+              const all = loop.items.map((_, i) => loopItemFields(loop.control, loop.items, i));
+              const held = all.map((f) => holdsFor(overlayVars(vars, f)));
+              itemFields = all.filter((_, i) => held[i]);
+              itemResults = all.map((f, i) =>
+                held[i] ? { include_args: roleIncludeArgs(call), ...f } : { changed: false, skipped: true, skip_reason: 'Conditional result was False', ...f },
+              );
               holds = itemFields.length > 0;
             } else holds = holdsFor(vars);
             if (!holds) {
               const reason = itemFields && call.itemLoop && itemFields.length === 0 && !call.when.length ? 'No items in the list' : 'Conditional result was False';
-              record(
-                pr,
-                callReport,
-                hs,
-                { status: 'skipped', changed: false, msg: reason, registered: { changed: false, skipped: true, skip_reason: reason } },
-                Date.now() - t0,
-                fake,
-              );
+              const registered = !itemResults ? { changed: false, skipped: true, skip_reason: reason } : itemCount === 0 ? emptyLoopResult() : aggregateLoopResults(itemResults);
+              record(pr, callReport, hs, { status: 'skipped', changed: false, msg: reason, registered }, Date.now() - t0, fake);
               return;
             }
             // ansible's callbacks see include_role as ok; the recap does not count it
-            record(pr, callReport, hs, { status: 'ok', changed: false, registered: { changed: false } }, Date.now() - t0, fake);
+            const registered = itemResults ? aggregateLoopResults(itemResults) : { changed: false, include_args: roleIncludeArgs(call) };
+            record(pr, callReport, hs, { status: 'ok', changed: false, registered }, Date.now() - t0, fake);
             hs.recap.ok--;
           }
           const rendered = renderValue(call.params, itemFields ? overlayVars(vars, itemFields[0]!) : vars, call.loc) as Record<string, unknown>;

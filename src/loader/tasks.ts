@@ -2,6 +2,7 @@ import { existsSync, readFileSync, statSync } from 'node:fs';
 import path from 'node:path';
 import type { BlockTask, ConnectionKeywords, IncludeTask, LoopFields, ModuleTask, RoleInstanceRef, RoleTask, TaskCommon, TaskNode, TemplatedKeyword } from '../config/model.js';
 import { becomeMethodOf, connectionKind } from '../config/connection-names.js';
+import { isAnsibleIdentifier, pythonStr } from '../config/identifier.js';
 import { BLOCK_KEYWORDS, TASK_KEYWORDS, UNSUPPORTED_KEYWORDS } from '../config/schemas.js';
 import {
   acceptsTemplate,
@@ -27,7 +28,7 @@ import { checkTemplate, checkTemplateFile, hasLookup, hasTemplate, lookupNames }
 /** Template files already compiled in this process (a role used by several plays is checked once). */
 const checkedTemplateFiles = new Map<string, TsplayError[]>();
 import { nulBytePath, parseStringArgs, validateModuleArgs } from './args.js';
-import { splitArgs, SplitArgsError } from './splitter.js';
+import { parseKv, splitArgs, SplitArgsError } from './splitter.js';
 import { didYouMean, suggest } from './suggest.js';
 import { readYamlFile, SourceMap } from './yaml.js';
 import { isUnsafe, plainValue, unsafeDeep } from '../config/unsafe.js';
@@ -123,6 +124,24 @@ class Normalizer {
     return undefined;
   }
 
+  /** `register:` as ansible-core checks it: Python's str() of the value must be a variable name (so `register: yes` is 'True', refused). */
+  register(t: Record<string, unknown>): string | undefined {
+    const v = t.register;
+    if (v === undefined || v === null) return undefined;
+    if (typeof v !== 'string' && typeof v !== 'number' && typeof v !== 'boolean') {
+      this.err(`'register' must be a variable name, got ${typeName(v)}`, this.map.value(t, 'register'));
+      return undefined;
+    }
+    const name = pythonStr(v);
+    if (isAnsibleIdentifier(name)) return name;
+    this.err(
+      `Invalid variable name in 'register' specified: '${name}'`,
+      this.map.value(t, 'register'),
+      'use letters, digits and _ (not starting with a digit, not a Python keyword such as True or class), e.g. register: result',
+    );
+    return undefined;
+  }
+
   bool(t: Record<string, unknown>, k: string): boolean | undefined {
     const v = t[k];
     if (v === undefined || v === null) return undefined;
@@ -199,7 +218,7 @@ class Normalizer {
       return {};
     }
     for (const name of Object.keys(v)) {
-      if (!IDENT.test(name)) this.err(`variable name '${name}' is not valid`, this.map.key(v, name), 'use letters, digits and _ (not starting with a digit)');
+      if (!isAnsibleIdentifier(name)) this.err(`variable name '${name}' is not valid`, this.map.key(v, name), 'use letters, digits and _ (not starting with a digit)');
     }
     this.errors.push(...checkTemplate(v, this.map.value(t, k)));
     return v;
@@ -392,13 +411,15 @@ class Normalizer {
     const allowed = new Set<string>([key, ...APPLY_KW]);
     const dynamicRole = key.endsWith('include_role');
     if (dynamicRole) for (const k of Object.keys(t)) if (k === 'loop' || k === 'loop_control' || k.startsWith('with_')) allowed.add(k);
+    if (dynamicRole) allowed.add('register');
     this.unknownKeys(t, allowed, `an ${key.replace('ansible.builtin.', '')} task`);
-    const spec = t[key];
+    const spec = typeof t[key] === 'string' ? this.roleKv(t[key] as string, key, this.map.value(t, key)) : t[key];
     const common = this.common(t, loc);
     let roleName = '';
     let params: Record<string, unknown> = {};
-    if (typeof spec === 'string') roleName = spec;
-    else if (isMapping(spec)) {
+    if (spec === undefined) {
+      // roleKv said why
+    } else if (isMapping(spec)) {
       const n = spec.name ?? spec.role;
       if (typeof n !== 'string' || n === '') this.err(`${key} needs the role's name: ${key}: { name: ROLE }`, this.map.value(t, key));
       else roleName = n;
@@ -419,6 +440,8 @@ class Normalizer {
     this.errors.push(...checkTemplate(params, this.map.value(t, key)));
     const call: RoleTask = { kind: 'role', ...common, roleName, params };
     if (dynamic) call.dynamic = true;
+    const reg = dynamic ? this.register(t) : undefined;
+    if (reg !== undefined) call.register = reg;
     if (dynamic && Object.keys(t).some((k) => k === 'loop' || k.startsWith('with_'))) {
       const lf: LoopFields = { loopVar: 'item' };
       this.loopFields(t, lf);
@@ -463,6 +486,24 @@ class Normalizer {
       }
     }
     return call;
+  }
+
+  /** `include_role: name=ROLE tasks_from=…` as Ansible's parse_kv reads it; a bare word is not a name there. */
+  roleKv(text: string, key: string, loc: SourceLocation): Record<string, unknown> | undefined {
+    let kv: ReturnType<typeof parseKv>;
+    try {
+      kv = parseKv(text);
+    } catch (e) {
+      if (!(e instanceof SplitArgsError)) throw e;
+      this.err(`${key}: ${e.message}`, loc, 'close the quote or the {{ }}');
+      return undefined;
+    }
+    const short = key.replace(/^ansible\.(builtin|legacy)\./, '');
+    if (kv.raw !== undefined || (kv.options.name === undefined && kv.options.role === undefined)) {
+      this.err(`'name' is a required field for ${short}.`, loc, `write ${short}: name=${kv.raw ?? 'ROLE'}, or ${short}: { name: ${kv.raw ?? 'ROLE'} }`);
+      return undefined;
+    }
+    return kv.options;
   }
 
   includeTasks(t: Record<string, unknown>, key: string, loc: SourceLocation): TaskNode[] {
@@ -562,10 +603,8 @@ class Normalizer {
     if (apply) node.apply = apply;
     if (this.opts.section) node.section = this.opts.section;
     this.loopFields(t, node);
-    const reg = this.str(t, 'register');
-    if (reg !== undefined) {
-      if (!IDENT.test(reg)) this.err(`register name '${reg}' is not a valid variable name`, this.map.value(t, 'register'));
-    }
+    const reg = this.register(t);
+    if (reg !== undefined) node.register = reg;
     return [node];
   }
 
@@ -740,16 +779,8 @@ class Normalizer {
       loopVar: 'item',
     };
     this.loopFields(t, task);
-    const reg = this.str(t, 'register');
-    if (reg !== undefined) {
-      if (!IDENT.test(reg))
-        this.err(
-          `register name '${reg}' is not a valid variable name`,
-          this.map.value(t, 'register'),
-          'use letters, digits and _ (not starting with a digit), e.g. register: result',
-        );
-      else task.register = reg;
-    }
+    const reg = this.register(t);
+    if (reg !== undefined) task.register = reg;
     const cw = this.conditions(t, 'changed_when');
     if (cw) task.changedWhen = cw;
     const fw = this.conditions(t, 'failed_when');

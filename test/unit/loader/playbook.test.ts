@@ -152,7 +152,7 @@ describe('loadPlaybook: validation reports every error at once with FILE:LINE:CO
       "bad.yml:8:7: unknown module 'lineinfle'",
       "bad.yml:13:9: unknown argument 'regex' for module lineinfile",
       "bad.yml:16:9: module copy: missing required argument 'dest'",
-      "bad.yml:19:17: register name 'my-result' is not a valid variable name",
+      "bad.yml:19:17: Invalid variable name in 'register' specified: 'my-result'",
       "bad.yml:20:13: condition `x ==`: Expected an expression, got 'end of statement block'",
       "bad.yml:23:7: a task calls one module; this one has 'command' and 'shell'",
       "bad.yml:26:7: a block cannot also call a module ('command')",

@@ -1,0 +1,82 @@
+// Issue 10's runtime vocabulary, checked against what ansible-core 2.14 does: register on
+// includes, register names Python refuses, until lists, include_role's k=v form.
+import { afterAll, describe, expect, it } from 'vitest';
+import { cleanupProjects, debugMsgs, localInventory, project, run } from './project.js';
+
+afterAll(cleanupProjects);
+
+const one = localInventory({ web: { h1: '' } });
+const play = (tasks: string) => `- hosts: web\n  gather_facts: false\n  tasks:\n${tasks.replace(/^/gm, '    ')}\n`;
+
+describe('register on includes', () => {
+  it('include_tasks registers include and include_args (per item with a loop); include_role its include_args', async () => {
+    const p = project({
+      'inventory.ini': one,
+      'inc.yml': '- debug: { msg: inc }\n',
+      'roles/r1/tasks/main.yml': '- debug: { msg: inrole }\n',
+      'site.yml': play(`- include_tasks: inc.yml
+  register: ri
+- name: show ri
+  debug: { msg: "{{ ri }}" }
+- include_role: name=r1 tasks_from=main
+  register: rr
+- name: show rr
+  debug: { msg: "{{ rr }}" }
+- include_tasks: { file: "{{ item }}.yml" }
+  loop: [inc]
+  register: rl
+- name: show rl
+  debug: { msg: "{{ rl.results | map(attribute='include') | list }} {{ rl.msg }}" }
+- include_tasks: inc.yml
+  when: false
+  register: rs
+- name: show rs
+  debug: { msg: "{{ rs }}" }`),
+    });
+    const r = await run(p);
+    expect(r.code, r.all).toBe(0);
+    expect(debugMsgs(r.report, 'show ri')['h1']).toEqual({ changed: false, include: 'inc.yml', include_args: {} });
+    expect(debugMsgs(r.report, 'show rr')['h1']).toEqual({ changed: false, include_args: { name: 'r1', tasks_from: 'main' } });
+    expect(debugMsgs(r.report, 'show rl')['h1']).toBe("['inc.yml'] All items completed");
+    expect(debugMsgs(r.report, 'show rs')['h1']).toEqual({ changed: false, skipped: true, skip_reason: 'Conditional result was False' });
+  });
+
+  it("include_role needs name: ('include_role: r1' is refused as ansible-core refuses it)", async () => {
+    const p = project({ 'inventory.ini': one, 'roles/r1/tasks/main.yml': '- debug: { msg: x }\n', 'site.yml': play('- include_role: r1') });
+    const r = await run(p);
+    expect(r.code).not.toBe(0);
+    expect(r.all).toContain("'name' is a required field for include_role.");
+  });
+});
+
+describe('register names and until', () => {
+  for (const [value, shown] of [
+    ['5', '5'],
+    ['yes', 'True'],
+    ['class', 'class'],
+    ['my-result', 'my-result'],
+  ] as const) {
+    it(`register: ${value} is refused with Python's text of it ('${shown}')`, async () => {
+      const p = project({ 'inventory.ini': one, 'site.yml': play(`- command: echo hi\n  register: ${value}`) });
+      const r = await run(p);
+      expect(r.code).not.toBe(0);
+      expect(r.all).toContain(`Invalid variable name in 'register' specified: '${shown}'`);
+    });
+  }
+
+  it('until takes a list of conditions (all must hold)', async () => {
+    const p = project({
+      'inventory.ini': one,
+      'site.yml': play(`- shell: echo x >> {{ playbook_dir }}/n.log; wc -l < {{ playbook_dir }}/n.log
+  register: c
+  until: [c.rc == 0, "c.stdout | int >= 3"]
+  retries: 5
+  delay: 0
+- name: attempts
+  debug: { msg: "{{ c.attempts }}" }`),
+    });
+    const r = await run(p);
+    expect(r.code, r.all).toBe(0);
+    expect(debugMsgs(r.report, 'attempts')['h1']).toBe('3');
+  });
+});
