@@ -18,7 +18,8 @@ import { curlConfig, headerEntries, headersArg, redactUrl } from './curl.js';
 const statusList = z.preprocess((v) => (Array.isArray(v) ? v : [v]).map((x) => (typeof x === 'string' && /^\d+$/.test(x.trim()) ? Number(x) : x)), z.array(z.number().int()));
 
 export const uriArgs = withAliases(
-  { username: 'url_username', password: 'url_password' },
+  // ansible's uri: url_username's alias is `user` (get_url's is `username`).
+  { user: 'url_username', password: 'url_password' },
   z.strictObject({
     url: str.refine((u) => /^https?:\/\//i.test(u), { message: 'url must start with http:// or https://' }),
     method: str

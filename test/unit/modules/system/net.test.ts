@@ -157,6 +157,12 @@ describe('uri against a local HTTP server', () => {
     expect(outcome.result).toMatchObject({ status: 200, json: { ok: true, list: [1, 2] }, x_thing: 'yes', content_type: 'application/json', redirected: false });
   });
 
+  it("user and password are the aliases of url_username/url_password (username is get_url's, not uri's)", async () => {
+    await apply(uriModule, { url: `${srv.base}/json`, user: 'gh', password: 't0k', force_basic_auth: true });
+    expect(srv.seen[srv.seen.length - 1]!.headers.authorization).toBe('Basic ' + Buffer.from('gh:t0k').toString('base64'));
+    expect(uriModule.args.safeParse({ url: `${srv.base}/json`, username: 'gh' }).success).toBe(false);
+  });
+
   it('content is only returned when asked', async () => {
     const { outcome } = await apply(uriModule, { url: `${srv.base}/json` });
     expect(outcome.result?.content).toBeUndefined();
