@@ -8,6 +8,7 @@ import { checkHostPattern, loadInventory, loadPlaybook, loadRole, renderValue, s
 import { RunContext, emptyScope } from './context.js';
 import { loadVarsFiles, promptDefaults, runPlay } from './play.js';
 import { VERSION } from '../version.js';
+import { withTemplateWarnings } from '../template/warnings.js';
 
 /** Load, validate (every host, before any is contacted), run every play, and return the report. */
 export async function runPlaybook(opts: RunPlaybookOptions): Promise<RunReport> {
@@ -16,6 +17,14 @@ export async function runPlaybook(opts: RunPlaybookOptions): Promise<RunReport> 
   const inventory = await loadInventory(opts.inventory, playbook.dir);
   checkLimit(inventory, opts.limit);
   const run = new RunContext(opts, playbook, inventory, opts.reporters ?? []);
+  // a lookup's warnings (file not found, errors='warn') are the run's warnings
+  return withTemplateWarnings(
+    (m) => run.emitWarning(m),
+    () => runWith(run, playbook, inventory, opts, started),
+  );
+}
+
+async function runWith(run: RunContext, playbook: Playbook, inventory: Awaited<ReturnType<typeof loadInventory>>, opts: RunPlaybookOptions, started: number): Promise<RunReport> {
   await preflight(run, playbook);
   for (const w of [...(playbook.warnings ?? []), ...inventory.warnings]) run.emitWarning(w);
 

@@ -15,6 +15,7 @@ import { compile as compileRegex, search as regexSearch } from './filters/regex.
 import { segmentRegex } from './filters/paths.js';
 import { PyRandom } from './filters/random.js';
 import { parseKv, SplitArgsError } from '../../config/splitter.js';
+import { templateWarning } from '../warnings.js';
 
 function flattenTerms(terms: unknown[]): unknown[] {
   const out: unknown[] = [];
@@ -54,9 +55,18 @@ export function findInSearchPath(name: string, paths: readonly string[], sub: st
 
 function findFile(name: string, ctx: CallContext, sub: string): string | undefined {
   const hit = findInSearchPath(name, lookupSearchPath(ctx), sub);
-  if (hit || ctx.vars['ansible_search_path'] !== undefined) return hit && statSync(hit).isFile() ? hit : undefined;
+  if (hit || ctx.vars['ansible_search_path'] !== undefined) {
+    // ansible's find_file_in_search_path warns whatever the lookup's errors= says
+    if (!hit) warnNotFound(name);
+    return hit && statSync(hit).isFile() ? hit : undefined;
+  }
   const cwd = path.resolve(name);
+  if (!existsSync(cwd)) warnNotFound(name);
   return existsSync(cwd) ? cwd : undefined;
+}
+
+function warnNotFound(name: string): void {
+  templateWarning(`Unable to find '${name}' in expected paths (use -vvvvv to see paths)`);
 }
 
 /** Run a shell command on the controller from the playbook dir (pipe, lines). */
@@ -583,6 +593,7 @@ export const lookups: Record<string, Lookup> = {
       if (file !== term) {
         const d = findInSearchPath(path.dirname(term), lookupSearchPath(ctx), 'files');
         if (d) dirs.push(d);
+        else warnNotFound(path.dirname(term));
       } else for (const p of lookupSearchPath(ctx)) dirs.push(path.join(p, 'files'), p);
       for (const d of dirs) {
         const hits = glob(path.join(d, file)).filter((g) => statSync(g).isFile());

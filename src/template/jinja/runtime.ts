@@ -4,6 +4,7 @@
  * No eval, no JS property access beyond own keys of plain data.
  */
 import { UndefinedVariableError } from '../../errors.js';
+import { templateWarning } from '../warnings.js';
 import { TemplateSyntaxError } from './lexer.js';
 import { parseTemplate, parseExpressionText, type Expr, type MacroArg, type ParseOptions, type Stmt, type Target, type Pos } from './parser.js';
 import {
@@ -1049,6 +1050,16 @@ function lookupGlobals(lookups: Record<string, Lookup>): Record<string, unknown>
       res = fn(terms, kw, ctx);
     } catch (e) {
       if (e instanceof UndefinedError || errors === 'strict' || (errors !== 'warn' && errors !== 'ignore')) throw e;
+      if (e instanceof PyError && e.pyType === 'AnsibleOptionsError') throw e;
+      // Templar._lookup: a lookup's own failure (AnsibleLookupError) or any other exception, as ansible words them
+      if (errors === 'warn') {
+        const text = e instanceof Error ? e.message : String(e);
+        if (e instanceof PyError && e.pyType === 'AnsibleLookupError') templateWarning(`Lookup failed but the error is being ignored: ${text}`);
+        else {
+          const cls = e instanceof PyError ? (e.pyType.startsWith('Ansible') ? `ansible.errors.${e.pyType}` : e.pyType) : 'Exception';
+          templateWarning(`An unhandled exception occurred while running the lookup plugin '${name}'. Error was a <class '${cls}'>, original message: ${text}`);
+        }
+      }
       return wl ? [] : null;
     }
     if (wl || res.length === 0) return res;

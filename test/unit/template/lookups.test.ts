@@ -3,6 +3,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { hasLookup, templateValue } from '../../../src/template/ansible.js';
+import { withTemplateWarnings } from '../../../src/template/warnings.js';
 
 const dir = mkdtempSync(path.join(tmpdir(), 'tsplay-lookups-'));
 mkdirSync(path.join(dir, 'files', 'sub'), { recursive: true });
@@ -56,6 +57,32 @@ describe('lookups on the task search path (ansible_search_path)', () => {
     expect(t("{{ lookup('file', 'absent', errors='ignore') is none }}")).toBe(true);
     expect(t("{{ query('file', 'absent', errors='warn') }}")).toEqual([]);
     expect(() => t("{{ lookup('file', 'absent') }}")).toThrow(/could not locate file in lookup: absent/);
+  });
+
+  it("errors='warn' warns as ansible-core's Templar does, errors='ignore' only the not-found warning, strict none of its own", () => {
+    const seen = (s: string): { value: unknown; warnings: string[] } => {
+      const warnings: string[] = [];
+      const value = withTemplateWarnings(
+        (m) => warnings.push(m),
+        () => t(s),
+      );
+      return { value, warnings };
+    };
+    const notFound = "Unable to find 'absent' in expected paths (use -vvvvv to see paths)";
+    expect(seen("{{ lookup('file', 'absent', errors='warn') is none }}")).toEqual({
+      value: true,
+      warnings: [
+        notFound,
+        "An unhandled exception occurred while running the lookup plugin 'file'. Error was a <class 'ansible.errors.AnsibleError'>, original message: could not locate file in lookup: absent",
+      ],
+    });
+    expect(seen("{{ lookup('file', 'absent', errors='ignore') is none }}")).toEqual({ value: true, warnings: [notFound] });
+    // a lookup's own failure (AnsibleLookupError) is worded differently
+    expect(seen("{{ lookup('ini', 'k', file='absent', errors='warn') }}").warnings).toEqual([
+      notFound,
+      'Lookup failed but the error is being ignored: could not locate file in lookup: absent',
+    ]);
+    expect(seen("{{ lookup('file', 'a.conf', errors='warn') }}")).toEqual({ value: 'A', warnings: [] });
   });
 
   it('names: ansible.builtin.X, the redirected community.general names, not other collections', () => {
