@@ -1,4 +1,5 @@
-import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
 import path from 'node:path';
 import { TsplayError } from '../errors.js';
 import { decryptIfVaulted } from '../config/vault.js';
@@ -61,4 +62,56 @@ export function controllerDirReader(playbookDir: string, roleDir?: string) {
     });
     return { path: dir, isDir: true, entries };
   };
+}
+
+/** What is at a controller path (fetch's dest): missing, a directory, a file with its bytes, or something else. */
+export function inspectControllerPath(p: string): { kind: 'missing' | 'dir' | 'other' } | { kind: 'file'; content: Buffer } {
+  let st: ReturnType<typeof statSync>;
+  try {
+    st = statSync(p);
+  } catch {
+    return { kind: 'missing' };
+  }
+  if (st.isDirectory()) return { kind: 'dir' };
+  if (!st.isFile()) return { kind: 'other' };
+  try {
+    return { kind: 'file', content: readFileSync(p) };
+  } catch {
+    return { kind: 'other' };
+  }
+}
+
+/** Python's os.path.expandvars: $NAME and ${NAME} from the controller's environment, unknown names kept. */
+function expandVars(p: string): string {
+  return p.replace(/\$(\w+|\{[^}]*\})/g, (m, n: string) => {
+    const v = process.env[n.startsWith('{') ? n.slice(1, -1) : n];
+    return v === undefined ? m : v;
+  });
+}
+
+/** Ansible's loader.path_dwim: an absolute or ~ path as given, else beside the playbook; ~ and $VAR expanded, normalised. */
+export function controllerDwim(playbookDir: string) {
+  return (given: string): string => {
+    let p = given.startsWith('/') || given.startsWith('~') ? given : path.join(playbookDir, given);
+    p = expandVars(p);
+    const m = /^~([^/]*)/.exec(p);
+    if (m && (m[1] === '' || m[1] === os.userInfo().username)) p = os.homedir() + p.slice(m[0].length);
+    // path.resolve also normalises (as unfrackpath's abspath + normpath)
+    return path.resolve(p);
+  };
+}
+
+/** Write a controller file for a `controller-write` command; the outcome as that command documents. */
+export function writeControllerFile(p: string, content: Buffer): { rc: number; stdout: string; stderr: string; durationMs: number } {
+  const started = Date.now();
+  let step = 'mkdir';
+  try {
+    mkdirSync(path.dirname(p), { recursive: true });
+    step = 'write';
+    writeFileSync(p, content);
+    return { rc: 0, stdout: '', stderr: '', durationMs: Date.now() - started };
+  } catch (e) {
+    const err = e as NodeJS.ErrnoException;
+    return { rc: 1, stdout: `${step} ${err.code ?? 'EIO'}`, stderr: err.message, durationMs: Date.now() - started };
+  }
 }

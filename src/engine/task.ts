@@ -14,7 +14,15 @@ import { evaluateCondition, evaluateValue, removeOmit, renderString, renderTempl
 import { resolveConnectionKeywords, type HostState, type RunContext, type Scope } from './context.js';
 import { includeVarsFiles } from './include-vars.js';
 import type { IncludeVarsRequest } from '../modules/system/include_vars.js';
-import { controllerDirReader, controllerFileModeReader, controllerFileReader, controllerFileResolver } from './files.js';
+import {
+  controllerDirReader,
+  controllerDwim,
+  controllerFileModeReader,
+  controllerFileReader,
+  controllerFileResolver,
+  inspectControllerPath,
+  writeControllerFile,
+} from './files.js';
 import { readVaultedText } from '../config/vault.js';
 import { ansibleBoolean } from '../config/boolean.js';
 
@@ -326,6 +334,8 @@ async function runOnce(run: RunContext, hs: HostState, task: ModuleTask, scope: 
     readControllerFile: controllerFileReader(run.playbookDir, task.role?.dir),
     controllerFileMode: controllerFileModeReader(run.playbookDir, task.role?.dir),
     readControllerDir: controllerDirReader(run.playbookDir, task.role?.dir),
+    controllerDwim: controllerDwim(run.playbookDir),
+    inspectControllerPath,
     renderTemplate: (text: string, extra?: Record<string, unknown>) => renderString(text, extra ? { ...spread(vars), ...extra } : vars, task.loc),
     renderTemplateFile: (src: string, o: { trimBlocks?: boolean; lstripBlocks?: boolean; newlineSequence?: string; dest?: string }) =>
       renderTemplateSource(src, o, vars, run.playbookDir, task),
@@ -410,6 +420,11 @@ async function runOnce(run: RunContext, hs: HostState, task: ModuleTask, scope: 
       if (run.signal?.aborted) {
         failedMsg = 'interrupted before all commands ran: the host may be half-applied';
         break;
+      }
+      if (c.kind === 'controller-write') {
+        // fetch: the bytes a probe read from the host are written on the controller, not on the host
+        outputs.push(writeControllerFile(c.path, c.content));
+        continue;
       }
       if (c.kind === 'put') {
         await ex.put(c.path, c.content, { mode: c.mode, owner: c.owner, group: c.group, ...escalation });
@@ -496,7 +511,7 @@ function registerCommandSecrets(run: RunContext, c: Extract<Command, { kind: 'sh
 }
 
 function describeCommands(cmds: Command[]): string {
-  return cmds.map((c) => (c.kind === 'put' ? `write ${c.path}` : (c.describe ?? c.cmd.text))).join('; ');
+  return cmds.map((c) => (c.kind === 'shell' ? (c.describe ?? c.cmd.text) : c.kind === 'put' ? `write ${c.path}` : `write ${c.path} on the controller`)).join('; ');
 }
 
 /**

@@ -45,6 +45,10 @@ export interface PlanContext {
    * and then its bytes (vault-decrypted unless `decrypt: false`).
    */
   readControllerDir?(path: string, opts?: { decrypt?: boolean }): { path: string; isDir: boolean; entries: ControllerDirEntry[] };
+  /** Ansible's loader.path_dwim on the controller (fetch's dest): absolute or ~ as given, else beside the playbook; expanded and normalised. */
+  controllerDwim?(path: string): string;
+  /** What is at a controller path (relative to the current directory): missing, a directory, a file with its bytes. */
+  inspectControllerPath?(path: string): { kind: 'missing' | 'dir' | 'other' } | { kind: 'file'; content: Buffer };
   /** Render a text with the host's variables (Jinja2 as Ansible; a string). */
   renderTemplate(text: string, extraVars?: Record<string, unknown>): string;
   /**

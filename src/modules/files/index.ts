@@ -13,9 +13,10 @@ import { iniFile } from './ini_file.js';
 import { slurp } from './slurp.js';
 import { assemble } from './assemble.js';
 import { tempfile } from './tempfile.js';
+import { fetch } from './fetch.js';
 
 /** File modules: file, copy, template, lineinfile, blockinfile, env_file, yaml_edit, and the files-and-content modules (stat…). */
-export const fileModules: ModuleDef[] = [file, copy, template, lineinfile, blockinfile, envFile, yamlEdit, stat, find, replace, iniFile, slurp, assemble, tempfile];
+export const fileModules: ModuleDef[] = [file, copy, template, lineinfile, blockinfile, envFile, yamlEdit, stat, find, replace, iniFile, slurp, assemble, tempfile, fetch];
 
 export { probeFileState, parseFileState, fileStateCommand, fileStateOf, dirStateOf } from './state.js';
 export type { FileState, InodeInfo, ProbeFileOptions } from './state.js';

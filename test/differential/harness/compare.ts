@@ -25,12 +25,14 @@ export interface Comparison {
 const MAX_DIFF_LINES = 24;
 
 export const ROOT_TOKEN = '<diff_root>';
+/** What a playbook case's `controller_root` (a per-tool dir on the controller) reads as in compared values. */
+export const CONTROLLER_TOKEN = '<controller_root>';
 
 /** Replace the side's root in every string of a JSON-able value (local mode: the roots differ). */
-export function normalizeRoot<T>(v: T, root: string): T {
-  if (typeof v === 'string') return v.split(root).join(ROOT_TOKEN) as T;
-  if (Array.isArray(v)) return v.map((x) => normalizeRoot(x, root)) as T;
-  if (v && typeof v === 'object') return Object.fromEntries(Object.entries(v).map(([k, x]) => [k, normalizeRoot(x, root)])) as T;
+export function normalizeRoot<T>(v: T, root: string, token = ROOT_TOKEN): T {
+  if (typeof v === 'string') return v.split(root).join(token) as T;
+  if (Array.isArray(v)) return v.map((x) => normalizeRoot(x, root, token)) as T;
+  if (v && typeof v === 'object') return Object.fromEntries(Object.entries(v).map(([k, x]) => [k, normalizeRoot(x, root, token)])) as T;
   return v;
 }
 

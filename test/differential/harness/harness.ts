@@ -1,11 +1,22 @@
 // The differential harness: run every case with ansible-core and with tsplay, compare, report.
 // test/differential/README.md defines the cases; run.ts is the command line around runHarness().
-import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import pLimit from 'p-limit';
 import YAML from 'yaml';
 import { generateTemplates, generateValues, KINDS, loadCases, taskNames, type Case, type Generated, type Kind } from './cases.js';
-import { compareFiles, compareRecap, compareRegistered, compareSequence, compareStatus, normalizeRoot, relativeSnapshot, type Comparison, type SideOutcome } from './compare.js';
+import {
+  CONTROLLER_TOKEN,
+  compareFiles,
+  compareRecap,
+  compareRegistered,
+  compareSequence,
+  compareStatus,
+  normalizeRoot,
+  relativeSnapshot,
+  type Comparison,
+  type SideOutcome,
+} from './compare.js';
 import { dockerSides, localSides, type Side, type Sides, type Target } from './sides.js';
 import { runProgram } from '../../../src/lab/docker.js';
 import { killRunning, REPO, type ToolRun } from './tools.js';
@@ -155,12 +166,16 @@ function firstMessage(r: ToolRun): string {
   return `exit ${r.exitCode}: ${err}`.slice(0, 600);
 }
 
-function rowsFor(o: SideOutcome, root: string): SideOutcome {
+function rowsFor(o: SideOutcome, root: string, controllerRoot?: string): SideOutcome {
+  const norm = <T>(v: T): T => {
+    const r = normalizeRoot(v, root);
+    return controllerRoot ? normalizeRoot(r, controllerRoot, CONTROLLER_TOKEN) : r;
+  };
   return {
     ...o,
-    rows: o.rows.map((r) => ({ ...r, result: normalizeRoot(r.result, root) })),
-    rejected: o.rejected && normalizeRoot(o.rejected, root),
-    registered: normalizeRoot(o.registered, root),
+    rows: o.rows.map((r) => ({ ...r, result: norm(r.result) })),
+    rejected: o.rejected && norm(o.rejected),
+    registered: norm(o.registered),
   };
 }
 
@@ -265,9 +280,13 @@ async function runPlaybookCase(c: Case, sides: Sides): Promise<PlaybookRun> {
       await side.remove([root]);
       await side.mkdir([root]);
       const vaultPass = path.join(c.dir, 'vault-pass.txt');
+      // A dir of its own on the controller per tool (fetch's dest): read as <controller_root> when compared.
+      const controllerRoot = path.join(sides.scratchDir, `${side.tool}-controller`, c.name);
+      rmSync(controllerRoot, { recursive: true, force: true });
+      mkdirSync(controllerRoot, { recursive: true });
       const r = await side.run({
         playbook: path.join(c.dir, 'playbook.yml'),
-        extraVars: { diff_root: root },
+        extraVars: { diff_root: root, controller_root: controllerRoot },
         cwd: c.dir,
         timeoutMs: 300_000,
         vaultPasswordFile: existsSync(vaultPass) ? vaultPass : undefined,
@@ -275,7 +294,7 @@ async function runPlaybookCase(c: Case, sides: Sides): Promise<PlaybookRun> {
       const snap = relativeSnapshot(await side.snapshot(meta.paths.map((p) => resolveCasePath(p, root))), root);
       const o: SideOutcome = { rows: r.rows ?? [], files: snap, exitCode: r.exitCode, recap: r.recap?.['target'], registered: r.registered['target'] };
       if (!r.rows) o.rejected = firstMessage(r);
-      return rowsFor(o, root);
+      return rowsFor(o, root, controllerRoot);
     }),
   );
   const cmp: Comparison = { differences: [], notes: [] };

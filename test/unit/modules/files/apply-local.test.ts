@@ -34,7 +34,7 @@ function apply(name: string, args: Record<string, unknown>, files: Record<string
       if (c.mode) chmodSync(c.path, parseInt(c.mode, 8));
       if (c.owner && /^\d+$/.test(c.owner)) chownSync(c.path, Number(c.owner), c.group && /^\d+$/.test(c.group) ? Number(c.group) : -1);
       outputs.push({ rc: 0, stdout: '', stderr: '', durationMs: 0 });
-    } else {
+    } else if (c.kind === 'shell') {
       const r = sh(c.cmd.text, c.stdin);
       outputs.push(r);
       if (r.rc !== 0) return { plan: { ...plan, failed: r.stderr || `rc ${r.rc}` }, outputs };

@@ -60,7 +60,9 @@ export function runPlan<A>(mod: ModuleDef<A>, args: Record<string, unknown>, pro
 
 /** The shell text of each command (puts shown as `put PATH mode owner:group`). */
 export function cmdLines(cmds: Command[]): string[] {
-  return cmds.map((c) => (c.kind === 'put' ? `put ${c.path} ${c.mode ?? '-'} ${c.owner ?? '-'}:${c.group ?? '-'}` : c.cmd.text));
+  return cmds.map((c) =>
+    c.kind === 'put' ? `put ${c.path} ${c.mode ?? '-'} ${c.owner ?? '-'}:${c.group ?? '-'}` : c.kind === 'shell' ? c.cmd.text : `controller-write ${c.path}`,
+  );
 }
 
 export function putOf(plan: Plan): PutCommand | undefined {
