@@ -287,9 +287,9 @@ export const varsPromptSchema = z
     private: ansibleBoolSchema.describe('hide the answer (default true)'),
     confirm: ansibleBoolSchema.describe('ask twice'),
     unsafe: ansibleBoolSchema.describe('the answer is not templated'),
-    encrypt: z.string().describe('hash the answer (not supported by tsplay)'),
-    salt: z.string(),
-    salt_size: z.number().int(),
+    encrypt: z.string().describe('hash the answer with this passlib scheme: sha512_crypt, sha256_crypt, md5_crypt or bcrypt'),
+    salt: z.union([z.string(), z.number()]).describe('the salt of the hash (default: a random one)'),
+    salt_size: z.number().int().describe('the length of a random salt'),
   })
   .partial()
   .required({ name: true });

@@ -215,7 +215,10 @@ export interface VarsPrompt {
   private: boolean;
   confirm: boolean;
   unsafe: boolean;
+  /** `encrypt:` a passlib scheme (sha512_crypt, sha256_crypt, md5_crypt, bcrypt): the value is hashed, as ansible's do_encrypt does. */
   encrypt?: string;
+  salt?: string;
+  saltSize?: number;
   loc: SourceLocation;
 }
 

@@ -12,6 +12,7 @@ import { aggregateLoopResults, emptyLoopResult, loopItemFields, overlayVars, res
 import { findIncludeFile, loadIncludedFile, normalizeCommon } from '../loader/tasks.js';
 import { roleWithParts } from '../loader/roles.js';
 import { hasTemplate } from '../template/render.js';
+import { doEncrypt } from '../template/index.js';
 import type { MetaAction } from '../loader/tasks.js';
 import { shouldRunTags } from './tags.js';
 import { findModule } from '../modules/registry.js';
@@ -228,7 +229,25 @@ export function promptDefaults(run: RunContext, play: Play, warn = true): Record
     }
     const vars = lazyContext(mergeLayers([play.vars, run.extraVars, out]), p.loc, { playbook_dir: run.playbookDir, env: run.env });
     // Ansible templates the prompt's fields, then keeps the answer as text (to_text): 5 → "5", true → "True".
-    const text = stringifyValue(renderValue(p.default, vars, p.loc));
+    const value = renderValue(p.default, vars, p.loc);
+    let text = stringifyValue(value);
+    if (p.encrypt) {
+      try {
+        // passlib hashes text only: ansible-core stops on `default: 5` with encrypt (a TypeError)
+        if (typeof value !== 'string' && !(value instanceof String))
+          throw new Error(
+            `secret must be unicode or bytes, not ${value === null ? 'NoneType' : typeof value === 'number' ? (Number.isInteger(value) ? 'int' : 'float') : typeof value === 'boolean' ? 'bool' : 'dict or list'}`,
+          );
+        // ansible templates the whole vars_prompt entry, the salt too
+        const salt = p.salt === undefined ? undefined : stringifyValue(renderValue(p.salt, vars, p.loc));
+        text = doEncrypt(text, p.encrypt, salt, p.saltSize);
+      } catch (e) {
+        throw new TsplayError('VALIDATION', `vars_prompt '${p.name}': ${(e as Error).message}`, {
+          location: p.loc,
+          hint: 'encrypt: takes sha512_crypt, sha256_crypt, md5_crypt or bcrypt',
+        });
+      }
+    }
     out[p.name] = p.unsafe ? unsafe(text) : text;
   }
   if (warn && Object.keys(out).length) run.emitWarning('Not prompting as we are not in interactive mode');

@@ -301,8 +301,15 @@ class PlaybookLoader {
       const entry: VarsPrompt = { name: e.name, private: flag('private', true), confirm: flag('confirm', false), unsafe: flag('unsafe', false), loc: map.of(e, loc) };
       if (typeof e.prompt === 'string') entry.prompt = e.prompt;
       if (e.default !== undefined) entry.default = e.default;
-      if (e.encrypt !== undefined) {
-        this.err(`vars_prompt encrypt is not supported by tsplay`, map.key(e, 'encrypt'), 'pass the hash itself with -e, or use the password_hash filter on the value');
+      if (e.encrypt !== undefined && e.encrypt !== null) {
+        if (typeof e.encrypt !== 'string') this.err(`vars_prompt encrypt must be a passlib scheme name, got ${typeName(e.encrypt)}`, map.value(e, 'encrypt'));
+        else entry.encrypt = e.encrypt;
+      }
+      if (e.salt !== undefined && e.salt !== null) entry.salt = String(e.salt);
+      if (e.salt_size !== undefined && e.salt_size !== null) {
+        if (typeof e.salt_size !== 'number' || !Number.isInteger(e.salt_size) || e.salt_size < 0)
+          this.err(`vars_prompt salt_size must be a whole number, got ${JSON.stringify(e.salt_size)}`, map.value(e, 'salt_size'));
+        else entry.saltSize = e.salt_size;
       }
       out.push(entry);
     });

@@ -16,3 +16,4 @@ export {
 } from './render.js';
 export { evaluateCondition, evaluateCondition as evaluate, evaluateConditions, evaluateValue, checkExpression } from './conditions.js';
 export type { TemplateFileOptions } from './render.js';
+export { doEncrypt } from './jinja/filters/hashing.js';

@@ -80,3 +80,28 @@ describe('register names and until', () => {
     expect(debugMsgs(r.report, 'attempts')['h1']).toBe('3');
   });
 });
+
+describe('vars_prompt encrypt', () => {
+  const prompted = (entry: string) =>
+    `- hosts: web\n  gather_facts: false\n  vars_prompt:\n    - name: pw\n${entry.replace(/^/gm, '      ')}\n  tasks:\n    - name: show\n      debug: { msg: "{{ pw }}" }\n`;
+
+  it('hashes the default as ansible-core with passlib does (sha512_crypt, its 656000 rounds, the templated salt)', async () => {
+    const p = project({ 'inventory.ini': one, 'site.yml': prompted("default: secret\nencrypt: sha512_crypt\nsalt: \"{{ 'salt' ~ 'salt' }}\"") });
+    const r = await run(p);
+    expect(r.code, r.all).toBe(0);
+    // the value ansible-core 2.14 prints for this entry on this controller
+    expect(debugMsgs(r.report, 'show')['h1']).toBe('$6$rounds=656000$saltsalt$Vg7us3Hcq8rplCTNjwvGRwObM2xyfDZZ.XP2YLQ.ii85wAq/psu28uEfoMveNszsQWMgkWRxbZm2mBBlNn3.J0');
+  });
+
+  for (const [entry, message] of [
+    ['default: secret\nencrypt: sha512', "passlib does not support 'sha512' algorithm"],
+    ['default: 5\nencrypt: md5_crypt', 'secret must be unicode or bytes, not int'],
+  ] as const) {
+    it(`refuses ${entry.replace('\n', ', ')}: ${message}`, async () => {
+      const p = project({ 'inventory.ini': one, 'site.yml': prompted(entry) });
+      const r = await run(p);
+      expect(r.code).not.toBe(0);
+      expect(r.all).toContain(`vars_prompt 'pw': ${message}`);
+    });
+  }
+});

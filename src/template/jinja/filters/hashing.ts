@@ -170,43 +170,17 @@ export const hashFilters: Record<string, Filter> = {
   checksum: (v) => hexdigest('sha1', str(v)),
   sha1: (v) => hexdigest('sha1', str(v)),
   md5: (v) => hexdigest('md5', str(v)),
-  password_hash: (v, args, kw) => {
-    const a = bindArgs('get_encrypted_password', ['hashtype', 'salt', 'salt_size', 'rounds', 'ident'], args, kw, {
-      hashtype: 'sha512',
-      salt: null,
-      salt_size: null,
-      rounds: null,
-      ident: null,
-    });
-    const map: Record<string, string> = { md5: 'md5_crypt', blowfish: 'bcrypt', sha256: 'sha256_crypt', sha512: 'sha512_crypt' };
-    const ht = map[str(a.hashtype)] ?? str(a.hashtype);
-    const implicit: Record<string, number> = { sha256_crypt: 535000, sha512_crypt: 656000 };
-    const sizes: Record<string, number> = { md5_crypt: 8, sha256_crypt: 16, sha512_crypt: 16 };
-    if (ht === 'bcrypt') {
-      if (typeof v !== 'string') throw new PyError('TypeError', `secret must be unicode or bytes, not ${typeName(v)}`);
-      const salt = a.salt === null ? randomSalt(22).replace(/.$/, (c) => '.Oeu'[Math.floor(B64.indexOf(c) / 16)]!) : str(a.salt);
-      if ([...salt].length < 22) throw new PyError('ValueError', 'salt too small (bcrypt requires exactly 22 chars)');
-      if ([...salt].length > 22) throw new PyError('ValueError', 'salt too large (bcrypt requires exactly 22 chars)');
-      if (!/^[./0-9A-Za-z]*$/.test(salt)) throw new PyError('ValueError', 'invalid characters in bcrypt salt');
-      const rounds = a.rounds === null || a.rounds === 0 ? 12 : num(a.rounds);
-      if (rounds < 4) throw new PyError('ValueError', `bcrypt: min_desired_rounds (${rounds}) is too low, must be at least 4`);
-      if (rounds > 31) throw new PyError('ValueError', `bcrypt: max_desired_rounds (${rounds}) is too high, must be at most 31`);
-      const ident = a.ident === null ? '2b' : str(a.ident).replace(/^\$|\$$/g, '');
-      if (!['2', '2a', '2b', '2y'].includes(ident)) throw new PyError('ValueError', `invalid ident: '$${ident}$'`);
-      return bcrypt(v, salt, rounds, ident);
-    }
-    if (!(ht in sizes)) throw filterError(`passlib does not support '${ht}' algorithm`);
-    if (typeof v !== 'string') throw new PyError('TypeError', `secret must be unicode or bytes, not ${typeName(v)}`);
-    const salt = a.salt === null ? randomSalt(a.salt_size === null ? sizes[ht]! : num(a.salt_size)) : str(a.salt);
-    // passlib's checks
-    if ([...salt].length > sizes[ht]!) throw new PyError('ValueError', `salt too large (${ht} requires <= ${sizes[ht]} chars)`);
-    if (!/^[./0-9A-Za-z]*$/.test(salt)) throw new PyError('ValueError', `invalid characters in ${ht} salt`);
-    if (ht === 'md5_crypt') return md5Crypt(v, salt);
-    const rounds = a.rounds === null || a.rounds === 0 ? implicit[ht]! : num(a.rounds);
-    if (rounds < 1000) throw new PyError('ValueError', `${ht}: min_desired_rounds (${rounds}) is too low, must be at least 1000`);
-    if (rounds > 999999999) throw new PyError('ValueError', `${ht}: max_desired_rounds (${rounds}) is too high, must be at most 999999999`);
-    return shaCrypt(ht === 'sha512_crypt' ? 'sha512' : 'sha256', v, salt, rounds, rounds !== 5000);
-  },
+  password_hash: (v, args, kw) =>
+    passwordHash(
+      v,
+      bindArgs('get_encrypted_password', ['hashtype', 'salt', 'salt_size', 'rounds', 'ident'], args, kw, {
+        hashtype: 'sha512',
+        salt: null,
+        salt_size: null,
+        rounds: null,
+        ident: null,
+      }),
+    ),
   to_uuid: (v, args, kw) => {
     const a = bindArgs('to_uuid', ['namespace'], args, kw, { namespace: '361E6D51-FAEC-444A-9079-341386DA8E2E' });
     try {
@@ -216,3 +190,44 @@ export const hashFilters: Record<string, Filter> = {
     }
   },
 };
+
+/** get_encrypted_password with passlib: the hash of `v` by `a.hashtype` (salt, salt_size, rounds, ident as given, null for passlib's defaults). */
+function passwordHash(v: unknown, a: Record<string, unknown>): string {
+  const map: Record<string, string> = { md5: 'md5_crypt', blowfish: 'bcrypt', sha256: 'sha256_crypt', sha512: 'sha512_crypt' };
+  const ht = map[str(a.hashtype)] ?? str(a.hashtype);
+  const implicit: Record<string, number> = { sha256_crypt: 535000, sha512_crypt: 656000 };
+  const sizes: Record<string, number> = { md5_crypt: 8, sha256_crypt: 16, sha512_crypt: 16 };
+  if (ht === 'bcrypt') {
+    if (typeof v !== 'string') throw new PyError('TypeError', `secret must be unicode or bytes, not ${typeName(v)}`);
+    const salt = a.salt === null ? randomSalt(22).replace(/.$/, (c) => '.Oeu'[Math.floor(B64.indexOf(c) / 16)]!) : str(a.salt);
+    if ([...salt].length < 22) throw new PyError('ValueError', 'salt too small (bcrypt requires exactly 22 chars)');
+    if ([...salt].length > 22) throw new PyError('ValueError', 'salt too large (bcrypt requires exactly 22 chars)');
+    if (!/^[./0-9A-Za-z]*$/.test(salt)) throw new PyError('ValueError', 'invalid characters in bcrypt salt');
+    const rounds = a.rounds === null || a.rounds === 0 ? 12 : num(a.rounds);
+    if (rounds < 4) throw new PyError('ValueError', `bcrypt: min_desired_rounds (${rounds}) is too low, must be at least 4`);
+    if (rounds > 31) throw new PyError('ValueError', `bcrypt: max_desired_rounds (${rounds}) is too high, must be at most 31`);
+    const ident = a.ident === null ? '2b' : str(a.ident).replace(/^\$|\$$/g, '');
+    if (!['2', '2a', '2b', '2y'].includes(ident)) throw new PyError('ValueError', `invalid ident: '$${ident}$'`);
+    return bcrypt(v, salt, rounds, ident);
+  }
+  if (!(ht in sizes)) throw filterError(`passlib does not support '${ht}' algorithm`);
+  if (typeof v !== 'string') throw new PyError('TypeError', `secret must be unicode or bytes, not ${typeName(v)}`);
+  const salt = a.salt === null ? randomSalt(a.salt_size === null ? sizes[ht]! : num(a.salt_size)) : str(a.salt);
+  // passlib's checks
+  if ([...salt].length > sizes[ht]!) throw new PyError('ValueError', `salt too large (${ht} requires <= ${sizes[ht]} chars)`);
+  if (!/^[./0-9A-Za-z]*$/.test(salt)) throw new PyError('ValueError', `invalid characters in ${ht} salt`);
+  if (ht === 'md5_crypt') return md5Crypt(v, salt);
+  const rounds = a.rounds === null || a.rounds === 0 ? implicit[ht]! : num(a.rounds);
+  if (rounds < 1000) throw new PyError('ValueError', `${ht}: min_desired_rounds (${rounds}) is too low, must be at least 1000`);
+  if (rounds > 999999999) throw new PyError('ValueError', `${ht}: max_desired_rounds (${rounds}) is too high, must be at most 999999999`);
+  return shaCrypt(ht === 'sha512_crypt' ? 'sha512' : 'sha256', v, salt, rounds, rounds !== 5000);
+}
+
+/**
+ * ansible's do_encrypt (vars_prompt `encrypt:`) with passlib, as on the controller: `scheme` is
+ * passlib's name (sha512_crypt, sha256_crypt, md5_crypt, bcrypt), its default rounds. Throws PyError.
+ */
+export function doEncrypt(secret: string, scheme: string, salt?: string, saltSize?: number): string {
+  if (!['sha512_crypt', 'sha256_crypt', 'md5_crypt', 'bcrypt'].includes(scheme)) throw new PyError('AnsibleError', `passlib does not support '${scheme}' algorithm`);
+  return passwordHash(secret, { hashtype: scheme, salt: salt ?? null, salt_size: saltSize ?? null, rounds: null, ident: null });
+}
