@@ -16,6 +16,8 @@ import { segmentRegex } from './filters/paths.js';
 import { PyRandom } from './filters/random.js';
 import { parseKv, SplitArgsError } from '../../config/splitter.js';
 import { templateWarning } from '../warnings.js';
+import { urlLookup } from './lookup-url.js';
+import { configLookup } from './lookup-config.js';
 
 function flattenTerms(terms: unknown[]): unknown[] {
   const out: unknown[] = [];
@@ -737,6 +739,8 @@ export const lookups: Record<string, Lookup> = {
     return out;
   },
   password: passwordLookup,
+  url: (terms, kwargs) => urlLookup(terms, kwargs),
+  config: (terms, kwargs) => configLookup(terms, kwargs),
   first_found: (terms, kwargs, ctx) => {
     const { _subdir, ...opts } = kwargs;
     const { search, skip } = firstFoundTerms(terms, opts);
