@@ -14,9 +14,10 @@ import { slurp } from './slurp.js';
 import { assemble } from './assemble.js';
 import { tempfile } from './tempfile.js';
 import { fetch } from './fetch.js';
+import { archive } from './archive.js';
 
 /** File modules: file, copy, template, lineinfile, blockinfile, env_file, yaml_edit, and the files-and-content modules (stat…). */
-export const fileModules: ModuleDef[] = [file, copy, template, lineinfile, blockinfile, envFile, yamlEdit, stat, find, replace, iniFile, slurp, assemble, tempfile, fetch];
+export const fileModules: ModuleDef[] = [file, copy, template, lineinfile, blockinfile, envFile, yamlEdit, stat, find, replace, iniFile, slurp, assemble, tempfile, fetch, archive];
 
 export { probeFileState, parseFileState, fileStateCommand, fileStateOf, dirStateOf } from './state.js';
 export type { FileState, InodeInfo, ProbeFileOptions } from './state.js';
