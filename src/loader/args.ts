@@ -52,7 +52,7 @@ export function parseStringArgs(module: ModuleDef, text: string): ParsedStringAr
   const define = (k: string, v: unknown) => Object.defineProperty(args, k, { value: v, enumerable: true, writable: true, configurable: true });
   let kv: ReturnType<typeof parseKv>;
   try {
-    kv = parseKv(text, module.freeForm !== undefined);
+    kv = parseKv(text, module.freeForm !== undefined && !module.freeFormKeyValues);
   } catch (e) {
     if (e instanceof SplitArgsError) return { args, stray: [], error: e.message };
     throw e;

@@ -124,6 +124,12 @@ export interface ModuleDef<A = any> {
   args: z.ZodType<A>;
   /** For modules that take a free-form string (`command: ls -l`, `shell: ...`): the arg it maps to. */
   freeForm?: string;
+  /**
+   * Split the free-form text into key=value words like any module's, the other words being the
+   * free-form arg (`include_vars: file=x.yml`). Without it only the module's own options come out of
+   * the text, as Ansible's check_raw does for command, shell, raw and script.
+   */
+  freeFormKeyValues?: boolean;
   /** Runs on the controller only (debug, set_fact, assert, fail): no connection needed. */
   local?: boolean;
   /** Runs once, on the task's first host only; the other hosts get no result (Ansible's BYPASS_HOST_LOOP: pause). */

@@ -41,6 +41,8 @@ export const includeVarsModule = defineModule<Record<string, unknown>>({
   description: 'Load variables from YAML/JSON files on the controller (a file, or a directory).',
   args: includeVarsArgs,
   freeForm: '_raw_params',
+  // Ansible splits `include_vars: file=x.yml` as key=value (check_raw is only for command-like modules).
+  freeFormKeyValues: true,
   local: true,
   plan(args, ctx) {
     const str = (v: unknown) => (v === undefined || v === null ? undefined : String(v));

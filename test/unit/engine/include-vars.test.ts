@@ -5,6 +5,8 @@ import { describe, expect, it } from 'vitest';
 import { includeVarsFiles } from '../../../src/engine/include-vars.js';
 import { includeVarsModule, type IncludeVarsRequest } from '../../../src/modules/system/include_vars.js';
 import type { PlanContext } from '../../../src/modules/types.js';
+import { parseStringArgs } from '../../../src/loader/args.js';
+import { commandModule } from '../../../src/modules/system/command.js';
 
 function tree(files: Record<string, string>): string {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'tsplay-incvars-'));
@@ -46,6 +48,13 @@ describe('include_vars on the controller', () => {
 });
 
 describe('include_vars module', () => {
+  it("its string form is split as key=value words (sensu.sensu_go's include_vars: file='{{ ansible_distribution }}.yml'), other words are the file", () => {
+    expect(parseStringArgs(includeVarsModule, "file='{{ ansible_distribution }}.yml'").args).toEqual({ file: '{{ ansible_distribution }}.yml' });
+    expect(parseStringArgs(includeVarsModule, 'os/{{ x }}.yml name=osvars').args).toEqual({ _raw_params: 'os/{{ x }}.yml', name: 'osvars' });
+    // command keeps words that are not its own options in the command (Ansible's check_raw).
+    expect(parseStringArgs(commandModule, "echo file='x' chdir=/tmp").args).toEqual({ chdir: '/tmp', _raw_params: "echo file='x'" });
+  });
+
   const ctx = (vars: Record<string, unknown>, got: ReturnType<typeof includeVarsFiles>) => ({ vars, includeVars: () => got }) as unknown as PlanContext;
 
   it('refuses mixing file and dir arguments, and unknown ones, with ansible-core’s messages', () => {
