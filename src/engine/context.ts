@@ -163,6 +163,8 @@ export class RunContext {
   playHosts: string[] = [];
   /** Hosts of the current serial batch (ansible_play_batch). */
   playBatch: string[] = [];
+  /** The play's roles as ansible-core's play.roles holds them: roles:, every import_role (at load), then each include_role with public: true when it is included. */
+  playRoleNames: string[] = [];
   /** Hosts that ran `meta: end_host` in the current play (left out of ansible_play_hosts / _batch). */
   readonly endedHosts = new Set<string>();
   aborted?: string;
@@ -287,7 +289,7 @@ export class RunContext {
       return !!s && (s.failed || s.unreachable || this.endedHosts.has(h));
     };
     const batch = this.playBatch.filter((h) => !gone(h));
-    const playRoles = (this.play?.roles ?? []).map((r) => r.roleName);
+    const playRoles = [...this.playRoleNames];
     const magic: Record<string, unknown> = {
       ansible_version: TSPLAY_ANSIBLE_VERSION,
       tsplay_version: VERSION,

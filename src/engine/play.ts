@@ -116,6 +116,7 @@ export async function runPlay(run: RunContext, play: Play): Promise<PlayReport> 
   run.endedHosts.clear();
   run.playBatch = hosts;
   run.playHosts = hosts;
+  run.playRoleNames = [...play.roles.map((r) => r.roleName), ...[play.handlers, play.preTasks, play.postTasks, play.tasks].flatMap(importedRoleNames)];
   run.playBecome = play.become;
   run.playBecomeUser = play.becomeUser;
   run.playVars = play.vars;
@@ -186,6 +187,13 @@ export async function runPlay(run: RunContext, play: Play): Promise<PlayReport> 
 }
 
 /** The scope every task of a play starts from: the play's tags, environment and connection keywords. */
+/** The roles import_role names in a task list (blocks too), in order: ansible-core adds them to play.roles when the play loads (handlers, pre_tasks, post_tasks, tasks). */
+function importedRoleNames(nodes: TaskNode[]): string[] {
+  return nodes.flatMap((n) =>
+    n.kind === 'role' ? (n.dynamic ? [] : [n.roleName]) : n.kind === 'block' ? [...importedRoleNames(n.block), ...importedRoleNames(n.rescue), ...importedRoleNames(n.always)] : [],
+  );
+}
+
 function playScope(play: Play, name: string): Scope {
   const scope: Scope = { ...emptyScope(name), tags: [...play.tags] };
   if (play.environment !== undefined) scope.environment = [play.environment];
@@ -731,6 +739,8 @@ async function roleStep(pr: PlayRun, calls: Map<string, RoleTask>, scope: Scope)
     pr.seenRoleHandlers.add(role.name);
     for (const h of role.handlers) pr.handlers.push({ task: h, scope: { ...roleScopeBase, path: `handlers/${role.name}`, role: { role, params } }, notified: new Set() });
   }
+  // ansible's IncludeRole adds a public role to play.roles when it is included (ansible_play_role_names)
+  if (first.dynamic && first.public) run.playRoleNames.push(role.name);
   // include_role inside a role: the including roles, nearest first (ansible_parent_role_names).
   const parentRoles = scope.role ? [{ name: scope.role.role.name, dir: scope.role.role.dir }, ...(scope.parentRoles ?? [])] : undefined;
   await runLists(pr, lists, { ...roleScopeBase, role: { role, params }, parentRoles });

@@ -105,3 +105,31 @@ describe('vars_prompt encrypt', () => {
     });
   }
 });
+
+describe('ansible_play_role_names as play.roles', () => {
+  it('holds roles:, every import_role from the start, and a public include_role once included (a private one never)', async () => {
+    const p = project({
+      'inventory.ini': one,
+      'roles/a/tasks/main.yml': '- debug: { msg: a }\n',
+      'roles/b/tasks/main.yml': '- debug: { msg: b }\n',
+      'roles/c/tasks/main.yml': '- debug: { msg: c }\n',
+      'roles/d/tasks/main.yml': '- debug: { msg: d }\n',
+      'site.yml': `- hosts: web
+  gather_facts: false
+  roles: [a]
+  tasks:
+    - name: before
+      debug: { msg: "{{ ansible_play_role_names }}" }
+    - include_role: { name: c }
+    - include_role: { name: d, public: true }
+    - name: after
+      debug: { msg: "{{ ansible_play_role_names }} {{ ansible_role_names | sort }}" }
+    - import_role: { name: b }
+`,
+    });
+    const r = await run(p);
+    expect(r.code, r.all).toBe(0);
+    expect(debugMsgs(r.report, 'before')['h1']).toEqual(['a', 'b']);
+    expect(debugMsgs(r.report, 'after')['h1']).toBe("['a', 'b', 'd'] ['a', 'b', 'd']");
+  });
+});
