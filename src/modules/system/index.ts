@@ -19,6 +19,7 @@ import { mountModule } from './mount.js';
 import { serviceFactsModule } from './service_facts.js';
 import { timezoneModule } from './timezone.js';
 import { hostnameModule } from './hostname.js';
+import { localeGenModule } from './locale_gen.js';
 
 /** Command, package, service, network and control modules. */
 export const systemModules: ModuleDef[] = [
@@ -45,4 +46,5 @@ export const systemModules: ModuleDef[] = [
   serviceFactsModule,
   timezoneModule,
   hostnameModule,
+  localeGenModule,
 ];
