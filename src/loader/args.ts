@@ -65,6 +65,11 @@ export function parseStringArgs(module: ModuleDef, text: string): ParsedStringAr
   return { args, stray: kv.raw === undefined ? [] : kv.raw.split(/\s+/).filter(Boolean) };
 }
 
+/** A template that may render to `omit` (the argument is then dropped, as in Ansible). */
+function mayOmit(v: unknown): boolean {
+  return typeof v === 'string' && hasTemplate(v) && /\bomit\b/.test(v);
+}
+
 function pathText(path: PropertyKey[]): string {
   return path.map((p, i) => (typeof p === 'number' ? `[${p}]` : i === 0 ? String(p) : `.${String(p)}`)).join('');
 }
@@ -99,6 +104,8 @@ export function validateModuleArgs(module: ModuleDef, args: Record<string, unkno
     const first = issue.path[0] as string | number | undefined;
     if (issue.code === 'unrecognized_keys') {
       for (const k of issue.keys) {
+        // `warn: "{{ x | default(omit) }}"` may vanish when rendered; the run-time check sees what is left.
+        if (opts.partial && mayOmit(args[k])) continue;
         const hint = didYouMean(k, known) ?? (known.length ? `${as} takes: ${known.join(', ')}` : undefined);
         errors.push(new TsplayError('VALIDATION', `unknown argument '${k}' for module ${as}`, { location: at(k), hint }));
       }
