@@ -82,6 +82,8 @@ export interface ConnectionOverrides {
   port?: number;
   connection?: 'ssh' | 'local';
   becomeMethod?: BecomeMethod;
+  /** A become_method tsplay has no plugin for: an error only when the task becomes (as ansible-core loads the plugin then). */
+  unknownBecomeMethod?: string;
   becomeFlags?: string;
   becomeExe?: string;
 }
@@ -111,8 +113,8 @@ export function resolveConnectionKeywords(kw: ConnectionKeywords, vars: Record<s
   const bm = text(kw.becomeMethod);
   if (bm !== undefined) {
     const m = becomeMethodOf(bm);
-    if (!m) throw new TsplayError('VALIDATION', `become_method '${bm}' is not supported`, { location: loc, hint: 'tsplay becomes another user with sudo or su' });
-    o.becomeMethod = m;
+    if (m) o.becomeMethod = m;
+    else o.unknownBecomeMethod = bm;
   }
   const bf = text(kw.becomeFlags);
   if (bf !== undefined) o.becomeFlags = bf;

@@ -300,6 +300,11 @@ async function runOnce(run: RunContext, hs: HostState, task: ModuleTask, scope: 
   const becomeUser = becomeUserRaw !== undefined ? renderString(becomeUserRaw, vars, task.loc) : strVar(vars['ansible_become_user']);
   // remote_user / port / connection / become_method…: the enclosing play, blocks and role calls, then the task's own.
   const connKw = scope.conn || task.conn ? resolveConnectionKeywords({ ...scope.conn, ...task.conn }, vars, task.loc) : undefined;
+  if (become && connKw?.unknownBecomeMethod !== undefined)
+    throw new TsplayError('VALIDATION', `Invalid become method specified, could not find matching plugin: '${connKw.unknownBecomeMethod}'`, {
+      location: task.loc,
+      hint: 'tsplay becomes another user with sudo or su',
+    });
   const escalation = { become, becomeUser, becomeMethod: connKw?.becomeMethod, becomeFlags: connKw?.becomeFlags, becomeExe: connKw?.becomeExe };
   const env = taskEnvironment(scope, task, vars);
   // `timeout:` (or ANSIBLE_TASK_TIMEOUT): the whole module run has that many seconds; commands

@@ -1,7 +1,7 @@
 import { existsSync, readFileSync, statSync } from 'node:fs';
 import path from 'node:path';
 import type { BlockTask, ConnectionKeywords, IncludeTask, LoopFields, ModuleTask, RoleInstanceRef, RoleTask, TaskCommon, TaskNode, TemplatedKeyword } from '../config/model.js';
-import { becomeMethodOf, connectionKind } from '../config/connection-names.js';
+import { connectionKind } from '../config/connection-names.js';
 import { isAnsibleIdentifier, pythonStr } from '../config/identifier.js';
 import { BLOCK_KEYWORDS, TASK_KEYWORDS, UNSUPPORTED_KEYWORDS } from '../config/schemas.js';
 import {
@@ -309,12 +309,9 @@ class Normalizer {
         this.err(`connection '${cn}' is not supported`, this.map.value(t, 'connection'), 'tsplay connects with ssh (also paramiko, smart) or runs locally (local)');
       } else c.connection = cn;
     }
+    // a become_method tsplay has no plugin for fails the tasks that become, when they run (as in ansible-core)
     const bm = text('become_method');
-    if (bm !== undefined) {
-      if (!hasTemplate(bm) && becomeMethodOf(bm) === undefined) {
-        this.err(`become_method '${bm}' is not supported`, this.map.value(t, 'become_method'), 'tsplay becomes another user with sudo or su');
-      } else c.becomeMethod = bm;
-    }
+    if (bm !== undefined) c.becomeMethod = typeof t.become_method === 'boolean' ? pythonStr(t.become_method) : bm;
     const bf = text('become_flags');
     if (bf !== undefined) c.becomeFlags = bf;
     const be = text('become_exe');

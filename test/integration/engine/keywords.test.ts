@@ -118,13 +118,16 @@ describe('connection variables and keywords', () => {
     expect(r.all).toMatch(/site\.yml:3:15: connection 'winrm' is not supported/);
   });
 
-  it('become_method other than sudo/su is refused at load', async () => {
+  it('become_method other than sudo/su fails the tasks that become, when they run (as ansible-core); others run', async () => {
     const p = project({
       'inventory.ini': one,
-      'site.yml': `- hosts: web\n  gather_facts: false\n  tasks:\n    - command: id\n      become: true\n      become_method: runas\n`,
+      'site.yml': `- hosts: web\n  gather_facts: false\n  become_method: runas\n  tasks:\n    - name: plain\n      command: id\n    - name: becomes\n      command: id\n      become: true\n      become_method: 5\n`,
     });
     const r = await run(p);
-    expect(r.all).toMatch(/site\.yml:6:22: become_method 'runas' is not supported/);
+    expect(r.code).toBe(2);
+    expect(resultsOf(r.report, 'plain')['h1']!.status).toBe('changed');
+    expect(resultsOf(r.report, 'becomes')['h1']!.status).toBe('failed');
+    expect(r.all).toMatch(/site\.yml:7:7: Invalid become method specified, could not find matching plugin: '5'/);
   });
 });
 
