@@ -265,7 +265,6 @@ export const roleReferenceSchema = z
   .object({
     name: z.string().describe('the role'),
     role: z.string().describe('the role (same as name:)'),
-    vars: z.record(z.string(), z.unknown()).describe('variables (role params) for the role'),
     tasks_from: z.string().describe('the role’s tasks/ file to run instead of main'),
     vars_from: z.string().describe('the role’s vars/ file to load instead of main'),
     defaults_from: z.string().describe('the role’s defaults/ file to load instead of main'),
@@ -276,7 +275,7 @@ export const roleReferenceSchema = z
     apply: applyKeywordsSchema.describe('keywords for the role’s tasks (include_role only)'),
   })
   .partial()
-  .describe('which role to run and how; keys that are not these are role params');
+  .describe('which role to run and how (the role’s variables go in the task’s vars:)');
 
 /** An entry of a play's `vars_prompt:`. */
 export const varsPromptSchema = z

@@ -420,12 +420,14 @@ class Normalizer {
       const n = spec.name ?? spec.role;
       if (typeof n !== 'string' || n === '') this.err(`${key} needs the role's name: ${key}: { name: ROLE }`, this.map.value(t, key));
       else roleName = n;
-      for (const k of Object.keys(spec)) {
-        if (ROLE_REF_KEYS.has(k)) continue;
-        if (Object.hasOwn(UNSUPPORTED_KEYWORDS, k)) this.err(`'${k}' is not supported by tsplay`, this.map.key(spec, k), UNSUPPORTED_KEYWORDS[k]);
-        else Object.defineProperty(params, k, { value: spec[k], enumerable: true, writable: true, configurable: true });
-      }
-      if (spec.vars !== undefined) params = { ...params, ...this.vars(spec) };
+      // ansible-core's IncludeRole takes only its own options: role params and vars go in the task's vars:
+      const bad = Object.keys(spec).filter((k) => !ROLE_REF_KEYS.has(k));
+      if (bad.length)
+        this.err(
+          `Invalid options for ${key.replace(/^ansible\.(builtin|legacy)\./, '')}: ${bad.join(',')}`,
+          this.map.key(spec, bad[0]!),
+          `${key} takes ${[...ROLE_REF_KEYS].join(', ')}; give the role's variables in the task's vars: (beside ${key}:)`,
+        );
     } else {
       this.err(`${key} needs a role name, got ${typeName(spec)}`, this.map.value(t, key));
     }

@@ -49,6 +49,20 @@ describe('register on includes', () => {
   });
 });
 
+describe('include_role options', () => {
+  for (const [spec, message] of [
+    ['include_role: { name: r1, vars: { x: 1 } }', 'Invalid options for include_role: vars'],
+    ['import_role: { name: r1, x: 1, y: 2 }', 'Invalid options for import_role: x,y'],
+  ] as const) {
+    it(`${spec} is refused as ansible-core refuses it (${message})`, async () => {
+      const p = project({ 'inventory.ini': one, 'roles/r1/tasks/main.yml': '- debug: { msg: x }\n', 'site.yml': play(`- ${spec}`) });
+      const r = await run(p);
+      expect(r.code).not.toBe(0);
+      expect(r.all).toContain(message);
+    });
+  }
+});
+
 describe('register names and until', () => {
   for (const [value, shown] of [
     ['5', '5'],
