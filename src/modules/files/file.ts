@@ -16,6 +16,11 @@ const schema = z
     recurse: bool.default(false),
     force: bool.default(false),
     follow: bool.default(true),
+    // 'now', 'preserve' or a time in *_format; which of them tsplay carries out: planFile.
+    modification_time: z.string().optional(),
+    modification_time_format: z.string().optional(),
+    access_time: z.string().optional(),
+    access_time_format: z.string().optional(),
     ...attrArgs,
   })
   .strict();
@@ -70,6 +75,12 @@ export function planFile(a: FileArgs, { st, srcSt }: Ctx): Plan {
   const want: AttrWant = { mode: a.mode, owner: a.owner, group: a.group };
   if (a.recurse && state !== 'directory') return failedPlan("recurse option requires state to be 'directory'", { path });
   if (a.src !== undefined && state !== 'link' && state !== 'hard') return failedPlan("src option requires state to be 'link' or 'hard'", { path });
+  // Ansible's defaults: 'now' for touch, 'preserve' for every other state.
+  const times = { modification_time: a.modification_time ?? (state === 'touch' ? 'now' : 'preserve'), access_time: a.access_time ?? (state === 'touch' ? 'now' : 'preserve') };
+  for (const [k, v] of Object.entries(times)) {
+    if (v === 'preserve' || (v === 'now' && state === 'touch')) continue;
+    return failedPlan(`${k}: tsplay takes 'preserve' here${state === 'touch' ? " or 'now'" : " (or 'now' with state: touch)"}, not '${v}'`, { path });
+  }
 
   const done = (changed: boolean, commands: Command[], result: Record<string, unknown>, diff?: FileDiff): Plan => {
     const plan: Plan = { changed, commands, result: { changed, ...result } };
@@ -136,8 +147,14 @@ export function planFile(a: FileArgs, { st, srcSt }: Ctx): Plan {
     case 'touch': {
       const info = prev === 'absent' ? undefined : a.follow ? st.resolved : st.self;
       const attrs = attrChanges(path, info, want);
-      const commands: Command[] = [cmd(sh`touch -- ${path}`, `touch ${path}`), ...attrs.commands];
-      return done(true, commands, { dest: path, state: prev === 'absent' ? 'file' : prev, ...attrs.after }, stateDiff(path, prev, 'touch', attrs.before, attrs.after));
+      // touch -m / -a sets only that time to now; with both preserved an existing file keeps its times.
+      const m = times.modification_time === 'now';
+      const at = times.access_time === 'now';
+      const only = m && at ? [] : m ? ['-m'] : at ? ['-a'] : [];
+      const touch = m || at || prev === 'absent' ? [cmd(sh`touch ${[...only, '--', path]}`, `touch ${[...only, path].join(' ')}`)] : [];
+      const commands: Command[] = [...touch, ...attrs.commands];
+      const changed = commands.length > 0;
+      return done(changed, commands, { dest: path, state: prev === 'absent' ? 'file' : prev, ...attrs.after }, stateDiff(path, prev, 'touch', attrs.before, attrs.after));
     }
     case 'link': {
       let src = a.src;
