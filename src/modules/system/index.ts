@@ -20,6 +20,7 @@ import { serviceFactsModule } from './service_facts.js';
 import { timezoneModule } from './timezone.js';
 import { hostnameModule } from './hostname.js';
 import { localeGenModule } from './locale_gen.js';
+import { modprobeModule } from './modprobe.js';
 
 /** Command, package, service, network and control modules. */
 export const systemModules: ModuleDef[] = [
@@ -47,4 +48,5 @@ export const systemModules: ModuleDef[] = [
   timezoneModule,
   hostnameModule,
   localeGenModule,
+  modprobeModule,
 ];
