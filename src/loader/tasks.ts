@@ -303,7 +303,8 @@ class Normalizer {
       else if (typeof v === 'string' && hasTemplate(v)) c.port = text('port');
       else this.err(`'port' must be a port number from 1 to 65535, got ${JSON.stringify(v)}`, this.map.value(t, 'port'));
     }
-    const cn = text('connection');
+    // Python's str() of the value, as ansible-core names it ('True' for yes)
+    const cn = typeof t.connection === 'boolean' ? pythonStr(t.connection) : text('connection');
     if (cn !== undefined) {
       if (!hasTemplate(cn) && connectionKind(cn) === undefined) {
         this.err(`connection '${cn}' is not supported`, this.map.value(t, 'connection'), 'tsplay connects with ssh (also paramiko, smart) or runs locally (local)');

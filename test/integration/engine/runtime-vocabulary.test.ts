@@ -78,6 +78,13 @@ describe('register names and until', () => {
     });
   }
 
+  it("connection: yes is named as ansible-core names it ('True') and refused before anything runs", async () => {
+    const p = project({ 'inventory.ini': one, 'site.yml': play('- command: echo hi\n  connection: yes') });
+    const r = await run(p);
+    expect(r.code).not.toBe(0);
+    expect(r.all).toContain("connection 'True' is not supported");
+  });
+
   it('until takes a list of conditions (all must hold)', async () => {
     const p = project({
       'inventory.ini': one,
