@@ -137,12 +137,17 @@ export function becomeError(host: string, user: string, wrongPassword = false): 
  * Shell script (run as the become user) that writes its stdin to `dest` atomically: temp file in
  * the same directory, mode (given, or the existing file's, or 0644), owner/group, then rename.
  */
-export function installFromStdinScript(dest: string, opts: { mode?: string; owner?: string; group?: string }): string {
+export function installFromStdinScript(dest: string, opts: { mode?: string; owner?: string; group?: string; size?: number }): string {
   const dir = dirnameOf(dest);
   const base = dest.slice(dir.length).replace(/^\/+/, '');
   const tmp = `${dir === '' ? '.' : dir === '/' ? '' : dir}/.${base}.tsplay-${randomTag()}`;
   const q = quote;
   const lines = [`trap ${q(`rm -f -- ${q(tmp)}`)} EXIT`, `umask 077`, `cat > ${q(tmp)} || exit 1`];
+  // A connection cut mid-transfer ends stdin early, and cat exits 0 on that EOF: only the whole
+  // content may replace the file (never a truncated one).
+  if (opts.size !== undefined) {
+    lines.push(`got=$(wc -c < ${q(tmp)}) || exit 1`, `[ "$got" -eq ${opts.size} ] || { echo "received $got of ${opts.size} bytes: the file was not replaced" >&2; exit 1; }`);
+  }
   if (opts.mode) lines.push(`chmod ${q(opts.mode)} -- ${q(tmp)} || exit 1`);
   else lines.push(`if [ -e ${q(dest)} ]; then chmod "$(stat -c %a -- ${q(dest)})" -- ${q(tmp)}; else chmod 0644 -- ${q(tmp)}; fi || exit 1`);
   if (opts.owner || opts.group) {

@@ -111,7 +111,7 @@ export class LocalExecutor implements Executor {
     const target = becomeTarget(this.user, opts.become ?? this.spec.become, opts.becomeUser ?? this.spec.becomeUser);
     if (target || opts.owner || opts.group) {
       // chown needs names resolved on the host; the shell script does mode/owner/group + rename.
-      const r = await this.runScript(installFromStdinScript(path, opts), { ...opts, stdin: data });
+      const r = await this.runScript(installFromStdinScript(path, { ...opts, size: data.length }), { ...opts, stdin: data });
       if (r.rc !== 0) throw this.fileError('write', path, r.stderr.toString('utf8').trim() || `rc ${r.rc}`);
       return;
     }

@@ -353,7 +353,7 @@ export class SshExecutor implements Executor {
     const target = becomeTarget(this.user, opts.become ?? this.spec.become, opts.becomeUser ?? this.spec.becomeUser);
     if (target) {
       // The login user may not be able to write there: stream the bytes to a sudo'd shell on stdin.
-      const r = await this.runScript(installFromStdinScript(remotePath, opts), { ...opts, stdin: data });
+      const r = await this.runScript(installFromStdinScript(remotePath, { ...opts, size: data.length }), { ...opts, stdin: data });
       if (r.rc !== 0) throw this.fileError('write', remotePath, r.stderr.toString('utf8').trim() || `rc ${r.rc}`);
       return;
     }
@@ -361,29 +361,38 @@ export class SshExecutor implements Executor {
     const dir = dirnameOf(remotePath);
     const base = remotePath.slice(dir.length).replace(/^\/+/, '');
     const tmp = `${dir === '' ? '.' : dir === '/' ? '' : dir}/.${base}.tsplay-${randomTag()}`;
+    // A connection that drops mid-transfer leaves SFTP requests unanswered: end the write then,
+    // as unreachable. The file itself is safe: only a complete temp file is ever renamed over it.
+    const lost = sessionLost(sftp, this.host);
     try {
-      let mode = opts.mode !== undefined ? parseMode(opts.mode) : undefined;
-      if (mode === undefined) {
-        const st = await sftpCall<{ mode: number } | null>((cb) => sftp.stat(remotePath, cb)).catch(() => null);
-        mode = st ? st.mode & 0o7777 : 0o644;
-      }
-      await writeSftp(sftp, tmp, data);
-      await sftpCall((cb) => sftp.chmod(tmp, mode!, cb));
-      if (opts.owner || opts.group) {
-        const spec = `${opts.owner ?? ''}${opts.group ? ':' + opts.group : ''}`;
-        const r = await this.execLine(buildCommandLine(`chown ${quote(spec)} -- ${quote(tmp)}`), undefined, undefined);
-        if (r.rc !== 0) throw new Error(r.stderr.toString('utf8').trim() || `chown rc ${r.rc}`);
-      }
-      await sftpCall((cb) => sftp.ext_openssh_rename(tmp, remotePath, cb)).catch(async () => {
-        // Servers without posix-rename: plain mv keeps the replace atomic.
-        const r = await this.execLine(buildCommandLine(`mv -f -- ${quote(tmp)} ${quote(remotePath)}`), undefined, undefined);
-        if (r.rc !== 0) throw new Error(r.stderr.toString('utf8').trim());
-      });
+      await Promise.race([this.putSftp(sftp, remotePath, tmp, data, opts), lost.promise]);
     } catch (e) {
-      await sftpCall((cb) => sftp.unlink(tmp, cb)).catch(() => undefined);
+      if (!lost.happened) await sftpCall((cb) => sftp.unlink(tmp, cb)).catch(() => undefined);
       if (e instanceof TsplayError) throw e;
       throw this.fileError('write', remotePath, (e as Error).message);
+    } finally {
+      lost.dispose();
     }
+  }
+
+  private async putSftp(sftp: SFTPWrapper, remotePath: string, tmp: string, data: Buffer, opts: PutOptions): Promise<void> {
+    let mode = opts.mode !== undefined ? parseMode(opts.mode) : undefined;
+    if (mode === undefined) {
+      const st = await sftpCall<{ mode: number } | null>((cb) => sftp.stat(remotePath, cb)).catch(() => null);
+      mode = st ? st.mode & 0o7777 : 0o644;
+    }
+    await writeSftp(sftp, tmp, data);
+    await sftpCall((cb) => sftp.chmod(tmp, mode!, cb));
+    if (opts.owner || opts.group) {
+      const spec = `${opts.owner ?? ''}${opts.group ? ':' + opts.group : ''}`;
+      const r = await this.execLine(buildCommandLine(`chown ${quote(spec)} -- ${quote(tmp)}`), undefined, undefined);
+      if (r.rc !== 0) throw new Error(r.stderr.toString('utf8').trim() || `chown rc ${r.rc}`);
+    }
+    await sftpCall((cb) => sftp.ext_openssh_rename(tmp, remotePath, cb)).catch(async () => {
+      // Servers without posix-rename: plain mv keeps the replace atomic.
+      const r = await this.execLine(buildCommandLine(`mv -f -- ${quote(tmp)} ${quote(remotePath)}`), undefined, undefined);
+      if (r.rc !== 0) throw new Error(r.stderr.toString('utf8').trim());
+    });
   }
 
   async get(remotePath: string, opts: { become?: boolean } = {}): Promise<Buffer | null> {
@@ -576,9 +585,33 @@ function writeSftp(sftp: SFTPWrapper, path: string, data: Buffer): Promise<void>
   return new Promise((resolve, reject) => {
     const ws = sftp.createWriteStream(path, { flags: 'w', mode: 0o600 });
     ws.on('error', reject);
+    // (a session lost mid-write is caught by the caller's sessionLost race)
     ws.on('close', () => resolve());
     ws.end(data);
   });
+}
+
+/** Rejects (CONNECTION) when the SFTP session or its connection closes; `dispose` when done. */
+function sessionLost(sftp: SFTPWrapper, host: string): { promise: Promise<never>; happened: boolean; dispose(): void } {
+  const state = { happened: false };
+  let onClose = (): void => undefined;
+  const promise = new Promise<never>((_, reject) => {
+    onClose = () => {
+      state.happened = true;
+      reject(
+        new TsplayError('CONNECTION', `${host}: the connection was lost while a file was written; the file on the host was left as it was (only a complete copy replaces it)`),
+      );
+    };
+    sftp.once('close', onClose);
+  });
+  promise.catch(() => undefined);
+  return {
+    promise,
+    get happened() {
+      return state.happened;
+    },
+    dispose: () => sftp.off('close', onClose),
+  };
 }
 
 interface MapCtx {

@@ -85,6 +85,16 @@ describe('installFromStdinScript', () => {
     expect(execFileSync('ls', ['-A', dir], { encoding: 'utf8' })).not.toContain('.tsplay-');
   });
 
+  it('a transfer cut short (stdin ends early, cat exits 0) never replaces the file', () => {
+    const dest = join(dir, 'whole.txt');
+    sh(buildCommandLine(installFromStdinScript(dest, { size: 4 })), 'old\n');
+    expect(readFileSync(dest, 'utf8')).toBe('old\n');
+    // 12 bytes announced, 5 arrived
+    expect(() => sh(buildCommandLine(installFromStdinScript(dest, { size: 12 })), 'new c')).toThrow(/received 5 of 12 bytes: the file was not replaced/);
+    expect(readFileSync(dest, 'utf8')).toBe('old\n');
+    expect(execFileSync('ls', ['-A', dir], { encoding: 'utf8' })).not.toContain('.tsplay-');
+  });
+
   it('fails (and cleans up) when the directory does not exist', () => {
     expect(() => sh(buildCommandLine(installFromStdinScript(join(dir, 'missing', 'f'), {})), 'x')).toThrow();
   });
