@@ -21,6 +21,7 @@ import { timezoneModule } from './timezone.js';
 import { hostnameModule } from './hostname.js';
 import { localeGenModule } from './locale_gen.js';
 import { modprobeModule } from './modprobe.js';
+import { sebooleanModule, selinuxModule } from './selinux.js';
 
 /** Command, package, service, network and control modules. */
 export const systemModules: ModuleDef[] = [
@@ -49,4 +50,6 @@ export const systemModules: ModuleDef[] = [
   hostnameModule,
   localeGenModule,
   modprobeModule,
+  sebooleanModule,
+  selinuxModule,
 ];
