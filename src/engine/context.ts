@@ -163,6 +163,8 @@ export class RunContext {
   playBecome?: boolean;
   playBecomeUser?: string;
   playHosts: string[] = [];
+  /** The play pattern's hosts before failed ones are dropped (ansible_play_hosts_all). */
+  playHostsAll: string[] = [];
   /** Hosts of the current serial batch (ansible_play_batch). */
   playBatch: string[] = [];
   /** The play's roles as ansible-core's play.roles holds them: roles:, every import_role (at load), then each include_role with public: true when it is included. */
@@ -300,7 +302,7 @@ export class RunContext {
       ansible_run_tags: this.opts.tags?.length ? [...this.opts.tags] : ['all'],
       ansible_skip_tags: [...(this.opts.skipTags ?? [])],
       ansible_inventory_sources: this.opts.inventory.map((p) => (p.includes(',') && !existsSync(p) ? p : path.resolve(p))),
-      ansible_play_hosts_all: [...this.playHosts],
+      ansible_play_hosts_all: [...this.playHostsAll],
       ansible_play_hosts: this.playHosts.filter((h) => !gone(h)),
       ansible_play_batch: batch,
       play_hosts: batch,

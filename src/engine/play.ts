@@ -116,6 +116,8 @@ export async function runPlay(run: RunContext, play: Play): Promise<PlayReport> 
   run.endedHosts.clear();
   run.playBatch = hosts;
   run.playHosts = hosts;
+  // ansible_play_hosts_all: every host of the pattern (--limit applied) in inventory order, also one that failed in an earlier play
+  run.playHostsAll = selection.hosts;
   run.playRoleNames = [...play.roles.map((r) => r.roleName), ...[play.handlers, play.preTasks, play.postTasks, play.tasks].flatMap(importedRoleNames)];
   run.playBecome = play.become;
   run.playBecomeUser = play.becomeUser;
@@ -1080,13 +1082,22 @@ async function metaStep(pr: PlayRun, entries: Array<[string, ModuleTask]>, scope
           s.ansibleFacts = undefined;
         }
         break;
-      case 'clear_host_errors':
-        for (const name of playHosts) {
+      case 'clear_host_errors': {
+        // every host of the play's pattern (also one that failed in an earlier play) is usable by
+        // the next plays; one that failed in this play stays out of it, as ansible's iterator has
+        // it done (and ansible_play_hosts keeps it out)
+        const all = selectPlayHosts(run.inventory, pr.play.hosts, run.opts.limit, pr.play.loc).hosts;
+        for (const name of all) {
           const s = run.hostState(name);
+          if ((s.failed || s.unreachable) && playHosts.includes(name)) {
+            pr.endedHosts.add(name);
+            run.endedHosts.add(name);
+          }
           s.failed = false;
           s.unreachable = false;
         }
         break;
+      }
       case 'reset_connection':
         await run.resetConnection(hs);
         break;

@@ -154,3 +154,30 @@ describe('ansible_play_role_names as play.roles', () => {
     expect(debugMsgs(r.report, 'after')['h1']).toBe("['a', 'b', 'd'] ['a', 'b', 'd']");
   });
 });
+
+describe('meta: clear_host_errors and ansible_play_hosts_all (both checked against ansible-core 2.14)', () => {
+  const two = localInventory({ web: { h1: '', h2: '' } });
+  const fail = `    - command: "false"\n      when: inventory_hostname == 'h1'\n`;
+
+  it('a host failed in this play stays out of it after the meta; the next play has it again', async () => {
+    const p = project({
+      'inventory.ini': two,
+      'site.yml': `- hosts: web\n  gather_facts: false\n  tasks:\n${fail}    - meta: clear_host_errors\n    - name: after\n      debug: { msg: "{{ ansible_play_hosts }} {{ ansible_play_batch }}" }\n- hosts: web\n  gather_facts: false\n  tasks:\n    - name: next\n      debug: { msg: "{{ ansible_play_hosts_all }}" }\n`,
+    });
+    const r = await run(p);
+    expect(r.code).toBe(2);
+    expect(debugMsgs(r.report, 'after')).toEqual({ h2: "['h2'] ['h2']" });
+    expect(debugMsgs(r.report, 'next')).toEqual({ h1: ['h1', 'h2'], h2: ['h1', 'h2'] });
+  });
+
+  it('ansible_play_hosts_all keeps a host failed in an earlier play; clear_host_errors there brings it back for the next play', async () => {
+    const p = project({
+      'inventory.ini': two,
+      'site.yml': `- hosts: web\n  gather_facts: false\n  tasks:\n${fail}- hosts: web\n  gather_facts: false\n  tasks:\n    - name: p2\n      debug: { msg: "{{ ansible_play_hosts_all }} {{ ansible_play_hosts }} {{ ansible_play_batch }}" }\n    - meta: clear_host_errors\n- hosts: web\n  gather_facts: false\n  tasks:\n    - name: p3\n      debug: { msg: "{{ ansible_play_hosts }}" }\n`,
+    });
+    const r = await run(p);
+    expect(r.code).toBe(2);
+    expect(debugMsgs(r.report, 'p2')).toEqual({ h2: "['h1', 'h2'] ['h2'] ['h2']" });
+    expect(debugMsgs(r.report, 'p3')).toEqual({ h1: ['h1', 'h2'], h2: ['h1', 'h2'] });
+  });
+});
