@@ -119,6 +119,14 @@ describe('systemModules registry list', () => {
         'timezone',
         'community.general.timezone',
         'hostname',
+        'locale_gen',
+        'community.general.locale_gen',
+        'modprobe',
+        'community.general.modprobe',
+        'seboolean',
+        'ansible.posix.seboolean',
+        'selinux',
+        'ansible.posix.selinux',
       ].sort(),
     );
     expect(new Set(names).size).toBe(names.length);
