@@ -35,7 +35,9 @@ describe('npm pack, install into an empty folder, use', () => {
     expect(files).toContain('package/dist/src/wallarm/scripts/install.sh');
     expect(files).toContain('package/dist/src/wallarm/scripts/machine-state.sh');
     expect(files).toContain('package/playbooks/upgrade.yml');
-    expect(files.filter((f) => /^package\/(src|test|\.ci|bench|scripts)\//.test(f) || f.endsWith('.ts'))).toEqual([]);
+    // TypeScript declarations (.d.ts) for a team's plugins; no TypeScript sources
+    expect(files).toContain('package/dist/src/index.d.ts');
+    expect(files.filter((f) => /^package\/(src|test|\.ci|bench|scripts)\//.test(f) || (f.endsWith('.ts') && !f.endsWith('.d.ts')))).toEqual([]);
   });
 
   it('tsplay --version prints the package version, from compiled JavaScript', () => {
@@ -74,5 +76,53 @@ describe('npm pack, install into an empty folder, use', () => {
     const up = tsplay(['validate', path.join(pkg, 'playbooks', 'upgrade.yml'), '-i', path.join(pkg, 'inventory', 'example.yml')], { WALLARM_API_TOKEN: 'x' });
     expect(up.stderr).toBe('');
     expect(up.status).toBe(0);
+  });
+
+  it("a team's plugin written in TypeScript typechecks against the installed package's declarations", () => {
+    const plugin = (body: string) => {
+      writeFileSync(path.join(app, 'plugin.ts'), body);
+      return spawnSync(
+        process.execPath,
+        [
+          path.join(REPO, 'node_modules', 'typescript', 'bin', 'tsc'),
+          '--noEmit',
+          '--strict',
+          '--module',
+          'nodenext',
+          '--moduleResolution',
+          'nodenext',
+          '--target',
+          'es2022',
+          '--skipLibCheck',
+          'plugin.ts',
+        ],
+        {
+          cwd: app,
+          encoding: 'utf8',
+          timeout: 120_000,
+        },
+      );
+    };
+    const good = [
+      "import { defineModule, definePlugin, sh, z } from 'tsplay';",
+      'export default definePlugin({',
+      "  name: 'team',",
+      '  modules: [',
+      '    defineModule({',
+      "      name: 'hello',",
+      "      description: 'prints hello',",
+      '      args: z.object({ who: z.string() }),',
+      '      plan: (a) => ({ changed: true, commands: [{ kind: "shell", cmd: sh`echo hello ${a.who}` }] }),',
+      '    }),',
+      '  ],',
+      '});',
+      '',
+    ].join('\n');
+    const ok = plugin(good);
+    expect(ok.status, ok.stdout + ok.stderr).toBe(0);
+    // the declarations are real types: a wrong field is a type error
+    const bad = plugin(good.replace('a.who', 'a.whom'));
+    expect(bad.status).not.toBe(0);
+    expect(bad.stdout).toMatch(/whom/);
   });
 });
