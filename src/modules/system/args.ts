@@ -66,3 +66,17 @@ export function firstLine(s: string): string {
 export function lines(s: string): string[] {
   return s === '' ? [] : s.split(/\r?\n/);
 }
+
+/** A probe's `key=value` lines as [key, value, line] (a line without `=` is a key with an empty value). */
+export function probeLines(stdout: string): Array<[string, string, string]> {
+  return stdout.split('\n').map((line) => {
+    const eq = line.indexOf('=');
+    return eq < 0 ? [line, '', line] : [line.slice(0, eq), line.slice(eq + 1), line];
+  });
+}
+
+/** A probe's `stat MODE UID GID` line (stat -c '%a %u %g'): the mode as 4 octal digits. */
+export function statLine(line: string): { mode: string; uid: string; gid: string } {
+  const [, mode, uid, gid] = line.split(' ');
+  return { mode: (mode ?? '644').padStart(4, '0'), uid: uid ?? '0', gid: gid ?? '0' };
+}

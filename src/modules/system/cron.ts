@@ -12,7 +12,7 @@ import type { RunResult } from '../../executors/types.js';
 import { splitlines } from '../../template/jinja/filters/common.js';
 import { compilePyRegex, PyRegexError, utf8bin } from '../files/pyregex.js';
 import { defineModule, type FileDiff, type Plan, type Probe } from '../types.js';
-import { bool, str, withAliases } from './args.js';
+import { bool, str, withAliases, probeLines, statLine } from './args.js';
 
 const SPECIAL = ['reboot', 'yearly', 'annually', 'monthly', 'weekly', 'daily', 'hourly'] as const;
 
@@ -91,19 +91,14 @@ function probeScript(a: CronArgs): string {
 /** Parse the probe's key=value lines. */
 export function parseCronProbe(r: RunResult): CronProbe {
   const p: CronProbe = { path: '', sbin: [], who: '', isFile: false };
-  for (const line of r.stdout.split('\n')) {
-    const eq = line.indexOf('=');
-    const key = eq < 0 ? line : line.slice(0, eq);
-    const v = line.slice(eq + 1);
+  for (const [key, v, line] of probeLines(r.stdout)) {
     if (key === 'path') p.path = v;
     else if (key === 'sbin') p.sbin.push(v);
     else if (key === 'bin' && v) p.crontab = v;
     else if (key === 'who') p.who = v;
     else if (line === 'file') p.isFile = true;
-    else if (line.startsWith('stat ')) {
-      const [, mode, uid, gid] = line.split(' ');
-      p.stat = { mode: (mode ?? '644').padStart(4, '0'), uid: uid ?? '0', gid: gid ?? '0' };
-    } else if (key === 'rc') p.readRc = Number(v);
+    else if (line.startsWith('stat ')) p.stat = statLine(line);
+    else if (key === 'rc') p.readRc = Number(v);
     else if (key === 'data') p.content = Buffer.from(v, 'base64').toString('utf8');
   }
   return p;

@@ -10,7 +10,7 @@ import type { Command } from '../../commands/types.js';
 import type { RunResult } from '../../executors/types.js';
 import { backupCommand, backupFileFrom } from '../files/common.js';
 import { defineModule, type Outcome, type Plan, type Probe } from '../types.js';
-import { bool, str, withAliases } from './args.js';
+import { bool, str, withAliases, probeLines, statLine } from './args.js';
 import { binPathMessage } from './cron.js';
 
 const STATES = ['absent', 'absent_from_fstab', 'mounted', 'present', 'unmounted', 'remounted', 'ephemeral'] as const;
@@ -105,10 +105,7 @@ function probeScript(a: MountArgs, fstab: string): string {
 function parseProbe(r: RunResult): MountProbe {
   const p: MountProbe = { path: '', sbin: [], fstabExists: false, fstabDirExists: false, fstab: '', pathExists: false, isMount: false, mountV: '' };
   const b = (v: string) => Buffer.from(v, 'base64').toString('utf8');
-  for (const line of r.stdout.split('\n')) {
-    const eq = line.indexOf('=');
-    const key = eq < 0 ? line : line.slice(0, eq);
-    const v = line.slice(eq + 1);
+  for (const [key, v, line] of probeLines(r.stdout)) {
     if (key === 'path') p.path = v;
     else if (key === 'sbin') p.sbin.push(v);
     else if (key === 'mount' && v) p.mountBin = v;
@@ -117,10 +114,8 @@ function parseProbe(r: RunResult): MountProbe {
     else if (line === 'fstab-dir') p.fstabDirExists = true;
     else if (line === 'path-exists') p.pathExists = true;
     else if (line === 'is-mount') p.isMount = true;
-    else if (line.startsWith('stat ')) {
-      const [, mode, uid, gid] = line.split(' ');
-      p.fstabStat = { mode: (mode ?? '644').padStart(4, '0'), uid: uid ?? '0', gid: gid ?? '0' };
-    } else if (key === 'fstab') p.fstab = b(v);
+    else if (line.startsWith('stat ')) p.fstabStat = statLine(line);
+    else if (key === 'fstab') p.fstab = b(v);
     else if (key === 'mountinfo') p.mountinfo = b(v);
     else if (key === 'mountv') p.mountV = b(v);
   }

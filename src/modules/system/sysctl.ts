@@ -11,7 +11,7 @@ import type { RunResult } from '../../executors/types.js';
 import { ansibleBoolean } from '../../config/boolean.js';
 import { PY_WS } from '../../template/jinja/filters/common.js';
 import { defineModule, type Plan, type Probe } from '../types.js';
-import { bool, str, withAliases } from './args.js';
+import { bool, str, withAliases, probeLines, statLine } from './args.js';
 import { binPathMessage } from './cron.js';
 
 export const sysctlArgs = withAliases(
@@ -65,20 +65,15 @@ function parseProbe(r: RunResult): SysctlProbe {
   const p: SysctlProbe = { path: '', sbin: [], isFile: false, content: '' };
   let liveRc = 1;
   let live = '';
-  for (const line of r.stdout.split('\n')) {
-    const eq = line.indexOf('=');
-    const key = eq < 0 ? line : line.slice(0, eq);
-    const v = line.slice(eq + 1);
+  for (const [key, v, line] of probeLines(r.stdout)) {
     if (key === 'path') p.path = v;
     else if (key === 'sbin') p.sbin.push(v);
     else if (key === 'bin' && v) p.bin = v;
     else if (key === 'rc') liveRc = Number(v);
     else if (key === 'live') live = Buffer.from(v, 'base64').toString('utf8');
     else if (line === 'file') p.isFile = true;
-    else if (line.startsWith('stat ')) {
-      const [, mode, uid, gid] = line.split(' ');
-      p.stat = { mode: (mode ?? '644').padStart(4, '0'), uid: uid ?? '0', gid: gid ?? '0' };
-    } else if (key === 'data') p.content = Buffer.from(v, 'base64').toString('utf8');
+    else if (line.startsWith('stat ')) p.stat = statLine(line);
+    else if (key === 'data') p.content = Buffer.from(v, 'base64').toString('utf8');
   }
   if (p.bin && liveRc === 0) p.live = live;
   return p;
