@@ -1,14 +1,14 @@
 /** `set_fact`: set host variables for the rest of the run (`cacheable` is accepted and ignored). */
 import { z } from 'zod';
+import { isAnsibleIdentifier } from '../../config/identifier.js';
 import { defineModule } from '../types.js';
-
-const VALID = /^[A-Za-z_][A-Za-z0-9_]*$/;
 
 export const setFactArgs = z.record(z.string(), z.unknown()).superRefine((a, ctx) => {
   const keys = Object.keys(a).filter((k) => k !== 'cacheable');
   if (keys.length === 0) ctx.addIssue({ code: 'custom', message: 'No key/value pairs provided, at least one is required for this action to succeed' });
   for (const k of keys) {
-    if (!VALID.test(k)) {
+    // ansible's isidentifier: a Python keyword (class, None, True…) is refused too
+    if (!isAnsibleIdentifier(k)) {
       ctx.addIssue({
         code: 'custom',
         path: [k],

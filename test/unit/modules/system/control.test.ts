@@ -81,6 +81,8 @@ describe('set_fact', () => {
 
   it('refuses invalid variable names and empty calls', () => {
     expect(() => planWith(setFactModule, { args: { 'bad-name': 1 } })).toThrow(/The variable name 'bad-name' is not valid/);
+    // ansible's isidentifier also refuses Python keywords
+    for (const k of ['class', 'None', 'True']) expect(() => planWith(setFactModule, { args: { [k]: 1 } })).toThrow(`The variable name '${k}' is not valid`);
     expect(() => planWith(setFactModule, { args: {} })).toThrow(/at least one/);
   });
 });
