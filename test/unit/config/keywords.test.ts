@@ -51,7 +51,6 @@ describe('keyword schemas', () => {
     expect(Object.keys(ref.properties)).toEqual([
       'name',
       'role',
-      'vars',
       'tasks_from',
       'vars_from',
       'defaults_from',
