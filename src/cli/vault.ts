@@ -116,6 +116,7 @@ export async function vaultSecretsFrom(given: VaultFlags, o: SetupOptions): Prom
 function readPasswordSource(source: string, vaultId: string | undefined): Buffer {
   const file = path.resolve(source.startsWith('~/') ? path.join(process.env['HOME'] ?? '', source.slice(2)) : source);
   const hint = 'give an existing file holding the vault password (or an executable script printing it)';
+  if (source.trim() === '') throw new TsplayError('USAGE', 'an empty vault password file name (--vault-password-file / --vault-id)', { hint });
   if (!existsSync(file)) throw new TsplayError('USAGE', `The vault password file ${file} was not found`, { hint });
   let executable = false;
   try {

@@ -92,7 +92,8 @@ export class CaseRunner {
       await w.terminate().catch(() => undefined);
     }
     rmSync(dir, { recursive: true, force: true });
-    return outcome;
+    // the case's directory as the case wrote it, so a message naming an argument's path matches it
+    return { ...outcome, text: outcome.text.replaceAll(dir, '$D') };
   }
 
   async close(): Promise<void> {
@@ -134,6 +135,7 @@ function namesItsPlace(c: FuzzCase, text: string): boolean {
       const long = a.replace(/^-+/, '');
       if (all.includes(a) || (long.length > 2 && (all.includes(long) || all.includes(long.replaceAll('-', ' '))))) return true;
     }
+    if (a.includes('$D') && all.includes(a)) return true;
     const snippet = a.replaceAll('$D', '').slice(0, 12);
     if (snippet.trim().length >= 2 && all.includes(snippet)) return true;
     if (all.includes(`'${a}'`) || all.includes(`"${a}"`)) return true;
