@@ -353,9 +353,10 @@ export function parseYaml(text: string, file: string, opts: ParseYamlOptions = {
   const doc = json
     ? parseDocument(text, { lineCounter: lc, schema: 'json', uniqueKeys: false, prettyErrors: false })
     : parseDocument(text, { lineCounter: lc, version: '1.1', merge: false, prettyErrors: false, uniqueKeys: false, customTags: ansibleTags });
-  if (json && doc.errors.length) {
+  const asJson = json && doc.errors.length ? jsonValue(text) : NOT_JSON;
+  if (asJson !== NOT_JSON) {
     // Valid JSON the YAML parser cannot follow: take JSON's value, without positions.
-    const value: unknown = JSON.parse(text);
+    const value: unknown = asJson;
     if (deeperThan(value, MAX_DEPTH)) {
       return {
         value: undefined,
@@ -527,4 +528,15 @@ export function readYamlFile(file: string, from?: SourceLocation): ParsedYaml {
  */
 export function stringifyYaml(value: unknown): string {
   return stringify(value, { version: '1.1' });
+}
+
+const NOT_JSON = Symbol('not JSON');
+
+/** JSON.parse's value, or NOT_JSON when the text only looked like JSON (the YAML errors then stand). */
+function jsonValue(text: string): unknown {
+  try {
+    return JSON.parse(text);
+  } catch {
+    return NOT_JSON;
+  }
 }

@@ -79,6 +79,13 @@ const LIST: Reproducer[] = [
     code: 0,
     match: /\[WARNING\]: \S*inv\.yml:2:3: skipping unexpected key "hostz"/,
   },
+  {
+    name: 'JSON-looking inventory with a trailing BOM (JSON.parse threw)',
+    files: base({ 'inv.yml': '[]\ufeff\n' }),
+    argv: ['inventory', '-i', '$D/inv.yml'],
+    code: 4,
+    match: /inv\.yml:1:\d+: YAML syntax error/,
+  },
   { name: '-i /dev/zero', files: base(), argv: ['inventory', '-i', '/dev/zero'], code: 4, match: /\/dev\/zero/ },
   { name: 'a FIFO as inventory', files: base({ 'fifo.ini': { fifo: true } }), argv: ['inventory', '-i', '$D/fifo.ini'], code: 4, match: /fifo\.ini/ },
   {

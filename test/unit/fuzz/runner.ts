@@ -136,6 +136,8 @@ function namesItsPlace(c: FuzzCase, text: string): boolean {
       if (all.includes(a) || (long.length > 2 && (all.includes(long) || all.includes(long.replaceAll('-', ' '))))) return true;
     }
     if (a.includes('$D') && all.includes(a)) return true;
+    // a relative file argument named by its absolute path (resolved against the current directory)
+    if (a !== '' && !a.startsWith('-') && !a.includes('$D') && all.includes(path.resolve(a))) return true;
     const snippet = a.replaceAll('$D', '').slice(0, 12);
     if (snippet.trim().length >= 2 && all.includes(snippet)) return true;
     if (all.includes(`'${a}'`) || all.includes(`"${a}"`)) return true;
