@@ -105,10 +105,19 @@ describe.runIf(available)('SshExecutor against a real sshd on loopback', () => {
 
   it('reconnects once when the connection dropped between commands', async () => {
     const before = acceptedLogins();
-    // Kill this connection's sshd process (not the listener): the channel and connection die.
-    await ex.run(
-      `p=$$; while [ "$p" -gt 1 ]; do c=$(cat /proc/$p/comm); if [ "\${c#sshd}" != "$c" ] && [ "$p" != ${sshd.pid} ]; then kill -9 "$p"; break; fi; p=$(awk '/^PPid/{print $2}' /proc/$p/status); done`,
-    );
+    // Kill this connection's sshd process (not the listener): the channel and connection die, and
+    // the command that was running is reported as a lost connection (its effect is unknown).
+    const lost = await ex
+      .run(
+        `p=$$; while [ "$p" -gt 1 ]; do c=$(cat /proc/$p/comm); if [ "\${c#sshd}" != "$c" ] && [ "$p" != ${sshd.pid} ]; then kill -9 "$p"; break; fi; p=$(awk '/^PPid/{print $2}' /proc/$p/status); done`,
+      )
+      .then(
+        () => undefined,
+        (e: unknown) => e,
+      );
+    expect(lost).toBeInstanceOf(TsplayError);
+    expect((lost as TsplayError).code).toBe('CONNECTION');
+    expect((lost as TsplayError).message).toMatch(/connection was lost while a command ran/);
     await new Promise((r) => setTimeout(r, 200));
     const r = await ex.run('echo back');
     expect(r).toMatchObject({ rc: 0, stdout: 'back\n' });
