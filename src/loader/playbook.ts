@@ -368,6 +368,7 @@ class PlaybookLoader {
  * and thrown at once as TsplayErrors, each `FILE:LINE:COL: message` with a hint.
  */
 export async function loadPlaybook(file: string, opts: LoadPlaybookOptions = {}): Promise<Playbook> {
+  if (file.trim() === '') throw new TsplayError('USAGE', "the playbook path '' is empty", { hint: 'name the playbook file: tsplay run site.yml' });
   const abs = path.resolve(file);
   if (!fs.existsSync(abs)) throw new TsplayErrors([new TsplayError('VALIDATION', `playbook not found: ${file}`, { location: { file } })]);
   // Modules of the shipped packages and of the project's tsplay.config.* exist before tasks are read.

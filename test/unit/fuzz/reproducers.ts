@@ -104,6 +104,7 @@ const LIST: Reproducer[] = [
     match: /more than 200,000 lines/,
   },
   // playbooks
+  { name: 'validate "" (an empty path is not the current directory)', files: {}, argv: ['validate', ''], code: 5, match: /the playbook path '' is empty/ },
   { name: 'validate /dev/zero', files: {}, argv: ['validate', '/dev/zero'], code: 4, match: /\/dev\/zero/ },
   { name: 'a FIFO as playbook', files: { 'pb.yml': { fifo: true } }, argv: ['validate', '$D/pb.yml'], code: 4, match: /pb\.yml: this is a FIFO/ },
   {
