@@ -12,6 +12,7 @@ import { EXIT } from '../../../src/cli/exit-codes.js';
 import type { FuzzCase } from './generators.js';
 
 export const CASE_TIMEOUT_MS = 5000;
+const OUTPUT_FLAGS = new Set(['--json', '--junit', '--history']);
 export const CASE_HEAP_MB = 512;
 
 export interface Outcome {
@@ -62,7 +63,9 @@ export class CaseRunner {
       else if ('fifo' in content) execFileSync('mkfifo', [p]);
       else symlinkSync(content.symlink, p);
     }
-    const argv = c.argv.map(sub);
+    // Files a case writes (reports, history) go into its own directory, never the current one (the
+    // repository): a relative path after an output flag is taken inside the case directory.
+    const argv = c.argv.map((a, i) => (OUTPUT_FLAGS.has(c.argv[i - 1] ?? '') && !a.startsWith('/') && !a.startsWith('$D') ? `${dir}/${a}` : sub(a)));
     if (!this.worker) await this.start();
     await this.ready;
     const w = this.worker!;
