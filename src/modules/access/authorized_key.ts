@@ -11,7 +11,7 @@ import { raw, sh } from '../../commands/quote.js';
 import type { Command } from '../../commands/types.js';
 import type { RunResult } from '../../executors/types.js';
 import { splitlines } from '../../template/jinja/filters/common.js';
-import { bool, str } from '../files/common.js';
+import { bool, pathInfo, str } from '../files/common.js';
 import { fileStateCommand, parseFileState, type FileState } from '../files/state.js';
 import { pathExpansionShell } from '../users/common.js';
 import { defineModule, type Plan, type Probe } from '../types.js';
@@ -274,14 +274,6 @@ function keyFileProbe(a: AuthorizedKeyArgs): Probe {
       return p;
     },
   };
-}
-
-/** AnsibleModule.add_path_info: stat fields of a result's path (lstat for mode and size). */
-export function pathInfo(st: FileState | undefined): Record<string, unknown> {
-  if (!st?.exists || !st.self || !st.resolved) return {};
-  const s = st.self;
-  const state = s.type === 'link' ? 'link' : st.resolved.type === 'directory' ? 'directory' : st.resolved.nlink > 1 ? 'hard' : 'file';
-  return { uid: s.uid, gid: s.gid, owner: s.owner, group: s.group, mode: `0${parseInt(s.mode, 8).toString(8).padStart(3, '0')}`, state, size: s.size };
 }
 
 function parentDir(p: string): string {

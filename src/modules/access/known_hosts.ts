@@ -11,11 +11,10 @@ import { raw, sh } from '../../commands/quote.js';
 import type { Command } from '../../commands/types.js';
 import type { RunResult } from '../../executors/types.js';
 import { splitlines } from '../../template/jinja/filters/common.js';
-import { bool, str } from '../files/common.js';
+import { bool, pathInfo, str } from '../files/common.js';
 import { fileStateCommand, parseFileState, type FileState } from '../files/state.js';
 import { pathExpansionShell } from '../users/common.js';
 import { defineModule, type Plan, type Probe } from '../types.js';
-import { pathInfo } from './authorized_key.js';
 import { statOfVar, strictUtf8, universalNewlines } from './paths.js';
 
 const schema = z
