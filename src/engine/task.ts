@@ -2,8 +2,8 @@ import { existsSync, readFileSync, statSync } from 'node:fs';
 import { hostname } from 'node:os';
 import path from 'node:path';
 import type { ModuleTask } from '../config/model.js';
-import type { Command } from '../commands/types.js';
-import type { RunResult } from '../executors/types.js';
+import type { Command, ShellCommand } from '../commands/types.js';
+import type { Executor, RunResult } from '../executors/types.js';
 import type { ModuleDef, Plan, PlanContext, Outcome, FileDiff } from '../modules/types.js';
 import type { HostFacts } from '../facts/types.js';
 import type { HostTaskResult, HostStatus } from './report.js';
@@ -330,6 +330,10 @@ async function runOnce(run: RunContext, hs: HostState, task: ModuleTask, scope: 
   }
 
   const facts: HostFacts | undefined = mod.local ? target.facts : await run.ensureFacts(target);
+  // The connection every probe and command of this task uses, and how a shell command runs on it.
+  const executor = () => run.executorFor(target, connKw && { ...run.playConnection(target), ...connKw });
+  const runShell = (ex: Executor, c: ShellCommand) =>
+    ex.run(c.cmd.text, { ...escalation, stdin: c.stdin, env: env || c.env ? { ...env, ...c.env } : undefined, cwd: c.cwd, timeoutMs: within(c.timeoutMs) });
   const planCtxBase = {
     host: hs.name,
     facts: (facts ?? run.emptyFacts) as HostFacts,
@@ -352,7 +356,7 @@ async function runOnce(run: RunContext, hs: HostState, task: ModuleTask, scope: 
     const probed: Record<string, unknown> = {};
     if (!mod.local && mod.probes) {
       const probes = mod.probes(args, planCtxBase);
-      const ex = await run.executorFor(target, connKw && { ...run.playConnection(target), ...connKw });
+      const ex = await executor();
       const results = await Promise.all(probes.map((p) => ex.run(p.cmd.text, { ...escalation, ...(env ? { env } : {}), timeoutMs: within(undefined) })));
       if (results.some(pastDeadline)) throw TASK_TIMED_OUT;
       for (const [i, p] of probes.entries()) probed[p.key] = p.parse(results[i]!);
@@ -370,11 +374,11 @@ async function runOnce(run: RunContext, hs: HostState, task: ModuleTask, scope: 
   // A staged plan (apt's cache update): its commands run first, then the module probes and plans
   // again on what they changed, as Ansible re-reads the apt cache after updating it. Once only.
   if (plan.stage?.length && !plan.failed) {
-    const ex = await run.executorFor(target, connKw && { ...run.playConnection(target), ...connKw });
+    const ex = await executor();
     const staged: RunResult[] = [];
     for (const c of plan.stage) {
       if (c.kind !== 'shell') throw new Error(`internal: a staged command must be a shell command (${mod.name})`);
-      const r = await ex.run(c.cmd.text, { ...escalation, stdin: c.stdin, env: env || c.env ? { ...env, ...c.env } : undefined, cwd: c.cwd, timeoutMs: within(c.timeoutMs) });
+      const r = await runShell(ex, c);
       if (pastDeadline(r)) return timedOut();
       staged.push(r);
     }
@@ -418,7 +422,7 @@ async function runOnce(run: RunContext, hs: HostState, task: ModuleTask, scope: 
       if (plan.interpret) outcome = plan.interpret([]);
     } else if (plan.interpret && !check) outcome = plan.interpret([]);
   } else {
-    const ex = await run.executorFor(target, connKw && { ...run.playConnection(target), ...connKw });
+    const ex = await executor();
     const outputs: RunResult[] = [];
     let failedMsg: string | undefined;
     for (const c of plan.commands) {
@@ -436,7 +440,7 @@ async function runOnce(run: RunContext, hs: HostState, task: ModuleTask, scope: 
         outputs.push({ rc: 0, stdout: '', stderr: '', durationMs: 0 });
         continue;
       }
-      const r = await ex.run(c.cmd.text, { ...escalation, stdin: c.stdin, env: env || c.env ? { ...env, ...c.env } : undefined, cwd: c.cwd, timeoutMs: within(c.timeoutMs) });
+      const r = await runShell(ex, c);
       if (pastDeadline(r)) return timedOut();
       outputs.push(r);
       if (r.rc !== 0 && !c.mayFail) {
