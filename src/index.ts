@@ -4,7 +4,7 @@
  */
 export { defineModule, definePlugin } from './modules/types.js';
 export type { ModuleDef, Plan, PlanContext, Probe, Outcome, FileDiff, TsplayPlugin } from './modules/types.js';
-export { defineRole, type RoleDefinition } from './config/role-definition.js';
+export { defineRole, secret, type RoleDefinition } from './config/role-definition.js';
 export type { RoleExpandContext } from './config/model.js';
 export type { Command, ShellCommand, PutCommand } from './commands/types.js';
 export { sh, raw, argv, quote, Shell } from './commands/quote.js';

@@ -267,6 +267,8 @@ export interface ParamDoc {
   default?: unknown;
   description?: string;
   choices?: unknown[];
+  /** Declared secret (argument_specs `no_log`, TS `secret()`): redacted everywhere, default not shown. */
+  secret?: boolean;
 }
 
 export interface RoleExpandContext {

@@ -1,4 +1,4 @@
-import type { z } from 'zod';
+import { z } from 'zod';
 import type { RoleExpandContext } from './model.js';
 
 /**
@@ -18,4 +18,18 @@ export interface RoleDefinition<S extends z.ZodType> {
 /** Declare a typed role (identity: it only gives the object its type). */
 export function defineRole<S extends z.ZodType>(def: RoleDefinition<S>): RoleDefinition<S> {
   return def;
+}
+
+/**
+ * Mark a role param as a secret: its value is redacted in every output, report and history entry,
+ * whatever the param is called (`seed: secret(z.string())`). Names like `api_token` or `password`
+ * are secrets without it.
+ */
+export function secret<T extends z.ZodType>(schema: T): T {
+  return schema.meta({ secret: true }) as T;
+}
+
+/** True when `secret()` marked this schema (or a schema it wraps). */
+export function isMarkedSecret(schema: z.ZodType): boolean {
+  return z.globalRegistry.get(schema)?.secret === true;
 }

@@ -8,7 +8,18 @@ import type { RunPlaybookOptions } from './api.js';
 import type { Recap, Reporter, RunEvent } from './report.js';
 import { emptyRecap } from './report.js';
 import { Redactor } from './redact.js';
-import { ANSIBLE_MANAGED, OMIT_TOKEN, RETIRED_CONNECTION_VARS, connectionSpecFor, createExecutor, gatherFacts, renderString, roleSearchPaths, type Inventory } from './deps.js';
+import {
+  ANSIBLE_MANAGED,
+  OMIT_TOKEN,
+  RETIRED_CONNECTION_VARS,
+  connectionSpecFor,
+  createExecutor,
+  gatherFacts,
+  renderString,
+  roleSearchPaths,
+  secretParamNames,
+  type Inventory,
+} from './deps.js';
 import { lazyContext, mergeLayers } from './vars.js';
 import { factVariables } from '../facts/subset.js';
 import { TsplayError } from '../errors.js';
@@ -187,21 +198,27 @@ export class RunContext {
   ) {
     this.env = Object.fromEntries(Object.entries(process.env).filter((e): e is [string, string] => typeof e[1] === 'string'));
     // Controller environment variables with secret-looking names are secrets wherever they end up.
-    for (const [k, v] of Object.entries(this.env)) if (Redactor.isSecretKey(k)) this.redactor.add(v);
+    // So are the ones TSPLAY_SECRET_ENV names (comma-separated), whatever their names look like.
+    const secretEnv = new Set((this.env.TSPLAY_SECRET_ENV ?? '').split(',').map((n) => n.trim()));
+    for (const [k, v] of Object.entries(this.env)) if (Redactor.isSecretKey(k) || secretEnv.has(k)) this.redactor.add(v);
     this.redactor.scan(opts.extraVars ?? {});
     this.roleSearchPaths = roleSearchPaths(playbook.dir);
   }
 
   /** Rendered values of secret-named variables become secrets too (e.g. `token: "{{ env.T }}"`). */
   private readonly onResolved = (key: string, value: unknown): void => {
-    if (Redactor.isSecretKey(key)) this.redactor.scan({ [key]: value });
+    if (this.redactor.isSecret(key)) this.redactor.scan({ [key]: value });
   };
 
   /** Each role is loaded once per run. */
   roleCache(name: string, load: () => Promise<LoadedRole>): Promise<LoadedRole> {
     let p = this.roles.get(name);
     if (!p) {
-      p = load();
+      // A role's params declared secret (argument_specs no_log, secret()) are secrets in the whole run.
+      p = load().then((role) => {
+        for (const n of secretParamNames(role)) this.redactor.markName(n);
+        return role;
+      });
       this.roles.set(name, p);
     }
     return p;
@@ -262,6 +279,9 @@ export class RunContext {
       this.extraVars,
     ];
     const merged = mergeLayers([...publicRoles.map((r) => r.defaults), role?.role.defaults, hs.inventoryVars, ...playAndAbove]);
+    // Names declared secret (argument_specs no_log, private prompts, tsplay_secret_vars) wherever
+    // their literal values came from; templated ones are registered when rendered (onResolved).
+    for (const n of this.redactor.markedNames) if (Object.hasOwn(merged, n)) this.redactor.scan({ [n]: merged[n] });
     const magic: Record<string, unknown> = {
       ...this.inventory.magicVars(hs.name),
       // ansible_facts and the injected ansible_* facts (they give way to play vars and above)

@@ -129,6 +129,11 @@ export function loadRole(name: string, searchPaths: string[]): Promise<LoadedRol
   return loader.loadRole(name, searchPaths);
 }
 
+/** The role's params that are secrets by declaration (argument_specs no_log, TS `secret()`). */
+export function secretParamNames(role: LoadedRole): string[] {
+  return loader.secretParamNames(role);
+}
+
 export function roleSearchPaths(playbookDir: string): string[] {
   return loader.roleSearchPaths(playbookDir);
 }

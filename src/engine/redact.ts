@@ -1,5 +1,5 @@
 import { revealedSecrets } from '../config/vault.js';
-import { isSecretName } from '../config/secret-names.js';
+import { isSecretName, listedSecretNames } from '../config/secret-names.js';
 
 /**
  * Keeps secrets out of output, reports and history. Values are registered as they are discovered
@@ -12,10 +12,31 @@ const NO_LOG_PLACEHOLDERS = new Set(['NOT_LOGGING_PASSWORD', 'NOT_LOGGING_PARAME
 
 export class Redactor {
   private readonly secrets = new Set<string>();
+  /**
+   * Names whose values are secrets by where they were declared, whatever the name looks like: role
+   * argument_specs options with `no_log: true`, TypeScript role params marked secret, private
+   * vars_prompt answers, and the names listed in `tsplay_secret_vars`.
+   */
+  private readonly names = new Set<string>();
 
   /** True when a variable or param name looks like it holds a secret. */
   static isSecretKey(key: string): boolean {
     return isSecretName(key);
+  }
+
+  /** Values under this name are secrets from now on (in every layer scanned or rendered later). */
+  markName(name: string): void {
+    this.names.add(name);
+  }
+
+  /** The names marked secret by declaration (see markName). */
+  get markedNames(): ReadonlySet<string> {
+    return this.names;
+  }
+
+  /** True when values under this name are secrets: by its look, or because it was declared secret. */
+  isSecret(key: string): boolean {
+    return this.names.has(key) || isSecretName(key);
   }
 
   add(value: unknown): void {
@@ -28,6 +49,8 @@ export class Redactor {
   /** Register the values of secret-named keys found anywhere inside `obj`. */
   scan(obj: unknown, depth = 0): void {
     if (depth > 8 || obj === null || typeof obj !== 'object') return;
+    // A layer that lists its secret names (tsplay_secret_vars) marks them before its values are read.
+    if (!Array.isArray(obj)) for (const n of listedSecretNames(obj as Record<string, unknown>)) this.markName(n);
     for (const [k, v] of Object.entries(obj as Record<string, unknown>)) {
       // package_facts' ansible_facts.packages is keyed by package names (passwd, libsecret-1-0), service_facts'
       // ansible_facts.services by unit names (systemd-ask-password-console.service): data, not variable names.
@@ -51,7 +74,7 @@ export class Redactor {
         this.scan(rest, depth + 1);
         continue;
       }
-      if (Redactor.isSecretKey(k)) {
+      if (this.isSecret(k)) {
         if (typeof v === 'string') this.add(v);
         else if (v && typeof v === 'object') this.scanAll(v, depth + 1);
       } else this.scan(v, depth + 1);

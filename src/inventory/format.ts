@@ -1,6 +1,6 @@
 import { TsplayError } from '../errors.js';
 import { SECRET_VARS } from './connection.js';
-import { isSecretName } from '../config/secret-names.js';
+import { isSecretName, listedSecretNames } from '../config/secret-names.js';
 import { revealedSecrets } from '../config/vault.js';
 import type { GroupTreeNode, Inventory } from './load.js';
 
@@ -18,9 +18,11 @@ export function isSecretVar(name: string): boolean {
  */
 export function printableVars(vars: Record<string, unknown>): Record<string, unknown> {
   const out: Record<string, unknown> = {};
+  // and the variables the inventory declares secret by name (tsplay_secret_vars)
+  const listed = new Set(listedSecretNames(vars));
   for (const [k, v] of Object.entries(vars)) {
     if (INTERNAL_VARS.has(k)) continue;
-    out[k] = masked(k, v, 0);
+    out[k] = listed.has(k) && v !== null && v !== undefined && v !== '' ? '********' : masked(k, v, 0);
   }
   return out;
 }

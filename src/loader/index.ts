@@ -24,6 +24,7 @@ export {
   roleEntryPoint,
   normalizeRoleTasks,
   roleSearchPaths,
+  secretParamNames,
   SHIPPED_ROLES_DIR,
 } from './roles.js';
 export { validateModuleArgs, parseStringArgs } from './args.js';

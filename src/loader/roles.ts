@@ -10,7 +10,7 @@ import { TsplayError, TsplayErrors, type SourceLocation } from '../errors.js';
 import { didYouMean, suggest } from './suggest.js';
 import { normalizeTaskList, normalizeTasks, type ModuleLookup } from './tasks.js';
 import { readYamlFile, type SourceMap } from './yaml.js';
-import { objectShape, paramDocsFromZod } from './zodinfo.js';
+import { objectShape, paramDocsFromZod, secretFields } from './zodinfo.js';
 import { ansibleBoolean } from '../config/boolean.js';
 
 /** The roles shipped with tsplay (`<package root>/roles`). */
@@ -498,8 +498,27 @@ function docsFromSpecs(options: Record<string, ArgumentSpecOption>): ParamDoc[] 
     const desc = joinDesc(o.description);
     if (desc) d.description = desc;
     if (o.choices) d.choices = o.choices;
+    if (o.no_log === true) d.secret = true;
     return d;
   });
+}
+
+/**
+ * The role's params that are secrets by declaration: a TS role's params marked with `secret()`,
+ * and the argument_specs options (of every entry point, nested options too) with `no_log: true` —
+ * Ansible's own way of saying an option holds a secret.
+ */
+export function secretParamNames(role: LoadedRole): string[] {
+  const out = new Set<string>(role.kind === 'ts' ? secretFields(role.params) : []);
+  const walk = (options: Record<string, ArgumentSpecOption> | undefined, depth: number) => {
+    if (!options || depth > 8) return;
+    for (const [name, o] of Object.entries(options)) {
+      if (o.no_log === true) out.add(name);
+      walk(o.options, depth + 1);
+    }
+  };
+  for (const entry of Object.values(role.argumentSpecs ?? {})) walk(entry.options, 0);
+  return [...out];
 }
 
 // ---- params validation ---------------------------------------------------------------------------
@@ -593,7 +612,13 @@ export function formatRoleShow(role: LoadedRole): string {
   const params = (docs: ParamDoc[]) => {
     const rows = [
       ['PARAM', 'TYPE', 'DEFAULT', 'REQUIRED', 'DESCRIPTION'],
-      ...docs.map((d) => [d.name, d.type, showValue(d.default), d.required ? 'yes' : 'no', d.description ?? '']),
+      ...docs.map((d) => [
+        d.name,
+        d.secret ? `${d.type} (secret)` : d.type,
+        d.secret && d.default !== undefined ? '********' : showValue(d.default),
+        d.required ? 'yes' : 'no',
+        d.description ?? '',
+      ]),
     ];
     return table(rows);
   };

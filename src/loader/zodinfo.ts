@@ -1,5 +1,6 @@
 import type { z } from 'zod';
 import type { ParamDoc } from '../config/model.js';
+import { isMarkedSecret } from '../config/role-definition.js';
 
 /** Read-only introspection of zod 4 schemas: docs for `tsplay roles show`, arg names for hints. */
 
@@ -30,14 +31,17 @@ interface Unwrapped {
   default?: unknown;
   hasDefault: boolean;
   description?: string;
+  /** Some layer was marked with `secret()` (src/config/role-definition.ts). */
+  secret: boolean;
 }
 
 /** Strip optional/default/nullable/pipe wrappers, collecting what they said. */
 export function unwrap(s: z.ZodType): Unwrapped {
-  const out: Unwrapped = { core: s, optional: false, nullable: false, hasDefault: false };
+  const out: Unwrapped = { core: s, optional: false, nullable: false, hasDefault: false, secret: false };
   let cur = s;
   for (let i = 0; i < 20; i++) {
     out.description ??= (cur as { description?: string }).description;
+    if (isMarkedSecret(cur)) out.secret = true;
     const d = def(cur);
     if (d.type === 'optional') out.optional = true;
     else if (d.type === 'nullable') out.nullable = true;
@@ -139,7 +143,15 @@ export function paramDocsFromZod(s: z.ZodType | undefined): ParamDoc[] {
     };
     if (u.hasDefault) doc.default = u.default;
     if (u.description) doc.description = u.description;
+    if (u.secret) doc.secret = true;
     if (d.type === 'enum') doc.choices = Object.values(d.entries ?? {});
     return doc;
   });
+}
+
+/** The fields of an object schema marked with `secret()` (their values are redacted everywhere). */
+export function secretFields(s: z.ZodType | undefined): string[] {
+  return Object.entries(objectShape(s) ?? {})
+    .filter(([, f]) => unwrap(f).secret)
+    .map(([name]) => name);
 }

@@ -1,6 +1,6 @@
 import { isIP } from 'node:net';
 import { z } from 'zod';
-import { ansibleBoolean, type RoleExpandContext } from '../index.js';
+import { ansibleBoolean, secret, type RoleExpandContext } from '../index.js';
 import { VERSION_RE } from './facts.js';
 
 /** Zod pieces and inventory helpers shared by the Wallarm roles (roles/*). */
@@ -37,10 +37,12 @@ export const boolParam = z.preprocess((v) => (v === '' ? false : typeof v === 's
 /** The installer options both install roles take. */
 export const installerParams = {
   version: versionParam,
-  token: z
-    .string()
-    .min(1, 'the Wallarm token is empty (export WALLARM_API_TOKEN, or set wallarm_token)')
-    .describe('Wallarm API token or node token; a secret: pass it from the environment ({{ env.WALLARM_API_TOKEN }}), never as a literal'),
+  token: secret(
+    z
+      .string()
+      .min(1, 'the Wallarm token is empty (export WALLARM_API_TOKEN, or set wallarm_token)')
+      .describe('Wallarm API token or node token; a secret: pass it from the environment ({{ env.WALLARM_API_TOKEN }}), never as a literal'),
+  ),
   token_type: z.enum(['api', 'node']).default('api').describe('api: an API token of usage "Node deployment/Deployment" (needs group); node: a node token (no labels)'),
   group: blank(z.string().min(1).optional()).describe("node group label, sent as WALLARM_LABELS='group=<GROUP>' (required with an API token)"),
   cloud: z.enum(['US', 'EU', 'ME']).default('EU').describe('Wallarm Cloud: US (us1.api.wallarm.com), EU (api.wallarm.com) or ME (me1.api.wallarm.com)'),

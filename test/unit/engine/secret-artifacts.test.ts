@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -8,8 +8,11 @@ import { encryptVault } from '../../../src/config/vault.js';
 
 // Issue 12: a secret never appears in any artifact of a run. Random tokens enter by every way a
 // secret comes in — a vault-encrypted value, a secret-named -e variable, a secret-named value
-// nested in inventory vars, a no_log task — and are used where they would show: debug, --diff of a
-// file, a command line, a failure message, registered output. Then every artifact is read as raw
+// nested in inventory vars, a no_log task — and, secret by origin whatever their names: a role
+// option with `no_log: true` in meta/argument_specs.yml, a TypeScript role param marked secret(),
+// a private vars_prompt answer, an inventory variable listed in tsplay_secret_vars and an
+// environment variable named in TSPLAY_SECRET_ENV. They are used where they would show: debug,
+// --diff of a file, a command line, a failure message, registered output. Then every artifact is read as raw
 // bytes: the console, the --json and --junit reports, the history database with its WAL, the HTML
 // report, `tsplay inventory` and `tsplay history`.
 const token = (what: string) => `${what}-${randomBytes(8).toString('hex')}`;
@@ -27,8 +30,43 @@ describe('no secret in any artifact of a run', { timeout: 120_000 }, () => {
     const CLI = token('cli');
     const NESTED = token('nested');
     const NOLOG = token('nolog');
+    const SPEC = token('spec');
+    const TSROLE = token('tsrole');
+    const PROMPT = token('prompt');
+    const LISTED = token('listed');
+    const ENVV = token('env');
     writeFileSync(path.join(d, 'pw'), `${pw}\n`);
-    writeFileSync(path.join(d, 'inv.yml'), `all:\n  hosts:\n    localhost:\n      ansible_connection: local\n      db: {password: ${NESTED}, user: app}\n`);
+    writeFileSync(
+      path.join(d, 'inv.yml'),
+      `all:\n  hosts:\n    localhost:\n      ansible_connection: local\n      db: {password: ${NESTED}, user: app}\n      shared_seed: ${LISTED}\n      tsplay_secret_vars: [shared_seed]\n`,
+    );
+    // a YAML role whose argument spec says seed_value is no_log, and a TS role with a secret() param
+    mkdirSync(path.join(d, 'roles', 'seeded', 'meta'), { recursive: true });
+    mkdirSync(path.join(d, 'roles', 'seeded', 'tasks'), { recursive: true });
+    writeFileSync(
+      path.join(d, 'roles', 'seeded', 'meta', 'argument_specs.yml'),
+      'argument_specs:\n  main:\n    options:\n      seed_value: {type: str, required: true, no_log: true}\n',
+    );
+    writeFileSync(
+      path.join(d, 'roles', 'seeded', 'tasks', 'main.yml'),
+      `- debug: {msg: "seed {{ seed_value }}"}\n- copy: {dest: "${d}/seeded.txt", content: "{{ seed_value }}\\n"}\n`,
+    );
+    mkdirSync(path.join(d, 'roles', 'tsseed'), { recursive: true });
+    const src = path.resolve(import.meta.dirname, '../../../src');
+    writeFileSync(
+      path.join(d, 'roles', 'tsseed', 'index.ts'),
+      [
+        "import { z } from 'zod';",
+        `import { defineRole, secret } from '${path.join(src, 'index.js')}';`,
+        'export default defineRole({',
+        "  name: 'tsseed',",
+        "  description: 'a role with a secret param',",
+        '  params: z.object({ unlock: secret(z.string()) }),',
+        `  tasks: (p) => [{ name: 'show', debug: { msg: \`unlock \${p.unlock}\` } }, { copy: { dest: '${d}/tsseed.txt', content: \`\${p.unlock}\\n\` } }],`,
+        '});',
+        '',
+      ].join('\n'),
+    );
     const vaultVar = `vault_value: !vault |\n${encryptVault(VAULT, pw)
       .trim()
       .split('\n')
@@ -39,9 +77,17 @@ describe('no secret in any artifact of a run', { timeout: 120_000 }, () => {
       [
         '- hosts: all',
         '  gather_facts: false',
+        '  vars_prompt:',
+        `    - {name: unlock_phrase, prompt: "Unlock phrase", default: ${PROMPT}}`,
         '  vars:',
         `    ${vaultVar.trimEnd()}`,
+        '  roles:',
+        `    - {role: seeded, seed_value: ${SPEC}}`,
+        `    - {role: tsseed, unlock: ${TSROLE}}`,
         '  tasks:',
+        "    - debug: {msg: \"prompt {{ unlock_phrase }} listed {{ shared_seed }} env {{ lookup('env', 'TSPLAY_TEST_SEED') }}\"}",
+        `    - copy: {dest: "${d}/origin.txt", content: "{{ unlock_phrase }} {{ shared_seed }} {{ lookup('env', 'TSPLAY_TEST_SEED') }}\\n"}`,
+        '    - command: echo {{ unlock_phrase }} {{ shared_seed }} {{ lookup("env", "TSPLAY_TEST_SEED") }}',
         '    - debug: {msg: "vault {{ vault_value }} cli {{ api_token }} nested {{ db.password }}"}',
         `    - copy: {dest: "${d}/out.txt", content: "{{ vault_value }} {{ api_token }} {{ db.password }}\\n"}`,
         '    - command: echo {{ vault_value }} {{ api_token }}',
@@ -60,6 +106,8 @@ describe('no secret in any artifact of a run', { timeout: 120_000 }, () => {
     const junit = path.join(d, 'report.xml');
     const html = path.join(d, 'report.html');
     const io = capture();
+    process.env.TSPLAY_TEST_SEED = ENVV;
+    process.env.TSPLAY_SECRET_ENV = 'SOMETHING_ELSE,TSPLAY_TEST_SEED';
     const code = await main(
       [
         'run',
@@ -79,10 +127,16 @@ describe('no secret in any artifact of a run', { timeout: 120_000 }, () => {
         hist,
       ],
       io,
-    );
+    ).finally(() => {
+      delete process.env.TSPLAY_TEST_SEED;
+      delete process.env.TSPLAY_SECRET_ENV;
+    });
     expect(code, io.text()).toBe(0);
     // the run really used the secrets: the file on disk holds them
     expect(readFileSync(path.join(d, 'out.txt'), 'utf8')).toBe(`${VAULT} ${CLI} ${NESTED}\n`);
+    expect(readFileSync(path.join(d, 'seeded.txt'), 'utf8')).toBe(`${SPEC}\n`);
+    expect(readFileSync(path.join(d, 'tsseed.txt'), 'utf8')).toBe(`${TSROLE}\n`);
+    expect(readFileSync(path.join(d, 'origin.txt'), 'utf8')).toBe(`${PROMPT} ${LISTED} ${ENVV}\n`);
     const more = capture();
     expect(await main(['report', '--html', html, '--history', hist], more), more.text()).toBe(0);
     expect(await main(['history', '--history', hist], more), more.text()).toBe(0);
@@ -99,7 +153,7 @@ describe('no secret in any artifact of a run', { timeout: 120_000 }, () => {
     expect(Object.keys(artifacts).some((k) => k.startsWith('history.sqlite'))).toBe(true);
     expect(artifacts.console).toMatch(/\*{8}/); // redacted, not dropped
     for (const [name, text] of Object.entries(artifacts)) {
-      for (const secret of [VAULT, CLI, NESTED, NOLOG]) expect(text.includes(secret), `${secret.split('-')[0]} secret in ${name}`).toBe(false);
+      for (const secret of [VAULT, CLI, NESTED, NOLOG, SPEC, TSROLE, PROMPT, LISTED, ENVV]) expect(text.includes(secret), `${secret.split('-')[0]} secret in ${name}`).toBe(false);
     }
   });
 });
