@@ -138,6 +138,14 @@ export interface RoleTask extends TaskCommon {
   itemLoop?: LoopFields;
   /** `register:` of an include_role: the include's own result (`include_args`), as ansible-core registers it. */
   register?: string;
+  /**
+   * A play's `roles:` entry or a role's meta dependency: on a host it runs once per play for the
+   * same role, params, `when`, `tags` and `vars` (ansible-core's ROLE_CACHE and has_run), unless the
+   * role's meta says allow_duplicates. include_role/import_role are never deduplicated.
+   */
+  roleEntry?: boolean;
+  /** Where a dependency's role is looked for (its depending role's directory included). */
+  searchPaths?: string[];
 }
 
 /**
@@ -256,6 +264,8 @@ export interface LoadedRole {
   argumentSpecs?: Record<string, ArgumentSpecEntry>;
   /** TS roles: expands validated params into raw task objects (normalized by the loader). */
   expand?: (params: any, ctx: RoleExpandContext) => unknown[];
+  /** meta/main.yml `dependencies:`: roles run before this one (static, like `roles:` entries). */
+  dependencies?: RoleTask[];
   /** What reading the role's YAML warned about (duplicate keys). */
   warnings?: string[];
 }

@@ -74,6 +74,11 @@ export interface Scope {
   notify?: string[];
   /** The roles that include_role'd this one, nearest first (ansible_parent_role_names / _paths). */
   parentRoles?: Array<{ name: string; dir: string }>;
+  /**
+   * A dependency's depending roles, outermost first (ansible-core's dep chain): their defaults,
+   * vars and params are visible below the role's own.
+   */
+  depChain?: Array<{ role: LoadedRole; params: Map<string, Record<string, unknown>> }>;
 }
 
 /** tsplay's version in the shape of ansible-core's `ansible_version` ({string, full, major, minor, revision}). */
@@ -180,6 +185,8 @@ export class RunContext {
   playBatch: string[] = [];
   /** The play's roles as ansible-core's play.roles holds them: roles:, every import_role (at load), then each include_role with public: true when it is included. */
   playRoleNames: string[] = [];
+  /** The meta dependencies of the play's roles, all levels (ansible_dependent_role_names). */
+  playDependentRoleNames: string[] = [];
   /** Hosts that ran `meta: end_host` in the current play (left out of ansible_play_hosts / _batch). */
   readonly endedHosts = new Set<string>();
   aborted?: string;
@@ -264,21 +271,24 @@ export class RunContext {
     const role = scope.role;
     // Literal values of secret-named vars in role defaults/vars, block and task vars are secrets too.
     for (const layer of [role?.role.defaults, role?.role.vars, ...scope.blockVars, taskVars]) if (layer) this.redactor.scan(layer);
-    const publicRoles = (hs.publicRoles ?? []).filter((r) => r !== role?.role);
+    const chain = scope.depChain ?? [];
+    const publicRoles = (hs.publicRoles ?? []).filter((r) => r !== role?.role && !chain.some((c) => c.role === r));
     // From play vars up: the layers a fact variable gives way to (as in Ansible's precedence).
     const playAndAbove = [
       this.playVars,
       this.varsFilesVars,
       ...publicRoles.map((r) => r.vars),
+      ...chain.map((c) => c.role.vars),
       role?.role.vars,
       ...scope.blockVars,
       taskVars,
       hs.includedVars,
       hs.hostVars,
+      ...chain.map((c) => c.params.get(hs.name)),
       role?.params.get(hs.name),
       this.extraVars,
     ];
-    const merged = mergeLayers([...publicRoles.map((r) => r.defaults), role?.role.defaults, hs.inventoryVars, ...playAndAbove]);
+    const merged = mergeLayers([...publicRoles.map((r) => r.defaults), ...chain.map((c) => c.role.defaults), role?.role.defaults, hs.inventoryVars, ...playAndAbove]);
     // Names declared secret (argument_specs no_log, private prompts, tsplay_secret_vars) wherever
     // their literal values came from; templated ones are registered when rendered (onResolved).
     for (const n of this.redactor.markedNames) if (Object.hasOwn(merged, n)) this.redactor.scan({ [n]: merged[n] });
@@ -326,10 +336,10 @@ export class RunContext {
       ansible_play_hosts: this.playHosts.filter((h) => !gone(h)),
       ansible_play_batch: batch,
       play_hosts: batch,
-      ansible_role_names: [...new Set(playRoles)],
+      ansible_role_names: [...new Set([...this.playDependentRoleNames, ...playRoles])],
       ansible_play_role_names: playRoles,
       role_names: playRoles,
-      ansible_dependent_role_names: [],
+      ansible_dependent_role_names: [...this.playDependentRoleNames],
     };
     if (this.opts.limit !== undefined) magic['ansible_limit'] = this.opts.limit;
     if (this.play) magic['ansible_play_name'] = this.play.name;

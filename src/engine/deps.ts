@@ -129,6 +129,16 @@ export function loadRole(name: string, searchPaths: string[]): Promise<LoadedRol
   return loader.loadRole(name, searchPaths);
 }
 
+/** The directory a role name resolves to on a search path (undefined: not found). */
+export function findRoleDir(name: string, searchPaths: string[]): string | undefined {
+  return loader.findRoleDir(name, searchPaths)?.dir;
+}
+
+/** Where a role's meta dependencies are looked for. */
+export function dependencySearchPaths(owner: LoadedRole, searchPaths: string[]): string[] {
+  return loader.dependencySearchPaths(owner, searchPaths);
+}
+
 /** The role's params that are secrets by declaration (argument_specs no_log, TS `secret()`). */
 export function secretParamNames(role: LoadedRole): string[] {
   return loader.secretParamNames(role);

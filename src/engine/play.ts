@@ -3,9 +3,21 @@ import pLimit from 'p-limit';
 import type { BlockTask, IncludeTask, LoadedRole, ModuleTask, Play, RoleTask, TaskNode, TemplatedKeyword } from '../config/model.js';
 import { syntheticTask } from '../config/model.js';
 import { ansibleBoolean } from '../config/boolean.js';
-import type { HostTaskResult, PlayReport, TaskReport } from './report.js';
+import type { HostTaskResult, PlayReport, Recap, TaskReport } from './report.js';
 import { TsplayError, UndefinedVariableError, formatError, isUserError } from '../errors.js';
-import { argumentSpecTask, evaluateCondition, loadRole, normalizeRoleTasks, renderString, renderValue, selectPlayHosts, stringifyValue, validateRoleParams } from './deps.js';
+import {
+  argumentSpecTask,
+  dependencySearchPaths,
+  evaluateCondition,
+  findRoleDir,
+  loadRole,
+  normalizeRoleTasks,
+  renderString,
+  renderValue,
+  selectPlayHosts,
+  stringifyValue,
+  validateRoleParams,
+} from './deps.js';
 import { INHERITED_KEYWORDS, emptyScope, type HostState, type RunContext, type Scope } from './context.js';
 import { runModuleTaskOnHost, taskLabel, taskSearchPath, type TaskOutcome } from './task.js';
 import { aggregateLoopResults, emptyLoopResult, loopItemFields, overlayVars, resolveLoop } from './loop.js';
@@ -95,9 +107,18 @@ class PlayRun {
     return got.tasks!;
   }
 
-  async getRole(name: string): Promise<LoadedRole> {
-    return this.run.roleCache(name, () => loadRole(name, this.run.roleSearchPaths));
+  async getRole(name: string, searchPaths?: string[]): Promise<LoadedRole> {
+    const paths = this.run.roleSearchPaths;
+    // A meta dependency may come from its depending role's directory: cached by where it is found.
+    if (searchPaths && searchPaths !== paths) {
+      const dir = findRoleDir(name, searchPaths);
+      if (dir && dir !== findRoleDir(name, paths)) return this.run.roleCache(`${dir}\0dependency`, () => loadRole(name, searchPaths));
+    }
+    return this.run.roleCache(name, () => loadRole(name, paths));
   }
+
+  /** The per-host runs of `roles:` entries and meta dependencies, by role, params and keywords (ansible-core's ROLE_CACHE + has_run). */
+  readonly completedRoles = new Map<string, Set<string>>();
 }
 
 /** Run one play: host selection, vars_files, serial batches, sections, handlers. */
@@ -136,28 +157,35 @@ export async function runPlay(run: RunContext, play: Play): Promise<PlayReport> 
   if (play.varsPrompt?.length) run.playVars = { ...play.vars, ...promptDefaults(run, play) };
   // Handlers of the roles in `roles:` come before the play's own, in role order (as ansible-core compiles them).
   const roleHandlers: HandlerEntry[] = [];
-  for (const call of play.roles) {
-    if (pr.seenRoleHandlers.has(call.roleName)) continue;
-    const role = await pr.getRole(call.roleName).catch(() => undefined);
-    if (!role) continue;
+  // a role's meta dependencies' handlers come before its own (Role.get_handler_blocks)
+  const addHandlers = async (call: RoleTask, chain: string[]): Promise<void> => {
+    const role = await pr.getRole(call.roleName, call.searchPaths).catch(() => undefined);
+    if (!role || chain.includes(role.dir)) return;
+    for (const dep of role.dependencies ?? []) await addHandlers({ ...dep, searchPaths: dependencySearchPaths(role, run.roleSearchPaths) }, [...chain, role.dir]);
+    if (pr.seenRoleHandlers.has(role.name)) return;
     pr.seenRoleHandlers.add(role.name);
-    const params = new Map<string, Record<string, unknown>>();
-    pr.roleParams.set(role.name, params);
+    let params = pr.roleParams.get(role.name);
+    if (!params) pr.roleParams.set(role.name, (params = new Map<string, Record<string, unknown>>()));
     const base = childScope(playScope(play, 'handlers'), { ...call, when: [] }, `handlers/${role.name}`);
     for (const h of role.handlers) roleHandlers.push({ task: h, scope: { ...base, role: { role, params } }, notified: new Set() });
-  }
+  };
+  for (const call of play.roles) await addHandlers(call, []);
+  // every level of the play's roles' meta dependencies (ansible-core: a set, so no order to keep)
+  const dependents = new Set<string>();
+  const walkDeps = async (name: string, paths: string[] | undefined, chain: string[]): Promise<void> => {
+    const role = await pr.getRole(name, paths).catch(() => undefined);
+    if (!role || chain.includes(role.dir)) return;
+    for (const dep of role.dependencies ?? []) {
+      if (hasTemplate(dep.roleName)) continue;
+      await walkDeps(dep.roleName, dependencySearchPaths(role, run.roleSearchPaths), [...chain, role.dir]);
+      dependents.add(dep.roleName);
+    }
+  };
+  for (const name of new Set(run.playRoleNames)) if (!hasTemplate(name)) await walkDeps(name, undefined, []);
+  run.playDependentRoleNames = [...dependents];
   pr.handlers.unshift(...roleHandlers);
-  // A role listed twice in `roles:` with the same params runs once, unless its meta says
-  // allow_duplicates (ansible-core's role dedup; include_role/import_role are never deduplicated).
-  const roles: RoleTask[] = [];
-  const seenRoles = new Set<string>();
-  for (const call of play.roles) {
-    const role = await pr.getRole(call.roleName).catch(() => undefined);
-    const key = `${call.roleName}\0${JSON.stringify(call.params)}`;
-    if (role && !role.allowDuplicates && !hasTemplate(call.roleName) && seenRoles.has(key)) continue;
-    seenRoles.add(key);
-    roles.push(call);
-  }
+  // A role listed twice in `roles:` with the same params runs once per host (roleStep: roleEntry).
+  const roles: RoleTask[] = play.roles;
 
   for (const batch of serialBatches(hosts, play.serial)) {
     if (run.aborted || pr.ended) break;
@@ -636,7 +664,16 @@ async function roleStep(pr: PlayRun, calls: Map<string, RoleTask>, scope: Scope)
     for (const group of byName.values()) await roleStep(pr, group, scope);
     return;
   }
-  const base = await pr.getRole(first.roleName);
+  const base = await pr.getRole(first.roleName, first.searchPaths);
+  // A `roles:` entry or meta dependency already run on a host (same role, params and keywords)
+  // is not run there again, unless its meta allows duplicates (ansible-core's has_run).
+  const doneKey = first.roleEntry && !base.allowDuplicates ? `${base.dir}\0${JSON.stringify([first.params, first.when, first.tags, first.vars])}` : undefined;
+  if (doneKey) {
+    const done = pr.completedRoles.get(doneKey);
+    if (done) calls = new Map([...calls].filter(([h]) => !done.has(h)));
+    if (!calls.size) return;
+    first = calls.values().next().value as RoleTask;
+  }
   const parts = { tasksFrom: first.tasksFrom, varsFrom: first.varsFrom, defaultsFrom: first.defaultsFrom, handlersFrom: first.handlersFrom };
   const partsKey = JSON.stringify(parts);
   const role = partsKey === '{}' ? base : await run.roleCache(`${first.roleName}\0${partsKey}`, async () => roleWithParts(base, parts, { from: first.loc }));
@@ -748,8 +785,32 @@ async function roleStep(pr: PlayRun, calls: Map<string, RoleTask>, scope: Scope)
   // ansible's IncludeRole adds a public role to play.roles when it is included (ansible_play_role_names)
   if (first.dynamic && first.public) run.playRoleNames.push(role.name);
   // include_role inside a role: the including roles, nearest first (ansible_parent_role_names).
-  const parentRoles = scope.role ? [{ name: scope.role.role.name, dir: scope.role.role.dir }, ...(scope.parentRoles ?? [])] : undefined;
+  // A meta dependency is not included: it keeps its depending role's parents.
+  const parentRoles = scope.role && !first.searchPaths ? [{ name: scope.role.role.name, dir: scope.role.role.dir }, ...(scope.parentRoles ?? [])] : scope.parentRoles;
+  // Meta dependencies first (Role.compile), on the hosts the role goes on, each as a static role
+  // under this one: the call's when and tags, and this role's defaults, vars and params, reach it.
+  if (role.dependencies?.length && lists.size) {
+    const depScope: Scope = {
+      ...roleScopeBase,
+      role: undefined,
+      parentRoles,
+      depChain: [...(scope.depChain ?? []), { role, params }],
+    };
+    const depPaths = dependencySearchPaths(role, run.roleSearchPaths);
+    for (const dep of role.dependencies) {
+      const hosts = [...lists.keys()].filter((h) => !run.hostState(h).failed && !run.hostState(h).unreachable);
+      if (!hosts.length) break;
+      await roleStep(pr, new Map(hosts.map((h) => [h, { ...dep, searchPaths: depPaths }])), depScope);
+    }
+  }
+  const ranBefore = new Map([...lists.keys()].map((h) => [h, tasksRun(run.hostState(h).recap)]));
   await runLists(pr, lists, { ...roleScopeBase, role: { role, params }, parentRoles });
+  if (doneKey) {
+    let done = pr.completedRoles.get(doneKey);
+    if (!done) pr.completedRoles.set(doneKey, (done = new Set()));
+    // has_run needs a task of the role that ran on the host (ok or failed; not skipped)
+    for (const [h, n] of ranBefore) if (tasksRun(run.hostState(h).recap) > n) done.add(h);
+  }
   // roles:, import_role (and include_role with public: true): the role's defaults and vars stay visible to the play's later tasks
   if (first.public || !first.dynamic) {
     for (const h of lists.keys()) {
@@ -758,6 +819,11 @@ async function roleStep(pr: PlayRun, calls: Map<string, RoleTask>, scope: Scope)
     }
   }
   checkFailurePolicy(pr, scope);
+}
+
+/** How many tasks ran on a host (ok, changed or failed; skipped and unreachable do not count). */
+function tasksRun(r: Recap): number {
+  return r.ok + r.changed + r.failed + r.rescued + r.ignored;
 }
 
 async function taskStep(pr: PlayRun, tasks: Map<string, ModuleTask>, scope: Scope, handler = false): Promise<void> {
@@ -871,8 +937,10 @@ function record(pr: PlayRun, tr: TaskReport, hs: HostState, out: TaskOutcome, du
   let status = out.status;
   if (status === 'failed' && task.ignoreErrors) status = 'ignored';
   if (status === 'unreachable' && task.ignoreUnreachable) status = 'ignored';
-  if (task.register) hs.hostVars[task.register] = out.registered;
+  // ansible-core stores a result's ansible_facts first, then the registered result: a set_fact
+  // registered under the name it sets ends up holding the registered result.
   if (out.setFacts && status !== 'failed') Object.assign(run.hostState(out.factsHost ?? hs.name).hostVars, out.setFacts);
+  if (task.register) hs.hostVars[task.register] = out.registered;
   // set_fact / register under a secret-looking name: the value is a secret from now on.
   if (out.setFacts) run.redactor.scan(out.setFacts);
   if (task.register) run.redactor.scan({ [task.register]: out.registered });

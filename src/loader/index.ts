@@ -25,6 +25,7 @@ export {
   normalizeRoleTasks,
   roleSearchPaths,
   secretParamNames,
+  dependencySearchPaths,
   SHIPPED_ROLES_DIR,
 } from './roles.js';
 export { validateModuleArgs, parseStringArgs } from './args.js';

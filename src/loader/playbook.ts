@@ -3,13 +3,24 @@ import fs from 'node:fs';
 import path from 'node:path';
 import type { LoadedRole, ModuleTask, Play, Playbook, RoleTask, TaskNode, VarsPrompt } from '../config/model.js';
 import { connectionKind } from '../config/connection-names.js';
-import { PLAY_KEYWORDS, ROLE_ENTRY_KEYWORDS, UNSUPPORTED_KEYWORDS } from '../config/schemas.js';
+import { PLAY_KEYWORDS, UNSUPPORTED_KEYWORDS } from '../config/schemas.js';
 import { percentSchema, playKeywordsSchema, positiveWholeSchema, serialItemSchema, varsPromptSchema } from '../config/keywords.js';
 import { TsplayError, TsplayErrors, formatError, type SourceLocation } from '../errors.js';
 import { checkTemplate } from '../template/render.js';
-import { roleSearchPaths, loadRole } from './roles.js';
+import { dependencySearchPaths, roleSearchPaths, loadRole } from './roles.js';
 import { didYouMean } from './suggest.js';
-import { boolError, checkNotifies, handlerTopics, moduleTasks, normalizeCommon, normalizeTaskList, registryModules, roleCalls, type ModuleLookup } from './tasks.js';
+import {
+  boolError,
+  checkNotifies,
+  handlerTopics,
+  moduleTasks,
+  normalizeCommon,
+  normalizeRoleEntries,
+  normalizeTaskList,
+  registryModules,
+  roleCalls,
+  type ModuleLookup,
+} from './tasks.js';
 import { readYamlFile, type SourceMap } from './yaml.js';
 import { ansibleBoolean } from '../config/boolean.js';
 import { HOST_PATTERN_HINT, hostPatternProblem } from '../inventory/patterns.js';
@@ -23,7 +34,6 @@ export interface LoadPlaybookOptions {
 }
 
 const PLAY_KW = new Set<string>(PLAY_KEYWORDS);
-const ROLE_KW = new Set<string>(ROLE_ENTRY_KEYWORDS);
 
 function isMapping(v: unknown): v is Record<string, unknown> {
   return v !== null && typeof v === 'object' && !Array.isArray(v);
@@ -323,42 +333,9 @@ class PlaybookLoader {
       this.err(`roles must be a list, got ${typeName(v)}`, map.value(p, 'roles'));
       return [];
     }
-    const out: RoleTask[] = [];
-    v.forEach((r, i) => {
-      const loc = map.value(v, i);
-      if (typeof r === 'string') {
-        out.push({ kind: 'role', roleName: r, params: {}, loc, when: [], tags: [], vars: {} });
-        return;
-      }
-      if (!isMapping(r)) {
-        this.err(`a role entry must be a name or a mapping, got ${typeName(r)}`, loc);
-        return;
-      }
-      const name = r.role ?? r.name;
-      if (typeof name !== 'string' || !name) {
-        this.err('a role entry needs `role: NAME`', map.of(r, loc));
-        return;
-      }
-      const { common, errors } = normalizeCommon(r, map.of(r, loc), map.file, { map, modules: this.opts.modules });
-      this.errors.push(...errors);
-      const params: Record<string, unknown> = {};
-      for (const [k, val] of Object.entries(r)) {
-        if (ROLE_KW.has(k)) continue;
-        if (Object.hasOwn(UNSUPPORTED_KEYWORDS, k)) {
-          this.err(`'${k}' is not supported by tsplay`, map.key(r, k), UNSUPPORTED_KEYWORDS[k]);
-          continue;
-        }
-        Object.defineProperty(params, k, { value: val, enumerable: true, writable: true, configurable: true });
-      }
-      const roleParamNames = Object.keys(params);
-      if (r.vars !== undefined && r.vars !== null) {
-        if (isMapping(r.vars)) Object.assign(params, r.vars);
-        else this.err(`vars must be a mapping, got ${typeName(r.vars)}`, map.value(r, 'vars'));
-      }
-      this.errors.push(...checkTemplate(params, map.of(r, loc)));
-      out.push({ kind: 'role', ...common, roleName: name, params, roleParamNames, vars: {} });
-    });
-    return out;
+    const { calls, errors } = normalizeRoleEntries(v, map, { modules: this.opts.modules });
+    this.errors.push(...errors);
+    return calls;
   }
 }
 
@@ -384,23 +361,36 @@ export async function loadPlaybook(file: string, opts: LoadPlaybookOptions = {})
       const sections = [play.preTasks, play.roles, play.tasks, play.postTasks];
       const calls = sections.flatMap((s) => [...roleCalls(s)]);
       const roles: LoadedRole[] = [];
-      for (const call of calls) {
-        if (!call.roleName || call.roleName.includes('{{')) continue;
-        if (!cache.has(call.roleName)) {
+      const visit = async (call: RoleTask, paths: string[], chain: string[]): Promise<void> => {
+        if (!call.roleName || call.roleName.includes('{{')) return;
+        const key = `${paths[0] === searchPaths[0] && paths.length === searchPaths.length ? '' : paths.join(':')}\0${call.roleName}`;
+        if (!cache.has(key)) {
           try {
-            const role = await loadRole(call.roleName, searchPaths, { modules: opts.modules, from: call.loc });
+            const role = await loadRole(call.roleName, paths, { modules: opts.modules, from: call.loc });
             loader.warnings.push(...(role.warnings ?? []));
-            cache.set(call.roleName, role);
+            cache.set(key, role);
           } catch (e) {
-            cache.set(call.roleName, null);
+            cache.set(key, null);
             if (e instanceof TsplayErrors) errors.push(...e.errors);
             else if (e instanceof TsplayError) errors.push(e);
             else throw e;
           }
         }
-        const r = cache.get(call.roleName);
-        if (r && !roles.includes(r)) roles.push(r);
-      }
+        const r = cache.get(key);
+        if (!r) return;
+        if (chain.includes(r.dir)) {
+          errors.push(
+            new TsplayError('VALIDATION', `role dependency loop: ${[...chain, r.dir].map((d) => path.basename(d)).join(' → ')}`, {
+              location: call.loc,
+              hint: "remove one of the dependencies in the roles' meta/main.yml",
+            }),
+          );
+          return;
+        }
+        if (!roles.includes(r)) roles.push(r);
+        for (const dep of r.dependencies ?? []) await visit(dep, dependencySearchPaths(r, searchPaths), [...chain, r.dir]);
+      };
+      for (const call of calls) await visit(call, searchPaths, []);
       const topics = handlerTopics([...play.handlers, ...roles.flatMap((r) => r.handlers)]);
       const tasks = [...sections.flatMap((s) => [...moduleTasks(s)]), ...play.handlers, ...roles.flatMap((r) => [...moduleTasks(r.tasks ?? []), ...r.handlers])];
       errors.push(...checkNotifies(tasks, topics));

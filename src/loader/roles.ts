@@ -2,13 +2,13 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import type { z } from 'zod';
-import type { LoadedRole, ModuleTask, ParamDoc, TaskNode } from '../config/model.js';
+import type { LoadedRole, ModuleTask, ParamDoc, RoleTask, TaskNode } from '../config/model.js';
 import { syntheticTask } from '../config/model.js';
 import { argumentSpecsSchema, type ArgumentSpecEntry, type ArgumentSpecOption } from '../config/schemas.js';
 import { checkTemplate } from '../template/render.js';
 import { TsplayError, TsplayErrors, type SourceLocation } from '../errors.js';
 import { didYouMean, suggest } from './suggest.js';
-import { normalizeTaskList, normalizeTasks, type ModuleLookup } from './tasks.js';
+import { normalizeRoleEntries, normalizeTaskList, normalizeTasks, type ModuleLookup } from './tasks.js';
 import { readYamlFile, type SourceMap } from './yaml.js';
 import { objectShape, paramDocsFromZod, secretFields } from './zodinfo.js';
 import { ansibleBoolean } from '../config/boolean.js';
@@ -43,6 +43,20 @@ export function roleSearchPaths(playbookDir: string, env: NodeJS.ProcessEnv = pr
     ];
   const roots = [path.resolve(playbookDir, 'collections'), ...collections].map((c) => (path.basename(c) === 'ansible_collections' ? c : path.join(c, 'ansible_collections')));
   return [...new Set([path.resolve(playbookDir, 'roles'), ...rolesPath, path.resolve(playbookDir), SHIPPED_ROLES_DIR, ...roots])];
+}
+
+/**
+ * Where a role's dependencies are looked for (RoleDefinition._load_role_path): the run's search
+ * path with the directory holding the depending role added after roles/ and the roles path,
+ * before the playbook directory itself.
+ */
+export function dependencySearchPaths(owner: LoadedRole, searchPaths: string[]): string[] {
+  const basedir = path.dirname(owner.dir);
+  if (searchPaths.includes(basedir)) return searchPaths;
+  // roleSearchPaths: [playbook/roles, ...roles_path, playbook dir, shipped roles, collections]
+  const at = searchPaths.findIndex((p) => p === SHIPPED_ROLES_DIR);
+  const before = at > 0 ? at - 1 : searchPaths.length;
+  return [...searchPaths.slice(0, before), basedir, ...searchPaths.slice(before)];
 }
 
 /** The [defaults] of the ansible.cfg ansible-core reads (ANSIBLE_CONFIG, ./ansible.cfg, beside the playbook, ~/.ansible.cfg, /etc/ansible). */
@@ -160,9 +174,15 @@ export async function loadRole(name: string, searchPaths: string[], opts: LoadRo
   return found.kind === 'ts' ? loadTsRole(roleName, found.dir, opts) : loadYamlRole(roleName, found.dir, opts);
 }
 
-function readMapping(file: string | undefined, errors: TsplayError[], checkTemplates = false, warnings: string[] = []): Record<string, unknown> {
+function readMapping(
+  file: string | undefined,
+  errors: TsplayError[],
+  checkTemplates = false,
+  warnings: string[] = [],
+  read?: ReturnType<typeof readYamlFile>,
+): Record<string, unknown> {
   if (!file) return {};
-  const p = readYamlFile(file);
+  const p = read ?? readYamlFile(file);
   errors.push(...p.errors);
   warnings.push(...p.warnings);
   if (p.value === null || p.value === undefined) return {};
@@ -220,7 +240,9 @@ async function loadYamlRole(name: string, dir: string, opts: LoadRoleOptions): P
   const vars = readMapping(firstFile(path.join(dir, 'vars'), 'main'), errors, true, warnings);
   let description = '';
   const metaMainFile = firstFile(path.join(dir, 'meta'), 'main');
-  const metaMain = readMapping(metaMainFile, errors, false, warnings);
+  const metaRead = metaMainFile ? readYamlFile(metaMainFile) : undefined;
+  const metaMain = readMapping(metaMainFile, errors, false, warnings, metaRead);
+  const dependencies = metaRead && metaMainFile ? roleDependencies(metaMain, metaRead.map, metaMainFile, opts, errors) : [];
   const galaxy = metaMain.galaxy_info as Record<string, unknown> | undefined;
   if (galaxy && typeof galaxy.description === 'string') description = galaxy.description;
   const specs = readArgumentSpecs(dir, metaMainFile, errors, warnings);
@@ -244,8 +266,32 @@ async function loadYamlRole(name: string, dir: string, opts: LoadRoleOptions): P
     paramDocs,
     ...(specs ? { argumentSpecs: specs } : {}),
     ...(allowDuplicates ? { allowDuplicates } : {}),
+    ...(dependencies.length ? { dependencies } : {}),
     warnings,
   };
+}
+
+/**
+ * meta/main.yml `dependencies:` as ansible-core reads them (RoleMetadata._load_dependencies): a
+ * list of role entries like a play's `roles:` (names, `role:`/`name:` mappings with params and
+ * keywords, galaxy-style `src:`). They run before the role, each once per host unless its meta
+ * allows duplicates or its params differ (the engine).
+ */
+function roleDependencies(meta: Record<string, unknown>, map: SourceMap, file: string, opts: LoadRoleOptions, errors: TsplayError[]): RoleTask[] {
+  const deps = meta.dependencies;
+  if (deps === undefined || deps === null) return [];
+  if (!Array.isArray(deps)) {
+    errors.push(
+      new TsplayError('VALIDATION', 'Expected role dependencies to be a list.', {
+        location: map.value(meta, 'dependencies') ?? { file, line: 1, col: 1 },
+        hint: 'dependencies: [other_role, {role: another, some_param: 1}]',
+      }),
+    );
+    return [];
+  }
+  const r = normalizeRoleEntries(deps, map, { modules: opts.modules });
+  errors.push(...r.errors);
+  return r.calls;
 }
 
 /** The role parts `include_role`/`import_role` pick: `tasks_from`, `vars_from`, `defaults_from`, `handlers_from` (file names in those dirs, `.yml`/`.yaml` optional). */

@@ -3,7 +3,7 @@ import path from 'node:path';
 import type { BlockTask, ConnectionKeywords, IncludeTask, LoopFields, ModuleTask, RoleInstanceRef, RoleTask, TaskCommon, TaskNode, TemplatedKeyword } from '../config/model.js';
 import { connectionKind } from '../config/connection-names.js';
 import { isAnsibleIdentifier, pythonStr } from '../config/identifier.js';
-import { BLOCK_KEYWORDS, TASK_KEYWORDS, UNSUPPORTED_KEYWORDS } from '../config/schemas.js';
+import { BLOCK_KEYWORDS, ROLE_ENTRY_KEYWORDS, TASK_KEYWORDS, UNSUPPORTED_KEYWORDS } from '../config/schemas.js';
 import {
   acceptsTemplate,
   ansibleBoolSchema,
@@ -1122,4 +1122,67 @@ export function checkNotifies(tasks: Iterable<ModuleTask>, topics: Set<string>, 
     }
   }
   return errs;
+}
+
+const ROLE_ENTRY_KW = new Set<string>(ROLE_ENTRY_KEYWORDS);
+
+/**
+ * The entries of a play's `roles:` or a role's meta/main.yml `dependencies:` (a list, checked by
+ * the caller): a name, or a mapping with `role:` (or `name:`), role keywords and role params. A
+ * galaxy-style dependency (`src:` without `role:`/`name:`) is named as ansible-galaxy names it.
+ */
+export function normalizeRoleEntries(list: unknown[], map: SourceMap, opts: NormalizeOptions = {}): { calls: RoleTask[]; errors: TsplayError[] } {
+  const calls: RoleTask[] = [];
+  const errors: TsplayError[] = [];
+  const typeName = (v: unknown) => (v === null ? 'null' : Array.isArray(v) ? 'a list' : typeof v === 'object' ? 'a mapping' : `a ${typeof v}`);
+  list.forEach((r, i) => {
+    const loc = map.value(list, i);
+    if (typeof r === 'string') {
+      calls.push({ kind: 'role', roleName: r, params: {}, loc, when: [], tags: [], vars: {}, roleEntry: true });
+      return;
+    }
+    if (r === null || typeof r !== 'object' || Array.isArray(r)) {
+      errors.push(new TsplayError('VALIDATION', `a role entry must be a name or a mapping, got ${typeName(r)}`, { location: loc }));
+      return;
+    }
+    const entry = r as Record<string, unknown>;
+    let name = entry.role ?? entry.name;
+    // RoleRequirement.role_yaml_parse: the repository's last path part, without .git and ,version
+    // (src, scm and version stay role params, as in ansible-core)
+    if (name === undefined && typeof entry.src === 'string') name = galaxyRoleName(entry.src);
+    if (typeof name !== 'string' || !name) {
+      errors.push(new TsplayError('VALIDATION', 'a role entry needs `role: NAME`', { location: map.of(entry, loc) }));
+      return;
+    }
+    const { common, errors: errs } = normalizeCommon(entry, map.of(entry, loc), map.file, { ...opts, map });
+    errors.push(...errs);
+    const params: Record<string, unknown> = {};
+    for (const [k, val] of Object.entries(entry)) {
+      if (ROLE_ENTRY_KW.has(k)) continue;
+      if (Object.hasOwn(UNSUPPORTED_KEYWORDS, k)) {
+        errors.push(new TsplayError('VALIDATION', `'${k}' is not supported by tsplay`, { location: map.key(entry, k), hint: UNSUPPORTED_KEYWORDS[k] }));
+        continue;
+      }
+      Object.defineProperty(params, k, { value: val, enumerable: true, writable: true, configurable: true });
+    }
+    const roleParamNames = Object.keys(params);
+    if (entry.vars !== undefined && entry.vars !== null) {
+      if (entry.vars && typeof entry.vars === 'object' && !Array.isArray(entry.vars)) Object.assign(params, entry.vars);
+      else errors.push(new TsplayError('VALIDATION', `vars must be a mapping, got ${typeName(entry.vars)}`, { location: map.value(entry, 'vars') }));
+    }
+    errors.push(...checkTemplate(params, map.of(entry, loc)));
+    calls.push({ kind: 'role', ...common, roleName: name, params, roleParamNames, vars: {}, roleEntry: true });
+  });
+  return { calls, errors };
+}
+
+/** ansible-galaxy's name for a role given by `src:` (`git+https://host/x/ansible-role-nginx.git,v1` → ansible-role-nginx). */
+function galaxyRoleName(src: string): string {
+  const plus = src.indexOf('+');
+  const url = plus >= 0 ? src.slice(plus + 1) : src;
+  if (!url.includes('://') && !url.includes('@')) return url;
+  let last = url.split('/').pop()!;
+  if (last.endsWith('.git')) last = last.slice(0, -4);
+  if (last.endsWith('.tar.gz')) last = last.slice(0, -7);
+  return last.split(',')[0]!;
 }

@@ -20,6 +20,7 @@ import { TsplayErrors, formatError } from '../../../src/errors.js';
 import type { IncludeTask, ModuleTask, RoleExpandContext } from '../../../src/config/model.js';
 import { fakeModules } from './fake-modules.js';
 import { findRoleDir, roleWithParts } from '../../../src/loader/roles.js';
+import { loadPlaybook } from '../../../src/loader/playbook.js';
 
 const FIX = path.resolve(__dirname, '../../fixtures/playbooks');
 const paths = roleSearchPaths(FIX);
@@ -313,5 +314,57 @@ describe('role search path from the environment and ansible.cfg', () => {
     expect(v.defaults).toEqual({ d: 2 });
     expect(role.defaults).toEqual({ d: 1 });
     expect(() => roleWithParts(role, { varsFrom: 'nope' })).toThrow(/Could not find specified file in role: vars\/nope/);
+  });
+});
+
+describe('meta/main.yml dependencies', () => {
+  const mk = (files: Record<string, string>) => {
+    const d = fs.mkdtempSync(path.join(os.tmpdir(), 'tsplay-deps-'));
+    for (const [f, text] of Object.entries(files)) {
+      fs.mkdirSync(path.dirname(path.join(d, f)), { recursive: true });
+      fs.writeFileSync(path.join(d, f), text);
+    }
+    return d;
+  };
+  const errorsOf = async (d: string) => {
+    try {
+      await loadPlaybook(path.join(d, 'site.yml'), { modules: fakeModules });
+      return [];
+    } catch (e) {
+      return (e as TsplayErrors).errors.map((x) => formatError(x));
+    }
+  };
+
+  it('reads names, role:/name: mappings with params and keywords, and galaxy src: entries', async () => {
+    const d = mk({
+      'roles/a/meta/main.yml': 'dependencies:\n  - b\n  - {role: c, app_port: 1, when: x, tags: [t]}\n  - {name: d}\n  - {src: "git+https://example.invalid/x/e.git"}\n',
+      'roles/a/tasks/main.yml': '- debug: {msg: a}\n',
+    });
+    const role = await loadRole('a', roleSearchPaths(d), { modules: fakeModules });
+    expect(role.dependencies?.map((r) => r.roleName)).toEqual(['b', 'c', 'd', 'e']);
+    expect(role.dependencies?.[1]).toMatchObject({ params: { app_port: 1 }, when: ['x'], tags: ['t'], roleEntry: true });
+    expect(role.dependencies?.[0]?.loc).toMatchObject({ file: path.join(d, 'roles/a/meta/main.yml'), line: 2 });
+  });
+
+  it('validate: a missing dependency, a dependency that is not a list and a dependency loop are errors at their lines', async () => {
+    const missing = mk({
+      'site.yml': '- hosts: all\n  roles: [a]\n',
+      'roles/a/meta/main.yml': 'dependencies:\n  - nosuchrole\n',
+    });
+    expect((await errorsOf(missing)).join('\n')).toMatch(/roles\/a\/meta\/main\.yml:2:\d+: role 'nosuchrole' not found/);
+    const notList = mk({ 'site.yml': '- hosts: all\n  roles: [a]\n', 'roles/a/meta/main.yml': 'dependencies: b\n' });
+    expect((await errorsOf(notList)).join('\n')).toMatch(/meta\/main\.yml:1:\d+: Expected role dependencies to be a list/);
+    const loop = mk({
+      'site.yml': '- hosts: all\n  roles: [a]\n',
+      'roles/a/meta/main.yml': 'dependencies: [b]\n',
+      'roles/b/meta/main.yml': 'dependencies:\n  - a\n',
+      'roles/b/tasks/main.yml': '- debug: {msg: b}\n',
+    });
+    expect((await errorsOf(loop)).join('\n')).toMatch(/roles\/b\/meta\/main\.yml:2:\d+: role dependency loop: a → b → a/);
+  });
+
+  it('a dependency is also found beside its depending role (a roles path the playbook does not use)', async () => {
+    const d = mk({ 'site.yml': '- hosts: all\n  roles: [elsewhere/a]\n', 'elsewhere/a/meta/main.yml': 'dependencies: [b]\n', 'elsewhere/b/tasks/main.yml': '- debug: {msg: b}\n' });
+    expect(await errorsOf(d)).toEqual([]);
   });
 });
