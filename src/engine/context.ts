@@ -81,8 +81,14 @@ export interface Scope {
   depChain?: Array<{ role: LoadedRole; params: Map<string, Record<string, unknown>> }>;
 }
 
-/** tsplay's version in the shape of ansible-core's `ansible_version` ({string, full, major, minor, revision}). */
-export const TSPLAY_ANSIBLE_VERSION = ansibleVersionOf(VERSION);
+/**
+ * The ansible-core release whose behaviour tsplay reproduces (Debian 12's package, the oracle of
+ * the differential harness). `ansible_version` reports it, in ansible-core's shape, so that roles
+ * gating on `ansible_version.full is version('2.10', '>=')` take the branch they take under that
+ * ansible-core; tsplay's own version is `tsplay_version` (docs/ansible-compat.md).
+ */
+export const ANSIBLE_CORE_COMPAT = '2.14.18';
+export const TSPLAY_ANSIBLE_VERSION = ansibleVersionOf(ANSIBLE_CORE_COMPAT);
 
 /** `1.2.3-rc.1` → { string: '1.2.3-rc.1', full: '1.2.3-rc.1', major: 1, minor: 2, revision: 3 }, as CLI.version_info splits. */
 export function ansibleVersionOf(version: string): { string: string; full: string; major: number | string; minor: number | string; revision: number | string } {

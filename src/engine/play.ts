@@ -258,9 +258,6 @@ export function orderHosts(hosts: string[], order: Play['order']): string[] {
 export function promptDefaults(run: RunContext, play: Play, warn = true): Record<string, unknown> {
   const out: Record<string, unknown> = {};
   for (const p of play.varsPrompt ?? []) {
-    // A private prompt (the default) asks for a secret: its answer (or the -e value standing in for
-    // it) is one wherever it is used.
-    if (p.private) run.redactor.markName(p.name);
     if (Object.hasOwn(run.extraVars, p.name)) continue;
     if (p.default === undefined || p.default === null) {
       throw new TsplayError('VALIDATION', `vars_prompt: no value for '${p.name}' and no terminal to ask on`, {
@@ -290,7 +287,6 @@ export function promptDefaults(run: RunContext, play: Play, warn = true): Record
       }
     }
     out[p.name] = p.unsafe ? unsafe(text) : text;
-    if (p.private) run.redactor.add(text);
   }
   if (warn && Object.keys(out).length) run.emitWarning('Not prompting as we are not in interactive mode');
   return out;

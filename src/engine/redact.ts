@@ -14,8 +14,8 @@ export class Redactor {
   private readonly secrets = new Set<string>();
   /**
    * Names whose values are secrets by where they were declared, whatever the name looks like: role
-   * argument_specs options with `no_log: true`, TypeScript role params marked secret, private
-   * vars_prompt answers, and the names listed in `tsplay_secret_vars`.
+   * argument_specs options with `no_log: true`, TypeScript role params marked secret, and the
+   * names listed in `tsplay_secret_vars`.
    */
   private readonly names = new Set<string>();
 

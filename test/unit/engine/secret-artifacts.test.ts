@@ -10,7 +10,7 @@ import { encryptVault } from '../../../src/config/vault.js';
 // secret comes in — a vault-encrypted value, a secret-named -e variable, a secret-named value
 // nested in inventory vars, a no_log task — and, secret by origin whatever their names: a role
 // option with `no_log: true` in meta/argument_specs.yml, a TypeScript role param marked secret(),
-// a private vars_prompt answer, an inventory variable listed in tsplay_secret_vars and an
+// a vars_prompt answer the play lists in tsplay_secret_vars, an inventory variable listed there and an
 // environment variable named in TSPLAY_SECRET_ENV. They are used where they would show: debug,
 // --diff of a file, a command line, a failure message, registered output. Then every artifact is read as raw
 // bytes: the console, the --json and --junit reports, the history database with its WAL, the HTML
@@ -80,6 +80,7 @@ describe('no secret in any artifact of a run', { timeout: 120_000 }, () => {
         '  vars_prompt:',
         `    - {name: unlock_phrase, prompt: "Unlock phrase", default: ${PROMPT}}`,
         '  vars:',
+        '    tsplay_secret_vars: [unlock_phrase]',
         `    ${vaultVar.trimEnd()}`,
         '  roles:',
         `    - {role: seeded, seed_value: ${SPEC}}`,
