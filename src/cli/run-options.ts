@@ -37,6 +37,11 @@ export function addRunOptions(cmd: Command): Command {
     .addOption(new Option('-f, --forks <n>', 'hosts worked on in parallel').default(10).argParser((v) => positiveInt(v, '--forks')))
     .option('--json <file>', 'write the run report as JSON')
     .option('--junit <file>', 'write a JUnit XML report (one testcase per host × task)')
+    .addOption(
+      new Option('--lock-timeout <seconds>', 'wait this long for another tsplay run on a host to finish (default: TSPLAY_LOCK_TIMEOUT, else 300; 0 = fail at once)').argParser(
+        (v) => wholeSeconds(v, '--lock-timeout'),
+      ),
+    )
     .option('-v, --verbose', 'more output (repeat for more)', (_v: unknown, prev: number) => prev + 1, 0);
 }
 
@@ -44,6 +49,12 @@ function positiveInt(v: string, name: string): number {
   // Digits only, as Python's int() reads them: 1e3, 0x10, " 5" or 5.0 are not a fork count.
   const n = /^[0-9]+$/.test(v) ? Number(v) : NaN;
   if (!Number.isSafeInteger(n) || n < 1) throw new InvalidArgumentError(`${name} takes a whole number ≥ 1, got "${v}"`); // commander prints it, exit 5
+  return n;
+}
+
+function wholeSeconds(v: string, name: string): number {
+  const n = /^[0-9]+$/.test(v) ? Number(v) : NaN;
+  if (!Number.isSafeInteger(n)) throw new InvalidArgumentError(`${name} takes a whole number of seconds ≥ 0, got "${v}"`);
   return n;
 }
 
@@ -56,6 +67,7 @@ export interface CommonRunFlags {
   forks: number;
   json?: string;
   junit?: string;
+  lockTimeout?: number;
   verbose: number;
   check?: boolean;
   diff?: boolean;
@@ -88,6 +100,7 @@ export function runOptionsFrom(playbook: string, flags: CommonRunFlags, io: Io, 
     extraVars: parseExtraVars(flags.extraVars, (w) => io.err(`[WARNING]: ${w}\n`)),
     forks: flags.forks,
     verbose: flags.verbose,
+    ...(flags.lockTimeout !== undefined ? { lockTimeout: flags.lockTimeout } : {}),
     reporters: reportersFor(flags, io),
     ...extra,
   };

@@ -17,4 +17,8 @@ export interface RunPlaybookOptions {
   reporters?: Reporter[];
   /** Aborts the run between tasks (SIGINT/SIGTERM); the report says so and exit code is 99. */
   signal?: AbortSignal;
+  /** Probe every task when it runs, never ahead (default: from TSPLAY_PROBE_AHEAD=0; for measuring). */
+  noProbeAhead?: boolean;
+  /** Seconds to wait for another run's host lock (default TSPLAY_LOCK_TIMEOUT, else 300; 0 = fail at once). */
+  lockTimeout?: number;
 }

@@ -2,7 +2,8 @@ import type { ConnectionKeywords, LoadedRole, ModuleTask, Play, Playbook } from 
 import type { BecomeMethod, ConnectionSpec } from '../executors/types.js';
 import { becomeMethodOf, connectionKind } from '../config/connection-names.js';
 import type { SourceLocation } from '../errors.js';
-import type { Executor } from '../executors/types.js';
+import type { Executor, RunResult } from '../executors/types.js';
+import { DEFAULT_LOCK_TIMEOUT_S, envLockTimeout, type LockGrant } from '../executors/host-lock.js';
 import type { HostFacts } from '../facts/types.js';
 import type { RunPlaybookOptions } from './api.js';
 import type { Recap, Reporter, RunEvent } from './report.js';
@@ -50,6 +51,14 @@ export interface HostState {
   unreachable: boolean;
   notified: Set<string>;
   recap: Recap;
+  /** Probe results taken ahead of their tasks, by probe (engine/task.ts probeAhead). */
+  probesAhead?: Map<string, { result: Promise<RunResult | undefined>; used: boolean }>;
+  /** How many tasks ahead the host is probed now. */
+  probeWindow?: number;
+  /** The host's run lock, asked for on its first connection (see holdLock). */
+  lock?: Promise<LockGrant>;
+  /** holdLock already answered once for this lock. */
+  lockSeen?: boolean;
 }
 
 /** What a task inherits from the blocks and roles around it. */
@@ -448,6 +457,7 @@ export class RunContext {
       p = (async () => {
         const ex = createExecutor(eff);
         await ex.connect();
+        this.askLock(hs, ex);
         return ex;
       })();
       this.localExecutors.set(key, p);
@@ -462,6 +472,7 @@ export class RunContext {
       hs.connecting = (async () => {
         const ex = createExecutor(spec);
         await ex.connect();
+        this.askLock(hs, ex);
         hs.executor = ex;
         return ex;
       })();
@@ -470,10 +481,44 @@ export class RunContext {
     return hs.connecting;
   }
 
+  /**
+   * Ask for the host's run lock on its first connection, in parallel with the first commands (no
+   * round trip of its own). A real run takes it exclusively, check mode shares it with other checks.
+   * The implicit localhost reached only by delegate_to is not locked: concurrent runs against
+   * different fleets delegate to the same controller.
+   */
+  private askLock(hs: HostState, ex: Executor): void {
+    if (hs.lock || !ex.lock) return;
+    if (!this.inventory.hosts.includes(hs.name) && !this.playHostsAll.includes(hs.name)) return;
+    const path = this.env['TSPLAY_LOCK_PATH'];
+    hs.lock = ex.lock({
+      mode: this.opts.check ? 'shared' : 'exclusive',
+      timeoutS: this.opts.lockTimeout ?? envLockTimeout(this.env) ?? DEFAULT_LOCK_TIMEOUT_S,
+      ...(path ? { path } : {}),
+      onWait: (p) => this.emitWarning(`host ${hs.name}: waiting for another tsplay run to finish (lock ${p})`, hs.name),
+    });
+  }
+
+  /**
+   * Wait until the host's run lock is held (before the first command that would change the host).
+   * True once when another run held it meanwhile: what the task read from the host may be stale.
+   */
+  async holdLock(hs: HostState): Promise<boolean> {
+    const p = hs.lock;
+    if (!p) return false;
+    const g = await p;
+    if (hs.lockSeen) return false;
+    hs.lockSeen = true;
+    if (!g.held) this.emitWarning(`host ${hs.name}: flock(1) is not installed; this run is not protected from a concurrent tsplay run on the host`, hs.name);
+    return g.waited;
+  }
+
   /** `meta: reset_connection`: close the host's connections; the next task connects again. */
   async resetConnection(hs: HostState): Promise<void> {
     const all: Array<Executor | undefined> = [hs.executor];
     hs.executor = undefined;
+    hs.lock = undefined; // closing the connection releases it; the next one asks again
+    hs.lockSeen = undefined;
     hs.connecting = undefined;
     for (const [k, p] of [...this.localExecutors]) {
       if (!k.startsWith(`${hs.name}\0`)) continue;

@@ -24,6 +24,8 @@ import {
   writeControllerFile,
 } from './files.js';
 import { readVaultedText } from '../config/vault.js';
+import { randomBytes } from 'node:crypto';
+import { batchScript, parseBatch } from '../commands/batch.js';
 import { ansibleBoolean } from '../config/boolean.js';
 
 /** The registered value of a task (what `register:` stores). */
@@ -283,8 +285,12 @@ export function taskLabel(task: ModuleTask): string {
   return task.name ?? `${task.moduleAs}`;
 }
 
-/** Render args, plan, execute (unless check mode), interpret, then apply changed_when / failed_when. */
-async function runOnce(run: RunContext, hs: HostState, task: ModuleTask, scope: Scope, vars: Record<string, unknown>): Promise<TaskOutcome> {
+/**
+ * What one run of a task needs before its probes: the module, its typed arguments, check mode,
+ * privilege escalation, environment, deadline, the host it runs on and the plan context. Shared by
+ * the run itself and by probing ahead (the probes' commands must be the same text either way).
+ */
+async function prepareTask(run: RunContext, hs: HostState, task: ModuleTask, scope: Scope, vars: Record<string, unknown>) {
   const mod = findModule(task.module);
   if (!mod) throw new TsplayError('VALIDATION', `unknown module "${task.moduleAs}"`, { location: task.loc });
   const rendered = removeOmit(renderValue(task.args, vars, task.loc)) as Record<string, unknown>;
@@ -332,8 +338,11 @@ async function runOnce(run: RunContext, hs: HostState, task: ModuleTask, scope: 
   const facts: HostFacts | undefined = mod.local ? target.facts : await run.ensureFacts(target);
   // The connection every probe and command of this task uses, and how a shell command runs on it.
   const executor = () => run.executorFor(target, connKw && { ...run.playConnection(target), ...connKw });
-  const runShell = (ex: Executor, c: ShellCommand) =>
-    ex.run(c.cmd.text, { ...escalation, stdin: c.stdin, env: env || c.env ? { ...env, ...c.env } : undefined, cwd: c.cwd, timeoutMs: within(c.timeoutMs) });
+  // A command may change what the host's probes would read: what was probed ahead is dropped.
+  const runShell = (ex: Executor, c: ShellCommand) => {
+    forgetProbesAhead(target);
+    return ex.run(c.cmd.text, { ...escalation, stdin: c.stdin, env: env || c.env ? { ...env, ...c.env } : undefined, cwd: c.cwd, timeoutMs: within(c.timeoutMs) });
+  };
   const planCtxBase = {
     host: hs.name,
     facts: (facts ?? run.emptyFacts) as HostFacts,
@@ -352,12 +361,29 @@ async function runOnce(run: RunContext, hs: HostState, task: ModuleTask, scope: 
     evaluateValue: (expr: string) => evaluateValue(expr, vars, task.loc),
     includeVars: (req: IncludeVarsRequest) => includeVarsFiles(req, { roleDir: task.role?.dir, taskFile: task.loc.file, searchPath: taskSearchPath(task, run.playbookDir) }),
   };
+  return { mod, args, check, escalation, env, timeoutS, within, pastDeadline, timedOut, target, executor, runShell, planCtxBase, connKw };
+}
+
+/** The probe-ahead cache key of a probe: its command as sent, with everything that changes how it runs. */
+function probeKey(cmd: string, escalation: object, env: Record<string, string> | undefined, connKw: object | undefined): string {
+  return JSON.stringify([cmd, escalation, env ?? null, connKw ?? null]);
+}
+
+/** Render args, plan, execute (unless check mode), interpret, then apply changed_when / failed_when. */
+async function runOnce(run: RunContext, hs: HostState, task: ModuleTask, scope: Scope, vars: Record<string, unknown>): Promise<TaskOutcome> {
+  const { mod, args, check, escalation, env, within, pastDeadline, timedOut, target, executor, runShell, planCtxBase, connKw } = await prepareTask(run, hs, task, scope, vars);
   const probeAndPlan = async (staged?: RunResult[]): Promise<Plan> => {
     const probed: Record<string, unknown> = {};
     if (!mod.local && mod.probes) {
       const probes = mod.probes(args, planCtxBase);
       const ex = await executor();
-      const results = await Promise.all(probes.map((p) => ex.run(p.cmd.text, { ...escalation, ...(env ? { env } : {}), timeoutMs: within(undefined) })));
+      const results = await Promise.all(
+        probes.map(async (p) => {
+          const ahead = takeProbeAhead(target, probeKey(p.cmd.text, escalation, env, connKw), task.until !== undefined);
+          const r = ahead && deadlineFree(within) ? await ahead : undefined;
+          return r ?? ex.run(p.cmd.text, { ...escalation, ...(env ? { env } : {}), timeoutMs: within(undefined) });
+        }),
+      );
       if (results.some(pastDeadline)) throw TASK_TIMED_OUT;
       for (const [i, p] of probes.entries()) probed[p.key] = p.parse(results[i]!);
     }
@@ -367,6 +393,12 @@ async function runOnce(run: RunContext, hs: HostState, task: ModuleTask, scope: 
   let plan: Plan;
   try {
     plan = await probeAndPlan();
+    // The first command that would change the host waits for the run lock; when another run held
+    // it, the host was read while that run changed it: probe and plan again on what it left.
+    if (!mod.local && !plan.failed && (plan.stage?.length || plan.commands.length > 0) && (await run.holdLock(target))) {
+      forgetProbesAhead(target);
+      plan = await probeAndPlan();
+    }
   } catch (e) {
     if (e === TASK_TIMED_OUT) return timedOut();
     throw e;
@@ -436,6 +468,7 @@ async function runOnce(run: RunContext, hs: HostState, task: ModuleTask, scope: 
         continue;
       }
       if (c.kind === 'put') {
+        forgetProbesAhead(target);
         await ex.put(c.path, c.content, { mode: c.mode, owner: c.owner, group: c.group, ...escalation });
         outputs.push({ rc: 0, stdout: '', stderr: '', durationMs: 0 });
         continue;
@@ -555,3 +588,133 @@ function strVar(v: unknown): string | undefined {
 }
 
 export type { ModuleDef };
+
+/**
+ * Modules whose probes only read the host (stat, file contents, package and unit state…): the
+ * engine may run them ahead of their task. A module that is not listed is always probed when its
+ * task runs.
+ */
+const PROBE_AHEAD_MODULES = new Set([
+  'file',
+  'copy',
+  'template',
+  'lineinfile',
+  'blockinfile',
+  'replace',
+  'ini_file',
+  'stat',
+  'env_file',
+  'yaml_edit',
+  'authorized_key',
+  'pam_limits',
+  'known_hosts',
+  'cron',
+  'sysctl',
+  'mount',
+  'hostname',
+  'timezone',
+  'locale_gen',
+  'group',
+  'user',
+  'package',
+  'service',
+  'command',
+  'shell',
+  'apt_repository',
+  'deb822_repository',
+  'apt_key',
+  'yum_repository',
+  'rpm_key',
+  'nginx_upstream',
+  'firewall_port',
+]);
+
+/** How many tasks ahead a host's probes are sent at most (it shrinks while the host keeps changing). */
+const PROBE_AHEAD_MAX = 64;
+
+/**
+ * A probe result taken ahead for this probe: valid until a command runs on the host, for every task
+ * that sends the same probe (a loop's items stat the same directory). A task that retries (`until`)
+ * takes it once: it waits for the host to change by itself, so its next attempts probe again.
+ */
+function takeProbeAhead(hs: HostState, key: string, once: boolean): Promise<RunResult | undefined> | undefined {
+  const e = hs.probesAhead?.get(key);
+  if (!e) return undefined;
+  e.used = true;
+  if (once) hs.probesAhead!.delete(key);
+  return e.result;
+}
+
+/**
+ * Something may have changed on the host: what was probed ahead is dropped (the tasks probe again).
+ * While changes keep coming before the probes were used, the host probes fewer tasks ahead; when
+ * they were all used, further again.
+ */
+export function forgetProbesAhead(hs: HostState): void {
+  const all = [...(hs.probesAhead?.values() ?? [])];
+  if (!all.length) return;
+  const window = hs.probeWindow ?? PROBE_AHEAD_MAX;
+  hs.probeWindow = all.some((e) => !e.used) ? Math.max(1, Math.floor(window / 4)) : Math.min(PROBE_AHEAD_MAX, window * 2);
+  hs.probesAhead!.clear();
+}
+
+/** True when the host has probe results waiting for its coming tasks. */
+export function hasProbesAhead(hs: HostState): boolean {
+  return [...(hs.probesAhead?.values() ?? [])].some((e) => !e.used);
+}
+
+/**
+ * Probe ahead: the probes of a host's coming tasks (as far as their arguments and conditions are
+ * known now, and while the window lasts), sent in one round trip per connection setting. A task
+ * takes its probe results from here when its probe commands come out the same and nothing ran on
+ * the host since (runShell and put forget them); otherwise it probes as usual. A converged play
+ * is then about one round trip per host.
+ */
+export async function probeAhead(run: RunContext, hs: HostState, tasks: Array<{ task: ModuleTask; scope: Scope }>): Promise<void> {
+  if (hs.failed || hs.unreachable) return;
+  const window = hs.probeWindow ?? PROBE_AHEAD_MAX;
+  const groups = new Map<string, { ex: () => Promise<Executor>; opts: { env?: Record<string, string> } & Record<string, unknown>; keys: string[]; cmds: string[] }>();
+  for (const { task, scope } of tasks.slice(0, window)) {
+    const mod = findModule(task.module);
+    if (!mod || mod.local || !mod.probes || !PROBE_AHEAD_MODULES.has(mod.name)) continue;
+    if (task.delegateTo || task.timeout !== undefined || task.templatedKeywords) continue;
+    try {
+      const base = withSearchPath(await run.varsFor(hs, scope, task), task, run.playbookDir);
+      // a loop: each item's probes (the items as known now)
+      const loop = task.loop !== undefined ? resolveLoop(task, base, task.loc, task.module) : undefined;
+      const each = loop ? loop.items.slice(0, PROBE_AHEAD_MAX).map((_, i) => loopItemVars(base, loop.control, loop.items, i)) : [base];
+      for (const vars of each) {
+        if (!conditionsHold(task, scope, vars)) continue;
+        const t = await prepareTask(run, hs, task, scope, vars);
+        if (t.target !== hs || !deadlineFree(t.within)) continue;
+        const group = JSON.stringify([t.escalation, t.env ?? null, t.connKw ?? null]);
+        let g = groups.get(group);
+        if (!g) groups.set(group, (g = { ex: t.executor, opts: { ...t.escalation, ...(t.env ? { env: t.env } : {}) }, keys: [], cmds: [] }));
+        for (const p of t.mod.probes!(t.args, t.planCtxBase)) {
+          const key = probeKey(p.cmd.text, t.escalation, t.env, t.connKw);
+          if (g.keys.includes(key) || hs.probesAhead?.has(key)) continue;
+          g.keys.push(key);
+          g.cmds.push(p.cmd.text);
+        }
+      }
+    } catch {
+      // not knowable yet (a variable set later, a template error the task will report): probed when it runs
+    }
+  }
+  hs.probesAhead ??= new Map();
+  for (const g of groups.values()) {
+    if (g.cmds.length < 2) continue; // one probe: no round trip to save
+    const marker = `TSPLAY-PROBES-${randomBytes(8).toString('hex')}`;
+    const batch = g
+      .ex()
+      .then((ex) => ex.run(batchScript(g.cmds, marker).text, g.opts))
+      .then((r) => parseBatch(r, g.cmds.length, marker))
+      .catch(() => undefined);
+    for (const [i, key] of g.keys.entries()) hs.probesAhead!.set(key, { result: batch.then((rs) => rs?.[i]), used: false });
+  }
+}
+
+/** No `timeout:` applies to the task (a probe taken ahead ran without one). */
+function deadlineFree(within: (ms: number | undefined) => number | undefined): boolean {
+  return within(undefined) === undefined;
+}

@@ -2,6 +2,7 @@
  * LocalExecutor: `connection: local` on zx, without ssh. Same command lines as SshExecutor
  * (`/bin/sh -c`, env exported inside, sudo for become), files written with node:fs atomically.
  */
+import { spawn } from 'node:child_process';
 import { chmod, lstat, readFile, rename, unlink, writeFile } from 'node:fs/promises';
 import { userInfo } from 'node:os';
 import { $ } from 'zx';
@@ -25,6 +26,7 @@ import {
   type BecomeOpts,
   type RawResult,
 } from './command-line.js';
+import { HostLock, lockScript, type LockGrant, type LockOptions } from './host-lock.js';
 import type { ConnectionSpec, Executor, PutOptions, RunOptions, RunResult } from './types.js';
 
 export const TIMEOUT_RC = 124;
@@ -35,6 +37,7 @@ export class LocalExecutor implements Executor {
   private readonly spec: ConnectionSpec;
   readonly user: string;
   private readonly sudoNeedsPassword = new Set<string>();
+  private hostLock?: HostLock;
 
   constructor(spec: Partial<ConnectionSpec> & { host: string } = { host: 'localhost' }) {
     this.host = spec.host;
@@ -154,5 +157,29 @@ export class LocalExecutor implements Executor {
     return new TsplayError('MODULE', `cannot ${verb} ${path} on ${this.host}: ${why}`, { hint: 'check the directory exists and permissions, or use become' });
   }
 
-  async close(): Promise<void> {}
+  lock(opts: LockOptions): Promise<LockGrant> {
+    if (!this.hostLock) {
+      // A child shell of this process holds the flock: it ends with tsplay, and the kernel drops the lock.
+      const child = spawn('/bin/sh', ['-c', lockScript(opts)], { stdio: ['pipe', 'pipe', 'ignore'] });
+      child.stdin.on('error', () => undefined);
+      this.hostLock = new HostLock(
+        this.host,
+        {
+          onStdout: (fn) => child.stdout.on('data', fn),
+          onClose: (fn) => child.on('close', fn),
+          write: (d) => child.stdin.write(d),
+          end: () => child.stdin.end(),
+        },
+        opts,
+      );
+      child.on('error', () => child.emit('close'));
+    }
+    return this.hostLock.granted;
+  }
+
+  async close(): Promise<void> {
+    const l = this.hostLock;
+    this.hostLock = undefined;
+    l?.release();
+  }
 }

@@ -28,6 +28,7 @@ import {
   suRefused,
   type BecomeOpts,
 } from './command-line.js';
+import { HostLock, lockScript, type LockGrant, type LockOptions } from './host-lock.js';
 import { knownHostName, parseKnownHosts, preferredHostKeyAlgorithms, verifyHostKey, type HostKeyPolicy } from './known-hosts.js';
 import { resolveTarget, type IdentityCandidate, type ResolveEnv, type ResolvedTarget } from './ssh-config.js';
 import type { ConnectionSpec, Executor, PutOptions, RunOptions, RunResult } from './types.js';
@@ -67,6 +68,7 @@ export class SshExecutor implements Executor {
   private readonly limit: ReturnType<typeof pLimit>;
   /** Become users for which sudo asked for a password (skip the `sudo -n` probe next time). */
   private readonly sudoNeedsPassword = new Set<string>();
+  private hostLock?: Promise<HostLock>;
 
   constructor(spec: ConnectionSpec, env: ResolveEnv = {}) {
     this.host = spec.host;
@@ -418,7 +420,30 @@ export class SshExecutor implements Executor {
     });
   }
 
+  lock(opts: LockOptions): Promise<LockGrant> {
+    // Its own channel, outside the channel limit: it stays open for the whole run.
+    this.hostLock ??= this.ensureClient()
+      .then((c) => openExec(c, buildCommandLine(lockScript(opts))))
+      .then(
+        (ch) =>
+          new HostLock(
+            this.host,
+            {
+              onStdout: (fn) => ch.on('data', fn),
+              onClose: (fn) => ch.on('close', fn),
+              write: (d) => ch.write(d),
+              end: () => ch.end(),
+            },
+            opts,
+          ),
+      );
+    return this.hostLock.then((l) => l.granted);
+  }
+
   async close(): Promise<void> {
+    const l = this.hostLock;
+    this.hostLock = undefined;
+    if (l) await l.then((x) => x.release()).catch(() => undefined);
     const s = this.sftpSession;
     this.sftpSession = undefined;
     if (s) await s.then((x) => x.end()).catch(() => undefined);

@@ -1,4 +1,5 @@
 /** How to reach hosts. Executors are the only code that performs I/O on a target host. */
+import type { LockGrant, LockOptions } from './host-lock.js';
 
 export interface RunOptions {
   /** Run through `sudo -n` (SSH) or as-is when already root. */
@@ -48,6 +49,11 @@ export interface Executor {
   put(remotePath: string, content: string | Buffer, opts?: PutOptions): Promise<void>;
   /** Read a file from the host; null when it does not exist. */
   get(remotePath: string, opts?: { become?: boolean }): Promise<Buffer | null>;
+  /**
+   * Take the host's run lock (host-lock.ts) on a channel of its own; the first call starts it, later
+   * calls return the same grant. Released by close().
+   */
+  lock?(opts: LockOptions): Promise<LockGrant>;
   close(): Promise<void>;
 }
 
