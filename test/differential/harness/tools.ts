@@ -216,9 +216,13 @@ export class TsplayWorkers {
   private idle: Worker[] = [];
   private all = new Set<Worker>();
   private seq = 0;
+  private started = 0;
 
   private start(): Worker {
-    const child = fork(WORKER, [], { cwd: REPO, env: { ...process.env, NO_COLOR: '1', FORCE_COLOR: '0' }, stdio: ['ignore', 'pipe', 'pipe', 'ipc'] });
+    // Cases run concurrently against one twin container on purpose (each in its own diff_root): each
+    // worker takes the host run lock on a file of its own, so they do not wait for each other.
+    const env = { ...process.env, NO_COLOR: '1', FORCE_COLOR: '0', TSPLAY_LOCK_PATH: process.env['TSPLAY_LOCK_PATH'] ?? `/tmp/tsplay-diff-${process.pid}-${++this.started}.lock` };
+    const child = fork(WORKER, [], { cwd: REPO, env, stdio: ['ignore', 'pipe', 'pipe', 'ipc'] });
     const w: Worker = { child, stderr: '', ready: Promise.resolve() };
     w.ready = new Promise((resolve, reject) => {
       child.once('message', () => resolve());
@@ -281,7 +285,13 @@ export async function runTsplay(s: RunSpec, workers?: TsplayWorkers): Promise<To
   const argv = ['run', s.playbook, '-i', s.inventory, '-e', JSON.stringify(s.extraVars), '--json', outFile, '--no-history', ...vaultArgs(s)];
   const r = workers
     ? await workers.run(argv, s.timeoutMs ?? 600_000)
-    : await spawnCollect(process.execPath, [TSPLAY_BIN, ...argv], { ...process.env, NO_COLOR: '1', FORCE_COLOR: '0' }, s.cwd ?? REPO, s.timeoutMs ?? 600_000);
+    : await spawnCollect(
+        process.execPath,
+        [TSPLAY_BIN, ...argv],
+        { ...process.env, NO_COLOR: '1', FORCE_COLOR: '0', TSPLAY_LOCK_PATH: process.env['TSPLAY_LOCK_PATH'] ?? `/tmp/tsplay-diff-${path.basename(outFile, '.json')}.lock` },
+        s.cwd ?? REPO,
+        s.timeoutMs ?? 600_000,
+      );
   let rows: TaskRow[] | null = null;
   let recap: Record<string, Recap> | null = null;
   if (existsSync(outFile)) {
