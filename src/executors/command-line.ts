@@ -159,6 +159,12 @@ export function installFromStdinScript(dest: string, opts: { mode?: string; owne
   return lines.join('\n');
 }
 
+/** The hint for a failed file write: a full disk or quota needs space, not permissions or become. */
+export function writeErrorHint(why: string): string {
+  if (/No space left on device|ENOSPC|Disk quota exceeded|EDQUOT/i.test(why)) return 'free space on that filesystem (df -h on the host); the file was left as it was';
+  return 'check the directory exists and permissions, or use become';
+}
+
 export function dirnameOf(p: string): string {
   const i = p.lastIndexOf('/');
   if (i < 0) return '';

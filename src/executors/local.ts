@@ -20,6 +20,7 @@ import {
   sudoWantsPassword,
   sudoWrongPassword,
   toRunResult,
+  writeErrorHint,
   becomeSettings,
   suError,
   suRefused,
@@ -154,7 +155,9 @@ export class LocalExecutor implements Executor {
   }
 
   private fileError(verb: string, path: string, why: string): TsplayError {
-    return new TsplayError('MODULE', `cannot ${verb} ${path} on ${this.host}: ${why}`, { hint: 'check the directory exists and permissions, or use become' });
+    return new TsplayError('MODULE', `cannot ${verb} ${path} on ${this.host}: ${why}`, {
+      hint: verb === 'write' ? writeErrorHint(why) : 'check the directory exists and permissions, or use become',
+    });
   }
 
   lock(opts: LockOptions): Promise<LockGrant> {

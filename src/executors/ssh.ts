@@ -22,6 +22,7 @@ import {
   sudoWantsPassword,
   sudoWrongPassword,
   toRunResult,
+  writeErrorHint,
   type RawResult,
   becomeSettings,
   suError,
@@ -353,12 +354,8 @@ export class SshExecutor implements Executor {
     const data = typeof content === 'string' ? Buffer.from(content, 'utf8') : content;
     if (opts.mode !== undefined) parseMode(opts.mode);
     const target = becomeTarget(this.user, opts.become ?? this.spec.become, opts.becomeUser ?? this.spec.becomeUser);
-    if (target) {
-      // The login user may not be able to write there: stream the bytes to a sudo'd shell on stdin.
-      const r = await this.runScript(installFromStdinScript(remotePath, { ...opts, size: data.length }), { ...opts, stdin: data });
-      if (r.rc !== 0) throw this.fileError('write', remotePath, r.stderr.toString('utf8').trim() || `rc ${r.rc}`);
-      return;
-    }
+    // The login user may not be able to write there: stream the bytes to a sudo'd shell on stdin.
+    if (target) return this.putThroughShell(remotePath, data, opts);
     const sftp = await this.sftp();
     const dir = dirnameOf(remotePath);
     const base = remotePath.slice(dir.length).replace(/^\/+/, '');
@@ -371,10 +368,19 @@ export class SshExecutor implements Executor {
     } catch (e) {
       if (!lost.happened) await sftpCall((cb) => sftp.unlink(tmp, cb)).catch(() => undefined);
       if (e instanceof TsplayError) throw e;
+      // sftp-server says only "Failure" for most errnos (ENOSPC, EDQUOT, EROFS, EIO): write once
+      // more through the shell, whose error names the reason ("No space left on device").
+      if ((e as { code?: unknown }).code === SFTP_STATUS_FAILURE && !lost.happened) return this.putThroughShell(remotePath, data, opts);
       throw this.fileError('write', remotePath, (e as Error).message);
     } finally {
       lost.dispose();
     }
+  }
+
+  /** put() as a shell reading stdin into a temp file and renaming it (become, or SFTP's reason unknown). */
+  private async putThroughShell(remotePath: string, data: Buffer, opts: PutOptions): Promise<void> {
+    const r = await this.runScript(installFromStdinScript(remotePath, { ...opts, size: data.length }), { ...opts, stdin: data });
+    if (r.rc !== 0) throw this.fileError('write', remotePath, r.stderr.toString('utf8').trim() || `rc ${r.rc}`);
   }
 
   private async putSftp(sftp: SFTPWrapper, remotePath: string, tmp: string, data: Buffer, opts: PutOptions): Promise<void> {
@@ -416,7 +422,7 @@ export class SshExecutor implements Executor {
 
   private fileError(verb: string, path: string, why: string): TsplayError {
     return new TsplayError('MODULE', `cannot ${verb} ${path} on ${this.host}: ${why}`, {
-      hint: verb === 'write' ? 'check the directory exists and permissions, or use become' : 'check permissions, or use become',
+      hint: verb === 'write' ? writeErrorHint(why) : 'check permissions, or use become',
     });
   }
 
@@ -606,14 +612,24 @@ function sftpCall<T = void>(fn: (cb: (err: Error | null | undefined, v?: T) => v
   });
 }
 
-function writeSftp(sftp: SFTPWrapper, path: string, data: Buffer): Promise<void> {
-  return new Promise((resolve, reject) => {
-    const ws = sftp.createWriteStream(path, { flags: 'w', mode: 0o600 });
-    ws.on('error', reject);
-    // (a session lost mid-write is caught by the caller's sessionLost race)
-    ws.on('close', () => resolve());
-    ws.end(data);
-  });
+/** SSH_FX_FAILURE: the status sftp-server sends for an errno it has no code for (ENOSPC among them). */
+const SFTP_STATUS_FAILURE = 4;
+
+/**
+ * Write all of `data` to a new file; rejects on any failed WRITE or CLOSE. (Not ssh2's write
+ * stream: on a failed WRITE it destroys itself before reporting, the error is dropped and 'close'
+ * looks like success, so a disk-full write was renamed over the file truncated.)
+ * A session lost mid-write is caught by the caller's sessionLost race.
+ */
+export async function writeSftp(sftp: SFTPWrapper, path: string, data: Buffer): Promise<void> {
+  const handle = await sftpCall<Buffer>((cb) => sftp.open(path, 'w', { mode: 0o600 }, cb));
+  try {
+    await sftpCall((cb) => sftp.write(handle, data, 0, data.length, 0, (err) => cb(err)));
+  } catch (e) {
+    await sftpCall((cb) => sftp.close(handle, cb)).catch(() => undefined);
+    throw e;
+  }
+  await sftpCall((cb) => sftp.close(handle, cb));
 }
 
 /** Rejects (CONNECTION) when the SFTP session or its connection closes; `dispose` when done. */
