@@ -17,6 +17,8 @@ export interface TargetSpec {
   /** Inventory host name (default `<image>-<n>`). */
   name?: string;
   capAdd?: string[];
+  /** Extra tmpfs mounts, path → options (`size=512k`): e.g. a small filesystem that fills up. */
+  tmpfs?: Record<string, string>;
 }
 
 export interface ExecResult {
@@ -83,7 +85,7 @@ export async function startTargets(specs: TargetSpec[], opts: { network?: string
           .withName(`tsplay-test-${tag}-${name.replace(/[^A-Za-z0-9_.-]/g, '-')}`)
           .withHostname(name.replace(/[^A-Za-z0-9-]/g, '-'))
           .withLabels({ [LABELS.test]: testRunLabel() })
-          .withTmpFs({ '/run': 'rw', '/run/lock': 'rw' })
+          .withTmpFs({ '/run': 'rw', '/run/lock': 'rw', ...spec.tmpfs })
           .withBindMounts([{ source: '/sys/fs/cgroup', target: '/sys/fs/cgroup', mode: isCgroupV2() ? 'rw' : 'ro' }])
           .withCommand(['/sbin/init'])
           .withNetworkMode(network)
