@@ -57,6 +57,8 @@ export interface HostState {
   probeWindow?: number;
   /** The host's run lock, asked for on its first connection (see holdLock). */
   lock?: Promise<LockGrant>;
+  /** Probe-ahead round trips still running (a command on the host waits for them). */
+  probeBatches?: Set<Promise<unknown>>;
   /** holdLock already answered once for this lock. */
   lockSeen?: boolean;
 }

@@ -19,7 +19,7 @@ import {
   validateRoleParams,
 } from './deps.js';
 import { INHERITED_KEYWORDS, emptyScope, type HostState, type RunContext, type Scope } from './context.js';
-import { runModuleTaskOnHost, taskLabel, taskSearchPath, type TaskOutcome } from './task.js';
+import { hasProbesAhead, probeAhead, runModuleTaskOnHost, taskLabel, taskSearchPath, type TaskOutcome } from './task.js';
 import { aggregateLoopResults, emptyLoopResult, loopItemFields, overlayVars, resolveLoop } from './loop.js';
 import { findIncludeFile, loadIncludedFile, normalizeCommon } from '../loader/tasks.js';
 import { roleWithParts } from '../loader/roles.js';
@@ -387,6 +387,22 @@ async function runLists(pr: PlayRun, lists: Lists, scope: Scope): Promise<void> 
       (byKind[node.kind] as Map<string, TaskNode>).set(host, node);
     }
     const path = `${scope.path}/${i}`;
+    // Probe ahead: a host without probe results waiting sends the probes of its coming tasks at
+    // this level in one round trip (engine/task.ts probeAhead).
+    if (byKind.module.size && !(pr.run.opts.noProbeAhead ?? process.env.TSPLAY_PROBE_AHEAD === '0')) {
+      await Promise.all(
+        [...byKind.module.keys()].map((host) => {
+          const hs = pr.run.hostState(host);
+          if (hasProbesAhead(hs)) return undefined;
+          const coming = lists
+            .get(host)!
+            .slice(i)
+            .filter((n): n is ModuleTask => n.kind === 'module')
+            .map((t) => ({ task: withInherited(t, scope), scope }));
+          return coming.length > 1 ? probeAhead(pr.run, hs, coming) : undefined;
+        }),
+      );
+    }
     if (byKind.module.size) await taskStep(pr, byKind.module, { ...scope, path });
     if (byKind.block.size) await blockStep(pr, byKind.block, { ...scope, path });
     if (byKind.role.size) await roleStep(pr, byKind.role, { ...scope, path });

@@ -339,8 +339,8 @@ async function prepareTask(run: RunContext, hs: HostState, task: ModuleTask, sco
   // The connection every probe and command of this task uses, and how a shell command runs on it.
   const executor = () => run.executorFor(target, connKw && { ...run.playConnection(target), ...connKw });
   // A command may change what the host's probes would read: what was probed ahead is dropped.
-  const runShell = (ex: Executor, c: ShellCommand) => {
-    forgetProbesAhead(target);
+  const runShell = async (ex: Executor, c: ShellCommand) => {
+    await forgetProbesAhead(target);
     return ex.run(c.cmd.text, { ...escalation, stdin: c.stdin, env: env || c.env ? { ...env, ...c.env } : undefined, cwd: c.cwd, timeoutMs: within(c.timeoutMs) });
   };
   const planCtxBase = {
@@ -468,7 +468,7 @@ async function runOnce(run: RunContext, hs: HostState, task: ModuleTask, scope: 
         continue;
       }
       if (c.kind === 'put') {
-        forgetProbesAhead(target);
+        await forgetProbesAhead(target);
         await ex.put(c.path, c.content, { mode: c.mode, owner: c.owner, group: c.group, ...escalation });
         outputs.push({ rc: 0, stdout: '', stderr: '', durationMs: 0 });
         continue;
@@ -592,7 +592,8 @@ export type { ModuleDef };
 /**
  * Modules whose probes only read the host (stat, file contents, package and unit state…): the
  * engine may run them ahead of their task. A module that is not listed is always probed when its
- * task runs.
+ * task runs (apt_key and rpm_key: their gpg probes share a trust database that concurrent or
+ * early reads can leave locked or rebuilt).
  */
 const PROBE_AHEAD_MODULES = new Set([
   'file',
@@ -622,9 +623,7 @@ const PROBE_AHEAD_MODULES = new Set([
   'shell',
   'apt_repository',
   'deb822_repository',
-  'apt_key',
   'yum_repository',
-  'rpm_key',
   'nginx_upstream',
   'firewall_port',
 ]);
@@ -650,7 +649,9 @@ function takeProbeAhead(hs: HostState, key: string, once: boolean): Promise<RunR
  * While changes keep coming before the probes were used, the host probes fewer tasks ahead; when
  * they were all used, further again.
  */
-export function forgetProbesAhead(hs: HostState): void {
+export async function forgetProbesAhead(hs: HostState): Promise<void> {
+  // probes still running finish first: their reads come before the change, as they would have
+  if (hs.probeBatches?.size) await Promise.all(hs.probeBatches);
   const all = [...(hs.probesAhead?.values() ?? [])];
   if (!all.length) return;
   const window = hs.probeWindow ?? PROBE_AHEAD_MAX;
@@ -710,6 +711,9 @@ export async function probeAhead(run: RunContext, hs: HostState, tasks: Array<{ 
       .then((ex) => ex.run(batchScript(g.cmds, marker).text, g.opts))
       .then((r) => parseBatch(r, g.cmds.length, marker))
       .catch(() => undefined);
+    const batches = (hs.probeBatches ??= new Set());
+    batches.add(batch);
+    void batch.then(() => batches.delete(batch));
     for (const [i, key] of g.keys.entries()) hs.probesAhead!.set(key, { result: batch.then((rs) => rs?.[i]), used: false });
   }
 }
