@@ -339,8 +339,14 @@ async function prepareTask(run: RunContext, hs: HostState, task: ModuleTask, sco
   // The connection every probe and command of this task uses, and how a shell command runs on it.
   const executor = () => run.executorFor(target, connKw && { ...run.playConnection(target), ...connKw });
   // A command may change what the host's probes would read: what was probed ahead is dropped.
+  // One run elsewhere (delegated, or on a local connection: the controller reaches other hosts
+  // by ssh, APIs…) may change any host: every host's are.
+  const forget = async () => {
+    if (target !== hs || reachedLocally(target)) await Promise.all([...run.hostStates.values()].map(forgetProbesAhead));
+    else await forgetProbesAhead(target);
+  };
   const runShell = async (ex: Executor, c: ShellCommand) => {
-    await forgetProbesAhead(target);
+    await forget();
     return ex.run(c.cmd.text, { ...escalation, stdin: c.stdin, env: env || c.env ? { ...env, ...c.env } : undefined, cwd: c.cwd, timeoutMs: within(c.timeoutMs) });
   };
   const planCtxBase = {
@@ -361,7 +367,7 @@ async function prepareTask(run: RunContext, hs: HostState, task: ModuleTask, sco
     evaluateValue: (expr: string) => evaluateValue(expr, vars, task.loc),
     includeVars: (req: IncludeVarsRequest) => includeVarsFiles(req, { roleDir: task.role?.dir, taskFile: task.loc.file, searchPath: taskSearchPath(task, run.playbookDir) }),
   };
-  return { mod, args, check, escalation, env, timeoutS, within, pastDeadline, timedOut, target, executor, runShell, planCtxBase, connKw };
+  return { mod, args, check, escalation, env, timeoutS, within, pastDeadline, timedOut, target, executor, runShell, forget, planCtxBase, connKw };
 }
 
 /** The probe-ahead cache key of a probe: its command as sent, with everything that changes how it runs. */
@@ -371,7 +377,13 @@ function probeKey(cmd: string, escalation: object, env: Record<string, string> |
 
 /** Render args, plan, execute (unless check mode), interpret, then apply changed_when / failed_when. */
 async function runOnce(run: RunContext, hs: HostState, task: ModuleTask, scope: Scope, vars: Record<string, unknown>): Promise<TaskOutcome> {
-  const { mod, args, check, escalation, env, within, pastDeadline, timedOut, target, executor, runShell, planCtxBase, connKw } = await prepareTask(run, hs, task, scope, vars);
+  const { mod, args, check, escalation, env, within, pastDeadline, timedOut, target, executor, runShell, forget, planCtxBase, connKw } = await prepareTask(
+    run,
+    hs,
+    task,
+    scope,
+    vars,
+  );
   const probeAndPlan = async (staged?: RunResult[]): Promise<Plan> => {
     const probed: Record<string, unknown> = {};
     if (!mod.local && mod.probes) {
@@ -468,7 +480,7 @@ async function runOnce(run: RunContext, hs: HostState, task: ModuleTask, scope: 
         continue;
       }
       if (c.kind === 'put') {
-        await forgetProbesAhead(target);
+        await forget();
         await ex.put(c.path, c.content, { mode: c.mode, owner: c.owner, group: c.group, ...escalation });
         outputs.push({ rc: 0, stdout: '', stderr: '', durationMs: 0 });
         continue;
@@ -716,6 +728,11 @@ export async function probeAhead(run: RunContext, hs: HostState, tasks: Array<{ 
     void batch.then(() => batches.delete(batch));
     for (const [i, key] of g.keys.entries()) hs.probesAhead!.set(key, { result: batch.then((rs) => rs?.[i]), used: false });
   }
+}
+
+/** The host is reached by a local connection (the controller itself). */
+function reachedLocally(hs: HostState): boolean {
+  return hs.spec?.spec.connection === 'local';
 }
 
 /** No `timeout:` applies to the task (a probe taken ahead ran without one). */
