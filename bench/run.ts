@@ -1,13 +1,18 @@
 /**
- * tsplay vs ansible-playbook on the same playbook, the same lab targets, in the same run.
- * Prints medians and ratios (ansible time / tsplay time: > 1 means tsplay is faster), and checks
- * that both tools leave byte-identical files. Needs root, Docker (scripts/setup-docker.sh) and
- * ansible-core (installed from Debian's archive when missing).
+ * tsplay against ansible-core and the plain-SSH floor on the same playbook, the same lab targets,
+ * in the same run (issue 13). Rounds alternate the tools; medians, ratios, tsplay's peak RSS and
+ * CPU seconds are printed as a Markdown table, and both tools must leave byte-identical files.
+ * Needs root, Docker (scripts/setup-docker.sh) and ansible-core (installed from Debian's archive
+ * when missing). tsplay runs compiled (dist/, built first), as an installed package does.
  *
- *   npm run bench -- [--hosts 4] [--rounds 3]
+ *   npm run bench -- [--hosts 10] [--rounds 3] [--tools tsplay,ansible,floor,tsplay-no-ahead]
+ *
+ * Runs per round: `first` (targets reset), `converged` (the same again), `check` (--check on the
+ * converged hosts). The floor is one OpenSSH connection per host running every check of the
+ * playbook in one shell script (what no tool can beat without skipping work).
  */
 import { execFileSync, spawnSync } from 'node:child_process';
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -15,12 +20,13 @@ import { buildImages, labDown, labUp } from '../src/lab/index.js';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 const root = path.resolve(here, '..');
-const arg = (name: string, dflt: number) => {
+const opt = (name: string, dflt: string) => {
   const i = process.argv.indexOf(`--${name}`);
-  return i > 0 ? Number(process.argv[i + 1]) : dflt;
+  return i > 0 ? process.argv[i + 1]! : dflt;
 };
-const HOSTS = arg('hosts', 4);
-const ROUNDS = arg('rounds', 3);
+const HOSTS = Number(opt('hosts', '10'));
+const ROUNDS = Number(opt('rounds', '3'));
+const TOOLS = opt('tools', 'tsplay,ansible,floor').split(',');
 const IMAGE = 'rpmfamily-debian12'; // has a full python3, which Ansible's modules need
 const log = (l: string) => process.stderr.write(`${l}\n`);
 
@@ -30,32 +36,66 @@ function ensureAnsible(): void {
   execFileSync('apt-get', ['install', '-y', '-qq', 'ansible-core'], { stdio: 'inherit', env: { ...process.env, DEBIAN_FRONTEND: 'noninteractive' } });
 }
 
-function timed(cmd: string, args: string[], env: NodeJS.ProcessEnv = {}): number {
+interface Sample {
+  ms: number;
+  /** Peak RSS in MB and user+system CPU seconds of the tool's process (GNU time), when known. */
+  rssMb?: number;
+  cpuS?: number;
+}
+
+const TIME = existsSync('/usr/bin/time') ? '/usr/bin/time' : undefined;
+
+function timed(cmd: string, args: string[], env: NodeJS.ProcessEnv = {}): Sample {
+  const work = mkdtempSync(path.join(os.tmpdir(), 'tsplay-bench-t-'));
+  const stats = path.join(work, 'time');
+  const argv = TIME ? [TIME, '-o', stats, '-f', '%M %U %S', cmd, ...args] : [cmd, ...args];
   const t0 = process.hrtime.bigint();
-  const r = spawnSync(cmd, args, { cwd: root, env: { ...process.env, ...env }, encoding: 'utf8', maxBuffer: 64 << 20 });
+  const r = spawnSync(argv[0]!, argv.slice(1), { cwd: root, env: { ...process.env, ...env }, encoding: 'utf8', maxBuffer: 256 << 20 });
   const ms = Number(process.hrtime.bigint() - t0) / 1e6;
   if (r.status !== 0) throw new Error(`${cmd} exited ${r.status}:\n${r.stdout?.slice(-3000)}\n${r.stderr?.slice(-3000)}`);
-  return ms;
+  const s: Sample = { ms };
+  if (TIME && existsSync(stats)) {
+    const [kb, u, sys] = readFileSync(stats, 'utf8').trim().split(/\s+/).slice(-3).map(Number);
+    if (kb !== undefined && u !== undefined && sys !== undefined) Object.assign(s, { rssMb: kb / 1024, cpuS: u + sys });
+  }
+  return s;
 }
 
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
 
+/**
+ * The floor: per host, one `ssh` running one script that reads everything the playbook's tasks
+ * check (stat, contents and checksums of its files) and changes nothing; all hosts at once.
+ */
+function floorScript(): string {
+  return [
+    'cd /srv/bench 2>/dev/null || exit 0',
+    'stat -c "%n %a %U %G %s %Y" . conf.d app.conf items.conf limits.conf done current.conf conf.d/*.conf 2>/dev/null',
+    'sha1sum app.conf items.conf limits.conf conf.d/*.conf 2>/dev/null',
+    'cat app.conf items.conf limits.conf >/dev/null 2>&1',
+    'readlink current.conf',
+  ].join('\n');
+}
+
 async function main(): Promise<void> {
   ensureAnsible();
+  if (TOOLS.some((t) => t.startsWith('tsplay'))) execFileSync('node', ['scripts/build.mjs'], { cwd: root, stdio: 'ignore' });
   await buildImages({ images: [IMAGE], log });
   const work = mkdtempSync(path.join(os.tmpdir(), 'tsplay-bench-'));
   const lab = await labUp({ hosts: HOSTS, images: [IMAGE], name: 'bench', inventoryPath: path.join(work, 'tsplay.yml'), log });
   try {
-    // Same hosts for both tools; Ansible in its fastest common setup (pipelining, ControlPersist).
+    const user = lab.hosts[0]!.user;
+    const sshOpts = ['-o', 'StrictHostKeyChecking=no', '-o', 'UserKnownHostsFile=/dev/null', '-o', 'LogLevel=ERROR', '-o', 'BatchMode=yes'];
+    // Same hosts for both tools; Ansible in its fastest common setup (pipelining, ControlPersist, forks = hosts).
     const ini = [
       '[bench]',
       ...lab.hosts.map((h) => `${h.name} ansible_host=${h.address} ansible_port=${h.port}`),
       '',
       '[bench:vars]',
-      `ansible_user=${lab.hosts[0]!.user}`,
+      `ansible_user=${user}`,
       `ansible_ssh_private_key_file=${lab.keyPath}`,
       'ansible_python_interpreter=/usr/bin/python3',
-      `ansible_ssh_common_args='-o StrictHostKeyChecking=no -o UserKnownHostsFile=/dev/null -o ControlMaster=auto -o ControlPersist=60s'`,
+      `ansible_ssh_common_args='${sshOpts.slice(0, 6).join(' ')} -o ControlMaster=auto -o ControlPersist=60s'`,
       '',
     ].join('\n');
     writeFileSync(path.join(work, 'ansible.ini'), ini);
@@ -82,34 +122,64 @@ async function main(): Promise<void> {
           ),
         )
         .join('\n');
-    const ansibleEnv = { ANSIBLE_PIPELINING: 'True', ANSIBLE_FORKS: '10', ANSIBLE_HOST_KEY_CHECKING: 'False', ANSIBLE_NOCOLOR: '1' };
-    const res = { tsplay: { converge: [] as number[], noop: [] as number[] }, ansible: { converge: [] as number[], noop: [] as number[] } };
-    let tsDigest = '';
-    let anDigest = '';
+    const ansibleEnv = { ANSIBLE_PIPELINING: 'True', ANSIBLE_FORKS: String(HOSTS), ANSIBLE_HOST_KEY_CHECKING: 'False', ANSIBLE_NOCOLOR: '1' };
+    const tsplayRun = (extra: string[], env: NodeJS.ProcessEnv = {}) =>
+      timed('node', ['bin/tsplay.mjs', 'run', playbook, '-i', tsplayInv, '--no-history', '--forks', String(HOSTS), ...extra], { CI: 'true', TSPLAY_USE_DIST: '1', ...env });
+    const runs: Record<string, (kind: 'first' | 'converged' | 'check') => Sample> = {
+      tsplay: (k) => tsplayRun(k === 'check' ? ['--check'] : []),
+      'tsplay-no-ahead': (k) => tsplayRun(k === 'check' ? ['--check'] : [], { TSPLAY_PROBE_AHEAD: '0' }),
+      ansible: (k) => timed('ansible-playbook', ['-i', path.join(work, 'ansible.ini'), playbook, ...(k === 'check' ? ['--check'] : [])], ansibleEnv),
+      floor: () => ({ ms: 0 }),
+    };
+    // the floor in parallel, as the tools are: one bash fanning out ssh per host
+    runs.floor = () => {
+      const script = floorScript().replace(/'/g, `'"'"'`);
+      const fan = lab.hosts.map((h) => `ssh ${sshOpts.join(' ')} -i ${lab.keyPath} -p ${h.port} ${user}@${h.address} '${script}' >/dev/null &`).join('\n');
+      return timed('bash', ['-c', `${fan}\nwait`]);
+    };
+    const res: Record<string, Record<string, Sample[]>> = {};
+    const digests: Record<string, string> = {};
     for (let r = 0; r < ROUNDS; r++) {
-      reset();
-      res.tsplay.converge.push(timed('node', ['bin/tsplay.mjs', 'run', playbook, '-i', tsplayInv, '--no-history', '--forks', '10'], { CI: 'true' }));
-      res.tsplay.noop.push(timed('node', ['bin/tsplay.mjs', 'run', playbook, '-i', tsplayInv, '--no-history', '--forks', '10'], { CI: 'true' }));
-      tsDigest = digest();
-      reset();
-      res.ansible.converge.push(timed('ansible-playbook', ['-i', path.join(work, 'ansible.ini'), playbook], ansibleEnv));
-      res.ansible.noop.push(timed('ansible-playbook', ['-i', path.join(work, 'ansible.ini'), playbook], ansibleEnv));
-      anDigest = digest();
+      for (const tool of TOOLS) {
+        const run = runs[tool];
+        if (!run) throw new Error(`unknown tool ${tool} (tsplay, tsplay-no-ahead, ansible, floor)`);
+        const into = (res[tool] ??= { first: [], converged: [], check: [] });
+        if (tool === 'floor') {
+          into.converged!.push(run('converged'));
+          continue;
+        }
+        reset();
+        into.first!.push(run('first'));
+        into.converged!.push(run('converged'));
+        into.check!.push(run('check'));
+        digests[tool] = digest();
+      }
       log(`round ${r + 1}/${ROUNDS} done`);
     }
-    const row = (what: 'converge' | 'noop') => {
-      const t = median(res.tsplay[what]);
-      const a = median(res.ansible[what]);
-      return `| ${what.padEnd(8)} | ${(t / 1000).toFixed(2).padStart(8)} s | ${(a / 1000).toFixed(2).padStart(8)} s | ${(a / t).toFixed(2).padStart(6)}× |`;
+    const cell = (tool: string, kind: string) => {
+      const xs = res[tool]?.[kind];
+      return xs?.length ? median(xs.map((s) => s.ms)) : undefined;
     };
-    console.log(`\ntsplay vs ansible-core, ${HOSTS} hosts (${IMAGE}), ${ROUNDS} rounds, medians (ratio = ansible / tsplay; > 1: tsplay faster)\n`);
-    console.log('| run      |   tsplay   |  ansible   | ratio  |');
-    console.log('|----------|------------|------------|--------|');
-    console.log(row('converge'));
-    console.log(row('noop'));
-    console.log(`\nresulting files identical on every host: ${tsDigest === anDigest ? 'yes' : 'NO'}`);
-    if (tsDigest !== anDigest) {
-      console.log('--- tsplay\n' + tsDigest + '\n--- ansible\n' + anDigest);
+    const fmt = (ms: number | undefined) => (ms === undefined ? '—' : `${(ms / 1000).toFixed(2)} s`);
+    const ratio = (a: number | undefined, b: number | undefined) => (a === undefined || b === undefined ? '—' : `${(a / b).toFixed(1)}×`);
+    console.log(`\n${HOSTS} hosts (${IMAGE}), ${ROUNDS} rounds, medians; ${os.cpus().length} CPUs, ${os.hostname()}, ${new Date().toISOString()}\n`);
+    console.log('| run | tsplay | tsplay, no probe-ahead | ansible-core | floor | ansible / tsplay | tsplay / floor | tsplay peak RSS | tsplay CPU s/host |');
+    console.log('|---|---|---|---|---|---|---|---|---|');
+    for (const kind of ['first', 'converged', 'check']) {
+      const t = cell('tsplay', kind);
+      const samples = res.tsplay?.[kind] ?? [];
+      const rss = samples.length && samples[0]!.rssMb !== undefined ? `${Math.max(...samples.map((s) => s.rssMb!)).toFixed(0)} MB` : '—';
+      const cpu = samples.length && samples[0]!.cpuS !== undefined ? (median(samples.map((s) => s.cpuS!)) / HOSTS).toFixed(3) : '—';
+      const floor = kind === 'converged' ? cell('floor', 'converged') : undefined;
+      console.log(
+        `| ${kind} | ${fmt(t)} | ${fmt(cell('tsplay-no-ahead', kind))} | ${fmt(cell('ansible', kind))} | ${fmt(floor)} | ${ratio(cell('ansible', kind), t)} | ${ratio(t, floor)} | ${rss} | ${cpu} |`,
+      );
+    }
+    const tools = Object.keys(digests);
+    const same = tools.every((t) => digests[t] === digests[tools[0]!]);
+    console.log(`\nresulting files identical on every host (${tools.join(', ')}): ${same ? 'yes' : 'NO'}`);
+    if (!same) {
+      for (const t of tools) console.log(`--- ${t}\n${digests[t]}`);
       process.exitCode = 1;
     }
   } finally {

@@ -55,8 +55,8 @@ export interface HostState {
   probesAhead?: Map<string, { result: Promise<RunResult | undefined>; used: boolean }>;
   /** How many tasks ahead the host is probed now. */
   probeWindow?: number;
-  /** The host's run lock, asked for on its first connection (see holdLock). */
-  lock?: Promise<LockGrant>;
+  /** Something ran on the host since it last probed ahead. */
+  probeChanged?: boolean;
   /** Probe-ahead round trips still running (a command on the host waits for them). */
   probeBatches?: Set<Promise<unknown>>;
   /** holdLock already answered once for this lock. */

@@ -640,7 +640,11 @@ const PROBE_AHEAD_MODULES = new Set([
   'firewall_port',
 ]);
 
-/** How many tasks ahead a host's probes are sent at most (it shrinks while the host keeps changing). */
+/**
+ * How many tasks ahead a host's probes are sent: first a few, four times more each time they were
+ * all used before anything changed, a quarter while the host keeps changing (a first run).
+ */
+const PROBE_AHEAD_FIRST = 8;
 const PROBE_AHEAD_MAX = 64;
 
 /**
@@ -662,12 +666,13 @@ function takeProbeAhead(hs: HostState, key: string, once: boolean): Promise<RunR
  * they were all used, further again.
  */
 export async function forgetProbesAhead(hs: HostState): Promise<void> {
+  hs.probeChanged = true;
   // probes still running finish first: their reads come before the change, as they would have
   if (hs.probeBatches?.size) await Promise.all(hs.probeBatches);
   const all = [...(hs.probesAhead?.values() ?? [])];
   if (!all.length) return;
-  const window = hs.probeWindow ?? PROBE_AHEAD_MAX;
-  hs.probeWindow = all.some((e) => !e.used) ? Math.max(1, Math.floor(window / 4)) : Math.min(PROBE_AHEAD_MAX, window * 2);
+  const window = hs.probeWindow ?? PROBE_AHEAD_FIRST;
+  hs.probeWindow = all.some((e) => !e.used) ? Math.max(1, Math.floor(window / 4)) : Math.min(PROBE_AHEAD_MAX, window * 4);
   hs.probesAhead!.clear();
 }
 
@@ -685,7 +690,18 @@ export function hasProbesAhead(hs: HostState): boolean {
  */
 export async function probeAhead(run: RunContext, hs: HostState, tasks: Array<{ task: ModuleTask; scope: Scope }>): Promise<void> {
   if (hs.failed || hs.unreachable) return;
-  const window = hs.probeWindow ?? PROBE_AHEAD_MAX;
+  // the last probes all used before anything changed: look further ahead this time
+  const last = [...(hs.probesAhead?.values() ?? [])];
+  if (last.length && last.every((e) => e.used)) hs.probeWindow = Math.min(PROBE_AHEAD_MAX, (hs.probeWindow ?? PROBE_AHEAD_FIRST) * 4);
+  const window = hs.probeWindow ?? PROBE_AHEAD_FIRST;
+  // While every task changes the host (a first run), batching its own probes costs more than it
+  // saves: probe as usual until a task goes by without a change, then look ahead again.
+  const changed = hs.probeChanged === true;
+  hs.probeChanged = false;
+  if (window < 2) {
+    if (!changed) hs.probeWindow = 2;
+    return;
+  }
   const groups = new Map<string, { ex: () => Promise<Executor>; opts: { env?: Record<string, string> } & Record<string, unknown>; keys: string[]; cmds: string[] }>();
   for (const { task, scope } of tasks.slice(0, window)) {
     const mod = findModule(task.module);
