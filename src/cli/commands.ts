@@ -3,6 +3,7 @@ import type { Io } from './io.js';
 import { parseExtraVars } from '../loader/extra-vars.js';
 import { addRunOptions, collect, runOptionsFrom, runWithSignals, type CommonRunFlags, type SetCode } from './run-options.js';
 import { EXIT } from './exit-codes.js';
+import { addConnectionOptions, cliDefaultsFrom, type ConnectionFlags } from './connection-options.js';
 import { validatePlaybook } from './validate.js';
 import { factsCommand, inventoryCommand, modulesCommand, rolesCommand } from './info.js';
 import { registerDriftCommands } from './drift.js';
@@ -20,16 +21,29 @@ export function registerCommands(program: Command, io: Io, setCode: SetCode): vo
     if (cmd.parent?.name() !== 'vault' && 'vaultId' in cmd.opts()) await setupVaultSecrets(cmd.opts(), io);
   });
   addRunOptions(
-    program
-      .command('run')
+    addConnectionOptions(program.command('run'))
       .description('apply a playbook to the inventory')
       .argument('<playbook>', 'playbook YAML file')
       .option('-C, --check', 'check mode: report what would change, change nothing')
       .option('-D, --diff', 'show file differences')
       .option('--history <file>', 'run history file (default $TSPLAY_HISTORY or ~/.local/state/tsplay/history.sqlite)')
-      .option('--no-history', 'do not record this run'),
-  ).action(async (playbook: string, flags: CommonRunFlags & { history?: string | boolean }) => {
-    const opts = runOptionsFrom(playbook, flags, io);
+      .option('--no-history', 'do not record this run')
+      .option('--syntax-check', "check the playbook's syntax and exit (as tsplay validate; prints 'playbook: FILE')"),
+  ).action(async (playbook: string, flags: CommonRunFlags & ConnectionFlags & { history?: string | boolean; syntaxCheck?: boolean }) => {
+    if (flags.syntaxCheck) {
+      // ansible-playbook --syntax-check: load and validate, contact no host
+      const warnings = await validatePlaybook(
+        playbook,
+        flags.inventory,
+        parseExtraVars(flags.extraVars, (w) => io.err(`[WARNING]: ${w}\n`)),
+      );
+      for (const w of warnings) io.err(`[WARNING]: ${w}\n`);
+      io.out(`\nplaybook: ${playbook}\n`);
+      setCode(EXIT.OK);
+      return;
+    }
+    const cliDefaults = await cliDefaultsFrom(flags, io);
+    const opts = runOptionsFrom(playbook, flags, io, cliDefaults ? { cliDefaults } : {});
     if (flags.history !== false) opts.reporters!.push(new HistoryReporter(typeof flags.history === 'string' ? flags.history : undefined, 'run', (m) => io.err(`[WARNING] ${m}\n`)));
     const report = await runWithSignals(opts);
     setCode(report.exitCode);

@@ -166,12 +166,15 @@ function stripNewlines(b: Buffer): Buffer {
 }
 
 /** Ask for a password on the terminal without echoing it; without a terminal, a clear error. */
-async function promptPassword(prompt: string, io: Io): Promise<string> {
+export async function promptPassword(
+  prompt: string,
+  io: Io,
+  what = 'vault password',
+  hint = 'give the password with --vault-password-file FILE or --vault-id ID@FILE (or set ANSIBLE_VAULT_PASSWORD_FILE)',
+): Promise<string> {
   const stdin = process.stdin;
   if (!stdin.isTTY || typeof stdin.setRawMode !== 'function') {
-    throw new TsplayError('USAGE', 'a vault password prompt needs a terminal, and stdin is not one', {
-      hint: 'give the password with --vault-password-file FILE or --vault-id ID@FILE (or set ANSIBLE_VAULT_PASSWORD_FILE)',
-    });
+    throw new TsplayError('USAGE', `a ${what} prompt needs a terminal, and stdin is not one`, { hint });
   }
   io.err(prompt);
   return new Promise((resolve, reject) => {
@@ -189,15 +192,15 @@ async function promptPassword(prompt: string, io: Io): Promise<string> {
     const onData = (chunk: Buffer) => {
       for (const ch of chunk.toString('utf8')) {
         if (ch === '\r' || ch === '\n') return done();
-        if (ch === '\u0003') return done(new TsplayError('INTERRUPTED', 'interrupted at the vault password prompt'));
-        if (ch === '\u0004') return done(new TsplayError('USAGE', 'EOF (ctrl-d) at the vault password prompt'));
+        if (ch === '\u0003') return done(new TsplayError('INTERRUPTED', `interrupted at the ${what} prompt`));
+        if (ch === '\u0004') return done(new TsplayError('USAGE', `EOF (ctrl-d) at the ${what} prompt`));
         if (ch === '\u007f' || ch === '\b') buf = buf.slice(0, -1);
         else buf += ch;
       }
     };
     stdin.on('data', onData);
   }).then((pw) => {
-    if (!pw) throw new TsplayError('USAGE', 'Invalid vault password was provided (empty)');
+    if (!pw) throw new TsplayError('USAGE', `Invalid ${what} was provided (empty)`);
     return pw as string;
   });
 }

@@ -21,4 +21,21 @@ export interface RunPlaybookOptions {
   noProbeAhead?: boolean;
   /** Seconds to wait for another run's host lock (default TSPLAY_LOCK_TIMEOUT, else 300; 0 = fail at once). */
   lockTimeout?: number;
+  /** ansible-playbook's connection and privilege flags (-c, -u, -b, --private-key…): defaults that play keywords and host variables override. */
+  cliDefaults?: CliDefaults;
+}
+
+/**
+ * What ansible-playbook's command line sets as defaults: the keywords (remote_user, connection,
+ * become_method) as the outermost keyword layer, become / become_user below play keywords and
+ * ansible_become*, and connection variables below every inventory and play variable.
+ */
+export interface CliDefaults {
+  remoteUser?: string;
+  connection?: string;
+  becomeMethod?: string;
+  become?: boolean;
+  becomeUser?: string;
+  /** ansible_ssh_private_key_file, ansible_timeout, ansible_ssh_common_args, ansible_ssh_extra_args, ansible_password, ansible_become_password. */
+  connectionVars?: Record<string, string>;
 }

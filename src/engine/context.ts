@@ -415,7 +415,8 @@ export class RunContext {
     if (hs.spec) return hs.spec;
     const vars = this.varsForSync(hs, emptyScope(), undefined, { file: this.playbook.path });
     const plain = Object.fromEntries(Object.keys(vars).map((k) => [k, vars[k]]));
-    const spec = connectionSpecFor(hs.name, plain);
+    // --private-key, -T, --ssh-*-args, -k, -K: below every variable that names the same setting
+    const spec = connectionSpecFor(hs.name, { ...this.opts.cliDefaults?.connectionVars, ...plain });
     for (const [old, now] of Object.entries(RETIRED_CONNECTION_VARS)) {
       if (Object.hasOwn(hs.inventoryVars, old) && !Object.hasOwn(hs.inventoryVars, now)) {
         this.emitWarning(`host ${hs.name}: the inventory sets ${old}, which tsplay no longer reads as a connection setting; write ${now}`, hs.name);

@@ -1,9 +1,10 @@
 import path from 'node:path';
 import pLimit from 'p-limit';
-import type { BlockTask, IncludeTask, LoadedRole, ModuleTask, Play, RoleTask, TaskNode, TemplatedKeyword } from '../config/model.js';
+import type { BlockTask, ConnectionKeywords, IncludeTask, LoadedRole, ModuleTask, Play, RoleTask, TaskNode, TemplatedKeyword } from '../config/model.js';
 import { syntheticTask } from '../config/model.js';
 import { ansibleBoolean } from '../config/boolean.js';
 import type { HostTaskResult, PlayReport, Recap, TaskReport } from './report.js';
+import type { CliDefaults } from './api.js';
 import { TsplayError, UndefinedVariableError, formatError, isUserError } from '../errors.js';
 import {
   argumentSpecTask,
@@ -122,7 +123,8 @@ class PlayRun {
 }
 
 /** Run one play: host selection, vars_files, serial batches, sections, handlers. */
-export async function runPlay(run: RunContext, play: Play): Promise<PlayReport> {
+export async function runPlay(run: RunContext, loaded: Play): Promise<PlayReport> {
+  const play = withCliKeywords(loaded, run.opts.cliDefaults);
   const selection = selectPlayHosts(run.inventory, play.hosts, run.opts.limit, play.loc);
   let hosts = selection.hosts;
   hosts = hosts.filter((h) => {
@@ -222,6 +224,16 @@ function importedRoleNames(nodes: TaskNode[]): string[] {
   return nodes.flatMap((n) =>
     n.kind === 'role' ? (n.dynamic ? [] : [n.roleName]) : n.kind === 'block' ? [...importedRoleNames(n.block), ...importedRoleNames(n.rescue), ...importedRoleNames(n.always)] : [],
   );
+}
+
+/** The play with ansible-playbook's -u / -c / --become-method as the keyword defaults it sets (the play's own keywords win). */
+function withCliKeywords(play: Play, cli: CliDefaults | undefined): Play {
+  if (!cli) return play;
+  const kw: ConnectionKeywords = {};
+  if (cli.remoteUser !== undefined) kw.remoteUser = cli.remoteUser;
+  if (cli.connection !== undefined) kw.connection = cli.connection;
+  if (cli.becomeMethod !== undefined) kw.becomeMethod = cli.becomeMethod;
+  return Object.keys(kw).length ? { ...play, conn: { ...kw, ...play.conn } } : play;
 }
 
 function playScope(play: Play, name: string): Scope {

@@ -301,9 +301,9 @@ async function prepareTask(run: RunContext, hs: HostState, task: ModuleTask, sco
   }
   const args = parsed.data;
   const check = task.checkMode ?? run.opts.check ?? false;
-  const become = task.become ?? scope.become ?? run.playBecome ?? boolVar(vars['ansible_become']);
+  const become = task.become ?? scope.become ?? run.playBecome ?? boolVar(vars['ansible_become']) ?? run.opts.cliDefaults?.become;
   const becomeUserRaw = task.becomeUser ?? scope.becomeUser ?? run.playBecomeUser;
-  const becomeUser = becomeUserRaw !== undefined ? renderString(becomeUserRaw, vars, task.loc) : strVar(vars['ansible_become_user']);
+  const becomeUser = becomeUserRaw !== undefined ? renderString(becomeUserRaw, vars, task.loc) : (strVar(vars['ansible_become_user']) ?? run.opts.cliDefaults?.becomeUser);
   // remote_user / port / connection / become_method…: the enclosing play, blocks and role calls, then the task's own.
   const connKw = scope.conn || task.conn ? resolveConnectionKeywords({ ...scope.conn, ...task.conn }, vars, task.loc) : undefined;
   if (become && connKw?.unknownBecomeMethod !== undefined)
