@@ -9,6 +9,7 @@ import { factsCommand, inventoryCommand, modulesCommand, rolesCommand } from './
 import { registerDriftCommands } from './drift.js';
 import { registerScheduleCommands } from './schedule.js';
 import { HistoryReporter } from '../history/reporter.js';
+import { listPlayHosts } from '../engine/run.js';
 import { registerLabCommands } from './lab.js';
 import { registerDemoCommand } from './demo.js';
 import { addVaultOptions, registerVaultCommands, setupVaultSecrets } from './vault.js';
@@ -28,8 +29,9 @@ export function registerCommands(program: Command, io: Io, setCode: SetCode): vo
       .option('-D, --diff', 'show file differences')
       .option('--history <file>', 'run history file (default $TSPLAY_HISTORY or ~/.local/state/tsplay/history.sqlite)')
       .option('--no-history', 'do not record this run')
+      .option('--list-hosts', 'outputs a list of matching hosts; does not execute anything else')
       .option('--syntax-check', "check the playbook's syntax and exit (as tsplay validate; prints 'playbook: FILE')"),
-  ).action(async (playbook: string, flags: CommonRunFlags & ConnectionFlags & { history?: string | boolean; syntaxCheck?: boolean }) => {
+  ).action(async (playbook: string, flags: CommonRunFlags & ConnectionFlags & { history?: string | boolean; syntaxCheck?: boolean; listHosts?: boolean }) => {
     if (flags.syntaxCheck) {
       // ansible-playbook --syntax-check: load and validate, contact no host
       const warnings = await validatePlaybook(
@@ -39,6 +41,17 @@ export function registerCommands(program: Command, io: Io, setCode: SetCode): vo
       );
       for (const w of warnings) io.err(`[WARNING]: ${w}\n`);
       io.out(`\nplaybook: ${playbook}\n`);
+      setCode(EXIT.OK);
+      return;
+    }
+    if (flags.listHosts) {
+      // ansible-playbook --list-hosts, line for line (hosts in inventory order)
+      let text = `\nplaybook: ${playbook}\n`;
+      (await listPlayHosts({ playbook, inventory: flags.inventory, limit: flags.limit })).forEach((p, i) => {
+        text += `\n  play #${i + 1} (${p.pattern}): ${p.name}\tTAGS: [${p.tags.join(', ')}]\n    pattern: ['${p.pattern}']\n    hosts (${p.hosts.length}):\n`;
+        for (const h of p.hosts) text += `      ${h}\n`;
+      });
+      io.out(text);
       setCode(EXIT.OK);
       return;
     }

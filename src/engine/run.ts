@@ -4,7 +4,7 @@ import type { RunPlaybookOptions } from './api.js';
 import type { RunReport } from './report.js';
 import { TsplayError, TsplayErrors, UndefinedVariableError } from '../errors.js';
 import { checkIncludedFiles } from '../loader/tasks.js';
-import { checkHostPattern, loadInventory, loadPlaybook, loadRole, renderValue, selectHosts, validateRoleParams } from './deps.js';
+import { checkHostPattern, loadInventory, loadPlaybook, loadRole, renderValue, selectHosts, selectPlayHosts, validateRoleParams } from './deps.js';
 import { RunContext, emptyScope } from './context.js';
 import { loadVarsFiles, promptDefaults, runPlay } from './play.js';
 import { VERSION } from '../version.js';
@@ -211,4 +211,14 @@ export async function validateRun(opts: Pick<RunPlaybookOptions, 'playbook' | 'i
   }
   // What reading the inventory warned about (a `hostz:` typo…) is shown by validate too, not only by run.
   return { ...playbook, warnings: [...(playbook.warnings ?? []), ...inventory.warnings, ...warnings] };
+}
+
+/** What `run --list-hosts` prints for each play: its name, pattern, tags and hosts (--limit applied); no host contacted. */
+export async function listPlayHosts(
+  opts: Pick<RunPlaybookOptions, 'playbook' | 'inventory' | 'limit'>,
+): Promise<Array<{ name: string; pattern: string; tags: string[]; hosts: string[] }>> {
+  const playbook = await loadPlaybook(opts.playbook);
+  const inventory = await loadInventory(opts.inventory, playbook.dir);
+  checkLimit(inventory, opts.limit);
+  return playbook.plays.map((play) => ({ name: play.name, pattern: play.hosts, tags: play.tags, hosts: selectPlayHosts(inventory, play.hosts, opts.limit, play.loc).hosts }));
 }

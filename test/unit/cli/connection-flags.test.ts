@@ -94,7 +94,7 @@ describe('ansible-playbook connection flags on tsplay run', { timeout: 60_000 },
   });
 
   it('--syntax-check prints "playbook: FILE" as ansible-playbook does and contacts no host', async () => {
-    const r = await run(['run', pb, '-i', inv, '--syntax-check']);
+    const r = await run(['run', pb, '-i', inv, '--syntax-check', '--list-hosts']);
     expect(r.code).toBe(0);
     expect(r.text).toBe(`\nplaybook: ${pb}\n`);
     const bad = path.join(dir, 'bad.yml');
@@ -102,6 +102,20 @@ describe('ansible-playbook connection flags on tsplay run', { timeout: 60_000 },
     const b = await run(['run', bad, '--syntax-check']);
     expect(b.code).not.toBe(0);
     expect(b.text).not.toMatch(/playbook: /);
+  });
+
+  it('--list-hosts prints each play as ansible-playbook does (hosts in inventory order; ansible prints them in set order) and runs nothing', async () => {
+    const p = path.join(dir, 'lp.yml');
+    writeFileSync(p, '- name: first play\n  hosts: all\n  tags: [p]\n  tasks:\n    - command: "false"\n- hosts: h3\n  tasks:\n    - command: "false"\n');
+    const i = path.join(dir, 'inv3.ini');
+    writeFileSync(i, 'h1\nh2\n[web]\nh3\n');
+    const r = await run(['run', p, '-i', i, '--list-hosts']);
+    expect(r.code).toBe(0);
+    expect(r.text).toBe(
+      `\nplaybook: ${p}\n\n  play #1 (all): first play\tTAGS: [p]\n    pattern: ['all']\n    hosts (3):\n      h1\n      h2\n      h3\n\n  play #2 (h3): h3\tTAGS: []\n    pattern: ['h3']\n    hosts (1):\n      h3\n`,
+    );
+    const l = await run(['run', p, '-i', i, '--list-hosts', '-l', 'h2']);
+    expect(l.text).toMatch(/hosts \(1\):\n {6}h2\n\n {2}play #2 \(h3\): h3\tTAGS: \[\]\n {4}pattern: \['h3'\]\n {4}hosts \(0\):\n$/);
   });
 
   it('-T must be whole seconds', async () => {
