@@ -18,6 +18,8 @@ export interface PlaybookMeta {
   fails: boolean;
   /** docker: a lab image of its own (fresh twins for this case alone), e.g. `debian-12-pkg`. */
   image?: string;
+  /** ansible-playbook flags given to both tools (`cli_args:` in case.yml), e.g. `[-b, --become-user, nobody]`. */
+  cliArgs?: string[];
 }
 
 export interface Case {
@@ -106,6 +108,11 @@ function loadOne(kind: Kind, dir: string, name: string): Case {
         registeredExact: meta['registered_exact'] === true,
         fails: c.fails,
       };
+      if (meta['cli_args'] !== undefined) {
+        const a = meta['cli_args'];
+        if (!Array.isArray(a) || !a.every((x) => typeof x === 'string')) throw new Error('case.yml: cli_args must be a list of strings (command-line flags for both tools)');
+        c.playbook.cliArgs = a as string[];
+      }
       if (meta['image'] !== undefined) {
         if (typeof meta['image'] !== 'string' || !meta['image']) throw new Error('case.yml: image must be a lab image name');
         c.playbook.image = meta['image'];

@@ -290,6 +290,7 @@ async function runPlaybookCase(c: Case, sides: Sides): Promise<PlaybookRun> {
         cwd: c.dir,
         timeoutMs: 300_000,
         vaultPasswordFile: existsSync(vaultPass) ? vaultPass : undefined,
+        cliArgs: meta.cliArgs,
       });
       const snap = relativeSnapshot(await side.snapshot(meta.paths.map((p) => resolveCasePath(p, root))), root);
       const o: SideOutcome = { rows: r.rows ?? [], files: snap, exitCode: r.exitCode, recap: r.recap?.['target'], registered: r.registered['target'] };

@@ -59,9 +59,11 @@ export interface RunSpec {
   timeoutMs?: number;
   /** `--vault-password-file` for both tools (a playbook case's `vault-pass.txt`). */
   vaultPasswordFile?: string;
+  /** Flags given to both tools as written (a playbook case's `cli_args:`). */
+  cliArgs?: string[];
 }
 
-const vaultArgs = (s: RunSpec): string[] => (s.vaultPasswordFile ? ['--vault-password-file', s.vaultPasswordFile] : []);
+const vaultArgs = (s: RunSpec): string[] => [...(s.vaultPasswordFile ? ['--vault-password-file', s.vaultPasswordFile] : []), ...(s.cliArgs ?? [])];
 
 /** Process groups of the tool runs under way: killed by killRunning() when the harness is interrupted. */
 const running = new Set<number>();
