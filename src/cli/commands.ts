@@ -29,9 +29,10 @@ export function registerCommands(program: Command, io: Io, setCode: SetCode): vo
       .option('-D, --diff', 'show file differences')
       .option('--history <file>', 'run history file (default $TSPLAY_HISTORY or ~/.local/state/tsplay/history.sqlite)')
       .option('--no-history', 'do not record this run')
+      .option('--start-at-task <task_name>', 'start the playbook at the task matching this name (a glob, also `role : name`)')
       .option('--list-hosts', 'outputs a list of matching hosts; does not execute anything else')
       .option('--syntax-check', "check the playbook's syntax and exit (as tsplay validate; prints 'playbook: FILE')"),
-  ).action(async (playbook: string, flags: CommonRunFlags & ConnectionFlags & { history?: string | boolean; syntaxCheck?: boolean; listHosts?: boolean }) => {
+  ).action(async (playbook: string, flags: CommonRunFlags & ConnectionFlags & { history?: string | boolean; syntaxCheck?: boolean; listHosts?: boolean; startAtTask?: string }) => {
     if (flags.syntaxCheck) {
       // ansible-playbook --syntax-check: load and validate, contact no host
       const warnings = await validatePlaybook(
@@ -56,7 +57,7 @@ export function registerCommands(program: Command, io: Io, setCode: SetCode): vo
       return;
     }
     const cliDefaults = await cliDefaultsFrom(flags, io);
-    const opts = runOptionsFrom(playbook, flags, io, cliDefaults ? { cliDefaults } : {});
+    const opts = runOptionsFrom(playbook, flags, io, { ...(cliDefaults ? { cliDefaults } : {}), ...(flags.startAtTask !== undefined ? { startAtTask: flags.startAtTask } : {}) });
     if (flags.history !== false) opts.reporters!.push(new HistoryReporter(typeof flags.history === 'string' ? flags.history : undefined, 'run', (m) => io.err(`[WARNING] ${m}\n`)));
     const report = await runWithSignals(opts);
     setCode(report.exitCode);

@@ -23,6 +23,8 @@ export interface RunPlaybookOptions {
   lockTimeout?: number;
   /** ansible-playbook's connection and privilege flags (-c, -u, -b, --private-key…): defaults that play keywords and host variables override. */
   cliDefaults?: CliDefaults;
+  /** --start-at-task: pass over the tasks before the first whose name matches this glob. */
+  startAtTask?: string;
 }
 
 /**

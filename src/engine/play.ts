@@ -29,7 +29,7 @@ import { doEncrypt } from '../template/index.js';
 import type { MetaAction } from '../loader/tasks.js';
 import { shouldRunTags } from './tags.js';
 import { findModule } from '../modules/registry.js';
-import { resolveGatherSubset, selectAnsibleFacts } from '../facts/subset.js';
+import { fnmatch, resolveGatherSubset, selectAnsibleFacts } from '../facts/subset.js';
 import { lazyContext, mergeLayers } from './vars.js';
 import { parseYaml } from '../loader/yaml.js';
 import { unsafe } from '../config/unsafe.js';
@@ -850,6 +850,18 @@ function tasksRun(r: Recap): number {
   return r.ok + r.changed + r.failed + r.rescued + r.ignored;
 }
 
+/** Runs that have reached their --start-at-task task (every task from there on runs, later plays too). */
+const startAtDone = new WeakSet<RunContext>();
+
+/** --start-at-task NAME: tasks before the first whose name (or `role : name`) matches the glob are passed over silently, as ansible-playbook does. */
+function startAtReached(run: RunContext, task: ModuleTask, label: string): boolean {
+  const pat = run.opts.startAtTask;
+  if (pat === undefined || startAtDone.has(run)) return true;
+  if (task.name !== pat && !(task.name && fnmatch(task.name, pat)) && !fnmatch(label, pat)) return false;
+  startAtDone.add(run);
+  return true;
+}
+
 async function taskStep(pr: PlayRun, tasks: Map<string, ModuleTask>, scope: Scope, handler = false): Promise<void> {
   const { run } = pr;
   const selected = [...tasks]
@@ -867,9 +879,10 @@ async function taskStep(pr: PlayRun, tasks: Map<string, ModuleTask>, scope: Scop
     for (const b of broken) record(pr, tr0, run.hostState(b.h), { status: 'failed', changed: false, msg: b.error, registered: { failed: true, msg: b.error } }, 0, b.task);
   }
   if (!entries.length) return;
-  if (entries[0]![1].module === 'meta') return metaStep(pr, entries, scope);
   const [, firstTask] = entries[0]!;
   const label = (firstTask.role ? `${firstTask.role.name} : ` : '') + taskLabel(firstTask);
+  if (!handler && !startAtReached(run, firstTask, label)) return;
+  if (firstTask.module === 'meta') return metaStep(pr, entries, scope);
   const tr = pr.taskReport(`${scope.path}#${label}`, label, firstTask, handler);
   run.emit({ type: 'task-start', play: pr.play.name, task: label, module: firstTask.module, hosts: entries.map(([h]) => h), handler });
 

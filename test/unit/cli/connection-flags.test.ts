@@ -94,7 +94,7 @@ describe('ansible-playbook connection flags on tsplay run', { timeout: 60_000 },
   });
 
   it('--syntax-check prints "playbook: FILE" as ansible-playbook does and contacts no host', async () => {
-    const r = await run(['run', pb, '-i', inv, '--syntax-check', '--list-hosts']);
+    const r = await run(['run', pb, '-i', inv, '--syntax-check', '--list-hosts', '--start-at-task']);
     expect(r.code).toBe(0);
     expect(r.text).toBe(`\nplaybook: ${pb}\n`);
     const bad = path.join(dir, 'bad.yml');
@@ -116,6 +116,18 @@ describe('ansible-playbook connection flags on tsplay run', { timeout: 60_000 },
     );
     const l = await run(['run', p, '-i', i, '--list-hosts', '-l', 'h2']);
     expect(l.text).toMatch(/hosts \(1\):\n {6}h2\n\n {2}play #2 \(h3\): h3\tTAGS: \[\]\n {4}pattern: \['h3'\]\n {4}hosts \(0\):\n$/);
+  });
+
+  it('--start-at-task: tasks before the first match (a glob) are passed over silently, facts still gathered, later plays run whole', async () => {
+    const p = path.join(dir, 'sat.yml');
+    writeFileSync(
+      p,
+      '- hosts: all\n  tasks:\n    - name: one\n      debug: msg=1\n    - name: two-a\n      debug: msg=2\n    - name: three\n      debug: msg=3\n- hosts: all\n  gather_facts: false\n  tasks:\n    - name: four\n      debug: msg=4\n',
+    );
+    const r = await run(['run', p, '-i', inv, '-c', 'local', '--start-at-task', 'two*', '--no-history']);
+    expect(r.code).toBe(0);
+    expect(r.text.match(/TASK \[[^\]]+\]/g)).toEqual(['TASK [Gathering Facts]', 'TASK [two-a]', 'TASK [three]', 'TASK [four]']);
+    expect(r.text).toMatch(/h1 : ok=4 /);
   });
 
   it('-T must be whole seconds', async () => {
