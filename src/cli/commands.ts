@@ -30,38 +30,49 @@ export function registerCommands(program: Command, io: Io, setCode: SetCode): vo
       .option('--history <file>', 'run history file (default $TSPLAY_HISTORY or ~/.local/state/tsplay/history.sqlite)')
       .option('--no-history', 'do not record this run')
       .option('--start-at-task <task_name>', 'start the playbook at the task matching this name (a glob, also `role : name`)')
+      .option('--force-handlers', 'run handlers even if a task fails')
       .option('--list-hosts', 'outputs a list of matching hosts; does not execute anything else')
       .option('--syntax-check', "check the playbook's syntax and exit (as tsplay validate; prints 'playbook: FILE')"),
-  ).action(async (playbook: string, flags: CommonRunFlags & ConnectionFlags & { history?: string | boolean; syntaxCheck?: boolean; listHosts?: boolean; startAtTask?: string }) => {
-    if (flags.syntaxCheck) {
-      // ansible-playbook --syntax-check: load and validate, contact no host
-      const warnings = await validatePlaybook(
-        playbook,
-        flags.inventory,
-        parseExtraVars(flags.extraVars, (w) => io.err(`[WARNING]: ${w}\n`)),
-      );
-      for (const w of warnings) io.err(`[WARNING]: ${w}\n`);
-      io.out(`\nplaybook: ${playbook}\n`);
-      setCode(EXIT.OK);
-      return;
-    }
-    if (flags.listHosts) {
-      // ansible-playbook --list-hosts, line for line (hosts in inventory order)
-      let text = `\nplaybook: ${playbook}\n`;
-      (await listPlayHosts({ playbook, inventory: flags.inventory, limit: flags.limit })).forEach((p, i) => {
-        text += `\n  play #${i + 1} (${p.pattern}): ${p.name}\tTAGS: [${p.tags.join(', ')}]\n    pattern: ['${p.pattern}']\n    hosts (${p.hosts.length}):\n`;
-        for (const h of p.hosts) text += `      ${h}\n`;
+  ).action(
+    async (
+      playbook: string,
+      flags: CommonRunFlags & ConnectionFlags & { history?: string | boolean; syntaxCheck?: boolean; listHosts?: boolean; startAtTask?: string; forceHandlers?: boolean },
+    ) => {
+      if (flags.syntaxCheck) {
+        // ansible-playbook --syntax-check: load and validate, contact no host
+        const warnings = await validatePlaybook(
+          playbook,
+          flags.inventory,
+          parseExtraVars(flags.extraVars, (w) => io.err(`[WARNING]: ${w}\n`)),
+        );
+        for (const w of warnings) io.err(`[WARNING]: ${w}\n`);
+        io.out(`\nplaybook: ${playbook}\n`);
+        setCode(EXIT.OK);
+        return;
+      }
+      if (flags.listHosts) {
+        // ansible-playbook --list-hosts, line for line (hosts in inventory order)
+        let text = `\nplaybook: ${playbook}\n`;
+        (await listPlayHosts({ playbook, inventory: flags.inventory, limit: flags.limit })).forEach((p, i) => {
+          text += `\n  play #${i + 1} (${p.pattern}): ${p.name}\tTAGS: [${p.tags.join(', ')}]\n    pattern: ['${p.pattern}']\n    hosts (${p.hosts.length}):\n`;
+          for (const h of p.hosts) text += `      ${h}\n`;
+        });
+        io.out(text);
+        setCode(EXIT.OK);
+        return;
+      }
+      const cliDefaults = await cliDefaultsFrom(flags, io);
+      const opts = runOptionsFrom(playbook, flags, io, {
+        ...(cliDefaults ? { cliDefaults } : {}),
+        ...(flags.startAtTask !== undefined ? { startAtTask: flags.startAtTask } : {}),
+        ...(flags.forceHandlers ? { forceHandlers: true } : {}),
       });
-      io.out(text);
-      setCode(EXIT.OK);
-      return;
-    }
-    const cliDefaults = await cliDefaultsFrom(flags, io);
-    const opts = runOptionsFrom(playbook, flags, io, { ...(cliDefaults ? { cliDefaults } : {}), ...(flags.startAtTask !== undefined ? { startAtTask: flags.startAtTask } : {}) });
-    if (flags.history !== false) opts.reporters!.push(new HistoryReporter(typeof flags.history === 'string' ? flags.history : undefined, 'run', (m) => io.err(`[WARNING] ${m}\n`)));
-    const report = await runWithSignals(opts);
-    setCode(report.exitCode);
-  });
+      if (flags.history !== false)
+        opts.reporters!.push(new HistoryReporter(typeof flags.history === 'string' ? flags.history : undefined, 'run', (m) => io.err(`[WARNING] ${m}\n`)));
+      const report = await runWithSignals(opts);
+      setCode(report.exitCode);
+    },
+  );
 
   addVaultOptions(program.command('validate'))
     .description('check a playbook (schema, modules, roles, params for every host) without contacting any host')

@@ -25,6 +25,8 @@ export interface RunPlaybookOptions {
   cliDefaults?: CliDefaults;
   /** --start-at-task: pass over the tasks before the first whose name matches this glob. */
   startAtTask?: string;
+  /** --force-handlers: run notified handlers on a host even after it failed a task. */
+  forceHandlers?: boolean;
 }
 
 /**

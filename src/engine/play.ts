@@ -1095,9 +1095,15 @@ function notifyHandler(pr: PlayRun, host: string, name: string): void {
 }
 
 /** Run notified handlers once, in definition order (roles' handlers, then the play's), on the hosts that notified them. */
+/** --force-handlers: a host that failed a task still runs the handlers it notified (not one that is unreachable or ended). */
+function forcedHandlerHost(pr: PlayRun, host: string): boolean {
+  const hs = pr.run.hostState(host);
+  return !!pr.run.opts.forceHandlers && hs.failed === true && !hs.unreachable && !pr.run.aborted && !pr.endedHosts.has(host);
+}
+
 async function flushHandlers(pr: PlayRun, only?: string[]): Promise<void> {
   for (const e of pr.handlers) {
-    const hosts = pr.batch.filter((h) => pr.active(h) && e.notified.has(h) && (!only || only.includes(h)));
+    const hosts = pr.batch.filter((h) => (pr.active(h) || forcedHandlerHost(pr, h)) && e.notified.has(h) && (!only || only.includes(h)));
     if (!hosts.length) continue;
     for (const h of hosts) e.notified.delete(h);
     const task = e.task.name && handlerName(pr, e) !== e.task.name ? { ...e.task, name: handlerName(pr, e) } : e.task;

@@ -130,6 +130,20 @@ describe('ansible-playbook connection flags on tsplay run', { timeout: 60_000 },
     expect(r.text).toMatch(/h1 : ok=4 /);
   });
 
+  it('--force-handlers: a host that failed still runs the handlers it notified; without the flag it does not', async () => {
+    const p = path.join(dir, 'fh.yml');
+    writeFileSync(
+      p,
+      '- hosts: all\n  gather_facts: false\n  tasks:\n    - name: change\n      command: "true"\n      notify: h\n    - name: boom\n      command: "false"\n  handlers:\n    - name: h\n      debug: msg=handled\n',
+    );
+    const f = await run(['run', p, '-i', inv, '-c', 'local', '--force-handlers', '--no-history']);
+    expect(f.text).toMatch(/RUNNING HANDLER \[h\][^\n]*\nok: \[h1\] => handled/);
+    expect(f.text).toMatch(/h1 : ok=2  changed=1  unreachable=0  failed=1 /);
+    expect(f.code).toBe(2);
+    const n = await run(['run', p, '-i', inv, '-c', 'local', '--no-history']);
+    expect(n.text).not.toMatch(/RUNNING HANDLER/);
+  });
+
   it('-T must be whole seconds', async () => {
     const r = await run(['run', pb, '-i', inv, '-T', 'soon']);
     expect(r.code).toBe(5);
