@@ -3,6 +3,7 @@ import type { Io } from './io.js';
 import { parseExtraVars } from '../loader/extra-vars.js';
 import { addRunOptions, collect, runOptionsFrom, runWithSignals, type CommonRunFlags, type SetCode } from './run-options.js';
 import { EXIT } from './exit-codes.js';
+import { TsplayError } from '../errors.js';
 import { addConnectionOptions, cliDefaultsFrom, type ConnectionFlags } from './connection-options.js';
 import { validatePlaybook } from './validate.js';
 import { factsCommand, inventoryCommand, modulesCommand, rolesCommand } from './info.js';
@@ -30,13 +31,15 @@ export function registerCommands(program: Command, io: Io, setCode: SetCode): vo
       .option('--history <file>', 'run history file (default $TSPLAY_HISTORY or ~/.local/state/tsplay/history.sqlite)')
       .option('--no-history', 'do not record this run')
       .option('--start-at-task <task_name>', 'start the playbook at the task matching this name (a glob, also `role : name`)')
+      .option('--step', 'one-step-at-a-time: confirm each task before running (needs a terminal; not supported yet)')
       .option('--force-handlers', 'run handlers even if a task fails')
       .option('--list-hosts', 'outputs a list of matching hosts; does not execute anything else')
       .option('--syntax-check', "check the playbook's syntax and exit (as tsplay validate; prints 'playbook: FILE')"),
   ).action(
     async (
       playbook: string,
-      flags: CommonRunFlags & ConnectionFlags & { history?: string | boolean; syntaxCheck?: boolean; listHosts?: boolean; startAtTask?: string; forceHandlers?: boolean },
+      flags: CommonRunFlags &
+        ConnectionFlags & { history?: string | boolean; syntaxCheck?: boolean; listHosts?: boolean; startAtTask?: string; forceHandlers?: boolean; step?: boolean },
     ) => {
       if (flags.syntaxCheck) {
         // ansible-playbook --syntax-check: load and validate, contact no host
@@ -60,6 +63,12 @@ export function registerCommands(program: Command, io: Io, setCode: SetCode): vo
         io.out(text);
         setCode(EXIT.OK);
         return;
+      }
+      if (flags.step) {
+        // ansible-playbook --step asks before each task on the terminal
+        throw new TsplayError('USAGE', process.stdin.isTTY ? '--step is not supported yet' : '--step asks before each task and needs a terminal; stdin is not one', {
+          hint: 'run the tasks you want with --tags / --start-at-task, or preview with --check --diff',
+        });
       }
       const cliDefaults = await cliDefaultsFrom(flags, io);
       const opts = runOptionsFrom(playbook, flags, io, {

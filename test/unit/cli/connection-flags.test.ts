@@ -144,6 +144,13 @@ describe('ansible-playbook connection flags on tsplay run', { timeout: 60_000 },
     expect(n.text).not.toMatch(/RUNNING HANDLER/);
   });
 
+  it('--step without a terminal is a clear usage error and runs nothing', async () => {
+    const r = await run(['run', pb, '-i', inv, '-c', 'local', '--step', '--no-history']);
+    expect(r.code).toBe(5);
+    expect(r.text).toMatch(process.stdin.isTTY ? /--step is not supported yet/ : /--step asks before each task and needs a terminal/);
+    expect(r.text).not.toMatch(/TASK \[/);
+  });
+
   it('-T must be whole seconds', async () => {
     const r = await run(['run', pb, '-i', inv, '-T', 'soon']);
     expect(r.code).toBe(5);
