@@ -92,7 +92,7 @@ export const RECIPES: Recipe[] = [
     description: "NOT Rocky/RHEL: Debian 12 with Debian's dnf, rpm and firewalld, so the dnf/rpm/firewalld code paths run for real (os-release stays Debian's)",
   },
   // The package-module cases of the differential harness (apt, apt_repository, apt_key,
-  // package_facts; dnf, rpm_key): ansible-core's apt modules need python3-apt on the target (without
+  // package_facts; dnf, rpm_key; git): ansible-core's apt modules need python3-apt on the target (without
   // it they fetch it from the internet), apt-key needs gpg and gpg-agent; apt-ftparchive and createrepo_c let a
   // case build its own local repository on the target.
   {
@@ -100,8 +100,8 @@ export const RECIPES: Recipe[] = [
     name: 'debian-12-pkg',
     family: 'debian',
     from: 'debian-12',
-    packages: ['python3-apt', 'gpg', 'gpg-agent', 'apt-utils'],
-    description: 'Debian 12 + python3-apt, gpg, gpg-agent, apt-utils (package-module differential cases)',
+    packages: ['python3-apt', 'gpg', 'gpg-agent', 'apt-utils', 'git'],
+    description: 'Debian 12 + python3-apt, gpg, gpg-agent, apt-utils, git (package-module and git differential cases)',
   },
   {
     kind: 'derive',
