@@ -26,6 +26,8 @@ import { factVariables } from '../facts/subset.js';
 import { TsplayError } from '../errors.js';
 import { existsSync } from 'node:fs';
 import path from 'node:path';
+import { randomBytes } from 'node:crypto';
+import { hostname } from 'node:os';
 import { VERSION } from '../version.js';
 
 /** Everything tsplay knows about one host during a run. */
@@ -59,6 +61,8 @@ export interface HostState {
   probeChanged?: boolean;
   /** Probe-ahead round trips still running (a command on the host waits for them). */
   probeBatches?: Set<Promise<unknown>>;
+  /** The host's run lock, asked for on its first connection (see holdLock). */
+  lock?: Promise<LockGrant>;
   /** holdLock already answered once for this lock. */
   lockSeen?: boolean;
 }
@@ -490,6 +494,9 @@ export class RunContext {
    * The implicit localhost reached only by delegate_to is not locked: concurrent runs against
    * different fleets delegate to the same controller.
    */
+  /** This run's name in a host lock file: controller, pid and a random tag. */
+  private readonly runName = `${hostname()}:${process.pid}:${randomBytes(4).toString('hex')}`;
+
   private askLock(hs: HostState, ex: Executor): void {
     if (hs.lock || !ex.lock) return;
     if (!this.inventory.hosts.includes(hs.name) && !this.playHostsAll.includes(hs.name)) return;
@@ -498,6 +505,7 @@ export class RunContext {
       mode: this.opts.check ? 'shared' : 'exclusive',
       timeoutS: this.opts.lockTimeout ?? envLockTimeout(this.env) ?? DEFAULT_LOCK_TIMEOUT_S,
       ...(path ? { path } : {}),
+      owner: this.runName,
       onWait: (p) => this.emitWarning(`host ${hs.name}: waiting for another tsplay run to finish (lock ${p})`, hs.name),
     });
   }

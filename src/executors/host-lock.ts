@@ -16,6 +16,8 @@ export interface LockOptions {
   timeoutS: number;
   /** Lock file on the host; default /run/tsplay.lock for root, a per-user file otherwise. */
   path?: string;
+  /** This run's name (written into the lock file by an exclusive holder): a host this run already holds does not wait. */
+  owner?: string;
   /** Told once when another run holds the lock and this one starts waiting. */
   onWait?: (path: string) => void;
 }
@@ -40,7 +42,7 @@ const MARK = 'TSPLAY-LOCK:';
  * The holder script: opens the lock file on fd 9, takes the lock (non-blocking first, so a wait is
  * announced), reports it, then stays alive until the controller's stdin ends or falls silent.
  */
-export function lockScript(o: Pick<LockOptions, 'mode' | 'timeoutS' | 'path'>): string {
+export function lockScript(o: Pick<LockOptions, 'mode' | 'timeoutS' | 'path' | 'owner'>): string {
   const flag = o.mode === 'shared' ? '-s' : '-x';
   const t = Math.max(0, Math.floor(o.timeoutS));
   const path =
@@ -48,7 +50,16 @@ export function lockScript(o: Pick<LockOptions, 'mode' | 'timeoutS' | 'path'>): 
       ? `p=${quote(o.path)}`
       : // root: /run (only root can create there); another login user: its own file, as it cannot share root's
         'u=$(id -u); if [ "$u" = 0 ]; then p=/run/tsplay.lock; else p="${XDG_RUNTIME_DIR:-/tmp}/tsplay-$u.lock"; fi';
-  const wait = t > 0 ? `echo ${MARK}WAITING; flock ${flag} -w ${t} 9 || { echo ${MARK}TIMEOUT; exit 0; }` : `echo ${MARK}TIMEOUT; exit 0`;
+  const owner = quote(o.owner ?? '');
+  // Held by this very run (two inventory names for one machine, several local hosts): not a wait.
+  const mine = `{ [ -n ${owner} ] && IFS= read -r h <"$p" && [ "$h" = ${owner} ]; }`;
+  const same = `${mine} && { echo ${MARK}SAME; exit 0; }`;
+  // A holder writes its name just after it locks: look again after a second before announcing a wait.
+  const wait =
+    `flock ${flag} -w 1 9 || { ${same}; ` +
+    (t > 0
+      ? `echo ${MARK}WAITING; n=1; while :; do [ "$n" -ge ${t} ] && { echo ${MARK}TIMEOUT; exit 0; }; flock ${flag} -w 1 9 && break; ${same}; n=$((n+1)); done; }`
+      : `echo ${MARK}TIMEOUT; exit 0; }`);
   const hold = `if command -v timeout >/dev/null 2>&1; then while timeout ${HOLDER_SILENCE_S} sh -c 'IFS= read -r x' 9>&-; do :; done; ` + `else exec cat >/dev/null; fi`;
   return [
     path,
@@ -57,7 +68,9 @@ export function lockScript(o: Pick<LockOptions, 'mode' | 'timeoutS' | 'path'>): 
     // a redirection that fails on `exec` ends a POSIX shell: test the open in a subshell first
     `( : >>"$p" ) 2>/dev/null || { echo ${MARK}OPENFAIL; exit 0; }`,
     'exec 9>>"$p"',
-    `if ! flock ${flag} -n 9; then ${wait}; fi`,
+    `if ! flock ${flag} -n 9; then ${same}; ${wait}; fi`,
+    // the exclusive holder names its run in the file (for the same-run check, and for a curious admin)
+    o.mode === 'exclusive' ? `printf '%s\\n' ${owner} >"$p"` : ':',
     `echo ${MARK}LOCKED`,
     hold,
   ].join('\n');
@@ -116,7 +129,8 @@ export class HostLock {
             }, HEARTBEAT_MS);
             this.heartbeat.unref();
             settle(() => resolve({ path: this.path, waited, held: true }));
-          } else if (word === 'NOFLOCK') settle(() => resolve({ path: this.path, waited: false, held: false }));
+          } else if (word === 'SAME') settle(() => resolve({ path: this.path, waited: false, held: true }));
+          else if (word === 'NOFLOCK') settle(() => resolve({ path: this.path, waited: false, held: false }));
           else if (word === 'TIMEOUT') settle(() => reject(this.timeoutError()));
           else if (word === 'OPENFAIL')
             settle(() =>

@@ -30,10 +30,19 @@ describe('host run lock', () => {
     expect(await a.lock({ mode: 'exclusive', timeoutS: 30, path })).toEqual({ path, waited: false, held: true });
     const waits: string[] = [];
     const b = executor().lock({ mode: 'exclusive', timeoutS: 30, path, onWait: (p) => waits.push(p) });
-    expect(await within(b, 700)).toBe('pending');
+    expect(await within(b, 1500)).toBe('pending');
     expect(waits).toEqual([path]);
     await a.close();
     expect(await b).toEqual({ path, waited: true, held: true });
+  });
+
+  it('a host this run already holds (two inventory names for one machine) does not wait; another run does', async () => {
+    const path = lockPath();
+    expect(await executor().lock({ mode: 'exclusive', timeoutS: 30, path, owner: 'ctl:1:aa' })).toMatchObject({ held: true, waited: false });
+    const waits: string[] = [];
+    expect(await executor().lock({ mode: 'exclusive', timeoutS: 30, path, owner: 'ctl:1:aa', onWait: (p) => waits.push(p) })).toMatchObject({ held: true, waited: false });
+    expect(waits).toEqual([]);
+    await expect(executor().lock({ mode: 'exclusive', timeoutS: 0, path, owner: 'ctl:2:bb' })).rejects.toThrow(/holds the lock/);
   });
 
   it('with timeout 0 the second run fails at once naming the lock and how to wait longer', async () => {
@@ -63,9 +72,9 @@ describe('host run lock', () => {
     const c2 = executor();
     expect((await c2.lock({ mode: 'shared', timeoutS: 30, path })).waited).toBe(false);
     const run = executor().lock({ mode: 'exclusive', timeoutS: 30, path });
-    expect(await within(run, 700)).toBe('pending');
+    expect(await within(run, 1500)).toBe('pending');
     await c1.close();
-    expect(await within(run, 700)).toBe('pending');
+    expect(await within(run, 1500)).toBe('pending');
     await c2.close();
     expect((await run).waited).toBe(true);
   });
