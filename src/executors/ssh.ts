@@ -37,7 +37,7 @@ import type { ConnectionSpec, Executor, PutOptions, RunOptions, RunResult } from
 const { Client, utils } = ssh2;
 type Client = InstanceType<typeof Client>;
 
-/** Default concurrent channels per connection: below OpenSSH's MaxSessions 10, leaving room for SFTP. */
+/** Default (and most) concurrent exec channels per connection: with SFTP and the run lock's channel, OpenSSH's MaxSessions 10. */
 export const DEFAULT_MAX_CHANNELS = 8;
 const DEFAULT_CONNECT_TIMEOUT_MS = 15_000;
 /** A host silent for 15 s × 4 is unreachable (OpenSSH's ServerAliveInterval / ServerAliveCountMax). */
@@ -75,7 +75,7 @@ export class SshExecutor implements Executor {
     this.host = spec.host;
     this.spec = spec;
     this.env = env;
-    const cap = Math.min(Math.max(spec.maxChannels ?? DEFAULT_MAX_CHANNELS, 1), 9);
+    const cap = Math.min(Math.max(spec.maxChannels ?? DEFAULT_MAX_CHANNELS, 1), DEFAULT_MAX_CHANNELS);
     this.limit = pLimit(cap);
   }
 
