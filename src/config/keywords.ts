@@ -362,6 +362,7 @@ export const playKeywordsSchema = z
     serial: z.union([serialItem, z.array(serialItem)]).describe('hosts per batch: a number, a percentage like "30%", or a list of them'),
     max_fail_percentage: percent.describe('stop the play when more than this share of a batch fails'),
     any_errors_fatal: ansibleBoolSchema.describe('a failure on one host stops the play on all'),
+    force_handlers: ansibleBoolSchema.describe('notified handlers run even on hosts that failed later (as --force-handlers)'),
     strategy: z.enum(['linear', 'free']).describe('linear: every host finishes a task before the next; free: each host runs ahead'),
     roles: z.array(z.union([z.string(), mapping])).describe('roles applied before tasks:'),
     pre_tasks: taskList.describe('tasks run before the roles'),

@@ -185,6 +185,8 @@ export interface Play {
   vars: Record<string, unknown>;
   varsFiles: string[];
   gatherFacts: boolean;
+  /** `force_handlers:` notified handlers run on hosts that failed afterwards (as --force-handlers). */
+  forceHandlers?: boolean;
   /** gather_subset of the play's fact gathering (collector names, `!` negations); absent = all. */
   gatherSubset?: string[];
   /** gather_timeout in seconds (setup's default 10 applies per collector in Ansible; here to the whole gathering). */

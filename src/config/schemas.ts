@@ -34,7 +34,6 @@ export const UNSUPPORTED_KEYWORDS: Record<string, string> = {
   diff: 'use the --diff command-line flag',
   module_defaults: 'pass the arguments on each task',
   debugger: 'not available in tsplay',
-  force_handlers: 'not available in tsplay',
   include: 'use include_tasks (or import_tasks / import_playbook)',
   tasks_from: 'put the tasks in the role’s tasks/main.yml, or use include_tasks inside the role',
   vars_from: 'not available in tsplay',

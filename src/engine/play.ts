@@ -1095,10 +1095,10 @@ function notifyHandler(pr: PlayRun, host: string, name: string): void {
 }
 
 /** Run notified handlers once, in definition order (roles' handlers, then the play's), on the hosts that notified them. */
-/** --force-handlers: a host that failed a task still runs the handlers it notified (not one that is unreachable or ended). */
+/** --force-handlers (or the play's force_handlers): a host that failed a task still runs the handlers it notified (not one that is unreachable or ended). */
 function forcedHandlerHost(pr: PlayRun, host: string): boolean {
   const hs = pr.run.hostState(host);
-  return !!pr.run.opts.forceHandlers && hs.failed === true && !hs.unreachable && !pr.run.aborted && !pr.endedHosts.has(host);
+  return !!(pr.run.opts.forceHandlers || pr.play.forceHandlers) && hs.failed === true && !hs.unreachable && !pr.run.aborted && !pr.endedHosts.has(host);
 }
 
 async function flushHandlers(pr: PlayRun, only?: string[]): Promise<void> {

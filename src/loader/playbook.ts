@@ -175,6 +175,7 @@ class PlaybookLoader {
       varsFiles,
       gatherFacts: bool('gather_facts') ?? true,
       anyErrorsFatal: bool('any_errors_fatal') ?? false,
+      forceHandlers: bool('force_handlers') ?? false,
       strategy: 'linear',
       tags: strList('tags'),
       preTasks: [],
