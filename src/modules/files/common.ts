@@ -138,7 +138,8 @@ export const BACKUP_MARK = 'tsplay-backup-file=';
 export function backupCommand(path: string): ShellCommand {
   return {
     kind: 'shell',
-    cmd: sh`b=${path}.$$.$(date +%Y-%m-%d@%H:%M:%S~) && cp -p -- ${path} "$b" && printf '%s%s\\n' ${BACKUP_MARK} "$b"`,
+    // a copy that fails part way (a full disk) leaves no truncated file named like a backup
+    cmd: sh`b=${path}.$$.$(date +%Y-%m-%d@%H:%M:%S~) && { cp -p -- ${path} "$b" || { rm -f -- "$b"; exit 1; }; } && printf '%s%s\\n' ${BACKUP_MARK} "$b"`,
     describe: `back up ${path}`,
   };
 }

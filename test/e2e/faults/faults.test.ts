@@ -228,7 +228,9 @@ EOF`,
           tasks: [
             { name: 'copy more than the space', copy: { src: big, dest: '/srv/full/big.bin' }, ignore_errors: true },
             { name: 'template over an existing file', template: { src: tpl, dest: '/srv/full/tpl.conf' }, ignore_errors: true },
-            { name: 'lineinfile on an existing file', lineinfile: { path: '/srv/full/app.conf', line: 'added=1' } },
+            { name: 'lineinfile on an existing file', lineinfile: { path: '/srv/full/app.conf', line: 'added=1' }, ignore_errors: true },
+            // the backup copy is what runs out of space here: no partial backup may be left
+            { name: 'replace with a backup', replace: { path: '/srv/full/app.conf', regexp: '^key1=', replace: 'key1 =', backup: true } },
           ],
         },
       ]),
@@ -241,23 +243,28 @@ EOF`,
     expect(existsSync(json), out).toBe(true);
     const report = JSON.parse(readFileSync(json, 'utf8')) as RunReport;
     expect(code, out).toBe(2);
-    expect(report.recap['diskfull'], out).toMatchObject({ failed: 1, ignored: 2, unreachable: 0 });
-    expect(report.recap['healthy'], out).toMatchObject({ failed: 0, ignored: 0, unreachable: 0, changed: 3 });
+    expect(report.recap['diskfull'], out).toMatchObject({ failed: 1, ignored: 3, unreachable: 0 });
+    expect(report.recap['healthy'], out).toMatchObject({ failed: 0, ignored: 0, unreachable: 0, changed: 4 });
     const took: string[] = [];
-    for (const task of ['copy more than the space', 'template over an existing file', 'lineinfile on an existing file']) {
+    for (const task of ['copy more than the space', 'template over an existing file', 'lineinfile on an existing file', 'replace with a backup']) {
       const r = resultOf(report, task, 'diskfull');
-      expect(r?.status, `${task}\n${out}`).toBe(task.startsWith('lineinfile') ? 'failed' : 'ignored');
+      expect(r?.status, `${task}\n${out}`).toBe(task.startsWith('replace') ? 'failed' : 'ignored');
       expect(r?.msg, `${task}\n${out}`).toMatch(/No space left on device/);
       took.push(`${task.split(' ')[0]} ${((r?.durationMs ?? Number.NaN) / 1000).toFixed(1)} s`);
     }
-    // the old files byte for byte, no temp file left behind, the space given back
+    // the old files byte for byte, no temp or backup file left behind, the space given back
     expect(await state('diskfull')).toBe(before);
-    expect(before).not.toMatch(/tsplay|big\.bin/);
+    expect(before).not.toMatch(/tsplay|big\.bin|~/);
     console.log(`faults: disk full: each write failed with ENOSPC after ${took.join(', ')} (its task's duration); the run took ${elapsed.toFixed(1)} s`);
-    // the healthy host got all three writes
-    expect((await t.exec('healthy', 'wc -c < /srv/full/big.bin; tail -n 1 /srv/full/app.conf; tail -n 1 /srv/full/tpl.conf')).stdout).toBe(
-      `${1024 * 1024}\nadded=1\nline 5999 of healthy\n`,
-    );
+    // the healthy host got all four writes and the backup
+    expect(
+      (
+        await t.exec(
+          'healthy',
+          'wc -c < /srv/full/big.bin; tail -n 1 /srv/full/app.conf; tail -n 1 /srv/full/tpl.conf; sed -n 2p /srv/full/app.conf; ls /srv/full | grep -c "^app.conf..*~$"',
+        )
+      ).stdout,
+    ).toBe(`${1024 * 1024}\nadded=1\nline 5999 of healthy\nkey1 =value 1\n1\n`);
 
     const h = startTsplay(['history', '--history', history, '--json']);
     const hist = await h.done;
