@@ -31,7 +31,7 @@ export function parseBatch(result: RunResult, count: number, marker: string): Ru
   for (let at = 0, i = 0; i < count; i++) {
     while (at < lines.length && !lines[at]!.startsWith(`${marker} `)) at++;
     const head = lines[at]?.split(' ');
-    if (!head || head.length !== 3 || head[1] !== String(i)) return undefined;
+    if (head?.length !== 3 || head[1] !== String(i)) return undefined;
     const rc = Number(head[2]);
     const o = lines[at + 1];
     const e = lines[at + 2];
