@@ -702,7 +702,7 @@ export async function probeAhead(run: RunContext, hs: HostState, tasks: Array<{ 
     if (!changed) hs.probeWindow = 2;
     return;
   }
-  const groups = new Map<string, { ex: () => Promise<Executor>; opts: { env?: Record<string, string> } & Record<string, unknown>; keys: string[]; cmds: string[] }>();
+  const groups = new Map<string, { ex: () => Promise<Executor>; opts: { env?: Record<string, string> } & Record<string, unknown>; keys: Set<string>; cmds: string[] }>();
   for (const { task, scope } of tasks.slice(0, window)) {
     const mod = findModule(task.module);
     if (!mod || mod.local || !mod.probes || !PROBE_AHEAD_MODULES.has(mod.name)) continue;
@@ -718,11 +718,11 @@ export async function probeAhead(run: RunContext, hs: HostState, tasks: Array<{ 
         if (t.target !== hs || !deadlineFree(t.within)) continue;
         const group = JSON.stringify([t.escalation, t.env ?? null, t.connKw ?? null]);
         let g = groups.get(group);
-        if (!g) groups.set(group, (g = { ex: t.executor, opts: { ...t.escalation, ...(t.env ? { env: t.env } : {}) }, keys: [], cmds: [] }));
+        if (!g) groups.set(group, (g = { ex: t.executor, opts: { ...t.escalation, ...(t.env ? { env: t.env } : {}) }, keys: new Set(), cmds: [] }));
         for (const p of t.mod.probes!(t.args, t.planCtxBase)) {
           const key = probeKey(p.cmd.text, t.escalation, t.env, t.connKw);
-          if (g.keys.includes(key) || hs.probesAhead?.has(key)) continue;
-          g.keys.push(key);
+          if (g.keys.has(key) || hs.probesAhead?.has(key)) continue;
+          g.keys.add(key);
           g.cmds.push(p.cmd.text);
         }
       }
@@ -742,7 +742,7 @@ export async function probeAhead(run: RunContext, hs: HostState, tasks: Array<{ 
     const batches = (hs.probeBatches ??= new Set());
     batches.add(batch);
     void batch.then(() => batches.delete(batch));
-    for (const [i, key] of g.keys.entries()) hs.probesAhead!.set(key, { result: batch.then((rs) => rs?.[i]), used: false });
+    for (const [i, key] of [...g.keys].entries()) hs.probesAhead!.set(key, { result: batch.then((rs) => rs?.[i]), used: false });
   }
 }
 

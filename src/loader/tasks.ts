@@ -1134,7 +1134,6 @@ const ROLE_ENTRY_KW = new Set<string>(ROLE_ENTRY_KEYWORDS);
 export function normalizeRoleEntries(list: unknown[], map: SourceMap, opts: NormalizeOptions = {}): { calls: RoleTask[]; errors: TsplayError[] } {
   const calls: RoleTask[] = [];
   const errors: TsplayError[] = [];
-  const typeName = (v: unknown) => (v === null ? 'null' : Array.isArray(v) ? 'a list' : typeof v === 'object' ? 'a mapping' : `a ${typeof v}`);
   list.forEach((r, i) => {
     const loc = map.value(list, i);
     if (typeof r === 'string') {
