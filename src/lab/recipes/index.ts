@@ -103,6 +103,23 @@ export const RECIPES: Recipe[] = [
     packages: ['python3-apt', 'gpg', 'gpg-agent', 'apt-utils', 'git'],
     description: 'Debian 12 + python3-apt, gpg, gpg-agent, apt-utils, git (package-module and git differential cases)',
   },
+  // The same package cases on Debian 11 and 13 (their apt, python3-apt and gpg differ from 12's).
+  {
+    kind: 'derive',
+    name: 'debian-11-pkg',
+    family: 'debian',
+    from: 'debian-11',
+    packages: ['python3-apt', 'gpg', 'gpg-agent', 'apt-utils', 'git'],
+    description: 'Debian 11 + python3-apt, gpg, gpg-agent, apt-utils, git (package-module differential cases on bullseye)',
+  },
+  {
+    kind: 'derive',
+    name: 'debian-13-pkg',
+    family: 'debian',
+    from: 'debian-13',
+    packages: ['python3-apt', 'gpg', 'gpg-agent', 'apt-utils', 'git'],
+    description: 'Debian 13 + python3-apt, gpg, gpg-agent, apt-utils, git (package-module differential cases on trixie)',
+  },
   {
     kind: 'derive',
     name: 'rpmfamily-debian12-pkg',

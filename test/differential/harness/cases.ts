@@ -18,6 +18,8 @@ export interface PlaybookMeta {
   fails: boolean;
   /** docker: a lab image of its own (fresh twins for this case alone), e.g. `debian-12-pkg`. */
   image?: string;
+  /** docker: more lab images the case also runs on, each as its own case `<id>@<image>`. */
+  alsoImages?: string[];
   /** ansible-playbook flags given to both tools (`cli_args:` in case.yml), e.g. `[-b, --become-user, nobody]`. */
   cliArgs?: string[];
 }
@@ -117,6 +119,9 @@ function loadOne(kind: Kind, dir: string, name: string): Case {
         if (typeof meta['image'] !== 'string' || !meta['image']) throw new Error('case.yml: image must be a lab image name');
         c.playbook.image = meta['image'];
       }
+      const also = list('also_images');
+      if (also.length && !c.playbook.image) throw new Error('case.yml: also_images needs image (the first lab image the case runs on)');
+      if (also.length) c.playbook.alsoImages = also;
     }
   } catch (e) {
     c.error = (e as Error).message;
@@ -139,11 +144,18 @@ export function loadCases(casesDir: string, only?: string): Case[] {
       if (name.startsWith('.')) continue;
       const dir = path.join(kdir, name);
       if (!statSync(dir).isDirectory()) continue;
-      if (only && !`${kind}/${name}`.includes(only)) continue;
-      out.push(loadOne(kind, dir, name));
+      // `--only NAME@IMAGE` (or `@IMAGE`) picks one image's twin of a case with also_images.
+      if (only && !`${kind}/${name}`.includes(only.split('@')[0]!)) continue;
+      for (const c of withImageTwins(loadOne(kind, dir, name))) if (!only || c.id.includes(only)) out.push(c);
     }
   }
   return out;
+}
+
+/** A case with `also_images` and one copy per further image, named `<id>@<image>` (deliberate.yml's key). */
+function withImageTwins(c: Case): Case[] {
+  const also = c.playbook?.alsoImages ?? [];
+  return [c, ...also.map((image) => ({ ...c, id: `${c.id}@${image}`, playbook: { ...c.playbook!, image, alsoImages: [] } }))];
 }
 
 export interface Generated {

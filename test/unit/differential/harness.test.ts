@@ -46,6 +46,22 @@ describe('case YAML is carried into the generated playbook as written', () => {
     expect(loadCases(path.join(tmp, 'cases'), '_sample-').map((c) => c.id)).toEqual(['values/_sample-x']);
   });
 
+  it('runs a case with also_images once per image, named <id>@<image>, and --only picks one image', () => {
+    const dir = path.join(tmp, 'cases', 'playbooks', 'pkg');
+    mkdirSync(dir, { recursive: true });
+    writeFileSync(path.join(dir, 'playbook.yml'), '- hosts: all\n  tasks: []\n');
+    writeFileSync(path.join(dir, 'case.yml'), 'image: debian-12-pkg\nalso_images: [debian-11-pkg, debian-13-pkg]\n');
+    const all = loadCases(path.join(tmp, 'cases'), 'playbooks/pkg');
+    expect(all.map((c) => [c.id, c.playbook?.image])).toEqual([
+      ['playbooks/pkg', 'debian-12-pkg'],
+      ['playbooks/pkg@debian-11-pkg', 'debian-11-pkg'],
+      ['playbooks/pkg@debian-13-pkg', 'debian-13-pkg'],
+    ]);
+    expect(loadCases(path.join(tmp, 'cases'), '@debian-13-pkg').map((c) => c.id)).toEqual(['playbooks/pkg@debian-13-pkg']);
+    writeFileSync(path.join(dir, 'case.yml'), 'also_images: [debian-11-pkg]\n');
+    expect(loadCases(path.join(tmp, 'cases'), 'playbooks/pkg')[0]!.error).toMatch(/also_images needs image/);
+  });
+
   it('resolves case paths under the side root', () => {
     expect(resolveCasePath('{{ diff_root }}/etc/a', '/r')).toBe('/r/etc/a');
     expect(resolveCasePath('etc/a', '/r')).toBe('/r/etc/a');

@@ -16,6 +16,8 @@ describe('lab recipes', () => {
       'debian-13-nginx',
       'rpmfamily-debian12',
       'debian-12-pkg',
+      'debian-11-pkg',
+      'debian-13-pkg',
       'rpmfamily-debian12-pkg',
       'ubuntu-22.04',
       'ubuntu-24.04',
