@@ -64,10 +64,27 @@ function listCmd(keyring?: string): Shell {
 interface AptKeyProbe {
   list: RunResult;
   source?: RunResult;
+  /** get_bin_path's failure text for the first of apt-key, gpg the host lacks (Debian 13 has no apt-key). */
+  missingBin?: string;
+}
+
+const SBIN = ['/sbin', '/usr/sbin', '/usr/local/sbin'];
+
+// PATH, the sbin directories that exist, and whether apt-key and gpg are found in them (ansible's get_bin_path).
+const BIN_PRELUDE =
+  `printf 'tsplay-path=%s\\n' "$PATH"; for d in ${SBIN.join(' ')}; do [ -e "$d" ] && printf 'tsplay-sbin=%s\\n' "$d"; done; ` +
+  `for b in apt-key gpg; do PATH="$PATH:${SBIN.join(':')}" command -v "$b" >/dev/null || printf 'tsplay-nobin=%s\\n' "$b"; done; echo tsplay-list; `;
+
+function missingBinMessage(prelude: string): string | undefined {
+  const bin = /^tsplay-nobin=(.*)$/m.exec(prelude)?.[1];
+  if (!bin) return undefined;
+  const dirs = (/^tsplay-path=(.*)$/m.exec(prelude)?.[1] ?? '').split(':');
+  for (const m of prelude.matchAll(/^tsplay-sbin=(.*)$/gm)) if (!dirs.includes(m[1]!)) dirs.push(m[1]!);
+  return `Failed to find required executable "${bin}" in paths: ${dirs.join(':')}`;
 }
 
 function probeFor(a: AptKeyArgs): Probe {
-  let script = `${listCmd(a.keyring).text} 2>&1; echo "tsplay-list-rc=$?"`;
+  let script = `${BIN_PRELUDE}${listCmd(a.keyring).text} 2>&1; echo "tsplay-list-rc=$?"`;
   if (!a.id) {
     let src: string | undefined;
     if (a.file) src = `${ENV} gpg --with-colons -- ${quote(a.file)}`;
@@ -79,10 +96,14 @@ function probeFor(a: AptKeyArgs): Probe {
     key: 'aptkey',
     cmd: raw(script),
     parse(r: RunResult): AptKeyProbe {
-      const [listPart, srcPart] = r.stdout.split('\ntsplay-source\n');
+      const at = r.stdout.indexOf('tsplay-list\n');
+      const prelude = at >= 0 ? r.stdout.slice(0, at) : '';
+      const [listPart, srcPart] = r.stdout.slice(at >= 0 ? at + 'tsplay-list\n'.length : 0).split('\ntsplay-source\n');
       const rc = (s: string, tag: string) => Number(new RegExp(`${tag}=(\\d+)`).exec(s)?.[1] ?? '1');
       const out: AptKeyProbe = { list: { rc: rc(listPart ?? '', 'tsplay-list-rc'), stdout: (listPart ?? '').replace(/tsplay-list-rc=\d+\n?$/, ''), stderr: '', durationMs: 0 } };
       if (srcPart !== undefined) out.source = { rc: rc(srcPart, 'tsplay-source-rc'), stdout: srcPart.replace(/tsplay-source-rc=\d+\n?$/, ''), stderr: '', durationMs: 0 };
+      const missing = missingBinMessage(prelude);
+      if (missing) out.missingBin = missing;
       return out;
     },
   };
@@ -97,11 +118,13 @@ export const aptKeyModule = defineModule<AptKeyArgs>({
     const fail = (msg: string, r: Record<string, unknown> = {}): Plan => ({ changed: false, commands: [], failed: msg, result: { ...r, msg } });
     const given = (['data', 'file', 'keyserver', 'url'] as const).filter((k) => a[k] !== undefined);
     if (given.length > 1) return fail(`parameters are mutually exclusive: data|file|keyserver|url`);
+    const probe = ctx.probed.aptkey as AptKeyProbe;
+    // ansible looks for apt-key and gpg before anything else (apt 3, Debian 13, has no apt-key).
+    if (probe.missingBin) return fail(probe.missingBin);
     if (a.keyserver) return fail(`tsplay's apt_key does not fetch from a keyserver (${a.keyserver} is on the internet): give the key as file or data`);
     if (a.url && !isLoopbackUrl(a.url))
       return fail(`tsplay's apt_key fetches url only from the host's loopback (127.0.0.1, localhost); download ${a.url} another way and give it as file or data`);
     const state = a.state ?? 'present';
-    const probe = ctx.probed.aptkey as AptKeyProbe;
     const r: Record<string, unknown> = { changed: false };
     let id = a.id;
     if (!id && probe.source) {

@@ -155,6 +155,8 @@ function isPlainObject(v: unknown): v is Record<string, unknown> {
  * internal `_ansible_*` keys, `invocation` and interpreter facts, which are not compared).
  */
 export function compareRegistered(name: string, a: Record<string, unknown> | undefined, t: Record<string, unknown> | undefined, exact: boolean, c: Comparison): void {
+  // Neither tool registered it (both hosts stopped at an earlier failure): nothing to compare.
+  if (!a && !t) return;
   if (!a || !t) {
     c.differences.push(`registered ${name}: ${!a ? 'ansible-core' : 'tsplay'} registered nothing under this name`);
     return;

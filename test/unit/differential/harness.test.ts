@@ -6,7 +6,7 @@ import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import YAML from 'yaml';
 import { emitPair, generateValues, loadCases, rawPairs } from '../../differential/harness/cases.js';
-import { compareFiles, compareStatus, describeBytes, relativeSnapshot } from '../../differential/harness/compare.js';
+import { compareFiles, compareRegistered, compareStatus, describeBytes, relativeSnapshot } from '../../differential/harness/compare.js';
 import { resolveCasePath, runBatched } from '../../differential/harness/harness.js';
 import type { Side } from '../../differential/harness/sides.js';
 import { ansibleErrors, tsplayErrors, type ToolRun } from '../../differential/harness/tools.js';
@@ -60,6 +60,14 @@ describe('case YAML is carried into the generated playbook as written', () => {
     expect(loadCases(path.join(tmp, 'cases'), '@debian-13-pkg').map((c) => c.id)).toEqual(['playbooks/pkg@debian-13-pkg']);
     writeFileSync(path.join(dir, 'case.yml'), 'also_images: [debian-11-pkg]\n');
     expect(loadCases(path.join(tmp, 'cases'), 'playbooks/pkg')[0]!.error).toMatch(/also_images needs image/);
+  });
+
+  it('a name neither tool registered (both hosts stopped earlier) is no difference; one side only is', () => {
+    const c = { differences: [] as string[], notes: [] as string[] };
+    compareRegistered('later', undefined, undefined, false, c);
+    expect(c.differences).toEqual([]);
+    compareRegistered('later', undefined, { changed: false }, false, c);
+    expect(c.differences).toEqual(['registered later: ansible-core registered nothing under this name']);
   });
 
   it('resolves case paths under the side root', () => {

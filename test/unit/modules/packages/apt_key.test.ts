@@ -51,6 +51,16 @@ describe('apt_key', () => {
     expect(none.changed).toBe(false);
   });
 
+  it('without apt-key (Debian 13, apt 3) fails with get_bin_path’s message, sbin directories appended', () => {
+    const probe = 'tsplay-path=/usr/bin:/bin\ntsplay-sbin=/sbin\ntsplay-sbin=/usr/sbin\ntsplay-nobin=apt-key\ntsplay-list\nsh: apt-key: not found\ntsplay-list-rc=127\n' + GPG;
+    const p = planWith(aptKeyModule, { args: { file: '/k.asc' }, probes: { aptkey: probe } }).plan;
+    expect(p.failed).toBe('Failed to find required executable "apt-key" in paths: /usr/bin:/bin:/sbin:/usr/sbin');
+    expect(p.commands).toEqual([]);
+    const withKey = planWith(aptKeyModule, { args: { file: '/k.asc' }, probes: { aptkey: `tsplay-path=/usr/bin\ntsplay-list\n${LIST}${GPG}` } }).plan;
+    expect(withKey.failed).toBeUndefined();
+    expect(withKey.result).toMatchObject({ id: '3AD21BAB0AC691F7', before: ['3AD21BAB0AC691F7', 'AAAABBBBCCCCDDDD'] });
+  });
+
   it('refuses the network and bad input clearly', () => {
     const p = (args: Record<string, unknown>, out = 'tsplay-list-rc=0\n') => planWith(aptKeyModule, { args, probes: { aptkey: out } }).plan.failed;
     expect(p({ keyserver: 'keyserver.ubuntu.com', id: '0AC691F7' })).toMatch(/keyserver/);
