@@ -9,10 +9,10 @@
  */
 import { STATUS_CODES } from 'node:http';
 import { z } from 'zod';
-import { raw } from '../../commands/quote.js';
+import { quote, raw } from '../../commands/quote.js';
 import type { RunResult } from '../../executors/types.js';
 import { defineModule, type Outcome } from '../types.js';
-import { bool, int, str, withAliases } from './args.js';
+import { bool, idArg, int, octalMode, str, withAliases } from './args.js';
 import { curlConfig, headerEntries, headersArg, redactUrl } from './curl.js';
 
 const statusList = z.preprocess((v) => (Array.isArray(v) ? v : [v]).map((x) => (typeof x === 'string' && /^\d+$/.test(x.trim()) ? Number(x) : x)), z.array(z.number().int()));
@@ -37,6 +37,12 @@ export const uriArgs = withAliases(
     url_username: str.optional(),
     url_password: str.optional(),
     force_basic_auth: bool.optional(),
+    dest: str.refine((d) => d !== '', { message: 'dest cannot be empty' }).optional(),
+    mode: octalMode.optional(),
+    owner: idArg.optional(),
+    group: idArg.optional(),
+    creates: str.optional(),
+    removes: str.optional(),
   }),
 );
 export type UriArgs = z.infer<typeof uriArgs>;
@@ -117,7 +123,15 @@ export function interpretUri(a: UriArgs, r: RunResult | undefined): Outcome {
   const wantText = `[${want.join(', ')}]`;
   const url = redactUrl(a.url);
   if (!r) return { changed: false, failed: 'the request did not run', result: { url } };
-  const resp = r.rc === 0 ? parseCurlResponse(r.stdout) : undefined;
+  const skip = new RegExp(`^${SKIP} (creates|removes)$`, 'm').exec(r.stdout)?.[1];
+  if (skip === 'creates') return { changed: false, result: { stdout: `skipped, since '${a.creates}' exists`, changed: false } };
+  if (skip === 'removes') return { changed: false, result: { stdout: `skipped, since '${a.removes}' does not exist`, changed: false } };
+  const saved = a.dest !== undefined ? parseSaved(r.stdout) : undefined;
+  if (saved?.error) {
+    const msg = saved.error;
+    return { changed: false, failed: msg, msg, result: { msg, url, status: -1 } };
+  }
+  const resp = r.rc === 0 ? parseCurlResponse(saved ? saved.rest : r.stdout) : undefined;
   if (!resp || resp.status === 0) {
     const why = r.stderr.trim() || (r.timedOut ? 'timed out' : `curl exited with ${r.rc}`);
     const msg = `Status code was -1 and not ${wantText}: Request failed: ${why}`;
@@ -126,7 +140,8 @@ export function interpretUri(a: UriArgs, r: RunResult | undefined): Outcome {
   const ok = want.includes(resp.status);
   const result: Record<string, unknown> = {};
   for (const [k, v] of Object.entries(resp.headers)) result[k.replace(/-/g, '_')] = v;
-  const msg = resp.status >= 400 ? `HTTP Error ${resp.status}: ${resp.reason}` : `OK (${resp.headers['content-length'] ?? Buffer.byteLength(resp.body)} bytes)`;
+  const size = resp.headers['content-length'] ?? (saved ? 'unknown' : Buffer.byteLength(resp.body));
+  const msg = resp.status === 304 ? 'HTTP Error 304: Not Modified' : resp.status >= 400 ? `HTTP Error ${resp.status}: ${resp.reason}` : `OK (${size} bytes)`;
   Object.assign(result, {
     status: resp.status,
     url: redactUrl(resp.url || a.url),
@@ -135,14 +150,25 @@ export function interpretUri(a: UriArgs, r: RunResult | undefined): Outcome {
     changed: false,
     msg,
   });
-  if (a.return_content || !ok) {
-    result.content = resp.body;
-    if (/[/+]json\b/i.test(resp.headers['content-type'] ?? '')) {
-      try {
-        result.json = JSON.parse(resp.body);
-      } catch {
-        // Not JSON after all: content is still there.
-      }
+  // dest: written when the status is wanted and not 304 — always a change, as ansible's uri reports.
+  if (saved) {
+    if (saved.written) result.changed = true;
+    if (saved.path !== undefined) {
+      result.path = saved.path;
+      Object.assign(result, saved.stat ?? {});
+    }
+    if (saved.attrError) {
+      const m = `failed to set attributes on ${saved.path}: ${saved.attrError}`;
+      return { changed: saved.written, failed: m, msg: m, result: { ...result, msg: m } };
+    }
+  }
+  // As ansible: `content` only with return_content; `json` whenever the type says JSON (the body is read then).
+  if (a.return_content) result.content = resp.body;
+  if (/[/+]json\b/i.test(resp.headers['content-type'] ?? '')) {
+    try {
+      result.json = JSON.parse(resp.body);
+    } catch {
+      // Not JSON after all.
     }
   }
   if (!ok) {
@@ -150,7 +176,91 @@ export function interpretUri(a: UriArgs, r: RunResult | undefined): Outcome {
     result.msg = failMsg;
     return { changed: false, failed: failMsg, msg: failMsg, result };
   }
-  return { changed: false, msg, result };
+  return { changed: result.changed === true, msg, result };
+}
+
+const SKIP = '__TSPLAY_URI_SKIP__';
+const SAVED = '__TSPLAY_URI_SAVED__';
+
+interface Saved {
+  /** Output before our dest report: headers (and the body, when read) and curl's trailer. */
+  rest: string;
+  written: boolean;
+  path?: string;
+  stat?: Record<string, unknown>;
+  attrError?: string;
+  error?: string;
+}
+
+/** The dest script's report lines (after the response): path, whether it was written, its stat. */
+function parseSaved(stdout: string): Saved {
+  const at = stdout.indexOf(`\n${SAVED} `);
+  const rest = at >= 0 ? stdout.slice(0, at) : stdout;
+  const tail = at >= 0 ? stdout.slice(at + 1) : '';
+  const get = (k: string) => new RegExp(`^${SAVED} ${k}=(.*)$`, 'm').exec(tail)?.[1];
+  const out: Saved = { rest, written: get('written') === '1' };
+  const p = get('path');
+  if (p !== undefined) out.path = p;
+  const err = get('error');
+  if (err !== undefined) out.error = err;
+  const attr = get('attr_error');
+  if (attr !== undefined) out.attrError = attr || 'failed';
+  const st = get('stat')?.split(' ');
+  if (st && st.length >= 7) {
+    const [uid, gid, owner, group, mode, size, ...type] = st;
+    const t = type.join(' ');
+    out.stat = {
+      uid: Number(uid),
+      gid: Number(gid),
+      owner,
+      group,
+      mode: `0${parseInt(mode!, 8).toString(8).padStart(3, '0')}`,
+      state: t === 'directory' ? 'directory' : t === 'symbolic link' ? 'link' : 'file',
+      size: Number(size),
+    };
+  }
+  return out;
+}
+
+/** A `path`-type argument as the host's shell word: `~/x` under $HOME, else quoted as it is. */
+function hostPath(p: string): string {
+  if (p === '~') return '"$HOME"';
+  if (p.startsWith('~/')) return `"$HOME"/${quote(p.slice(2))}`;
+  return quote(p);
+}
+
+/**
+ * creates/removes tests before the request; with dest, curl writes headers and body to temp files,
+ * sends If-Modified-Since from an existing dest's mtime (as ansible's fetch_url), and the body
+ * replaces dest when the status is wanted and not 304 (a directory dest gets the response's
+ * filename: Content-Disposition, else the final URL's last segment, else index.html).
+ */
+export function uriScript(a: UriArgs, curl: string, want: number[], readBody: boolean): string {
+  let s = '';
+  if (a.creates !== undefined) s += `if [ -e ${hostPath(a.creates)} ]; then echo '${SKIP} creates'; exit 0; fi; `;
+  if (a.removes !== undefined) s += `if [ ! -e ${hostPath(a.removes)} ]; then echo '${SKIP} removes'; exit 0; fi; `;
+  if (a.dest === undefined) return `${s}${curl}`;
+  const r = `${SAVED}`;
+  s += `d=${hostPath(a.dest)}; ims=; if [ -f "$d" ]; then ims="If-Modified-Since: $(LC_ALL=C date -u -r "$d" '+%a, %d %b %Y %H:%M:%S GMT')"; fi; `;
+  s += `h=$(mktemp) && t=$(mktemp) || { echo; echo "${r} error=could not create a temporary file"; exit 0; }; `;
+  s += `w=$(${curl} -D "$h" -o "$t" \${ims:+-H "$ims"}); rc=$?; `;
+  s += `code=\${w##*${MARK} }; code=\${code%% *}; ok=0; case " ${want.join(' ')} " in *" $code "*) ok=1;; esac; `;
+  // The body is read (printed) when ansible reads it: return_content, a JSON type, an unwanted status.
+  s += `cat "$h"; if [ "$ok" = 0 ]${readBody ? ' || true' : ''} || grep -qiE '^content-type:[^;]*[/+]json' "$h"; then cat "$t"; fi; printf '%s\\n' "$w"; `;
+  s += `if [ "$rc" -ne 0 ]; then rm -f -- "$h" "$t"; exit "$rc"; fi; `;
+  s += `if [ -d "$d" ]; then fn=$(tr -d '\\r' < "$h" | sed -n 's/^[Cc]ontent-[Dd]isposition:.*filename="\\{0,1\\}\\([^";]*\\)"\\{0,1\\}.*$/\\1/p' | tail -n 1); `;
+  s += `if [ -z "$fn" ]; then u=\${w##*${MARK} }; u=\${u#* }; u=\${u#* }; u=\${u%%[?#]*}; u=\${u%/}; case "$u" in *://*/*) fn=\${u##*/};; esac; fi; `;
+  s += `d="\${d%/}/\${fn:-index.html}"; fi; `;
+  s += `if [ "$ok" = 1 ] && [ "$code" != 304 ]; then `;
+  s += `if [ -e "$d" ]; then chmod "$(stat -c %a -- "$d")" -- "$t"; chown "$(stat -c %u:%g -- "$d")" -- "$t" 2>/dev/null; else chmod "$(printf '%o' $((0666 & ~$(umask))))" -- "$t"; fi; `;
+  s += `if ! cmp -s -- "$t" "$d"; then mv -f -- "$t" "$d" || { rm -f -- "$h" "$t"; echo "${r} error=failed to copy the response to $d"; exit 0; }; fi; `;
+  s += `echo "${r} written=1"; e=; `;
+  if (a.mode) s += `chmod ${a.mode} -- "$d" 2>/tmp/.tsplay-uri-e.$$ || e=1; `;
+  if (a.owner) s += `chown ${quote(a.owner)} -- "$d" 2>>/tmp/.tsplay-uri-e.$$ || e=1; `;
+  if (a.group) s += `chgrp ${quote(a.group)} -- "$d" 2>>/tmp/.tsplay-uri-e.$$ || e=1; `;
+  s += `if [ -n "$e" ]; then echo "${r} attr_error=$(tr '\\n' ' ' < /tmp/.tsplay-uri-e.$$)"; fi; rm -f /tmp/.tsplay-uri-e.$$; fi; `;
+  s += `rm -f -- "$h" "$t"; printf '${r} path=%s\\n' "$d"; if [ -e "$d" ]; then echo "${r} stat=$(stat -c '%u %g %U %G %a %s %F' -- "$d")"; fi`;
+  return s;
 }
 
 export const uriModule = defineModule<UriArgs>({
@@ -174,8 +284,9 @@ export const uriModule = defineModule<UriArgs>({
     else if (!(method === 'GET' && body.text === undefined) && !(method === 'POST' && body.text !== undefined)) entries.push(['request', method]);
     const cfg = curlConfig(entries).replace(/^head = ""\n/m, 'head\n');
     const timeout = a.timeout ?? 30;
+    const withFiles = a.dest !== undefined;
     const flags = [
-      'curl -sS -i -K -',
+      withFiles ? 'curl -sS -K -' : 'curl -sS -i -K -',
       `-w '\\n${MARK} %{http_code} %{num_redirects} %{url_effective}'`,
       `--max-time ${timeout}`,
       followThis ? '-L --max-redirs 20' : '',
@@ -187,7 +298,7 @@ export const uriModule = defineModule<UriArgs>({
       commands: [
         {
           kind: 'shell',
-          cmd: raw(flags.join(' ')),
+          cmd: raw(uriScript(a, flags.join(' '), a.status_code ?? [200], a.return_content === true)),
           stdin: cfg,
           mayFail: true,
           describe: `${method} ${redactUrl(a.url)}`,

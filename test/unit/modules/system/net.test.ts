@@ -168,12 +168,51 @@ describe('uri against a local HTTP server', () => {
     expect(outcome.result?.content).toBeUndefined();
   });
 
-  it('a status outside status_code fails with Ansible’s message and keeps the body', async () => {
+  it('a status outside status_code fails with Ansible’s message; the body only with return_content', async () => {
     const { outcome } = await apply(uriModule, { url: `${srv.base}/nope` });
     expect(outcome.failed).toBe('Status code was 404 and not [200]: HTTP Error 404: Not Found');
-    expect(outcome.result).toMatchObject({ status: 404, content: 'no such thing' });
+    expect(outcome.result).toMatchObject({ status: 404 });
+    expect(outcome.result).not.toHaveProperty('content');
+    const withBody = await apply(uriModule, { url: `${srv.base}/nope`, return_content: true });
+    expect(withBody.outcome.result).toMatchObject({ status: 404, content: 'no such thing' });
     const ok = await apply(uriModule, { url: `${srv.base}/nope`, status_code: [200, '404'] });
     expect(ok.outcome.failed).toBeUndefined();
+  });
+
+  it('dest: writes the body (changed every time, as ansible), sends If-Modified-Since, mode; a directory dest takes the URL name', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'uri-dest-'));
+    const dest = join(dir, 'file.txt');
+    const w = await apply(uriModule, { url: `${srv.base}/file.txt`, dest, mode: '0600' });
+    expect(w.outcome.failed).toBeUndefined();
+    expect(w.outcome.changed).toBe(true);
+    expect(readFileSync(dest, 'utf8')).toBe('hello tsplay\n');
+    expect(statSync(dest).mode & 0o777).toBe(0o600);
+    expect(w.outcome.result).toMatchObject({ status: 200, path: dest, mode: '0600', state: 'file', size: 13 });
+    expect(w.outcome.result).not.toHaveProperty('content');
+    const again = await apply(uriModule, { url: `${srv.base}/file.txt`, dest });
+    expect(again.outcome.changed).toBe(true);
+    expect(srv.seen.at(-1)?.headers['if-modified-since']).toMatch(/^[A-Z][a-z]{2}, \d{2} [A-Z][a-z]{2} \d{4} \d{2}:\d{2}:\d{2} GMT$/);
+    const j = await apply(uriModule, { url: `${srv.base}/json`, dest: `${dir}/` });
+    expect(readFileSync(join(dir, 'json'), 'utf8')).toBe('{"ok":true,"list":[1,2]}');
+    expect(j.outcome.result).toMatchObject({ path: join(dir, 'json'), json: { ok: true, list: [1, 2] } });
+    const nf = await apply(uriModule, { url: `${srv.base}/nope`, dest: join(dir, 'nope') });
+    expect(nf.outcome.failed).toMatch(/^Status code was 404/);
+    expect(nf.outcome.changed).toBe(false);
+    expect(existsSync(join(dir, 'nope'))).toBe(false);
+  });
+
+  it('creates and removes skip the request with ansible’s stdout', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'uri-cr-'));
+    writeFileSync(join(dir, 'there'), '');
+    const n = srv.seen.length;
+    const c = await apply(uriModule, { url: `${srv.base}/file.txt`, creates: join(dir, 'there') });
+    expect(c.outcome.result).toEqual({ stdout: `skipped, since '${join(dir, 'there')}' exists`, changed: false });
+    const r = await apply(uriModule, { url: `${srv.base}/file.txt`, removes: join(dir, 'gone') });
+    expect(r.outcome.result).toEqual({ stdout: `skipped, since '${join(dir, 'gone')}' does not exist`, changed: false });
+    expect(srv.seen.length).toBe(n);
+    const run = await apply(uriModule, { url: `${srv.base}/file.txt`, creates: join(dir, 'gone'), removes: join(dir, 'there') });
+    expect(run.outcome.result).toMatchObject({ status: 200, changed: false });
+    expect(srv.seen.length).toBe(n + 1);
   });
 
   it('POST a JSON body (sent via stdin), status_code 201', async () => {
@@ -219,7 +258,7 @@ describe('uri against a local HTTP server', () => {
   });
 
   it('interpret: parses a canned curl -i transcript (data fixture)', () => {
-    const { plan } = planWith(uriModule, { args: { url: 'http://x/', status_code: [200] } });
+    const { plan } = planWith(uriModule, { args: { url: 'http://x/', status_code: [200], return_content: true } });
     const transcript = 'HTTP/1.1 100 Continue\r\n\r\nHTTP/2 503\r\ncontent-type: text/html\r\n\r\ndown\n__TSPLAY_URI__ 503 0 http://x/';
     const o = plan.interpret!([result(transcript)]);
     expect(o.failed).toBe('Status code was 503 and not [200]: HTTP Error 503: Service Unavailable');
