@@ -16,19 +16,83 @@ import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { buildImages, labDown, labUp } from '../src/lab/index.js';
+import pLimit from 'p-limit';
+import { containerIp, ensureNetwork, mustDocker } from '../src/lab/docker.js';
+import {
+  AUTHORIZED_KEYS_PATH,
+  LABELS,
+  LAB_NETWORK,
+  type LabHost,
+  type LabUpResult,
+  buildImages,
+  imageTag,
+  labDown,
+  labInventoryYaml,
+  labStateDir,
+  labUp,
+  makeKeyPair,
+} from '../src/lab/index.js';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
-const root = path.resolve(here, '..');
 const opt = (name: string, dflt: string) => {
   const i = process.argv.indexOf(`--${name}`);
   return i > 0 ? process.argv[i + 1]! : dflt;
 };
+/** The tsplay tree to build and run (`--tree DIR`, e.g. a `git archive HEAD` export while the work tree does not build). */
+const root = path.resolve(opt('tree', path.resolve(here, '..')));
 const HOSTS = Number(opt('hosts', '10'));
 const ROUNDS = Number(opt('rounds', '3'));
 const TOOLS = opt('tools', 'tsplay,ansible,floor').split(',');
+/** `systemd` (lab containers booting systemd, as `tsplay lab up`) or `sshd` (containers running only sshd: light enough for 200). */
+const TARGETS = opt('targets', HOSTS > 50 ? 'sshd' : 'systemd');
+/** Ansible takes minutes per run at 50+ hosts: it may run fewer rounds than the others. */
+const ANSIBLE_ROUNDS = Number(opt('ansible-rounds', String(ROUNDS)));
+/** Write a CPU profile of one extra converged tsplay run into this directory. */
+const PROFILE = opt('cpu-prof', '');
 const IMAGE = 'rpmfamily-debian12'; // has a full python3, which Ansible's modules need
 const log = (l: string) => process.stderr.write(`${l}\n`);
+
+/**
+ * `hosts` containers from the lab image running sshd alone (no systemd: a few MB each instead of
+ * ~40, and no boot), each with its own filesystem, on the lab network; `labDown` removes them.
+ */
+async function sshdTargetsUp(hosts: number, name: string, inventoryPath: string): Promise<LabUpResult> {
+  const stateDir = labStateDir(name);
+  await labDown({ name, log: () => undefined, keepStateDir: true });
+  execFileSync('mkdir', ['-p', '-m', '700', stateDir]);
+  const keyPath = path.join(stateDir, 'id_ed25519');
+  const knownHostsPath = path.join(stateDir, 'known_hosts');
+  const kp = makeKeyPair(`tsplay-bench-${name}`);
+  writeFileSync(keyPath, kp.privateKey, { mode: 0o600 });
+  writeFileSync(`${keyPath}.pub`, kp.publicKey, { mode: 0o644 });
+  writeFileSync(knownHostsPath, '', { mode: 0o600 });
+  await ensureNetwork(LAB_NETWORK, { [LABELS.image]: '1' });
+  const t0 = Date.now();
+  const limit = pLimit(8);
+  const boot = 'ssh-keygen -A >/dev/null && mkdir -p /run/sshd && exec /usr/sbin/sshd -D -e';
+  const list = await Promise.all(
+    Array.from({ length: hosts }, (_, i) =>
+      limit(async (): Promise<LabHost> => {
+        const host = `${name}-${i + 1}`;
+        const container = `tsplay-${host}`;
+        const args = ['create', '--name', container, '--hostname', host, '--network', LAB_NETWORK, '--label', `${LABELS.labInstance}=${name}`, '--entrypoint', 'sh'];
+        await mustDocker([...args, imageTag(IMAGE), '-c', boot]);
+        await mustDocker(['cp', `${keyPath}.pub`, `${container}:${AUTHORIZED_KEYS_PATH}`]);
+        await mustDocker(['start', container]);
+        const address = await containerIp(container, LAB_NETWORK);
+        for (let t = 0; t < 100; t++) {
+          const r = spawnSync('bash', ['-c', `exec 3<>/dev/tcp/${address}/22`], { stdio: 'ignore' });
+          if (r.status === 0) break;
+          await new Promise((res) => setTimeout(res, 100));
+        }
+        return { name: host, container, image: IMAGE, address, port: 22, user: 'root' };
+      }),
+    ),
+  );
+  log(`bench: ${hosts} sshd-only target(s) up in ${((Date.now() - t0) / 1000).toFixed(1)} s`);
+  writeFileSync(inventoryPath, labInventoryYaml(list, { keyPath, knownHostsPath, group: 'lab', comment: `bench sshd-only targets (${name})` }));
+  return { inventoryPath, keyPath, knownHostsPath, stateDir, hosts: list };
+}
 
 function ensureAnsible(): void {
   if (spawnSync('ansible-playbook', ['--version'], { stdio: 'ignore' }).status === 0) return;
@@ -79,10 +143,13 @@ function floorScript(): string {
 
 async function main(): Promise<void> {
   ensureAnsible();
-  if (TOOLS.some((t) => t.startsWith('tsplay'))) execFileSync('node', ['scripts/build.mjs'], { cwd: root, stdio: 'ignore' });
+  if (TOOLS.some((t) => t.startsWith('tsplay'))) execFileSync('node', ['scripts/build.mjs'], { cwd: root, stdio: ['ignore', 'ignore', 'inherit'] });
   await buildImages({ images: [IMAGE], log });
   const work = mkdtempSync(path.join(os.tmpdir(), 'tsplay-bench-'));
-  const lab = await labUp({ hosts: HOSTS, images: [IMAGE], name: 'bench', inventoryPath: path.join(work, 'tsplay.yml'), log });
+  const lab =
+    TARGETS === 'sshd'
+      ? await sshdTargetsUp(HOSTS, 'bench', path.join(work, 'tsplay.yml'))
+      : await labUp({ hosts: HOSTS, images: [IMAGE], name: 'bench', inventoryPath: path.join(work, 'tsplay.yml'), log });
   try {
     const user = lab.hosts[0]!.user;
     const sshOpts = ['-o', 'StrictHostKeyChecking=no', '-o', 'UserKnownHostsFile=/dev/null', '-o', 'LogLevel=ERROR', '-o', 'BatchMode=yes'];
@@ -142,6 +209,7 @@ async function main(): Promise<void> {
     for (let r = 0; r < ROUNDS; r++) {
       for (const tool of TOOLS) {
         const run = runs[tool];
+        if (tool === 'ansible' && r >= ANSIBLE_ROUNDS) continue;
         if (!run) throw new Error(`unknown tool ${tool} (tsplay, tsplay-no-ahead, ansible, floor)`);
         const into = (res[tool] ??= { first: [], converged: [], check: [] });
         if (tool === 'floor') {
@@ -156,13 +224,23 @@ async function main(): Promise<void> {
       }
       log(`round ${r + 1}/${ROUNDS} done`);
     }
+    if (PROFILE) {
+      execFileSync('mkdir', ['-p', PROFILE]);
+      const t = timed('node', ['--cpu-prof', '--cpu-prof-dir', PROFILE, 'bin/tsplay.mjs', 'run', playbook, '-i', tsplayInv, '--no-history', '--forks', String(HOSTS)], {
+        CI: 'true',
+        TSPLAY_USE_DIST: '1',
+      });
+      log(`profiled converged run: ${(t.ms / 1000).toFixed(2)} s, profile(s) in ${PROFILE}`);
+    }
     const cell = (tool: string, kind: string) => {
       const xs = res[tool]?.[kind];
       return xs?.length ? median(xs.map((s) => s.ms)) : undefined;
     };
     const fmt = (ms: number | undefined) => (ms === undefined ? '—' : `${(ms / 1000).toFixed(2)} s`);
     const ratio = (a: number | undefined, b: number | undefined) => (a === undefined || b === undefined ? '—' : `${(a / b).toFixed(1)}×`);
-    console.log(`\n${HOSTS} hosts (${IMAGE}), ${ROUNDS} rounds, medians; ${os.cpus().length} CPUs, ${os.hostname()}, ${new Date().toISOString()}\n`);
+    console.log(
+      `\n${HOSTS} hosts (${IMAGE}, ${TARGETS} targets), ${ROUNDS} rounds (ansible ${Math.min(ROUNDS, ANSIBLE_ROUNDS)}), medians; ${os.cpus().length} CPUs, ${os.hostname()}, ${new Date().toISOString()}\n`,
+    );
     console.log('| run | tsplay | tsplay, no probe-ahead | ansible-core | floor | ansible / tsplay | tsplay / floor | tsplay peak RSS | tsplay CPU s/host |');
     console.log('|---|---|---|---|---|---|---|---|---|');
     for (const kind of ['first', 'converged', 'check']) {
