@@ -7,6 +7,7 @@ import { TsplayError } from '../errors.js';
 import { addConnectionOptions, cliDefaultsFrom, type ConnectionFlags } from './connection-options.js';
 import { validatePlaybook } from './validate.js';
 import { factsCommand, inventoryCommand, modulesCommand, rolesCommand } from './info.js';
+import { schemaCommand } from './schema.js';
 import { registerDriftCommands } from './drift.js';
 import { registerScheduleCommands } from './schedule.js';
 import { HistoryReporter } from '../history/reporter.js';
@@ -147,6 +148,16 @@ export function registerCommands(program: Command, io: Io, setCode: SetCode): vo
     .option('-p, --playbook <file>', 'also search roles/ beside this playbook')
     .action(async (name: string, flags: { playbook?: string }) => {
       setCode(await rolesCommand('show', name, flags.playbook, io));
+    });
+
+  program
+    .command('schema')
+    .description('print the JSON Schema (draft 2020-12) of playbooks, task files, handlers, inventories or vars files, for editors')
+    .argument('[kind]', 'playbook (default), tasks, handlers, inventory or vars')
+    .option('--roles <dir...>', 'also the roles in these directories (their params are typed in role entries)')
+    .option('--out <dir>', 'write KIND.json files there (every kind without KIND)')
+    .action(async (kind: string | undefined, flags: { roles?: string[]; out?: string }) => {
+      setCode(await schemaCommand(kind, flags, io));
     });
 
   const modules = program.command('modules').description('list and document modules (arguments and return values)');

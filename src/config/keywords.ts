@@ -47,7 +47,10 @@ const mapping = z.record(z.string(), z.unknown());
 const condition = z.union([z.string(), z.boolean()]);
 const conditions = z.union([condition, z.array(condition)]);
 /** A task list's items are checked by the task schema (through the loader); here only its shape. */
-const taskList = z.array(mapping);
+export const taskListSchema = z.array(mapping);
+const taskList = taskListSchema;
+/** A play's `roles:`: names, or mappings with role: NAME (the editor schema types each entry). */
+export const roleListSchema = z.array(z.union([z.string(), mapping]));
 
 /** Every keyword that appears on more than one kind of object, with its one description. */
 const kw = {
@@ -57,7 +60,7 @@ const kw = {
   vars: mapping.describe('variables for this scope'),
   become: orTemplate(ansibleBoolSchema).describe('run as another user (become_user)'),
   become_user: text.describe('the user to become (default root)'),
-  become_method: z.string().describe('how to become the user: sudo or su'),
+  become_method: word.describe('how to become the user: sudo or su'),
   become_flags: text.describe('extra flags for the become method'),
   become_exe: text.describe('the become program to run'),
   ignore_errors: orTemplate(ansibleBoolSchema).describe('a failure does not stop the host'),
@@ -364,7 +367,7 @@ export const playKeywordsSchema = z
     any_errors_fatal: ansibleBoolSchema.describe('a failure on one host stops the play on all'),
     force_handlers: ansibleBoolSchema.describe('notified handlers run even on hosts that failed later (as --force-handlers)'),
     strategy: z.enum(['linear', 'free']).describe('linear: every host finishes a task before the next; free: each host runs ahead'),
-    roles: z.array(z.union([z.string(), mapping])).describe('roles applied before tasks:'),
+    roles: roleListSchema.describe('roles applied before tasks:'),
     pre_tasks: taskList.describe('tasks run before the roles'),
     tasks: taskList.describe('the tasks of the play'),
     post_tasks: taskList.describe('tasks run after tasks:'),

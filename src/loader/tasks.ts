@@ -954,7 +954,8 @@ export const META_ACTIONS = ['noop', 'flush_handlers', 'refresh_inventory', 'cle
 export type MetaAction = (typeof META_ACTIONS)[number];
 
 /** Collections whose module names map onto tsplay's short names (`community.general.ufw` → `ufw`). */
-const ALIAS_COLLECTIONS = /^(ansible\.builtin|ansible\.legacy|community\.general|ansible\.posix)\./;
+export const ALIAS_COLLECTION_NAMES = ['ansible.builtin', 'ansible.legacy', 'community.general', 'ansible.posix'] as const;
+const ALIAS_COLLECTIONS = new RegExp(`^(${ALIAS_COLLECTION_NAMES.map((c) => c.replace('.', '\\.')).join('|')})\\.`);
 
 /** A module lookup that also takes a module's name in the collections tsplay stands in for. */
 function withCollectionNames(m: ModuleLookup): ModuleLookup {

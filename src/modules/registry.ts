@@ -15,13 +15,20 @@ export const CORE_ORIGIN = 'core';
 const byName = new Map<string, ModuleDef>();
 const origins = new Map<ModuleDef, string>();
 
+/** Every task key a module answers to: its name, its aliases and the `ansible.builtin.` FQCN of each. */
+export function moduleKeys(m: ModuleDef): string[] {
+  const out: string[] = [];
+  for (const n of [m.name, ...(m.aliases ?? [])]) {
+    out.push(n);
+    // A dotted alias is already a collection name (ansible.posix.sysctl, community.general.ini_file).
+    if (!n.includes('.')) out.push(`ansible.builtin.${n}`);
+  }
+  return [...new Set(out)];
+}
+
 function add(m: ModuleDef, origin: string): void {
   origins.set(m, origin);
-  for (const n of [m.name, ...(m.aliases ?? [])]) {
-    byName.set(n, m);
-    // A dotted alias is already a collection name (ansible.posix.sysctl, community.general.ini_file).
-    if (!n.includes('.')) byName.set(`ansible.builtin.${n}`, m);
-  }
+  for (const n of moduleKeys(m)) byName.set(n, m);
 }
 
 for (const m of [...fileModules, ...systemModules, ...netModules, ...userModules, ...packageModules, ...execModules, ...sourceModules, ...accessModules]) add(m, CORE_ORIGIN);
