@@ -6,6 +6,7 @@ const loadListr = (): Promise<typeof import('listr2')> => (listr2 ??= import('li
 import type { HostTaskResult, Reporter, RunEvent } from '../engine/report.js';
 import { formatRecap } from './plain.js';
 import { renderDiff } from './diff.js';
+import { FLEET_THRESHOLD, FleetTally, renderFleetTask } from './fleet.js';
 
 interface Pending {
   resolve: (r: HostTaskResult) => void;
@@ -18,10 +19,12 @@ interface Pending {
  */
 export class ListrReporter implements Reporter {
   private pending = new Map<string, Pending>();
+  private tallies = new Map<string, FleetTally>();
   private current?: Promise<unknown>;
   private chain: Promise<unknown> = Promise.resolve();
 
-  constructor(private readonly o: { write: (t: string) => void; diff?: boolean }) {}
+  /** `fleetThreshold`: above this many hosts a task is one progress line, not one row per host. */
+  constructor(private readonly o: { write: (t: string) => void; diff?: boolean; fleetThreshold?: number }) {}
 
   onEvent(e: RunEvent): void {
     switch (e.type) {
@@ -38,6 +41,10 @@ export class ListrReporter implements Reporter {
           this.pending.set(`${e.task}\u0000${h}`, p);
         }
         const title = `${e.handler ? 'handler' : 'task'}: ${e.task}`;
+        if (e.hosts.length > (this.o.fleetThreshold ?? FLEET_THRESHOLD)) {
+          this.fleetTask(title, e.task, e.hosts, slots);
+          break;
+        }
         this.enqueue(async () => {
           const { Listr } = await loadListr();
           return new Listr(
@@ -69,6 +76,7 @@ export class ListrReporter implements Reporter {
       }
       case 'host-result': {
         const key = `${e.task}\u0000${e.result.host}`;
+        this.tallies.get(e.task)?.add(e.result);
         this.pending.get(key)?.resolve(e.result);
         this.pending.delete(key);
         if (this.o.diff && e.result.diff) {
@@ -86,6 +94,37 @@ export class ListrReporter implements Reporter {
       default:
         break;
     }
+  }
+
+  /** At fleet size: one listr node per task whose title is the bar, the counts and the slowest hosts. */
+  private fleetTask(title: string, task: string, hosts: string[], slots: Map<string, Pending>): void {
+    const tally = new FleetTally(hosts, Date.now());
+    this.tallies.set(task, tally);
+    const all = Promise.all([...slots.values()].map((s) => s.promise));
+    this.enqueue(async () => {
+      const { Listr } = await loadListr();
+      return new Listr(
+        [
+          {
+            title,
+            task: async (_ctx, t) => {
+              let over = false;
+              void all.then(() => (over = true));
+              while (!over) {
+                t.title = renderFleetTask(title, tally, Date.now()).join('\n');
+                await Promise.race([all, new Promise((r) => setTimeout(r, 200))]);
+              }
+              this.tallies.delete(task);
+              t.title = renderFleetTask(title, tally, Date.now()).join('\n');
+              if (tally.failedHosts().length) throw new Error(t.title);
+            },
+          },
+        ],
+        { exitOnError: false, rendererOptions: { collapseErrors: false } },
+      )
+        .run()
+        .catch(() => undefined);
+    });
   }
 
   private enqueue(fn: () => Promise<unknown>): void {
