@@ -21,7 +21,7 @@ import { argAliases } from '../modules/arg-aliases.js';
 import { moduleKeys } from '../modules/registry.js';
 import { inventoryVarsSchema, yamlInventorySchema } from '../inventory/shape.js';
 import { argumentSpecZod } from './argspec.js';
-import { type Json, TEMPLATE_REF, templateJson, widenTemplates, zodToJson } from './zod-json.js';
+import { type Json, TEMPLATE_REF, templateJson, widenInside, widenTemplates, zodToJson } from './zod-json.js';
 
 /** The editor schemas `tsplay schema` prints and `schemas/` ships. */
 export const SCHEMA_KINDS = ['playbook', 'tasks', 'handlers', 'inventory', 'vars'] as const;
@@ -65,8 +65,13 @@ function moduleArgs(m: ModuleDef): Json {
     if (required.length) j.required = required;
     else delete j.required;
   }
-  const widened = widenTemplates(j);
-  const forms: Json[] = [widened, { type: 'string', description: m.freeForm ? `the ${m.freeForm} (free form), or key=value arguments` : 'key=value arguments' }];
+  // the arguments' values may be templates; the mapping itself may not (a text is key=value words)
+  const widened = widenInside(j);
+  // key=value words (`copy: src=a dest=b`); a free-form module takes any text
+  const kv: Json = m.freeForm
+    ? { type: 'string', description: `the ${m.freeForm} (free form), or key=value arguments` }
+    : { type: 'string', pattern: '=', description: 'key=value arguments' };
+  const forms: Json[] = [widened, kv];
   if (m.freeForm) forms.push({ type: ['number', 'boolean'] });
   if (!required.length && !j.allOf) forms.push({ type: 'null' });
   return { description: m.description.split('\n')[0], anyOf: forms };
@@ -219,7 +224,12 @@ function taskDefs(input: SchemaInput): Record<string, Json> {
   };
   const play = zodToJson(playKeywordsSchema, lists);
   const playProps = play.properties as Record<string, Json>;
-  playProps.handlers = { ...playProps.handlers, ...{ type: 'array', items: { $ref: '#/$defs/handler' } } };
+  playProps.handlers = { ...playProps.handlers, items: { $ref: '#/$defs/handler' } };
+  // a play keyword left empty (`gather_facts:`) is not given, to the loader as to ansible-core
+  for (const [k, v] of Object.entries(playProps)) {
+    const { description, ...rest } = v;
+    playProps[k] = { ...(description !== undefined ? { description } : {}), anyOf: [rest, { type: 'null' }] };
+  }
   defs.play = { ...play, required: ['hosts'], additionalProperties: false };
   void handlerLists;
   return defs;

@@ -132,7 +132,7 @@ function takesAnyString(n: Json): boolean {
 }
 
 /** Recurse into a fragment's structure (properties, items, branches) without widening the fragment itself. */
-function widenInside(n: Json): Json {
+export function widenInside(n: Json): Json {
   const out: Json = { ...n };
   if (n.properties && typeof n.properties === 'object') {
     out.properties = Object.fromEntries(Object.entries(n.properties as Record<string, Json>).map(([k, v]) => [k, widenTemplates(v)]));

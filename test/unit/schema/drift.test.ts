@@ -1,6 +1,10 @@
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
 import path from 'node:path';
 import type { ValidateFunction } from 'ajv';
-import { beforeAll, describe, expect, it } from 'vitest';
+import fc from 'fast-check';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { nearlyValidPlaybook, playbookText, yamlInventoryText } from '../fuzz/generators.js';
 import { loadPlaybook, normalizeTaskList, readYamlFile, registryModules } from '../../../src/loader/index.js';
 import { loadInventory } from '../../../src/inventory/index.js';
 import { TsplayError, TsplayErrors } from '../../../src/errors.js';
@@ -88,7 +92,6 @@ describe('editor schema agrees with validate', () => {
         if (ok) rejectedButValid.push(`${rel} (${kind}): ${errors.join(' | ')}`);
       }
     }
-    console.log(JSON.stringify(counts));
     expect(acceptedButInvalid).toEqual([]);
     expect(rejectedButValid).toEqual([]);
     // what the test covered: hundreds of real files of each kind, and rejected ones too
@@ -124,4 +127,72 @@ describe('bad input', () => {
     }
     expect(wrong).toEqual([]);
   }, 120_000);
+});
+
+describe('generated input (the fuzz suite’s generators, fixed seeds)', () => {
+  let schemas: Record<SchemaKind, ValidateFunction>;
+  const dir = mkdtempSync(path.join(os.tmpdir(), 'tsplay-schema-fuzz-'));
+  beforeAll(async () => {
+    schemas = await compiledSchemas();
+  }, 60_000);
+  afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+  /** Each text through validate and the schema: where validate accepts, the schema accepts; where validate refuses for a schema reason, the schema refuses. */
+  async function compare(kind: 'playbook' | 'inventory', texts: string[], verdict: (file: string) => Promise<string[]>, reasons: RegExp[]) {
+    const seen = { accepted: 0, rejected: 0 };
+    const wrong: string[] = [];
+    for (const [i, t] of texts.entries()) {
+      const file = path.join(dir, `${kind}-${i}.yml`);
+      writeFileSync(file, t);
+      const value = editorValue(t, file);
+      if (value === undefined || (kind === 'inventory' && (value === null || typeof value !== 'object' || Array.isArray(value)))) continue;
+      const errors = await verdict(file);
+      const ok = schemas[kind](value);
+      if (errors.length === 0) {
+        seen.accepted++;
+        if (!ok) wrong.push(`accepted by validate, not by the schema:\n${t.slice(0, 400)}\n${JSON.stringify(schemas[kind].errors?.slice(0, 2))}`);
+      } else if (errors.some((m) => reasons.some((r) => r.test(m)))) {
+        seen.rejected++;
+        if (ok) wrong.push(`refused by validate (${errors.join(' | ')}), valid to the schema:\n${t.slice(0, 400)}`);
+      }
+    }
+    return { seen, wrong };
+  }
+
+  it('playbooks', async () => {
+    const texts = [...fc.sample(playbookText(registryModules.names().slice(0, 40)), { numRuns: 400, seed: 42 }), ...fc.sample(nearlyValidPlaybook(), { numRuns: 200, seed: 7 })];
+    const r = await compare(
+      'playbook',
+      texts,
+      async (f) => {
+        try {
+          await loadPlaybook(f, { checkRoles: false });
+          return [];
+        } catch (e) {
+          return messages(e);
+        }
+      },
+      SCHEMA_REASONS,
+    );
+    expect(r.wrong).toEqual([]);
+    expect(r.seen.accepted).toBeGreaterThan(50);
+    expect(r.seen.rejected).toBeGreaterThan(100);
+  }, 300_000);
+
+  it('YAML inventories', async () => {
+    const r = await compare(
+      'inventory',
+      fc.sample(yamlInventoryText, { numRuns: 400, seed: 3 }),
+      async (f) => {
+        try {
+          return (await loadInventory([f], {})).warnings.filter((w) => /skipping unexpected key|must be a mapping/.test(w));
+        } catch (e) {
+          return messages(e);
+        }
+      },
+      [/skipping unexpected key|must be a mapping|must map to its variables|must be a string/],
+    );
+    expect(r.wrong).toEqual([]);
+    expect(r.seen.rejected).toBeGreaterThan(100);
+  }, 300_000);
 });
