@@ -24,6 +24,8 @@ import {
   writeControllerFile,
 } from './files.js';
 import { readVaultedText } from '../config/vault.js';
+import { performReboot } from './reboot.js';
+import { raw } from '../commands/quote.js';
 import { randomBytes } from 'node:crypto';
 import { batchScript, parseBatch } from '../commands/batch.js';
 import { ansibleBoolean } from '../config/boolean.js';
@@ -451,7 +453,20 @@ async function runOnce(run: RunContext, hs: HostState, task: ModuleTask, scope: 
   }
 
   let outcome: Outcome;
-  if (plan.failed) {
+  if (plan.reboot && reachedLocally(target)) {
+    // The reboot plugin refuses before anything else, check mode included.
+    const msg = `Running ${task.moduleAs} with local connection would reboot the control node.`;
+    outcome = { changed: false, failed: msg, result: { changed: false, elapsed: 0, rebooted: false, msg } };
+  } else if (plan.reboot && !check && !plan.failed) {
+    const request = plan.reboot;
+    outcome = await performReboot(request, {
+      run: async (cmd) => runShell(await executor(), { kind: 'shell', cmd: raw(cmd) }),
+      reset: () => run.resetConnection(target),
+      sleep: (ms) => new Promise((resolve) => setTimeout(resolve, ms)),
+      now: () => Date.now(),
+      random: Math.random,
+    });
+  } else if (plan.failed) {
     outcome = { changed: false, failed: plan.failed, result: plan.result, msg: plan.failed };
   } else if (check && (mod.local ? false : plan.commands.length > 0)) {
     if (plan.unpredictable) {

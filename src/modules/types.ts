@@ -106,6 +106,8 @@ export interface Plan {
    * their outputs. The first plan's other fields are ignored. Never returned in check mode.
    */
   stage?: Command[];
+  /** reboot: the engine reboots the host and waits for it (src/engine/reboot.ts), even in check mode it decides. */
+  reboot?: import('./system/reboot.js').RebootRequest;
 }
 
 export interface Outcome {

@@ -22,6 +22,7 @@ import { hostnameModule } from './hostname.js';
 import { localeGenModule } from './locale_gen.js';
 import { modprobeModule } from './modprobe.js';
 import { sebooleanModule, selinuxModule } from './selinux.js';
+import { rebootModule } from './reboot.js';
 
 /** Command, package, service, network and control modules. */
 export const systemModules: ModuleDef[] = [
@@ -48,6 +49,7 @@ export const systemModules: ModuleDef[] = [
   serviceFactsModule,
   timezoneModule,
   hostnameModule,
+  rebootModule,
   localeGenModule,
   modprobeModule,
   sebooleanModule,

@@ -19,6 +19,8 @@ export interface TargetSpec {
   capAdd?: string[];
   /** Extra tmpfs mounts, path → options (`size=512k`): e.g. a small filesystem that fills up. */
   tmpfs?: Record<string, string>;
+  /** `docker update --restart=always`: the container comes back when systemd exits on a reboot. */
+  restartAlways?: boolean;
 }
 
 export interface ExecResult {
@@ -95,6 +97,7 @@ export async function startTargets(specs: TargetSpec[], opts: { network?: string
         if (spec.capAdd?.length) c = c.withAddedCapabilities(...spec.capAdd);
         const s = await c.start();
         started.push(s);
+        if (spec.restartAlways) await mustDocker(['update', '--restart=always', s.getId()]);
         return { name, container: s.getName().replace(/^\//, ''), image: recipe.name, address: s.getIpAddress(network), port: 22, user: 'root' };
       }),
     );
