@@ -9,6 +9,7 @@ import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
+import { chromiumArgs } from '../test/e2e/drift/helpers.js';
 import { YamlLanguageServer, type CompletionItem, type Diagnostic } from '../test/support/lsp.js';
 
 const root = path.resolve(import.meta.dirname, '..');
@@ -49,24 +50,10 @@ function shoot(name: string, html: string, height: number): string {
   const file = path.join(work, `${name}.html`);
   writeFileSync(file, html);
   const png = path.join(out, `${name}.png`);
-  execFileSync(
-    '/usr/bin/chromium',
-    [
-      '--headless',
-      '--no-sandbox',
-      '--disable-gpu',
-      '--disable-quic',
-      '--no-first-run',
-      '--disable-background-networking',
-      '--disable-component-update',
-      '--disable-sync',
-      `--user-data-dir=${path.join(work, 'chrome')}`,
-      `--window-size=1200,${height}`,
-      `--screenshot=${png}`,
-      pathToFileURL(file).href,
-    ],
-    { stdio: 'ignore', timeout: 60_000 },
-  );
+  execFileSync('/usr/bin/chromium', [...chromiumArgs(path.join(work, 'chrome')), `--window-size=1200,${height}`, `--screenshot=${png}`, pathToFileURL(file).href], {
+    stdio: 'ignore',
+    timeout: 60_000,
+  });
   return png;
 }
 

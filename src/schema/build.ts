@@ -162,20 +162,19 @@ function taskDefs(input: SchemaInput): Record<string, Json> {
   defs.apply = { ...zodToJson(applyKeywordsSchema, lists), additionalProperties: false };
   const includeOptions = zodToJson(includeTasksOptionsSchema, applyRef);
   const fileOrOptions = (what: string): Json => ({ description: what, anyOf: [{ type: 'string' }, includeOptions, { type: 'null' }] });
-  defs.includeTasks = keyed(
-    ['include_tasks', 'ansible.builtin.include_tasks', 'ansible.legacy.include_tasks'],
-    fileOrOptions('the task file, read when a host reaches it'),
-    keywordProps(includeTasksKeywordsSchema, lists),
-    'include_tasks: the tasks of a file, read when a host reaches it',
-    { patternProperties: WITH_LOOP },
-  );
-  defs.include = keyed(
-    ['include', 'ansible.builtin.include', 'ansible.legacy.include'],
-    fileOrOptions('the task file (deprecated: use include_tasks or import_tasks)'),
-    keywordProps(includeTasksKeywordsSchema, lists),
-    'include: (deprecated) the tasks of a file',
-    { patternProperties: WITH_LOOP },
-  );
+  const dynamicIncludes: Array<[string, string, string, string]> = [
+    ['includeTasks', 'include_tasks', 'the task file, read when a host reaches it', 'include_tasks: the tasks of a file, read when a host reaches it'],
+    ['include', 'include', 'the task file (deprecated: use include_tasks or import_tasks)', 'include: (deprecated) the tasks of a file'],
+  ];
+  for (const [def, action, what, description] of dynamicIncludes) {
+    defs[def] = keyed(
+      ['', 'ansible.builtin.', 'ansible.legacy.'].map((p) => p + action),
+      fileOrOptions(what),
+      keywordProps(includeTasksKeywordsSchema, lists),
+      description,
+      { patternProperties: WITH_LOOP },
+    );
+  }
   defs.importTasks = keyed(
     ['import_tasks', 'ansible.builtin.import_tasks', 'ansible.legacy.import_tasks'],
     { description: 'the task file, read when the playbook loads', anyOf: [{ type: 'string' }, { type: 'object', properties: { file: { type: 'string' } }, required: ['file'] }] },
