@@ -8,10 +8,10 @@ import { listRoles, loadPlugins, roleSearchPaths } from '../../../src/loader/ind
 
 export const ROOT = path.resolve(import.meta.dirname, '../../..');
 
-/** The schemas as `tsplay schema` builds them in the repository root (shipped plugins and roles). */
-export async function compiledSchemas(): Promise<Record<SchemaKind, ValidateFunction>> {
+/** The schemas as `tsplay schema` builds them in the repository root (shipped plugins and roles), or with the roles of `rolesDir` too (`--roles DIR`). */
+export async function compiledSchemas(rolesDir?: string): Promise<Record<SchemaKind, ValidateFunction>> {
   await loadPlugins(ROOT);
-  const roles = await listRoles(roleSearchPaths(ROOT));
+  const roles = await listRoles([...(rolesDir ? [rolesDir] : []), ...roleSearchPaths(ROOT)]);
   const ajv = new Ajv2020({ allErrors: false, strict: false });
   const out = {} as Record<SchemaKind, ValidateFunction>;
   for (const k of SCHEMA_KINDS) out[k] = ajv.compile(buildSchema(k, { modules: listModules().map((m) => m.module), roles }));
