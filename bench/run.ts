@@ -49,6 +49,8 @@ const TARGETS = opt('targets', HOSTS > 50 ? 'sshd' : 'systemd');
 const ANSIBLE_ROUNDS = Number(opt('ansible-rounds', String(ROUNDS)));
 /** Write a CPU profile of one extra converged tsplay run into this directory. */
 const PROFILE = opt('cpu-prof', '');
+/** Lab name, so two benches can run side by side. */
+const LAB = opt('lab', 'bench');
 const IMAGE = 'rpmfamily-debian12'; // has a full python3, which Ansible's modules need
 const log = (l: string) => process.stderr.write(`${l}\n`);
 
@@ -143,13 +145,14 @@ function floorScript(): string {
 
 async function main(): Promise<void> {
   ensureAnsible();
-  if (TOOLS.some((t) => t.startsWith('tsplay'))) execFileSync('node', ['scripts/build.mjs'], { cwd: root, stdio: ['ignore', 'ignore', 'inherit'] });
+  if (TOOLS.some((t) => t.startsWith('tsplay')) && !process.argv.includes('--no-build'))
+    execFileSync('node', ['scripts/build.mjs'], { cwd: root, stdio: ['ignore', 'ignore', 'inherit'] });
   await buildImages({ images: [IMAGE], log });
   const work = mkdtempSync(path.join(os.tmpdir(), 'tsplay-bench-'));
   const lab =
     TARGETS === 'sshd'
-      ? await sshdTargetsUp(HOSTS, 'bench', path.join(work, 'tsplay.yml'))
-      : await labUp({ hosts: HOSTS, images: [IMAGE], name: 'bench', inventoryPath: path.join(work, 'tsplay.yml'), log });
+      ? await sshdTargetsUp(HOSTS, LAB, path.join(work, 'tsplay.yml'))
+      : await labUp({ hosts: HOSTS, images: [IMAGE], name: LAB, inventoryPath: path.join(work, 'tsplay.yml'), log });
   try {
     const user = lab.hosts[0]!.user;
     const sshOpts = ['-o', 'StrictHostKeyChecking=no', '-o', 'UserKnownHostsFile=/dev/null', '-o', 'LogLevel=ERROR', '-o', 'BatchMode=yes'];
@@ -261,7 +264,7 @@ async function main(): Promise<void> {
       process.exitCode = 1;
     }
   } finally {
-    await labDown({ name: 'bench', log });
+    await labDown({ name: LAB, log });
   }
 }
 
