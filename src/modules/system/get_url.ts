@@ -10,6 +10,7 @@ import type { RunResult } from '../../executors/types.js';
 import { defineModule, type Outcome, type Probe } from '../types.js';
 import { bool, idArg, int, octalMode, str, withAliases } from './args.js';
 import { curlConfig, headerEntries, headersArg, redactUrl } from './curl.js';
+import { backupCommand, backupFileFrom } from '../files/common.js';
 
 const ALGOS = ['md5', 'sha1', 'sha224', 'sha256', 'sha384', 'sha512'] as const;
 type Algo = (typeof ALGOS)[number];
@@ -30,6 +31,8 @@ export const getUrlArgs = withAliases(
     url_username: str.optional(),
     url_password: str.optional(),
     force_basic_auth: bool.optional(),
+    backup: bool.optional(),
+    tmp_dest: str.refine((d) => d !== '', { message: 'tmp_dest cannot be empty' }).optional(),
   }),
 );
 export type GetUrlArgs = z.infer<typeof getUrlArgs>;
@@ -64,6 +67,7 @@ export interface DestState {
   group?: string;
   uid?: string;
   gid?: string;
+  size?: number;
 }
 
 function destProbe(a: GetUrlArgs, algo: Algo | undefined): Probe {
@@ -71,7 +75,7 @@ function destProbe(a: GetUrlArgs, algo: Algo | undefined): Probe {
   const sum = algo ? `echo "sum=$(${algo}sum < "$f" | cut -d' ' -f1)"; ` : '';
   const script =
     `d=${quote(a.dest)}; f="$d"; k=file; if [ -d "$d" ]; then k=dir; f="\${d%/}"/${quote(base)}; fi; echo "kind=$k"; printf 'path=%s\\n' "$f"; ` +
-    `if [ -f "$f" ]; then echo exists=1; ${sum}stat -c 'attrs=%a %U %G %u %g' -- "$f"; else echo exists=0; fi`;
+    `if [ -f "$f" ]; then echo exists=1; ${sum}stat -c 'attrs=%a %U %G %u %g %s' -- "$f"; else echo exists=0; fi`;
   return {
     key: 'dest',
     cmd: raw(script),
@@ -89,9 +93,17 @@ function destProbe(a: GetUrlArgs, algo: Algo | undefined): Probe {
         group: attrs?.[2],
         uid: attrs?.[3],
         gid: attrs?.[4],
+        size: attrs?.[5] !== undefined ? Number(attrs[5]) : undefined,
       };
     },
   };
+}
+
+/** chmod/chown/chgrp lines for the download script, each printing `tsplay:attr` when it ran (only what differs). */
+function attrScript(a: GetUrlArgs, st: DestState | undefined): string {
+  return attrCommands(a, st, '')
+    .map((c) => `${c.cmd.text.replace(/ -- ''$/, ' -- "$d"')} || exit 8; echo tsplay:attr; `)
+    .join('');
 }
 
 function attrCommands(a: GetUrlArgs, st: DestState | undefined, target: string): ShellCommand[] {
@@ -105,32 +117,47 @@ function attrCommands(a: GetUrlArgs, st: DestState | undefined, target: string):
   return cmds;
 }
 
-/** The download script: temp file beside dest, curl (config on stdin), checksum, compare, move. */
-export function downloadScript(a: GetUrlArgs, dest: string, checksum: { algo: Algo; hex: string } | undefined): Shell {
+/**
+ * The download script, as ansible-core 2.14's get_url: curl (config on stdin) to a temp file (in
+ * tmp_dest, else beside dest), If-Modified-Since from an existing dest's mtime unless force (then
+ * `cache-control: no-cache`); 304 is ok with nothing touched; a body whose sha1 differs from dest
+ * replaces it (backup first when asked), then the checksum and the attributes.
+ */
+export function downloadScript(a: GetUrlArgs, dest: string, checksum: { algo: Algo; hex: string } | undefined, attrs = '', force = a.force === true): Shell {
   const timeout = a.timeout ?? 10;
   const curl = [
     'curl -sS -L --max-redirs 20 -K - -o "$t" -w \'%{http_code}\'',
     `--connect-timeout ${timeout} --speed-limit 1 --speed-time ${timeout}`,
     a.validate_certs === false ? '-k' : '',
+    force ? "-H 'cache-control: no-cache'" : '${ims:+-H "$ims"}',
   ]
     .filter(Boolean)
     .join(' ');
   let s = `d=${quote(dest)}; dir=$(dirname -- "$d"); `;
   s += `if [ ! -d "$dir" ]; then echo "tsplay:nodir=$dir"; exit 3; fi; `;
-  s += `t=$(mktemp "$dir/.tsplay-get_url.XXXXXX") || exit 3; `;
-  s += `code=$(${curl}); rc=$?; echo "tsplay:status=$code"; `;
-  s += `case "$code" in [45]??) rc=22;; esac; `;
+  if (a.tmp_dest !== undefined) {
+    s += `td=${quote(a.tmp_dest)}; if [ ! -d "$td" ]; then if [ -e "$td" ]; then echo "tsplay:tmpdest=$td is a file but should be a directory."; else echo "tsplay:tmpdest=$td directory does not exist."; fi; exit 9; fi; `;
+  } else s += `td="$dir"; `;
+  s += `ims=; if [ -f "$d" ]; then ims="If-Modified-Since: $(LC_ALL=C date -u -r "$d" '+%a, %d %b %Y %H:%M:%S GMT')"; fi; `;
+  s += `t=$(mktemp "$td/.tsplay-get_url.XXXXXX") || exit 3; echo "tsplay:src=$t"; `;
+  s += `code=$(${curl} -D "$t.h"); rc=$?; echo "tsplay:status=$code"; `;
+  s += `printf 'tsplay:reason=%s\\n' "$(tr -d '\\r' < "$t.h" 2>/dev/null | sed -n 's/^HTTP\\/[0-9.]* [0-9][0-9][0-9] *//p' | tail -n 1)"; rm -f -- "$t.h"; `;
+  s += `if [ "$rc" -eq 0 ] && [ "$code" = 304 ]; then rm -f -- "$t"; echo tsplay:notmodified; echo "tsplay:stat=$(stat -c '%u %g %U %G %a %s' -- "$d")"; exit 0; fi; `;
+  s += `case "$code" in 200) ;; *) [ "$rc" -eq 0 ] && rc=22;; esac; `;
   s += `if [ "$rc" -ne 0 ]; then rm -f -- "$t"; echo "tsplay:curl_rc=$rc"; exit 4; fi; `;
-  if (checksum) {
-    s += `s=$(${checksum.algo}sum < "$t" | cut -d' ' -f1); `;
-    s += `if [ "$s" != ${quote(checksum.hex)} ]; then rm -f -- "$t"; echo "tsplay:sum=$s"; exit 5; fi; `;
-  }
   s += `n=$(sha1sum < "$t" | cut -d' ' -f1); echo "tsplay:sha1=$n"; `;
-  s += `if [ -f "$d" ] && [ "$(sha1sum < "$d" | cut -d' ' -f1)" = "$n" ]; then rm -f -- "$t"; echo tsplay:unchanged; else `;
+  s += `if [ -f "$d" ]; then o=$(sha1sum < "$d" | cut -d' ' -f1); echo "tsplay:sha1_dest=$o"; else o=; fi; `;
+  s += `if [ "$o" = "$n" ]; then rm -f -- "$t"; echo tsplay:unchanged; else `;
+  if (a.backup) s += `if [ -e "$d" ]; then ${backupCommand(dest).cmd.text} || { rm -f -- "$t"; exit 7; }; fi; `;
   // Keep an existing file's mode; a new file gets 0666 minus umask like Ansible (mktemp made it 0600).
   s += `if [ -e "$d" ]; then chmod "$(stat -c %a -- "$d")" -- "$t"; chown "$(stat -c %u:%g -- "$d")" -- "$t" 2>/dev/null; else chmod "$(printf '%o' $((0666 & ~$(umask))))" -- "$t"; fi; `;
   s += `mv -f -- "$t" "$d" || { rm -f -- "$t"; exit 6; }; echo tsplay:moved; fi; `;
-  s += `echo "tsplay:size=$(wc -c < "$d")"`;
+  if (checksum) {
+    s += `c=$(${checksum.algo}sum < "$d" | cut -d' ' -f1); `;
+    s += `if [ "$c" != ${quote(checksum.hex)} ]; then rm -f -- "$d"; echo "tsplay:sum=$c"; exit 5; fi; `;
+  }
+  s += attrs;
+  s += `echo "tsplay:md5=$(md5sum < "$d" | cut -d' ' -f1)"; echo "tsplay:size=$(wc -c < "$d")"; echo "tsplay:stat=$(stat -c '%u %g %U %G %a %s' -- "$d")"`;
   return new Shell(s);
 }
 
@@ -140,46 +167,57 @@ function curlStdin(a: GetUrlArgs): string {
   return curlConfig(entries);
 }
 
-export function interpretDownload(a: GetUrlArgs, dest: string, attrCount: number, outputs: RunResult[], checksumHex?: string): Outcome {
+export function interpretDownload(a: GetUrlArgs, dest: string, outputs: RunResult[], checksumHex?: string): Outcome {
   const r = outputs[0];
   const url = redactUrl(a.url);
-  const base: Record<string, unknown> = { dest, url, state: 'file' };
+  const elapsed = r ? Math.floor(r.durationMs / 1000) : 0;
+  const base: Record<string, unknown> = { changed: false, checksum_dest: null, checksum_src: null, dest, elapsed, url };
   if (!r) return { changed: false, failed: 'the download did not run', result: base };
   const get = (k: string) => new RegExp(`^tsplay:${k}=(.*)$`, 'm').exec(r.stdout)?.[1];
   const status = Number(get('status') ?? 0) || -1;
-  base.status_code = status;
-  if (r.rc === 3) {
-    const msg = get('nodir') !== undefined ? `Destination ${get('nodir')} does not exist` : `Could not create a temporary file beside ${dest}: ${r.stderr.trim()}`;
-    return { changed: false, failed: msg, msg, result: { ...base, msg } };
+  const fail = (msg: string, extra: Record<string, unknown> = {}, changed = false): Outcome => ({ changed, failed: msg, msg, result: { ...base, ...extra, msg } });
+  const statLine = get('stat')?.split(' ');
+  const pathInfo: Record<string, unknown> = {};
+  if (statLine && statLine.length >= 6) {
+    const [uid, gid, owner, group, mode, sz] = statLine;
+    Object.assign(pathInfo, { uid: Number(uid), gid: Number(gid), owner, group, mode: `0${parseInt(mode!, 8).toString(8).padStart(3, '0')}`, state: 'file', size: Number(sz) });
+  }
+  if (r.rc === 0 && /^tsplay:notmodified$/m.test(r.stdout)) {
+    // ansible's url_get exits at once on 304: no checksum, no attributes.
+    const msg = 'HTTP Error 304: Not Modified';
+    return { changed: false, msg, result: { url, dest, changed: false, msg, status_code: 304, elapsed, ...pathInfo } };
+  }
+  if (r.rc === 3) return fail(get('nodir') !== undefined ? `Destination ${get('nodir')} does not exist` : `Could not create a temporary file beside ${dest}: ${r.stderr.trim()}`);
+  if (r.rc === 9) {
+    // ansible's url_get fails here with the message and elapsed only.
+    const msg = get('tmpdest') ?? 'tmp_dest is not a directory';
+    return { changed: false, failed: msg, msg, result: { msg, elapsed } };
   }
   if (r.rc === 4) {
-    const msg = 'Request failed';
-    const response = r.stderr.trim() || (status > 0 ? `HTTP Error ${status}` : 'no response');
-    return { changed: false, failed: `${msg}: ${response}`, msg, result: { ...base, msg, response } };
-  }
-  if (r.rc === 5) {
-    const msg = `The checksum for ${dest} did not match ${checksumHex}; it was ${get('sum')}.`;
-    return { changed: false, failed: msg, msg, result: { ...base, msg } };
-  }
-  if (r.rc !== 0) {
-    const msg = `failed to copy the download to ${dest}: ${r.stderr.trim() || `rc ${r.rc}`}`;
-    return { changed: false, failed: msg, msg, result: { ...base, msg } };
-  }
-  for (let i = 1; i < outputs.length; i++) {
-    const o = outputs[i]!;
-    if (o.rc !== 0) {
-      const msg = `failed to set attributes on ${dest}: ${o.stderr.trim()}`;
-      return { changed: true, failed: msg, msg, result: { ...base, msg } };
+    const reason = get('reason');
+    if (status <= 0 || !/^\d+$/.test(String(status))) {
+      const msg = `Request failed: ${r.stderr.trim() || 'no response'}`;
+      return { changed: false, failed: msg, msg, result: { msg, url, dest, elapsed } };
     }
+    const response = status >= 400 ? `HTTP Error ${status}: ${reason || ''}`.trim() : `OK (${reason || status})`;
+    const msg = 'Request failed';
+    return { changed: false, failed: msg, msg, result: { msg, status_code: status, response, url, dest, elapsed } };
   }
+  base.src = get('src');
+  base.checksum_src = get('sha1') ?? null;
+  base.checksum_dest = get('sha1_dest') ?? null;
+  const backup = backupFileFrom([r]);
+  if (r.rc === 7) return fail(`failed to copy ${get('src')} to ${dest}: the backup failed: ${r.stderr.trim()}`);
   const moved = /^tsplay:moved$/m.test(r.stdout);
+  if (r.rc === 5) return fail(`The checksum for ${dest} did not match ${checksumHex}; it was ${get('sum')}.`, {}, moved);
+  if (r.rc === 8) return fail(`failed to set attributes on ${dest}: ${r.stderr.trim()}`, {}, true);
+  if (r.rc !== 0) return fail(`failed to copy ${get('src')} to ${dest}: ${r.stderr.trim() || `rc ${r.rc}`}`);
+  const changed = moved || /^tsplay:attr$/m.test(r.stdout);
   const size = Number(get('size') ?? 0);
-  const changed = moved || attrCount > 0;
-  return {
-    changed,
-    msg: `OK (${size} bytes)`,
-    result: { ...base, changed, msg: `OK (${size} bytes)`, checksum_src: get('sha1'), size, mode: a.mode, owner: a.owner, group: a.group },
-  };
+  const msg = `OK (${size} bytes)`;
+  const result: Record<string, unknown> = { ...base, changed, md5sum: get('md5') ?? null, msg, status_code: status, size, ...pathInfo };
+  if (backup) result.backup_file = backup;
+  return { changed, msg, result };
 }
 
 export const getUrlModule = defineModule<GetUrlArgs>({
@@ -196,16 +234,28 @@ export const getUrlModule = defineModule<GetUrlArgs>({
     const st = ctx.probed.dest as DestState;
     const dest = st.path;
     const url = redactUrl(a.url);
-    if (st.exists && !a.force && (c === undefined || st.sum === c.hex)) {
+    // Only a matching checksum skips the request; without one, an existing file is asked for with If-Modified-Since.
+    if (st.exists && !a.force && c !== undefined && st.sum === c.hex) {
       const cmds = attrCommands(a, st, dest);
       const msg = cmds.length ? 'file already exists but file attributes changed' : 'file already exists';
-      return { changed: cmds.length > 0, commands: cmds, msg, result: { dest, url, msg, state: 'file', checksum_dest: st.sum } };
+      const info = {
+        uid: Number(st.uid),
+        gid: Number(st.gid),
+        owner: st.owner,
+        group: st.group,
+        mode: a.mode ?? st.mode,
+        state: 'file',
+        size: st.size,
+      };
+      return { changed: cmds.length > 0, commands: cmds, msg, result: { changed: cmds.length > 0, checksum_dest: null, checksum_src: null, dest, elapsed: 0, url, msg, ...info } };
     }
     // The script gives a replaced file the old file's mode and owner, so attributes compare with the probe.
-    const attrs = attrCommands(a, st.exists ? st : undefined, dest);
+    const attrs = attrScript(a, st.exists ? st : undefined);
+    // A checksum the existing file does not match forces the download (no If-Modified-Since), as ansible.
+    const force = a.force === true || (st.exists && c !== undefined && st.sum !== c.hex);
     const download: ShellCommand = {
       kind: 'shell',
-      cmd: downloadScript(a, dest, c),
+      cmd: downloadScript(a, dest, c, attrs, force),
       stdin: curlStdin(a),
       mayFail: true,
       describe: `download ${url} to ${dest}`,
@@ -213,9 +263,12 @@ export const getUrlModule = defineModule<GetUrlArgs>({
     };
     return {
       changed: true,
-      commands: [download, ...attrs],
-      result: { dest, url },
-      interpret: (outputs) => interpretDownload(a, dest, attrs.length, outputs, c?.hex),
+      // An existing file may come back 304 or with the same bytes: check mode cannot know without the request.
+      ...(st.exists ? { unpredictable: true } : {}),
+      commands: [download],
+      // The run's result is interpret's alone: ansible's tmp_dest failure carries no dest or url.
+      result: ctx.check ? { dest, url } : {},
+      interpret: (outputs) => interpretDownload(a, dest, outputs, c?.hex),
     };
   },
 });

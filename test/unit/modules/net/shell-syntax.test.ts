@@ -15,6 +15,7 @@ function shellParses(text: string): string {
 const sampleArgs: Record<string, Record<string, unknown>> = {
   nginx_upstream: { name: 'wallarm_wstore', servers: ['10.0.0.1:3313'], directive: 'wallarm_wstore_upstream' },
   firewall_port: { port: 3313, sources: ['10.0.0.2'] },
+  firewalld: { service: 'https', zone: "o'zone", permanent: true, state: 'enabled' },
   ufw: { rule: 'allow', port: '22', proto: 'tcp', from_ip: '10.0.0.0/8', comment: "it's ssh" },
   wallarm_preflight: { version: '6.12.1' },
   wallarm_install: { version: '6.12.1', component: 'postanalytics', token: 't', group: 'g', sha256: 'a'.repeat(64) },

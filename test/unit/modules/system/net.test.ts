@@ -65,23 +65,48 @@ describe('get_url against a local HTTP server', () => {
     const wrong = 'a'.repeat(64);
     const { outcome } = await apply(getUrlModule, { url: `${srv.base}/file.txt`, dest, checksum: `sha256:${wrong}` });
     expect(outcome.failed).toBe(`The checksum for ${dest} did not match ${wrong}; it was ${sha256('hello tsplay\n')}.`);
-    expect(readFileSync(dest, 'utf8')).toBe('old');
-    expect(readdirSync(dir)).toEqual(['f.txt']);
+    // ansible-core 2.14 moves the download into place, then removes dest when its checksum is wrong.
+    expect(readdirSync(dir)).toEqual([]);
   });
 
-  it('without checksum: an existing dest is left alone; force re-downloads but reports ok when identical', async () => {
+  it('without checksum: an existing dest is asked for with If-Modified-Since (this server ignores it: replaced); force sends no-cache; backup keeps the old bytes', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'tsplay-get-'));
     const dest = join(dir, 'f.txt');
     writeFileSync(dest, 'mine');
-    const keep = await apply(getUrlModule, { url: `${srv.base}/file.txt`, dest });
-    expect(keep.plan.commands).toEqual([]);
-    expect(readFileSync(dest, 'utf8')).toBe('mine');
-    const forced = await apply(getUrlModule, { url: `${srv.base}/file.txt`, dest, force: true });
-    expect(forced.outcome.changed).toBe(true);
+    const fetched = await apply(getUrlModule, { url: `${srv.base}/file.txt`, dest, backup: true });
+    expect(srv.seen.at(-1)?.headers['if-modified-since']).toMatch(/ GMT$/);
+    expect(fetched.outcome.changed).toBe(true);
     expect(readFileSync(dest, 'utf8')).toBe('hello tsplay\n');
-    const again = await apply(getUrlModule, { url: `${srv.base}/file.txt`, dest, force: true });
-    expect(again.plan.commands).toHaveLength(1);
+    const backup = fetched.outcome.result?.backup_file as string;
+    expect(backup).toMatch(/f\.txt\.\d+\.\d{4}-\d{2}-\d{2}@\d{2}:\d{2}:\d{2}~$/);
+    expect(readFileSync(backup, 'utf8')).toBe('mine');
+    expect(fetched.outcome.result).toMatchObject({
+      checksum_dest: createHash('sha1').update('mine').digest('hex'),
+      checksum_src: createHash('sha1').update('hello tsplay\n').digest('hex'),
+      status_code: 200,
+      size: 13,
+      state: 'file',
+    });
+    const again = await apply(getUrlModule, { url: `${srv.base}/file.txt`, dest, force: true, backup: true });
+    expect(srv.seen.at(-1)?.headers['cache-control']).toBe('no-cache');
+    expect(srv.seen.at(-1)?.headers['if-modified-since']).toBeUndefined();
     expect(again.outcome.changed).toBe(false);
+    expect(again.outcome.result).not.toHaveProperty('backup_file');
+    expect(readdirSync(dir)).toHaveLength(2);
+  });
+
+  it('tmp_dest: the temp file goes there; a missing or non-directory tmp_dest fails with ansible’s message', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'tsplay-get-'));
+    const tmp = mkdtempSync(join(tmpdir(), 'tsplay-tmpd-'));
+    const ok = await apply(getUrlModule, { url: `${srv.base}/file.txt`, dest: join(dir, 'f'), tmp_dest: tmp });
+    expect(ok.outcome.failed).toBeUndefined();
+    expect(String(ok.outcome.result?.src)).toMatch(new RegExp(`^${tmp}/`));
+    expect(readdirSync(tmp)).toEqual([]);
+    const missing = await apply(getUrlModule, { url: `${srv.base}/file.txt`, dest: join(dir, 'g'), tmp_dest: join(tmp, 'nope') });
+    expect(missing.outcome.failed).toBe(`${join(tmp, 'nope')} directory does not exist.`);
+    writeFileSync(join(tmp, 'file'), '');
+    const file = await apply(getUrlModule, { url: `${srv.base}/file.txt`, dest: join(dir, 'g'), tmp_dest: join(tmp, 'file') });
+    expect(file.outcome.failed).toBe(`${join(tmp, 'file')} is a file but should be a directory.`);
   });
 
   it('a 404 fails with "Request failed" and no file is left behind', async () => {
@@ -140,8 +165,8 @@ describe('get_url against a local HTTP server', () => {
 
   it('attributes only: chmod/chown without downloading', () => {
     const { plan } = planWith(getUrlModule, {
-      args: { url: 'http://x/y', dest: '/tmp/y', mode: 0o644, owner: 'root' },
-      probes: { dest: 'kind=file\npath=/tmp/y\nexists=1\nattrs=600 root root 0 0\n' },
+      args: { url: 'http://x/y', dest: '/tmp/y', mode: 0o644, owner: 'root', checksum: 'sha1:abc' },
+      probes: { dest: 'kind=file\npath=/tmp/y\nexists=1\nsum=abc\nattrs=600 root root 0 0 5\n' },
     });
     expect(plan.commands.map((c) => (c as ShellCommand).cmd.text)).toEqual(['chmod 0644 -- /tmp/y']);
     expect(plan.msg).toBe('file already exists but file attributes changed');
