@@ -72,6 +72,8 @@ export interface FirewalldState {
   target?: string;
   /** The permanent zones (`--get-zones`), for zone present/absent. */
   zones?: string[];
+  /** Offline, for `interface`: in how many zone files the interface is (the module refuses to move it out of more than one). */
+  interfaceZones?: number;
   /** A query's error text (firewalld's exception, e.g. `INVALID_RULE: ...`), per configuration. */
   permanentError?: string;
   immediateError?: string;
@@ -210,7 +212,8 @@ function probe(a: FirewalldArgs) {
   const item = itemOf(a, a.zone ?? '');
   const what = !item || 'error' in item ? 'none' : item.kind === 'target' ? 'target' : item.kind === 'zone' ? 'zones' : 'query';
   const q = item && !('error' in item) && what === 'query' ? options(item, 'query', false)[0]! : '';
-  const cmd: Shell = sh`q=${q}; z=${a.zone ?? ''}; w=${what}
+  const iface = item && !('error' in item) && item.kind === 'interface' ? item.value : '';
+  const cmd: Shell = sh`q=${q}; z=${a.zone ?? ''}; w=${what}; i=${iface}
 ask() { k=$1; shift; out=$("$@" 2>&1); rc=$?
   if [ $rc -eq 0 ]; then echo "$k=1"; elif [ $rc -ne 1 ] || [ "$out" != no ]; then printf '%s' "$out" | tr '\\n' ' ' | sed "s/^/$k.err=/"; echo; fi; }
 state() { case $w in
@@ -220,11 +223,12 @@ state() { case $w in
   esac; }
 if command -v firewall-cmd >/dev/null 2>&1 && firewall-cmd --state >/dev/null 2>&1; then
   echo mode=online; [ -n "$z" ] || z=$(firewall-cmd --get-default-zone); echo "zone=$z"
-  [ $w = query ] && ask imm firewall-cmd --zone="$z" "$q"
+  if [ $w = query ]; then ask imm firewall-cmd --zone="$z" "$q"; fi
   state firewall-cmd --permanent
 elif command -v firewall-offline-cmd >/dev/null 2>&1; then
   echo mode=offline; [ -n "$z" ] || z=$(firewall-offline-cmd --get-default-zone); echo "zone=$z"
   state firewall-offline-cmd
+  if [ -n "$i" ]; then echo "ifzones=$(firewall-offline-cmd --get-zone-of-interface="$i" 2>&1 | tr '\\n' ' ')"; fi
 else echo mode=none; fi`;
   return { key: 'firewalld', cmd, parse: (r: { stdout: string }): FirewalldState => parseProbe(r.stdout) };
 }
@@ -239,6 +243,8 @@ export function parseProbe(stdout: string): FirewalldState {
   const mode = val('mode');
   const target = val('target');
   const zones = val('zones');
+  const ifzones = val('ifzones');
+  const many = ifzones?.match(/is in (\d+) zone XML files/);
   const permanentError = exceptionText(val('perm.err') ?? '');
   const immediateError = exceptionText(val('imm.err') ?? '');
   return {
@@ -248,6 +254,7 @@ export function parseProbe(stdout: string): FirewalldState {
     permanent: val('perm') === '1',
     ...(target !== undefined ? { target } : {}),
     ...(zones !== undefined ? { zones: zones.split(/\s+/).filter(Boolean) } : {}),
+    ...(ifzones !== undefined ? { interfaceZones: many ? Number(many[1]) : ifzones.trim() === 'no zone' ? 0 : 1 } : {}),
     ...(permanentError ? { permanentError } : {}),
     ...(immediateError ? { immediateError } : {}),
   };
@@ -267,6 +274,8 @@ export function planFirewalld(a: FirewalldArgs, st: FirewalldState, check: boole
   const item = itemOf(a, zone);
   if (item && 'error' in item) return fail(item.error);
   const warnings = item?.warning ? [item.warning] : undefined;
+  // The module's warnings are shown and also returned in its result (registered).
+  const warned = warnings ? { warnings } : {};
   const offlineNote = offline ? ['(offline operation: only on-disk configs were altered)'] : [];
   // Neither an item nor a zone-level state: the module runs no transaction.
   if (!item) return { changed: false, commands: [], msg: offlineNote.join(', '), result: { msg: offlineNote.join(', ') } };
@@ -282,7 +291,9 @@ export function planFirewalld(a: FirewalldArgs, st: FirewalldState, check: boole
   const modeMsg = permanent && immediate ? 'Permanent and Non-Permanent(immediate) operation' : permanent ? 'Permanent operation' : 'Non-permanent operation';
   const changed = needPerm || needImm;
   // Check mode: the module exits with changed alone (no msg) as soon as it sees a change.
-  if (changed && check) return { changed: true, commands: [], result: {}, ...(warnings ? { warnings } : {}) };
+  if (changed && check) return { changed: true, commands: [], result: { ...warned }, ...warned };
+  if (needPerm && want && offline && item.kind === 'interface' && (st.interfaceZones ?? 0) > 1)
+    return fail(`ERROR: interface ${item.value} is in ${st.interfaceZones} zone XML file, can only be in one`);
   const verb = want ? 'add' : 'remove';
   const what = describe(item, verb);
   const cmds: Command[] = [];
@@ -306,7 +317,7 @@ export function planFirewalld(a: FirewalldArgs, st: FirewalldState, check: boole
   const msg = msgs.join(', ');
   const interpret = (outputs: RunResult[]): Outcome => {
     const bad = outputs.find((o) => o.rc !== 0);
-    if (!bad) return { changed, msg, result: { msg } };
+    if (!bad) return { changed, msg, result: { msg, ...warned } };
     // The module's action_handler: the exception, then the messages gathered so far.
     const text = exceptionText(bad.stderr.trim() ? bad.stderr : bad.stdout);
     const extra = [
@@ -314,9 +325,9 @@ export function planFirewalld(a: FirewalldArgs, st: FirewalldState, check: boole
       ...(text.includes('INVALID_SERVICE') ? ['Services are defined by port/tcp relationship and named as they are in /etc/services (on most systems)'] : []),
     ];
     const failed = `ERROR: Exception caught: ${text} ${extra.join(', ')}`;
-    return { changed: false, failed, result: { msg: failed } };
+    return { changed: false, failed, result: { msg: failed, ...warned } };
   };
-  return { changed, commands: cmds, msg, result: { msg }, ...(cmds.length ? { interpret } : {}), ...(warnings ? { warnings } : {}) };
+  return { changed, commands: cmds, msg, result: { msg, ...warned }, ...(cmds.length ? { interpret } : {}), ...warned };
 }
 
 function describe(item: Item, verb: 'add' | 'remove'): string {

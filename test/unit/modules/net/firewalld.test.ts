@@ -117,6 +117,7 @@ describe('firewalld (ansible.posix): the other arguments', () => {
     expect(no.msg).toMatch(/Changed icmp-block-inversion no to enabled/);
     const odd = planFirewalld(args({ icmp_block_inversion: 'maybe', permanent: true }), off(), false);
     expect(odd.warnings?.[0]).toMatch(/^The value of the icmp_block_inversion option is "maybe"\./);
+    expect(odd.result?.warnings).toEqual(odd.warnings);
     expect(texts(odd)).toEqual(['firewall-offline-cmd --zone=public --add-icmp-block-inversion']);
   });
 
@@ -186,5 +187,17 @@ describe('firewalld (ansible.posix): the other arguments', () => {
   it('the probe quotes a hostile rich rule as one word', () => {
     const probe = firewalldModule.probes!(args({ rich_rule: "rule family='ipv4' $(reboot) accept", permanent: true }), {} as never)[0]!;
     expect(probe.cmd.text).toContain(`q='--query-rich-rule=rule family='"'"'ipv4'"'"' $(reboot) accept'`);
+  });
+});
+
+describe('firewalld (ansible.posix): offline interface in several zone files', () => {
+  it('moving an interface that sits in two zone files fails as the module does; check mode still says changed', () => {
+    const seen = parseProbe("mode=offline\nzone=public\nifzones=internal trusted  (ERROR: interface 'eth7' is in 2 zone XML files, can be only in one) no zone \n");
+    expect(seen.interfaceZones).toBe(2);
+    const a = args({ interface: 'eth7', zone: 'public', permanent: true });
+    expect(planFirewalld(a, seen, false).failed).toBe('ERROR: interface eth7 is in 2 zone XML file, can only be in one');
+    expect(planFirewalld(a, seen, true)).toMatchObject({ changed: true, result: {} });
+    expect(parseProbe('mode=offline\nzone=public\nifzones=trusted \n').interfaceZones).toBe(1);
+    expect(planFirewalld(a, { ...seen, interfaceZones: 1 }, false).commands.length).toBe(1);
   });
 });
