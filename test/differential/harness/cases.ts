@@ -20,6 +20,8 @@ export interface PlaybookMeta {
   image?: string;
   /** docker: more lab images the case also runs on, each as its own case `<id>@<image>`. */
   alsoImages?: string[];
+  /** docker, with `image:`: Linux capabilities the twins get (`cap_add:` in case.yml), e.g. `[NET_ADMIN]` for a firewall daemon. */
+  capAdd?: string[];
   /** ansible-playbook flags given to both tools (`cli_args:` in case.yml), e.g. `[-b, --become-user, nobody]`. */
   cliArgs?: string[];
 }
@@ -119,6 +121,9 @@ function loadOne(kind: Kind, dir: string, name: string): Case {
         if (typeof meta['image'] !== 'string' || !meta['image']) throw new Error('case.yml: image must be a lab image name');
         c.playbook.image = meta['image'];
       }
+      const caps = list('cap_add');
+      if (caps.length && !c.playbook.image) throw new Error('case.yml: cap_add needs image (the twins of a case of its own get the capabilities)');
+      if (caps.length) c.playbook.capAdd = caps;
       const also = list('also_images');
       if (also.length && !c.playbook.image) throw new Error('case.yml: also_images needs image (the first lab image the case runs on)');
       if (also.length) c.playbook.alsoImages = also;

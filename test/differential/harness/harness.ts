@@ -252,7 +252,7 @@ async function runPlaybookCaseOn(c: Case, sides: Sides, o: HarnessOptions): Prom
   if (sides.target !== 'docker') return { verdict: 'skipped', cmp: { differences: [], notes: [`runs on the lab image ${image}: only with --target docker`] } };
   let own: Sides;
   try {
-    own = await dockerSides({ tsplayCli: o.tsplayCli, image });
+    own = await dockerSides({ tsplayCli: o.tsplayCli, image, capAdd: c.playbook!.capAdd });
   } catch (e) {
     return { cmp: { differences: [`could not start twins of ${image}: ${(e as Error).message}`], notes: [] } };
   }

@@ -84,6 +84,8 @@ export interface SideOptions {
   tsplayCli?: boolean;
   /** docker: the lab image of the twins (default DIFF_IMAGE; a playbook case's `image:`). */
   image?: string;
+  /** docker: Linux capabilities for both twins (a case's `cap_add:`). */
+  capAdd?: string[];
 }
 
 function tsplayRunner(o: SideOptions): { run: (s: RunSpec) => Promise<ToolRun>; close: () => void } {
@@ -161,7 +163,10 @@ export async function dockerSides(o: SideOptions = {}): Promise<Sides> {
     rmSync(base, { recursive: true, force: true });
   };
   try {
-    const [a, t] = await Promise.all([startTargets([{ image, name: 'target' }], { network }), startTargets([{ image, name: 'target' }], { network })]);
+    const [a, t] = await Promise.all([
+      startTargets([{ image, name: 'target', capAdd: o.capAdd }], { network }),
+      startTargets([{ image, name: 'target', capAdd: o.capAdd }], { network }),
+    ]);
     started.push(a, t);
     for (const x of [a, t]) {
       const r = await docker(['exec', x.hosts[0]!.container, 'python3', '-c', 'import json']);
