@@ -94,6 +94,8 @@ interface Item {
 }
 
 const TOGGLES = new Set<Kind>(['masquerade', 'icmp-block-inversion']);
+/** Items the module finds by membership in the zone's lists (getServices...), not by a firewalld query that validates them. */
+const LISTED = new Set<Kind>(['service', 'protocol', 'icmp-block', 'source', 'interface']);
 const TIMED = new Set<Kind>(['service', 'port', 'protocol', 'icmp-block', 'rich-rule', 'forward-port']);
 const NOT_PERMANENT = "Zone operations must be permanent. Make sure you didn't set the 'permanent' flag to 'false' or the 'immediate' flag to 'true'.";
 
@@ -281,9 +283,16 @@ export function planFirewalld(a: FirewalldArgs, st: FirewalldState, check: boole
   if (!item) return { changed: false, commands: [], msg: offlineNote.join(', '), result: { msg: offlineNote.join(', ') } };
   const zoneLevel = item.kind === 'zone' || item.kind === 'target';
   // The module's queries, in its order: permanent first, then runtime (zone operations refuse runtime).
-  if (permanent && st.permanentError) return fail(`ERROR: Exception caught: ${st.permanentError}`);
+  // Through D-Bus (online) firewalld's exceptions reach the module under their D-Bus name.
+  const caught = (text: string) => `ERROR: Exception caught: ${offline ? '' : 'org.fedoraproject.FirewallD1.Exception: '}${text}`;
+  // The module looks these up in the zone's lists (no validation): only a zone error fails the query.
+  const listed = LISTED.has(item.kind);
+  const queryError = (e: string | undefined) => (e && (!listed || e.startsWith('INVALID_ZONE')) ? e : undefined);
+  const permanentError = queryError(st.permanentError);
+  const immediateError = queryError(st.immediateError);
+  if (permanent && permanentError) return fail(caught(permanentError));
   if (immediate && zoneLevel) return fail(NOT_PERMANENT);
-  if (immediate && st.immediateError) return fail(`ERROR: Exception caught: ${st.immediateError}`);
+  if (immediate && immediateError) return fail(caught(immediateError));
   const onDisk = item.kind === 'target' ? st.target === item.value : item.kind === 'zone' ? (st.zones ?? []).includes(zone) : st.permanent;
   const want = item.desired === 'enabled';
   const needPerm = permanent && onDisk !== want;
@@ -324,7 +333,7 @@ export function planFirewalld(a: FirewalldArgs, st: FirewalldState, check: boole
       modeMsg,
       ...(text.includes('INVALID_SERVICE') ? ['Services are defined by port/tcp relationship and named as they are in /etc/services (on most systems)'] : []),
     ];
-    const failed = `ERROR: Exception caught: ${text} ${extra.join(', ')}`;
+    const failed = `${caught(text)} ${extra.join(', ')}`;
     return { changed: false, failed, result: { msg: failed, ...warned } };
   };
   return { changed, commands: cmds, msg, result: { msg, ...warned }, ...(cmds.length ? { interpret } : {}), ...warned };

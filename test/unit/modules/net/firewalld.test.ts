@@ -201,3 +201,16 @@ describe('firewalld (ansible.posix): offline interface in several zone files', (
     expect(planFirewalld(a, { ...seen, interfaceZones: 1 }, false).commands.length).toBe(1);
   });
 });
+
+describe('firewalld (ansible.posix): errors through D-Bus', () => {
+  it('online, an unknown service is not a query error (the module looks it up in the list) but fails on the change, under its D-Bus name', () => {
+    const p = planFirewalld(args({ service: 'no-such-service' }), st({ immediateError: 'INVALID_SERVICE: no-such-service' }), false);
+    expect(texts(p)).toEqual(['firewall-cmd --zone=public --add-service=no-such-service']);
+    expect(p.interpret!([{ rc: 101, stdout: '', stderr: 'Error: INVALID_SERVICE: no-such-service\n', durationMs: 0 }]).failed).toBe(
+      'ERROR: Exception caught: org.fedoraproject.FirewallD1.Exception: INVALID_SERVICE: no-such-service Non-permanent operation, Services are defined by port/tcp relationship and named as they are in /etc/services (on most systems)',
+    );
+    expect(planFirewalld(args({ service: 'ssh', zone: 'nope' }), st({ zone: 'nope', immediateError: 'INVALID_ZONE: nope' }), false).failed).toBe(
+      'ERROR: Exception caught: org.fedoraproject.FirewallD1.Exception: INVALID_ZONE: nope',
+    );
+  });
+});
