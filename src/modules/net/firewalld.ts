@@ -13,6 +13,7 @@ import type { Command } from '../../commands/types.js';
 import { ansibleBoolean } from '../../config/boolean.js';
 import type { RunResult } from '../../executors/types.js';
 import { str as pyStr } from '../../template/jinja/py.js';
+import { missingRequiredLib } from '../system/selinux.js';
 import { bool, str } from '../files/common.js';
 import { defineModule, type Outcome, type Plan } from '../types.js';
 
@@ -50,7 +51,8 @@ export const firewalldArgs = z
   })
   .superRefine((a, ctx) => {
     const set = (k: string) => (a as Record<string, unknown>)[k] !== undefined && (a as Record<string, unknown>)[k] !== null;
-    const given = ITEMS.filter(set);
+    // Ansible's count_terms counts the keys given, a null value too.
+    const given = ITEMS.filter((k) => (a as Record<string, unknown>)[k] !== undefined);
     if (given.length > 1) ctx.addIssue({ code: 'custom', path: [given[1]!], message: `parameters are mutually exclusive: ${ITEMS.join('|')}` });
     for (const [k, need] of REQUIRED_BY)
       if (set(k) && !set(need)) {
@@ -72,6 +74,9 @@ export interface FirewalldState {
   target?: string;
   /** The permanent zones (`--get-zones`), for zone present/absent. */
   zones?: string[];
+  /** Without firewalld: the host's name and Python, for the module's missing-library message. */
+  node?: string;
+  python?: string;
   /** Offline, for `interface`: in how many zone files the interface is (the module refuses to move it out of more than one). */
   interfaceZones?: number;
   /** A query's error text (firewalld's exception, e.g. `INVALID_RULE: ...`), per configuration. */
@@ -231,7 +236,7 @@ elif command -v firewall-offline-cmd >/dev/null 2>&1; then
   echo mode=offline; [ -n "$z" ] || z=$(firewall-offline-cmd --get-default-zone); echo "zone=$z"
   state firewall-offline-cmd
   if [ -n "$i" ]; then echo "ifzones=$(firewall-offline-cmd --get-zone-of-interface="$i" 2>&1 | tr '\\n' ' ')"; fi
-else echo mode=none; fi`;
+else echo mode=none; echo "node=$(uname -n)"; echo "python=$(command -v python3 || echo /usr/bin/python3)"; fi`;
   return { key: 'firewalld', cmd, parse: (r: { stdout: string }): FirewalldState => parseProbe(r.stdout) };
 }
 
@@ -256,6 +261,7 @@ export function parseProbe(stdout: string): FirewalldState {
     permanent: val('perm') === '1',
     ...(target !== undefined ? { target } : {}),
     ...(zones !== undefined ? { zones: zones.split(/\s+/).filter(Boolean) } : {}),
+    ...(mode === 'none' ? { node: val('node') ?? '', python: val('python') || '/usr/bin/python3' } : {}),
     ...(ifzones !== undefined ? { interfaceZones: many ? Number(many[1]) : ifzones.trim() === 'no zone' ? 0 : 1 } : {}),
     ...(permanentError ? { permanentError } : {}),
     ...(immediateError ? { immediateError } : {}),
@@ -266,7 +272,9 @@ export function parseProbe(stdout: string): FirewalldState {
 export function planFirewalld(a: FirewalldArgs, st: FirewalldState, check: boolean): Plan {
   const fail = (msg: string): Plan => ({ changed: false, commands: [], failed: msg, result: { msg } });
   if (st.mode === 'none')
-    return fail('Failed to import the required Python library (firewall) on the host. Version 0.2.11 or newer required (0.3.9 or newer for offline operations)');
+    return fail(
+      `${missingRequiredLib('firewall', { node: st.node ?? '', python: st.python ?? '/usr/bin/python3' })}. Version 0.2.11 or newer required (0.3.9 or newer for offline operations)`,
+    );
   const offline = st.mode === 'offline';
   let immediate = a.immediate;
   const permanent = a.permanent ?? false;

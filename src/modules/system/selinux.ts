@@ -59,7 +59,7 @@ const probe: Probe = {
 };
 
 /** AnsibleModule's missing_required_lib message. */
-export function missingRequiredLib(library: string, p: SelinuxProbe): string {
+export function missingRequiredLib(library: string, p: Pick<SelinuxProbe, 'node' | 'python'>): string {
   return (
     `Failed to import the required Python library (${library}) on ${p.node}'s Python ${p.python}.` +
     ' Please read the module documentation and install it in the appropriate location.' +

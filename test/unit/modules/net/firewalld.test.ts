@@ -48,7 +48,9 @@ describe('firewalld (ansible.posix) plans', () => {
       'parameters are mutually exclusive: icmp_block|icmp_block_inversion|service|protocol|port|port_forward|rich_rule|interface|masquerade|source|target',
     );
     expect(firewalldArgs.safeParse({ state: 'enabled', source: '10.0.0.0/8' }).error?.issues[0]?.message).toBe("missing parameter(s) required by 'source': permanent");
-    expect(planFirewalld(args({ service: 'x', permanent: true }), st({ mode: 'none' }), false).failed).toMatch(/^Failed to import the required Python library \(firewall\)/);
+    expect(planFirewalld(args({ service: 'x', permanent: true }), parseProbe('mode=none\nnode=web1\npython=/usr/bin/python3\n'), false).failed).toBe(
+      "Failed to import the required Python library (firewall) on web1's Python /usr/bin/python3. Please read the module documentation and install it in the appropriate location. If the required library is installed, but Ansible is using the wrong Python interpreter, please consult the documentation on ansible_python_interpreter. Version 0.2.11 or newer required (0.3.9 or newer for offline operations)",
+    );
   });
 });
 
@@ -174,6 +176,7 @@ describe('firewalld (ansible.posix): the other arguments', () => {
     expect(firewalldArgs.safeParse({ state: 'enabled', rich_rule: 'x', interface: 'eth0', zone: 'z' }).error?.issues[0]?.message).toBe(
       'parameters are mutually exclusive: icmp_block|icmp_block_inversion|service|protocol|port|port_forward|rich_rule|interface|masquerade|source|target',
     );
+    expect(firewalldArgs.safeParse({ state: 'enabled', service: 'ssh', port: null }).error?.issues[0]?.message).toMatch(/^parameters are mutually exclusive: /);
     expect(firewalldArgs.safeParse({ state: 'enabled', interface: 'eth0' }).error?.issues[0]?.message).toBe("missing parameter(s) required by 'interface': zone");
     expect(firewalldArgs.safeParse({ state: 'present', target: 'DROP' }).error?.issues[0]?.message).toBe("missing parameter(s) required by 'target': zone");
     expect(firewalldArgs.safeParse({ state: 'present', target: 'REJECT', zone: 'z' }).error?.issues[0]?.message).toBe(
