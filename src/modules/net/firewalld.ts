@@ -13,6 +13,7 @@ import type { Command } from '../../commands/types.js';
 import { ansibleBoolean } from '../../config/boolean.js';
 import type { RunResult } from '../../executors/types.js';
 import { str as pyStr } from '../../template/jinja/py.js';
+import { validateArgumentSpec } from '../system/argspec.js';
 import { missingRequiredLib } from '../system/selinux.js';
 import { bool, str } from '../files/common.js';
 import { defineModule, type Outcome, type Plan } from '../types.js';
@@ -29,6 +30,13 @@ const REQUIRED_BY = [
 /** A str option as Ansible converts it (`true` → "True"): the module puts icmp_block_inversion's value in its message. */
 const pyText = z.preprocess((v) => (typeof v === 'boolean' || typeof v === 'number' ? pyStr(v) : v), z.string());
 
+/** port_forward as Ansible's `type: list, elements: dict` converts it ("port=80,proto=tcp,toport=8080" → a dict); left as given when it cannot. */
+function portForwardList(v: unknown): unknown {
+  if (v === undefined || v === null) return v;
+  const r = validateArgumentSpec({ port_forward: { type: 'list', elements: 'dict' } }, { port_forward: v });
+  return r.errors.length ? v : r.validated['port_forward'];
+}
+
 export const firewalldArgs = z
   .strictObject({
     icmp_block: str.nullish(),
@@ -36,7 +44,7 @@ export const firewalldArgs = z
     service: str.nullish(),
     protocol: str.nullish(),
     port: str.nullish(),
-    port_forward: z.array(z.record(z.string(), z.unknown())).nullish(),
+    port_forward: z.preprocess(portForwardList, z.array(z.union([z.record(z.string(), z.unknown()), z.string()])).nullish()),
     rich_rule: str.nullish(),
     source: str.nullish(),
     interface: str.nullish(),
@@ -59,6 +67,11 @@ export const firewalldArgs = z
         ctx.addIssue({ code: 'custom', path: [k], message: `missing parameter(s) required by '${k}': ${need}` });
         break;
       }
+    // An element left as text could not become a dict: Ansible's conversion message.
+    if (a.port_forward?.some((e) => typeof e === 'string')) {
+      const why = validateArgumentSpec({ port_forward: { type: 'list', elements: 'dict' } }, { port_forward: a.port_forward }).errors[0];
+      ctx.addIssue({ code: 'custom', path: ['port_forward'], message: why ?? 'port_forward: each element must be a dict' });
+    }
     if (a.target != null && !(TARGETS as readonly string[]).includes(a.target))
       ctx.addIssue({ code: 'custom', path: ['target'], message: `value of target must be one of: ${TARGETS.join(', ')}, got: ${a.target}` });
   });
@@ -149,7 +162,7 @@ function itemOf(a: FirewalldArgs, zone: string): Item | { error: string } | unde
   if (a.port_forward != null) {
     if (a.port_forward.length > 1) return { error: 'Only one port forward supported at a time' };
     const pf = a.port_forward[0];
-    if (!pf) return { error: 'port_forward: one port forward (a dict with port, proto, toport) is needed' };
+    if (!pf || typeof pf === 'string') return { error: 'port_forward: one port forward (a dict with port, proto, toport) is needed' };
     if (!('port' in pf)) return { error: 'port must be specified for port forward' };
     if (!('proto' in pf)) return { error: 'proto udp/tcp must be specified for port forward' };
     if (!('toport' in pf)) return { error: 'toport must be specified for port forward' };

@@ -100,6 +100,11 @@ describe('firewalld (ansible.posix): the other arguments', () => {
     const p = planFirewalld(args({ port_forward: [{ port: '2222', proto: 'tcp', toport: '22', toaddr: '192.0.2.1' }], permanent: true }), off(), false);
     expect(texts(p)).toEqual(['firewall-offline-cmd --zone=public --add-forward-port=port=2222:proto=tcp:toport=22:toaddr=192.0.2.1']);
     expect(p.msg).toMatch(/Changed port_forward port=2222:proto=tcp:toport=22:toaddr=192.0.2.1 to enabled/);
+    const text = planFirewalld(args({ port_forward: ['port=80, proto=tcp, toport=8080'], permanent: true }), off(), false);
+    expect(texts(text)).toEqual(['firewall-offline-cmd --zone=public --add-forward-port=port=80:proto=tcp:toport=8080']);
+    expect(firewalldArgs.safeParse({ state: 'enabled', port_forward: ['80 to 8080'] }).error?.issues[0]?.message).toMatch(
+      /^Elements value for option 'port_forward' is of type .* and we were unable to convert to dict: dictionary requested, could not parse JSON or key=value/,
+    );
     const two = [
       { port: 1, proto: 'tcp', toport: 2 },
       { port: 3, proto: 'tcp', toport: 4 },
