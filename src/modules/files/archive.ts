@@ -14,6 +14,7 @@ import type { RunResult } from '../../executors/types.js';
 import { bool, str, strList } from '../system/args.js';
 import { defineModule, type Outcome, type Plan, type PlanContext, type Probe } from '../types.js';
 import { modeArg } from './mode.js';
+import { selinuxArgs } from './common.js';
 
 const schema = z
   .object({
@@ -27,6 +28,7 @@ const schema = z
     mode: modeArg.optional(),
     owner: str.optional(),
     group: str.optional(),
+    ...selinuxArgs,
   })
   .strict();
 

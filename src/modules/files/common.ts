@@ -34,10 +34,23 @@ export const str = z.preprocess(
   z.string(),
 );
 
+/**
+ * Ansible's SELinux file arguments. ansible-core sets them only where SELinux is enabled and
+ * ignores them elsewhere (set_context_if_different); tsplay takes them with no effect, as on a
+ * host without SELinux (docs/ansible-compat.md lists the difference on SELinux hosts).
+ */
+export const selinuxArgs = {
+  seuser: z.string().nullish().describe('SELinux user of the file (no effect: tsplay sets no SELinux contexts)'),
+  serole: z.string().nullish().describe('SELinux role of the file (no effect: tsplay sets no SELinux contexts)'),
+  setype: z.string().nullish().describe('SELinux type of the file (no effect: tsplay sets no SELinux contexts)'),
+  selevel: z.string().nullish().describe('SELinux level of the file (no effect: tsplay sets no SELinux contexts)'),
+};
+
 export const attrArgs = {
   mode: modeArg.optional(),
   owner: idArg.optional(),
   group: idArg.optional(),
+  ...selinuxArgs,
 };
 
 /**

@@ -19,6 +19,7 @@ import { quote, raw, type Shell } from '../../commands/quote.js';
 import type { Command } from '../../commands/types.js';
 import type { RunResult } from '../../executors/types.js';
 import { modeArg } from '../files/mode.js';
+import { selinuxArgs } from '../files/common.js';
 import { bool, idArg, int, str, strList } from '../system/args.js';
 import { defineModule, type Outcome, type Plan, type Probe } from '../types.js';
 
@@ -40,6 +41,7 @@ export const unarchiveArgs = z
     mode: modeArg.optional(),
     owner: idArg.optional(),
     group: idArg.optional(),
+    ...selinuxArgs,
   })
   .superRefine((a, ctx) => {
     if (a.copy !== undefined && a.remote_src !== undefined) ctx.addIssue({ code: 'custom', message: "parameters are mutually exclusive: ('copy', 'remote_src')", path: ['copy'] });

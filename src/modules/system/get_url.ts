@@ -10,7 +10,7 @@ import type { RunResult } from '../../executors/types.js';
 import { defineModule, type Outcome, type Probe } from '../types.js';
 import { bool, idArg, int, octalMode, str, withAliases } from './args.js';
 import { curlConfig, headerEntries, headersArg, redactUrl } from './curl.js';
-import { backupCommand, backupFileFrom } from '../files/common.js';
+import { backupCommand, backupFileFrom, selinuxArgs } from '../files/common.js';
 
 const ALGOS = ['md5', 'sha1', 'sha224', 'sha256', 'sha384', 'sha512'] as const;
 type Algo = (typeof ALGOS)[number];
@@ -24,6 +24,7 @@ export const getUrlArgs = withAliases(
     mode: octalMode.optional(),
     owner: idArg.optional(),
     group: idArg.optional(),
+    ...selinuxArgs,
     force: bool.optional(),
     headers: headersArg(z),
     timeout: int.optional(),

@@ -14,6 +14,7 @@ import type { RunResult } from '../../executors/types.js';
 import { defineModule, type Outcome } from '../types.js';
 import { bool, idArg, int, octalMode, str, withAliases } from './args.js';
 import { curlConfig, headerEntries, headersArg, redactUrl } from './curl.js';
+import { selinuxArgs } from '../files/common.js';
 
 const statusList = z.preprocess((v) => (Array.isArray(v) ? v : [v]).map((x) => (typeof x === 'string' && /^\d+$/.test(x.trim()) ? Number(x) : x)), z.array(z.number().int()));
 
@@ -41,6 +42,7 @@ export const uriArgs = withAliases(
     mode: octalMode.optional(),
     owner: idArg.optional(),
     group: idArg.optional(),
+    ...selinuxArgs,
     creates: str.optional(),
     removes: str.optional(),
   }),
