@@ -1,6 +1,7 @@
 /** `set_fact`: set host variables for the rest of the run (`cacheable` is accepted and ignored). */
 import { z } from 'zod';
 import { isAnsibleIdentifier } from '../../config/identifier.js';
+import { isPossiblyTemplate } from '../../template/ansible.js';
 import { defineModule } from '../types.js';
 
 export const setFactArgs = z.record(z.string(), z.unknown()).superRefine((a, ctx) => {
@@ -8,7 +9,8 @@ export const setFactArgs = z.record(z.string(), z.unknown()).superRefine((a, ctx
   if (keys.length === 0) ctx.addIssue({ code: 'custom', message: 'No key/value pairs provided, at least one is required for this action to succeed' });
   for (const k of keys) {
     // ansible's isidentifier: a Python keyword (class, None, True…) is refused too
-    if (!isAnsibleIdentifier(k)) {
+    // a templated name is checked once rendered (plan), as the action plugin templates each key
+    if (!isPossiblyTemplate(k) && !isAnsibleIdentifier(k)) {
       ctx.addIssue({
         code: 'custom',
         path: [k],
@@ -24,10 +26,19 @@ export const setFactModule = defineModule<SetFactArgs>({
   description: 'Set variables on the host for the rest of the run.',
   args: setFactArgs,
   local: true,
-  plan(args) {
+  plan(args, ctx) {
     const facts: Record<string, unknown> = {};
-    // ansible-core's set_fact (jinja2_native off): a string value true/false/yes/no becomes a bool
-    for (const [k, v] of Object.entries(args)) if (k !== 'cacheable') facts[k] = typeof v === 'string' && /^(true|false|yes|no)$/i.test(v) ? /^(true|yes)$/i.test(v) : v;
+    for (const [k0, v] of Object.entries(args)) {
+      if (k0 === 'cacheable') continue;
+      // ansible's set_fact action templates each key (`"{{ item.key }}": …` under with_dict)
+      const k = isPossiblyTemplate(k0) ? ctx.renderTemplate(k0) : k0;
+      if (!isAnsibleIdentifier(k)) {
+        const msg = `The variable name '${k}' is not valid. Variables must start with a letter or underscore character, and contain only letters, numbers and underscores.`;
+        return { changed: false, commands: [], failed: msg, result: { msg } };
+      }
+      // ansible-core's set_fact (jinja2_native off): a string value true/false/yes/no becomes a bool
+      facts[k] = typeof v === 'string' && /^(true|false|yes|no)$/i.test(v) ? /^(true|yes)$/i.test(v) : v;
+    }
     return { changed: false, commands: [], setFacts: facts, result: { ansible_facts: facts } };
   },
 });
