@@ -98,7 +98,8 @@ class PlayRun {
     const key = `${file}\0${inc.role?.dir ?? ''}\0${inc.section ?? ''}\0${JSON.stringify(inc.apply ?? null)}`;
     let got = this.includeCache.get(key);
     if (!got) {
-      const r = loadIncludedFile(file, inc);
+      // module arguments are checked when each task runs, as ansible-core does
+      const r = loadIncludedFile(file, inc, { deferArgErrors: true });
       for (const w of r.warnings) this.run.emitWarning(w);
       got = r.errors.length ? { errors: r.errors } : { tasks: r.tasks };
       this.includeCache.set(key, got);

@@ -54,6 +54,12 @@ export interface NormalizeOptions {
   includeStack?: string[];
   /** Where the YAML reader's warnings (duplicate keys) of included task files go. */
   warnings?: string[];
+  /**
+   * A file included at run time: a task's module arguments are checked when the task runs, as
+   * ansible-core does (a task the host never reaches, say under `when: false`, does not fail the
+   * include). `tsplay validate` still reports them.
+   */
+  deferArgErrors?: boolean;
 }
 
 const IDENT = /^[A-Za-z_][A-Za-z0-9_]*$/;
@@ -944,7 +950,7 @@ class Normalizer {
       );
     }
     const { errors } = validateModuleArgs(mod, merged, rawLoc, { as, argLoc, partial: true });
-    this.errors.push(...errors);
+    if (!this.opts.deferArgErrors) this.errors.push(...errors);
     return merged;
   }
 }
@@ -1010,7 +1016,11 @@ export function findIncludeFile(name: string, inc: IncludeTask): { file?: string
  * Read and validate the file a dynamic include names (when a host reaches it): its tasks, wrapped in
  * the include's `apply:` keywords when there are some; errors carry the file's positions.
  */
-export function loadIncludedFile(file: string, inc: IncludeTask, opts: { modules?: ModuleLookup } = {}): { tasks: TaskNode[]; errors: TsplayError[]; warnings: string[] } {
+export function loadIncludedFile(
+  file: string,
+  inc: IncludeTask,
+  opts: { modules?: ModuleLookup; deferArgErrors?: boolean } = {},
+): { tasks: TaskNode[]; errors: TsplayError[]; warnings: string[] } {
   const warnings: string[] = [];
   const parsed = readYamlFile(file, inc.loc);
   warnings.push(...parsed.warnings);
@@ -1033,6 +1043,7 @@ export function loadIncludedFile(file: string, inc: IncludeTask, opts: { modules
     includeDirs: [dir, ...inc.searchDirs.filter((d) => d !== dir)],
     includeStack: [...inc.includeStack, file],
     warnings,
+    ...(opts.deferArgErrors ? { deferArgErrors: true } : {}),
   });
   return { tasks: r.tasks, errors: r.errors, warnings };
 }
