@@ -898,8 +898,9 @@ async function taskStep(pr: PlayRun, tasks: Map<string, ModuleTask>, scope: Scop
   const label = (firstTask.role ? `${firstTask.role.name} : ` : '') + taskLabel(firstTask);
   if (!handler && !startAtReached(run, firstTask, label)) return;
   if (firstTask.module === 'meta') return metaStep(pr, entries, scope);
-  const tr = pr.taskReport(`${scope.path}#${label}`, label, firstTask, handler);
-  run.emit({ type: 'task-start', play: pr.play.name, task: label, module: firstTask.module, hosts: entries.map(([h]) => h), handler });
+  const shown = await shownLabel(run, entries[0]!, scope, label);
+  const tr = pr.taskReport(`${scope.path}#${label}`, shown, firstTask, handler);
+  run.emit({ type: 'task-start', play: pr.play.name, task: shown, module: firstTask.module, hosts: entries.map(([h]) => h), handler });
 
   if (!firstTask.runOnce && findModule(firstTask.module)?.bypassHostLoop) {
     // Ansible's BYPASS_HOST_LOOP (pause): the first host runs it; only that host sees the result
@@ -937,6 +938,20 @@ async function taskStep(pr: PlayRun, tasks: Map<string, ModuleTask>, scope: Scop
     run.aborted = 'a task failed with any_errors_fatal';
   }
   checkFailurePolicy(pr, scope);
+}
+
+/**
+ * The task name as the TASK banner shows it: templated with the first host's variables, and left as
+ * written when that fails (ansible-core's linear strategy: fail_on_undefined=False).
+ */
+async function shownLabel(run: RunContext, [host, task]: [string, ModuleTask], scope: Scope, label: string): Promise<string> {
+  if (!task.name || !hasTemplate(task.name)) return label;
+  try {
+    const name = renderString(task.name, await run.varsFor(run.hostState(host), scope, task), task.loc);
+    return (task.role ? `${task.role.name} : ` : '') + name;
+  } catch {
+    return label;
+  }
 }
 
 /** Render the task's templated boolean keywords for one host (Ansible: strict boolean of the result). */

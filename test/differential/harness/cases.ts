@@ -15,6 +15,8 @@ export interface PlaybookMeta {
   paths: string[];
   registered: string[];
   registeredExact: boolean;
+  /** `names: true`: the task names each tool shows (its TASK banners) are compared too. */
+  names?: boolean;
   fails: boolean;
   /** docker: a lab image of its own (fresh twins for this case alone), e.g. `debian-12-pkg`. */
   image?: string;
@@ -110,6 +112,7 @@ function loadOne(kind: Kind, dir: string, name: string): Case {
         paths: list('paths'),
         registered: list('registered'),
         registeredExact: meta['registered_exact'] === true,
+        names: meta['names'] === true,
         fails: c.fails,
       };
       if (meta['cli_args'] !== undefined) {

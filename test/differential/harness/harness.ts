@@ -304,6 +304,11 @@ async function runPlaybookCase(c: Case, sides: Sides): Promise<PlaybookRun> {
   if (a!.exitCode !== t!.exitCode) cmp.differences.push(`exit code: ansible ${a!.exitCode}; tsplay ${t!.exitCode}`);
   const host = (rows: NonNullable<typeof a>['rows']) => rows.filter((r) => r.host === 'target');
   compareSequence(host(a!.rows), host(t!.rows), cmp);
+  if (meta.names) {
+    const na = host(a!.rows).map((r) => r.task);
+    const nt = host(t!.rows).map((r) => r.task);
+    if (JSON.stringify(na) !== JSON.stringify(nt)) cmp.differences.push(`task names differ: ansible ${JSON.stringify(na)}; tsplay ${JSON.stringify(nt)}`);
+  }
   compareRecap(a!.recap, t!.recap, cmp);
   for (const name of meta.registered) compareRegistered(name, a!.registered?.[name], t!.registered?.[name], meta.registeredExact, cmp);
   cmp.differences.push(...compareFiles(a!.files, t!.files));
