@@ -21,7 +21,7 @@ import { timezoneModule } from './timezone.js';
 import { hostnameModule } from './hostname.js';
 import { localeGenModule } from './locale_gen.js';
 import { modprobeModule } from './modprobe.js';
-import { sebooleanModule, selinuxModule } from './selinux.js';
+import { sebooleanModule, selinuxModule, seportModule } from './selinux.js';
 import { rebootModule } from './reboot.js';
 
 /** Command, package, service, network and control modules. */
@@ -53,5 +53,6 @@ export const systemModules: ModuleDef[] = [
   localeGenModule,
   modprobeModule,
   sebooleanModule,
+  seportModule,
   selinuxModule,
 ];

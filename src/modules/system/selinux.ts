@@ -4,6 +4,7 @@
  * AnsibleModule's missing_required_lib text; seboolean with the library but SELinux off fails "SELinux
  * is disabled on this host.". Changing booleans or the SELinux state on an SELinux host is not
  * implemented yet: the task fails saying so (no lab image has SELinux to compare against).
+ * `seport` (community.general) likewise: libselinux, then policycoreutils' seobject, then SELinux on.
  */
 import { z } from 'zod';
 import { raw } from '../../commands/quote.js';
@@ -18,6 +19,8 @@ export interface SelinuxProbe {
   python: string;
   hasSelinux: boolean;
   hasSemanage: boolean;
+  /** policycoreutils' seobject (seport). */
+  hasSeobject?: boolean;
   /** selinux.is_selinux_enabled() (when the library is there). */
   enabled?: boolean;
 }
@@ -35,6 +38,11 @@ const PROGRAM = [
   "    print('semanage=1')",
   'except ImportError:',
   "    print('semanage=0')",
+  'try:',
+  '    import seobject',
+  "    print('seobject=1')",
+  'except ImportError:',
+  "    print('seobject=0')",
 ].join('\n');
 
 const probe: Probe = {
@@ -53,6 +61,7 @@ const probe: Probe = {
       python: v.get('python') ?? '/usr/bin/python3',
       hasSelinux: v.get('selinux') === '1',
       hasSemanage: v.get('semanage') === '1',
+      hasSeobject: v.get('seobject') === '1',
       ...(v.has('enabled') ? { enabled: v.get('enabled') === '1' } : {}),
     };
   },
@@ -121,4 +130,34 @@ export const selinuxModule = defineModule<SelinuxArgs>({
   probes: () => [probe],
   plan: (a, ctx) => planSelinux(a, ctx.probed['selinux'] as SelinuxProbe),
   returns: { msg: 'what changed', policy: 'the policy', state: 'the state asked for', configfile: 'the config file', reboot_required: 'whether a reboot is needed' },
+});
+
+const seportArgs = z.strictObject({
+  ports: z
+    .preprocess((v) => (typeof v === 'string' ? v.split(',').map((x) => x.trim()) : typeof v === 'number' ? [String(v)] : v), z.array(z.coerce.string()))
+    .describe('ports or port ranges (a list, or comma-separated text)'),
+  proto: z.enum(['tcp', 'udp']).describe('the protocol'),
+  setype: str.describe('the SELinux type for the ports'),
+  state: z.enum(['absent', 'present']).default('present'),
+  reload: bool.default(true),
+  local: bool.default(false),
+  ignore_selinux_state: bool.default(false),
+});
+export type SeportArgs = z.infer<typeof seportArgs>;
+
+export function planSeport(a: SeportArgs, p: SelinuxProbe): Plan {
+  if (!p.hasSelinux) return fail(missingRequiredLib('libselinux-python', p));
+  if (!p.hasSeobject) return fail(missingRequiredLib('policycoreutils-python', p));
+  if (!(a.ignore_selinux_state || p.enabled)) return fail('SELinux is disabled on this host.');
+  return fail(NOT_YET('seport'));
+}
+
+export const seportModule = defineModule<SeportArgs>({
+  name: 'seport',
+  aliases: ['community.general.seport'],
+  description: 'SELinux network port types (community.general.seport): the module’s answers on hosts without SELinux; SELinux hosts not yet',
+  args: seportArgs,
+  probes: () => [probe],
+  plan: (a, ctx) => planSeport(a, ctx.probed['selinux'] as SelinuxProbe),
+  returns: { ports: 'the ports', proto: 'the protocol', setype: 'the type', state: 'the state asked for' },
 });

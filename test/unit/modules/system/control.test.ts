@@ -103,6 +103,8 @@ describe('systemModules registry list', () => {
         'include_vars',
         'package',
         'reboot',
+        'seport',
+        'community.general.seport',
         'ansible.builtin.reboot',
         'ansible.legacy.reboot',
         'service',

@@ -1,5 +1,14 @@
 import { describe, expect, it } from 'vitest';
-import { missingRequiredLib, planSeboolean, planSelinux, sebooleanModule, selinuxModule, type SelinuxProbe } from '../../../../src/modules/system/selinux.js';
+import {
+  missingRequiredLib,
+  planSeboolean,
+  planSelinux,
+  planSeport,
+  sebooleanModule,
+  selinuxModule,
+  seportModule,
+  type SelinuxProbe,
+} from '../../../../src/modules/system/selinux.js';
 import { result } from '../../../fixtures/modules/system/context.js';
 
 const none: SelinuxProbe = { node: 'web1', python: '/usr/bin/python3', hasSelinux: false, hasSemanage: false };
@@ -7,11 +16,12 @@ const none: SelinuxProbe = { node: 'web1', python: '/usr/bin/python3', hasSelinu
 describe('seboolean / selinux on hosts without SELinux', () => {
   it('parses the probe output', () => {
     const p = sebooleanModule.probes!({ name: 'x', state: true }, {} as never)[0]!;
-    expect(p.parse(result('node=web1\npython=/usr/bin/python3\nselinux=1\nenabled=0\nsemanage=1\n'))).toEqual({
+    expect(p.parse(result('node=web1\npython=/usr/bin/python3\nselinux=1\nenabled=0\nsemanage=1\nseobject=0\n'))).toEqual({
       node: 'web1',
       python: '/usr/bin/python3',
       hasSelinux: true,
       hasSemanage: true,
+      hasSeobject: false,
       enabled: false,
     });
   });
@@ -38,5 +48,16 @@ describe('seboolean / selinux on hosts without SELinux', () => {
     expect(selinuxModule.args.safeParse({ state: 'off' }).success).toBe(false);
     expect(selinuxModule.args.safeParse({ state: 'disabled', conf: '/a', file: '/b' }).success).toBe(false);
     expect(selinuxModule.aliases).toContain('ansible.posix.selinux');
+  });
+
+  it('seport: libselinux, then seobject, then SELinux on, as community.general checks them; ports as text or a list', () => {
+    const a = seportModule.args.parse({ ports: '9100, 9101', proto: 'tcp', setype: 'http_port_t' });
+    expect(a).toMatchObject({ ports: ['9100', '9101'], state: 'present', reload: true, local: false });
+    expect(seportModule.args.parse({ ports: [8080, '8081-8089'], proto: 'udp', setype: 't' }).ports).toEqual(['8080', '8081-8089']);
+    expect(seportModule.args.safeParse({ ports: '1', proto: 'icmp', setype: 't' }).success).toBe(false);
+    expect(planSeport(a, none).failed).toContain('(libselinux-python)');
+    expect(planSeport(a, { ...none, hasSelinux: true }).failed).toContain('(policycoreutils-python)');
+    expect(planSeport(a, { ...none, hasSelinux: true, hasSeobject: true, enabled: false }).failed).toBe('SELinux is disabled on this host.');
+    expect(planSeport(a, { ...none, hasSelinux: true, hasSeobject: true, enabled: true }).failed).toMatch(/does not change SELinux hosts yet/);
   });
 });
