@@ -69,8 +69,12 @@ function widenPreprocessed(d: unknown, j: Json): void {
   for (const k of Object.keys(j)) delete j[k];
   if (t.includes('string')) {
     // a str argument: any scalar or structure is converted to its text
-  } else if (t.includes('array')) j.anyOf = [keep, { type: ['string', 'number'] }];
-  else if (t.includes('number') || t.includes('integer')) j.anyOf = [keep, { type: 'number' }, { type: 'string', pattern: '^\\s*[-+]?(\\d+\\.?\\d*|\\.\\d+)\\s*$' }];
+  } else if (t.includes('array')) {
+    // a list of str (strList): its number and boolean items become text too
+    const items = keep.items as Json | undefined;
+    if (items && items.type === 'string' && Object.keys(items).length === 1) keep.items = { type: ['string', 'number', 'boolean'] };
+    j.anyOf = [keep, { type: ['string', 'number'] }];
+  } else if (t.includes('number') || t.includes('integer')) j.anyOf = [keep, { type: 'number' }, { type: 'string', pattern: '^\\s*[-+]?(\\d+\\.?\\d*|\\.\\d+)\\s*$' }];
   else if (t.includes('object')) j.anyOf = [keep, { type: 'string' }];
   else Object.assign(j, keep);
   if (description !== undefined) j.description = description;

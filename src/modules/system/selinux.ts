@@ -10,7 +10,7 @@ import { z } from 'zod';
 import { raw } from '../../commands/quote.js';
 import type { RunResult } from '../../executors/types.js';
 import { defineModule, type Plan, type Probe } from '../types.js';
-import { bool, str } from './args.js';
+import { bool, str, strList } from './args.js';
 
 /** What the host's python3 says about SELinux. */
 export interface SelinuxProbe {
@@ -133,9 +133,7 @@ export const selinuxModule = defineModule<SelinuxArgs>({
 });
 
 const seportArgs = z.strictObject({
-  ports: z
-    .preprocess((v) => (typeof v === 'string' ? v.split(',').map((x) => x.trim()) : typeof v === 'number' ? [String(v)] : v), z.array(z.coerce.string()))
-    .describe('ports or port ranges (a list, or comma-separated text)'),
+  ports: strList.describe('ports or port ranges (a list, or comma-separated text)'),
   proto: z.enum(['tcp', 'udp']).describe('the protocol'),
   setype: str.describe('the SELinux type for the ports'),
   state: z.enum(['absent', 'present']).default('present'),
