@@ -9,6 +9,9 @@ export default defineConfig({
           setupFiles: ['test/lock-path.setup.ts'],
           include: ['test/unit/**/*.test.ts', 'test/integration/**/*.test.ts', 'src/**/*.test.ts', 'roles/**/*.test.ts'],
           environment: 'node',
+          // Integration tests run whole playbooks in real processes: 5 s (vitest's default) is a
+          // timing assertion on a loaded 2-core machine. This only guards against a hang.
+          testTimeout: 60_000,
         },
       },
       {

@@ -948,7 +948,8 @@ async function shownLabel(run: RunContext, [host, task]: [string, ModuleTask], s
   if (!task.name || !hasTemplate(task.name)) return label;
   try {
     const name = renderString(task.name, await run.varsFor(run.hostState(host), scope, task), task.loc);
-    return (task.role ? `${task.role.name} : ` : '') + name;
+    // a name templated from a vaulted or secret variable shows ******** where the secret was
+    return run.redactor.text((task.role ? `${task.role.name} : ` : '') + name);
   } catch {
     return label;
   }
