@@ -127,10 +127,13 @@ async function runLoop(run: RunContext, hs: HostState, task: ModuleTask, scope: 
   const results: HostTaskResult[] = [];
   const registeredItems: Registered[] = [];
   const diffs: FileDiff[] = [];
+  // set_fact / include_vars in a loop: the next items see what the earlier ones set (ansible's
+  // TaskExecutor updates the loop's variables with each item's ansible_facts)
+  let setSoFar: Record<string, unknown> | undefined;
   for (let i = 0; i < items.length; i++) {
     if (i > 0 && control.pause > 0) await sleep(control.pause * 1000, run.signal);
     const t0 = Date.now();
-    const vars = loopItemVars(base, control, items, i);
+    const vars = loopItemVars(setSoFar ? overlayVars(base, setSoFar) : base, control, items, i);
     let out: TaskOutcome;
     try {
       if (!conditionsHold(task, scope, vars)) {
@@ -156,6 +159,7 @@ async function runLoop(run: RunContext, hs: HostState, task: ModuleTask, scope: 
     if (out.setFacts) {
       Object.assign(run.hostState(out.factsHost ?? hs.name).hostVars, out.setFacts);
       run.redactor.scan(out.setFacts);
+      if ((out.factsHost ?? hs.name) === hs.name) setSoFar = { ...setSoFar, ...out.setFacts };
     }
     if (out.diff) diffs.push(...out.diff);
   }
