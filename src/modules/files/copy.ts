@@ -3,6 +3,7 @@ import { jsonDumps } from '../../template/jinja/filters/serialize.js';
 import { str as pyStr } from '../../template/jinja/py.js';
 import { createHash } from 'node:crypto';
 import { posix } from 'node:path';
+import { sh } from '../../commands/quote.js';
 import { defineModule, type Plan, type PlanContext } from '../types.js';
 import { probeFileState, type FileState } from './state.js';
 import {
@@ -37,6 +38,7 @@ const schema = z
     // Ansible decrypts a vault-encrypted src on the controller unless decrypt is false.
     decrypt: bool.default(true),
     backup: bool.default(false),
+    follow: bool.default(false).describe("a dest that is a symlink: write through it (true) or replace it by a regular file (false, Ansible's default)"),
     validate: z.string().optional(),
     ...attrArgs,
     mode: modeOrPreserveArg.optional(),
@@ -61,6 +63,12 @@ export interface PutFileSpec {
   backup: boolean;
   validate?: string;
   want: AttrWant;
+  /**
+   * `follow`: a dest that is a symlink is written through (its target gets the content). Without
+   * it (Ansible's default) the link is replaced by a regular file, and that is always a change:
+   * the action plugin's stat of a link has no checksum.
+   */
+  follow?: boolean;
   /** Extra result fields (src). */
   result?: Record<string, unknown>;
 }
@@ -92,6 +100,12 @@ export function planPutFile(
     return failedPlan(`Destination directory ${posix.dirname(dest)} does not exist`);
   }
   if (st.exists && st.resolved && st.resolved.type !== 'file') return failedPlan(`Destination ${dest} exists and is not a regular file (${st.state})`);
+  const existed = st.exists && st.resolved !== undefined;
+  // A link replaced by a regular file: the new file is written as a new one (umask mode, the user's owner).
+  const replacesLink = st.state === 'link' && !spec.follow;
+  if (replacesLink) st = { path: st.path, exists: false, state: 'absent' };
+  // follow: the link's target is the dest (the module's realpath), also in the result
+  else if (st.state === 'link' && st.realPath) dest = st.realPath;
   const exists = st.exists && st.resolved !== undefined;
   const same = exists && st.content?.equals(spec.content);
   const checksum = createHash('sha1').update(spec.content).digest('hex');
@@ -108,8 +122,8 @@ export function planPutFile(
   };
   const target = st.realPath ?? dest;
 
-  if (exists && !same && !spec.force) {
-    // Ansible: force=no never touches an existing file.
+  if (existed && !same && !spec.force) {
+    // Ansible: force=no never touches an existing file (nor a link to one).
     return { changed: false, commands: [], result: { ...result, changed: false } };
   }
   if (!same) {
@@ -122,6 +136,9 @@ export function planPutFile(
       backup: spec.backup,
       validate: spec.validate,
     });
+    // the copy module unlinks the link and creates an empty file in its place, whose mode (the
+    // umask's) the written file then keeps
+    if (replacesLink) commands.unshift({ kind: 'shell', cmd: sh`rm -f -- ${dest} && : > ${dest}`, describe: `replace the link ${dest} by a regular file` });
     const plan: Plan = { changed: true, commands, result: { ...result, changed: true } };
     if (ctx.diff) plan.diff = [contentDiff(dest, exists ? st.content : undefined, spec.content)];
     return withBackupResult(plan);
@@ -163,6 +180,7 @@ export const copy = defineModule<CopyArgs>({
         force: a.force,
         backup: a.backup,
         validate: a.validate,
+        follow: a.follow,
         want: { mode, owner: a.owner, group: a.group },
         result: a.src !== undefined ? { src: a.src } : {},
       },
