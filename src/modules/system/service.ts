@@ -128,7 +128,7 @@ export function planSystemd(w: Want, ctx: PlanContext): Plan {
   if (w.name === undefined) {
     if (w.state !== undefined || w.enabled !== undefined || w.masked !== undefined) return failPlan("missing parameter(s) required by 'state', 'enabled' or 'masked': name");
     // As the systemd module: no unit, no status to show.
-    return finish(steps, { name: null, status: {} }, w);
+    return finish(steps, { name: null, status: {} }, w, ctx.check);
   }
   const st = ctx.probed.unit as UnitStatus;
   if (!st.ok) return failPlan(`Could not query service ${w.name} on ${ctx.host}: ${st.error || 'systemctl failed'}`);
@@ -144,21 +144,23 @@ export function planSystemd(w: Want, ctx: PlanContext): Plan {
   if (w.enabled === true && !enabledNow) steps.push(systemctl('enable', name, false));
   if (w.enabled === false && enabledNow && !NOT_DISABLEABLE.has(st.isEnabled)) steps.push(systemctl('disable', name, false));
   const running = found && RUNNING.has(st.props.ActiveState ?? '');
+  // ansible's systemd module: restarted/reloaded start a unit that is not running, and report started
   if (w.state === 'started' && !running) steps.push(systemctl('start', name, w.noBlock));
-  if (w.state === 'stopped' && running) steps.push(systemctl('stop', name, w.noBlock));
-  if (w.state === 'restarted') steps.push(systemctl('restart', name, w.noBlock));
+  if (w.state === 'stopped' && (running || st.props.ActiveState === 'deactivating')) steps.push(systemctl('stop', name, w.noBlock));
+  if (w.state === 'restarted') steps.push(systemctl(running ? 'restart' : 'start', name, w.noBlock));
   if (w.state === 'reloaded') steps.push(systemctl(running ? 'reload' : 'start', name, w.noBlock));
   const status = st.props;
   return finish(
     steps,
     {
       name,
-      state: w.state,
+      state: w.state === 'restarted' || w.state === 'reloaded' ? 'started' : w.state,
       // The systemd module reports enabled only when asked to set it.
       enabled: w.enabled,
       status,
     },
     w,
+    ctx.check,
   );
 }
 
@@ -236,7 +238,7 @@ export function planSysv(w: Want, ctx: PlanContext): Plan {
   if (w.state === 'stopped' && running) steps.push(run('stop'));
   if (w.state === 'restarted') steps.push(run('restart'));
   if (w.state === 'reloaded') steps.push(run(running ? 'reload' : 'start'));
-  return finish(steps, { name, state: w.state, enabled: w.enabled ?? st.enabled }, w);
+  return finish(steps, { name, state: w.state, enabled: w.enabled ?? st.enabled }, w, ctx.check);
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -245,13 +247,14 @@ function failPlan(msg: string): Plan {
   return { changed: false, commands: [], failed: msg, result: { msg } };
 }
 
-function finish(steps: Step[], result: Record<string, unknown>, w: Want): Plan {
+function finish(steps: Step[], result: Record<string, unknown>, w: Want, check: boolean): Plan {
   const changed = steps.some((s) => s.counts);
   for (const k of Object.keys(result)) if (result[k] === undefined) delete result[k];
   return {
     changed,
     commands: steps.map((s) => s.cmd),
-    result: { ...result, changed },
+    // check mode reports this; a run's result is interpret's alone (a failure carries only msg)
+    result: check ? { ...result, changed } : {},
     interpret(outputs: RunResult[]): Outcome {
       for (let i = 0; i < outputs.length; i++) {
         const r = outputs[i]!;
@@ -259,7 +262,8 @@ function finish(steps: Step[], result: Record<string, unknown>, w: Want): Plan {
           const s = steps[i]!;
           const what = s.verb.startsWith('daemon-') ? `Failure when executing systemctl ${s.verb}` : `Unable to ${s.verb} service ${w.name}`;
           const msg = `${what}: ${(r.stderr.trim() || r.stdout.trim()).split('\n').slice(0, 5).join('\n')}`;
-          return { changed: steps.slice(0, i).some((x) => x.counts), failed: msg, msg, result: { ...result, rc: r.rc, stderr: r.stderr, stdout: r.stdout, msg } };
+          // the modules fail with fail_json(msg=…): no name, state or status in the result
+          return { changed: steps.slice(0, i).some((x) => x.counts), failed: msg, msg, result: { msg } };
         }
       }
       return { changed, result: { ...result, changed } };

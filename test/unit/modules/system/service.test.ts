@@ -20,7 +20,25 @@ describe('service on systemd', () => {
     expect(probeKeys).toEqual(['unit']);
     expect(plan.changed).toBe(false);
     expect(plan.commands).toEqual([]);
-    expect(plan.result).toMatchObject({ name: 'nginx', state: 'started', enabled: true, status: { ActiveState: 'active' } });
+    expect(plan.interpret!(plan.commands.map(() => ({ rc: 0, stdout: '', stderr: '', durationMs: 1 }))).result).toMatchObject({
+      name: 'nginx',
+      state: 'started',
+      enabled: true,
+      status: { ActiveState: 'active' },
+    });
+  });
+
+  it('restarted/reloaded on a unit that is not running start it and report started; a failed start carries only msg', () => {
+    for (const state of ['restarted', 'reloaded']) {
+      const { plan } = planWith(systemdModule, { args: { name: 'nginx', state }, probes: { unit: STOPPED_DISABLED } });
+      expect(cmdTexts(plan.commands)).toEqual(['systemctl start -- nginx']);
+      const failed = plan.interpret!([{ rc: 1, stdout: '', stderr: 'Job for nginx.service failed.\n', durationMs: 1 }]);
+      expect(failed.failed).toBe('Unable to start service nginx: Job for nginx.service failed.');
+      expect(failed.result).toEqual({ msg: 'Unable to start service nginx: Job for nginx.service failed.' });
+    }
+    const running = planWith(systemdModule, { args: { name: 'nginx', state: 'restarted' }, probes: { unit: RUNNING_ENABLED } }).plan;
+    expect(cmdTexts(running.commands)).toEqual(['systemctl restart -- nginx']);
+    expect(running.interpret!([{ rc: 0, stdout: '', stderr: '', durationMs: 1 }]).result).toMatchObject({ state: 'started', changed: true });
   });
 
   it('starts and enables a stopped, disabled unit (enable first)', () => {
@@ -150,7 +168,7 @@ describe('service without systemd', () => {
     expect(probeKeys).toEqual([]);
     expect(cmdTexts(plan.commands)).toEqual(['systemctl daemon-reload']);
     expect(plan.changed).toBe(false);
-    expect(plan.result).toMatchObject({ name: null, status: {} });
+    expect(plan.interpret!(plan.commands.map(() => ({ rc: 0, stdout: '', stderr: '', durationMs: 1 }))).result).toMatchObject({ name: null, status: {} });
     const legacy = planWith(serviceModule, { args: { name: 'nginx', state: 'started', 'daemon-reload': 'yes' }, facts: debianNoSystemd, probes: { sysv: sysv({}) } }).plan;
     expect(legacy.failed).toMatch(/^Unsupported parameters for \(ansible.legacy.service\) module: daemon_reload\. Supported parameters include: arguments, enabled, name, pattern/);
     expect(planWith(serviceModule, { args: { daemon_reload: true }, facts: debianNoSystemd }).plan.failed).toBe('missing required arguments: name');
@@ -196,6 +214,9 @@ esac
     const out = runLocal(first.probeCmds[0]!, { env: { PATH: `${dir}:${process.env.PATH}` } });
     const { plan } = planWith(serviceModule, { args: { name: 'nginx', state: 'started', enabled: true }, probes: { unit: out.stdout } });
     expect(cmdTexts(plan.commands)).toEqual(['systemctl enable -- nginx', 'systemctl start -- nginx']);
-    expect(plan.result).toMatchObject({ status: { ActiveState: 'inactive', UnitFileState: 'disabled' }, enabled: true });
+    expect(plan.interpret!(plan.commands.map(() => ({ rc: 0, stdout: '', stderr: '', durationMs: 1 }))).result).toMatchObject({
+      status: { ActiveState: 'inactive', UnitFileState: 'disabled' },
+      enabled: true,
+    });
   });
 });
