@@ -4,6 +4,10 @@ import { isAnsibleIdentifier } from '../../config/identifier.js';
 import { isPossiblyTemplate } from '../../template/ansible.js';
 import { defineModule } from '../types.js';
 
+/** ansible's set_fact message for a name that is no identifier. */
+const invalidName = (k: string): string =>
+  `The variable name '${k}' is not valid. Variables must start with a letter or underscore character, and contain only letters, numbers and underscores.`;
+
 export const setFactArgs = z.record(z.string(), z.unknown()).superRefine((a, ctx) => {
   const keys = Object.keys(a).filter((k) => k !== 'cacheable');
   if (keys.length === 0) ctx.addIssue({ code: 'custom', message: 'No key/value pairs provided, at least one is required for this action to succeed' });
@@ -14,7 +18,7 @@ export const setFactArgs = z.record(z.string(), z.unknown()).superRefine((a, ctx
       ctx.addIssue({
         code: 'custom',
         path: [k],
-        message: `The variable name '${k}' is not valid. Variables must start with a letter or underscore character, and contain only letters, numbers and underscores.`,
+        message: invalidName(k),
       });
     }
   }
@@ -33,7 +37,7 @@ export const setFactModule = defineModule<SetFactArgs>({
       // ansible's set_fact action templates each key (`"{{ item.key }}": …` under with_dict)
       const k = isPossiblyTemplate(k0) ? ctx.renderTemplate(k0) : k0;
       if (!isAnsibleIdentifier(k)) {
-        const msg = `The variable name '${k}' is not valid. Variables must start with a letter or underscore character, and contain only letters, numbers and underscores.`;
+        const msg = invalidName(k);
         return { changed: false, commands: [], failed: msg, result: { msg } };
       }
       // ansible-core's set_fact (jinja2_native off): a string value true/false/yes/no becomes a bool
