@@ -37,6 +37,8 @@ export interface HostState {
   inventoryVars: Record<string, unknown>;
   facts?: HostFacts;
   factsPromise?: Promise<HostFacts>;
+  /** A gathering started by probe ahead, beside the first probes: the first task takes it, failure included (engine/task.ts). */
+  factsAhead?: Promise<HostFacts>;
   /** Ansible's fact cache for the host (names as `setup` returns them), set by gathering and `setup`. */
   ansibleFacts?: Record<string, unknown>;
   /** set_fact values and registered results (persist for the whole playbook run, like Ansible). */

@@ -195,9 +195,12 @@ export async function runPlay(run: RunContext, loaded: Play): Promise<PlayReport
     pr.batch = batch;
     pr.batchEnded = false;
     run.playBatch = batch;
-    if (play.gatherFacts) await gatherStep(pr, batch);
     const sections: TaskNode[][] = [play.preTasks, [...roles, ...play.tasks], play.postTasks];
     const names = ['pre_tasks', 'tasks', 'post_tasks'];
+    if (play.gatherFacts) {
+      const s0 = sections.findIndex((n) => n.length > 0);
+      await gatherStep(pr, batch, s0 < 0 ? undefined : { nodes: sections[s0]!, scope: playScope(play, names[s0]!) });
+    }
     for (let s = 0; s < sections.length; s++) {
       const nodes = sections[s]!;
       if (nodes.length) {
@@ -353,7 +356,7 @@ export function serialBatches(hosts: string[], serial?: Array<number | string>):
   return batches;
 }
 
-async function gatherStep(pr: PlayRun, batch: string[]): Promise<void> {
+async function gatherStep(pr: PlayRun, batch: string[], first?: { nodes: TaskNode[]; scope: Scope }): Promise<void> {
   const { run } = pr;
   const fake = syntheticTask('gather_facts', pr.play.loc);
   const name = 'Gathering Facts';
@@ -368,7 +371,13 @@ async function gatherStep(pr: PlayRun, batch: string[]): Promise<void> {
           // gather_subset is checked first: a bad one fails the host before anything runs (Ansible's message)
           const subset = pr.play.gatherSubset;
           if (subset) resolveGatherSubset(subset);
-          const facts = await run.ensureFacts(hs, pr.play.gatherTimeout === undefined ? undefined : pr.play.gatherTimeout * 1000);
+          const gathering = run.ensureFacts(hs, pr.play.gatherTimeout === undefined ? undefined : pr.play.gatherTimeout * 1000);
+          // the probes of the first tasks that do not depend on facts go beside the gathering (probe ahead)
+          if (first && !noProbeAhead(run)) {
+            const coming = first.nodes.filter((n): n is ModuleTask => n.kind === 'module').map((t) => ({ task: withInherited(t, first.scope), scope: first.scope }));
+            if (coming.length > 1) await probeAhead(run, hs, coming);
+          }
+          const facts = await gathering;
           // Ansible's fact cache: what setup returned, merged into what an earlier gathering left
           const selected = selectAnsibleFacts(facts.ansible ?? {}, { gatherSubset: subset });
           // secret-named values in the remote environment or local facts are secrets, as the controller's are
@@ -383,6 +392,11 @@ async function gatherStep(pr: PlayRun, batch: string[]): Promise<void> {
       }),
     ),
   );
+}
+
+/** Probe ahead is off (the API option, or TSPLAY_PROBE_AHEAD=0 as the bench's comparison run sets it). */
+function noProbeAhead(run: RunContext): boolean {
+  return run.opts.noProbeAhead ?? process.env.TSPLAY_PROBE_AHEAD === '0';
 }
 
 /** Walk host → task-list maps in lockstep (linear strategy), one position at a time. */
@@ -402,7 +416,7 @@ async function runLists(pr: PlayRun, lists: Lists, scope: Scope): Promise<void> 
     const path = `${scope.path}/${i}`;
     // Probe ahead: a host without probe results waiting sends the probes of its coming tasks at
     // this level in one round trip (engine/task.ts probeAhead).
-    if (byKind.module.size && !(pr.run.opts.noProbeAhead ?? process.env.TSPLAY_PROBE_AHEAD === '0')) {
+    if (byKind.module.size && !noProbeAhead(pr.run)) {
       await Promise.all(
         [...byKind.module.keys()].map((host) => {
           const hs = pr.run.hostState(host);

@@ -296,7 +296,30 @@ export function taskLabel(task: ModuleTask): string {
  * privilege escalation, environment, deadline, the host it runs on and the plan context. Shared by
  * the run itself and by probing ahead (the probes' commands must be the same text either way).
  */
-async function prepareTask(run: RunContext, hs: HostState, task: ModuleTask, scope: Scope, vars: Record<string, unknown>) {
+/** Thrown when probe ahead computes a task's probes before the host's facts are in: the task is probed when it runs. */
+const FACTS_NOT_YET = Symbol('facts not gathered yet');
+const SPECULATIVE_FACTS = new Proxy({} as HostFacts, {
+  get(_, key) {
+    // a Promise resolution or an inspection looks for these: not a read of a fact
+    if (typeof key === 'symbol' || key === 'then' || key === 'toJSON') return undefined;
+    throw FACTS_NOT_YET;
+  },
+  has() {
+    throw FACTS_NOT_YET;
+  },
+  ownKeys() {
+    throw FACTS_NOT_YET;
+  },
+});
+
+/** The first task on a host takes the gathering probe ahead started, failure included (it fails as it would have). */
+function takeFactsAhead(hs: HostState): Promise<HostFacts> | undefined {
+  const p = hs.factsAhead;
+  hs.factsAhead = undefined;
+  return p;
+}
+
+async function prepareTask(run: RunContext, hs: HostState, task: ModuleTask, scope: Scope, vars: Record<string, unknown>, speculative = false) {
   const mod = findModule(task.module);
   if (!mod) throw new TsplayError('VALIDATION', `unknown module "${task.moduleAs}"`, { location: task.loc });
   const rendered = removeOmit(renderValue(task.args, vars, task.loc)) as Record<string, unknown>;
@@ -341,7 +364,11 @@ async function prepareTask(run: RunContext, hs: HostState, task: ModuleTask, sco
     target = await run.delegateState(to);
   }
 
-  const facts: HostFacts | undefined = mod.local ? target.facts : await run.ensureFacts(target);
+  // Facts are gathered for a module that reads them; a factsFree one (and probe ahead before the
+  // facts are in) gets SPECULATIVE_FACTS, which throws FACTS_NOT_YET where read (runOnce gathers then).
+  const facts: HostFacts | undefined = mod.local
+    ? target.facts
+    : (target.facts ?? (speculative || mod.factsFree ? SPECULATIVE_FACTS : await (takeFactsAhead(target) ?? run.ensureFacts(target))));
   // The connection every probe and command of this task uses, and how a shell command runs on it.
   const executor = () => run.executorFor(target, connKw && { ...run.playConnection(target), ...connKw });
   // A command may change what the host's probes would read: what was probed ahead is dropped.
@@ -390,7 +417,7 @@ async function runOnce(run: RunContext, hs: HostState, task: ModuleTask, scope: 
     scope,
     vars,
   );
-  const probeAndPlan = async (staged?: RunResult[]): Promise<Plan> => {
+  const probeAndPlanOnce = async (staged?: RunResult[]): Promise<Plan> => {
     const probed: Record<string, unknown> = {};
     if (!mod.local && mod.probes) {
       const probes = mod.probes(args, planCtxBase);
@@ -407,6 +434,16 @@ async function runOnce(run: RunContext, hs: HostState, task: ModuleTask, scope: 
     }
     const ctx: PlanContext = { ...planCtxBase, probed, ...(staged ? { staged } : {}) };
     return mod.plan(args, ctx);
+  };
+  // A factsFree module that reads facts after all: gather them, then probe and plan again.
+  const probeAndPlan = async (staged?: RunResult[]): Promise<Plan> => {
+    try {
+      return await probeAndPlanOnce(staged);
+    } catch (e) {
+      if (e !== FACTS_NOT_YET) throw e;
+      planCtxBase.facts = await (takeFactsAhead(target) ?? run.ensureFacts(target));
+      return probeAndPlanOnce(staged);
+    }
   };
   let plan: Plan;
   try {
@@ -663,7 +700,7 @@ const PROBE_AHEAD_MODULES = new Set([
  * How many tasks ahead a host's probes are sent: first a few, four times more each time they were
  * all used before anything changed, a quarter while the host keeps changing (a first run).
  */
-const PROBE_AHEAD_FIRST = 8;
+const PROBE_AHEAD_FIRST = 16;
 const PROBE_AHEAD_MAX = 64;
 
 /**
@@ -721,6 +758,18 @@ export async function probeAhead(run: RunContext, hs: HostState, tasks: Array<{ 
     if (!changed) hs.probeWindow = 2;
     return;
   }
+  // No facts yet (gather_facts: false, or gathering under way): when a coming task reads them, they
+  // are gathered on a channel of their own beside the probes, instead of in a round trip before them.
+  const speculative = !hs.facts;
+  const readsFacts = tasks.slice(0, window).some(({ task }) => {
+    const m = findModule(task.module);
+    return !!m && !m.local && !m.factsFree;
+  });
+  if (speculative && readsFacts && !hs.factsPromise) {
+    const p = run.ensureFacts(hs);
+    p.catch(() => undefined);
+    hs.factsAhead = p;
+  }
   const groups = new Map<string, { ex: () => Promise<Executor>; opts: { env?: Record<string, string> } & Record<string, unknown>; keys: Set<string>; cmds: string[] }>();
   for (const { task, scope } of tasks.slice(0, window)) {
     const mod = findModule(task.module);
@@ -733,7 +782,7 @@ export async function probeAhead(run: RunContext, hs: HostState, tasks: Array<{ 
       const each = loop ? loop.items.slice(0, PROBE_AHEAD_MAX).map((_, i) => loopItemVars(base, loop.control, loop.items, i)) : [base];
       for (const vars of each) {
         if (!conditionsHold(task, scope, vars)) continue;
-        const t = await prepareTask(run, hs, task, scope, vars);
+        const t = await prepareTask(run, hs, task, scope, vars, speculative);
         if (t.target !== hs || !deadlineFree(t.within)) continue;
         const group = JSON.stringify([t.escalation, t.env ?? null, t.connKw ?? null]);
         let g = groups.get(group);

@@ -134,6 +134,12 @@ export interface ModuleDef<A = any> {
   freeFormKeyValues?: boolean;
   /** Runs on the controller only (debug, set_fact, assert, fail): no connection needed. */
   local?: boolean;
+  /**
+   * Its probes, plan and interpret never read `ctx.facts` (files, commands, HTTP): the engine does
+   * not gather the host's facts for it, so a play of such tasks without gather_facts costs no
+   * gathering round trip. A module without it gets the host's facts gathered before its probes.
+   */
+  factsFree?: boolean;
   /** Runs once, on the task's first host only; the other hosts get no result (Ansible's BYPASS_HOST_LOOP: pause). */
   bypassHostLoop?: boolean;
   probes?(args: A, ctx: Omit<PlanContext, 'probed'>): Probe[];

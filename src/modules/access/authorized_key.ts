@@ -283,6 +283,7 @@ function parentDir(p: string): string {
 
 export const authorizedKey = defineModule<AuthorizedKeyArgs>({
   name: 'authorized_key',
+  factsFree: true,
   aliases: ['ansible.posix.authorized_key'],
   description: "Add or remove SSH authorized keys of a user as ansible.posix's authorized_key (keys given as text; URLs are refused)",
   args: authorizedKeyArgs,

@@ -146,6 +146,7 @@ function knownHostsProbe(a: KnownHostsArgs): Probe {
 
 export const knownHosts = defineModule<KnownHostsArgs>({
   name: 'known_hosts',
+  factsFree: true,
   description: "Add or remove a host key in a known_hosts file as ansible-core 2.14's known_hosts (ssh-keygen on the host finds the host's lines)",
   // `host` stays its own key (the module's result carries it when given); noted as name's alias for `tsplay modules show`.
   args: noteArgAliases(schema, { host: 'name' }),

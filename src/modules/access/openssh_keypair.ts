@@ -237,6 +237,7 @@ function secureMove(src: string, dest: string): string {
 
 export const opensshKeypair = defineModule<OpensshKeypairArgs>({
   name: 'openssh_keypair',
+  factsFree: true,
   aliases: ['community.crypto.openssh_keypair'],
   description: "Generate, check or remove an OpenSSH key pair with ssh-keygen on the host as community.crypto's openssh_keypair (opensshbin backend)",
   args: opensshKeypairArgs,

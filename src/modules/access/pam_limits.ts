@@ -165,6 +165,7 @@ function dirProbe(dest: string): Probe {
 
 export const pamLimits = defineModule<PamLimitsArgs>({
   name: 'pam_limits',
+  factsFree: true,
   aliases: ['community.general.pam_limits', 'community.general.system.pam_limits'],
   description: "Set a PAM limit in /etc/security/limits.conf (or dest) as community.general's pam_limits",
   args: pamLimitsArgs,

@@ -441,6 +441,7 @@ export function planPamd(a: PamdArgs, st: FileState, ctx: { check: boolean; diff
 
 export const pamd = defineModule<PamdArgs>({
   name: 'pamd',
+  factsFree: true,
   aliases: ['community.general.pamd', 'community.general.system.pamd'],
   description: "Add, update or remove a rule (or its arguments) in a PAM service file, as community.general's pamd",
   args: pamdArgs,

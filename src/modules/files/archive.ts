@@ -338,6 +338,7 @@ export function planArchive(a: ArchiveArgs, ctx: PlanContext): Plan {
 
 export const archive = defineModule<ArchiveArgs>({
   name: 'archive',
+  factsFree: true,
   aliases: ['community.general.archive'],
   description: 'Pack paths into a tar/tar.gz/tar.bz2/tar.xz/zip archive or compress one file, on the host (its python3, as the module)',
   args: schema,

@@ -229,6 +229,7 @@ export function planAssemble(a: AssembleArgs, srcDir: SourceDir, dest: FileState
 
 export const assemble = defineModule<AssembleArgs>({
   name: 'assemble',
+  factsFree: true,
   description: "Concatenate a directory's files (sorted, optional regexp and delimiter) into one file, ansible.builtin.assemble",
   args: schema as unknown as z.ZodType<AssembleArgs>,
   probes: (a) => (a.remote_src ? [sourceDirProbe(a.src), probeFileState(a.dest, { content: true, key: 'dest' })] : putFileProbes(a.dest, undefined)),

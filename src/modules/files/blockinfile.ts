@@ -169,6 +169,7 @@ export function planBlockInFile(a: BlockInFileArgs, st: FileState, ctx: Pick<Pla
 
 export const blockinfile = defineModule<BlockInFileArgs>({
   name: 'blockinfile',
+  factsFree: true,
   description: "Insert, update or remove a marked block of lines, Ansible's blockinfile byte for byte",
   args: withAliases({ dest: 'path', destfile: 'path', name: 'path', content: 'block' }, schema) as unknown as z.ZodType<BlockInFileArgs>,
   probes: (a) => [probeFileState(a.path, { content: true, key: 'dest' })],

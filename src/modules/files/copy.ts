@@ -150,6 +150,7 @@ export function planPutFile(
 
 export const copy = defineModule<CopyArgs>({
   name: 'copy',
+  factsFree: true,
   description: 'Write a file from inline content or a controller file (files/), with mode/owner/group, backup and validate',
   args: withAliases({ thirsty: 'force' }, schema) as unknown as z.ZodType<CopyArgs>,
   probes: (a) => [...putFileProbes(a.dest, a.src), ...(a.remote_src ? [probeFileState(a.src!, { content: true, key: 'remote_src' })] : [])],

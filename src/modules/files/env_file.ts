@@ -165,6 +165,7 @@ export function planEnvFile(a: EnvFileArgs, st: FileState, ctx: Pick<PlanContext
 /** tsplay's own: keep a KEY=VALUE file (docker --env-file, systemd EnvironmentFile) in shape. */
 export const envFile = defineModule<EnvFileArgs>({
   name: 'env_file',
+  factsFree: true,
   description: 'Set or remove KEY=VALUE entries in an env file, keeping comments, blank lines and order',
   args: withAliases({ dest: 'path', name: 'path' }, schema) as unknown as z.ZodType<EnvFileArgs>,
   probes: (a) => [probeFileState(a.path, { content: true, key: 'dest' })],

@@ -157,6 +157,7 @@ export function planFetch(a: FetchArgs, ctx: PlanContext): Plan {
 
 export const fetch = defineModule<FetchArgs>({
   name: 'fetch',
+  factsFree: true,
   description: 'Copy a file from the host to the controller, under dest/<inventory_hostname>/<src> (or dest itself with flat)',
   args: schema,
   // check mode skips the task before anything is read, as ansible-core's action

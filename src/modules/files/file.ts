@@ -234,6 +234,7 @@ export function planFile(a: FileArgs, { st, srcSt }: Ctx): Plan {
 
 export const file = defineModule<FileArgs>({
   name: 'file',
+  factsFree: true,
   description: 'Manage files, directories, symlinks and hard links and their mode/owner/group',
   args: withAliases({ dest: 'path', name: 'path' }, schema) as unknown as z.ZodType<FileArgs>,
   probes: (a) => {

@@ -349,6 +349,7 @@ function sha1(b: Buffer | undefined): string | undefined {
 
 export const find = defineModule<FindArgs>({
   name: 'find',
+  factsFree: true,
   description: 'List files below paths that match names (glob or Python regex), age, size, type or content (never changes anything)',
   args: withAliases({ name: 'paths', path: 'paths', pattern: 'patterns', exclude: 'excludes' }, schema) as unknown as z.ZodType<FindArgs>,
   probes: (a): Probe[] => [{ key: 'find', cmd: raw(findCommand(a)), parse: (r: RunResult) => parseFindProbe(a.paths, r) }],

@@ -286,6 +286,7 @@ export function planIniFile(a: IniFileArgs, st: FileState, ctx: Pick<PlanContext
 
 export const iniFile = defineModule<IniFileArgs>({
   name: 'ini_file',
+  factsFree: true,
   aliases: ['community.general.ini_file'],
   description: "Set, add or remove options and sections in an INI file, community.general's ini_file byte for byte",
   args: withAliases({ dest: 'path' }, schema) as unknown as z.ZodType<IniFileArgs>,

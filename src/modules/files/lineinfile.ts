@@ -204,6 +204,7 @@ export function planLineInFile(a: LineInFileArgs, st: FileState, ctx: Pick<PlanC
 
 export const lineinfile = defineModule<LineInFileArgs>({
   name: 'lineinfile',
+  factsFree: true,
   description: "Ensure a line is in a file (or not), Ansible's lineinfile byte for byte",
   args: withAliases({ dest: 'path', destfile: 'path', name: 'path', regex: 'regexp', value: 'line' }, schema) as unknown as z.ZodType<LineInFileArgs>,
   probes: (a) => [probeFileState(a.path, { content: true, key: 'dest' })],

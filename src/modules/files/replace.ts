@@ -100,6 +100,7 @@ export function planReplace(a: ReplaceArgs, st: FileState, ctx: Pick<PlanContext
 
 export const replace = defineModule<ReplaceArgs>({
   name: 'replace',
+  factsFree: true,
   description: "Replace every match of a Python regex in a file (MULTILINE, optionally between after/before), Ansible's replace",
   args: withAliases({ dest: 'path', destfile: 'path', name: 'path' }, schema) as unknown as z.ZodType<ReplaceArgs>,
   probes: (a) => [probeFileState(a.path, { content: true, key: 'dest' })],

@@ -47,6 +47,7 @@ export function planSlurp(a: SlurpArgs, read: SlurpRead): Plan {
 
 export const slurp = defineModule<SlurpArgs>({
   name: 'slurp',
+  factsFree: true,
   description: 'Read a remote file and return its bytes as base64 (ansible.builtin.slurp)',
   args: withAliases({ path: 'src' }, schema) as unknown as z.ZodType<SlurpArgs>,
   probes: (a) => [slurpProbe(a.src)],

@@ -249,6 +249,7 @@ export function probeStat(path: string, o: StatProbeOptions, key = 'stat'): Prob
 
 export const stat = defineModule<StatArgs>({
   name: 'stat',
+  factsFree: true,
   description: "Report a path's type, mode, owner, size, times, checksum, link target, MIME type and attributes (never changes anything)",
   args: withAliases(
     {

@@ -81,6 +81,7 @@ export function planTempfile(a: TempfileArgs, check: boolean): Plan {
 
 export const tempfile = defineModule<TempfileArgs>({
   name: 'tempfile',
+  factsFree: true,
   description: 'Create a temporary file or directory (mode 0600/0700) and return its path, ansible.builtin.tempfile',
   args: schema as unknown as z.ZodType<TempfileArgs>,
   plan: (a, ctx) => planTempfile(a, ctx.check),

@@ -34,6 +34,7 @@ export type TemplateArgs = z.infer<typeof schema>;
  */
 export const template = defineModule<TemplateArgs>({
   name: 'template',
+  factsFree: true,
   description: 'Render a Jinja2 template (or a .hbs handlebars one) from templates/ to a file on the host (mode/owner/group, backup, validate)',
   args: withAliases({}, schema) as unknown as z.ZodType<TemplateArgs>,
   probes: (a) => putFileProbes(a.dest, a.src),

@@ -154,6 +154,7 @@ export function planYamlEdit(a: YamlEditArgs, st: FileState, ctx: Pick<PlanConte
 /** tsplay's own: set/delete dotted paths in a YAML file with the `yaml` Document API (comments survive). */
 export const yamlEdit = defineModule<YamlEditArgs>({
   name: 'yaml_edit',
+  factsFree: true,
   description: 'Set or delete dotted paths (a.b.0.c) in a YAML file, keeping comments and key order',
   args: withAliases({ dest: 'path', name: 'path' }, schema) as unknown as z.ZodType<YamlEditArgs>,
   probes: (a) => [probeFileState(a.path, { content: true, key: 'dest' })],

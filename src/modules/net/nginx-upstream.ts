@@ -357,6 +357,7 @@ function planRestore(a: NginxUpstreamArgs, st: NginxFileState): Plan {
 
 export const nginxUpstreamModule = defineModule<NginxUpstreamArgs>({
   name: 'nginx_upstream',
+  factsFree: true,
   returns: {
     path: 'the edited file',
     upstream: 'the upstream name',

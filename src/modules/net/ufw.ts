@@ -285,6 +285,7 @@ export function planUfw(a: UfwArgs, p: UfwProbe, check: boolean): Plan {
 
 export const ufwModule = defineModule<UfwArgs>({
   name: 'ufw',
+  factsFree: true,
   aliases: ['community.general.ufw', 'community.general.system.ufw'],
   description: 'Manage ufw: enable/disable/reload/reset, default policies, logging and rules, as community.general.ufw.',
   args: ufwArgs,

@@ -713,6 +713,7 @@ function runPlan(c: Ctx, script: string[], result: Record<string, unknown>, o: R
 
 export const gitModule = defineModule<GitArgs>({
   name: 'git',
+  factsFree: true,
   aliases: ['ansible.builtin.git'],
   description: 'Clone a git repository or bring a checkout to a version (branch, tag, sha), as ansible.builtin.git.',
   args: gitArgs,

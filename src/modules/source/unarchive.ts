@@ -410,6 +410,7 @@ function isZip(b: Buffer): boolean {
 
 export const unarchiveModule = defineModule<UnarchiveArgs>({
   name: 'unarchive',
+  factsFree: true,
   description: 'Unpack a tar or zip archive (from the controller or, with remote_src, from the host) into an existing directory.',
   args: unarchiveArgs,
   probes(a, ctx): Probe[] {

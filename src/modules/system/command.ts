@@ -242,6 +242,7 @@ export function planRun(spec: RunSpec | string, ctx: PlanContext): Plan {
 
 export const commandModule = defineModule<CommandArgs>({
   name: 'command',
+  factsFree: true,
   returns: {
     cmd: 'the command as run (argv)',
     rc: 'exit code',

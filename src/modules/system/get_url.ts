@@ -223,6 +223,7 @@ export function interpretDownload(a: GetUrlArgs, dest: string, outputs: RunResul
 
 export const getUrlModule = defineModule<GetUrlArgs>({
   name: 'get_url',
+  factsFree: true,
   description: 'Download a file from a URL onto the host (curl on the target), with checksum, mode, owner and group.',
   args: getUrlArgs,
   probes(a) {

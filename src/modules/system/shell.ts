@@ -4,6 +4,7 @@ import { commandModule, guardProbe, planRun, runSpec, shellArgs, type ShellArgs 
 
 export const shellModule = defineModule<ShellArgs>({
   name: 'shell',
+  factsFree: true,
   description: 'Run a script through /bin/sh -c (or `executable`) on the host.',
   args: shellArgs,
   freeForm: '_raw_params',

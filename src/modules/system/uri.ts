@@ -267,6 +267,7 @@ export function uriScript(a: UriArgs, curl: string, want: number[], readBody: bo
 
 export const uriModule = defineModule<UriArgs>({
   name: 'uri',
+  factsFree: true,
   description: 'Send an HTTP request from the host (curl on the target); fails unless the status is in status_code.',
   args: uriArgs,
   plan(a) {

@@ -2,6 +2,7 @@
 // probe results from there only while nothing has run on the host since. These runs interleave
 // reads and changes of the same files: every task must see what the tasks before it did, exactly
 // as when each task probes for itself (TSPLAY_PROBE_AHEAD=0 gives the reference).
+import { chmodSync, mkdirSync, readFileSync, existsSync, writeFileSync } from 'node:fs';
 import { afterAll, describe, expect, it } from 'vitest';
 import { cleanupProjects, localInventory, project, resultsOf, run } from './project.js';
 
@@ -81,5 +82,39 @@ describe('probe ahead never hands a task a stale probe', () => {
     const r = await run(p);
     expect(r.code, r.all).toBe(0);
     expect(resultsOf(r.report, 'wait for it')['h1']?.status).toBe('ok');
+  });
+
+  it('facts are gathered only for a module that reads them: none for file/copy/command tasks without gather_facts', async () => {
+    const p = project({ 'inventory.ini': localInventory({ web: { h1: '' } }) });
+    const f = (x: string) => p.path(x);
+    // the facts script runs uname; the file and command probes do not: a uname that leaves a trace
+    const bin = f('bin');
+    mkdirSync(bin, { recursive: true });
+    writeFileSync(`${bin}/uname`, `#!/bin/sh\necho x >> ${f('uname.log')}\nexec /bin/uname "$@"\n`);
+    chmodSync(`${bin}/uname`, 0o755);
+    const tasks = `    - file: { path: "${f('d')}", state: directory }
+    - copy: { dest: "${f('d/a')}", content: "a\\n" }
+    - command: "touch ${f('d/b')}"
+      args: { creates: "${f('d/b')}" }
+    - lineinfile: { path: "${f('d/c')}", line: b, create: true }
+`;
+    p.write('site.yml', `- hosts: web\n  gather_facts: false\n  tasks:\n${tasks}`);
+    p.write('gather.yml', `- hosts: web\n  gather_facts: false\n  tasks:\n${tasks}    - name: reads facts\n      service_facts:\n`);
+    const path0 = process.env.PATH;
+    process.env.PATH = `${bin}:${path0}`;
+    try {
+      const first = await run(p);
+      expect(first.code, first.all).toBe(0);
+      expect(p.read('d/c')).toBe('b\n');
+      const again = await run(p);
+      expect(again.code, again.all).toBe(0);
+      expect(again.all).toMatch(/changed=0/);
+      expect(existsSync(f('uname.log'))).toBe(false);
+      const g = await run(p, [], { playbook: 'gather.yml' });
+      expect(g.code, g.all).toBe(0);
+      expect(readFileSync(f('uname.log'), 'utf8').length).toBeGreaterThan(0);
+    } finally {
+      process.env.PATH = path0;
+    }
   });
 });

@@ -21,6 +21,9 @@ describe('probe batch: several read-only commands in one shell', () => {
       "printf '%s' \"it's\"; printf 'caf\\303\\251 \\001\\n'",
       'cat', // no stdin: ends at once
       "printf 'TSPLAY-PROBES-x 1 0\\n'", // output that looks like a marker stays data
+      'case x in x) echo case;; esac', // a ) inside the subshell
+      'f() { echo fn; }; f; exit 4', // exit ends its own command only
+      "printf 'no newline' >&2; printf out",
       ...Array.from({ length: 11 }, (_, i) => `echo ${i}`),
     ];
     const marker = 'TSPLAY-PROBES-x';
@@ -32,6 +35,9 @@ describe('probe batch: several read-only commands in one shell', () => {
       [0, "it'scafé \u0001\n", ''],
       [0, '', ''],
       [0, 'TSPLAY-PROBES-x 1 0\n', ''],
+      [0, 'case\n', ''],
+      [4, 'fn\n', ''],
+      [0, 'out', 'no newline'],
       ...Array.from({ length: 11 }, (_, i) => [0, `${i}\n`, '']),
     ]);
   });
@@ -42,5 +48,7 @@ describe('probe batch: several read-only commands in one shell', () => {
     expect(parseBatch({ rc: 0, stdout: `${marker} 0 0\nnot base64!\n\n`, stderr: '', durationMs: 1 }, 1, marker)).toBeUndefined();
     expect(parseBatch({ rc: 0, stdout: `${marker} 1 0\n\n\n`, stderr: '', durationMs: 1 }, 1, marker)).toBeUndefined();
     expect(parseBatch({ rc: 0, stdout: `${marker} 0 0\n\n`, stderr: '', durationMs: 1 }, 2, marker)).toBeUndefined();
+    // a command that does not parse in sh stops the script: each command is then run on its own
+    expect(parseBatch(run(batchScript(['echo a', 'if then', 'echo c'], marker).text), 3, marker)).toBeUndefined();
   });
 });
