@@ -125,8 +125,8 @@ export const RECIPES: Recipe[] = [
     name: 'rpmfamily-debian12-pkg',
     family: 'rpm-on-debian',
     from: 'rpmfamily-debian12',
-    packages: ['createrepo-c'],
-    description: 'rpmfamily-debian12 + createrepo-c (dnf/rpm package-module differential cases)',
+    packages: ['createrepo-c', 'git'],
+    description: 'rpmfamily-debian12 + createrepo-c, git (dnf/rpm package-module and git differential cases)',
   },
   {
     kind: 'dockerfile',

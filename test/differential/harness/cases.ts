@@ -20,8 +20,14 @@ export interface PlaybookMeta {
   fails: boolean;
   /** docker: a lab image of its own (fresh twins for this case alone), e.g. `debian-12-pkg`. */
   image?: string;
-  /** docker: more lab images the case also runs on, each as its own case `<id>@<image>`. */
+  /**
+   * docker: more lab images the case also runs on, each as its own case `<id>@<image>`. With
+   * `image:` each copy gets fresh twins of its own; without it the copies share one pair of twins
+   * per image (as the cases without `image:` share the default debian-12 pair).
+   */
   alsoImages?: string[];
+  /** docker: the case runs on the shared twins of this image (an `also_images` copy of a case without `image:`). */
+  sharedImage?: string;
   /** docker, with `image:`: Linux capabilities the twins get (`cap_add:` in case.yml), e.g. `[NET_ADMIN]` for a firewall daemon. */
   capAdd?: string[];
   /** ansible-playbook flags given to both tools (`cli_args:` in case.yml), e.g. `[-b, --become-user, nobody]`. */
@@ -128,7 +134,6 @@ function loadOne(kind: Kind, dir: string, name: string): Case {
       if (caps.length && !c.playbook.image) throw new Error('case.yml: cap_add needs image (the twins of a case of its own get the capabilities)');
       if (caps.length) c.playbook.capAdd = caps;
       const also = list('also_images');
-      if (also.length && !c.playbook.image) throw new Error('case.yml: also_images needs image (the first lab image the case runs on)');
       if (also.length) c.playbook.alsoImages = also;
     }
   } catch (e) {
@@ -160,10 +165,14 @@ export function loadCases(casesDir: string, only?: string): Case[] {
   return out;
 }
 
-/** A case with `also_images` and one copy per further image, named `<id>@<image>` (deliberate.yml's key). */
+/** A case with `also_images` and one copy per further image, named `<id>@<image>` (deliberate.yml's key); shared twins where the case has no `image:`. */
 function withImageTwins(c: Case): Case[] {
   const also = c.playbook?.alsoImages ?? [];
-  return [c, ...also.map((image) => ({ ...c, id: `${c.id}@${image}`, playbook: { ...c.playbook!, image, alsoImages: [] } }))];
+  const own = c.playbook?.image !== undefined;
+  return [
+    c,
+    ...also.map((image) => ({ ...c, id: `${c.id}@${image}`, playbook: { ...c.playbook!, ...(own ? { image } : { sharedImage: image }), alsoImages: [] } })),
+  ];
 }
 
 export interface Generated {

@@ -245,11 +245,23 @@ export function resolveCasePath(p: string, root: string): string {
 
 type PlaybookRun = { verdict?: 'skipped'; cmp: Comparison; statuses?: { ansible: string[]; tsplay: string[] } };
 
-/** A case with its own `image:` runs on fresh twins of that image (docker only), stopped afterwards. */
-async function runPlaybookCaseOn(c: Case, sides: Sides, o: HarnessOptions): Promise<PlaybookRun> {
-  const image = c.playbook!.image;
+/**
+ * A case with its own `image:` runs on fresh twins of that image (docker only), stopped afterwards;
+ * an `also_images` copy of a case without one runs on the shared twins of its image (`shared`).
+ */
+async function runPlaybookCaseOn(c: Case, sides: Sides, o: HarnessOptions, shared: (image: string) => Promise<Sides>): Promise<PlaybookRun> {
+  const image = c.playbook!.image ?? c.playbook!.sharedImage;
   if (!image) return runPlaybookCase(c, sides);
   if (sides.target !== 'docker') return { verdict: 'skipped', cmp: { differences: [], notes: [`runs on the lab image ${image}: only with --target docker`] } };
+  if (!c.playbook!.image) {
+    let twins: Sides;
+    try {
+      twins = await shared(image);
+    } catch (e) {
+      return { cmp: { differences: [`could not start twins of ${image}: ${(e as Error).message}`], notes: [] } };
+    }
+    return runPlaybookCase(c, twins);
+  }
   let own: Sides;
   try {
     own = await dockerSides({ tsplayCli: o.tsplayCli, image, capAdd: c.playbook!.capAdd });
@@ -372,6 +384,16 @@ export async function runHarness(o: HarnessOptions): Promise<HarnessResult> {
   log(`targets up in ${((Date.now() - t0) / 1000).toFixed(1)} s`);
   const scratch = path.join(sides.scratchDir, 'generated');
   mkdirSync(scratch, { recursive: true });
+  // The shared twins of the `also_images` copies of cases without `image:`: started on first use.
+  const sharedTwins = new Map<string, Promise<Sides>>();
+  const shared = (image: string): Promise<Sides> => {
+    let p = sharedTwins.get(image);
+    if (!p) {
+      p = dockerSides({ tsplayCli: o.tsplayCli, image }).then((s) => (openSides.add(s), s));
+      sharedTwins.set(image, p);
+    }
+    return p;
+  };
   try {
     for (const kind of KINDS) {
       const k0 = Date.now();
@@ -382,7 +404,7 @@ export async function runHarness(o: HarnessOptions): Promise<HarnessResult> {
       if (runnable.length) {
         if (kind === 'playbooks') {
           const limit = pLimit(Math.max(1, o.parallel ?? 2));
-          const done = await Promise.all(runnable.map((c) => limit(async () => ({ c, r: await runPlaybookCaseOn(c, sides, o) }))));
+          const done = await Promise.all(runnable.map((c) => limit(async () => ({ c, r: await runPlaybookCaseOn(c, sides, o, shared) }))));
           for (const { c, r } of done) classify(c, r.cmp, r.statuses, r.verdict === 'skipped');
         } else {
           const res = await runBatchKind(kind, runnable, sides, casesDir, scratch, o.shards ?? 3, log);
@@ -409,7 +431,12 @@ export async function runHarness(o: HarnessOptions): Promise<HarnessResult> {
     }
   } finally {
     openSides.delete(sides);
-    await sides.close();
+    const twins = await Promise.all([...sharedTwins.values()].map((p) => p.catch(() => undefined)));
+    await Promise.all([sides, ...twins].map(async (s) => {
+      if (!s) return;
+      openSides.delete(s);
+      await s.close();
+    }));
   }
   return result();
 }

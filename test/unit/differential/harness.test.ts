@@ -46,7 +46,7 @@ describe('case YAML is carried into the generated playbook as written', () => {
     expect(loadCases(path.join(tmp, 'cases'), '_sample-').map((c) => c.id)).toEqual(['values/_sample-x']);
   });
 
-  it('runs a case with also_images once per image, named <id>@<image>, and --only picks one image', () => {
+  it('runs a case with also_images once per image, named <id>@<image> (own twins with image:, shared twins without), and --only picks one image', () => {
     const dir = path.join(tmp, 'cases', 'playbooks', 'pkg');
     mkdirSync(dir, { recursive: true });
     writeFileSync(path.join(dir, 'playbook.yml'), '- hosts: all\n  tasks: []\n');
@@ -58,8 +58,12 @@ describe('case YAML is carried into the generated playbook as written', () => {
       ['playbooks/pkg@debian-13-pkg', 'debian-13-pkg'],
     ]);
     expect(loadCases(path.join(tmp, 'cases'), '@debian-13-pkg').map((c) => c.id)).toEqual(['playbooks/pkg@debian-13-pkg']);
-    writeFileSync(path.join(dir, 'case.yml'), 'also_images: [debian-11-pkg]\n');
-    expect(loadCases(path.join(tmp, 'cases'), 'playbooks/pkg')[0]!.error).toMatch(/also_images needs image/);
+    // without image: the copies run on the shared twins of their image, the case itself on the default pair
+    writeFileSync(path.join(dir, 'case.yml'), 'also_images: [rpmfamily-debian12]\n');
+    expect(loadCases(path.join(tmp, 'cases'), 'playbooks/pkg').map((c) => [c.id, c.playbook?.image, c.playbook?.sharedImage])).toEqual([
+      ['playbooks/pkg', undefined, undefined],
+      ['playbooks/pkg@rpmfamily-debian12', undefined, 'rpmfamily-debian12'],
+    ]);
   });
 
   it('a name neither tool registered (both hosts stopped earlier) is no difference; one side only is', () => {
