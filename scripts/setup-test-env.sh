@@ -15,8 +15,10 @@ cd "$(dirname "$0")/.."
 TEST_PACKAGES=(openssh-server openssh-client sudo chromium nginx systemd git ca-certificates curl)
 
 # --- differential harness (test/differential/, test/e2e/differential/) ---------------------------
-# ansible-core 2.14 (Debian 12) is the oracle tsplay is compared with; python3-jinja2 is its Jinja.
-TEST_PACKAGES+=(ansible-core python3-jinja2)
+# ansible-core 2.14 (Debian 12) is the oracle tsplay is compared with; python3-jinja2 is its Jinja;
+# `ansible` (Debian's collection bundle for 2.14: community.general, ansible.posix, community.crypto…)
+# is the oracle for the collection modules tsplay takes under their names (ini_file, pam_limits, mount…).
+TEST_PACKAGES+=(ansible-core python3-jinja2 ansible)
 # -------------------------------------------------------------------------------------------------
 
 say() { echo "setup-test-env: $*"; }
