@@ -54,7 +54,7 @@ export function dependencySearchPaths(owner: LoadedRole, searchPaths: string[]):
   const basedir = path.dirname(owner.dir);
   if (searchPaths.includes(basedir)) return searchPaths;
   // roleSearchPaths: [playbook/roles, ...roles_path, playbook dir, shipped roles, collections]
-  const at = searchPaths.findIndex((p) => p === SHIPPED_ROLES_DIR);
+  const at = searchPaths.indexOf(SHIPPED_ROLES_DIR);
   const before = at > 0 ? at - 1 : searchPaths.length;
   return [...searchPaths.slice(0, before), basedir, ...searchPaths.slice(before)];
 }

@@ -169,10 +169,7 @@ export function loadCases(casesDir: string, only?: string): Case[] {
 function withImageTwins(c: Case): Case[] {
   const also = c.playbook?.alsoImages ?? [];
   const own = c.playbook?.image !== undefined;
-  return [
-    c,
-    ...also.map((image) => ({ ...c, id: `${c.id}@${image}`, playbook: { ...c.playbook!, ...(own ? { image } : { sharedImage: image }), alsoImages: [] } })),
-  ];
+  return [c, ...also.map((image) => ({ ...c, id: `${c.id}@${image}`, playbook: { ...c.playbook!, ...(own ? { image } : { sharedImage: image }), alsoImages: [] } }))];
 }
 
 export interface Generated {

@@ -389,7 +389,10 @@ export async function runHarness(o: HarnessOptions): Promise<HarnessResult> {
   const shared = (image: string): Promise<Sides> => {
     let p = sharedTwins.get(image);
     if (!p) {
-      p = dockerSides({ tsplayCli: o.tsplayCli, image }).then((s) => (openSides.add(s), s));
+      p = dockerSides({ tsplayCli: o.tsplayCli, image }).then((s) => {
+        openSides.add(s);
+        return s;
+      });
       sharedTwins.set(image, p);
     }
     return p;
@@ -432,11 +435,13 @@ export async function runHarness(o: HarnessOptions): Promise<HarnessResult> {
   } finally {
     openSides.delete(sides);
     const twins = await Promise.all([...sharedTwins.values()].map((p) => p.catch(() => undefined)));
-    await Promise.all([sides, ...twins].map(async (s) => {
-      if (!s) return;
-      openSides.delete(s);
-      await s.close();
-    }));
+    await Promise.all(
+      [sides, ...twins].map(async (s) => {
+        if (!s) return;
+        openSides.delete(s);
+        await s.close();
+      }),
+    );
   }
   return result();
 }
