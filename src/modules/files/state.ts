@@ -59,11 +59,20 @@ const STAT_FMT = '%f %a %u %U %g %G %s %h %i %d';
 
 /** Shell that prints a parseable description of `path` (see parseFileState). One round trip, read-only. */
 export function fileStateCommand(path: string, opts: ProbeFileOptions = {}): Shell {
+  const realpathB64 = sh`printf 'r '; printf %s "$(readlink -f -- ${path})" | base64 | tr -d '\\n'; echo;`;
   const parts: Shell[] = [
     sh`if [ -L ${path} ] || [ -e ${path} ]; then`,
     sh`printf 'l '; stat -c ${STAT_FMT} -- ${path};`,
-    sh`if [ -L ${path} ]; then printf 't '; printf %s "$(readlink -- ${path})" | base64 | tr -d '\\n'; echo; fi;`,
-    sh`if [ -e ${path} ]; then printf 's '; stat -L -c ${STAT_FMT} -- ${path}; printf 'r '; printf %s "$(readlink -f -- ${path})" | base64 | tr -d '\\n'; echo; fi;`,
+    // a symlink: what it points at, and where it resolves
+    sh`if [ -L ${path} ]; then printf 't '; printf %s "$(readlink -- ${path})" | base64 | tr -d '\\n'; echo;`,
+    sh`if [ -e ${path} ]; then printf 's '; stat -L -c ${STAT_FMT} -- ${path};`,
+    realpathB64,
+    raw('fi;'),
+    // no symlink: stat -L would say what stat said (S), and the realpath is the parent's physical
+    // path and the name, from shell builtins (readlink -f, base64 and tr where that cannot be used)
+    raw('else echo S;'),
+    fastRealpath(path) ?? realpathB64,
+    raw('fi;'),
   ];
   if (opts.content) {
     parts.push(sh`if [ -f ${path} ]; then echo c; base64 < ${path} || echo '!unreadable'; fi;`);
@@ -85,6 +94,24 @@ export function fileStateCommand(path: string, opts: ProbeFileOptions = {}): She
   if (opts.emptiness) parts.push(sh`if [ -d ${path} ] && [ ! -L ${path} ]; then printf 'e '; ls -A -- ${path} | head -n 1 | wc -l; fi;`);
   parts.push(raw('else echo absent; fi'));
   return raw(parts.map((p) => p.text).join(' '));
+}
+
+/**
+ * `readlink -f` of an existing path that is no symlink, without a process: `cd -P` to its parent and
+ * `pwd -P` (builtins, in a subshell), then the name: printed plain as `R <path>` (the path has no
+ * newline; a parent resolving to a name with one falls back to readlink). Undefined for a path this
+ * cannot take as written: relative, the root, a trailing slash, `.`/`..`/empty segments.
+ */
+function fastRealpath(path: string): Shell | undefined {
+  if (!path.startsWith('/') || path.includes('\n') || path.length < 2 || path.endsWith('/')) return undefined;
+  const segs = path.slice(1).split('/');
+  if (segs.some((x) => x === '' || x === '.' || x === '..')) return undefined;
+  const base = segs.pop()!;
+  const dir = `/${segs.join('/')}`;
+  const fallback = sh`printf 'r '; printf %s "$(readlink -f -- ${path})" | base64 | tr -d '\\n'; echo;`;
+  return raw(
+    `if __d=$(cd -P -- ${sh`${dir}`.text} 2>/dev/null && pwd -P); then case $__d in *'\n'*) ${fallback.text} ;; *) printf 'R %s/%s\\n' "\${__d%/}" ${sh`${base}`.text} ;; esac; else ${fallback.text} fi;`,
+  );
 }
 
 /** A Probe reading `path`'s state; its parsed value is a FileState. */
@@ -128,6 +155,8 @@ export function parseFileState(path: string, r: RunResult): FileState {
     if (line.startsWith('l ')) st.self = parseInode(line.slice(2));
     else if (line.startsWith('t ')) st.linkTarget = Buffer.from(line.slice(2), 'base64').toString('utf8');
     else if (line.startsWith('s ')) st.resolved = parseInode(line.slice(2));
+    else if (line === 'S') st.resolved = st.self;
+    else if (line.startsWith('R ')) st.realPath = line.slice(2);
     else if (line.startsWith('r ')) st.realPath = Buffer.from(line.slice(2), 'base64').toString('utf8');
     else if (line.startsWith('k ')) st.childrenDiffer = Number(line.slice(2).trim()) > 0;
     else if (line.startsWith('e ')) st.dirEmpty = Number(line.slice(2).trim()) === 0;

@@ -108,6 +108,33 @@ describe('probeFileState on a real shell', () => {
     for (const f of ['pwned', 'pwned2', 'pwned3']) expect(existsSync(join(dir, f))).toBe(false);
   });
 
+  it('resolves the realpath of a file that is no symlink as readlink -f does: through symlinked parents, odd names, a parent whose real name has a newline', () => {
+    const real = join(dir, 'real dir');
+    mkdirSync(real);
+    symlinkSync(real, join(dir, 'via'));
+    const odd = "it's $x `y`";
+    writeFileSync(join(real, odd), 'z');
+    const viaLink = join(dir, 'via', odd);
+    const readlinkF = (p: string) => execFileSync('readlink', ['-f', '--', p], { encoding: 'utf8' }).replace(/\n$/, '');
+    const st = runProbe(viaLink, { content: true });
+    expect(st.state).toBe('file');
+    expect(st.realPath).toBe(readlinkF(viaLink));
+    expect(st.realPath).toBe(join(real, odd));
+    expect(st.resolved).toEqual(st.self);
+    // one stat and shell builtins for a path that is no symlink: no readlink, no second stat
+    const out = execFileSync('/bin/sh', ['-c', fileStateCommand(viaLink).text], { encoding: 'utf8' });
+    expect(out.split('\n').filter((l) => /^[lsSrR]( |$)/.test(l)).map((l) => l[0])).toEqual(['l', 'S', 'R']);
+    // a directory too, and a path the builtins cannot take as written (. and .. segments, relative)
+    expect(runProbe(join(dir, 'via')).realPath).toBe(real);
+    expect(runProbe(join(dir, 'via', '..', 'via', odd)).realPath).toBe(join(real, odd));
+    expect(runProbe(join(dir, 'via', '.', odd)).realPath).toBe(join(real, odd));
+    const nl = join(dir, 'new\nline');
+    mkdirSync(nl);
+    symlinkSync(nl, join(dir, 'nlink'));
+    writeFileSync(join(nl, 'f'), 'q');
+    expect(runProbe(join(dir, 'nlink', 'f')).realPath).toBe(join(nl, 'f'));
+  });
+
   it('uses a stable key per path', () => {
     expect(probeFileState('/etc/hosts').key).toBe('file:/etc/hosts');
     expect(probeFileState('/etc/hosts', { key: 'dest' }).key).toBe('dest');
