@@ -7,6 +7,7 @@ import { packageModules } from './packages/index.js';
 import { sourceModules } from './source/index.js';
 import { execModules } from './exec/index.js';
 import { accessModules } from './access/index.js';
+import { databaseModules } from './database/index.js';
 import { isWindowsModule, windowsModule } from './exec/windows.js';
 
 /** Where a module came from: tsplay's generic core, or the plugin that registered it. */
@@ -31,7 +32,7 @@ function add(m: ModuleDef, origin: string): void {
   for (const n of moduleKeys(m)) byName.set(n, m);
 }
 
-for (const m of [...fileModules, ...systemModules, ...netModules, ...userModules, ...packageModules, ...execModules, ...sourceModules, ...accessModules]) add(m, CORE_ORIGIN);
+for (const m of [...fileModules, ...systemModules, ...netModules, ...userModules, ...packageModules, ...execModules, ...sourceModules, ...accessModules, ...databaseModules]) add(m, CORE_ORIGIN);
 
 /** A plugin's module whose name another module already answers to. */
 export class ModuleNameClash extends Error {}
