@@ -306,6 +306,9 @@ function probeSql(a: MysqlUserArgs): { first: string; gen: string } {
     "SELECT 'sqlmode', HEX(@@GLOBAL.sql_mode);",
     `SELECT 'exists', count(*) FROM mysql.user WHERE user = ${u}${hostCond};`,
     `SELECT 'row', HEX(Host), ${curHash}, HEX(plugin), HEX(authentication_string), max_questions, max_updates, max_connections, max_user_connections, max_statement_time FROM mysql.user WHERE user = ${u};`,
+    // MySQL has neither Password nor max_statement_time: its own row and auth queries (used when MariaDB's return nothing)
+    `SELECT 'rowm', HEX(Host), HEX(NULLIF(authentication_string, '')), HEX(plugin), HEX(authentication_string), max_questions, max_updates, max_connections, max_user_connections, 0 FROM mysql.user WHERE user = ${u};`,
+    `SELECT 'authm', HEX(plugin), HEX(authentication_string) FROM mysql.user WHERE user = ${u} GROUP BY plugin, authentication_string LIMIT 2;`,
     `SELECT 'auth', HEX(plugin), HEX(auth) FROM (SELECT plugin, password AS auth FROM mysql.user WHERE user = ${u} UNION SELECT plugin, authentication_string AS auth FROM mysql.user WHERE user = ${u}) x GROUP BY plugin, auth LIMIT 2;`,
   ].join('\n');
   const gen = `SELECT CONCAT('SELECT ''grants'', ', QUOTE(HEX(Host)), ';\\nSHOW GRANTS FOR ', QUOTE(User), '@', QUOTE(Host), ';\\nSELECT ''create'', ', QUOTE(HEX(Host)), ';\\nSHOW CREATE USER ', QUOTE(User), '@', QUOTE(Host), ';') FROM mysql.user WHERE user = ${u}${hostCond};`;
@@ -342,6 +345,7 @@ function parseProbe(r: RunResult): UserProbe {
   const session = parseSession(lines.slice(i < 0 ? lines.length : i).join('\n'));
   const p: UserProbe = { session, path, version: '', sqlMode: '', exists: false, hosts: [], auth: [] };
   let cur: { row: HostRow; kind: 'grants' | 'create' } | undefined;
+  let mariaRows = false;
   for (const row of session.rows) {
     const [k] = row;
     if (k?.startsWith('sverr=') && !p.sessionVarError) {
@@ -350,7 +354,9 @@ function parseProbe(r: RunResult): UserProbe {
     } else if (k === 'version') p.version = unhex(row[1]) ?? '';
     else if (k === 'sqlmode') p.sqlMode = unhex(row[1]) ?? '';
     else if (k === 'exists') p.exists = Number(row[1]) > 0;
-    else if (k === 'row' && row.length >= 10) {
+    else if ((k === 'row' || k === 'rowm') && row.length >= 10) {
+      if (k === 'rowm' && mariaRows) continue;
+      if (k === 'row') mariaRows = true;
       const num = (x: string | undefined) => (x === undefined || x === 'NULL' ? 0 : Number(x));
       p.hosts.push({
         host: unhex(row[1]) ?? '',
@@ -366,7 +372,7 @@ function parseProbe(r: RunResult): UserProbe {
         },
         grants: [],
       });
-    } else if (k === 'auth') p.auth.push({ plugin: unhex(row[1]) ?? '', auth: unhex(row[2]) ?? '' });
+    } else if (k === 'auth' || (k === 'authm' && !p.version.toLowerCase().includes('mariadb'))) p.auth.push({ plugin: unhex(row[1]) ?? '', auth: unhex(row[2]) ?? '' });
     else if ((k === 'grants' || k === 'create') && row.length === 2) {
       const h = unhex(row[1]) ?? '';
       const hr = p.hosts.find((x) => x.host === h);
