@@ -320,7 +320,7 @@ export const mysqlDbModule = defineModule<MysqlDbArgs>({
       return {
         changed: true,
         commands: [sqlCommand(stmts, `DROP DATABASE ${existing.join(', ')}`)],
-        result: mask({ changed: true, ...base }),
+
         interpret(outs) {
           const o = outs[0]!;
           const done = o.rc === 0 ? stmts : stmts.slice(0, failedLine(o.stderr));
@@ -342,7 +342,7 @@ export const mysqlDbModule = defineModule<MysqlDbArgs>({
       return {
         changed: true,
         commands: [sqlCommand(creates, `CREATE DATABASE ${missing.join(', ')}`)],
-        result: mask({ changed: true, ...base }),
+
         interpret(outs) {
           const o = outs[0]!;
           if (o.rc !== 0) return failed(`error creating database: ${driverError(o.stderr)}`);
@@ -361,7 +361,7 @@ export const mysqlDbModule = defineModule<MysqlDbArgs>({
       return {
         changed: true,
         commands: [{ kind: 'shell', cmd: raw(withChdir(a, cmd.run)), env, secretEnv: [LOGIN_PW_ENV], mayFail: true, describe: `mysqldump ${dbName} > ${a.target}` }],
-        result: mask({ changed: true, ...base }),
+
         interpret(outs) {
           const o = outs[0]!;
           if (o.rc !== 0) return failed(o.stderr);
@@ -385,7 +385,7 @@ export const mysqlDbModule = defineModule<MysqlDbArgs>({
     return {
       changed: true,
       commands,
-      result: mask({ changed: true, ...base }),
+
       interpret(outs) {
         let i = 0;
         if (creates.length) {

@@ -146,6 +146,7 @@ export function normalizeColGrants(privs: string[]): string[] {
 export function privilegesUnpack(priv: string, mode: 'ANSI' | 'NOTANSI', ensureUsage: boolean): PrivMap {
   const quoteChar = mode === 'ANSI' ? '"' : '`';
   const out: PrivMap = new Map();
+  let privs: string[] = [];
   for (const item of priv.trim().split('/')) {
     const pieces = rsplit1(item.trim(), ':');
     if (pieces.length < 2) throw new InvalidPrivsError('MODULE FAILURE: list index out of range');
@@ -162,8 +163,17 @@ export function privilegesUnpack(priv: string, mode: 'ANSI' | 'NOTANSI', ensureU
     for (const [i, side] of dbpriv.entries()) if (stripChar(side, '`') !== '*') dbpriv[i] = `${quoteChar}${stripChar(side, '`')}${quoteChar}`;
     const key = objectType + dbpriv.join('.');
     const p = pieces[1]!.toUpperCase();
-    const list = p.includes('(') ? p.split(/,\s*(?=[^)]*(?:\(|$))/) : p.split(',');
-    out.set(key, normalizeColGrants(list));
+    if (p.includes('(')) {
+      const list = p.split(/,\s*(?=[^)]*(?:\(|$))/);
+      out.set(key, list);
+      // the module's `privs` still names the previous object's list: the bare names land there (its GRANT then fails)
+      for (const x of list) privs.push(x.replace(/\s*\(.*\)/, ''));
+    } else {
+      const list = p.split(',');
+      out.set(key, list);
+      privs = list;
+    }
+    out.set(key, normalizeColGrants(out.get(key)!));
   }
   if (ensureUsage && !out.has('*.*')) out.set('*.*', ['USAGE']);
   return out;
@@ -684,7 +694,7 @@ export const mysqlUserModule = defineModule<MysqlUserArgs>({
           describe: `${a.state === 'absent' ? 'DROP USER' : created ? 'CREATE USER' : 'ALTER USER / GRANT'} ${a.user}@${a.host_all ? '%(all hosts)' : host}`,
         },
       ],
-      result: result(true),
+
       interpret(outs): Outcome {
         const o = outs[0]!;
         if (o.rc !== 0) {
