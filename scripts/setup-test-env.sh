@@ -17,8 +17,10 @@ TEST_PACKAGES=(openssh-server openssh-client sudo chromium nginx systemd git ca-
 # --- differential harness (test/differential/, test/e2e/differential/) ---------------------------
 # ansible-core 2.14 (Debian 12) is the oracle tsplay is compared with; python3-jinja2 is its Jinja;
 # `ansible` (Debian's collection bundle for 2.14: community.general, ansible.posix, community.crypto…)
-# is the oracle for the collection modules tsplay takes under their names (ini_file, pam_limits, mount…).
-TEST_PACKAGES+=(ansible-core python3-jinja2 ansible)
+# is the oracle for the collection modules tsplay takes under their names (ini_file, pam_limits, mount…);
+# python3-passlib and python3-jmespath are what ansible-core recommends for password_hash (passlib's
+# hashes, `rounds=` included, not crypt's) and json_query: without them the oracle answers differently.
+TEST_PACKAGES+=(ansible-core python3-jinja2 ansible python3-passlib python3-jmespath)
 # -------------------------------------------------------------------------------------------------
 
 say() { echo "setup-test-env: $*"; }

@@ -463,28 +463,38 @@ export class RunContext {
     const key = `${hs.name}\0${eff.connection}\0${eff.user ?? ''}\0${eff.port ?? ''}`;
     let p = this.localExecutors.get(key);
     if (!p) {
-      p = (async () => {
-        const ex = createExecutor(eff);
-        await ex.connect();
-        this.askLock(hs, ex);
-        return ex;
-      })();
+      if (this.closed) return Promise.reject(runEnded(hs.name));
+      p = this.open(hs, eff);
       this.localExecutors.set(key, p);
       p.catch(() => this.localExecutors.delete(key));
     }
     return p;
   }
 
+  /** Every connection this run opened or is opening: closeAll closes each, wherever it is kept. */
+  private readonly opened = new Set<Promise<Executor>>();
+
+  /** Open a connection for the host and ask for its run lock on it (askLock). */
+  private open(hs: HostState, spec: ConnectionSpec): Promise<Executor> {
+    const p = (async () => {
+      const ex = createExecutor(spec);
+      this.opened.add(Promise.resolve(ex));
+      await ex.connect();
+      this.askLock(hs, ex);
+      return ex;
+    })();
+    this.opened.add(p);
+    return p;
+  }
+
   private baseExecutor(hs: HostState, spec: ConnectionSpec): Promise<Executor> {
     if (hs.executor) return Promise.resolve(hs.executor);
     if (!hs.connecting) {
-      hs.connecting = (async () => {
-        const ex = createExecutor(spec);
-        await ex.connect();
-        this.askLock(hs, ex);
+      if (this.closed) return Promise.reject(runEnded(hs.name));
+      hs.connecting = this.open(hs, spec).then((ex) => {
         hs.executor = ex;
         return ex;
-      })();
+      });
       hs.connecting.catch(() => (hs.connecting = undefined));
     }
     return hs.connecting;
@@ -510,6 +520,9 @@ export class RunContext {
       owner: this.runName,
       onWait: (p) => this.emitWarning(`host ${hs.name}: waiting for another tsplay run to finish (lock ${p})`, hs.name),
     });
+    // A run that ends before it needed the lock closes the connection while the lock may still be
+    // on its way (refused, or waiting for another run): nobody waits for it then, and that is no error.
+    hs.lock.catch(() => undefined);
   }
 
   /**
@@ -562,10 +575,17 @@ export class RunContext {
     return this.hostState(name);
   }
 
+  /** The run has ended (closeAll): no connection is opened after that (a background gathering or probe batch still under way fails instead). */
+  private closed = false;
+
   async closeAll(): Promise<void> {
-    const extra = await Promise.all([...this.localExecutors.values()].map((p) => p.catch(() => undefined)));
+    this.closed = true;
+    // Every connection the run opened, those still being opened too (a gathering or probes started
+    // ahead and never awaited, one replaced by reset_connection): one left open would keep the
+    // process alive and hold the host's run lock after the run.
+    const all = await Promise.all([...this.opened].map((p) => p.catch(() => undefined)));
     await Promise.all(
-      [...[...this.hostStates.values()].map((hs) => hs.executor), ...extra].map(async (ex) => {
+      [...new Set(all)].map(async (ex) => {
         try {
           await ex?.close();
         } catch {
@@ -574,6 +594,10 @@ export class RunContext {
       }),
     );
   }
+}
+
+function runEnded(host: string): TsplayError {
+  return new TsplayError('CONNECTION', `host ${host}: the run has ended; no new connection is opened`);
 }
 
 export function emptyScope(path = ''): Scope {

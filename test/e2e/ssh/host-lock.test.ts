@@ -9,6 +9,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { stringify } from 'yaml';
+import { main } from '../../../src/cli/main.js';
 import { noDocker } from '../harness/lab-context.js';
 import { startTargets, type Targets } from '../harness/targets.js';
 
@@ -84,6 +85,40 @@ describe.skipIf(noDocker())('host run lock on a real host', () => {
     expect(lines.map((l) => l.split(' ').slice(0, 2).join(' '))).toEqual(['A start', 'A end', 'B start', 'B end']);
     const times = lines.map((l) => Number(l.split(' ')[2]));
     expect([...times].sort((x, y) => x - y)).toEqual(times);
+  });
+
+  it('a run that ends while its connection is still opening (a failure before any change, probes ahead under way) leaves no connection or lock behind in a long-lived process', async () => {
+    // As `tsplay` embedded in a long-lived process (the differential harness's workers, an API
+    // user) runs it: several runs in one process. The play fails at its first task, on the
+    // controller, while probe ahead is still connecting for the copies after it.
+    const fails = path.join(dir, 'fails-at-once.yml');
+    const copy = (n: number) => ({ copy: { dest: `/root/never-${n}`, content: 'x\n' } });
+    writeFileSync(fails, stringify([{ hosts: 'web1', gather_facts: false, tasks: [{ fail: { msg: 'stop here' } }, copy(1), copy(2), copy(3)] }]));
+    const ok = path.join(dir, 'writes.yml');
+    writeFileSync(ok, stringify([{ hosts: 'web1', gather_facts: false, tasks: [{ copy: { dest: '/root/written', content: 'y\n' } }] }]));
+    const inProcess = async (playbook: string): Promise<{ code: number; out: string }> => {
+      let out = '';
+      const io = { out: (x: string) => void (out += x), err: (x: string) => void (out += x), isTTY: false };
+      const code = await main(['run', playbook, '-i', t.inventoryPath, '--lock-timeout', '5', '--no-history'], io);
+      return { code, out };
+    };
+    // the lock script's text; the bracket keeps this command's own line from matching
+    const holders = async () => (await t.exec('web1', `ps -eo args | grep -c '[T]SPLAY-LOCK:PATH' || true`)).stdout.trim();
+    for (let i = 0; i < 5; i++) {
+      const r = await inProcess(fails);
+      expect(r.code, r.out).toBe(2);
+      expect(r.out).toContain('stop here');
+    }
+    // nothing of the runs is left on the host once they have returned: no lock holder…
+    await until('the lock holders to end', async () => (await holders()) === '0', 10_000).catch(async (e) => {
+      throw new Error(`${(e as Error).message}: ${(await t.exec('web1', 'ps -eo pid,etime,args --forest')).stdout}`);
+    });
+    // …so the next run neither waits nor times out on a lock
+    const w = await inProcess(ok);
+    expect(w.code, w.out).toBe(0);
+    expect(w.out).not.toContain('waiting for another tsplay run');
+    expect((await t.exec('web1', 'cat /root/written')).stdout).toBe('y\n');
+    expect((await t.exec('web1', 'ls /root/never-1 2>/dev/null || echo none')).stdout.trim()).toBe('none');
   });
 
   it('a run whose controller was killed with SIGKILL leaves no stale lock: the next run takes it at once', async () => {
