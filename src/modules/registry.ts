@@ -32,7 +32,8 @@ function add(m: ModuleDef, origin: string): void {
   for (const n of moduleKeys(m)) byName.set(n, m);
 }
 
-for (const m of [...fileModules, ...systemModules, ...netModules, ...userModules, ...packageModules, ...execModules, ...sourceModules, ...accessModules, ...databaseModules]) add(m, CORE_ORIGIN);
+for (const m of [...fileModules, ...systemModules, ...netModules, ...userModules, ...packageModules, ...execModules, ...sourceModules, ...accessModules, ...databaseModules])
+  add(m, CORE_ORIGIN);
 
 /** A plugin's module whose name another module already answers to. */
 export class ModuleNameClash extends Error {}

@@ -123,7 +123,12 @@ describe('probeFileState on a real shell', () => {
     expect(st.resolved).toEqual(st.self);
     // one stat and shell builtins for a path that is no symlink: no readlink, no second stat
     const out = execFileSync('/bin/sh', ['-c', fileStateCommand(viaLink).text], { encoding: 'utf8' });
-    expect(out.split('\n').filter((l) => /^[lsSrR]( |$)/.test(l)).map((l) => l[0])).toEqual(['l', 'S', 'R']);
+    expect(
+      out
+        .split('\n')
+        .filter((l) => /^[lsSrR]( |$)/.test(l))
+        .map((l) => l[0]),
+    ).toEqual(['l', 'S', 'R']);
     // a directory too, and a path the builtins cannot take as written (. and .. segments, relative)
     expect(runProbe(join(dir, 'via')).realPath).toBe(real);
     expect(runProbe(join(dir, 'via', '..', 'via', odd)).realPath).toBe(join(real, odd));
