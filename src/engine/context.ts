@@ -463,7 +463,6 @@ export class RunContext {
     const key = `${hs.name}\0${eff.connection}\0${eff.user ?? ''}\0${eff.port ?? ''}`;
     let p = this.localExecutors.get(key);
     if (!p) {
-      if (this.closed) return Promise.reject(runEnded(hs.name));
       p = this.open(hs, eff);
       this.localExecutors.set(key, p);
       p.catch(() => this.localExecutors.delete(key));
@@ -471,26 +470,32 @@ export class RunContext {
     return p;
   }
 
-  /** Every connection this run opened or is opening: closeAll closes each, wherever it is kept. */
-  private readonly opened = new Set<Promise<Executor>>();
+  /**
+   * Every connection this run opened or is opening, with its connect: closeAll waits for the
+   * connect (closing one mid-connect does not stop it) and closes each, wherever it is kept.
+   */
+  private readonly opened: Array<{ ex: Executor; connected: Promise<unknown> }> = [];
 
-  /** Open a connection for the host and ask for its run lock on it (askLock). */
+  /** Open a connection for the host and ask for its run lock on it (askLock); none once the run has ended. */
   private open(hs: HostState, spec: ConnectionSpec): Promise<Executor> {
-    const p = (async () => {
-      const ex = createExecutor(spec);
-      this.opened.add(Promise.resolve(ex));
-      await ex.connect();
+    if (this.closed) return Promise.reject(runEnded(hs.name));
+    let ex: Executor;
+    try {
+      ex = createExecutor(spec);
+    } catch (e) {
+      return Promise.reject(e);
+    }
+    const connected = ex.connect().then(() => {
       this.askLock(hs, ex);
       return ex;
-    })();
-    this.opened.add(p);
-    return p;
+    });
+    this.opened.push({ ex, connected });
+    return connected;
   }
 
   private baseExecutor(hs: HostState, spec: ConnectionSpec): Promise<Executor> {
     if (hs.executor) return Promise.resolve(hs.executor);
     if (!hs.connecting) {
-      if (this.closed) return Promise.reject(runEnded(hs.name));
       hs.connecting = this.open(hs, spec).then((ex) => {
         hs.executor = ex;
         return ex;
@@ -583,11 +588,11 @@ export class RunContext {
     // Every connection the run opened, those still being opened too (a gathering or probes started
     // ahead and never awaited, one replaced by reset_connection): one left open would keep the
     // process alive and hold the host's run lock after the run.
-    const all = await Promise.all([...this.opened].map((p) => p.catch(() => undefined)));
+    await Promise.all(this.opened.map((o) => o.connected.catch(() => undefined)));
     await Promise.all(
-      [...new Set(all)].map(async (ex) => {
+      this.opened.map(async ({ ex }) => {
         try {
-          await ex?.close();
+          await ex.close();
         } catch {
           /* closing a dead connection is not an error */
         }

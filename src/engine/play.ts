@@ -373,10 +373,7 @@ async function gatherStep(pr: PlayRun, batch: string[], first?: { nodes: TaskNod
           if (subset) resolveGatherSubset(subset);
           const gathering = run.ensureFacts(hs, pr.play.gatherTimeout === undefined ? undefined : pr.play.gatherTimeout * 1000);
           // the probes of the first tasks that do not depend on facts go beside the gathering (probe ahead)
-          if (first && !noProbeAhead(run)) {
-            const coming = first.nodes.filter((n): n is ModuleTask => n.kind === 'module').map((t) => ({ task: withInherited(t, first.scope), scope: first.scope }));
-            if (coming.length > 1) await probeAhead(run, hs, coming);
-          }
+          if (first && !noProbeAhead(run)) await probeComing(run, hs, first.nodes, first.scope);
           const facts = await gathering;
           // Ansible's fact cache: what setup returned, merged into what an earlier gathering left
           const selected = selectAnsibleFacts(facts.ansible ?? {}, { gatherSubset: subset });
@@ -397,6 +394,12 @@ async function gatherStep(pr: PlayRun, batch: string[], first?: { nodes: TaskNod
 /** Probe ahead is off (the API option, or TSPLAY_PROBE_AHEAD=0 as the bench's comparison run sets it). */
 function noProbeAhead(run: RunContext): boolean {
   return run.opts.noProbeAhead ?? process.env.TSPLAY_PROBE_AHEAD === '0';
+}
+
+/** Probe ahead for the module tasks among these nodes (engine/task.ts probeAhead); one task alone has no round trip to save. */
+async function probeComing(run: RunContext, hs: HostState, nodes: TaskNode[], scope: Scope): Promise<void> {
+  const coming = nodes.filter((n): n is ModuleTask => n.kind === 'module').map((t) => ({ task: withInherited(t, scope), scope }));
+  if (coming.length > 1) await probeAhead(run, hs, coming);
 }
 
 /** Walk host → task-list maps in lockstep (linear strategy), one position at a time. */
@@ -420,13 +423,7 @@ async function runLists(pr: PlayRun, lists: Lists, scope: Scope): Promise<void> 
       await Promise.all(
         [...byKind.module.keys()].map((host) => {
           const hs = pr.run.hostState(host);
-          if (hasProbesAhead(hs)) return undefined;
-          const coming = lists
-            .get(host)!
-            .slice(i)
-            .filter((n): n is ModuleTask => n.kind === 'module')
-            .map((t) => ({ task: withInherited(t, scope), scope }));
-          return coming.length > 1 ? probeAhead(pr.run, hs, coming) : undefined;
+          return hasProbesAhead(hs) ? undefined : probeComing(pr.run, hs, lists.get(host)!.slice(i), scope);
         }),
       );
     }

@@ -291,11 +291,6 @@ export function taskLabel(task: ModuleTask): string {
   return task.name ?? `${task.moduleAs}`;
 }
 
-/**
- * What one run of a task needs before its probes: the module, its typed arguments, check mode,
- * privilege escalation, environment, deadline, the host it runs on and the plan context. Shared by
- * the run itself and by probing ahead (the probes' commands must be the same text either way).
- */
 /** Thrown when probe ahead computes a task's probes before the host's facts are in: the task is probed when it runs. */
 const FACTS_NOT_YET = Symbol('facts not gathered yet');
 const SPECULATIVE_FACTS = new Proxy({} as HostFacts, {
@@ -312,13 +307,21 @@ const SPECULATIVE_FACTS = new Proxy({} as HostFacts, {
   },
 });
 
-/** The first task on a host takes the gathering probe ahead started, failure included (it fails as it would have). */
-function takeFactsAhead(hs: HostState): Promise<HostFacts> | undefined {
+/**
+ * The host's facts for a task that reads them: the first such task takes the gathering probe ahead
+ * started, failure included (it fails as it would have); otherwise they are gathered now.
+ */
+function gatheredFacts(run: RunContext, hs: HostState): Promise<HostFacts> {
   const p = hs.factsAhead;
   hs.factsAhead = undefined;
-  return p;
+  return p ?? run.ensureFacts(hs);
 }
 
+/**
+ * What one run of a task needs before its probes: the module, its typed arguments, check mode,
+ * privilege escalation, environment, deadline, the host it runs on and the plan context. Shared by
+ * the run itself and by probing ahead (the probes' commands must be the same text either way).
+ */
 async function prepareTask(run: RunContext, hs: HostState, task: ModuleTask, scope: Scope, vars: Record<string, unknown>, speculative = false) {
   const mod = findModule(task.module);
   if (!mod) throw new TsplayError('VALIDATION', `unknown module "${task.moduleAs}"`, { location: task.loc });
@@ -366,9 +369,7 @@ async function prepareTask(run: RunContext, hs: HostState, task: ModuleTask, sco
 
   // Facts are gathered for a module that reads them; a factsFree one (and probe ahead before the
   // facts are in) gets SPECULATIVE_FACTS, which throws FACTS_NOT_YET where read (runOnce gathers then).
-  const facts: HostFacts | undefined = mod.local
-    ? target.facts
-    : (target.facts ?? (speculative || mod.factsFree ? SPECULATIVE_FACTS : await (takeFactsAhead(target) ?? run.ensureFacts(target))));
+  const facts: HostFacts | undefined = mod.local ? target.facts : (target.facts ?? (speculative || mod.factsFree ? SPECULATIVE_FACTS : await gatheredFacts(run, target)));
   // The connection every probe and command of this task uses, and how a shell command runs on it.
   const executor = () => run.executorFor(target, connKw && { ...run.playConnection(target), ...connKw });
   // A command may change what the host's probes would read: what was probed ahead is dropped.
@@ -441,7 +442,7 @@ async function runOnce(run: RunContext, hs: HostState, task: ModuleTask, scope: 
       return await probeAndPlanOnce(staged);
     } catch (e) {
       if (e !== FACTS_NOT_YET) throw e;
-      planCtxBase.facts = await (takeFactsAhead(target) ?? run.ensureFacts(target));
+      planCtxBase.facts = await gatheredFacts(run, target);
       return probeAndPlanOnce(staged);
     }
   };

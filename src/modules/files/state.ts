@@ -58,8 +58,13 @@ export interface ProbeFileOptions {
 const STAT_FMT = '%f %a %u %U %g %G %s %h %i %d';
 
 /** Shell that prints a parseable description of `path` (see parseFileState). One round trip, read-only. */
+/** `r <base64 of readlink -f>`: the realpath of any path, newlines and all. */
+function realpathBase64(path: string): Shell {
+  return sh`printf 'r '; printf %s "$(readlink -f -- ${path})" | base64 | tr -d '\\n'; echo;`;
+}
+
 export function fileStateCommand(path: string, opts: ProbeFileOptions = {}): Shell {
-  const realpathB64 = sh`printf 'r '; printf %s "$(readlink -f -- ${path})" | base64 | tr -d '\\n'; echo;`;
+  const realpathB64 = realpathBase64(path);
   const parts: Shell[] = [
     sh`if [ -L ${path} ] || [ -e ${path} ]; then`,
     sh`printf 'l '; stat -c ${STAT_FMT} -- ${path};`,
@@ -108,7 +113,7 @@ function fastRealpath(path: string): Shell | undefined {
   if (segs.some((x) => x === '' || x === '.' || x === '..')) return undefined;
   const base = segs.pop()!;
   const dir = `/${segs.join('/')}`;
-  const fallback = sh`printf 'r '; printf %s "$(readlink -f -- ${path})" | base64 | tr -d '\\n'; echo;`;
+  const fallback = realpathBase64(path);
   return raw(
     `if __d=$(cd -P -- ${sh`${dir}`.text} 2>/dev/null && pwd -P); then case $__d in *'\n'*) ${fallback.text} ;; *) printf 'R %s/%s\\n' "\${__d%/}" ${sh`${base}`.text} ;; esac; else ${fallback.text} fi;`,
   );

@@ -253,21 +253,14 @@ async function runPlaybookCaseOn(c: Case, sides: Sides, o: HarnessOptions, share
   const image = c.playbook!.image ?? c.playbook!.sharedImage;
   if (!image) return runPlaybookCase(c, sides);
   if (sides.target !== 'docker') return { verdict: 'skipped', cmp: { differences: [], notes: [`runs on the lab image ${image}: only with --target docker`] } };
-  if (!c.playbook!.image) {
-    let twins: Sides;
-    try {
-      twins = await shared(image);
-    } catch (e) {
-      return { cmp: { differences: [`could not start twins of ${image}: ${(e as Error).message}`], notes: [] } };
-    }
-    return runPlaybookCase(c, twins);
-  }
+  const ownTwins = c.playbook!.image !== undefined;
   let own: Sides;
   try {
-    own = await dockerSides({ tsplayCli: o.tsplayCli, image, capAdd: c.playbook!.capAdd });
+    own = ownTwins ? await dockerSides({ tsplayCli: o.tsplayCli, image, capAdd: c.playbook!.capAdd }) : await shared(image);
   } catch (e) {
     return { cmp: { differences: [`could not start twins of ${image}: ${(e as Error).message}`], notes: [] } };
   }
+  if (!ownTwins) return runPlaybookCase(c, own);
   openSides.add(own);
   try {
     return await runPlaybookCase(c, own);
