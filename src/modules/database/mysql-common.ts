@@ -12,6 +12,7 @@ import { z } from 'zod';
 import { quote } from '../../commands/quote.js';
 import { strRepr } from '../../template/jinja/py.js';
 import { bool, int, str } from '../system/args.js';
+import { maskNoLog } from '../system/argspec.js';
 
 /** mysql_common_argument_spec (module_utils/mysql.py). */
 export const mysqlConnectionArgs = {
@@ -338,10 +339,7 @@ export function removeNoLogValues<T>(value: T, secrets: Set<string>): T {
   if (secrets.size === 0) return value;
   const walk = (v: unknown): unknown => {
     if (typeof v === 'string') {
-      if (secrets.has(v)) return 'VALUE_SPECIFIED_IN_NO_LOG_PARAMETER';
-      let s = v;
-      for (const x of secrets) s = s.split(x).join('********');
-      return s;
+      return secrets.has(v) ? 'VALUE_SPECIFIED_IN_NO_LOG_PARAMETER' : maskNoLog(v, secrets);
     }
     if (Array.isArray(v)) return v.map(walk);
     if (v && typeof v === 'object') return Object.fromEntries(Object.entries(v).map(([k, x]) => [k, walk(x)]));

@@ -8,6 +8,7 @@
  */
 import { z } from 'zod';
 import { quote, raw } from '../../commands/quote.js';
+import { shlexSplit } from '../../commands/shlex.js';
 import type { RunResult } from '../../executors/types.js';
 import { repr, str as pyStr } from '../../template/jinja/py.js';
 import { bool, str, withAliases } from '../system/args.js';
@@ -222,43 +223,6 @@ export function sanitizeRequires(t: Record<string, unknown> | null | undefined):
     return s;
   }
   return 'X509' in s ? 'X509' : 'SSL';
-}
-
-/** POSIX shlex.split (quotes and backslashes), enough for SHOW CREATE USER's REQUIRE clause. */
-function shlexSplit(s: string): string[] {
-  const out: string[] = [];
-  let cur: string | undefined;
-  let i = 0;
-  while (i < s.length) {
-    const c = s[i]!;
-    if (/\s/.test(c)) {
-      if (cur !== undefined) out.push(cur);
-      cur = undefined;
-      i++;
-    } else if (c === "'") {
-      const j = s.indexOf("'", i + 1);
-      cur = (cur ?? '') + s.slice(i + 1, j < 0 ? s.length : j);
-      i = j < 0 ? s.length : j + 1;
-    } else if (c === '"') {
-      let j = i + 1;
-      let v = '';
-      while (j < s.length && s[j] !== '"') {
-        if (s[j] === '\\' && j + 1 < s.length && '\\"$`\n'.includes(s[j + 1]!)) j++;
-        v += s[j];
-        j++;
-      }
-      cur = (cur ?? '') + v;
-      i = j + 1;
-    } else if (c === '\\' && i + 1 < s.length) {
-      cur = (cur ?? '') + s[i + 1];
-      i += 2;
-    } else {
-      cur = (cur ?? '') + c;
-      i++;
-    }
-  }
-  if (cur !== undefined) out.push(cur);
-  return out;
 }
 
 /** get_tls_requires from SHOW CREATE USER's line. */
